@@ -1,0 +1,1 @@
+//! OneThing host library.
