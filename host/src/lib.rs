@@ -1,1 +1,17 @@
-//! OneThing host library.
+//! OneThing: a WebAssembly plugin host for cross-department public
+//! services.
+//!
+//! Each department ships a sandboxed component implementing the contract
+//! in `wit/` ("handle one step of a matter"); the host loads them
+//! ([`runtime`], [`registry`]), checks them against the data dictionary
+//! ([`dictionary`], [`manifest`]), chains their steps into bundles defined
+//! in TOML ([`bundle`]), merges one form, one set of materials and one
+//! notification for a bundle ([`form`], [`check`]), and runs applications
+//! through them ([`run`]). The `onething` binary ([`cli`]) is the edge.
+
+pub mod bindings;
+pub mod capabilities;
+pub mod dictionary;
+pub mod ids;
+pub mod manifest;
+pub mod runtime;

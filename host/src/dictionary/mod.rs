@@ -1,0 +1,515 @@
+//! The data dictionary: the unified data standard every department speaks.
+//!
+//! Every field has one key, a type, zh and en labels, validation and a
+//! sensitivity level; every material code has a label, accepted media types
+//! and a size limit. The dictionary is loaded from TOML (format in
+//! docs/formats.md) and is the judge of every value that enters the host,
+//! from an applicant or from a department. Not for what a department does
+//! with a value: that is the plugin's business.
+
+pub mod validators;
+mod value;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{FieldKey, IdError, MaterialCode};
+
+pub use value::{FieldValue, ValueError};
+
+/// A text in Chinese and English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Label {
+    /// Chinese.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+/// How much harm the value of a field can do if it leaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sensitivity {
+    /// Public record (an enterprise's name).
+    Public,
+    /// Internal to the administration.
+    Internal,
+    /// Personal information.
+    Personal,
+    /// Sensitive personal information (ID numbers, bank cards, health):
+    /// never written to logs or traces in clear.
+    Sensitive,
+}
+
+/// A coded-identifier format a text field must follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TextFormat {
+    /// Resident ID number, GB 11643-1999.
+    ResidentId,
+    /// Unified social credit code, GB 32100-2015.
+    Uscc,
+    /// Mainland mobile phone number.
+    MobilePhone,
+    /// Bank card number (Luhn).
+    BankCard,
+    /// Six-digit postal code.
+    PostalCode,
+}
+
+impl TextFormat {
+    fn check(self, s: &str) -> Result<(), validators::FormatError> {
+        match self {
+            TextFormat::ResidentId => validators::resident_id(s),
+            TextFormat::Uscc => validators::uscc(s),
+            TextFormat::MobilePhone => validators::mobile_phone(s),
+            TextFormat::BankCard => validators::bank_card(s),
+            TextFormat::PostalCode => validators::postal_code(s),
+        }
+    }
+}
+
+/// The type of a field, with its type-specific constraints.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldKind {
+    /// Free text or a coded identifier.
+    Text {
+        /// Minimum length in characters.
+        min_length: Option<usize>,
+        /// Maximum length in characters.
+        max_length: Option<usize>,
+        /// A coded format the text must follow.
+        format: Option<TextFormat>,
+    },
+    /// A whole number.
+    Integer {
+        /// Smallest allowed.
+        min: Option<i64>,
+        /// Largest allowed.
+        max: Option<i64>,
+    },
+    /// A decimal amount.
+    Decimal {
+        /// Smallest allowed.
+        min: Option<f64>,
+        /// Largest allowed.
+        max: Option<f64>,
+    },
+    /// Yes or no.
+    Boolean,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// One of a fixed list of codes.
+    Choice {
+        /// The allowed codes.
+        choices: Vec<String>,
+    },
+}
+
+impl FieldKind {
+    /// The type's name as written in the dictionary.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FieldKind::Text { .. } => "text",
+            FieldKind::Integer { .. } => "integer",
+            FieldKind::Decimal { .. } => "decimal",
+            FieldKind::Boolean => "boolean",
+            FieldKind::Date => "date",
+            FieldKind::Choice { .. } => "choice",
+        }
+    }
+}
+
+/// One field of the dictionary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldDef {
+    /// The key.
+    pub key: FieldKey,
+    /// Type and constraints.
+    pub kind: FieldKind,
+    /// Human label.
+    pub label: Label,
+    /// Optional longer help text.
+    pub description: Option<Label>,
+    /// Sensitivity level.
+    pub sensitivity: Sensitivity,
+    /// Only departments write it; applicants cannot supply it.
+    pub issued: bool,
+}
+
+/// One material code of the dictionary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MaterialDef {
+    /// The code.
+    pub code: MaterialCode,
+    /// Human label.
+    pub label: Label,
+    /// Accepted media types.
+    pub media_types: Vec<String>,
+    /// Largest accepted size in bytes.
+    pub max_bytes: u64,
+}
+
+/// Why a dictionary could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum DictionaryError {
+    /// The file could not be read.
+    #[error("cannot read dictionary {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or has an unknown key.
+    #[error("dictionary {path}: {message}")]
+    Syntax {
+        /// The file.
+        path: String,
+        /// What the TOML parser said (it names the line and key).
+        message: String,
+    },
+    /// A key or code is not well-formed.
+    #[error("dictionary {path}: {source}")]
+    BadId {
+        /// The file.
+        path: String,
+        /// Which id.
+        source: IdError,
+    },
+    /// An entry's settings do not fit together.
+    #[error("dictionary {path}: entry {entry:?}: {message}")]
+    BadEntry {
+        /// The file.
+        path: String,
+        /// The field key or material code.
+        entry: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDictionary {
+    version: String,
+    #[serde(default)]
+    fields: BTreeMap<String, RawField>,
+    #[serde(default)]
+    materials: BTreeMap<String, RawMaterial>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    #[serde(rename = "type")]
+    kind: String,
+    label: Label,
+    description: Option<Label>,
+    sensitivity: Sensitivity,
+    #[serde(default)]
+    issued: bool,
+    min_length: Option<usize>,
+    max_length: Option<usize>,
+    format: Option<TextFormat>,
+    min: Option<toml::Value>,
+    max: Option<toml::Value>,
+    choices: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMaterial {
+    label: Label,
+    media_types: Vec<String>,
+    max_bytes: u64,
+}
+
+/// The loaded data dictionary.
+#[derive(Debug, Clone)]
+pub struct Dictionary {
+    version: String,
+    fields: BTreeMap<FieldKey, FieldDef>,
+    materials: BTreeMap<MaterialCode, MaterialDef>,
+}
+
+impl Dictionary {
+    /// Load from a TOML file.
+    pub fn load(path: &Path) -> Result<Self, DictionaryError> {
+        let text = std::fs::read_to_string(path).map_err(|source| DictionaryError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Parse TOML text; `origin` names the source in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, DictionaryError> {
+        let raw: RawDictionary = toml::from_str(text).map_err(|e| DictionaryError::Syntax {
+            path: origin.to_owned(),
+            message: e.to_string(),
+        })?;
+        let bad_entry = |entry: &str, message: String| DictionaryError::BadEntry {
+            path: origin.to_owned(),
+            entry: entry.to_owned(),
+            message,
+        };
+        let mut fields = BTreeMap::new();
+        for (key_text, raw_field) in raw.fields {
+            let key = FieldKey::parse(&key_text).map_err(|source| DictionaryError::BadId {
+                path: origin.to_owned(),
+                source,
+            })?;
+            let def = build_field(key.clone(), raw_field).map_err(|m| bad_entry(&key_text, m))?;
+            fields.insert(key, def);
+        }
+        let mut materials = BTreeMap::new();
+        for (code_text, m) in raw.materials {
+            let code = MaterialCode::parse(&code_text).map_err(|source| DictionaryError::BadId {
+                path: origin.to_owned(),
+                source,
+            })?;
+            if m.media_types.is_empty() {
+                return Err(bad_entry(&code_text, "media_types must not be empty".into()));
+            }
+            if m.max_bytes == 0 {
+                return Err(bad_entry(&code_text, "max_bytes must be more than 0".into()));
+            }
+            materials.insert(
+                code.clone(),
+                MaterialDef {
+                    code,
+                    label: m.label,
+                    media_types: m.media_types,
+                    max_bytes: m.max_bytes,
+                },
+            );
+        }
+        Ok(Self {
+            version: raw.version,
+            fields,
+            materials,
+        })
+    }
+
+    /// The dictionary's version string.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// A field by key.
+    pub fn field(&self, key: &FieldKey) -> Option<&FieldDef> {
+        self.fields.get(key)
+    }
+
+    /// A field by key text (for input not yet parsed).
+    pub fn field_by_name(&self, key: &str) -> Option<&FieldDef> {
+        FieldKey::parse(key).ok().and_then(|k| self.fields.get(&k))
+    }
+
+    /// A material by code.
+    pub fn material(&self, code: &MaterialCode) -> Option<&MaterialDef> {
+        self.materials.get(code)
+    }
+
+    /// Every field, in key order.
+    pub fn fields(&self) -> impl Iterator<Item = &FieldDef> {
+        self.fields.values()
+    }
+
+    /// Check a value already typed as `value` against the field's
+    /// constraints (used for department outputs and parsed input alike).
+    pub fn validate(&self, key: &FieldKey, value: &FieldValue) -> Result<(), ValueError> {
+        let def = self.field(key).ok_or_else(|| ValueError {
+            code: "unknown-field",
+            message: format!("{key} is not in the data dictionary"),
+        })?;
+        value::validate(def, value)
+    }
+
+    /// Parse a JSON value for `key` (an applicant's input) into a typed
+    /// value and validate it.
+    pub fn parse_json(&self, key: &FieldKey, json: &serde_json::Value) -> Result<FieldValue, ValueError> {
+        let def = self.field(key).ok_or_else(|| ValueError {
+            code: "unknown-field",
+            message: format!("{key} is not in the data dictionary"),
+        })?;
+        let v = value::from_json(def, json)?;
+        value::validate(def, &v)?;
+        Ok(v)
+    }
+}
+
+fn int_bound(v: Option<toml::Value>, which: &str) -> Result<Option<i64>, String> {
+    match v {
+        None => Ok(None),
+        Some(toml::Value::Integer(i)) => Ok(Some(i)),
+        Some(other) => Err(format!("{which} of an integer field must be a whole number, not {other}")),
+    }
+}
+
+fn dec_bound(v: Option<toml::Value>, which: &str) -> Result<Option<f64>, String> {
+    match v {
+        None => Ok(None),
+        Some(toml::Value::Integer(i)) => Ok(Some(i as f64)),
+        Some(toml::Value::Float(f)) => Ok(Some(f)),
+        Some(other) => Err(format!("{which} of a decimal field must be a number, not {other}")),
+    }
+}
+
+fn build_field(key: FieldKey, raw: RawField) -> Result<FieldDef, String> {
+    let kind_name = raw.kind.as_str();
+    let only = |present: bool, setting: &str, allowed: &str| -> Result<(), String> {
+        if present && kind_name != allowed && !(allowed == "number" && matches!(kind_name, "integer" | "decimal")) {
+            Err(format!("{setting} does not apply to a field of type {kind_name}"))
+        } else {
+            Ok(())
+        }
+    };
+    only(raw.min_length.is_some(), "min_length", "text")?;
+    only(raw.max_length.is_some(), "max_length", "text")?;
+    only(raw.format.is_some(), "format", "text")?;
+    only(raw.min.is_some(), "min", "number")?;
+    only(raw.max.is_some(), "max", "number")?;
+    only(raw.choices.is_some(), "choices", "choice")?;
+    let kind = match kind_name {
+        "text" => {
+            if let (Some(lo), Some(hi)) = (raw.min_length, raw.max_length)
+                && lo > hi
+            {
+                return Err(format!("min_length {lo} is more than max_length {hi}"));
+            }
+            FieldKind::Text {
+                min_length: raw.min_length,
+                max_length: raw.max_length,
+                format: raw.format,
+            }
+        }
+        "integer" => FieldKind::Integer {
+            min: int_bound(raw.min, "min")?,
+            max: int_bound(raw.max, "max")?,
+        },
+        "decimal" => FieldKind::Decimal {
+            min: dec_bound(raw.min, "min")?,
+            max: dec_bound(raw.max, "max")?,
+        },
+        "boolean" => FieldKind::Boolean,
+        "date" => FieldKind::Date,
+        "choice" => {
+            let choices = raw.choices.unwrap_or_default();
+            if choices.is_empty() {
+                return Err("a choice field needs a non-empty choices list".into());
+            }
+            FieldKind::Choice { choices }
+        }
+        other => {
+            return Err(format!(
+                "unknown type {other:?} (expected text, integer, decimal, boolean, date or choice)"
+            ));
+        }
+    };
+    Ok(FieldDef {
+        key,
+        kind,
+        label: raw.label,
+        description: raw.description,
+        sensitivity: raw.sensitivity,
+        issued: raw.issued,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+version = "test"
+[fields."child.name"]
+type = "text"
+label = { zh = "姓名", en = "Name" }
+sensitivity = "personal"
+min_length = 1
+max_length = 4
+[fields."mother.id_number"]
+type = "text"
+format = "resident-id"
+label = { zh = "身份证号", en = "ID" }
+sensitivity = "sensitive"
+[fields."child.sex"]
+type = "choice"
+choices = ["male", "female"]
+label = { zh = "性别", en = "Sex" }
+sensitivity = "personal"
+[fields."enterprise.capital"]
+type = "decimal"
+min = 0.01
+label = { zh = "资本", en = "Capital" }
+sensitivity = "public"
+[materials."marriage-certificate"]
+label = { zh = "结婚证", en = "Marriage certificate" }
+media_types = ["application/pdf"]
+max_bytes = 100
+"#;
+
+    fn dict() -> Dictionary {
+        Dictionary::from_toml(SAMPLE, "sample").expect("sample parses")
+    }
+
+    fn key(s: &str) -> FieldKey {
+        FieldKey::parse(s).expect("key")
+    }
+
+    #[test]
+    fn loads_fields_and_materials() {
+        let d = dict();
+        assert_eq!(d.version(), "test");
+        assert_eq!(d.fields().count(), 4);
+        let code = MaterialCode::parse("marriage-certificate").expect("code");
+        assert_eq!(d.material(&code).map(|m| m.max_bytes), Some(100));
+    }
+
+    #[test]
+    fn unknown_setting_is_named() {
+        let bad = SAMPLE.replace("min_length = 1", "min_lenght = 1");
+        let err = Dictionary::from_toml(&bad, "sample").expect_err("typo").to_string();
+        assert!(err.contains("min_lenght"), "{err}");
+    }
+
+    #[test]
+    fn setting_of_wrong_type_is_named() {
+        let bad = SAMPLE.replace("min = 0.01", "min = 0.01\nformat = \"uscc\"");
+        let err = Dictionary::from_toml(&bad, "sample").expect_err("format on decimal").to_string();
+        assert!(err.contains("enterprise.capital") && err.contains("format"), "{err}");
+    }
+
+    #[test]
+    fn bad_key_is_named() {
+        let bad = SAMPLE.replace("\"child.name\"", "\"Child Name\"");
+        let err = Dictionary::from_toml(&bad, "sample").expect_err("bad key").to_string();
+        assert!(err.contains("Child Name"), "{err}");
+    }
+
+    #[test]
+    fn parses_and_validates_json_values() {
+        let d = dict();
+        assert_eq!(
+            d.parse_json(&key("child.name"), &serde_json::json!("林安")),
+            Ok(FieldValue::Text("林安".into()))
+        );
+        let too_long = d.parse_json(&key("child.name"), &serde_json::json!("林安然然然"));
+        assert_eq!(too_long.map_err(|e| e.code), Err("too-long"));
+        let wrong_type = d.parse_json(&key("child.name"), &serde_json::json!(3));
+        assert_eq!(wrong_type.map_err(|e| e.code), Err("wrong-type"));
+        let bad_id = d.parse_json(&key("mother.id_number"), &serde_json::json!("110105194912310021"));
+        assert_eq!(bad_id.map_err(|e| e.code), Err("bad-check-digit"));
+        let bad_choice = d.parse_json(&key("child.sex"), &serde_json::json!("other"));
+        assert_eq!(bad_choice.map_err(|e| e.code), Err("not-a-choice"));
+        let low = d.parse_json(&key("enterprise.capital"), &serde_json::json!(0));
+        assert_eq!(low.map_err(|e| e.code), Err("too-small"));
+        let unknown = d.parse_json(&key("x.y"), &serde_json::json!(1));
+        assert_eq!(unknown.map_err(|e| e.code), Err("unknown-field"));
+    }
+}

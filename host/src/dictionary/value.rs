@@ -1,0 +1,180 @@
+//! Typed field values: conversion from applicants' JSON and validation
+//! against a field's dictionary entry.
+//!
+//! Not for the wire form plugins see: `crate::bindings` converts these to
+//! and from the WIT `value` variant.
+
+use chrono::NaiveDate;
+use serde::{Serialize, Serializer};
+
+use super::{FieldDef, FieldKind};
+
+/// The value of one field, typed by the dictionary.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    /// Text, choice codes and coded identifiers.
+    Text(String),
+    /// A whole number.
+    Integer(i64),
+    /// A decimal amount.
+    Decimal(f64),
+    /// Yes or no.
+    Boolean(bool),
+    /// A calendar date.
+    Date(NaiveDate),
+}
+
+impl FieldValue {
+    /// The value as JSON, in the shape applications use.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            FieldValue::Text(s) => serde_json::Value::String(s.clone()),
+            FieldValue::Integer(i) => serde_json::Value::from(*i),
+            FieldValue::Decimal(f) => serde_json::Value::from(*f),
+            FieldValue::Boolean(b) => serde_json::Value::Bool(*b),
+            FieldValue::Date(d) => serde_json::Value::String(d.format("%Y-%m-%d").to_string()),
+        }
+    }
+
+    /// Approximate size in bytes, for output limits.
+    pub fn size(&self) -> usize {
+        match self {
+            FieldValue::Text(s) => s.len(),
+            _ => 8,
+        }
+    }
+}
+
+impl Serialize for FieldValue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(s)
+    }
+}
+
+/// Why a value was refused: a stable code and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ValueError {
+    /// Stable code, e.g. `wrong-type`, `bad-check-digit`.
+    pub code: &'static str,
+    /// A message naming what is wrong.
+    pub message: String,
+}
+
+fn wrong_type(def: &FieldDef, json: &serde_json::Value) -> ValueError {
+    let expected = match def.kind {
+        FieldKind::Text { .. } | FieldKind::Choice { .. } => "a string",
+        FieldKind::Date => "a date string YYYY-MM-DD",
+        FieldKind::Integer { .. } => "a whole number",
+        FieldKind::Decimal { .. } => "a number",
+        FieldKind::Boolean => "true or false",
+    };
+    let got = match json {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
+    };
+    ValueError {
+        code: "wrong-type",
+        message: format!("{} ({}) must be {expected}, not {got}", def.key, def.label.en),
+    }
+}
+
+/// Convert JSON to the field's type (no constraint checks).
+pub(super) fn from_json(def: &FieldDef, json: &serde_json::Value) -> Result<FieldValue, ValueError> {
+    use serde_json::Value as J;
+    match (&def.kind, json) {
+        (FieldKind::Text { .. } | FieldKind::Choice { .. }, J::String(s)) => Ok(FieldValue::Text(s.clone())),
+        (FieldKind::Integer { .. }, J::Number(n)) => n.as_i64().map(FieldValue::Integer).ok_or_else(|| wrong_type(def, json)),
+        (FieldKind::Decimal { .. }, J::Number(n)) => n.as_f64().map(FieldValue::Decimal).ok_or_else(|| wrong_type(def, json)),
+        (FieldKind::Boolean, J::Bool(b)) => Ok(FieldValue::Boolean(*b)),
+        (FieldKind::Date, J::String(s)) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(FieldValue::Date)
+            .map_err(|_| ValueError {
+                code: "bad-date",
+                message: format!("{} ({}): {s:?} is not a date YYYY-MM-DD", def.key, def.label.en),
+            }),
+        _ => Err(wrong_type(def, json)),
+    }
+}
+
+/// Check a typed value against the field's type and constraints.
+pub(super) fn validate(def: &FieldDef, value: &FieldValue) -> Result<(), ValueError> {
+    let fail = |code: &'static str, detail: String| ValueError {
+        code,
+        message: format!("{} ({}): {detail}", def.key, def.label.en),
+    };
+    match (&def.kind, value) {
+        (FieldKind::Text { min_length, max_length, format }, FieldValue::Text(s)) => {
+            let n = s.chars().count();
+            if let Some(min) = min_length
+                && n < *min
+            {
+                return Err(fail("too-short", format!("needs at least {min} characters, has {n}")));
+            }
+            if let Some(max) = max_length
+                && n > *max
+            {
+                return Err(fail("too-long", format!("allows at most {max} characters, has {n}")));
+            }
+            if let Some(format) = format {
+                format.check(s).map_err(|e| fail(e.code, e.message))?;
+            }
+            Ok(())
+        }
+        (FieldKind::Choice { choices }, FieldValue::Text(s)) => {
+            if choices.iter().any(|c| c == s) {
+                Ok(())
+            } else {
+                Err(fail("not-a-choice", format!("{s:?} is not one of {}", choices.join(", "))))
+            }
+        }
+        (FieldKind::Integer { min, max }, FieldValue::Integer(i)) => {
+            if let Some(min) = min
+                && i < min
+            {
+                return Err(fail("too-small", format!("{i} is less than the minimum {min}")));
+            }
+            if let Some(max) = max
+                && i > max
+            {
+                return Err(fail("too-large", format!("{i} is more than the maximum {max}")));
+            }
+            Ok(())
+        }
+        (FieldKind::Decimal { min, max }, FieldValue::Decimal(x)) => {
+            if !x.is_finite() {
+                return Err(fail("not-a-number", "must be a finite number".into()));
+            }
+            if let Some(min) = min
+                && x < min
+            {
+                return Err(fail("too-small", format!("{x} is less than the minimum {min}")));
+            }
+            if let Some(max) = max
+                && x > max
+            {
+                return Err(fail("too-large", format!("{x} is more than the maximum {max}")));
+            }
+            Ok(())
+        }
+        (FieldKind::Boolean, FieldValue::Boolean(_)) | (FieldKind::Date, FieldValue::Date(_)) => Ok(()),
+        (kind, other) => Err(fail(
+            "wrong-type",
+            format!("must be of type {}, got {}", kind.name(), other_kind(other)),
+        )),
+    }
+}
+
+fn other_kind(v: &FieldValue) -> &'static str {
+    match v {
+        FieldValue::Text(_) => "text",
+        FieldValue::Integer(_) => "integer",
+        FieldValue::Decimal(_) => "decimal",
+        FieldValue::Boolean(_) => "boolean",
+        FieldValue::Date(_) => "date",
+    }
+}

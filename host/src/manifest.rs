@@ -1,0 +1,259 @@
+//! A department's manifest as the host holds it: parsed from the
+//! component's `describe()` and checked against the data dictionary.
+//!
+//! Checking collects every fault at once, so an author fixes them in one
+//! round. Not for bundle-level checks (does a bundle's step exist, is an
+//! issued field written earlier): see [`crate::bundle`].
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::bindings::types;
+use crate::dictionary::Dictionary;
+use crate::ids::{DepartmentId, FieldKey, MaterialCode, StepId};
+
+/// A field a step reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldNeed {
+    /// The dictionary key.
+    pub key: FieldKey,
+    /// Whether the step cannot run without it.
+    pub required: bool,
+    /// Why the department needs it.
+    pub purpose: String,
+}
+
+/// A material a step needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MaterialNeed {
+    /// The material code.
+    pub code: MaterialCode,
+    /// Whether the step cannot run without it.
+    pub required: bool,
+    /// Why the department needs it.
+    pub purpose: String,
+}
+
+/// One step a department offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepSpec {
+    /// Step id.
+    pub id: StepId,
+    /// Human title.
+    pub title: String,
+    /// Fields it reads.
+    pub reads: Vec<FieldNeed>,
+    /// Fields it may write.
+    pub writes: BTreeSet<FieldKey>,
+    /// Materials it needs.
+    pub materials: Vec<MaterialNeed>,
+    /// Its time limit.
+    #[serde(serialize_with = "minutes")]
+    pub time_limit: Duration,
+}
+
+fn minutes<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_secs() / 60)
+}
+
+impl StepSpec {
+    /// Whether the step declared it reads `key`.
+    pub fn reads_key(&self, key: &FieldKey) -> bool {
+        self.reads.iter().any(|r| &r.key == key)
+    }
+}
+
+/// A department's validated manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Manifest {
+    /// Department id.
+    pub department: DepartmentId,
+    /// Department name.
+    pub name: String,
+    /// Plugin version (semver).
+    pub version: String,
+    /// Its steps, in the order the component listed them.
+    pub steps: Vec<StepSpec>,
+}
+
+impl Manifest {
+    /// A step by id.
+    pub fn step(&self, id: &StepId) -> Option<&StepSpec> {
+        self.steps.iter().find(|s| &s.id == id)
+    }
+}
+
+/// Every fault found in a manifest.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("manifest of department {department:?} is not sound against the dictionary:\n  - {}", .faults.join("\n  - "))]
+pub struct ManifestError {
+    /// The department id as the component gave it.
+    pub department: String,
+    /// One line per fault, each naming the step and key at fault.
+    pub faults: Vec<String>,
+}
+
+fn is_semver(v: &str) -> bool {
+    let core = v.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<_> = core.split('.').collect();
+    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Check a manifest from `describe()` against the dictionary.
+pub fn validate(raw: types::Manifest, dict: &Dictionary) -> Result<Manifest, ManifestError> {
+    let mut faults = Vec::new();
+    let department = match DepartmentId::parse(&raw.department) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            faults.push(e.to_string());
+            None
+        }
+    };
+    if raw.name.trim().is_empty() {
+        faults.push("name is empty".into());
+    }
+    if !is_semver(&raw.version) {
+        faults.push(format!("version {:?} is not semver (MAJOR.MINOR.PATCH)", raw.version));
+    }
+    if raw.steps.is_empty() {
+        faults.push("declares no steps".into());
+    }
+    let mut seen = BTreeSet::new();
+    let mut steps = Vec::new();
+    for s in raw.steps {
+        let id = match StepId::parse(&s.id) {
+            Ok(id) => id,
+            Err(e) => {
+                faults.push(e.to_string());
+                continue;
+            }
+        };
+        if !seen.insert(id.clone()) {
+            faults.push(format!("step {id}: declared twice"));
+        }
+        let mut reads = Vec::new();
+        let mut read_keys = BTreeSet::new();
+        for r in s.reads {
+            match FieldKey::parse(&r.key) {
+                Ok(key) if dict.field(&key).is_none() => {
+                    faults.push(format!("step {id}: reads {key}, which is not in the data dictionary"))
+                }
+                Ok(key) => {
+                    if !read_keys.insert(key.clone()) {
+                        faults.push(format!("step {id}: reads {key} twice"));
+                    }
+                    if r.purpose.trim().is_empty() {
+                        faults.push(format!("step {id}: reads {key} without stating a purpose"));
+                    }
+                    reads.push(FieldNeed { key, required: r.required, purpose: r.purpose });
+                }
+                Err(e) => faults.push(format!("step {id}: {e}")),
+            }
+        }
+        let mut writes = BTreeSet::new();
+        for w in s.writes {
+            match FieldKey::parse(&w) {
+                Ok(key) if dict.field(&key).is_none() => {
+                    faults.push(format!("step {id}: writes {key}, which is not in the data dictionary"))
+                }
+                Ok(key) => {
+                    writes.insert(key);
+                }
+                Err(e) => faults.push(format!("step {id}: {e}")),
+            }
+        }
+        let mut materials = Vec::new();
+        for m in s.materials {
+            match MaterialCode::parse(&m.code) {
+                Ok(code) if dict.material(&code).is_none() => faults.push(format!(
+                    "step {id}: needs material {code}, which is not in the data dictionary"
+                )),
+                Ok(code) => materials.push(MaterialNeed { code, required: m.required, purpose: m.purpose }),
+                Err(e) => faults.push(format!("step {id}: {e}")),
+            }
+        }
+        if s.time_limit_minutes == 0 {
+            faults.push(format!("step {id}: time-limit-minutes must be more than 0"));
+        }
+        steps.push(StepSpec {
+            id,
+            title: s.title,
+            reads,
+            writes,
+            materials,
+            time_limit: Duration::from_secs(u64::from(s.time_limit_minutes) * 60),
+        });
+    }
+    match department {
+        Some(department) if faults.is_empty() => Ok(Manifest {
+            department,
+            name: raw.name,
+            version: raw.version,
+            steps,
+        }),
+        _ => Err(ManifestError { department: raw.department, faults }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dict() -> Dictionary {
+        Dictionary::from_toml(
+            r#"
+version = "t"
+[fields."child.name"]
+type = "text"
+label = { zh = "姓名", en = "Name" }
+sensitivity = "personal"
+[materials."birth-record"]
+label = { zh = "出生记录", en = "Birth record" }
+media_types = ["application/pdf"]
+max_bytes = 10
+"#,
+            "t",
+        )
+        .expect("dict")
+    }
+
+    fn raw(reads: &[&str], writes: &[&str]) -> types::Manifest {
+        types::Manifest {
+            department: "health".into(),
+            name: "Health".into(),
+            version: "1.0.0".into(),
+            steps: vec![types::StepSpec {
+                id: "birth-certificate".into(),
+                title: "Birth certificate".into(),
+                reads: reads
+                    .iter()
+                    .map(|k| types::FieldNeed { key: (*k).into(), required: true, purpose: "p".into() })
+                    .collect(),
+                writes: writes.iter().map(|k| (*k).to_string()).collect(),
+                materials: vec![types::MaterialNeed { code: "birth-record".into(), required: true, purpose: "p".into() }],
+                time_limit_minutes: 60,
+            }],
+        }
+    }
+
+    #[test]
+    fn sound_manifest_is_accepted() {
+        let m = validate(raw(&["child.name"], &[]), &dict()).expect("sound");
+        assert_eq!(m.steps[0].time_limit, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn every_fault_is_named_at_once() {
+        let mut r = raw(&["child.nmae", "Bad Key"], &["child.issued_thing"]);
+        r.version = "one".into();
+        let err = validate(r, &dict()).expect_err("faulty");
+        let text = err.to_string();
+        assert_eq!(err.faults.len(), 4, "{text}");
+        assert!(text.contains("reads child.nmae, which is not in the data dictionary"), "{text}");
+        assert!(text.contains("Bad Key"), "{text}");
+        assert!(text.contains("writes child.issued_thing"), "{text}");
+        assert!(text.contains("semver"), "{text}");
+    }
+}

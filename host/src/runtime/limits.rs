@@ -1,0 +1,114 @@
+//! Sandbox limits: memory, wall-clock deadline, fuel, output size,
+//! concurrency and pool sizing, with sane defaults and per-department
+//! overrides of the deadline and concurrency.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::DepartmentId;
+
+/// How instances are allocated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AllocationStrategy {
+    /// Pooling if the machine allows it, else on-demand with a warning.
+    #[default]
+    Auto,
+    /// Pooling or fail.
+    Pooling,
+    /// Allocate each instance on demand.
+    OnDemand,
+}
+
+/// Per-department overrides.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentLimits {
+    /// Wall-clock budget per call, in milliseconds.
+    pub call_timeout_ms: Option<u64>,
+    /// Calls of this department running at once.
+    pub concurrency: Option<usize>,
+}
+
+/// The limits every plugin call runs under.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Linear memory a component instance may grow to, in bytes.
+    pub memory_bytes: usize,
+    /// Wall-clock budget per call, in milliseconds (epoch deadline).
+    pub call_timeout_ms: u64,
+    /// Optional deterministic instruction budget per call.
+    pub fuel: Option<u64>,
+    /// Largest result a call may return, in bytes.
+    pub max_output_bytes: usize,
+    /// Calls of one department running at once.
+    pub concurrency_per_department: usize,
+    /// Component instances the pooling allocator reserves room for.
+    pub pool_instances: u32,
+    /// Pooling, on-demand, or pooling with fallback.
+    pub allocation: AllocationStrategy,
+    /// Wasm stack size, in bytes.
+    pub max_wasm_stack_bytes: usize,
+    /// Per-department overrides.
+    pub departments: BTreeMap<DepartmentId, DepartmentLimits>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            memory_bytes: 128 << 20,
+            call_timeout_ms: 2_000,
+            fuel: None,
+            max_output_bytes: 1 << 20,
+            concurrency_per_department: 32,
+            pool_instances: 256,
+            allocation: AllocationStrategy::Auto,
+            max_wasm_stack_bytes: 512 << 10,
+            departments: BTreeMap::new(),
+        }
+    }
+}
+
+impl Limits {
+    /// The call deadline for a department.
+    pub fn timeout_for(&self, department: &DepartmentId) -> Duration {
+        let ms = self
+            .departments
+            .get(department)
+            .and_then(|d| d.call_timeout_ms)
+            .unwrap_or(self.call_timeout_ms);
+        Duration::from_millis(ms)
+    }
+
+    /// The concurrency limit for a department.
+    pub fn concurrency_for(&self, department: &DepartmentId) -> usize {
+        self.departments
+            .get(department)
+            .and_then(|d| d.concurrency)
+            .unwrap_or(self.concurrency_per_department)
+            .max(1)
+    }
+
+    /// Refuse settings that cannot work, naming the setting.
+    pub fn check(&self) -> Result<(), String> {
+        if self.memory_bytes < (1 << 20) {
+            return Err(format!("limits.memory_bytes = {} is under 1 MiB; no component can run", self.memory_bytes));
+        }
+        if self.call_timeout_ms == 0 {
+            return Err("limits.call_timeout_ms must be more than 0".into());
+        }
+        if self.fuel == Some(0) {
+            return Err("limits.fuel must be more than 0 (or left out to disable fuel)".into());
+        }
+        if self.max_output_bytes == 0 {
+            return Err("limits.max_output_bytes must be more than 0".into());
+        }
+        if self.pool_instances == 0 {
+            return Err("limits.pool_instances must be more than 0".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,175 @@
+//! The sandbox: a wasmtime engine configured for department components,
+//! and the per-call store every plugin call runs in.
+//!
+//! One [`Runtime`] per host. It owns the engine (component model, async,
+//! pooling allocator when the machine can reserve it, epoch interruption,
+//! optional fuel), one linker with WASI p2 (nothing granted) and the
+//! host's capabilities, and a thread that advances the epoch. Loading a
+//! component gives a [`Plugin`] ([`plugin`]); every call on it gets a
+//! fresh instance in a fresh store ([`state`]). Not for deciding what a
+//! step may see or write: that is the engine's job ([`crate::run`]).
+
+mod error;
+mod limits;
+mod plugin;
+mod state;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::bindings::Department;
+use crate::capabilities::Capabilities;
+use crate::ids::DepartmentId;
+
+pub use error::{CallError, LoadError};
+pub use limits::{AllocationStrategy, Limits};
+pub use plugin::{Plugin, StepCall};
+pub use state::CallState;
+
+/// How often the epoch advances. Call deadlines are checked at this grain.
+pub const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// The wasmtime engine, linker and capabilities shared by every plugin.
+pub struct Runtime {
+    shared: Arc<Shared>,
+    _ticker: EpochTicker,
+}
+
+/// State every plugin of a runtime refers to.
+pub(crate) struct Shared {
+    pub(crate) engine: Engine,
+    pub(crate) linker: Linker<CallState>,
+    pub(crate) limits: Limits,
+    pub(crate) caps: Capabilities,
+    pub(crate) pooling: bool,
+    semaphores: Mutex<HashMap<DepartmentId, Arc<Semaphore>>>,
+}
+
+impl Shared {
+    /// The concurrency limiter of a department, shared across its versions.
+    pub(crate) fn semaphore(&self, department: &DepartmentId) -> Arc<Semaphore> {
+        let mut map = match self.semaphores.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        map.entry(department.clone())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.limits.concurrency_for(department))))
+            .clone()
+    }
+}
+
+impl Runtime {
+    /// Build the engine and linker. With [`AllocationStrategy::Auto`] the
+    /// pooling allocator is tried first and, if the machine cannot reserve
+    /// its virtual memory, the runtime falls back to on-demand allocation
+    /// with a warning.
+    pub fn new(limits: Limits, caps: Capabilities) -> Result<Self, LoadError> {
+        limits.check().map_err(LoadError::Config)?;
+        let (engine, pooling) = match limits.allocation {
+            AllocationStrategy::OnDemand => (build_engine(&limits, false)?, false),
+            AllocationStrategy::Pooling => (build_engine(&limits, true)?, true),
+            AllocationStrategy::Auto => match build_engine(&limits, true) {
+                Ok(e) => (e, true),
+                Err(err) => {
+                    tracing::warn!(error = %err, "pooling allocator unavailable on this machine; falling back to on-demand instance allocation");
+                    (build_engine(&limits, false)?, false)
+                }
+            },
+        };
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| LoadError::Config(format!("linking WASI: {e}")))?;
+        Department::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
+            .map_err(|e| LoadError::Config(format!("linking host capabilities: {e}")))?;
+        let ticker = EpochTicker::start(engine.clone());
+        Ok(Self {
+            shared: Arc::new(Shared {
+                engine,
+                linker,
+                limits,
+                caps,
+                pooling,
+                semaphores: Mutex::new(HashMap::new()),
+            }),
+            _ticker: ticker,
+        })
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.shared.limits
+    }
+
+    /// Whether the pooling allocator is in use.
+    pub fn is_pooling(&self) -> bool {
+        self.shared.pooling
+    }
+
+    /// The wasmtime engine (for benchmarks and compile caches).
+    pub fn engine(&self) -> &Engine {
+        &self.shared.engine
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+}
+
+fn build_engine(limits: &Limits, pooling: bool) -> Result<Engine, LoadError> {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    config.consume_fuel(limits.fuel.is_some());
+    config.max_wasm_stack(limits.max_wasm_stack_bytes);
+    if pooling {
+        let instances = limits.pool_instances;
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(instances)
+            .total_core_instances(instances.saturating_mul(8))
+            .total_memories(instances.saturating_mul(2))
+            .total_tables(instances.saturating_mul(8))
+            .total_stacks(instances)
+            .max_memory_size(limits.memory_bytes)
+            .max_memories_per_component(4)
+            .max_tables_per_component(16)
+            .max_core_instances_per_component(32);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
+    Engine::new(&config).map_err(|e| LoadError::Config(format!("creating the wasmtime engine: {e:#}")))
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] on its own thread until
+/// dropped.
+struct EpochTicker {
+    stop: Arc<AtomicBool>,
+}
+
+impl EpochTicker {
+    fn start(engine: Engine) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let spawned = std::thread::Builder::new()
+            .name("onething-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "could not start the epoch thread: call deadlines will not fire");
+        }
+        Self { stop }
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
