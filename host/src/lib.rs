@@ -10,6 +10,7 @@
 //! through them ([`run`]). The `onething` binary ([`cli`]) is the edge.
 
 pub mod bindings;
+pub mod bundle;
 pub mod capabilities;
 pub mod dictionary;
 pub mod ids;

@@ -1,0 +1,384 @@
+//! Bundles ("one thing"): a named set of department steps with
+//! dependencies, conditions and time limits, defined by operators in TOML
+//! (format in docs/formats.md).
+//!
+//! Loading checks a bundle against the data dictionary and the manifests of
+//! the loaded departments and refuses it, naming the culprit, when it could
+//! never run: a cycle, an unknown department or step, an issued field read
+//! with no earlier step writing it, a condition on an unknown field. Not
+//! for running a bundle: see [`crate::run`].
+
+mod graph;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dictionary::{Dictionary, FieldValue, Label};
+use crate::ids::{BundleId, DepartmentId, FieldKey, StepId, StepRef};
+use crate::manifest::{Manifest, StepSpec};
+
+/// Where bundles find department manifests.
+pub trait Catalog {
+    /// The manifest of a loaded department.
+    fn manifest(&self, department: &DepartmentId) -> Option<&Manifest>;
+}
+
+impl Catalog for BTreeMap<DepartmentId, Manifest> {
+    fn manifest(&self, department: &DepartmentId) -> Option<&Manifest> {
+        self.get(department)
+    }
+}
+
+/// A condition on a form field that decides whether a step runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Condition {
+    /// The form field tested.
+    pub field: FieldKey,
+    /// The test.
+    pub test: Test,
+}
+
+/// What a condition tests.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Test {
+    /// The field equals this value.
+    Equals(FieldValue),
+    /// The field equals one of these values.
+    OneOf(Vec<FieldValue>),
+    /// The field is (or, with `false`, is not) filled in.
+    Present(bool),
+}
+
+impl Condition {
+    /// Whether the condition holds for a form.
+    pub fn holds(&self, form: &BTreeMap<FieldKey, FieldValue>) -> bool {
+        let value = form.get(&self.field);
+        match &self.test {
+            Test::Equals(v) => value == Some(v),
+            Test::OneOf(vs) => value.is_some_and(|x| vs.contains(x)),
+            Test::Present(p) => value.is_some() == *p,
+        }
+    }
+}
+
+/// One step of a bundle.
+#[derive(Debug, Clone, Serialize)]
+pub struct BundleStep {
+    /// Which department's which step.
+    #[serde(rename = "step")]
+    pub reference: StepRef,
+    /// Steps that must finish first.
+    pub after: Vec<StepRef>,
+    /// Time limit from when the step becomes ready.
+    #[serde(serialize_with = "hours")]
+    pub time_limit: Duration,
+    /// Run only when this holds.
+    pub when: Option<Condition>,
+    /// The department's declaration of the step (from its manifest).
+    #[serde(skip)]
+    pub spec: StepSpec,
+}
+
+fn hours<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64() / 3600.0)
+}
+
+/// A loaded, checked bundle.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bundle {
+    /// Bundle id.
+    pub id: BundleId,
+    /// Title.
+    pub title: Label,
+    /// Description.
+    pub description: Label,
+    /// Time limit of the whole bundle.
+    #[serde(serialize_with = "hours")]
+    pub time_limit: Duration,
+    /// Themes ("one type of thing") it belongs to.
+    pub themes: Vec<String>,
+    /// Steps in a dependency order (every step after those it waits for).
+    pub steps: Vec<BundleStep>,
+    /// Where it was loaded from.
+    #[serde(skip)]
+    pub origin: String,
+}
+
+impl Bundle {
+    /// A step by reference.
+    pub fn step(&self, reference: &StepRef) -> Option<&BundleStep> {
+        self.steps.iter().find(|s| &s.reference == reference)
+    }
+
+    /// The departments the bundle involves, in step order, without repeats.
+    pub fn departments(&self) -> Vec<DepartmentId> {
+        let mut seen = BTreeSet::new();
+        self.steps
+            .iter()
+            .filter(|s| seen.insert(s.reference.department.clone()))
+            .map(|s| s.reference.department.clone())
+            .collect()
+    }
+}
+
+/// Why a bundle was refused. Every variant names the file and the culprit.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    /// The file could not be read.
+    #[error("cannot read bundle {origin}: {source}")]
+    Io {
+        /// The file.
+        origin: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Malformed TOML or an unknown key.
+    #[error("bundle {origin}: {message}")]
+    Syntax {
+        /// The file.
+        origin: String,
+        /// The parser's message (names line and key).
+        message: String,
+    },
+    /// The steps wait for each other in a circle.
+    #[error("bundle {origin}: the steps wait for each other in a cycle: {}", .cycle.join(" waits for "))]
+    Cycle {
+        /// The file.
+        origin: String,
+        /// The steps of the cycle, first repeated at the end.
+        cycle: Vec<String>,
+    },
+    /// Something is wrong with one step.
+    #[error("bundle {origin}: step {step}: {message}")]
+    Step {
+        /// The file.
+        origin: String,
+        /// The step at fault.
+        step: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Something is wrong with the bundle as a whole.
+    #[error("bundle {origin}: {message}")]
+    Bundle {
+        /// The file.
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBundle {
+    id: BundleId,
+    title: Label,
+    description: Label,
+    time_limit_hours: f64,
+    #[serde(default)]
+    themes: Vec<String>,
+    steps: Vec<RawStep>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    department: DepartmentId,
+    step: StepId,
+    #[serde(default)]
+    after: Vec<StepRef>,
+    time_limit_hours: Option<f64>,
+    when: Option<RawCondition>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCondition {
+    field: FieldKey,
+    equals: Option<toml::Value>,
+    one_of: Option<Vec<toml::Value>>,
+    present: Option<bool>,
+}
+
+fn hours_to_duration(h: f64) -> Option<Duration> {
+    (h.is_finite() && h > 0.0 && h < 24.0 * 366.0).then(|| Duration::from_secs_f64(h * 3600.0))
+}
+
+fn toml_to_json(v: toml::Value) -> serde_json::Value {
+    match v {
+        toml::Value::String(s) => serde_json::Value::String(s),
+        toml::Value::Integer(i) => serde_json::Value::from(i),
+        toml::Value::Float(f) => serde_json::Value::from(f),
+        toml::Value::Boolean(b) => serde_json::Value::Bool(b),
+        toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
+        toml::Value::Array(a) => serde_json::Value::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => {
+            serde_json::Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
+    }
+}
+
+impl Bundle {
+    /// Load and check a bundle file.
+    pub fn load(path: &Path, dict: &Dictionary, catalog: &dyn Catalog) -> Result<Self, BundleError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| BundleError::Io { origin: origin.clone(), source })?;
+        Self::from_toml(&text, &origin, dict, catalog)
+    }
+
+    /// Parse and check bundle TOML; `origin` names the source in errors.
+    pub fn from_toml(text: &str, origin: &str, dict: &Dictionary, catalog: &dyn Catalog) -> Result<Self, BundleError> {
+        let raw: RawBundle =
+            toml::from_str(text).map_err(|e| BundleError::Syntax { origin: origin.into(), message: e.to_string() })?;
+        let whole = |message: String| BundleError::Bundle { origin: origin.into(), message };
+        let time_limit = hours_to_duration(raw.time_limit_hours)
+            .ok_or_else(|| whole(format!("time_limit_hours = {} must be a positive number of hours under a year", raw.time_limit_hours)))?;
+        if raw.steps.is_empty() {
+            return Err(whole("has no steps".into()));
+        }
+        let refs: Vec<StepRef> = raw
+            .steps
+            .iter()
+            .map(|s| StepRef { department: s.department.clone(), step: s.step.clone() })
+            .collect();
+        let step_err = |r: &StepRef, message: String| BundleError::Step { origin: origin.into(), step: r.to_string(), message };
+        // Structure: duplicates, dangling `after`, cycles.
+        let mut index = BTreeMap::new();
+        for (i, r) in refs.iter().enumerate() {
+            if index.insert(r.clone(), i).is_some() {
+                return Err(step_err(r, "appears twice in the bundle".into()));
+            }
+        }
+        let mut deps = Vec::with_capacity(refs.len());
+        for (r, s) in refs.iter().zip(&raw.steps) {
+            let mut ds = Vec::new();
+            for a in &s.after {
+                let &j = index
+                    .get(a)
+                    .ok_or_else(|| step_err(r, format!("is after {a}, which is not a step of this bundle")))?;
+                ds.push(j);
+            }
+            deps.push(ds);
+        }
+        let order = graph::topological_order(&deps).map_err(|cycle| BundleError::Cycle {
+            origin: origin.into(),
+            cycle: cycle.iter().map(|&i| refs[i].to_string()).collect(),
+        })?;
+        // Departments and steps must exist.
+        let mut specs = Vec::with_capacity(refs.len());
+        for r in &refs {
+            let manifest = catalog.manifest(&r.department).ok_or_else(|| {
+                step_err(r, format!("department {} is not loaded (no plugin declares it)", r.department))
+            })?;
+            let spec = manifest.step(&r.step).ok_or_else(|| {
+                let offered: Vec<&str> = manifest.steps.iter().map(|s| s.id.as_str()).collect();
+                step_err(r, format!("department {} (version {}) has no step {}; it offers: {}", r.department, manifest.version, r.step, offered.join(", ")))
+            })?;
+            specs.push(spec.clone());
+        }
+        // Issued fields need an earlier writer; no field has two writers.
+        let ancestry = graph::ancestors(&deps);
+        let mut writer: BTreeMap<&FieldKey, &StepRef> = BTreeMap::new();
+        for (i, spec) in specs.iter().enumerate() {
+            for w in &spec.writes {
+                if let Some(other) = writer.insert(w, &refs[i]) {
+                    return Err(step_err(&refs[i], format!("writes {w}, which {other} also writes; a field has one issuing step per bundle")));
+                }
+            }
+        }
+        for (i, spec) in specs.iter().enumerate() {
+            for need in spec.reads.iter().filter(|n| n.required) {
+                let issued = dict.field(&need.key).is_some_and(|f| f.issued);
+                if !issued {
+                    continue;
+                }
+                let written_before = specs
+                    .iter()
+                    .enumerate()
+                    .any(|(j, other)| ancestry[i][j] && other.writes.contains(&need.key));
+                if !written_before {
+                    let hint = match writer.get(&need.key) {
+                        Some(w) => format!("; {w} writes it, so add it to `after`"),
+                        None => "; no step of this bundle writes it".into(),
+                    };
+                    return Err(step_err(&refs[i], format!("reads {}, a field only departments issue, but no step before it writes it{hint}", need.key)));
+                }
+            }
+        }
+        // Conditions.
+        let mut steps_by_index: Vec<Option<BundleStep>> = Vec::with_capacity(refs.len());
+        for ((r, s), spec) in refs.iter().zip(raw.steps).zip(specs) {
+            let when = match s.when {
+                None => None,
+                Some(c) => Some(condition(c, dict).map_err(|m| step_err(r, m))?),
+            };
+            let step_limit = match s.time_limit_hours {
+                Some(h) => hours_to_duration(h).ok_or_else(|| step_err(r, format!("time_limit_hours = {h} must be a positive number of hours under a year")))?,
+                None => spec.time_limit,
+            };
+            steps_by_index.push(Some(BundleStep { reference: r.clone(), after: s.after, time_limit: step_limit, when, spec }));
+        }
+        let steps = order.iter().filter_map(|&i| steps_by_index[i].take()).collect();
+        Ok(Bundle {
+            id: raw.id,
+            title: raw.title,
+            description: raw.description,
+            time_limit,
+            themes: raw.themes,
+            steps,
+            origin: origin.into(),
+        })
+    }
+}
+
+fn condition(c: RawCondition, dict: &Dictionary) -> Result<Condition, String> {
+    let def = dict
+        .field(&c.field)
+        .ok_or_else(|| format!("`when` tests {}, which is not in the data dictionary", c.field))?;
+    if def.issued {
+        return Err(format!("`when` tests {}, which departments issue; a condition can only test form fields", c.field));
+    }
+    let parse = |v: toml::Value| {
+        dict.parse_json(&c.field, &toml_to_json(v))
+            .map_err(|e| format!("`when` on {}: {}", c.field, e.message))
+    };
+    let test = match (c.equals, c.one_of, c.present) {
+        (Some(v), None, None) => Test::Equals(parse(v)?),
+        (None, Some(vs), None) => Test::OneOf(vs.into_iter().map(parse).collect::<Result<_, _>>()?),
+        (None, None, Some(p)) => Test::Present(p),
+        _ => return Err("`when` needs exactly one of equals, one_of or present".into()),
+    };
+    Ok(Condition { field: c.field, test })
+}
+
+/// Load every `*.toml` bundle in a directory, in file-name order. The
+/// first bad file stops loading with its error; two bundles with one id
+/// are refused.
+pub fn load_dir(dir: &Path, dict: &Dictionary, catalog: &dyn Catalog) -> Result<Vec<Bundle>, BundleError> {
+    let io = |source| BundleError::Io { origin: dir.display().to_string(), source };
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    let mut bundles: Vec<Bundle> = Vec::new();
+    for p in paths {
+        let b = Bundle::load(&p, dict, catalog)?;
+        if let Some(other) = bundles.iter().find(|o| o.id == b.id) {
+            return Err(BundleError::Bundle {
+                origin: b.origin.clone(),
+                message: format!("id {} is already used by {}", b.id, other.origin),
+            });
+        }
+        bundles.push(b);
+    }
+    Ok(bundles)
+}
+
+#[cfg(test)]
+mod tests;
