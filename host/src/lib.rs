@@ -9,10 +9,15 @@
 //! notification for a bundle ([`form`], [`check`]), and runs applications
 //! through them ([`run`]). The `onething` binary ([`cli`]) is the edge.
 
+pub mod application;
 pub mod bindings;
 pub mod bundle;
+pub mod check;
 pub mod capabilities;
 pub mod dictionary;
+pub mod form;
 pub mod ids;
 pub mod manifest;
+pub mod problem;
+pub mod registry;
 pub mod runtime;

@@ -1,0 +1,203 @@
+//! The application document: one applicant's instance of a bundle, in the
+//! one shape used everywhere (files in examples/applications/, the input of
+//! `onething run`, the body of `POST /api/applications`).
+//!
+//! Parsing is strict (unknown keys are refused). Turning the document into
+//! typed form values and materials never fails outright: every fault
+//! becomes a [`Problem`], so the applicant hears about all of them at once.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::bundle::Bundle;
+use crate::dictionary::{Dictionary, FieldValue};
+use crate::ids::{BundleId, Digest, FieldKey, MaterialCode};
+use crate::problem::Problem;
+
+/// A material reference in an application document.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaterialRef {
+    /// The material code.
+    pub code: String,
+    /// A file, relative to the application file (`onething run` only).
+    pub path: Option<String>,
+    /// The digest of an already stored material.
+    pub digest: Option<String>,
+    /// Its media type.
+    pub media_type: Option<String>,
+    /// Its size in bytes.
+    pub size: Option<u64>,
+}
+
+/// An application document as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationDoc {
+    /// The bundle applied for.
+    pub bundle: BundleId,
+    /// Form fields by dictionary key.
+    #[serde(default)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// Materials supplied.
+    #[serde(default)]
+    pub materials: Vec<MaterialRef>,
+    /// Client-chosen key making a submission safe to repeat.
+    pub idempotency_key: Option<String>,
+    /// Consent to prefill (reserved).
+    pub consent: Option<serde_json::Value>,
+}
+
+/// Why a document could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    /// The file could not be read.
+    #[error("cannot read application {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Not JSON, or not the application shape.
+    #[error("application {origin}: {message}")]
+    Syntax {
+        /// The file or request.
+        origin: String,
+        /// serde_json's message (with line and column).
+        message: String,
+    },
+}
+
+impl ApplicationDoc {
+    /// Read a document file.
+    pub fn load(path: &Path) -> Result<Self, DocError> {
+        let text = std::fs::read_to_string(path).map_err(|source| DocError::Io { path: path.display().to_string(), source })?;
+        Self::from_json(&text, &path.display().to_string())
+    }
+
+    /// Parse a document.
+    pub fn from_json(text: &str, origin: &str) -> Result<Self, DocError> {
+        serde_json::from_str(text).map_err(|e| DocError::Syntax { origin: origin.into(), message: e.to_string() })
+    }
+}
+
+/// A material as the host holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Material {
+    /// Content digest.
+    pub digest: Digest,
+    /// Media type.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// An application's typed contents, and every problem found reading them.
+#[derive(Debug, Clone, Default)]
+pub struct Contents {
+    /// Form values that passed the dictionary.
+    pub form: BTreeMap<FieldKey, FieldValue>,
+    /// Materials that passed their checks.
+    pub materials: BTreeMap<MaterialCode, Material>,
+    /// Every problem.
+    pub problems: Vec<Problem>,
+}
+
+/// Guess a media type from a file's first bytes.
+pub fn sniff_media_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
+/// Type and validate a document's fields and materials against the
+/// dictionary and the bundle's form. `base` resolves material paths; with
+/// `None`, paths are refused (over HTTP materials are uploaded first).
+pub fn read_contents(doc: &ApplicationDoc, bundle: &Bundle, dict: &Dictionary, base: Option<&Path>) -> Contents {
+    let mut out = Contents::default();
+    let in_form = |key: &FieldKey| bundle.steps.iter().any(|s| s.spec.reads_key(key));
+    for (name, json) in &doc.fields {
+        let key = match FieldKey::parse(name) {
+            Ok(k) => k,
+            Err(e) => {
+                out.problems.push(Problem::field(name, "bad-key", e.to_string()));
+                continue;
+            }
+        };
+        let Some(def) = dict.field(&key) else {
+            out.problems.push(Problem::field(name, "unknown-field", format!("{key} is not in the data dictionary")));
+            continue;
+        };
+        if def.issued {
+            out.problems.push(Problem::field(name, "issued-field", format!("{key} ({}) is issued by a department and cannot be supplied by the applicant", def.label.en)));
+            continue;
+        }
+        if !in_form(&key) {
+            out.problems.push(Problem::field(name, "not-in-form", format!("{key} ({}) is not asked for by bundle {}; send only the form's fields", def.label.en, bundle.id)));
+            continue;
+        }
+        if json.is_null() {
+            continue;
+        }
+        match dict.parse_json(&key, json) {
+            Ok(v) => {
+                out.form.insert(key, v);
+            }
+            Err(e) => out.problems.push(Problem::field(name, e.code, e.message)),
+        }
+    }
+    for m in &doc.materials {
+        match read_material(m, dict, base) {
+            Ok((code, material)) => {
+                if out.materials.insert(code.clone(), material).is_some() {
+                    out.problems.push(Problem::material(&m.code, "duplicate", format!("material {code} is supplied twice")));
+                }
+            }
+            Err(p) => out.problems.push(p),
+        }
+    }
+    out
+}
+
+fn read_material(m: &MaterialRef, dict: &Dictionary, base: Option<&Path>) -> Result<(MaterialCode, Material), Problem> {
+    let fail = |code: &str, msg: String| Problem::material(&m.code, code, msg);
+    let code = MaterialCode::parse(&m.code).map_err(|e| fail("bad-code", e.to_string()))?;
+    let def = dict.material(&code).ok_or_else(|| fail("unknown-material", format!("{code} is not a material code of the data dictionary")))?;
+    let material = match (&m.path, &m.digest) {
+        (Some(path), None) => {
+            if m.media_type.is_some() || m.size.is_some() {
+                return Err(fail("bad-reference", format!("material {code}: give either path, or digest with media_type and size, not both")));
+            }
+            let base = base.ok_or_else(|| fail("path-not-allowed", format!("material {code}: upload it first and reference it by digest")))?;
+            let full = base.join(path);
+            let bytes = std::fs::read(&full).map_err(|e| fail("unreadable", format!("material {code}: cannot read {}: {e}", full.display())))?;
+            let media_type = sniff_media_type(&bytes)
+                .ok_or_else(|| fail("unknown-media-type", format!("material {code}: {} is not a PDF, PNG or JPEG file", full.display())))?;
+            Material { digest: Digest::of(&bytes), media_type: media_type.into(), size: bytes.len() as u64 }
+        }
+        (None, Some(digest)) => {
+            let digest = Digest::parse(digest).map_err(|e| fail("bad-digest", format!("material {code}: {e}")))?;
+            let (Some(media_type), Some(size)) = (&m.media_type, m.size) else {
+                return Err(fail("bad-reference", format!("material {code}: a digest reference needs media_type and size")));
+            };
+            Material { digest, media_type: media_type.clone(), size }
+        }
+        _ => return Err(fail("bad-reference", format!("material {code}: give either path, or digest with media_type and size"))),
+    };
+    if !def.media_types.iter().any(|t| t == &material.media_type) {
+        return Err(fail("wrong-media-type", format!("{} ({code}) must be one of {}, not {}", def.label.en, def.media_types.join(", "), material.media_type)));
+    }
+    if material.size > def.max_bytes {
+        return Err(fail("too-large", format!("{} ({code}) is {} bytes; the limit is {}", def.label.en, material.size, def.max_bytes)));
+    }
+    Ok((code, material))
+}

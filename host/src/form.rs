@@ -1,0 +1,306 @@
+//! One form, one set of materials, one notification: the merge of every
+//! step's declared reads and materials for a bundle.
+//!
+//! Fields are deduplicated by dictionary key, carry every department that
+//! reads them with its purpose, and are required always, only when a
+//! conditional step runs, or never. Issued fields are not in the form:
+//! departments write them. Not for checking a filled form: see
+//! [`crate::check`].
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::bundle::{Bundle, Condition, Test};
+use crate::dictionary::{Dictionary, FieldKind, Label, Sensitivity, TextFormat};
+use crate::ids::{FieldKey, MaterialCode, StepRef};
+
+/// A department that asks for a field or material, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Need {
+    /// The step.
+    pub step: StepRef,
+    /// Its stated purpose.
+    pub purpose: String,
+    /// Whether that step requires it.
+    pub required: bool,
+}
+
+/// When a field or material is required.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "when", content = "conditions", rename_all = "kebab-case")]
+pub enum Requirement {
+    /// Always.
+    Always,
+    /// Only when one of these conditions holds (a conditional step runs).
+    When(Vec<Condition>),
+    /// Never: optional.
+    Optional,
+}
+
+/// One field of the merged form.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormField {
+    /// Dictionary key.
+    pub key: FieldKey,
+    /// Label.
+    pub label: Label,
+    /// Sensitivity.
+    pub sensitivity: Sensitivity,
+    /// When it is required.
+    pub requirement: Requirement,
+    /// Who asks for it.
+    pub needed_by: Vec<Need>,
+}
+
+/// One material of the merged list.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormMaterial {
+    /// Material code.
+    pub code: MaterialCode,
+    /// Label.
+    pub label: Label,
+    /// Accepted media types.
+    pub media_types: Vec<String>,
+    /// Size limit.
+    pub max_bytes: u64,
+    /// When it is required.
+    pub requirement: Requirement,
+    /// Who asks for it.
+    pub needed_by: Vec<Need>,
+}
+
+/// The one form of a bundle.
+#[derive(Debug, Clone, Serialize)]
+pub struct OneForm {
+    /// Bundle id.
+    pub bundle: String,
+    /// Bundle title.
+    pub title: Label,
+    /// Fields, in the order steps first ask for them.
+    pub fields: Vec<FormField>,
+    /// Materials, in the order steps first ask for them.
+    pub materials: Vec<FormMaterial>,
+    /// Time limit of the bundle in hours.
+    pub time_limit_hours: f64,
+}
+
+fn merge_requirement(current: &mut Requirement, step_required: bool, when: Option<&Condition>) {
+    if !step_required {
+        return;
+    }
+    match (when, &mut *current) {
+        (None, _) => *current = Requirement::Always,
+        (Some(_), Requirement::Always) => {}
+        (Some(c), Requirement::When(cs)) => {
+            if !cs.contains(c) {
+                cs.push(c.clone());
+            }
+        }
+        (Some(c), Requirement::Optional) => *current = Requirement::When(vec![c.clone()]),
+    }
+}
+
+/// Merge a bundle's steps into its one form.
+pub fn build(bundle: &Bundle, dict: &Dictionary) -> OneForm {
+    let mut fields: Vec<FormField> = Vec::new();
+    let mut materials: Vec<FormMaterial> = Vec::new();
+    for s in &bundle.steps {
+        for r in &s.spec.reads {
+            let Some(def) = dict.field(&r.key) else { continue };
+            if def.issued {
+                continue;
+            }
+            let pos = match fields.iter().position(|f| f.key == r.key) {
+                Some(p) => p,
+                None => {
+                    fields.push(FormField {
+                        key: r.key.clone(),
+                        label: def.label.clone(),
+                        sensitivity: def.sensitivity,
+                        requirement: Requirement::Optional,
+                        needed_by: Vec::new(),
+                    });
+                    fields.len() - 1
+                }
+            };
+            let f = &mut fields[pos];
+            merge_requirement(&mut f.requirement, r.required, s.when.as_ref());
+            f.needed_by.push(Need { step: s.reference.clone(), purpose: r.purpose.clone(), required: r.required });
+        }
+        for m in &s.spec.materials {
+            let Some(def) = dict.material(&m.code) else { continue };
+            let pos = match materials.iter().position(|x| x.code == m.code) {
+                Some(p) => p,
+                None => {
+                    materials.push(FormMaterial {
+                        code: m.code.clone(),
+                        label: def.label.clone(),
+                        media_types: def.media_types.clone(),
+                        max_bytes: def.max_bytes,
+                        requirement: Requirement::Optional,
+                        needed_by: Vec::new(),
+                    });
+                    materials.len() - 1
+                }
+            };
+            let x = &mut materials[pos];
+            merge_requirement(&mut x.requirement, m.required, s.when.as_ref());
+            x.needed_by.push(Need { step: s.reference.clone(), purpose: m.purpose.clone(), required: m.required });
+        }
+    }
+    OneForm {
+        bundle: bundle.id.to_string(),
+        title: bundle.title.clone(),
+        fields,
+        materials,
+        time_limit_hours: bundle.time_limit.as_secs_f64() / 3600.0,
+    }
+}
+
+fn condition_schema(c: &Condition) -> Value {
+    let key = c.field.as_str();
+    match &c.test {
+        Test::Equals(v) => json!({ "properties": { key: { "const": v.to_json() } }, "required": [key] }),
+        Test::OneOf(vs) => json!({ "properties": { key: { "enum": vs.iter().map(|v| v.to_json()).collect::<Vec<_>>() } }, "required": [key] }),
+        Test::Present(true) => json!({ "required": [key] }),
+        Test::Present(false) => json!({ "not": { "required": [key] } }),
+    }
+}
+
+fn format_pattern(f: TextFormat) -> (&'static str, &'static str) {
+    match f {
+        TextFormat::ResidentId => ("resident-id", "^[1-8][0-9]{16}[0-9X]$"),
+        TextFormat::Uscc => ("uscc", "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"),
+        TextFormat::MobilePhone => ("mobile-phone", "^1[3-9][0-9]{9}$"),
+        TextFormat::BankCard => ("bank-card", "^[0-9]{12,19}$"),
+        TextFormat::PostalCode => ("postal-code", "^[0-9]{6}$"),
+    }
+}
+
+impl OneForm {
+    /// The form as a JSON Schema (draft 2020-12), with labels, validation,
+    /// and conditional requirements as `if`/`then`.
+    pub fn json_schema(&self, dict: &Dictionary) -> Value {
+        let mut properties = serde_json::Map::new();
+        let mut required = Vec::new();
+        let mut all_of = Vec::new();
+        for f in &self.fields {
+            let Some(def) = dict.field(&f.key) else { continue };
+            let mut p = serde_json::Map::new();
+            p.insert("title".into(), json!(format!("{} / {}", def.label.zh, def.label.en)));
+            if let Some(d) = &def.description {
+                p.insert("description".into(), json!(format!("{} / {}", d.zh, d.en)));
+            }
+            match &def.kind {
+                FieldKind::Text { min_length, max_length, format } => {
+                    p.insert("type".into(), json!("string"));
+                    if let Some(n) = min_length {
+                        p.insert("minLength".into(), json!(n));
+                    }
+                    if let Some(n) = max_length {
+                        p.insert("maxLength".into(), json!(n));
+                    }
+                    if let Some(fmt) = format {
+                        let (name, pattern) = format_pattern(*fmt);
+                        p.insert("format".into(), json!(name));
+                        p.insert("pattern".into(), json!(pattern));
+                    }
+                }
+                FieldKind::Integer { min, max } => {
+                    p.insert("type".into(), json!("integer"));
+                    if let Some(n) = min {
+                        p.insert("minimum".into(), json!(n));
+                    }
+                    if let Some(n) = max {
+                        p.insert("maximum".into(), json!(n));
+                    }
+                }
+                FieldKind::Decimal { min, max } => {
+                    p.insert("type".into(), json!("number"));
+                    if let Some(n) = min {
+                        p.insert("minimum".into(), json!(n));
+                    }
+                    if let Some(n) = max {
+                        p.insert("maximum".into(), json!(n));
+                    }
+                }
+                FieldKind::Boolean => {
+                    p.insert("type".into(), json!("boolean"));
+                }
+                FieldKind::Date => {
+                    p.insert("type".into(), json!("string"));
+                    p.insert("format".into(), json!("date"));
+                }
+                FieldKind::Choice { choices } => {
+                    p.insert("type".into(), json!("string"));
+                    p.insert("enum".into(), json!(choices));
+                }
+            }
+            p.insert("x-sensitivity".into(), json!(def.sensitivity));
+            p.insert("x-needed-by".into(), json!(f.needed_by));
+            properties.insert(f.key.to_string(), Value::Object(p));
+            match &f.requirement {
+                Requirement::Always => required.push(f.key.to_string()),
+                Requirement::When(conds) => {
+                    for c in conds {
+                        all_of.push(json!({ "if": condition_schema(c), "then": { "required": [f.key.as_str()] } }));
+                    }
+                }
+                Requirement::Optional => {}
+            }
+        }
+        let mut schema = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": format!("urn:onething:bundle:{}:form", self.bundle),
+            "title": format!("{} / {}", self.title.zh, self.title.en),
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": false,
+        });
+        if !all_of.is_empty() {
+            schema["allOf"] = Value::Array(all_of);
+        }
+        schema
+    }
+
+    /// The one-time notification of everything needed, for people.
+    pub fn notification(&self) -> String {
+        use std::fmt::Write as _;
+        let mut s = String::new();
+        let _ = writeln!(s, "{} / {}", self.title.zh, self.title.en);
+        let _ = writeln!(s, "One form, one set of materials. Time limit: {} hours.\n", self.time_limit_hours);
+        let _ = writeln!(s, "Fields ({}):", self.fields.len());
+        for f in &self.fields {
+            let req = requirement_text(&f.requirement);
+            let who: Vec<String> = f.needed_by.iter().map(|n| format!("{} ({})", n.step, n.purpose)).collect();
+            let _ = writeln!(s, "  - {} / {} [{}] {req}; used by {}", f.label.zh, f.label.en, f.key, who.join("; "));
+        }
+        let _ = writeln!(s, "\nMaterials ({}):", self.materials.len());
+        for m in &self.materials {
+            let req = requirement_text(&m.requirement);
+            let who: Vec<String> = m.needed_by.iter().map(|n| n.step.to_string()).collect();
+            let _ = writeln!(s, "  - {} / {} [{}] {req}; {}; at most {} KiB; used by {}", m.label.zh, m.label.en, m.code, m.media_types.join(" or "), m.max_bytes / 1024, who.join(", "));
+        }
+        s
+    }
+}
+
+fn requirement_text(r: &Requirement) -> String {
+    match r {
+        Requirement::Always => "required".into(),
+        Requirement::Optional => "optional".into(),
+        Requirement::When(cs) => {
+            let parts: Vec<String> = cs
+                .iter()
+                .map(|c| match &c.test {
+                    Test::Equals(v) => format!("{} = {}", c.field, v.to_json()),
+                    Test::OneOf(vs) => format!("{} in {}", c.field, Value::Array(vs.iter().map(|v| v.to_json()).collect())),
+                    Test::Present(true) => format!("{} is given", c.field),
+                    Test::Present(false) => format!("{} is not given", c.field),
+                })
+                .collect();
+            format!("required when {}", parts.join(" or "))
+        }
+    }
+}
