@@ -1,0 +1,275 @@
+//! Typed, read-only access to the fields and materials of a call, by
+//! dictionary key and material code.
+//!
+//! The host already checked every value against the dictionary, so a
+//! `date` field is a [`Value::Date`]; the `require_*` methods still turn
+//! an absent or mistyped value into a [`Problem`] instead of a panic, so
+//! nothing an applicant sends can crash a department. Not for writing
+//! fields: see [`crate::outcome`].
+
+use crate::{Date, Field, Material, Problem, Request, Value};
+
+/// The fields of a call, looked up by dictionary key.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'a> {
+    fields: &'a [Field],
+}
+
+impl<'a> Fields<'a> {
+    /// Wrap a list of fields (from `check`, `prefill` or a [`Request`]).
+    pub fn new(fields: &'a [Field]) -> Self {
+        Fields { fields }
+    }
+
+    /// The value under `key`, if present.
+    pub fn get(&self, key: &str) -> Option<&'a Value> {
+        self.fields.iter().find(|f| f.key == key).map(|f| &f.value)
+    }
+
+    /// Whether `key` is present.
+    pub fn has(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Every key present, in the order received.
+    pub fn keys(&self) -> impl Iterator<Item = &'a str> + 'a {
+        self.fields.iter().map(|f| f.key.as_str())
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether there are no fields.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// A `text` or `choice` field, trimmed; `None` if absent, blank or of
+    /// another type.
+    pub fn text(&self, key: &str) -> Option<&'a str> {
+        match self.get(key) {
+            Some(Value::Text(t)) if !t.trim().is_empty() => Some(t.trim()),
+            _ => None,
+        }
+    }
+
+    /// A `date` field.
+    pub fn date(&self, key: &str) -> Option<Date> {
+        match self.get(key) {
+            Some(Value::Date(d)) => Some(*d),
+            _ => None,
+        }
+    }
+
+    /// A `boolean` field.
+    pub fn boolean(&self, key: &str) -> Option<bool> {
+        match self.get(key) {
+            Some(Value::Boolean(b)) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// An `integer` field.
+    pub fn integer(&self, key: &str) -> Option<i64> {
+        match self.get(key) {
+            Some(Value::Integer(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// A `decimal` field (an `integer` value is widened); `None` for NaN
+    /// or infinities.
+    pub fn decimal(&self, key: &str) -> Option<f64> {
+        match self.get(key) {
+            Some(Value::Decimal(x)) if x.is_finite() => Some(*x),
+            Some(Value::Integer(n)) => Some(*n as f64),
+            _ => None,
+        }
+    }
+
+    fn required<T>(&self, key: &str, expected: &str, typed: Option<T>) -> Result<T, Problem> {
+        match (typed, self.get(key)) {
+            (Some(v), _) => Ok(v),
+            (None, None) => Err(missing(key)),
+            (None, Some(Value::Text(t))) if t.trim().is_empty() => Err(missing(key)),
+            (None, Some(other)) => Err(Problem::field(
+                key,
+                "wrong-type",
+                format!(
+                    "{key} 应为 {expected} 类型，收到 {}（expected {expected}）",
+                    other.type_name()
+                ),
+            )),
+        }
+    }
+
+    /// A required `text`/`choice` field, or a `missing` / `wrong-type` problem.
+    pub fn require_text(&self, key: &str) -> Result<&'a str, Problem> {
+        self.required(key, "text", self.text(key))
+    }
+
+    /// A required `date` field, or a `missing` / `wrong-type` problem.
+    pub fn require_date(&self, key: &str) -> Result<Date, Problem> {
+        self.required(key, "date", self.date(key))
+    }
+
+    /// A required `boolean` field, or a `missing` / `wrong-type` problem.
+    pub fn require_boolean(&self, key: &str) -> Result<bool, Problem> {
+        self.required(key, "boolean", self.boolean(key))
+    }
+
+    /// A required `integer` field, or a `missing` / `wrong-type` problem.
+    pub fn require_integer(&self, key: &str) -> Result<i64, Problem> {
+        self.required(key, "integer", self.integer(key))
+    }
+
+    /// A required `decimal` field, or a `missing` / `wrong-type` problem.
+    pub fn require_decimal(&self, key: &str) -> Result<f64, Problem> {
+        self.required(key, "decimal", self.decimal(key))
+    }
+}
+
+fn missing(key: &str) -> Problem {
+    Problem::field(
+        key,
+        "missing",
+        format!("请填写 {key}（required field is missing）"),
+    )
+}
+
+/// The materials of a call, looked up by material code.
+#[derive(Debug, Clone, Copy)]
+pub struct Materials<'a> {
+    materials: &'a [Material],
+}
+
+impl<'a> Materials<'a> {
+    /// Wrap a list of materials.
+    pub fn new(materials: &'a [Material]) -> Self {
+        Materials { materials }
+    }
+
+    /// The material with `code`, if supplied.
+    pub fn get(&self, code: &str) -> Option<&'a Material> {
+        self.materials.iter().find(|m| m.code == code)
+    }
+
+    /// Whether the material with `code` was supplied.
+    pub fn has(&self, code: &str) -> bool {
+        self.get(code).is_some()
+    }
+
+    /// A required material, or a `missing-material` problem about it.
+    pub fn require(&self, code: &str) -> Result<&'a Material, Problem> {
+        self.get(code).ok_or_else(|| {
+            Problem::material(
+                code,
+                "missing-material",
+                format!("请提交材料 {code}（required material is missing）"),
+            )
+        })
+    }
+}
+
+impl Request {
+    /// This request's fields, by dictionary key.
+    pub fn fields(&self) -> Fields<'_> {
+        Fields::new(&self.fields)
+    }
+
+    /// This request's materials, by material code.
+    pub fn materials(&self) -> Materials<'_> {
+        Materials::new(&self.materials)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(key: &str, value: Value) -> Field {
+        Field {
+            key: key.into(),
+            value,
+        }
+    }
+
+    #[test]
+    fn typed_access() {
+        let d = Date {
+            year: 2026,
+            month: 10,
+            day: 20,
+        };
+        let list = vec![
+            field("child.name", " 林安然 ".into()),
+            field("child.birth_date", d.into()),
+            field("mother.insured", true.into()),
+            field("enterprise.employee_count", 12i64.into()),
+            field("enterprise.registered_capital", 50.5.into()),
+            field("blank.text", "  ".into()),
+        ];
+        let f = Fields::new(&list);
+        assert_eq!(f.text("child.name"), Some("林安然"));
+        assert_eq!(f.date("child.birth_date"), Some(d));
+        assert_eq!(f.boolean("mother.insured"), Some(true));
+        assert_eq!(f.integer("enterprise.employee_count"), Some(12));
+        assert_eq!(f.decimal("enterprise.employee_count"), Some(12.0));
+        assert_eq!(f.decimal("enterprise.registered_capital"), Some(50.5));
+        assert_eq!(f.text("blank.text"), None);
+        assert_eq!(f.text("child.birth_date"), None);
+        assert_eq!(f.len(), 6);
+        assert!(f.has("blank.text"));
+        assert_eq!(f.keys().next(), Some("child.name"));
+    }
+
+    #[test]
+    fn required_access_reports_problems() {
+        let list = vec![
+            field("child.birth_date", "2026-10-20".into()),
+            field("blank.text", "".into()),
+        ];
+        let f = Fields::new(&list);
+        let missing = f.require_text("child.name").err();
+        assert_eq!(missing.as_ref().map(|p| p.code.as_str()), Some("missing"));
+        assert_eq!(
+            missing.as_ref().and_then(|p| p.field_key()),
+            Some("child.name")
+        );
+        assert_eq!(
+            f.require_text("blank.text").err().map(|p| p.code),
+            Some("missing".into())
+        );
+        assert_eq!(
+            f.require_date("child.birth_date").err().map(|p| p.code),
+            Some("wrong-type".into())
+        );
+        assert_eq!(
+            f.require_decimal("x.y").err().map(|p| p.code),
+            Some("missing".into())
+        );
+        let nan = vec![field("a.b", f64::NAN.into())];
+        assert!(Fields::new(&nan).decimal("a.b").is_none());
+    }
+
+    #[test]
+    fn materials_by_code() {
+        let list = vec![Material {
+            code: "marriage-certificate".into(),
+            digest: format!("sha256:{}", "0".repeat(64)),
+            media_type: "application/pdf".into(),
+            size: 10,
+        }];
+        let m = Materials::new(&list);
+        assert!(m.has("marriage-certificate"));
+        assert!(m.require("marriage-certificate").is_ok());
+        let p = m.require("premises-proof").err();
+        assert_eq!(
+            p.as_ref().and_then(|p| p.material_code()),
+            Some("premises-proof")
+        );
+        assert_eq!(p.map(|p| p.code), Some("missing-material".into()));
+    }
+}

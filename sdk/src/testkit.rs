@@ -1,0 +1,494 @@
+//! The test kit: run a department natively with `cargo test`, no host and
+//! no Wasm needed.
+//!
+//! Natively (any target but wasm32) the SDK's [`crate::log`],
+//! [`crate::clock`] and [`crate::store`] talk to thread-local stand-ins
+//! that this module controls: pin today's date, seed and inspect the
+//! store, make it fail, read the log. Each test runs on its own thread, so
+//! each starts empty. [`handle`] and [`check`] call a [`Department`] the
+//! way the host would: only declared fields go in, and an approval writing
+//! an undeclared field fails the test.
+//!
+//! ```
+//! use onething_sdk::testkit;
+//!
+//! testkit::pin_today(testkit::date("2026-11-28"));
+//! assert_eq!(onething_sdk::clock::today().to_string(), "2026-11-28");
+//! let request = testkit::request("birth-certificate").field("child.name", "林安然").attempt(2).build();
+//! assert_eq!(request.fields().text("child.name"), Some("林安然"));
+//! ```
+//!
+//! Not compiled for wasm32: components never contain it.
+
+use crate::log::Level;
+use crate::native;
+use crate::{
+    Date, Department, Field, Manifest, Material, Outcome, Problem, Request, StepError, StoreError,
+    Value,
+};
+
+/// One record written through [`crate::log`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogRecord {
+    /// Severity.
+    pub level: Level,
+    /// The message.
+    pub message: String,
+    /// Key/value attributes.
+    pub attributes: Vec<(String, String)>,
+}
+
+/// Forget this thread's store, log, pinned date and store failure.
+pub fn reset() {
+    native::with(|s| *s = native::State::default());
+}
+
+/// Parse `YYYY-MM-DD`, panicking on a bad date (test code only).
+pub fn date(text: &str) -> Date {
+    match Date::parse(text) {
+        Some(d) => d,
+        None => panic!("testkit::date: {text:?} is not a YYYY-MM-DD date"),
+    }
+}
+
+/// Make [`crate::clock::today`] return `today` on this thread.
+pub fn pin_today(today: Date) {
+    native::with(|s| s.today = Some(today));
+}
+
+/// Make [`crate::clock::now`] return `seconds` on this thread.
+pub fn pin_now(seconds: i64) {
+    native::with(|s| s.now = Some(seconds));
+}
+
+/// Put `value` under `key` in this thread's store.
+pub fn seed(key: &str, value: &[u8]) {
+    native::with(|s| {
+        s.store.insert(key.to_owned(), value.to_vec());
+    });
+}
+
+/// The value under `key` in this thread's store.
+pub fn stored(key: &str) -> Option<Vec<u8>> {
+    native::with(|s| s.store.get(key).cloned())
+}
+
+/// The value under `key` as text.
+pub fn stored_text(key: &str) -> Option<String> {
+    stored(key).map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// Every key in this thread's store, sorted.
+pub fn stored_keys() -> Vec<String> {
+    native::with(|s| s.store.keys().cloned().collect())
+}
+
+/// Make every store call fail with `error` (or succeed again with `None`).
+pub fn fail_store(error: Option<StoreError>) {
+    native::with(|s| s.store_failure = error);
+}
+
+/// Every record logged on this thread so far.
+pub fn logs() -> Vec<LogRecord> {
+    native::with(|s| s.logs.clone())
+}
+
+/// Start building a request for `step`: application `app-test`,
+/// idempotency key `app-test/<step>`, attempt 1, no fields.
+pub fn request(step: &str) -> RequestBuilder {
+    RequestBuilder {
+        request: Request {
+            application: "app-test".into(),
+            step: step.into(),
+            idempotency_key: format!("app-test/{step}"),
+            attempt: 1,
+            fields: Vec::new(),
+            materials: Vec::new(),
+        },
+    }
+}
+
+/// Builds a [`Request`] (see [`request`]).
+#[derive(Debug, Clone)]
+pub struct RequestBuilder {
+    request: Request,
+}
+
+impl RequestBuilder {
+    /// Set a field (replacing an earlier value under the same key).
+    pub fn field(mut self, key: &str, value: impl Into<Value>) -> Self {
+        let value = value.into();
+        self.request.fields.retain(|f| f.key != key);
+        self.request.fields.push(Field {
+            key: key.into(),
+            value,
+        });
+        self
+    }
+
+    /// Remove a field.
+    pub fn without(mut self, key: &str) -> Self {
+        self.request.fields.retain(|f| f.key != key);
+        self
+    }
+
+    /// Supply a material (a PDF with a digest derived from its code).
+    pub fn material(mut self, code: &str) -> Self {
+        let digest = format!(
+            "sha256:{}",
+            crate::hash::digits(&[code], 64).replace(['8', '9'], "a")
+        );
+        self.request.materials.retain(|m| m.code != code);
+        self.request.materials.push(Material {
+            code: code.into(),
+            digest,
+            media_type: "application/pdf".into(),
+            size: 1024,
+        });
+        self
+    }
+
+    /// Set the attempt number.
+    pub fn attempt(mut self, attempt: u32) -> Self {
+        self.request.attempt = attempt;
+        self
+    }
+
+    /// Set the idempotency key.
+    pub fn idempotency_key(mut self, key: &str) -> Self {
+        self.request.idempotency_key = key.into();
+        self
+    }
+
+    /// Set the application id (and the idempotency key to `<id>/<step>`).
+    pub fn application(mut self, id: &str) -> Self {
+        self.request.idempotency_key = format!("{id}/{}", self.request.step);
+        self.request.application = id.into();
+        self
+    }
+
+    /// The fields so far (for `check` and `prefill`).
+    pub fn fields(&self) -> Vec<Field> {
+        self.request.fields.clone()
+    }
+
+    /// The materials so far.
+    pub fn materials(&self) -> Vec<Material> {
+        self.request.materials.clone()
+    }
+
+    /// The request.
+    pub fn build(self) -> Request {
+        self.request
+    }
+}
+
+/// Keep only the fields and materials `step` of `D` declared, as the host does.
+fn filter<D: Department>(
+    step: &str,
+    fields: &[Field],
+    materials: &[Material],
+) -> (Vec<Field>, Vec<Material>) {
+    let manifest = D::describe();
+    match manifest.find_step(step) {
+        Some(spec) => (
+            fields
+                .iter()
+                .filter(|f| spec.reads_key(&f.key))
+                .cloned()
+                .collect(),
+            materials
+                .iter()
+                .filter(|m| spec.materials.iter().any(|n| n.code == m.code))
+                .cloned()
+                .collect(),
+        ),
+        None => (fields.to_vec(), materials.to_vec()),
+    }
+}
+
+/// Call `D::handle` as the host would: only the fields and materials the
+/// step declared are passed, and an approval writing a field the step did
+/// not declare panics (fails the test), naming the field.
+pub fn handle<D: Department>(request: Request) -> Result<Outcome, StepError> {
+    let (fields, materials) = filter::<D>(&request.step, &request.fields, &request.materials);
+    let step = request.step.clone();
+    let outcome = D::handle(Request {
+        fields,
+        materials,
+        ..request
+    })?;
+    let undeclared = undeclared_writes(&D::describe(), &step, &outcome);
+    assert!(
+        undeclared.is_empty(),
+        "step {step} wrote undeclared fields: {undeclared:?}"
+    );
+    Ok(outcome)
+}
+
+/// Call `D::check` for the request's step, fields and materials as the host would.
+pub fn check<D: Department>(request: &Request) -> Vec<Problem> {
+    let (fields, materials) = filter::<D>(&request.step, &request.fields, &request.materials);
+    D::check(request.step.clone(), fields, materials)
+}
+
+/// Call `D::prefill` for the request's step with its declared fields.
+pub fn prefill<D: Department>(request: &Request) -> Vec<Field> {
+    let (fields, _) = filter::<D>(&request.step, &request.fields, &[]);
+    D::prefill(request.step.clone(), fields)
+}
+
+/// The keys an approval of `step` writes that the step did not declare.
+pub fn undeclared_writes(manifest: &Manifest, step: &str, outcome: &Outcome) -> Vec<String> {
+    let Some(approval) = outcome.approval() else {
+        return Vec::new();
+    };
+    let spec = manifest.find_step(step);
+    approval
+        .fields
+        .iter()
+        .filter(|f| !spec.is_some_and(|s| s.writes_key(&f.key)))
+        .map(|f| f.key.clone())
+        .collect()
+}
+
+fn is_kebab(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn is_key(s: &str) -> bool {
+    let mut n = 0;
+    for seg in s.split('.') {
+        n += 1;
+        if seg.is_empty()
+            || !seg
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return false;
+        }
+    }
+    n >= 2
+}
+
+fn is_semver(s: &str) -> bool {
+    let core = s.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Every fault in the shape of a manifest (ids, keys, codes, purposes,
+/// duplicates, time limits, semver) that the host would refuse without
+/// even looking at the dictionary. Empty when well-formed.
+pub fn manifest_faults(manifest: &Manifest) -> Vec<String> {
+    let mut faults = Vec::new();
+    if !is_kebab(&manifest.department) {
+        faults.push(format!(
+            "department id {:?} is not kebab-case",
+            manifest.department
+        ));
+    }
+    if manifest.name.trim().is_empty() {
+        faults.push("department name is empty".into());
+    }
+    if !is_semver(&manifest.version) {
+        faults.push(format!("version {:?} is not semver", manifest.version));
+    }
+    if manifest.steps.is_empty() {
+        faults.push("no steps".into());
+    }
+    for (i, step) in manifest.steps.iter().enumerate() {
+        let id = &step.id;
+        if !is_kebab(id) {
+            faults.push(format!("step id {id:?} is not kebab-case"));
+        }
+        if manifest.steps[..i].iter().any(|s| &s.id == id) {
+            faults.push(format!("step {id}: declared twice"));
+        }
+        if step.title.trim().is_empty() {
+            faults.push(format!("step {id}: empty title"));
+        }
+        if step.time_limit_minutes == 0 {
+            faults.push(format!("step {id}: time limit is 0"));
+        }
+        for (j, r) in step.reads.iter().enumerate() {
+            if !is_key(&r.key) {
+                faults.push(format!(
+                    "step {id}: reads {:?}, not a dictionary key",
+                    r.key
+                ));
+            }
+            if step.reads[..j].iter().any(|o| o.key == r.key) {
+                faults.push(format!("step {id}: reads {} twice", r.key));
+            }
+            if r.purpose.trim().is_empty() {
+                faults.push(format!("step {id}: reads {} without a purpose", r.key));
+            }
+        }
+        for (j, w) in step.writes.iter().enumerate() {
+            if !is_key(w) {
+                faults.push(format!("step {id}: writes {w:?}, not a dictionary key"));
+            }
+            if step.writes[..j].contains(w) {
+                faults.push(format!("step {id}: writes {w} twice"));
+            }
+        }
+        for m in &step.materials {
+            if !is_kebab(&m.code) {
+                faults.push(format!(
+                    "step {id}: material {:?} is not kebab-case",
+                    m.code
+                ));
+            }
+            if m.purpose.trim().is_empty() {
+                faults.push(format!("step {id}: material {} without a purpose", m.code));
+            }
+        }
+    }
+    faults
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{StepSpec, approve, clock, store};
+
+    #[test]
+    fn clock_and_store_stand_ins() {
+        reset();
+        pin_today(date("2026-11-28"));
+        pin_now(1_800_000_000);
+        assert_eq!(clock::today(), date("2026-11-28"));
+        assert_eq!(clock::now(), 1_800_000_000);
+        seed("a", b"1");
+        assert_eq!(store::get("a"), Ok(Some(b"1".to_vec())));
+        assert_eq!(store::insert_new("a", b"2"), Ok(false));
+        assert_eq!(store::insert_new("b", b"2"), Ok(true));
+        assert_eq!(stored_keys(), vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(store::delete("a"), Ok(true));
+        assert_eq!(store::delete("a"), Ok(false));
+        store::set("c", b"x").expect("set");
+        assert_eq!(stored_text("c").as_deref(), Some("x"));
+        assert_eq!(store::reserve("name:x", "k1"), Ok(None));
+        assert_eq!(store::reserve("name:x", "k1"), Ok(None));
+        assert_eq!(store::reserve("name:x", "k2"), Ok(Some("k1".into())));
+        fail_store(Some(StoreError::Unavailable("down".into())));
+        let err: StepError = store::get("a").err().map(Into::into).expect("fails");
+        assert!(err.is_transient());
+        fail_store(None);
+        reset();
+        assert!(stored_keys().is_empty());
+    }
+
+    #[test]
+    fn unpinned_clock_is_plausible() {
+        reset();
+        assert!(clock::today().year >= 2024);
+    }
+
+    #[test]
+    fn logs_are_kept() {
+        reset();
+        crate::log::info("issued", &[("step", "x")]);
+        crate::log::warn("w", &[]);
+        let logs = logs();
+        assert_eq!(logs.len(), 2);
+        assert_eq!(logs[0].level, Level::Info);
+        assert_eq!(
+            logs[0].attributes,
+            vec![("step".to_string(), "x".to_string())]
+        );
+    }
+
+    #[test]
+    fn builds_requests() {
+        let r = request("s")
+            .field("a.b", "1")
+            .field("a.b", "2")
+            .field("c.d", 3i64)
+            .without("c.d")
+            .material("m-1")
+            .material("m-1")
+            .application("app-9")
+            .attempt(3);
+        assert_eq!(r.fields().len(), 1);
+        assert_eq!(r.materials().len(), 1);
+        let req = r.build();
+        assert_eq!(req.idempotency_key, "app-9/s");
+        assert_eq!(req.attempt, 3);
+        assert_eq!(req.materials[0].digest.len(), 71);
+        assert_eq!(req.fields().text("a.b"), Some("2"));
+        assert_eq!(
+            request("s").idempotency_key("k").build().idempotency_key,
+            "k"
+        );
+    }
+
+    struct Demo;
+    impl Department for Demo {
+        fn describe() -> Manifest {
+            Manifest::new("demo", "示例", "0.1.0")
+                .step(StepSpec::new("ok", "好").reads("a.b", "p").writes("x.y"))
+                .step(StepSpec::new("bad", "坏").reads("a.b", "p"))
+        }
+        fn check(_: String, fields: Vec<Field>, _: Vec<Material>) -> Vec<Problem> {
+            fields
+                .iter()
+                .map(|f| Problem::field(f.key.clone(), "seen", ""))
+                .collect()
+        }
+        fn prefill(_: String, known: Vec<Field>) -> Vec<Field> {
+            known
+        }
+        fn handle(r: Request) -> Result<Outcome, StepError> {
+            let seen: Vec<&str> = r.fields().keys().collect();
+            Ok(approve().field("x.y", seen.join(",")).into())
+        }
+    }
+
+    #[test]
+    fn runs_a_department_like_the_host() {
+        let r = request("ok").field("a.b", "1").field("secret.value", "2");
+        let out = handle::<Demo>(r.clone().build()).expect("handled");
+        assert_eq!(out.approval().and_then(|a| a.text("x.y")), Some("a.b"));
+        assert_eq!(check::<Demo>(&r.clone().build()).len(), 1);
+        assert_eq!(prefill::<Demo>(&r.build()).len(), 1);
+        assert!(manifest_faults(&Demo::describe()).is_empty());
+    }
+
+    #[test]
+    #[should_panic(expected = "undeclared")]
+    fn undeclared_write_fails_the_test() {
+        let _ = handle::<Demo>(request("bad").field("a.b", "1").build());
+    }
+
+    #[test]
+    fn lints_manifests() {
+        let m = Manifest::new("Bad_Dept", " ", "1.0")
+            .step(
+                StepSpec::new("s", "t")
+                    .reads("nodot", "")
+                    .reads("nodot", "p")
+                    .writes("a.b")
+                    .writes("a.b"),
+            )
+            .step(
+                StepSpec::new("s", "")
+                    .material("Bad", "")
+                    .time_limit_minutes(0),
+            );
+        let faults = manifest_faults(&m);
+        assert_eq!(faults.len(), 13, "{faults:#?}");
+        assert!(
+            manifest_faults(&Manifest::new("d", "n", "1.0.0")).contains(&"no steps".to_string())
+        );
+    }
+}
