@@ -7,7 +7,7 @@
 //! ([`dictionary`], [`manifest`]), chains their steps into bundles defined
 //! in TOML ([`bundle`]), merges one form, one set of materials and one
 //! notification for a bundle ([`form`], [`check`]), and runs applications
-//! through them ([`run`]). The `onething` binary ([`cli`]) is the edge.
+//! through them ([`run`]). The `onething` binary is the edge.
 
 pub mod application;
 pub mod bindings;
@@ -18,6 +18,8 @@ pub mod dictionary;
 pub mod form;
 pub mod ids;
 pub mod manifest;
+pub mod platform;
 pub mod problem;
 pub mod registry;
+pub mod run;
 pub mod runtime;

@@ -1,0 +1,107 @@
+//! Command-line interface: argument parsing, logging setup, and one module
+//! per command. Errors reach here as `anyhow` and are printed with their
+//! whole cause chain.
+
+mod form;
+mod plugin;
+mod render;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use onething::platform::Paths;
+
+/// OneThing: a WebAssembly plugin host for cross-department public services.
+#[derive(Debug, Parser)]
+#[command(name = "onething", version, about, long_about = None)]
+struct Cli {
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Where inputs live; defaults point into this repository.
+#[derive(Debug, clap::Args)]
+struct PathArgs {
+    /// Directory of bundle files.
+    #[arg(long, value_name = "DIR")]
+    bundles: Option<PathBuf>,
+    /// Directory of department components (.wasm).
+    #[arg(long, value_name = "DIR")]
+    plugins: Option<PathBuf>,
+    /// The data dictionary.
+    #[arg(long, value_name = "FILE")]
+    dictionary: Option<PathBuf>,
+}
+
+impl PathArgs {
+    fn resolve(&self) -> Paths {
+        let d = Paths::default();
+        Paths {
+            dictionary: self.dictionary.clone().unwrap_or(d.dictionary),
+            plugins: self.plugins.clone().unwrap_or(d.plugins),
+            bundles: self.bundles.clone().unwrap_or(d.bundles),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run one application through its bundle, locally, step by step.
+    Run(run::Args),
+    /// Print a bundle's one form (JSON Schema), materials and notification.
+    Form(form::Args),
+    /// Work with plugin components.
+    #[command(subcommand)]
+    Plugin(plugin::Command),
+}
+
+/// Parse arguments, run the command, print errors with their causes.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => run::run(args).await,
+            Command::Form(args) => form::run(args).await,
+            Command::Plugin(cmd) => plugin::run(cmd).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
