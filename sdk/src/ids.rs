@@ -276,8 +276,10 @@ pub fn validate_uscc(code: &str) -> Result<(), IdError> {
 /// Build a unified social credit code: registration authority (`9`:
 /// market regulation), organization kind (`1`: enterprise, `2`:
 /// individual business, `3`: farmers' cooperative), the 6-digit region
-/// code, and an 8-digit organization body (its GB 11714 check character
-/// and the GB 32100 check character are computed here).
+/// code, and an 8-character organization body of digits and the code's
+/// letters, e.g. `MA` + 6 digits as newly registered bodies have (its
+/// GB 11714 check character and the GB 32100 check character are
+/// computed here).
 pub fn build_uscc(
     authority: char,
     kind: char,
@@ -287,7 +289,7 @@ pub fn build_uscc(
     if !is_region(region) {
         return Err(IdError::BadRegion);
     }
-    if body8.len() != 8 || !body8.bytes().all(|b| b.is_ascii_digit()) {
+    if body8.len() != 8 || !body8.bytes().all(|b| uscc_value(b).is_some()) {
         return Err(IdError::BadCharacter);
     }
     let org_check = org_code_check_char(body8).ok_or(IdError::BadCharacter)?;
@@ -401,8 +403,14 @@ mod tests {
             build_uscc('9', '1', "990000", "12345678"),
             Err(IdError::BadRegion)
         );
+        let new_body = build_uscc('9', '1', "350206", "MA345678").expect("builds");
+        assert_eq!(validate_uscc(&new_body), Ok(()));
         assert_eq!(
-            build_uscc('9', '1', "350200", "1234567A"),
+            build_uscc('9', '1', "350200", "1234567I"),
+            Err(IdError::BadCharacter)
+        );
+        assert_eq!(
+            build_uscc('9', '1', "350200", "1234567"),
             Err(IdError::BadCharacter)
         );
     }

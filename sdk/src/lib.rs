@@ -12,8 +12,8 @@
 //!   ([`StepSpec::new`], [`approve`], [`Problems`]) and typed field access
 //!   by dictionary key ([`Fields`], [`Materials`]).
 //! - The host's imports: [`log`], [`clock`], [`store`].
-//! - Coded identifiers ([`ids`]: resident ID, unified social credit code)
-//!   and stable hashing for idempotent issuing ([`hash`]).
+//! - Coded identifiers ([`ids`]: resident ID, unified social credit code),
+//!   stable hashing ([`hash`]) and idempotent, unique issuing ([`issue`]).
 //! - [`testkit`] (native builds only): unit-test a department with
 //!   `cargo test`, no host needed.
 //!
@@ -89,6 +89,7 @@ pub mod date;
 mod fields;
 pub mod hash;
 pub mod ids;
+pub mod issue;
 pub mod log;
 mod manifest;
 mod outcome;
