@@ -1,0 +1,169 @@
+//! Benchmark: the cost of one step with a fresh instance through the host
+//! (`Plugin::handle`: pooling allocator, limits, epoch deadline, captured
+//! stdio, concurrency permit, output checks), printed beside bare wasmtime
+//! instantiate + call of the same component in the same run, and their
+//! ratio.
+//!
+//! Run with `cargo xtask bench` (or `cargo bench -p onething --bench
+//! step_cost` after `cargo xtask build-plugins`).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use onething::bindings::{Department, DepartmentPre, onething::matter, types};
+use onething::capabilities::{Capabilities, FixedClock, MemoryKv};
+use onething::dictionary::Dictionary;
+use onething::runtime::{Limits, Runtime, StepCall};
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// The bare embedding's state: WASI defaults and trivial capabilities.
+struct Bare {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    kv: HashMap<String, Vec<u8>>,
+}
+
+impl WasiView for Bare {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl matter::types::Host for Bare {}
+
+impl matter::log::Host for Bare {
+    async fn log(&mut self, _: matter::log::Level, _: String, _: Vec<(String, String)>) -> wasmtime::Result<()> {
+        Ok(())
+    }
+}
+
+impl matter::clock::Host for Bare {
+    async fn now(&mut self) -> wasmtime::Result<i64> {
+        Ok(1_795_000_000)
+    }
+    async fn today(&mut self) -> wasmtime::Result<types::Date> {
+        Ok(types::Date { year: 2026, month: 11, day: 28 })
+    }
+}
+
+impl matter::store::Host for Bare {
+    async fn get(&mut self, k: String) -> wasmtime::Result<Result<Option<Vec<u8>>, matter::store::StoreError>> {
+        Ok(Ok(self.kv.get(&k).cloned()))
+    }
+    async fn set(&mut self, k: String, v: Vec<u8>) -> wasmtime::Result<Result<(), matter::store::StoreError>> {
+        self.kv.insert(k, v);
+        Ok(Ok(()))
+    }
+    async fn insert_new(&mut self, k: String, v: Vec<u8>) -> wasmtime::Result<Result<bool, matter::store::StoreError>> {
+        Ok(Ok(match self.kv.entry(k) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(v);
+                true
+            }
+        }))
+    }
+    async fn delete(&mut self, k: String) -> wasmtime::Result<Result<bool, matter::store::StoreError>> {
+        Ok(Ok(self.kv.remove(&k).is_some()))
+    }
+}
+
+fn repo() -> PathBuf {
+    onething::platform::repo_root()
+}
+
+/// Median per-iteration time over `batches` batches of `iters` calls.
+async fn measure<F, Fut>(batches: usize, iters: usize, mut f: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for _ in 0..iters {
+        f().await; // warm up
+    }
+    let mut per_iter = Vec::with_capacity(batches);
+    for _ in 0..batches {
+        let start = Instant::now();
+        for _ in 0..iters {
+            f().await;
+        }
+        per_iter.push(start.elapsed() / iters as u32);
+    }
+    per_iter.sort();
+    per_iter[batches / 2]
+}
+
+fn request() -> types::Request {
+    let text = |k: &str, v: &str| types::Field { key: k.into(), value: types::Value::Text(v.into()) };
+    types::Request {
+        application: "bench".into(),
+        step: "probe".into(),
+        idempotency_key: "bench/testkit/probe".into(),
+        attempt: 1,
+        fields: vec![text("child.name", "林安然"), text("mother.id_number", "350203199003071521")],
+        materials: vec![],
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async_main())
+}
+
+async fn async_main() -> anyhow::Result<()> {
+    let wasm = repo().join("target/test-components/testkit.wasm");
+    let dict = Dictionary::load(&repo().join("examples/dictionary.toml"))?;
+    let bytes = std::fs::read(&wasm).map_err(|e| anyhow::anyhow!("{}: {e} (run `cargo xtask build-plugins` first)", wasm.display()))?;
+    let (batches, iters) = (15, 400);
+
+    // Bare wasmtime: default config (on-demand allocation), InstancePre, a
+    // store with default WASI, instantiate + call handle.
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    let engine = Engine::new(&config)?;
+    let component = Component::from_binary(&engine, &bytes)?;
+    let mut linker: Linker<Bare> = Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    Department::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    let pre = DepartmentPre::new(linker.instantiate_pre(&component)?)?;
+    let req = request();
+    let bare = measure(batches, iters, || async {
+        let mut store = Store::new(&engine, Bare { wasi: WasiCtx::builder().build(), table: ResourceTable::new(), kv: HashMap::new() });
+        let inst = pre.instantiate_async(&mut store).await.expect("instantiate");
+        let out = inst.onething_matter_handler().call_handle(&mut store, &req).await.expect("call");
+        assert!(out.is_ok());
+    })
+    .await;
+
+    // The host: Plugin::handle with every safeguard on.
+    let caps = Capabilities {
+        clock: std::sync::Arc::new(FixedClock::new(chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"))),
+        kv: std::sync::Arc::new(MemoryKv::default()),
+    };
+    let runtime = Runtime::new(Limits::default(), caps)?;
+    let plugin = runtime.load_bytes(bytes.clone(), "testkit.wasm", &dict).await?;
+    let call = StepCall {
+        application: req.application.clone(),
+        step: onething::ids::StepId::parse("probe")?,
+        idempotency_key: req.idempotency_key.clone(),
+        attempt: 1,
+        fields: req.fields.clone(),
+        materials: vec![],
+    };
+    let host = measure(batches, iters, || async {
+        let out = plugin.handle(&call).await.expect("call");
+        assert!(out.is_ok());
+    })
+    .await;
+
+    let ratio = host.as_secs_f64() / bare.as_secs_f64();
+    println!("step_cost: one fresh-instance step (testkit/probe handle), median of {batches} batches x {iters} calls");
+    println!("  bare wasmtime instantiate+call (on-demand alloc) : {:>8.1} µs", bare.as_secs_f64() * 1e6);
+    println!("  onething Plugin::handle ({})        : {:>8.1} µs", if runtime.is_pooling() { "pooling" } else { "on-demand" }, host.as_secs_f64() * 1e6);
+    println!("  ratio host / bare                                : {ratio:>8.2}x");
+    println!("  target: < 25 µs per fresh-instance step");
+    Ok(())
+}
