@@ -7,6 +7,7 @@
 //! nothing an applicant sends can crash a department. Not for writing
 //! fields: see [`crate::outcome`].
 
+use crate::ids::{self, ResidentId};
 use crate::{Date, Field, Material, Problem, Request, Value};
 
 /// The fields of a call, looked up by dictionary key.
@@ -131,6 +132,34 @@ impl<'a> Fields<'a> {
     }
 }
 
+impl<'a> Fields<'a> {
+    /// An optional resident ID number field: `None` if absent, else the
+    /// parsed number or a problem whose code is the [`ids::IdError`] code
+    /// (`bad-check-digit`, …).
+    pub fn resident_id(&self, key: &str) -> Option<Result<ResidentId, Problem>> {
+        self.text(key).map(|t| parse_resident_id(key, t))
+    }
+
+    /// A required resident ID number field, parsed, or its problem.
+    pub fn require_resident_id(&self, key: &str) -> Result<ResidentId, Problem> {
+        self.require_text(key)
+            .and_then(|t| parse_resident_id(key, t))
+    }
+
+    /// A required unified social credit code field, verified, or its problem.
+    pub fn require_uscc(&self, key: &str) -> Result<&'a str, Problem> {
+        let code = self.require_text(key)?;
+        ids::validate_uscc(code).map(|()| code).map_err(|e| {
+            Problem::field(key, e.code(), format!("统一社会信用代码有误：{e}（{key}）"))
+        })
+    }
+}
+
+fn parse_resident_id(key: &str, text: &str) -> Result<ResidentId, Problem> {
+    ResidentId::parse(text)
+        .map_err(|e| Problem::field(key, e.code(), format!("公民身份号码有误：{e}（{key}）")))
+}
+
 fn missing(key: &str) -> Problem {
     Problem::field(
         key,
@@ -252,6 +281,30 @@ mod tests {
         );
         let nan = vec![field("a.b", f64::NAN.into())];
         assert!(Fields::new(&nan).decimal("a.b").is_none());
+    }
+
+    #[test]
+    fn coded_identifiers() {
+        let list = vec![
+            field("mother.id_number", "11010519491231002X".into()),
+            field("father.id_number", "110105194912310021".into()),
+            field("enterprise.uscc", "9144030071526726XG".into()),
+            field("bad.uscc", "9144030071526726XH".into()),
+        ];
+        let f = Fields::new(&list);
+        assert!(f.require_resident_id("mother.id_number").is_ok());
+        let bad = f.resident_id("father.id_number").and_then(Result::err);
+        assert_eq!(bad.map(|p| p.code), Some("bad-check-digit".into()));
+        assert!(f.resident_id("x.y").is_none());
+        assert_eq!(
+            f.require_resident_id("x.y").err().map(|p| p.code),
+            Some("missing".into())
+        );
+        assert_eq!(f.require_uscc("enterprise.uscc"), Ok("9144030071526726XG"));
+        assert_eq!(
+            f.require_uscc("bad.uscc").err().map(|p| p.code),
+            Some("bad-check-digit".into())
+        );
     }
 
     #[test]

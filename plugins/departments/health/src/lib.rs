@@ -1,0 +1,68 @@
+//! The health commission (卫生健康委员会) as a OneThing department.
+//!
+//! Steps: `birth-certificate` (出生医学证明签发: checks the newborn's and
+//! parents' particulars, issues the certificate number) and
+//! `vaccination-record` (预防接种证建档). The rules live in
+//! [`birth`] and [`vaccination`]; this file only describes and dispatches.
+
+mod birth;
+mod vaccination;
+
+use onething_sdk::{Department, Field, Manifest, Material, Outcome, Problem, Request, StepError};
+
+/// The department.
+pub struct Health;
+
+/// Department id.
+pub const DEPARTMENT: &str = "health";
+
+impl Department for Health {
+    fn describe() -> Manifest {
+        Manifest::new(DEPARTMENT, "厦门市卫生健康委员会", env!("CARGO_PKG_VERSION"))
+            .step(birth::spec())
+            .step(vaccination::spec())
+    }
+
+    fn check(step: String, fields: Vec<Field>, materials: Vec<Material>) -> Vec<Problem> {
+        let _ = materials;
+        match step.as_str() {
+            birth::STEP => birth::check(&fields).into_vec(),
+            vaccination::STEP => vaccination::check(&fields).into_vec(),
+            other => vec![Problem::unknown_step(other)],
+        }
+    }
+
+    fn prefill(_step: String, _known: Vec<Field>) -> Vec<Field> {
+        // The hospital's delivery record is not exposed to the platform.
+        Vec::new()
+    }
+
+    fn handle(request: Request) -> Result<Outcome, StepError> {
+        match request.step.as_str() {
+            birth::STEP => birth::handle(&request),
+            vaccination::STEP => vaccination::handle(&request),
+            other => Err(StepError::unknown_step(other)),
+        }
+    }
+}
+
+onething_sdk::export!(Health);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onething_sdk::testkit;
+
+    #[test]
+    fn manifest_is_well_formed() {
+        assert_eq!(testkit::manifest_faults(&Health::describe()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn unknown_steps_are_named() {
+        let problems = Health::check("nope".into(), vec![], vec![]);
+        assert_eq!(problems[0].code, "unknown-step");
+        let err = Health::handle(testkit::request("nope").build());
+        assert!(matches!(err, Err(StepError::Permanent(m)) if m.contains("nope")));
+    }
+}
