@@ -87,7 +87,12 @@ fn build_plugins(root: &Path) -> Result<()> {
                 continue;
             }
             let name = entry.file_name().to_string_lossy().into_owned();
-            let artifact = built.join(format!("{}.wasm", name.replace('-', "_")));
+            // A library (cdylib) artifact takes underscores, a binary keeps its name.
+            let artifact = [name.replace('-', "_"), name.clone()]
+                .iter()
+                .map(|n| built.join(format!("{n}.wasm")))
+                .find(|p| p.exists())
+                .unwrap_or_else(|| built.join(format!("{name}.wasm")));
             let target = dest.join(format!("{name}.wasm"));
             std::fs::copy(&artifact, &target)
                 .with_context(|| format!("copying {} (did plugins/{group}/{name} build as a cdylib?)", artifact.display()))?;
