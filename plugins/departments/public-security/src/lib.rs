@@ -1,0 +1,69 @@
+//! The public security bureau (公安局) as a OneThing department.
+//!
+//! Steps: `household-registration` (新生儿出生登记: enters the child in a
+//! parent's household and issues the child's resident ID number) and
+//! `seal-engraving` (印章刻制备案, for new enterprises). Rules live in
+//! [`household`] and [`seal`]; [`region`] knows which places are ours.
+
+mod household;
+mod region;
+mod seal;
+
+use onething_sdk::{Department, Field, Manifest, Material, Outcome, Problem, Request, StepError};
+
+/// The department.
+pub struct PublicSecurity;
+
+/// Department id.
+pub const DEPARTMENT: &str = "public-security";
+
+impl Department for PublicSecurity {
+    fn describe() -> Manifest {
+        Manifest::new(DEPARTMENT, "厦门市公安局", env!("CARGO_PKG_VERSION"))
+            .step(household::spec())
+            .step(seal::spec())
+    }
+
+    fn check(step: String, fields: Vec<Field>, materials: Vec<Material>) -> Vec<Problem> {
+        match step.as_str() {
+            household::STEP => household::check(&fields, &materials).into_vec(),
+            seal::STEP => seal::check(&fields).into_vec(),
+            other => vec![Problem::unknown_step(other)],
+        }
+    }
+
+    fn prefill(step: String, known: Vec<Field>) -> Vec<Field> {
+        match step.as_str() {
+            household::STEP => household::prefill(&known),
+            _ => Vec::new(),
+        }
+    }
+
+    fn handle(request: Request) -> Result<Outcome, StepError> {
+        match request.step.as_str() {
+            household::STEP => household::handle(&request),
+            seal::STEP => seal::handle(&request),
+            other => Err(StepError::unknown_step(other)),
+        }
+    }
+}
+
+onething_sdk::export!(PublicSecurity);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onething_sdk::testkit;
+
+    #[test]
+    fn manifest_is_well_formed() {
+        assert_eq!(testkit::manifest_faults(&PublicSecurity::describe()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn unknown_steps_are_named() {
+        assert_eq!(PublicSecurity::check("x".into(), vec![], vec![])[0].code, "unknown-step");
+        assert!(PublicSecurity::prefill("x".into(), vec![]).is_empty());
+        assert!(PublicSecurity::handle(testkit::request("x").build()).is_err());
+    }
+}
