@@ -1,0 +1,157 @@
+//! End-to-end tests through the real `onething` binary: the commands an
+//! integrator types, their output and their exit codes.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn onething(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_onething"))
+        .current_dir(repo())
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn run_json(app: &str) -> (Option<i32>, serde_json::Value) {
+    let out = onething(&["run", "--today", "2026-11-28", "--json", app]);
+    let report = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("--json prints JSON ({e}); stdout: {} stderr: {}", stdout(&out), stderr(&out)));
+    (out.status.code(), report)
+}
+
+#[test]
+fn both_sample_bundles_complete_with_exit_code_zero() {
+    for app in ["examples/applications/newborn.json", "examples/applications/business-startup.json"] {
+        let (code, report) = run_json(app);
+        assert_eq!(report["status"], "completed", "{app}: {report:#}");
+        assert_eq!(code, Some(0), "{app}");
+        let steps = report["steps"].as_array().expect("steps");
+        assert!(steps.len() >= 4, "{app}: every step is reported");
+        assert!(steps.iter().all(|s| s["status"] == "approved" || s["status"] == "skipped"), "{report:#}");
+        assert!(steps.iter().filter(|s| s["status"] == "approved").all(|s| s["plugin_digest"].as_str().is_some_and(|d| d.starts_with("sha256:"))));
+    }
+}
+
+#[test]
+fn the_needs_more_sample_lists_all_its_problems_and_exits_one() {
+    let (code, report) = run_json("examples/applications/newborn-needs-more.json");
+    assert_eq!(report["status"], "needs-more", "{report:#}");
+    assert_eq!(code, Some(1));
+    let problems = report["problems"].as_array().expect("problems");
+    assert!(problems.len() >= 3, "{report:#}");
+}
+
+#[test]
+fn progress_is_printed_step_by_step() {
+    let out = onething(&["run", "--today", "2026-11-28", "examples/applications/newborn.json"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    for needle in ["health/birth-certificate", "public-security/household-registration", "COMPLETED"] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn form_prints_schema_materials_and_notification() {
+    let out = onething(&["form", "--json", "examples/bundles/newborn.toml"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(v["schema"]["type"], "object");
+    assert!(v["schema"]["properties"]["mother.id_number"].is_object(), "{v:#}");
+    assert!(v["schema"]["properties"].get("child.id_number").is_none(), "issued fields are not in the form");
+    assert!(!v["materials"].as_array().expect("materials").is_empty());
+    assert!(v["notification"].as_str().is_some_and(|n| n.contains("Fields")));
+}
+
+#[test]
+fn plugin_check_prints_the_manifest() {
+    let out = onething(&["plugin", "check", "target/plugins/health.wasm"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("department health") && text.contains("birth-certificate"), "{text}");
+}
+
+#[test]
+fn plugin_check_refuses_a_corrupted_file_naming_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("broken.wasm");
+    let mut bytes = std::fs::read(repo().join("target/plugins/health.wasm")).expect("read");
+    bytes.truncate(bytes.len() / 3);
+    std::fs::write(&bad, bytes).expect("write");
+    let out = onething(&["plugin", "check", bad.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("broken.wasm") && err.contains("not a valid component"), "{err}");
+}
+
+#[test]
+fn plugin_check_refuses_the_wrong_world() {
+    let out = onething(&["plugin", "check", "target/test-components/wrong-world.wasm"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("onething:matter/handler@0.1.0"), "{err}");
+}
+
+#[test]
+fn a_malformed_application_is_refused_with_its_position() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"bundle\": \"newborn\", \"fields\": {\"child.name\": }").expect("write");
+    let out = onething(&["run", bad.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("bad.json") && err.contains("line 1"), "{err}");
+    std::fs::write(&bad, "{\"bundle\": \"newborn\", \"feilds\": {}}").expect("write");
+    let out = onething(&["run", bad.to_str().expect("utf-8")]);
+    assert!(stderr(&out).contains("feilds"), "{}", stderr(&out));
+}
+
+#[test]
+fn an_unknown_bundle_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = dir.path().join("app.json");
+    std::fs::write(&app, "{\"bundle\": \"no-such-bundle\", \"fields\": {}}").expect("write");
+    let out = onething(&["run", app.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("no-such-bundle") && err.contains("newborn"), "{err}");
+}
+
+#[test]
+fn a_bundle_directory_with_a_cycle_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("circular.toml"),
+        r#"
+id = "circular"
+title = { zh = "循环", en = "Circular" }
+description = { zh = "循环", en = "Circular" }
+time_limit_hours = 1
+[[steps]]
+department = "health"
+step = "birth-certificate"
+after = ["public-security/household-registration"]
+[[steps]]
+department = "public-security"
+step = "household-registration"
+after = ["health/birth-certificate"]
+"#,
+    )
+    .expect("write");
+    let out = onething(&["run", "--bundles", dir.path().to_str().expect("utf-8"), "examples/applications/newborn.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("circular.toml") && err.contains("cycle"), "{err}");
+}
