@@ -22,6 +22,11 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
+/// The default on-disk cache of compiled components.
+pub fn default_compile_cache() -> PathBuf {
+    repo_root().join("target/onething-cache")
+}
+
 /// Paths to the host's inputs.
 #[derive(Debug, Clone)]
 pub struct Paths {

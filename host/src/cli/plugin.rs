@@ -30,7 +30,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Check { file, dictionary, json } => {
             let dict = Dictionary::load(&dictionary.unwrap_or_else(|| Paths::default().dictionary))?;
-            let runtime = Runtime::new(Limits::default(), Capabilities::in_memory())?;
+            let runtime = Runtime::new(Limits { compile_cache_dir: Some(onething::platform::default_compile_cache()), ..Limits::default() }, Capabilities::in_memory())?;
             let plugin = runtime.load_file(&file, &dict).await?;
             let m = plugin.manifest();
             if json {

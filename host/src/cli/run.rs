@@ -41,7 +41,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
         kv: Arc::new(MemoryKv::default()),
     };
-    let platform = Platform::load(&args.paths.resolve(), Limits::default(), caps).await?;
+    let limits = Limits { compile_cache_dir: Some(onething::platform::default_compile_cache()), ..Limits::default() };
+    let platform = Platform::load(&args.paths.resolve(), limits, caps).await?;
     let runner = Runner { registry: &platform.registry, dict: &platform.dict, retry: RetryPolicy::default() };
     let mut all_completed = true;
     let mut reports = Vec::new();

@@ -54,6 +54,9 @@ pub struct Limits {
     pub max_wasm_stack_bytes: usize,
     /// Per-department overrides.
     pub departments: BTreeMap<DepartmentId, DepartmentLimits>,
+    /// Where compiled components are cached on disk, keyed by content
+    /// digest, compiler settings and wasmtime version (none: no cache).
+    pub compile_cache_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Limits {
@@ -68,6 +71,7 @@ impl Default for Limits {
             allocation: AllocationStrategy::Auto,
             max_wasm_stack_bytes: 512 << 10,
             departments: BTreeMap::new(),
+            compile_cache_dir: None,
         }
     }
 }

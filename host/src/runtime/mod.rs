@@ -126,6 +126,13 @@ fn build_engine(limits: &Limits, pooling: bool) -> Result<Engine, LoadError> {
     config.epoch_interruption(true);
     config.consume_fuel(limits.fuel.is_some());
     config.max_wasm_stack(limits.max_wasm_stack_bytes);
+    if let Some(dir) = &limits.compile_cache_dir {
+        let mut cache = wasmtime::CacheConfig::new();
+        cache.with_directory(dir);
+        let cache = wasmtime::Cache::new(cache)
+            .map_err(|e| LoadError::Config(format!("compile cache in {}: {e:#}", dir.display())))?;
+        config.cache(Some(cache));
+    }
     if pooling {
         let instances = limits.pool_instances;
         let mut pool = PoolingAllocationConfig::new();

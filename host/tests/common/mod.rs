@@ -45,6 +45,7 @@ pub fn test_limits() -> Limits {
         memory_bytes: 96 << 20,
         call_timeout_ms: 1_000,
         max_output_bytes: 1 << 20,
+        compile_cache_dir: Some(onething::platform::default_compile_cache()),
         ..Limits::default()
     }
 }
