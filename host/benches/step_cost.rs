@@ -28,14 +28,22 @@ struct Bare {
 
 impl WasiView for Bare {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
 impl matter::types::Host for Bare {}
 
 impl matter::log::Host for Bare {
-    async fn log(&mut self, _: matter::log::Level, _: String, _: Vec<(String, String)>) -> wasmtime::Result<()> {
+    async fn log(
+        &mut self,
+        _: matter::log::Level,
+        _: String,
+        _: Vec<(String, String)>,
+    ) -> wasmtime::Result<()> {
         Ok(())
     }
 }
@@ -45,19 +53,34 @@ impl matter::clock::Host for Bare {
         Ok(1_795_000_000)
     }
     async fn today(&mut self) -> wasmtime::Result<types::Date> {
-        Ok(types::Date { year: 2026, month: 11, day: 28 })
+        Ok(types::Date {
+            year: 2026,
+            month: 11,
+            day: 28,
+        })
     }
 }
 
 impl matter::store::Host for Bare {
-    async fn get(&mut self, k: String) -> wasmtime::Result<Result<Option<Vec<u8>>, matter::store::StoreError>> {
+    async fn get(
+        &mut self,
+        k: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, matter::store::StoreError>> {
         Ok(Ok(self.kv.get(&k).cloned()))
     }
-    async fn set(&mut self, k: String, v: Vec<u8>) -> wasmtime::Result<Result<(), matter::store::StoreError>> {
+    async fn set(
+        &mut self,
+        k: String,
+        v: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), matter::store::StoreError>> {
         self.kv.insert(k, v);
         Ok(Ok(()))
     }
-    async fn insert_new(&mut self, k: String, v: Vec<u8>) -> wasmtime::Result<Result<bool, matter::store::StoreError>> {
+    async fn insert_new(
+        &mut self,
+        k: String,
+        v: Vec<u8>,
+    ) -> wasmtime::Result<Result<bool, matter::store::StoreError>> {
         Ok(Ok(match self.kv.entry(k) {
             std::collections::hash_map::Entry::Occupied(_) => false,
             std::collections::hash_map::Entry::Vacant(e) => {
@@ -66,7 +89,10 @@ impl matter::store::Host for Bare {
             }
         }))
     }
-    async fn delete(&mut self, k: String) -> wasmtime::Result<Result<bool, matter::store::StoreError>> {
+    async fn delete(
+        &mut self,
+        k: String,
+    ) -> wasmtime::Result<Result<bool, matter::store::StoreError>> {
         Ok(Ok(self.kv.remove(&k).is_some()))
     }
 }
@@ -97,26 +123,39 @@ where
 }
 
 fn request() -> types::Request {
-    let text = |k: &str, v: &str| types::Field { key: k.into(), value: types::Value::Text(v.into()) };
+    let text = |k: &str, v: &str| types::Field {
+        key: k.into(),
+        value: types::Value::Text(v.into()),
+    };
     types::Request {
         application: "bench".into(),
         step: "probe".into(),
         idempotency_key: "bench/testkit/probe".into(),
         attempt: 1,
-        fields: vec![text("child.name", "林安然"), text("mother.id_number", "350203199003071521")],
+        fields: vec![
+            text("child.name", "林安然"),
+            text("mother.id_number", "350203199003071521"),
+        ],
         materials: vec![],
     }
 }
 
 fn main() -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async_main())
 }
 
 async fn async_main() -> anyhow::Result<()> {
     let wasm = repo().join("target/test-components/testkit.wasm");
     let dict = Dictionary::load(&repo().join("examples/dictionary.toml"))?;
-    let bytes = std::fs::read(&wasm).map_err(|e| anyhow::anyhow!("{}: {e} (run `cargo xtask build-plugins` first)", wasm.display()))?;
+    let bytes = std::fs::read(&wasm).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {e} (run `cargo xtask build-plugins` first)",
+            wasm.display()
+        )
+    })?;
     let (batches, iters) = (15, 400);
 
     // Bare wasmtime: default config (on-demand allocation), InstancePre, a
@@ -131,20 +170,38 @@ async fn async_main() -> anyhow::Result<()> {
     let pre = DepartmentPre::new(linker.instantiate_pre(&component)?)?;
     let req = request();
     let bare = measure(batches, iters, || async {
-        let mut store = Store::new(&engine, Bare { wasi: WasiCtx::builder().build(), table: ResourceTable::new(), kv: HashMap::new() });
-        let inst = pre.instantiate_async(&mut store).await.expect("instantiate");
-        let out = inst.onething_matter_handler().call_handle(&mut store, &req).await.expect("call");
+        let mut store = Store::new(
+            &engine,
+            Bare {
+                wasi: WasiCtx::builder().build(),
+                table: ResourceTable::new(),
+                kv: HashMap::new(),
+            },
+        );
+        let inst = pre
+            .instantiate_async(&mut store)
+            .await
+            .expect("instantiate");
+        let out = inst
+            .onething_matter_handler()
+            .call_handle(&mut store, &req)
+            .await
+            .expect("call");
         assert!(out.is_ok());
     })
     .await;
 
     // The host: Plugin::handle with every safeguard on.
     let caps = Capabilities {
-        clock: std::sync::Arc::new(FixedClock::new(chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"))),
+        clock: std::sync::Arc::new(FixedClock::new(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
+        )),
         kv: std::sync::Arc::new(MemoryKv::default()),
     };
     let runtime = Runtime::new(Limits::default(), caps)?;
-    let plugin = runtime.load_bytes(bytes.clone(), "testkit.wasm", &dict).await?;
+    let plugin = runtime
+        .load_bytes(bytes.clone(), "testkit.wasm", &dict)
+        .await?;
     let call = StepCall {
         application: req.application.clone(),
         step: onething::ids::StepId::parse("probe")?,
@@ -160,9 +217,22 @@ async fn async_main() -> anyhow::Result<()> {
     .await;
 
     let ratio = host.as_secs_f64() / bare.as_secs_f64();
-    println!("step_cost: one fresh-instance step (testkit/probe handle), median of {batches} batches x {iters} calls");
-    println!("  bare wasmtime instantiate+call (on-demand alloc) : {:>8.1} µs", bare.as_secs_f64() * 1e6);
-    println!("  onething Plugin::handle ({})        : {:>8.1} µs", if runtime.is_pooling() { "pooling" } else { "on-demand" }, host.as_secs_f64() * 1e6);
+    println!(
+        "step_cost: one fresh-instance step (testkit/probe handle), median of {batches} batches x {iters} calls"
+    );
+    println!(
+        "  bare wasmtime instantiate+call (on-demand alloc) : {:>8.1} µs",
+        bare.as_secs_f64() * 1e6
+    );
+    println!(
+        "  onething Plugin::handle ({})        : {:>8.1} µs",
+        if runtime.is_pooling() {
+            "pooling"
+        } else {
+            "on-demand"
+        },
+        host.as_secs_f64() * 1e6
+    );
     println!("  ratio host / bare                                : {ratio:>8.2}x");
     println!("  target: < 25 µs per fresh-instance step");
     Ok(())

@@ -74,13 +74,19 @@ pub enum DocError {
 impl ApplicationDoc {
     /// Read a document file.
     pub fn load(path: &Path) -> Result<Self, DocError> {
-        let text = std::fs::read_to_string(path).map_err(|source| DocError::Io { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| DocError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         Self::from_json(&text, &path.display().to_string())
     }
 
     /// Parse a document.
     pub fn from_json(text: &str, origin: &str) -> Result<Self, DocError> {
-        serde_json::from_str(text).map_err(|e| DocError::Syntax { origin: origin.into(), message: e.to_string() })
+        serde_json::from_str(text).map_err(|e| DocError::Syntax {
+            origin: origin.into(),
+            message: e.to_string(),
+        })
     }
 }
 
@@ -122,27 +128,51 @@ pub fn sniff_media_type(bytes: &[u8]) -> Option<&'static str> {
 /// Type and validate a document's fields and materials against the
 /// dictionary and the bundle's form. `base` resolves material paths; with
 /// `None`, paths are refused (over HTTP materials are uploaded first).
-pub fn read_contents(doc: &ApplicationDoc, bundle: &Bundle, dict: &Dictionary, base: Option<&Path>) -> Contents {
+pub fn read_contents(
+    doc: &ApplicationDoc,
+    bundle: &Bundle,
+    dict: &Dictionary,
+    base: Option<&Path>,
+) -> Contents {
     let mut out = Contents::default();
     let in_form = |key: &FieldKey| bundle.steps.iter().any(|s| s.spec.reads_key(key));
     for (name, json) in &doc.fields {
         let key = match FieldKey::parse(name) {
             Ok(k) => k,
             Err(e) => {
-                out.problems.push(Problem::field(name, "bad-key", e.to_string()));
+                out.problems
+                    .push(Problem::field(name, "bad-key", e.to_string()));
                 continue;
             }
         };
         let Some(def) = dict.field(&key) else {
-            out.problems.push(Problem::field(name, "unknown-field", format!("{key} is not in the data dictionary")));
+            out.problems.push(Problem::field(
+                name,
+                "unknown-field",
+                format!("{key} is not in the data dictionary"),
+            ));
             continue;
         };
         if def.issued {
-            out.problems.push(Problem::field(name, "issued-field", format!("{key} ({}) is issued by a department and cannot be supplied by the applicant", def.label.en)));
+            out.problems.push(Problem::field(
+                name,
+                "issued-field",
+                format!(
+                    "{key} ({}) is issued by a department and cannot be supplied by the applicant",
+                    def.label.en
+                ),
+            ));
             continue;
         }
         if !in_form(&key) {
-            out.problems.push(Problem::field(name, "not-in-form", format!("{key} ({}) is not asked for by bundle {}; send only the form's fields", def.label.en, bundle.id)));
+            out.problems.push(Problem::field(
+                name,
+                "not-in-form",
+                format!(
+                    "{key} ({}) is not asked for by bundle {}; send only the form's fields",
+                    def.label.en, bundle.id
+                ),
+            ));
             continue;
         }
         if json.is_null() {
@@ -159,45 +189,111 @@ pub fn read_contents(doc: &ApplicationDoc, bundle: &Bundle, dict: &Dictionary, b
         match read_material(m, dict, base) {
             Ok((code, material)) => {
                 if out.materials.insert(code.clone(), material).is_some() {
-                    out.problems.push(Problem::material(&m.code, "duplicate", format!("material {code} is supplied twice")));
+                    out.problems.push(Problem::material(
+                        &m.code,
+                        "duplicate",
+                        format!("material {code} is supplied twice"),
+                    ));
                 }
             }
-            Err(p) => out.problems.push(p),
+            Err(p) => out.problems.push(*p),
         }
     }
     out
 }
 
-fn read_material(m: &MaterialRef, dict: &Dictionary, base: Option<&Path>) -> Result<(MaterialCode, Material), Problem> {
-    let fail = |code: &str, msg: String| Problem::material(&m.code, code, msg);
+fn read_material(
+    m: &MaterialRef,
+    dict: &Dictionary,
+    base: Option<&Path>,
+) -> Result<(MaterialCode, Material), Box<Problem>> {
+    let fail = |code: &str, msg: String| Box::new(Problem::material(&m.code, code, msg));
     let code = MaterialCode::parse(&m.code).map_err(|e| fail("bad-code", e.to_string()))?;
-    let def = dict.material(&code).ok_or_else(|| fail("unknown-material", format!("{code} is not a material code of the data dictionary")))?;
+    let def = dict.material(&code).ok_or_else(|| {
+        fail(
+            "unknown-material",
+            format!("{code} is not a material code of the data dictionary"),
+        )
+    })?;
     let material = match (&m.path, &m.digest) {
         (Some(path), None) => {
             if m.media_type.is_some() || m.size.is_some() {
-                return Err(fail("bad-reference", format!("material {code}: give either path, or digest with media_type and size, not both")));
+                return Err(fail(
+                    "bad-reference",
+                    format!(
+                        "material {code}: give either path, or digest with media_type and size, not both"
+                    ),
+                ));
             }
-            let base = base.ok_or_else(|| fail("path-not-allowed", format!("material {code}: upload it first and reference it by digest")))?;
+            let base = base.ok_or_else(|| {
+                fail(
+                    "path-not-allowed",
+                    format!("material {code}: upload it first and reference it by digest"),
+                )
+            })?;
             let full = base.join(path);
-            let bytes = std::fs::read(&full).map_err(|e| fail("unreadable", format!("material {code}: cannot read {}: {e}", full.display())))?;
-            let media_type = sniff_media_type(&bytes)
-                .ok_or_else(|| fail("unknown-media-type", format!("material {code}: {} is not a PDF, PNG or JPEG file", full.display())))?;
-            Material { digest: Digest::of(&bytes), media_type: media_type.into(), size: bytes.len() as u64 }
+            let bytes = std::fs::read(&full).map_err(|e| {
+                fail(
+                    "unreadable",
+                    format!("material {code}: cannot read {}: {e}", full.display()),
+                )
+            })?;
+            let media_type = sniff_media_type(&bytes).ok_or_else(|| {
+                fail(
+                    "unknown-media-type",
+                    format!(
+                        "material {code}: {} is not a PDF, PNG or JPEG file",
+                        full.display()
+                    ),
+                )
+            })?;
+            Material {
+                digest: Digest::of(&bytes),
+                media_type: media_type.into(),
+                size: bytes.len() as u64,
+            }
         }
         (None, Some(digest)) => {
-            let digest = Digest::parse(digest).map_err(|e| fail("bad-digest", format!("material {code}: {e}")))?;
+            let digest = Digest::parse(digest)
+                .map_err(|e| fail("bad-digest", format!("material {code}: {e}")))?;
             let (Some(media_type), Some(size)) = (&m.media_type, m.size) else {
-                return Err(fail("bad-reference", format!("material {code}: a digest reference needs media_type and size")));
+                return Err(fail(
+                    "bad-reference",
+                    format!("material {code}: a digest reference needs media_type and size"),
+                ));
             };
-            Material { digest, media_type: media_type.clone(), size }
+            Material {
+                digest,
+                media_type: media_type.clone(),
+                size,
+            }
         }
-        _ => return Err(fail("bad-reference", format!("material {code}: give either path, or digest with media_type and size"))),
+        _ => {
+            return Err(fail(
+                "bad-reference",
+                format!("material {code}: give either path, or digest with media_type and size"),
+            ));
+        }
     };
     if !def.media_types.iter().any(|t| t == &material.media_type) {
-        return Err(fail("wrong-media-type", format!("{} ({code}) must be one of {}, not {}", def.label.en, def.media_types.join(", "), material.media_type)));
+        return Err(fail(
+            "wrong-media-type",
+            format!(
+                "{} ({code}) must be one of {}, not {}",
+                def.label.en,
+                def.media_types.join(", "),
+                material.media_type
+            ),
+        ));
     }
     if material.size > def.max_bytes {
-        return Err(fail("too-large", format!("{} ({code}) is {} bytes; the limit is {}", def.label.en, material.size, def.max_bytes)));
+        return Err(fail(
+            "too-large",
+            format!(
+                "{} ({code}) is {} bytes; the limit is {}",
+                def.label.en, material.size, def.max_bytes
+            ),
+        ));
     }
     Ok((code, material))
 }

@@ -128,9 +128,15 @@ impl OutputSize for types::Manifest {
                 .map(|s| {
                     s.id.len()
                         + s.title.len()
-                        + s.reads.iter().map(|r| r.key.len() + r.purpose.len() + 8).sum::<usize>()
+                        + s.reads
+                            .iter()
+                            .map(|r| r.key.len() + r.purpose.len() + 8)
+                            .sum::<usize>()
                         + s.writes.iter().map(|w| w.len() + 8).sum::<usize>()
-                        + s.materials.iter().map(|m| m.code.len() + m.purpose.len() + 8).sum::<usize>()
+                        + s.materials
+                            .iter()
+                            .map(|m| m.code.len() + m.purpose.len() + 8)
+                            .sum::<usize>()
                 })
                 .sum::<usize>()
     }
@@ -172,7 +178,11 @@ mod tests {
 
     #[test]
     fn impossible_date_is_refused() {
-        let bad = types::Value::Date(types::Date { year: 2026, month: 2, day: 30 });
+        let bad = types::Value::Date(types::Date {
+            year: 2026,
+            month: 2,
+            day: 30,
+        });
         assert_eq!(
             value_from_wit(bad),
             Err("2026-02-30 is not a real date".to_string())

@@ -29,13 +29,19 @@ pub fn visible_fields(
             produced
                 .get(&need.key)
                 .or_else(|| form.get(&need.key))
-                .map(|v| types::Field { key: need.key.to_string(), value: value_to_wit(v) })
+                .map(|v| types::Field {
+                    key: need.key.to_string(),
+                    value: value_to_wit(v),
+                })
         })
         .collect()
 }
 
 /// Exactly the materials `step` declared it needs, of those supplied.
-pub fn visible_materials(step: &BundleStep, materials: &BTreeMap<MaterialCode, Material>) -> Vec<types::Material> {
+pub fn visible_materials(
+    step: &BundleStep,
+    materials: &BTreeMap<MaterialCode, Material>,
+) -> Vec<types::Material> {
     step.spec
         .materials
         .iter()
@@ -51,8 +57,15 @@ pub fn visible_materials(step: &BundleStep, materials: &BTreeMap<MaterialCode, M
 }
 
 /// The steps whose conditions hold for this form.
-pub fn active_steps<'b>(bundle: &'b Bundle, form: &BTreeMap<FieldKey, FieldValue>) -> Vec<&'b BundleStep> {
-    bundle.steps.iter().filter(|s| s.when.as_ref().is_none_or(|c| c.holds(form))).collect()
+pub fn active_steps<'b>(
+    bundle: &'b Bundle,
+    form: &BTreeMap<FieldKey, FieldValue>,
+) -> Vec<&'b BundleStep> {
+    bundle
+        .steps
+        .iter()
+        .filter(|s| s.when.as_ref().is_none_or(|c| c.holds(form)))
+        .collect()
 }
 
 /// A department whose `check` could not run (the problem is the host's or
@@ -87,15 +100,33 @@ pub async fn check_all(
     for s in &active {
         for need in s.spec.reads.iter().filter(|n| n.required) {
             let issued = dict.field(&need.key).is_none_or(|f| f.issued);
-            if !issued && !contents.form.contains_key(&need.key) && !flagged.contains(need.key.as_str()) && missing_fields.insert(need.key.clone()) {
-                let label = dict.field(&need.key).map_or_else(String::new, |f| format!("{} / {}", f.label.zh, f.label.en));
-                problems.push(Problem::field(need.key.as_str(), "missing", format!("{label} ({}) is required: {}", need.key, need.purpose)));
+            if !issued
+                && !contents.form.contains_key(&need.key)
+                && !flagged.contains(need.key.as_str())
+                && missing_fields.insert(need.key.clone())
+            {
+                let label = dict
+                    .field(&need.key)
+                    .map_or_else(String::new, |f| format!("{} / {}", f.label.zh, f.label.en));
+                problems.push(Problem::field(
+                    need.key.as_str(),
+                    "missing",
+                    format!("{label} ({}) is required: {}", need.key, need.purpose),
+                ));
             }
         }
         for need in s.spec.materials.iter().filter(|n| n.required) {
-            if !contents.materials.contains_key(&need.code) && missing_materials.insert(need.code.clone()) {
-                let label = dict.material(&need.code).map_or_else(String::new, |m| format!("{} / {}", m.label.zh, m.label.en));
-                problems.push(Problem::material(need.code.as_str(), "missing", format!("{label} ({}) is required: {}", need.code, need.purpose)));
+            if !contents.materials.contains_key(&need.code)
+                && missing_materials.insert(need.code.clone())
+            {
+                let label = dict
+                    .material(&need.code)
+                    .map_or_else(String::new, |m| format!("{} / {}", m.label.zh, m.label.en));
+                problems.push(Problem::material(
+                    need.code.as_str(),
+                    "missing",
+                    format!("{label} ({}) is required: {}", need.code, need.purpose),
+                ));
             }
         }
     }
@@ -105,10 +136,18 @@ pub async fn check_all(
         let plugin = registry.get(&s.reference.department)?.clone();
         let fields = visible_fields(s, &contents.form, &no_outputs);
         let materials = visible_materials(s, &contents.materials);
-        Some(async move { (s.reference.clone(), plugin.check(&s.reference.step, &fields, &materials).await) })
+        Some(async move {
+            (
+                s.reference.clone(),
+                plugin.check(&s.reference.step, &fields, &materials).await,
+            )
+        })
     });
     let mut failures = Vec::new();
-    let mut seen: BTreeSet<(Subject, String)> = problems.iter().map(|p| (p.subject.clone(), p.code.clone())).collect();
+    let mut seen: BTreeSet<(Subject, String)> = problems
+        .iter()
+        .map(|p| (p.subject.clone(), p.code.clone()))
+        .collect();
     for (step, result) in futures::future::join_all(calls).await {
         match result {
             Ok(found) => {
@@ -128,7 +167,10 @@ pub async fn check_all(
             }
             Err(e) => {
                 tracing::warn!(step = %step, error = %e, "a department's check failed; its problems are not in the notification");
-                failures.push(CheckFailure { step: step.to_string(), error: e.to_string() });
+                failures.push(CheckFailure {
+                    step: step.to_string(),
+                    error: e.to_string(),
+                });
             }
         }
     }

@@ -106,7 +106,9 @@ pub fn build(bundle: &Bundle, dict: &Dictionary) -> OneForm {
     let mut materials: Vec<FormMaterial> = Vec::new();
     for s in &bundle.steps {
         for r in &s.spec.reads {
-            let Some(def) = dict.field(&r.key) else { continue };
+            let Some(def) = dict.field(&r.key) else {
+                continue;
+            };
             if def.issued {
                 continue;
             }
@@ -125,10 +127,16 @@ pub fn build(bundle: &Bundle, dict: &Dictionary) -> OneForm {
             };
             let f = &mut fields[pos];
             merge_requirement(&mut f.requirement, r.required, s.when.as_ref());
-            f.needed_by.push(Need { step: s.reference.clone(), purpose: r.purpose.clone(), required: r.required });
+            f.needed_by.push(Need {
+                step: s.reference.clone(),
+                purpose: r.purpose.clone(),
+                required: r.required,
+            });
         }
         for m in &s.spec.materials {
-            let Some(def) = dict.material(&m.code) else { continue };
+            let Some(def) = dict.material(&m.code) else {
+                continue;
+            };
             let pos = match materials.iter().position(|x| x.code == m.code) {
                 Some(p) => p,
                 None => {
@@ -145,7 +153,11 @@ pub fn build(bundle: &Bundle, dict: &Dictionary) -> OneForm {
             };
             let x = &mut materials[pos];
             merge_requirement(&mut x.requirement, m.required, s.when.as_ref());
-            x.needed_by.push(Need { step: s.reference.clone(), purpose: m.purpose.clone(), required: m.required });
+            x.needed_by.push(Need {
+                step: s.reference.clone(),
+                purpose: m.purpose.clone(),
+                required: m.required,
+            });
         }
     }
     OneForm {
@@ -160,8 +172,12 @@ pub fn build(bundle: &Bundle, dict: &Dictionary) -> OneForm {
 fn condition_schema(c: &Condition) -> Value {
     let key = c.field.as_str();
     match &c.test {
-        Test::Equals(v) => json!({ "properties": { key: { "const": v.to_json() } }, "required": [key] }),
-        Test::OneOf(vs) => json!({ "properties": { key: { "enum": vs.iter().map(|v| v.to_json()).collect::<Vec<_>>() } }, "required": [key] }),
+        Test::Equals(v) => {
+            json!({ "properties": { key: { "const": v.to_json() } }, "required": [key] })
+        }
+        Test::OneOf(vs) => {
+            json!({ "properties": { key: { "enum": vs.iter().map(|v| v.to_json()).collect::<Vec<_>>() } }, "required": [key] })
+        }
         Test::Present(true) => json!({ "required": [key] }),
         Test::Present(false) => json!({ "not": { "required": [key] } }),
     }
@@ -170,7 +186,10 @@ fn condition_schema(c: &Condition) -> Value {
 fn format_pattern(f: TextFormat) -> (&'static str, &'static str) {
     match f {
         TextFormat::ResidentId => ("resident-id", "^[1-8][0-9]{16}[0-9X]$"),
-        TextFormat::Uscc => ("uscc", "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"),
+        TextFormat::Uscc => (
+            "uscc",
+            "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$",
+        ),
         TextFormat::MobilePhone => ("mobile-phone", "^1[3-9][0-9]{9}$"),
         TextFormat::BankCard => ("bank-card", "^[0-9]{12,19}$"),
         TextFormat::PostalCode => ("postal-code", "^[0-9]{6}$"),
@@ -185,14 +204,23 @@ impl OneForm {
         let mut required = Vec::new();
         let mut all_of = Vec::new();
         for f in &self.fields {
-            let Some(def) = dict.field(&f.key) else { continue };
+            let Some(def) = dict.field(&f.key) else {
+                continue;
+            };
             let mut p = serde_json::Map::new();
-            p.insert("title".into(), json!(format!("{} / {}", def.label.zh, def.label.en)));
+            p.insert(
+                "title".into(),
+                json!(format!("{} / {}", def.label.zh, def.label.en)),
+            );
             if let Some(d) = &def.description {
                 p.insert("description".into(), json!(format!("{} / {}", d.zh, d.en)));
             }
             match &def.kind {
-                FieldKind::Text { min_length, max_length, format } => {
+                FieldKind::Text {
+                    min_length,
+                    max_length,
+                    format,
+                } => {
                     p.insert("type".into(), json!("string"));
                     if let Some(n) = min_length {
                         p.insert("minLength".into(), json!(n));
@@ -269,18 +297,42 @@ impl OneForm {
         use std::fmt::Write as _;
         let mut s = String::new();
         let _ = writeln!(s, "{} / {}", self.title.zh, self.title.en);
-        let _ = writeln!(s, "One form, one set of materials. Time limit: {} hours.\n", self.time_limit_hours);
+        let _ = writeln!(
+            s,
+            "One form, one set of materials. Time limit: {} hours.\n",
+            self.time_limit_hours
+        );
         let _ = writeln!(s, "Fields ({}):", self.fields.len());
         for f in &self.fields {
             let req = requirement_text(&f.requirement);
-            let who: Vec<String> = f.needed_by.iter().map(|n| format!("{} ({})", n.step, n.purpose)).collect();
-            let _ = writeln!(s, "  - {} / {} [{}] {req}; used by {}", f.label.zh, f.label.en, f.key, who.join("; "));
+            let who: Vec<String> = f
+                .needed_by
+                .iter()
+                .map(|n| format!("{} ({})", n.step, n.purpose))
+                .collect();
+            let _ = writeln!(
+                s,
+                "  - {} / {} [{}] {req}; used by {}",
+                f.label.zh,
+                f.label.en,
+                f.key,
+                who.join("; ")
+            );
         }
         let _ = writeln!(s, "\nMaterials ({}):", self.materials.len());
         for m in &self.materials {
             let req = requirement_text(&m.requirement);
             let who: Vec<String> = m.needed_by.iter().map(|n| n.step.to_string()).collect();
-            let _ = writeln!(s, "  - {} / {} [{}] {req}; {}; at most {} KiB; used by {}", m.label.zh, m.label.en, m.code, m.media_types.join(" or "), m.max_bytes / 1024, who.join(", "));
+            let _ = writeln!(
+                s,
+                "  - {} / {} [{}] {req}; {}; at most {} KiB; used by {}",
+                m.label.zh,
+                m.label.en,
+                m.code,
+                m.media_types.join(" or "),
+                m.max_bytes / 1024,
+                who.join(", ")
+            );
         }
         s
     }
@@ -295,7 +347,11 @@ fn requirement_text(r: &Requirement) -> String {
                 .iter()
                 .map(|c| match &c.test {
                     Test::Equals(v) => format!("{} = {}", c.field, v.to_json()),
-                    Test::OneOf(vs) => format!("{} in {}", c.field, Value::Array(vs.iter().map(|v| v.to_json()).collect())),
+                    Test::OneOf(vs) => format!(
+                        "{} in {}",
+                        c.field,
+                        Value::Array(vs.iter().map(|v| v.to_json()).collect())
+                    ),
                     Test::Present(true) => format!("{} is given", c.field),
                     Test::Present(false) => format!("{} is not given", c.field),
                 })

@@ -25,7 +25,8 @@ pub struct IdError {
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
         && !s.contains("--")
@@ -268,7 +269,14 @@ mod tests {
     fn field_keys() {
         assert!(FieldKey::parse("mother.id_number").is_ok());
         assert!(FieldKey::parse("a.b.c").is_ok());
-        for bad in ["child", "child.", ".name", "Child.name", "child.name-x", "child..name"] {
+        for bad in [
+            "child",
+            "child.",
+            ".name",
+            "Child.name",
+            "child.name-x",
+            "child..name",
+        ] {
             assert!(FieldKey::parse(bad).is_err(), "{bad}");
         }
     }

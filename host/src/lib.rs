@@ -12,8 +12,8 @@
 pub mod application;
 pub mod bindings;
 pub mod bundle;
-pub mod check;
 pub mod capabilities;
+pub mod check;
 pub mod dictionary;
 pub mod form;
 pub mod ids;

@@ -98,7 +98,10 @@ pub struct ManifestError {
 fn is_semver(v: &str) -> bool {
     let core = v.split(['-', '+']).next().unwrap_or("");
     let parts: Vec<_> = core.split('.').collect();
-    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Check a manifest from `describe()` against the dictionary.
@@ -115,7 +118,10 @@ pub fn validate(raw: types::Manifest, dict: &Dictionary) -> Result<Manifest, Man
         faults.push("name is empty".into());
     }
     if !is_semver(&raw.version) {
-        faults.push(format!("version {:?} is not semver (MAJOR.MINOR.PATCH)", raw.version));
+        faults.push(format!(
+            "version {:?} is not semver (MAJOR.MINOR.PATCH)",
+            raw.version
+        ));
     }
     if raw.steps.is_empty() {
         faults.push("declares no steps".into());
@@ -137,9 +143,9 @@ pub fn validate(raw: types::Manifest, dict: &Dictionary) -> Result<Manifest, Man
         let mut read_keys = BTreeSet::new();
         for r in s.reads {
             match FieldKey::parse(&r.key) {
-                Ok(key) if dict.field(&key).is_none() => {
-                    faults.push(format!("step {id}: reads {key}, which is not in the data dictionary"))
-                }
+                Ok(key) if dict.field(&key).is_none() => faults.push(format!(
+                    "step {id}: reads {key}, which is not in the data dictionary"
+                )),
                 Ok(key) => {
                     if !read_keys.insert(key.clone()) {
                         faults.push(format!("step {id}: reads {key} twice"));
@@ -147,7 +153,11 @@ pub fn validate(raw: types::Manifest, dict: &Dictionary) -> Result<Manifest, Man
                     if r.purpose.trim().is_empty() {
                         faults.push(format!("step {id}: reads {key} without stating a purpose"));
                     }
-                    reads.push(FieldNeed { key, required: r.required, purpose: r.purpose });
+                    reads.push(FieldNeed {
+                        key,
+                        required: r.required,
+                        purpose: r.purpose,
+                    });
                 }
                 Err(e) => faults.push(format!("step {id}: {e}")),
             }
@@ -155,9 +165,9 @@ pub fn validate(raw: types::Manifest, dict: &Dictionary) -> Result<Manifest, Man
         let mut writes = BTreeSet::new();
         for w in s.writes {
             match FieldKey::parse(&w) {
-                Ok(key) if dict.field(&key).is_none() => {
-                    faults.push(format!("step {id}: writes {key}, which is not in the data dictionary"))
-                }
+                Ok(key) if dict.field(&key).is_none() => faults.push(format!(
+                    "step {id}: writes {key}, which is not in the data dictionary"
+                )),
                 Ok(key) => {
                     writes.insert(key);
                 }
@@ -170,7 +180,11 @@ pub fn validate(raw: types::Manifest, dict: &Dictionary) -> Result<Manifest, Man
                 Ok(code) if dict.material(&code).is_none() => faults.push(format!(
                     "step {id}: needs material {code}, which is not in the data dictionary"
                 )),
-                Ok(code) => materials.push(MaterialNeed { code, required: m.required, purpose: m.purpose }),
+                Ok(code) => materials.push(MaterialNeed {
+                    code,
+                    required: m.required,
+                    purpose: m.purpose,
+                }),
                 Err(e) => faults.push(format!("step {id}: {e}")),
             }
         }
@@ -193,7 +207,10 @@ pub fn validate(raw: types::Manifest, dict: &Dictionary) -> Result<Manifest, Man
             version: raw.version,
             steps,
         }),
-        _ => Err(ManifestError { department: raw.department, faults }),
+        _ => Err(ManifestError {
+            department: raw.department,
+            faults,
+        }),
     }
 }
 
@@ -229,10 +246,18 @@ max_bytes = 10
                 title: "Birth certificate".into(),
                 reads: reads
                     .iter()
-                    .map(|k| types::FieldNeed { key: (*k).into(), required: true, purpose: "p".into() })
+                    .map(|k| types::FieldNeed {
+                        key: (*k).into(),
+                        required: true,
+                        purpose: "p".into(),
+                    })
                     .collect(),
                 writes: writes.iter().map(|k| (*k).to_string()).collect(),
-                materials: vec![types::MaterialNeed { code: "birth-record".into(), required: true, purpose: "p".into() }],
+                materials: vec![types::MaterialNeed {
+                    code: "birth-record".into(),
+                    required: true,
+                    purpose: "p".into(),
+                }],
                 time_limit_minutes: 60,
             }],
         }
@@ -251,7 +276,10 @@ max_bytes = 10
         let err = validate(r, &dict()).expect_err("faulty");
         let text = err.to_string();
         assert_eq!(err.faults.len(), 4, "{text}");
-        assert!(text.contains("reads child.nmae, which is not in the data dictionary"), "{text}");
+        assert!(
+            text.contains("reads child.nmae, which is not in the data dictionary"),
+            "{text}"
+        );
         assert!(text.contains("Bad Key"), "{text}");
         assert!(text.contains("writes child.issued_thing"), "{text}");
         assert!(text.contains("semver"), "{text}");

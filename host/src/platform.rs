@@ -19,7 +19,9 @@ use crate::runtime::{Limits, Runtime};
 
 /// The repository this binary was built from.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 /// The default on-disk cache of compiled components.
@@ -69,7 +71,12 @@ impl Platform {
         let registry = Registry::load_dir(&runtime, &paths.plugins, &dict).await?;
         let bundles = bundle::load_dir(&paths.bundles, &dict, &registry)
             .with_context(|| format!("loading bundles from {}", paths.bundles.display()))?;
-        Ok(Self { dict, runtime, registry, bundles })
+        Ok(Self {
+            dict,
+            runtime,
+            registry,
+            bundles,
+        })
     }
 
     /// A bundle by id.

@@ -35,18 +35,41 @@ pub struct Problem {
 
 impl Problem {
     /// A problem the host found about a field.
-    pub fn field(key: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { subject: Subject::Field(key.into()), code: code.into(), message: message.into(), found_by: None }
+    pub fn field(
+        key: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            subject: Subject::Field(key.into()),
+            code: code.into(),
+            message: message.into(),
+            found_by: None,
+        }
     }
 
     /// A problem the host found about a material.
-    pub fn material(code_of_material: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { subject: Subject::Material(code_of_material.into()), code: code.into(), message: message.into(), found_by: None }
+    pub fn material(
+        code_of_material: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            subject: Subject::Material(code_of_material.into()),
+            code: code.into(),
+            message: message.into(),
+            found_by: None,
+        }
     }
 
     /// A problem the host found about the application.
     pub fn general(code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { subject: Subject::General, code: code.into(), message: message.into(), found_by: None }
+        Self {
+            subject: Subject::General,
+            code: code.into(),
+            message: message.into(),
+            found_by: None,
+        }
     }
 
     /// A problem a department returned.
@@ -56,7 +79,12 @@ impl Problem {
             types::Subject::Material(m) => Subject::Material(m),
             types::Subject::General => Subject::General,
         };
-        Self { subject, code: p.code, message: p.message, found_by: Some(found_by.clone()) }
+        Self {
+            subject,
+            code: p.code,
+            message: p.message,
+            found_by: Some(found_by.clone()),
+        }
     }
 
     /// One line for a terminal.
@@ -66,7 +94,10 @@ impl Problem {
             Subject::Material(m) => format!("material {m}"),
             Subject::General => "application".to_string(),
         };
-        let by = self.found_by.as_ref().map_or_else(|| "dictionary".to_string(), ToString::to_string);
+        let by = self
+            .found_by
+            .as_ref()
+            .map_or_else(|| "dictionary".to_string(), ToString::to_string);
         format!("{about}: {} [{}; found by {by}]", self.message, self.code)
     }
 }

@@ -26,7 +26,9 @@ pub enum RegistryError {
         source: std::io::Error,
     },
     /// The directory holds no components.
-    #[error("plugin directory {dir} holds no .wasm components (build them with `cargo xtask build-plugins`)")]
+    #[error(
+        "plugin directory {dir} holds no .wasm components (build them with `cargo xtask build-plugins`)"
+    )]
     Empty {
         /// The directory.
         dir: String,
@@ -35,7 +37,9 @@ pub enum RegistryError {
     #[error(transparent)]
     Load(#[from] LoadError),
     /// Two components claim one department.
-    #[error("{second} and {first} both declare department {department}; keep one component per department")]
+    #[error(
+        "{second} and {first} both declare department {department}; keep one component per department"
+    )]
     Duplicate {
         /// The department.
         department: DepartmentId,
@@ -54,8 +58,15 @@ pub struct Registry {
 
 impl Registry {
     /// Load every `*.wasm` in `dir`, in file-name order.
-    pub async fn load_dir(runtime: &Runtime, dir: &Path, dict: &Dictionary) -> Result<Self, RegistryError> {
-        let io = |source| RegistryError::Io { dir: dir.display().to_string(), source };
+    pub async fn load_dir(
+        runtime: &Runtime,
+        dir: &Path,
+        dict: &Dictionary,
+    ) -> Result<Self, RegistryError> {
+        let io = |source| RegistryError::Io {
+            dir: dir.display().to_string(),
+            source,
+        };
         let mut paths: Vec<_> = std::fs::read_dir(dir)
             .map_err(io)?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -63,7 +74,9 @@ impl Registry {
             .collect();
         paths.sort();
         if paths.is_empty() {
-            return Err(RegistryError::Empty { dir: dir.display().to_string() });
+            return Err(RegistryError::Empty {
+                dir: dir.display().to_string(),
+            });
         }
         let mut registry = Self::default();
         for p in paths {
@@ -82,7 +95,8 @@ impl Registry {
                 second: plugin.origin().to_owned(),
             });
         }
-        self.plugins.insert(plugin.department().clone(), Arc::new(plugin));
+        self.plugins
+            .insert(plugin.department().clone(), Arc::new(plugin));
         Ok(())
     }
 

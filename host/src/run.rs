@@ -160,7 +160,10 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { max_attempts: 3, first_backoff: Duration::from_millis(20) }
+        Self {
+            max_attempts: 3,
+            first_backoff: Duration::from_millis(20),
+        }
     }
 }
 
@@ -175,7 +178,11 @@ pub struct Runner<'a> {
 }
 
 enum Attempt {
-    Approved { outputs: BTreeMap<FieldKey, FieldValue>, documents: Vec<Document>, note: Option<String> },
+    Approved {
+        outputs: BTreeMap<FieldKey, FieldValue>,
+        documents: Vec<Document>,
+        note: Option<String>,
+    },
     NeedsMore(Vec<Problem>),
     Rejected(String),
     Deferred(String),
@@ -184,13 +191,24 @@ enum Attempt {
 
 impl Runner<'_> {
     /// Run one application (its contents already read) through `bundle`.
-    pub async fn run(&self, bundle: &Bundle, application: &str, contents: &Contents, progress: &(dyn Fn(Progress) + Sync)) -> RunReport {
+    pub async fn run(
+        &self,
+        bundle: &Bundle,
+        application: &str,
+        contents: &Contents,
+        progress: &(dyn Fn(Progress) + Sync),
+    ) -> RunReport {
         let started = Instant::now();
-        let (problems, check_failures) = check_all(bundle, contents, self.registry, self.dict).await;
+        let (problems, check_failures) =
+            check_all(bundle, contents, self.registry, self.dict).await;
         let mut reports: BTreeMap<StepRef, StepReport> = BTreeMap::new();
         if !problems.is_empty() {
             progress(Progress::Problems(problems.len()));
-            let steps = bundle.steps.iter().map(|s| not_run(s, StepStatus::NotRun)).collect();
+            let steps = bundle
+                .steps
+                .iter()
+                .map(|s| not_run(s, StepStatus::NotRun))
+                .collect();
             return RunReport {
                 application: application.into(),
                 bundle: bundle.id.to_string(),
@@ -202,8 +220,15 @@ impl Runner<'_> {
                 elapsed_ms: started.elapsed().as_millis() as u64,
             };
         }
-        let active: BTreeSet<StepRef> = active_steps(bundle, &contents.form).into_iter().map(|s| s.reference.clone()).collect();
-        for s in bundle.steps.iter().filter(|s| !active.contains(&s.reference)) {
+        let active: BTreeSet<StepRef> = active_steps(bundle, &contents.form)
+            .into_iter()
+            .map(|s| s.reference.clone())
+            .collect();
+        for s in bundle
+            .steps
+            .iter()
+            .filter(|s| !active.contains(&s.reference))
+        {
             let r = not_run(s, StepStatus::Skipped);
             progress(Progress::Finished(Box::new(r.clone())));
             reports.insert(s.reference.clone(), r);
@@ -218,14 +243,18 @@ impl Runner<'_> {
                 .filter(|s| !reports.contains_key(&s.reference))
                 .filter(|s| {
                     s.after.iter().all(|a| {
-                        reports.get(a).is_some_and(|r| matches!(r.status, StepStatus::Approved | StepStatus::Skipped))
+                        reports.get(a).is_some_and(|r| {
+                            matches!(r.status, StepStatus::Approved | StepStatus::Skipped)
+                        })
                     })
                 })
                 .collect();
             if ready.is_empty() || stopped {
                 break;
             }
-            let wave = ready.iter().map(|s| self.run_step(s, application, contents, &produced, progress));
+            let wave = ready
+                .iter()
+                .map(|s| self.run_step(s, application, contents, &produced, progress));
             for report in futures::future::join_all(wave).await {
                 if report.status == StepStatus::Approved {
                     produced.extend(report.outputs.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -239,7 +268,11 @@ impl Runner<'_> {
         let steps: Vec<StepReport> = bundle
             .steps
             .iter()
-            .map(|s| reports.remove(&s.reference).unwrap_or_else(|| not_run(s, StepStatus::NotRun)))
+            .map(|s| {
+                reports
+                    .remove(&s.reference)
+                    .unwrap_or_else(|| not_run(s, StepStatus::NotRun))
+            })
             .collect();
         let status = overall(&steps);
         RunReport {
@@ -265,7 +298,10 @@ impl Runner<'_> {
         let started = Instant::now();
         let mut report = not_run(step, StepStatus::Failed);
         let Some(plugin) = self.registry.get(&step.reference.department) else {
-            report.reason = Some(format!("no plugin is loaded for department {}", step.reference.department));
+            report.reason = Some(format!(
+                "no plugin is loaded for department {}",
+                step.reference.department
+            ));
             return report;
         };
         report.plugin_version = Some(plugin.manifest().version.clone());
@@ -279,7 +315,10 @@ impl Runner<'_> {
             .map(|n| n.key.to_string())
             .collect();
         if !missing.is_empty() {
-            report.reason = Some(format!("required input not available: {} (an earlier step that writes it did not run)", missing.join(", ")));
+            report.reason = Some(format!(
+                "required input not available: {} (an earlier step that writes it did not run)",
+                missing.join(", ")
+            ));
             return report;
         }
         let mut call = StepCall {
@@ -293,17 +332,28 @@ impl Runner<'_> {
         let mut backoff = self.retry.first_backoff;
         let outcome = loop {
             call.attempt += 1;
-            progress(Progress::Started { step: step.reference.clone(), attempt: call.attempt });
+            progress(Progress::Started {
+                step: step.reference.clone(),
+                attempt: call.attempt,
+            });
             let (attempt, retryable) = match plugin.handle(&call).await {
                 Ok(Ok(outcome)) => (self.accept(step, outcome), false),
-                Ok(Err(types::StepError::Transient(m))) => (Attempt::Failed(format!("transient error: {m}")), true),
-                Ok(Err(types::StepError::Permanent(m))) => (Attempt::Failed(format!("permanent error: {m}")), false),
+                Ok(Err(types::StepError::Transient(m))) => {
+                    (Attempt::Failed(format!("transient error: {m}")), true)
+                }
+                Ok(Err(types::StepError::Permanent(m))) => {
+                    (Attempt::Failed(format!("permanent error: {m}")), false)
+                }
                 Err(e @ CallError::BadOutput { .. }) => (Attempt::Failed(e.to_string()), false),
                 Err(e) => (Attempt::Failed(e.to_string()), true),
             };
             match attempt {
                 Attempt::Failed(reason) if retryable && call.attempt < self.retry.max_attempts => {
-                    progress(Progress::Retrying { step: step.reference.clone(), attempt: call.attempt, error: reason });
+                    progress(Progress::Retrying {
+                        step: step.reference.clone(),
+                        attempt: call.attempt,
+                        error: reason,
+                    });
                     tokio::time::sleep(backoff).await;
                     backoff *= 2;
                 }
@@ -312,7 +362,11 @@ impl Runner<'_> {
         };
         report.attempts = call.attempt;
         match outcome {
-            Attempt::Approved { outputs, documents, note } => {
+            Attempt::Approved {
+                outputs,
+                documents,
+                note,
+            } => {
                 report.status = StepStatus::Approved;
                 report.outputs = outputs;
                 report.documents = documents;
@@ -356,19 +410,45 @@ impl Runner<'_> {
                     };
                     let value = match value_from_wit(f.value) {
                         Ok(v) => v,
-                        Err(e) => return Attempt::Failed(format!("handle: {} wrote {key}: {e}", step.reference)),
+                        Err(e) => {
+                            return Attempt::Failed(format!(
+                                "handle: {} wrote {key}: {e}",
+                                step.reference
+                            ));
+                        }
                     };
                     if let Err(e) = self.dict.validate(&key, &value) {
-                        return Attempt::Failed(format!("handle: {} wrote an invalid value: {e}", step.reference));
+                        return Attempt::Failed(format!(
+                            "handle: {} wrote an invalid value: {e}",
+                            step.reference
+                        ));
                     }
                     outputs.insert(key, value);
                 }
-                let documents = a.documents.into_iter().map(|d| Document { kind: d.kind, number: d.number, title: d.title }).collect();
-                Attempt::Approved { outputs, documents, note: a.note }
+                let documents = a
+                    .documents
+                    .into_iter()
+                    .map(|d| Document {
+                        kind: d.kind,
+                        number: d.number,
+                        title: d.title,
+                    })
+                    .collect();
+                Attempt::Approved {
+                    outputs,
+                    documents,
+                    note: a.note,
+                }
             }
-            types::Outcome::NeedsMore(ps) => Attempt::NeedsMore(ps.into_iter().map(|p| Problem::from_wit(p, &step.reference)).collect()),
+            types::Outcome::NeedsMore(ps) => Attempt::NeedsMore(
+                ps.into_iter()
+                    .map(|p| Problem::from_wit(p, &step.reference))
+                    .collect(),
+            ),
             types::Outcome::Rejected(r) => Attempt::Rejected(r),
-            types::Outcome::Deferred(t) => Attempt::Deferred(format!("ticket {}: {}", t.id, t.reason)),
+            types::Outcome::Deferred(t) => {
+                Attempt::Deferred(format!("ticket {}: {}", t.id, t.reason))
+            }
         }
     }
 }

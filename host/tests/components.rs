@@ -30,14 +30,28 @@ async fn newborn_bundle_completes_with_issued_numbers_flowing_between_department
     let report = w.run_sample("newborn.json", "t-newborn-1").await;
     assert_eq!(report.status, RunStatus::Completed, "{report:#?}");
     for s in &report.steps {
-        assert!(matches!(s.status, StepStatus::Approved | StepStatus::Skipped), "{}: {:?}", s.step, s.status);
+        assert!(
+            matches!(s.status, StepStatus::Approved | StepStatus::Skipped),
+            "{}: {:?}",
+            s.step,
+            s.status
+        );
     }
     // The child's ID number is issued by public security and is valid.
     let child_id = text(&report, "child.id_number");
-    onething::dictionary::validators::resident_id(&child_id).expect("issued child ID number is valid (GB 11643)");
+    onething::dictionary::validators::resident_id(&child_id)
+        .expect("issued child ID number is valid (GB 11643)");
     // ...and it reached medical insurance and the social security card.
-    assert!(report.outputs.contains_key(&key("child.medical_insurance_number")));
-    assert!(report.outputs.contains_key(&key("child.social_security_card_number")));
+    assert!(
+        report
+            .outputs
+            .contains_key(&key("child.medical_insurance_number"))
+    );
+    assert!(
+        report
+            .outputs
+            .contains_key(&key("child.social_security_card_number"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -47,7 +61,11 @@ async fn business_startup_bundle_completes_with_a_valid_credit_code() {
     assert_eq!(report.status, RunStatus::Completed, "{report:#?}");
     let uscc = text(&report, "enterprise.uscc");
     onething::dictionary::validators::uscc(&uscc).expect("issued code is valid (GB 32100)");
-    assert!(report.outputs.contains_key(&key("enterprise.seal_record_number")));
+    assert!(
+        report
+            .outputs
+            .contains_key(&key("enterprise.seal_record_number"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -58,9 +76,16 @@ async fn a_name_already_taken_is_refused_by_market_regulation() {
     // Another application with the same enterprise name.
     let second = w.run_sample("business-startup.json", "t-name-b").await;
     assert_ne!(second.status, RunStatus::Completed);
-    let licence = second.steps.iter().find(|s| s.step.to_string() == "market-regulation/business-licence").expect("step");
+    let licence = second
+        .steps
+        .iter()
+        .find(|s| s.step.to_string() == "market-regulation/business-licence")
+        .expect("step");
     let mentions_taken = licence.problems.iter().any(|p| p.code == "name-taken")
-        || licence.reason.as_deref().is_some_and(|r| r.contains("name"))
+        || licence
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("name"))
         || second.problems.iter().any(|p| p.code == "name-taken");
     assert!(mentions_taken, "{second:#?}");
 }
@@ -70,10 +95,15 @@ async fn a_name_already_taken_is_refused_by_market_regulation() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sample_needs_more_gets_every_problem_at_once() {
     let w = world().await;
-    let report = w.run_sample("newborn-needs-more.json", "t-needs-more").await;
+    let report = w
+        .run_sample("newborn-needs-more.json", "t-needs-more")
+        .await;
     assert_eq!(report.status, RunStatus::NeedsMore);
     assert!(report.problems.len() >= 3, "{:#?}", report.problems);
-    assert!(report.steps.iter().all(|s| s.attempts == 0), "no step may run before the form is right");
+    assert!(
+        report.steps.iter().all(|s| s.attempts == 0),
+        "no step may run before the form is right"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -82,11 +112,13 @@ async fn three_faults_in_two_departments_fields_come_back_in_one_answer() {
     let (doc, path) = w.sample("newborn.json");
     let mut doc = doc;
     // Health's field: a birth date over six months before today.
-    doc.fields.insert("child.birth_date".into(), serde_json::json!("2025-01-02"));
+    doc.fields
+        .insert("child.birth_date".into(), serde_json::json!("2025-01-02"));
     // Public security's field: a household address left empty.
     doc.fields.remove("household.address");
     // Medical insurance's field: a guardian phone that is not a mobile number.
-    doc.fields.insert("guardian.phone".into(), serde_json::json!("12345"));
+    doc.fields
+        .insert("guardian.phone".into(), serde_json::json!("12345"));
     let bundle = w.bundle("newborn");
     let contents = onething::application::read_contents(&doc, bundle, &w.dict, path.parent());
     let report = w.run(bundle, "t-three-faults", &contents).await;
@@ -100,7 +132,11 @@ async fn three_faults_in_two_departments_fields_come_back_in_one_answer() {
         })
         .collect();
     for k in ["child.birth_date", "household.address", "guardian.phone"] {
-        assert!(about.iter().any(|a| a == k), "{k} missing from {:#?}", report.problems);
+        assert!(
+            about.iter().any(|a| a == k),
+            "{k} missing from {:#?}",
+            report.problems
+        );
     }
 }
 
@@ -108,10 +144,14 @@ async fn three_faults_in_two_departments_fields_come_back_in_one_answer() {
 async fn an_invalid_id_number_is_named() {
     let w = world().await;
     let (mut doc, path) = w.sample("newborn.json");
-    let good = doc.fields["mother.id_number"].as_str().expect("text").to_owned();
+    let good = doc.fields["mother.id_number"]
+        .as_str()
+        .expect("text")
+        .to_owned();
     let last = if good.ends_with('1') { '2' } else { '1' };
     let bad = format!("{}{last}", &good[..17]);
-    doc.fields.insert("mother.id_number".into(), serde_json::json!(bad));
+    doc.fields
+        .insert("mother.id_number".into(), serde_json::json!(bad));
     let bundle = w.bundle("newborn");
     let contents = onething::application::read_contents(&doc, bundle, &w.dict, path.parent());
     let report = w.run(bundle, "t-bad-id", &contents).await;
@@ -150,31 +190,54 @@ after = ["health/birth-certificate"]
         .expect("probe bundle loads");
     let (doc, path) = w.sample("newborn.json");
     let mut doc = doc;
-    doc.fields.retain(|k, _| bundle.steps.iter().any(|s| s.spec.reads.iter().any(|r| r.key.as_str() == k)));
+    doc.fields.retain(|k, _| {
+        bundle
+            .steps
+            .iter()
+            .any(|s| s.spec.reads.iter().any(|r| r.key.as_str() == k))
+    });
     doc.materials.clear();
     let contents = onething::application::read_contents(&doc, &bundle, &w.dict, path.parent());
     let report = w.run(&bundle, "t-probe", &contents).await;
     assert_eq!(report.status, RunStatus::Completed, "{report:#?}");
-    let probe = bundle.steps.iter().find(|s| s.reference.department.as_str() == "testkit").expect("probe step");
+    let probe = bundle
+        .steps
+        .iter()
+        .find(|s| s.reference.department.as_str() == "testkit")
+        .expect("probe step");
     let declared: Vec<String> = {
         let mut v: Vec<String> = probe.spec.reads.iter().map(|r| r.key.to_string()).collect();
         v.sort();
         v
     };
-    assert!(contents.form.len() > declared.len(), "the form must offer more than the probe declares");
+    assert!(
+        contents.form.len() > declared.len(),
+        "the form must offer more than the probe declares"
+    );
     assert_eq!(text(&report, "testkit.seen"), declared.join(","));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn writing_an_undeclared_field_is_refused_and_named() {
     let w = world().await;
-    let bundle = w.inline_bundle(&testkit_bundle("undeclared-write")).expect("bundle");
-    let report = w.run(&bundle, "t-undeclared", &w.contents(&bundle, r#"{"bundle":"testkit-undeclared-write"}"#)).await;
+    let bundle = w
+        .inline_bundle(&testkit_bundle("undeclared-write"))
+        .expect("bundle");
+    let report = w
+        .run(
+            &bundle,
+            "t-undeclared",
+            &w.contents(&bundle, r#"{"bundle":"testkit-undeclared-write"}"#),
+        )
+        .await;
     assert_eq!(report.status, RunStatus::Failed);
     let reason = report.steps[0].reason.clone().unwrap_or_default();
     assert!(reason.contains("does not declare it writes"), "{reason}");
     assert_eq!(report.steps[0].attempts, 1, "a plugin bug is not retried");
-    assert!(report.outputs.is_empty(), "nothing from a refused output is kept");
+    assert!(
+        report.outputs.is_empty(),
+        "nothing from a refused output is kept"
+    );
 }
 
 // ---- hostile components ------------------------------------------------
@@ -190,19 +253,41 @@ async fn hostile(step: &str) -> CallError {
         fields: vec![],
         materials: vec![],
     };
-    let err = plugin.handle(&call).await.expect_err("a hostile step fails");
+    let err = plugin
+        .handle(&call)
+        .await
+        .expect_err("a hostile step fails");
     // The host carries on: the next call on the same host succeeds.
-    let next = w.plugin("testkit").describe().await.expect("the next call succeeds");
+    let next = w
+        .plugin("testkit")
+        .describe()
+        .await
+        .expect("the next call succeeds");
     assert_eq!(next.department, "testkit");
-    let probe = StepCall { step: StepId::parse("probe").expect("step"), ..call };
-    assert!(matches!(plugin.handle(&probe).await, Ok(Ok(_))), "a normal step still runs after {step}");
+    let probe = StepCall {
+        step: StepId::parse("probe").expect("step"),
+        ..call
+    };
+    assert!(
+        matches!(plugin.handle(&probe).await, Ok(Ok(_))),
+        "a normal step still runs after {step}"
+    );
     err
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_trap_fails_that_call_with_the_panic_message() {
     let err = hostile("trap").await;
-    assert!(matches!(err, CallError::Trap { function: "handle", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            CallError::Trap {
+                function: "handle",
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains("panicked"), "{err}");
 }
 
@@ -223,7 +308,9 @@ async fn an_endless_loop_hits_the_deadline() {
 async fn a_memory_bomb_hits_the_memory_limit() {
     let err = hostile("memory-bomb").await;
     match &err {
-        CallError::Memory { limit, requested, .. } => {
+        CallError::Memory {
+            limit, requested, ..
+        } => {
             assert_eq!(*limit, 96 << 20);
             assert!(requested > limit);
         }
@@ -234,14 +321,29 @@ async fn a_memory_bomb_hits_the_memory_limit() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_huge_output_is_refused() {
     let err = hostile("huge-output").await;
-    assert!(matches!(err, CallError::OutputTooLarge { limit: 1_048_576, .. } | CallError::Memory { .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            CallError::OutputTooLarge {
+                limit: 1_048_576,
+                ..
+            } | CallError::Memory { .. }
+        ),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn transient_failures_are_retried_until_success() {
     let w = world().await;
     let bundle = w.inline_bundle(&testkit_bundle("flaky")).expect("bundle");
-    let report = w.run(&bundle, "t-flaky", &w.contents(&bundle, r#"{"bundle":"testkit-flaky"}"#)).await;
+    let report = w
+        .run(
+            &bundle,
+            "t-flaky",
+            &w.contents(&bundle, r#"{"bundle":"testkit-flaky"}"#),
+        )
+        .await;
     assert_eq!(report.status, RunStatus::Completed, "{report:#?}");
     assert_eq!(report.steps[0].attempts, 3);
 }
@@ -249,25 +351,59 @@ async fn transient_failures_are_retried_until_success() {
 #[tokio::test(flavor = "multi_thread")]
 async fn permanent_errors_and_deferrals_are_reported() {
     let w = world().await;
-    let bundle = w.inline_bundle(&testkit_bundle("permanent")).expect("bundle");
-    let report = w.run(&bundle, "t-perm", &w.contents(&bundle, r#"{"bundle":"testkit-permanent"}"#)).await;
+    let bundle = w
+        .inline_bundle(&testkit_bundle("permanent"))
+        .expect("bundle");
+    let report = w
+        .run(
+            &bundle,
+            "t-perm",
+            &w.contents(&bundle, r#"{"bundle":"testkit-permanent"}"#),
+        )
+        .await;
     assert_eq!(report.status, RunStatus::Failed);
     assert_eq!(report.steps[0].attempts, 1);
-    let bundle = w.inline_bundle(&testkit_bundle("deferred")).expect("bundle");
-    let report = w.run(&bundle, "t-def", &w.contents(&bundle, r#"{"bundle":"testkit-deferred"}"#)).await;
+    let bundle = w
+        .inline_bundle(&testkit_bundle("deferred"))
+        .expect("bundle");
+    let report = w
+        .run(
+            &bundle,
+            "t-def",
+            &w.contents(&bundle, r#"{"bundle":"testkit-deferred"}"#),
+        )
+        .await;
     assert_eq!(report.status, RunStatus::Deferred);
-    assert!(report.steps[0].reason.as_deref().is_some_and(|r| r.contains("ticket")));
+    assert!(
+        report.steps[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("ticket"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_testkit_step_has_a_test() {
     // Like wasmtime's assert_test_exists: a hostile step nobody tests is a bug.
     let tested = [
-        "trap", "spin", "memory-bomb", "huge-output", "undeclared-write", "probe", "flaky", "permanent", "deferred", "stdout",
+        "trap",
+        "spin",
+        "memory-bomb",
+        "huge-output",
+        "undeclared-write",
+        "probe",
+        "flaky",
+        "permanent",
+        "deferred",
+        "stdout",
     ];
     let w = world().await;
     for s in &w.plugin("testkit").manifest().steps {
-        assert!(tested.contains(&s.id.as_str()), "testkit step {} has no test in host/tests/components.rs", s.id);
+        assert!(
+            tested.contains(&s.id.as_str()),
+            "testkit step {} has no test in host/tests/components.rs",
+            s.id
+        );
     }
 }
 
@@ -275,7 +411,13 @@ async fn every_testkit_step_has_a_test() {
 async fn plugin_stdout_does_not_fail_the_call() {
     let w = world().await;
     let bundle = w.inline_bundle(&testkit_bundle("stdout")).expect("bundle");
-    let report = w.run(&bundle, "t-stdout", &w.contents(&bundle, r#"{"bundle":"testkit-stdout"}"#)).await;
+    let report = w
+        .run(
+            &bundle,
+            "t-stdout",
+            &w.contents(&bundle, r#"{"bundle":"testkit-stdout"}"#),
+        )
+        .await;
     assert_eq!(report.status, RunStatus::Completed, "{report:#?}");
 }
 
@@ -289,25 +431,47 @@ async fn a_corrupted_component_is_refused_with_its_file_named() {
     for b in &mut bytes[mid..mid + 64] {
         *b ^= 0x5a;
     }
-    let err = w.runtime.load_bytes(bytes, "corrupt-health.wasm", &w.dict).await.expect_err("corrupt");
+    let err = w
+        .runtime
+        .load_bytes(bytes, "corrupt-health.wasm", &w.dict)
+        .await
+        .expect_err("corrupt");
     assert!(matches!(err, LoadError::Invalid { .. }), "{err}");
     let text = err.to_string();
-    assert!(text.contains("corrupt-health.wasm") && text.contains("not a valid component"), "{text}");
+    assert!(
+        text.contains("corrupt-health.wasm") && text.contains("not a valid component"),
+        "{text}"
+    );
 
-    let err = w.runtime.load_bytes(b"hello".to_vec(), "text.wasm", &w.dict).await.expect_err("not wasm");
+    let err = w
+        .runtime
+        .load_bytes(b"hello".to_vec(), "text.wasm", &w.dict)
+        .await
+        .expect_err("not wasm");
     assert!(matches!(err, LoadError::NotWasm { .. }), "{err}");
     let core = vec![0, b'a', b's', b'm', 1, 0, 0, 0];
-    let err = w.runtime.load_bytes(core, "core.wasm", &w.dict).await.expect_err("core module");
+    let err = w
+        .runtime
+        .load_bytes(core, "core.wasm", &w.dict)
+        .await
+        .expect_err("core module");
     assert!(err.to_string().contains("core WebAssembly module"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_component_of_the_wrong_world_is_refused_naming_the_missing_export() {
     let w = world().await;
-    let err = w.runtime.load_file(&component("test-components", "wrong-world"), &w.dict).await.expect_err("wrong world");
+    let err = w
+        .runtime
+        .load_file(&component("test-components", "wrong-world"), &w.dict)
+        .await
+        .expect_err("wrong world");
     assert!(matches!(err, LoadError::WrongWorld { .. }), "{err}");
     let text = err.to_string();
-    assert!(text.contains("wrong-world.wasm") && text.contains("onething:matter/handler@0.1.0"), "{text}");
+    assert!(
+        text.contains("wrong-world.wasm") && text.contains("onething:matter/handler@0.1.0"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -332,5 +496,10 @@ after = ["health/birth-certificate"]
         )
         .expect_err("cycle");
     let text = err.to_string();
-    assert!(text.contains("cycle") && text.contains("health/birth-certificate") && text.contains("public-security/household-registration"), "{text}");
+    assert!(
+        text.contains("cycle")
+            && text.contains("health/birth-certificate")
+            && text.contains("public-security/household-registration"),
+        "{text}"
+    );
 }

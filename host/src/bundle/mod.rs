@@ -215,7 +215,9 @@ fn toml_to_json(v: toml::Value) -> serde_json::Value {
         toml::Value::Float(f) => serde_json::Value::from(f),
         toml::Value::Boolean(b) => serde_json::Value::Bool(b),
         toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
-        toml::Value::Array(a) => serde_json::Value::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Array(a) => {
+            serde_json::Value::Array(a.into_iter().map(toml_to_json).collect())
+        }
         toml::Value::Table(t) => {
             serde_json::Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
         }
@@ -224,28 +226,56 @@ fn toml_to_json(v: toml::Value) -> serde_json::Value {
 
 impl Bundle {
     /// Load and check a bundle file.
-    pub fn load(path: &Path, dict: &Dictionary, catalog: &dyn Catalog) -> Result<Self, BundleError> {
+    pub fn load(
+        path: &Path,
+        dict: &Dictionary,
+        catalog: &dyn Catalog,
+    ) -> Result<Self, BundleError> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| BundleError::Io { origin: origin.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| BundleError::Io {
+            origin: origin.clone(),
+            source,
+        })?;
         Self::from_toml(&text, &origin, dict, catalog)
     }
 
     /// Parse and check bundle TOML; `origin` names the source in errors.
-    pub fn from_toml(text: &str, origin: &str, dict: &Dictionary, catalog: &dyn Catalog) -> Result<Self, BundleError> {
-        let raw: RawBundle =
-            toml::from_str(text).map_err(|e| BundleError::Syntax { origin: origin.into(), message: e.to_string() })?;
-        let whole = |message: String| BundleError::Bundle { origin: origin.into(), message };
-        let time_limit = hours_to_duration(raw.time_limit_hours)
-            .ok_or_else(|| whole(format!("time_limit_hours = {} must be a positive number of hours under a year", raw.time_limit_hours)))?;
+    pub fn from_toml(
+        text: &str,
+        origin: &str,
+        dict: &Dictionary,
+        catalog: &dyn Catalog,
+    ) -> Result<Self, BundleError> {
+        let raw: RawBundle = toml::from_str(text).map_err(|e| BundleError::Syntax {
+            origin: origin.into(),
+            message: e.to_string(),
+        })?;
+        let whole = |message: String| BundleError::Bundle {
+            origin: origin.into(),
+            message,
+        };
+        let time_limit = hours_to_duration(raw.time_limit_hours).ok_or_else(|| {
+            whole(format!(
+                "time_limit_hours = {} must be a positive number of hours under a year",
+                raw.time_limit_hours
+            ))
+        })?;
         if raw.steps.is_empty() {
             return Err(whole("has no steps".into()));
         }
         let refs: Vec<StepRef> = raw
             .steps
             .iter()
-            .map(|s| StepRef { department: s.department.clone(), step: s.step.clone() })
+            .map(|s| StepRef {
+                department: s.department.clone(),
+                step: s.step.clone(),
+            })
             .collect();
-        let step_err = |r: &StepRef, message: String| BundleError::Step { origin: origin.into(), step: r.to_string(), message };
+        let step_err = |r: &StepRef, message: String| BundleError::Step {
+            origin: origin.into(),
+            step: r.to_string(),
+            message,
+        };
         // Structure: duplicates, dangling `after`, cycles.
         let mut index = BTreeMap::new();
         for (i, r) in refs.iter().enumerate() {
@@ -257,9 +287,12 @@ impl Bundle {
         for (r, s) in refs.iter().zip(&raw.steps) {
             let mut ds = Vec::new();
             for a in &s.after {
-                let &j = index
-                    .get(a)
-                    .ok_or_else(|| step_err(r, format!("is after {a}, which is not a step of this bundle")))?;
+                let &j = index.get(a).ok_or_else(|| {
+                    step_err(
+                        r,
+                        format!("is after {a}, which is not a step of this bundle"),
+                    )
+                })?;
                 ds.push(j);
             }
             deps.push(ds);
@@ -272,11 +305,26 @@ impl Bundle {
         let mut specs = Vec::with_capacity(refs.len());
         for r in &refs {
             let manifest = catalog.manifest(&r.department).ok_or_else(|| {
-                step_err(r, format!("department {} is not loaded (no plugin declares it)", r.department))
+                step_err(
+                    r,
+                    format!(
+                        "department {} is not loaded (no plugin declares it)",
+                        r.department
+                    ),
+                )
             })?;
             let spec = manifest.step(&r.step).ok_or_else(|| {
                 let offered: Vec<&str> = manifest.steps.iter().map(|s| s.id.as_str()).collect();
-                step_err(r, format!("department {} (version {}) has no step {}; it offers: {}", r.department, manifest.version, r.step, offered.join(", ")))
+                step_err(
+                    r,
+                    format!(
+                        "department {} (version {}) has no step {}; it offers: {}",
+                        r.department,
+                        manifest.version,
+                        r.step,
+                        offered.join(", ")
+                    ),
+                )
             })?;
             specs.push(spec.clone());
         }
@@ -286,7 +334,12 @@ impl Bundle {
         for (i, spec) in specs.iter().enumerate() {
             for w in &spec.writes {
                 if let Some(other) = writer.insert(w, &refs[i]) {
-                    return Err(step_err(&refs[i], format!("writes {w}, which {other} also writes; a field has one issuing step per bundle")));
+                    return Err(step_err(
+                        &refs[i],
+                        format!(
+                            "writes {w}, which {other} also writes; a field has one issuing step per bundle"
+                        ),
+                    ));
                 }
             }
         }
@@ -305,7 +358,13 @@ impl Bundle {
                         Some(w) => format!("; {w} writes it, so add it to `after`"),
                         None => "; no step of this bundle writes it".into(),
                     };
-                    return Err(step_err(&refs[i], format!("reads {}, a field only departments issue, but no step before it writes it{hint}", need.key)));
+                    return Err(step_err(
+                        &refs[i],
+                        format!(
+                            "reads {}, a field only departments issue, but no step before it writes it{hint}",
+                            need.key
+                        ),
+                    ));
                 }
             }
         }
@@ -317,12 +376,28 @@ impl Bundle {
                 Some(c) => Some(condition(c, dict).map_err(|m| step_err(r, m))?),
             };
             let step_limit = match s.time_limit_hours {
-                Some(h) => hours_to_duration(h).ok_or_else(|| step_err(r, format!("time_limit_hours = {h} must be a positive number of hours under a year")))?,
+                Some(h) => hours_to_duration(h).ok_or_else(|| {
+                    step_err(
+                        r,
+                        format!(
+                            "time_limit_hours = {h} must be a positive number of hours under a year"
+                        ),
+                    )
+                })?,
                 None => spec.time_limit,
             };
-            steps_by_index.push(Some(BundleStep { reference: r.clone(), after: s.after, time_limit: step_limit, when, spec }));
+            steps_by_index.push(Some(BundleStep {
+                reference: r.clone(),
+                after: s.after,
+                time_limit: step_limit,
+                when,
+                spec,
+            }));
         }
-        let steps = order.iter().filter_map(|&i| steps_by_index[i].take()).collect();
+        let steps = order
+            .iter()
+            .filter_map(|&i| steps_by_index[i].take())
+            .collect();
         Ok(Bundle {
             id: raw.id,
             title: raw.title,
@@ -336,11 +411,17 @@ impl Bundle {
 }
 
 fn condition(c: RawCondition, dict: &Dictionary) -> Result<Condition, String> {
-    let def = dict
-        .field(&c.field)
-        .ok_or_else(|| format!("`when` tests {}, which is not in the data dictionary", c.field))?;
+    let def = dict.field(&c.field).ok_or_else(|| {
+        format!(
+            "`when` tests {}, which is not in the data dictionary",
+            c.field
+        )
+    })?;
     if def.issued {
-        return Err(format!("`when` tests {}, which departments issue; a condition can only test form fields", c.field));
+        return Err(format!(
+            "`when` tests {}, which departments issue; a condition can only test form fields",
+            c.field
+        ));
     }
     let parse = |v: toml::Value| {
         dict.parse_json(&c.field, &toml_to_json(v))
@@ -352,14 +433,24 @@ fn condition(c: RawCondition, dict: &Dictionary) -> Result<Condition, String> {
         (None, None, Some(p)) => Test::Present(p),
         _ => return Err("`when` needs exactly one of equals, one_of or present".into()),
     };
-    Ok(Condition { field: c.field, test })
+    Ok(Condition {
+        field: c.field,
+        test,
+    })
 }
 
 /// Load every `*.toml` bundle in a directory, in file-name order. The
 /// first bad file stops loading with its error; two bundles with one id
 /// are refused.
-pub fn load_dir(dir: &Path, dict: &Dictionary, catalog: &dyn Catalog) -> Result<Vec<Bundle>, BundleError> {
-    let io = |source| BundleError::Io { origin: dir.display().to_string(), source };
+pub fn load_dir(
+    dir: &Path,
+    dict: &Dictionary,
+    catalog: &dyn Catalog,
+) -> Result<Vec<Bundle>, BundleError> {
+    let io = |source| BundleError::Io {
+        origin: dir.display().to_string(),
+        source,
+    };
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .map_err(io)?
         .filter_map(|e| e.ok().map(|e| e.path()))

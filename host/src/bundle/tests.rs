@@ -32,7 +32,14 @@ fn spec(id: &str, reads: &[&str], writes: &[&str]) -> StepSpec {
     StepSpec {
         id: StepId::parse(id).expect("id"),
         title: id.into(),
-        reads: reads.iter().map(|k| FieldNeed { key: key(k), required: true, purpose: "p".into() }).collect(),
+        reads: reads
+            .iter()
+            .map(|k| FieldNeed {
+                key: key(k),
+                required: true,
+                purpose: "p".into(),
+            })
+            .collect(),
         writes: writes.iter().map(|k| key(k)).collect(),
         materials: vec![],
         time_limit: Duration::from_secs(600),
@@ -43,11 +50,25 @@ fn catalog() -> BTreeMap<DepartmentId, Manifest> {
     let mut c = BTreeMap::new();
     for (dept, steps) in [
         ("health", vec![spec("birth", &["child.name"], &[])]),
-        ("police", vec![spec("register", &["child.name"], &["child.hukou_number"])]),
-        ("insurance", vec![spec("enrol", &["child.hukou_number"], &[])]),
+        (
+            "police",
+            vec![spec("register", &["child.name"], &["child.hukou_number"])],
+        ),
+        (
+            "insurance",
+            vec![spec("enrol", &["child.hukou_number"], &[])],
+        ),
     ] {
         let d = DepartmentId::parse(dept).expect("dept");
-        c.insert(d.clone(), Manifest { department: d, name: dept.into(), version: "1.0.0".into(), steps });
+        c.insert(
+            d.clone(),
+            Manifest {
+                department: d,
+                name: dept.into(),
+                version: "1.0.0".into(),
+                steps,
+            },
+        );
     }
     c
 }
@@ -80,7 +101,10 @@ time_limit_hours = 2
 fn good_bundle_loads_in_dependency_order() {
     let b = load(GOOD).expect("good");
     let order: Vec<String> = b.steps.iter().map(|s| s.reference.to_string()).collect();
-    assert_eq!(order, ["health/birth", "police/register", "insurance/enrol"]);
+    assert_eq!(
+        order,
+        ["health/birth", "police/register", "insurance/enrol"]
+    );
     assert_eq!(b.steps[1].time_limit, Duration::from_secs(7200));
     assert_eq!(b.steps[0].time_limit, Duration::from_secs(600));
     let when = b.steps[2].when.as_ref().expect("condition");
@@ -92,7 +116,10 @@ fn good_bundle_loads_in_dependency_order() {
 
 #[test]
 fn cycle_is_named() {
-    let text = GOOD.replace("department = \"health\"\nstep = \"birth\"", "department = \"health\"\nstep = \"birth\"\nafter = [\"insurance/enrol\"]");
+    let text = GOOD.replace(
+        "department = \"health\"\nstep = \"birth\"",
+        "department = \"health\"\nstep = \"birth\"\nafter = [\"insurance/enrol\"]",
+    );
     let err = load(&text).expect_err("cycle").to_string();
     assert!(err.contains("cycle"), "{err}");
     for s in ["health/birth", "police/register", "insurance/enrol"] {
@@ -102,39 +129,73 @@ fn cycle_is_named() {
 
 #[test]
 fn unknown_department_and_step_are_named() {
-    let err = load(&GOOD.replace("department = \"health\"", "department = \"healht\"").replace("[\"health/birth\"]", "[\"healht/birth\"]"))
-        .expect_err("unknown dept")
-        .to_string();
-    assert!(err.contains("healht") && err.contains("not loaded"), "{err}");
-    let err = load(&GOOD.replace("step = \"birth\"", "step = \"brith\"").replace("[\"health/birth\"]", "[\"health/brith\"]"))
-        .expect_err("unknown step")
-        .to_string();
-    assert!(err.contains("no step brith") && err.contains("offers: birth"), "{err}");
+    let err = load(
+        &GOOD
+            .replace("department = \"health\"", "department = \"healht\"")
+            .replace("[\"health/birth\"]", "[\"healht/birth\"]"),
+    )
+    .expect_err("unknown dept")
+    .to_string();
+    assert!(
+        err.contains("healht") && err.contains("not loaded"),
+        "{err}"
+    );
+    let err = load(
+        &GOOD
+            .replace("step = \"birth\"", "step = \"brith\"")
+            .replace("[\"health/birth\"]", "[\"health/brith\"]"),
+    )
+    .expect_err("unknown step")
+    .to_string();
+    assert!(
+        err.contains("no step brith") && err.contains("offers: birth"),
+        "{err}"
+    );
 }
 
 #[test]
 fn issued_field_without_earlier_writer_is_named() {
     let text = GOOD.replace("after = [\"police/register\"]\n", "");
     let err = load(&text).expect_err("no writer before").to_string();
-    assert!(err.contains("insurance/enrol") && err.contains("child.hukou_number"), "{err}");
+    assert!(
+        err.contains("insurance/enrol") && err.contains("child.hukou_number"),
+        "{err}"
+    );
     assert!(err.contains("police/register writes it"), "{err}");
 }
 
 #[test]
 fn condition_on_unknown_or_mistyped_field_is_named() {
-    let err = load(&GOOD.replace("field = \"mother.insured\"", "field = \"mother.insurd\"")).expect_err("unknown").to_string();
-    assert!(err.contains("mother.insurd") && err.contains("not in the data dictionary"), "{err}");
-    let err = load(&GOOD.replace("equals = true", "equals = \"yes\"")).expect_err("mistyped").to_string();
+    let err = load(&GOOD.replace("field = \"mother.insured\"", "field = \"mother.insurd\""))
+        .expect_err("unknown")
+        .to_string();
+    assert!(
+        err.contains("mother.insurd") && err.contains("not in the data dictionary"),
+        "{err}"
+    );
+    let err = load(&GOOD.replace("equals = true", "equals = \"yes\""))
+        .expect_err("mistyped")
+        .to_string();
     assert!(err.contains("mother.insured"), "{err}");
 }
 
 #[test]
 fn dangling_after_duplicates_and_typos_are_named() {
-    let err = load(&GOOD.replace("[\"health/birth\"]", "[\"health/other\"]")).expect_err("dangling").to_string();
-    assert!(err.contains("health/other") && err.contains("not a step of this bundle"), "{err}");
-    let err = load(&GOOD.replace("time_limit_hours = 2", "time_limt_hours = 2")).expect_err("typo").to_string();
+    let err = load(&GOOD.replace("[\"health/birth\"]", "[\"health/other\"]"))
+        .expect_err("dangling")
+        .to_string();
+    assert!(
+        err.contains("health/other") && err.contains("not a step of this bundle"),
+        "{err}"
+    );
+    let err = load(&GOOD.replace("time_limit_hours = 2", "time_limt_hours = 2"))
+        .expect_err("typo")
+        .to_string();
     assert!(err.contains("time_limt_hours"), "{err}");
     let dup = format!("{GOOD}\n[[steps]]\ndepartment = \"health\"\nstep = \"birth\"\n");
     let err = load(&dup).expect_err("dup").to_string();
-    assert!(err.contains("health/birth") && err.contains("twice"), "{err}");
+    assert!(
+        err.contains("health/birth") && err.contains("twice"),
+        "{err}"
+    );
 }

@@ -57,7 +57,9 @@ impl FixedClock {
 impl Clock for FixedClock {
     fn now(&self) -> i64 {
         // Noon in UTC+8 is 04:00 UTC.
-        let noon = self.date.and_time(NaiveTime::from_hms_opt(4, 0, 0).unwrap_or_default());
+        let noon = self
+            .date
+            .and_time(NaiveTime::from_hms_opt(4, 0, 0).unwrap_or_default());
         noon.and_utc().timestamp()
     }
     fn today(&self) -> NaiveDate {

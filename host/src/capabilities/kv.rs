@@ -36,7 +36,12 @@ pub trait KeyValue: Send + Sync {
     /// Write a value.
     fn set(&self, department: &DepartmentId, key: &str, value: &[u8]) -> Result<(), KvError>;
     /// Write a value only if the key is absent; whether it was written.
-    fn insert_new(&self, department: &DepartmentId, key: &str, value: &[u8]) -> Result<bool, KvError>;
+    fn insert_new(
+        &self,
+        department: &DepartmentId,
+        key: &str,
+        value: &[u8],
+    ) -> Result<bool, KvError>;
     /// Remove a key; whether it was there.
     fn delete(&self, department: &DepartmentId, key: &str) -> Result<bool, KvError>;
 }
@@ -48,7 +53,10 @@ pub struct MemoryKv {
 }
 
 impl MemoryKv {
-    fn with<T>(&self, f: impl FnOnce(&mut HashMap<(DepartmentId, String), Vec<u8>>) -> T) -> Result<T, KvError> {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut HashMap<(DepartmentId, String), Vec<u8>>) -> T,
+    ) -> Result<T, KvError> {
         let mut guard = self
             .map
             .lock()
@@ -66,13 +74,16 @@ impl KeyValue for MemoryKv {
             m.insert((department.clone(), key.to_owned()), value.to_vec());
         })
     }
-    fn insert_new(&self, department: &DepartmentId, key: &str, value: &[u8]) -> Result<bool, KvError> {
-        self.with(|m| {
-            let k = (department.clone(), key.to_owned());
-            if m.contains_key(&k) {
-                false
-            } else {
-                m.insert(k, value.to_vec());
+    fn insert_new(
+        &self,
+        department: &DepartmentId,
+        key: &str,
+        value: &[u8],
+    ) -> Result<bool, KvError> {
+        self.with(|m| match m.entry((department.clone(), key.to_owned())) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(value.to_vec());
                 true
             }
         })
@@ -110,20 +121,31 @@ fn to_wit(e: KvError) -> store::StoreError {
 }
 
 impl store::Host for CallState {
-    async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, store::StoreError>> {
+    async fn get(
+        &mut self,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::StoreError>> {
         Ok(check_key(&key)
             .and_then(|()| self.caps.kv.get(&self.department, &key))
             .map_err(to_wit))
     }
 
-    async fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), store::StoreError>> {
+    async fn set(
+        &mut self,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), store::StoreError>> {
         Ok(check_key(&key)
             .and_then(|()| check_value(&value))
             .and_then(|()| self.caps.kv.set(&self.department, &key, &value))
             .map_err(to_wit))
     }
 
-    async fn insert_new(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<bool, store::StoreError>> {
+    async fn insert_new(
+        &mut self,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<bool, store::StoreError>> {
         Ok(check_key(&key)
             .and_then(|()| check_value(&value))
             .and_then(|()| self.caps.kv.insert_new(&self.department, &key, &value))
@@ -136,4 +158,3 @@ impl store::Host for CallState {
             .map_err(to_wit))
     }
 }
-

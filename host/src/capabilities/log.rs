@@ -49,11 +49,21 @@ impl log::Host for CallState {
         let department = self.department.as_str();
         let version = self.version.as_str();
         match level {
-            log::Level::Trace => tracing::trace!(target: "plugin", department, version, attrs, "{message}"),
-            log::Level::Debug => tracing::debug!(target: "plugin", department, version, attrs, "{message}"),
-            log::Level::Info => tracing::info!(target: "plugin", department, version, attrs, "{message}"),
-            log::Level::Warn => tracing::warn!(target: "plugin", department, version, attrs, "{message}"),
-            log::Level::Error => tracing::error!(target: "plugin", department, version, attrs, "{message}"),
+            log::Level::Trace => {
+                tracing::trace!(target: "plugin", department, version, attrs, "{message}")
+            }
+            log::Level::Debug => {
+                tracing::debug!(target: "plugin", department, version, attrs, "{message}")
+            }
+            log::Level::Info => {
+                tracing::info!(target: "plugin", department, version, attrs, "{message}")
+            }
+            log::Level::Warn => {
+                tracing::warn!(target: "plugin", department, version, attrs, "{message}")
+            }
+            log::Level::Error => {
+                tracing::error!(target: "plugin", department, version, attrs, "{message}")
+            }
         }
         Ok(())
     }
@@ -114,7 +124,11 @@ impl wasmtime_wasi::cli::StdoutStream for CapturedOutput {
 }
 
 impl tokio::io::AsyncWrite for CapturedOutput {
-    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         if let Ok(mut c) = self.inner.lock() {
             let room = MAX_STDIO_BYTES.saturating_sub(c.bytes.len());
             let keep = room.min(buf.len());

@@ -27,7 +27,13 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let paths = args.paths.resolve();
     let dict = Dictionary::load(&paths.dictionary)?;
-    let runtime = Runtime::new(Limits { compile_cache_dir: Some(onething::platform::default_compile_cache()), ..Limits::default() }, Capabilities::in_memory())?;
+    let runtime = Runtime::new(
+        Limits {
+            compile_cache_dir: Some(onething::platform::default_compile_cache()),
+            ..Limits::default()
+        },
+        Capabilities::in_memory(),
+    )?;
     let registry = Registry::load_dir(&runtime, &paths.plugins, &dict).await?;
     let bundle = Bundle::load(&args.bundle, &dict, &registry)?;
     let form = onething::form::build(&bundle, &dict);

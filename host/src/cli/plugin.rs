@@ -28,9 +28,20 @@ pub enum Command {
 
 pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
-        Command::Check { file, dictionary, json } => {
-            let dict = Dictionary::load(&dictionary.unwrap_or_else(|| Paths::default().dictionary))?;
-            let runtime = Runtime::new(Limits { compile_cache_dir: Some(onething::platform::default_compile_cache()), ..Limits::default() }, Capabilities::in_memory())?;
+        Command::Check {
+            file,
+            dictionary,
+            json,
+        } => {
+            let dict =
+                Dictionary::load(&dictionary.unwrap_or_else(|| Paths::default().dictionary))?;
+            let runtime = Runtime::new(
+                Limits {
+                    compile_cache_dir: Some(onething::platform::default_compile_cache()),
+                    ..Limits::default()
+                },
+                Capabilities::in_memory(),
+            )?;
             let plugin = runtime.load_file(&file, &dict).await?;
             let m = plugin.manifest();
             if json {
@@ -43,18 +54,36 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else {
                 println!("{}: ok", file.display());
-                println!("  department {} ({}) version {}", m.department, m.name, m.version);
+                println!(
+                    "  department {} ({}) version {}",
+                    m.department, m.name, m.version
+                );
                 println!("  digest {} ({} bytes)", plugin.digest(), plugin.size());
                 for s in &m.steps {
-                    println!("  step {} — {} (time limit {} min)", s.id, s.title, s.time_limit.as_secs() / 60);
+                    println!(
+                        "  step {} — {} (time limit {} min)",
+                        s.id,
+                        s.title,
+                        s.time_limit.as_secs() / 60
+                    );
                     for r in &s.reads {
-                        println!("    reads  {}{} — {}", r.key, if r.required { "" } else { " (optional)" }, r.purpose);
+                        println!(
+                            "    reads  {}{} — {}",
+                            r.key,
+                            if r.required { "" } else { " (optional)" },
+                            r.purpose
+                        );
                     }
                     for w in &s.writes {
                         println!("    writes {w}");
                     }
                     for mat in &s.materials {
-                        println!("    needs  {}{} — {}", mat.code, if mat.required { "" } else { " (optional)" }, mat.purpose);
+                        println!(
+                            "    needs  {}{} — {}",
+                            mat.code,
+                            if mat.required { "" } else { " (optional)" },
+                            mat.purpose
+                        );
                     }
                 }
             }

@@ -19,7 +19,9 @@ pub fn shown(key: &FieldKey, value: &FieldValue, dict: &Dictionary) -> String {
         serde_json::Value::String(s) => s,
         other => other.to_string(),
     };
-    let sensitive = dict.field(key).is_some_and(|f| f.sensitivity == Sensitivity::Sensitive);
+    let sensitive = dict
+        .field(key)
+        .is_some_and(|f| f.sensitivity == Sensitivity::Sensitive);
     if !sensitive {
         return text;
     }
@@ -48,7 +50,11 @@ pub fn progress(p: &Progress, dict: &Dictionary) {
     match p {
         Progress::Problems(n) => println!("  ✗ the form has {n} problem(s); no step was started"),
         Progress::Started { step, attempt } => println!("  ▶ {step} (attempt {attempt})"),
-        Progress::Retrying { step, attempt, error } => println!("  ↻ {step} attempt {attempt} failed, retrying: {error}"),
+        Progress::Retrying {
+            step,
+            attempt,
+            error,
+        } => println!("  ↻ {step} attempt {attempt} failed, retrying: {error}"),
         Progress::Finished(r) => {
             let mark = match r.status {
                 StepStatus::Approved => "✔",
@@ -56,10 +62,19 @@ pub fn progress(p: &Progress, dict: &Dictionary) {
                 _ => "✗",
             };
             let by = match (&r.plugin_version, &r.plugin_digest) {
-                (Some(v), Some(d)) => format!(" by v{v} @{}", d.trim_start_matches("sha256:").get(..12).unwrap_or("")),
+                (Some(v), Some(d)) => format!(
+                    " by v{v} @{}",
+                    d.trim_start_matches("sha256:").get(..12).unwrap_or("")
+                ),
                 _ => String::new(),
             };
-            println!("  {mark} {} — {}: {}{by} in {} ms", r.step, r.title, status_word(r.status), r.elapsed_ms);
+            println!(
+                "  {mark} {} — {}: {}{by} in {} ms",
+                r.step,
+                r.title,
+                status_word(r.status),
+                r.elapsed_ms
+            );
             for (k, v) in &r.outputs {
                 println!("      {k} = {}", shown(k, v, dict));
             }
@@ -90,6 +105,14 @@ pub fn summary(report: &RunReport, _dict: &Dictionary) {
             println!("    {}. {}", i + 1, p.line());
         }
     }
-    let approved = report.steps.iter().filter(|s| s.status == StepStatus::Approved).count();
-    println!("  => {word}: {approved} of {} steps approved in {} ms\n", report.steps.len(), report.elapsed_ms);
+    let approved = report
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Approved)
+        .count();
+    println!(
+        "  => {word}: {approved} of {} steps approved in {} ms\n",
+        report.steps.len(),
+        report.elapsed_ms
+    );
 }

@@ -41,16 +41,28 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
         kv: Arc::new(MemoryKv::default()),
     };
-    let limits = Limits { compile_cache_dir: Some(onething::platform::default_compile_cache()), ..Limits::default() };
+    let limits = Limits {
+        compile_cache_dir: Some(onething::platform::default_compile_cache()),
+        ..Limits::default()
+    };
     let platform = Platform::load(&args.paths.resolve(), limits, caps).await?;
-    let runner = Runner { registry: &platform.registry, dict: &platform.dict, retry: RetryPolicy::default() };
+    let runner = Runner {
+        registry: &platform.registry,
+        dict: &platform.dict,
+        retry: RetryPolicy::default(),
+    };
     let mut all_completed = true;
     let mut reports = Vec::new();
     for (n, path) in args.application.iter().enumerate() {
         let doc = ApplicationDoc::load(path)?;
         let bundle = platform.bundle(&doc.bundle).with_context(|| {
             let known: Vec<&str> = platform.bundles.iter().map(|b| b.id.as_str()).collect();
-            format!("{}: bundle {} is not loaded (known: {})", path.display(), doc.bundle, known.join(", "))
+            format!(
+                "{}: bundle {} is not loaded (known: {})",
+                path.display(),
+                doc.bundle,
+                known.join(", ")
+            )
         })?;
         let base = path.parent().unwrap_or_else(|| std::path::Path::new("."));
         let contents = read_contents(&doc, bundle, &platform.dict, Some(base));
@@ -81,10 +93,17 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         println!("{out}");
     }
-    Ok(if all_completed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if all_completed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn application_id(path: &std::path::Path, n: usize) -> String {
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("application");
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("application");
     format!("local-{}-{stem}", n + 1)
 }

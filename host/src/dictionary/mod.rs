@@ -268,15 +268,22 @@ impl Dictionary {
         }
         let mut materials = BTreeMap::new();
         for (code_text, m) in raw.materials {
-            let code = MaterialCode::parse(&code_text).map_err(|source| DictionaryError::BadId {
-                path: origin.to_owned(),
-                source,
-            })?;
+            let code =
+                MaterialCode::parse(&code_text).map_err(|source| DictionaryError::BadId {
+                    path: origin.to_owned(),
+                    source,
+                })?;
             if m.media_types.is_empty() {
-                return Err(bad_entry(&code_text, "media_types must not be empty".into()));
+                return Err(bad_entry(
+                    &code_text,
+                    "media_types must not be empty".into(),
+                ));
             }
             if m.max_bytes == 0 {
-                return Err(bad_entry(&code_text, "max_bytes must be more than 0".into()));
+                return Err(bad_entry(
+                    &code_text,
+                    "max_bytes must be more than 0".into(),
+                ));
             }
             materials.insert(
                 code.clone(),
@@ -332,7 +339,11 @@ impl Dictionary {
 
     /// Parse a JSON value for `key` (an applicant's input) into a typed
     /// value and validate it.
-    pub fn parse_json(&self, key: &FieldKey, json: &serde_json::Value) -> Result<FieldValue, ValueError> {
+    pub fn parse_json(
+        &self,
+        key: &FieldKey,
+        json: &serde_json::Value,
+    ) -> Result<FieldValue, ValueError> {
         let def = self.field(key).ok_or_else(|| ValueError {
             code: "unknown-field",
             message: format!("{key} is not in the data dictionary"),
@@ -347,7 +358,9 @@ fn int_bound(v: Option<toml::Value>, which: &str) -> Result<Option<i64>, String>
     match v {
         None => Ok(None),
         Some(toml::Value::Integer(i)) => Ok(Some(i)),
-        Some(other) => Err(format!("{which} of an integer field must be a whole number, not {other}")),
+        Some(other) => Err(format!(
+            "{which} of an integer field must be a whole number, not {other}"
+        )),
     }
 }
 
@@ -356,15 +369,22 @@ fn dec_bound(v: Option<toml::Value>, which: &str) -> Result<Option<f64>, String>
         None => Ok(None),
         Some(toml::Value::Integer(i)) => Ok(Some(i as f64)),
         Some(toml::Value::Float(f)) => Ok(Some(f)),
-        Some(other) => Err(format!("{which} of a decimal field must be a number, not {other}")),
+        Some(other) => Err(format!(
+            "{which} of a decimal field must be a number, not {other}"
+        )),
     }
 }
 
 fn build_field(key: FieldKey, raw: RawField) -> Result<FieldDef, String> {
     let kind_name = raw.kind.as_str();
     let only = |present: bool, setting: &str, allowed: &str| -> Result<(), String> {
-        if present && kind_name != allowed && !(allowed == "number" && matches!(kind_name, "integer" | "decimal")) {
-            Err(format!("{setting} does not apply to a field of type {kind_name}"))
+        if present
+            && kind_name != allowed
+            && !(allowed == "number" && matches!(kind_name, "integer" | "decimal"))
+        {
+            Err(format!(
+                "{setting} does not apply to a field of type {kind_name}"
+            ))
         } else {
             Ok(())
         }
@@ -474,21 +494,30 @@ max_bytes = 100
     #[test]
     fn unknown_setting_is_named() {
         let bad = SAMPLE.replace("min_length = 1", "min_lenght = 1");
-        let err = Dictionary::from_toml(&bad, "sample").expect_err("typo").to_string();
+        let err = Dictionary::from_toml(&bad, "sample")
+            .expect_err("typo")
+            .to_string();
         assert!(err.contains("min_lenght"), "{err}");
     }
 
     #[test]
     fn setting_of_wrong_type_is_named() {
         let bad = SAMPLE.replace("min = 0.01", "min = 0.01\nformat = \"uscc\"");
-        let err = Dictionary::from_toml(&bad, "sample").expect_err("format on decimal").to_string();
-        assert!(err.contains("enterprise.capital") && err.contains("format"), "{err}");
+        let err = Dictionary::from_toml(&bad, "sample")
+            .expect_err("format on decimal")
+            .to_string();
+        assert!(
+            err.contains("enterprise.capital") && err.contains("format"),
+            "{err}"
+        );
     }
 
     #[test]
     fn bad_key_is_named() {
         let bad = SAMPLE.replace("\"child.name\"", "\"Child Name\"");
-        let err = Dictionary::from_toml(&bad, "sample").expect_err("bad key").to_string();
+        let err = Dictionary::from_toml(&bad, "sample")
+            .expect_err("bad key")
+            .to_string();
         assert!(err.contains("Child Name"), "{err}");
     }
 
@@ -503,7 +532,10 @@ max_bytes = 100
         assert_eq!(too_long.map_err(|e| e.code), Err("too-long"));
         let wrong_type = d.parse_json(&key("child.name"), &serde_json::json!(3));
         assert_eq!(wrong_type.map_err(|e| e.code), Err("wrong-type"));
-        let bad_id = d.parse_json(&key("mother.id_number"), &serde_json::json!("110105194912310021"));
+        let bad_id = d.parse_json(
+            &key("mother.id_number"),
+            &serde_json::json!("110105194912310021"),
+        );
         assert_eq!(bad_id.map_err(|e| e.code), Err("bad-check-digit"));
         let bad_choice = d.parse_json(&key("child.sex"), &serde_json::json!("other"));
         assert_eq!(bad_choice.map_err(|e| e.code), Err("not-a-choice"));

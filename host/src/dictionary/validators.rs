@@ -114,7 +114,9 @@ const USCC_CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// The check character of the first 17 characters of a unified social credit code.
 pub fn uscc_check_char(first17: &[u8]) -> Option<char> {
-    const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const WEIGHTS: [u32; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
     if first17.len() != 17 {
         return None;
     }
@@ -208,7 +210,7 @@ pub fn bank_card(card: &str) -> Result<(), FormatError> {
             }
         })
         .sum();
-    if sum % 10 != 0 {
+    if !sum.is_multiple_of(10) {
         return Err(err(
             "bad-check-digit",
             "the card number fails its check digit (Luhn): please check it against the card",
@@ -243,12 +245,30 @@ mod tests {
 
     #[test]
     fn resident_id_refuses_each_fault_with_its_code() {
-        assert_eq!(resident_id("110105194912310021").map_err(|e| e.code), Err("bad-check-digit"));
-        assert_eq!(resident_id("11010519491231002").map_err(|e| e.code), Err("bad-length"));
-        assert_eq!(resident_id("1101051949123100AX").map_err(|e| e.code), Err("bad-characters"));
-        assert_eq!(resident_id("11010519491231002x").map_err(|e| e.code), Err("bad-characters"));
-        assert_eq!(resident_id(&with_check("99010519491231002")).map_err(|e| e.code), Err("bad-region"));
-        assert_eq!(resident_id(&with_check("11010519490231002")).map_err(|e| e.code), Err("bad-birth-date"));
+        assert_eq!(
+            resident_id("110105194912310021").map_err(|e| e.code),
+            Err("bad-check-digit")
+        );
+        assert_eq!(
+            resident_id("11010519491231002").map_err(|e| e.code),
+            Err("bad-length")
+        );
+        assert_eq!(
+            resident_id("1101051949123100AX").map_err(|e| e.code),
+            Err("bad-characters")
+        );
+        assert_eq!(
+            resident_id("11010519491231002x").map_err(|e| e.code),
+            Err("bad-characters")
+        );
+        assert_eq!(
+            resident_id(&with_check("99010519491231002")).map_err(|e| e.code),
+            Err("bad-region")
+        );
+        assert_eq!(
+            resident_id(&with_check("11010519490231002")).map_err(|e| e.code),
+            Err("bad-birth-date")
+        );
         let msg = resident_id("110105194912310021").expect_err("bad").message;
         assert!(msg.contains("must be X"), "{msg}");
     }
@@ -271,10 +291,19 @@ mod tests {
         // A well-known published code (Huawei Technologies Co., Ltd.).
         assert_eq!(uscc("914403001922038216"), Ok(()));
         let wrong = if c == '0' { '1' } else { '0' };
-        assert_eq!(uscc(&format!("{first}{wrong}")).map_err(|e| e.code), Err("bad-check-digit"));
-        assert_eq!(uscc("91350200MA2Y0XXXI0").map_err(|e| e.code), Err("bad-characters"));
+        assert_eq!(
+            uscc(&format!("{first}{wrong}")).map_err(|e| e.code),
+            Err("bad-check-digit")
+        );
+        assert_eq!(
+            uscc("91350200MA2Y0XXXI0").map_err(|e| e.code),
+            Err("bad-characters")
+        );
         assert_eq!(uscc("9135").map_err(|e| e.code), Err("bad-length"));
-        assert_eq!(uscc("91AB0200MA2Y0XXX01").map_err(|e| e.code), Err("bad-region"));
+        assert_eq!(
+            uscc("91AB0200MA2Y0XXX01").map_err(|e| e.code),
+            Err("bad-region")
+        );
     }
 
     #[test]
@@ -283,7 +312,10 @@ mod tests {
         assert!(mobile_phone("12800138000").is_err());
         assert!(mobile_phone("1380013800").is_err());
         assert!(bank_card("4111111111111111").is_ok());
-        assert_eq!(bank_card("4111111111111112").map_err(|e| e.code), Err("bad-check-digit"));
+        assert_eq!(
+            bank_card("4111111111111112").map_err(|e| e.code),
+            Err("bad-check-digit")
+        );
         assert!(bank_card("41111").is_err());
         assert!(postal_code("361000").is_ok());
         assert!(postal_code("36100").is_err());

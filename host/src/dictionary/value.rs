@@ -79,23 +79,40 @@ fn wrong_type(def: &FieldDef, json: &serde_json::Value) -> ValueError {
     };
     ValueError {
         code: "wrong-type",
-        message: format!("{} ({}) must be {expected}, not {got}", def.key, def.label.en),
+        message: format!(
+            "{} ({}) must be {expected}, not {got}",
+            def.key, def.label.en
+        ),
     }
 }
 
 /// Convert JSON to the field's type (no constraint checks).
-pub(super) fn from_json(def: &FieldDef, json: &serde_json::Value) -> Result<FieldValue, ValueError> {
+pub(super) fn from_json(
+    def: &FieldDef,
+    json: &serde_json::Value,
+) -> Result<FieldValue, ValueError> {
     use serde_json::Value as J;
     match (&def.kind, json) {
-        (FieldKind::Text { .. } | FieldKind::Choice { .. }, J::String(s)) => Ok(FieldValue::Text(s.clone())),
-        (FieldKind::Integer { .. }, J::Number(n)) => n.as_i64().map(FieldValue::Integer).ok_or_else(|| wrong_type(def, json)),
-        (FieldKind::Decimal { .. }, J::Number(n)) => n.as_f64().map(FieldValue::Decimal).ok_or_else(|| wrong_type(def, json)),
+        (FieldKind::Text { .. } | FieldKind::Choice { .. }, J::String(s)) => {
+            Ok(FieldValue::Text(s.clone()))
+        }
+        (FieldKind::Integer { .. }, J::Number(n)) => n
+            .as_i64()
+            .map(FieldValue::Integer)
+            .ok_or_else(|| wrong_type(def, json)),
+        (FieldKind::Decimal { .. }, J::Number(n)) => n
+            .as_f64()
+            .map(FieldValue::Decimal)
+            .ok_or_else(|| wrong_type(def, json)),
         (FieldKind::Boolean, J::Bool(b)) => Ok(FieldValue::Boolean(*b)),
         (FieldKind::Date, J::String(s)) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map(FieldValue::Date)
             .map_err(|_| ValueError {
                 code: "bad-date",
-                message: format!("{} ({}): {s:?} is not a date YYYY-MM-DD", def.key, def.label.en),
+                message: format!(
+                    "{} ({}): {s:?} is not a date YYYY-MM-DD",
+                    def.key, def.label.en
+                ),
             }),
         _ => Err(wrong_type(def, json)),
     }
@@ -108,17 +125,30 @@ pub(super) fn validate(def: &FieldDef, value: &FieldValue) -> Result<(), ValueEr
         message: format!("{} ({}): {detail}", def.key, def.label.en),
     };
     match (&def.kind, value) {
-        (FieldKind::Text { min_length, max_length, format }, FieldValue::Text(s)) => {
+        (
+            FieldKind::Text {
+                min_length,
+                max_length,
+                format,
+            },
+            FieldValue::Text(s),
+        ) => {
             let n = s.chars().count();
             if let Some(min) = min_length
                 && n < *min
             {
-                return Err(fail("too-short", format!("needs at least {min} characters, has {n}")));
+                return Err(fail(
+                    "too-short",
+                    format!("needs at least {min} characters, has {n}"),
+                ));
             }
             if let Some(max) = max_length
                 && n > *max
             {
-                return Err(fail("too-long", format!("allows at most {max} characters, has {n}")));
+                return Err(fail(
+                    "too-long",
+                    format!("allows at most {max} characters, has {n}"),
+                ));
             }
             if let Some(format) = format {
                 format.check(s).map_err(|e| fail(e.code, e.message))?;
@@ -129,19 +159,28 @@ pub(super) fn validate(def: &FieldDef, value: &FieldValue) -> Result<(), ValueEr
             if choices.iter().any(|c| c == s) {
                 Ok(())
             } else {
-                Err(fail("not-a-choice", format!("{s:?} is not one of {}", choices.join(", "))))
+                Err(fail(
+                    "not-a-choice",
+                    format!("{s:?} is not one of {}", choices.join(", ")),
+                ))
             }
         }
         (FieldKind::Integer { min, max }, FieldValue::Integer(i)) => {
             if let Some(min) = min
                 && i < min
             {
-                return Err(fail("too-small", format!("{i} is less than the minimum {min}")));
+                return Err(fail(
+                    "too-small",
+                    format!("{i} is less than the minimum {min}"),
+                ));
             }
             if let Some(max) = max
                 && i > max
             {
-                return Err(fail("too-large", format!("{i} is more than the maximum {max}")));
+                return Err(fail(
+                    "too-large",
+                    format!("{i} is more than the maximum {max}"),
+                ));
             }
             Ok(())
         }
@@ -152,16 +191,24 @@ pub(super) fn validate(def: &FieldDef, value: &FieldValue) -> Result<(), ValueEr
             if let Some(min) = min
                 && x < min
             {
-                return Err(fail("too-small", format!("{x} is less than the minimum {min}")));
+                return Err(fail(
+                    "too-small",
+                    format!("{x} is less than the minimum {min}"),
+                ));
             }
             if let Some(max) = max
                 && x > max
             {
-                return Err(fail("too-large", format!("{x} is more than the maximum {max}")));
+                return Err(fail(
+                    "too-large",
+                    format!("{x} is more than the maximum {max}"),
+                ));
             }
             Ok(())
         }
-        (FieldKind::Boolean, FieldValue::Boolean(_)) | (FieldKind::Date, FieldValue::Date(_)) => Ok(()),
+        (FieldKind::Boolean, FieldValue::Boolean(_)) | (FieldKind::Date, FieldValue::Date(_)) => {
+            Ok(())
+        }
         (kind, other) => Err(fail(
             "wrong-type",
             format!("must be of type {}, got {}", kind.name(), other_kind(other)),

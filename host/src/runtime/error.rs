@@ -29,7 +29,9 @@ pub enum LoadError {
         detail: String,
     },
     /// A core module, not a component.
-    #[error("{origin} is a core WebAssembly module, not a component: build it with `cargo build --target wasm32-wasip2` (Rust 1.82+) or wrap it with `wasm-tools component new`")]
+    #[error(
+        "{origin} is a core WebAssembly module, not a component: build it with `cargo build --target wasm32-wasip2` (Rust 1.82+) or wrap it with `wasm-tools component new`"
+    )]
     CoreModule {
         /// The file.
         origin: String,
@@ -53,7 +55,9 @@ pub enum LoadError {
         expected: &'static str,
     },
     /// It was built against another version of the contract.
-    #[error("{origin} was built against onething:matter@{found}, but this host speaks onething:matter@{expected}: rebuild it against an SDK for onething:matter@{expected}")]
+    #[error(
+        "{origin} was built against onething:matter@{found}, but this host speaks onething:matter@{expected}: rebuild it against an SDK for onething:matter@{expected}"
+    )]
     WitVersion {
         /// The file.
         origin: String,
@@ -63,7 +67,9 @@ pub enum LoadError {
         expected: &'static str,
     },
     /// It imports something the host does not grant.
-    #[error("{origin} imports {import}, which this host does not grant (a department may import onething:matter/log, clock and store, and WASI p2)")]
+    #[error(
+        "{origin} imports {import}, which this host does not grant (a department may import onething:matter/log, clock and store, and WASI p2)"
+    )]
     UnknownImport {
         /// The file.
         origin: String,
@@ -71,7 +77,9 @@ pub enum LoadError {
         import: String,
     },
     /// Imports or exports exist but their types differ from the contract.
-    #[error("{origin} does not match the contract onething:matter@{expected}: {detail}; rebuild it against the current SDK")]
+    #[error(
+        "{origin} does not match the contract onething:matter@{expected}: {detail}; rebuild it against the current SDK"
+    )]
     TypeMismatch {
         /// The file.
         origin: String,
@@ -122,7 +130,9 @@ pub enum CallError {
         elapsed: Duration,
     },
     /// Memory growth past the limit was refused and the guest trapped.
-    #[error("{function}: memory limit of {limit} bytes exceeded (the guest asked to grow to {requested} bytes)")]
+    #[error(
+        "{function}: memory limit of {limit} bytes exceeded (the guest asked to grow to {requested} bytes)"
+    )]
     Memory {
         /// The WIT function.
         function: &'static str,

@@ -99,7 +99,10 @@ impl Limits {
     /// Refuse settings that cannot work, naming the setting.
     pub fn check(&self) -> Result<(), String> {
         if self.memory_bytes < (1 << 20) {
-            return Err(format!("limits.memory_bytes = {} is under 1 MiB; no component can run", self.memory_bytes));
+            return Err(format!(
+                "limits.memory_bytes = {} is under 1 MiB; no component can run",
+                self.memory_bytes
+            ));
         }
         if self.call_timeout_ms == 0 {
             return Err("limits.call_timeout_ms must be more than 0".into());

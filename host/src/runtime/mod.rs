@@ -83,7 +83,8 @@ impl Runtime {
             },
         };
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| LoadError::Config(format!("linking WASI: {e}")))?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| LoadError::Config(format!("linking WASI: {e}")))?;
         Department::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
             .map_err(|e| LoadError::Config(format!("linking host capabilities: {e}")))?;
         let ticker = EpochTicker::start(engine.clone());
@@ -147,7 +148,8 @@ fn build_engine(limits: &Limits, pooling: bool) -> Result<Engine, LoadError> {
             .max_core_instances_per_component(32);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
-    Engine::new(&config).map_err(|e| LoadError::Config(format!("creating the wasmtime engine: {e:#}")))
+    Engine::new(&config)
+        .map_err(|e| LoadError::Config(format!("creating the wasmtime engine: {e:#}")))
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] on its own thread until

@@ -18,9 +18,7 @@ use wasmtime::{Store, Trap};
 use super::error::{CallError, LoadError};
 use super::state::{CallState, new_store};
 use super::{Runtime, Shared};
-use crate::bindings::{
-    DepartmentPre, HANDLER_EXPORT, OutputSize, WIT_VERSION, handler, types,
-};
+use crate::bindings::{DepartmentPre, HANDLER_EXPORT, OutputSize, WIT_VERSION, handler, types};
 use crate::dictionary::Dictionary;
 use crate::ids::{DepartmentId, Digest, StepId};
 use crate::manifest::{self, Manifest};
@@ -70,31 +68,62 @@ impl Runtime {
         let origin = path.display().to_string();
         let bytes = tokio::fs::read(path)
             .await
-            .map_err(|source| LoadError::Io { origin: origin.clone(), source })?;
+            .map_err(|source| LoadError::Io {
+                origin: origin.clone(),
+                source,
+            })?;
         self.load_bytes(bytes, &origin, dict).await
     }
 
     /// Load a component from bytes; `origin` names it in errors.
-    pub async fn load_bytes(&self, bytes: Vec<u8>, origin: &str, dict: &Dictionary) -> Result<Plugin, LoadError> {
+    pub async fn load_bytes(
+        &self,
+        bytes: Vec<u8>,
+        origin: &str,
+        dict: &Dictionary,
+    ) -> Result<Plugin, LoadError> {
         let component = self.compile(bytes.clone(), origin).await?;
         let digest = Digest::of(&bytes);
         let shared = self.shared().clone();
         check_world(&shared, &component, origin)?;
-        let instance_pre = shared
-            .linker
-            .instantiate_pre(&component)
-            .map_err(|e| LoadError::TypeMismatch { origin: origin.into(), expected: WIT_VERSION, detail: format!("{e:#}") })?;
-        let pre = DepartmentPre::new(instance_pre)
-            .map_err(|e| LoadError::TypeMismatch { origin: origin.into(), expected: WIT_VERSION, detail: format!("{e:#}") })?;
+        let instance_pre =
+            shared
+                .linker
+                .instantiate_pre(&component)
+                .map_err(|e| LoadError::TypeMismatch {
+                    origin: origin.into(),
+                    expected: WIT_VERSION,
+                    detail: format!("{e:#}"),
+                })?;
+        let pre = DepartmentPre::new(instance_pre).map_err(|e| LoadError::TypeMismatch {
+            origin: origin.into(),
+            expected: WIT_VERSION,
+            detail: format!("{e:#}"),
+        })?;
         // describe() runs before the department is known: name it by file.
-        let provisional = DepartmentId::parse("unknown").map_err(|e| LoadError::Config(e.to_string()))?;
+        let provisional =
+            DepartmentId::parse("unknown").map_err(|e| LoadError::Config(e.to_string()))?;
         let raw = call_describe(&shared, &pre, &provisional, &digest)
             .await
-            .map_err(|source| LoadError::Describe { origin: origin.into(), source })?;
-        let manifest = manifest::validate(raw, dict).map_err(|source| LoadError::Manifest { origin: origin.into(), source })?;
+            .map_err(|source| LoadError::Describe {
+                origin: origin.into(),
+                source,
+            })?;
+        let manifest = manifest::validate(raw, dict).map_err(|source| LoadError::Manifest {
+            origin: origin.into(),
+            source,
+        })?;
         let semaphore = shared.semaphore(&manifest.department);
         tracing::info!(department = %manifest.department, version = %manifest.version, digest = %digest.short(), origin, "plugin loaded");
-        Ok(Plugin { shared, pre, manifest, digest, size: bytes.len(), origin: origin.into(), semaphore })
+        Ok(Plugin {
+            shared,
+            pre,
+            manifest,
+            digest,
+            size: bytes.len(),
+            origin: origin.into(),
+            semaphore,
+        })
     }
 
     async fn compile(&self, bytes: Vec<u8>, origin: &str) -> Result<Component, LoadError> {
@@ -103,19 +132,33 @@ impl Runtime {
             let detail = if bytes.is_empty() {
                 "the file is empty".to_string()
             } else {
-                format!("it starts with bytes [{}], not the Wasm magic 00 61 73 6d", shown.join(" "))
+                format!(
+                    "it starts with bytes [{}], not the Wasm magic 00 61 73 6d",
+                    shown.join(" ")
+                )
             };
-            return Err(LoadError::NotWasm { origin: origin.into(), detail });
+            return Err(LoadError::NotWasm {
+                origin: origin.into(),
+                detail,
+            });
         }
         if bytes[4..8] == [1, 0, 0, 0] {
-            return Err(LoadError::CoreModule { origin: origin.into() });
+            return Err(LoadError::CoreModule {
+                origin: origin.into(),
+            });
         }
         let engine = self.engine().clone();
         let origin_owned = origin.to_owned();
         tokio::task::spawn_blocking(move || Component::from_binary(&engine, &bytes))
             .await
-            .map_err(|e| LoadError::Invalid { origin: origin_owned.clone(), detail: format!("compiler task failed: {e}") })?
-            .map_err(|e| LoadError::Invalid { origin: origin_owned, detail: format!("{e:#}") })
+            .map_err(|e| LoadError::Invalid {
+                origin: origin_owned.clone(),
+                detail: format!("compiler task failed: {e}"),
+            })?
+            .map_err(|e| LoadError::Invalid {
+                origin: origin_owned,
+                detail: format!("{e:#}"),
+            })
     }
 }
 
@@ -124,25 +167,49 @@ impl Runtime {
 /// with a message that says what to rebuild.
 fn check_world(shared: &Shared, component: &Component, origin: &str) -> Result<(), LoadError> {
     let ty = component.component_type();
-    let exports: Vec<String> = ty.exports(&shared.engine).map(|(name, _)| name.to_owned()).collect();
+    let exports: Vec<String> = ty
+        .exports(&shared.engine)
+        .map(|(name, _)| name.to_owned())
+        .collect();
     if !exports.iter().any(|e| e == HANDLER_EXPORT) {
-        if let Some(other) = exports.iter().find_map(|e| e.strip_prefix("onething:matter/handler@")) {
-            return Err(LoadError::WitVersion { origin: origin.into(), found: other.to_owned(), expected: WIT_VERSION });
+        if let Some(other) = exports
+            .iter()
+            .find_map(|e| e.strip_prefix("onething:matter/handler@"))
+        {
+            return Err(LoadError::WitVersion {
+                origin: origin.into(),
+                found: other.to_owned(),
+                expected: WIT_VERSION,
+            });
         }
-        return Err(LoadError::WrongWorld { origin: origin.into(), exports, expected: WIT_VERSION });
+        return Err(LoadError::WrongWorld {
+            origin: origin.into(),
+            exports,
+            expected: WIT_VERSION,
+        });
     }
     for (name, _) in ty.imports(&shared.engine) {
         if let Some(rest) = name.strip_prefix("onething:matter/") {
             let version = rest.split_once('@').map_or("", |(_, v)| v);
             if version != WIT_VERSION {
-                return Err(LoadError::WitVersion { origin: origin.into(), found: version.to_owned(), expected: WIT_VERSION });
+                return Err(LoadError::WitVersion {
+                    origin: origin.into(),
+                    found: version.to_owned(),
+                    expected: WIT_VERSION,
+                });
             }
             let iface = rest.split('@').next().unwrap_or("");
             if !matches!(iface, "log" | "clock" | "store" | "types") {
-                return Err(LoadError::UnknownImport { origin: origin.into(), import: name.to_owned() });
+                return Err(LoadError::UnknownImport {
+                    origin: origin.into(),
+                    import: name.to_owned(),
+                });
             }
         } else if !name.starts_with("wasi:") {
-            return Err(LoadError::UnknownImport { origin: origin.into(), import: name.to_owned() });
+            return Err(LoadError::UnknownImport {
+                origin: origin.into(),
+                import: name.to_owned(),
+            });
         }
     }
     Ok(())
@@ -156,25 +223,44 @@ macro_rules! fresh_call {
         let mut $store = new_store(shared, $department, $version, $digest);
         let started = Instant::now();
         let result = async {
-            let instance = $pre.instantiate_async(&mut $store).await.map_err(|e| (true, e))?;
+            let instance = $pre
+                .instantiate_async(&mut $store)
+                .await
+                .map_err(|e| (true, e))?;
             let $instance = instance.onething_matter_handler();
             $call.await.map_err(|e| (false, e))
         }
         .await;
         let state = $store.data();
-        state.stdout.flush_to_tracing("stdout", state.department.as_str(), &state.version);
+        state
+            .stdout
+            .flush_to_tracing("stdout", state.department.as_str(), &state.version);
         let last_stderr = state.stderr.contents();
-        state.stderr.flush_to_tracing("stderr", state.department.as_str(), &state.version);
+        state
+            .stderr
+            .flush_to_tracing("stderr", state.department.as_str(), &state.version);
         match result {
             Ok(out) => {
                 let size = out.output_size();
                 if size > shared.limits.max_output_bytes {
-                    Err(CallError::OutputTooLarge { function: $function, limit: shared.limits.max_output_bytes, actual: size })
+                    Err(CallError::OutputTooLarge {
+                        function: $function,
+                        limit: shared.limits.max_output_bytes,
+                        actual: size,
+                    })
                 } else {
                     Ok(out)
                 }
             }
-            Err((instantiating, e)) => Err(classify(&$store, $function, instantiating, e, started, &last_stderr, shared.limits.fuel)),
+            Err((instantiating, e)) => Err(classify(
+                &$store,
+                $function,
+                instantiating,
+                e,
+                started,
+                &last_stderr,
+                shared.limits.fuel,
+            )),
         }
     }};
 }
@@ -191,28 +277,44 @@ fn classify(
     let state = store.data();
     let elapsed = started.elapsed();
     if let Some(elapsed) = state.deadline_hit {
-        return CallError::Deadline { function, limit: state.timeout, elapsed };
+        return CallError::Deadline {
+            function,
+            limit: state.timeout,
+            elapsed,
+        };
     }
     if let Some(requested) = state.limiter.refused {
-        return CallError::Memory { function, limit: state.limiter.limit, requested };
+        return CallError::Memory {
+            function,
+            limit: state.limiter.limit,
+            requested,
+        };
     }
     if let (Some(Trap::OutOfFuel), Some(limit)) = (e.downcast_ref::<Trap>(), fuel) {
-        return CallError::Fuel { function, limit, elapsed };
+        return CallError::Fuel {
+            function,
+            limit,
+            elapsed,
+        };
     }
     if instantiating && e.downcast_ref::<Trap>().is_none() {
-        return CallError::Instantiate { function, message: format!("{e:#}") };
+        return CallError::Instantiate {
+            function,
+            message: format!("{e:#}"),
+        };
     }
     let trap = e
         .downcast_ref::<Trap>()
         .map_or_else(|| e.to_string(), |t| t.to_string());
-    let panic = stderr
-        .lines()
-        .find(|l| l.contains("panicked at"))
-        .map(|l| {
-            let mut rest = stderr.split_once(l).map_or("", |(_, r)| r).lines();
-            let detail = rest.next().unwrap_or("").trim();
-            if detail.is_empty() { l.trim().to_owned() } else { format!("{} {detail}", l.trim()) }
-        });
+    let panic = stderr.lines().find(|l| l.contains("panicked at")).map(|l| {
+        let mut rest = stderr.split_once(l).map_or("", |(_, r)| r).lines();
+        let detail = rest.next().unwrap_or("").trim();
+        if detail.is_empty() {
+            l.trim().to_owned()
+        } else {
+            format!("{} {detail}", l.trim())
+        }
+    });
     let message = match panic {
         Some(p) => format!("{trap} ({p})"),
         None => trap,
@@ -226,7 +328,15 @@ async fn call_describe(
     department: &DepartmentId,
     digest: &Digest,
 ) -> Result<types::Manifest, CallError> {
-    fresh_call!(shared, pre, department, "?", digest, "describe", |store, h| h.call_describe(&mut store))
+    fresh_call!(
+        shared,
+        pre,
+        department,
+        "?",
+        digest,
+        "describe",
+        |store, h| h.call_describe(&mut store)
+    )
 }
 
 impl Plugin {
@@ -258,7 +368,13 @@ impl Plugin {
     /// Call `describe()` again on a fresh instance.
     pub async fn describe(&self) -> Result<types::Manifest, CallError> {
         let _permit = self.permit().await;
-        call_describe(&self.shared, &self.pre, &self.manifest.department, &self.digest).await
+        call_describe(
+            &self.shared,
+            &self.pre,
+            &self.manifest.department,
+            &self.digest,
+        )
+        .await
     }
 
     /// Call `check()` for a step.
@@ -269,19 +385,40 @@ impl Plugin {
         materials: &[types::Material],
     ) -> Result<Vec<types::Problem>, CallError> {
         let _permit = self.permit().await;
-        fresh_call!(&self.shared, self.pre, &self.manifest.department, &self.manifest.version, &self.digest, "check",
-            |store, h| h.call_check(&mut store, step.as_str(), fields, materials))
+        fresh_call!(
+            &self.shared,
+            self.pre,
+            &self.manifest.department,
+            &self.manifest.version,
+            &self.digest,
+            "check",
+            |store, h| h.call_check(&mut store, step.as_str(), fields, materials)
+        )
     }
 
     /// Call `prefill()` for a step.
-    pub async fn prefill(&self, step: &StepId, known: &[types::Field]) -> Result<Vec<types::Field>, CallError> {
+    pub async fn prefill(
+        &self,
+        step: &StepId,
+        known: &[types::Field],
+    ) -> Result<Vec<types::Field>, CallError> {
         let _permit = self.permit().await;
-        fresh_call!(&self.shared, self.pre, &self.manifest.department, &self.manifest.version, &self.digest, "prefill",
-            |store, h| h.call_prefill(&mut store, step.as_str(), known))
+        fresh_call!(
+            &self.shared,
+            self.pre,
+            &self.manifest.department,
+            &self.manifest.version,
+            &self.digest,
+            "prefill",
+            |store, h| h.call_prefill(&mut store, step.as_str(), known)
+        )
     }
 
     /// Call `handle()` for one attempt at a step.
-    pub async fn handle(&self, call: &StepCall) -> Result<Result<types::Outcome, types::StepError>, CallError> {
+    pub async fn handle(
+        &self,
+        call: &StepCall,
+    ) -> Result<Result<types::Outcome, types::StepError>, CallError> {
         let _permit = self.permit().await;
         let request = handler::Request {
             application: call.application.clone(),
@@ -293,8 +430,15 @@ impl Plugin {
         };
         let span = tracing::info_span!("step", department = %self.manifest.department, step = %call.step, version = %self.manifest.version, application = %call.application, attempt = call.attempt);
         async {
-            fresh_call!(&self.shared, self.pre, &self.manifest.department, &self.manifest.version, &self.digest, "handle",
-                |store, h| h.call_handle(&mut store, &request))
+            fresh_call!(
+                &self.shared,
+                self.pre,
+                &self.manifest.department,
+                &self.manifest.version,
+                &self.digest,
+                "handle",
+                |store, h| h.call_handle(&mut store, &request)
+            )
         }
         .instrument(span)
         .await

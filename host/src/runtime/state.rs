@@ -33,7 +33,10 @@ pub struct CallState {
 
 impl WasiView for CallState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -45,7 +48,12 @@ pub(crate) struct MemoryLimiter {
 }
 
 impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.limit {
             self.refused = Some(desired);
             return Ok(false);
@@ -53,13 +61,23 @@ impl ResourceLimiter for MemoryLimiter {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 1_000_000)
     }
 }
 
 /// Build the store for one call of `department`'s plugin.
-pub(crate) fn new_store(shared: &Shared, department: &DepartmentId, version: &str, _digest: &Digest) -> Store<CallState> {
+pub(crate) fn new_store(
+    shared: &Shared,
+    department: &DepartmentId,
+    version: &str,
+    _digest: &Digest,
+) -> Store<CallState> {
     let stdout = CapturedOutput::default();
     let stderr = CapturedOutput::default();
     let mut wasi = WasiCtx::builder();
@@ -72,7 +90,10 @@ pub(crate) fn new_store(shared: &Shared, department: &DepartmentId, version: &st
     let state = CallState {
         wasi: wasi.build(),
         table: ResourceTable::new(),
-        limiter: MemoryLimiter { limit: limits.memory_bytes, refused: None },
+        limiter: MemoryLimiter {
+            limit: limits.memory_bytes,
+            refused: None,
+        },
         department: department.clone(),
         version: version.to_owned(),
         caps: shared.caps.clone(),

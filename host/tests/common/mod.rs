@@ -27,7 +27,11 @@ pub fn today() -> NaiveDate {
 
 pub fn component(dir: &str, name: &str) -> PathBuf {
     let p = repo().join("target").join(dir).join(format!("{name}.wasm"));
-    assert!(p.exists(), "{} is missing: run `cargo xtask build-plugins` first", p.display());
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo xtask build-plugins` first",
+        p.display()
+    );
     p
 }
 
@@ -55,26 +59,48 @@ static WORLD: OnceCell<World> = OnceCell::const_new();
 pub async fn world() -> &'static World {
     WORLD
         .get_or_init(|| async {
-            let dict = Dictionary::load(&repo().join("examples/dictionary.toml")).expect("dictionary loads");
-            let caps = Capabilities { clock: Arc::new(FixedClock::new(today())), kv: Arc::new(MemoryKv::default()) };
+            let dict = Dictionary::load(&repo().join("examples/dictionary.toml"))
+                .expect("dictionary loads");
+            let caps = Capabilities {
+                clock: Arc::new(FixedClock::new(today())),
+                kv: Arc::new(MemoryKv::default()),
+            };
             let runtime = Runtime::new(test_limits(), caps).expect("runtime");
-            let mut registry = Registry::load_dir(&runtime, &repo().join("target/plugins"), &dict).await.expect("department plugins load");
-            let testkit = runtime.load_file(&component("test-components", "testkit"), &dict).await.expect("testkit loads");
-            registry.insert(testkit).expect("testkit is its own department");
-            let bundles = bundle::load_dir(&repo().join("examples/bundles"), &dict, &registry).expect("example bundles load");
-            World { dict, runtime, registry, bundles }
+            let mut registry = Registry::load_dir(&runtime, &repo().join("target/plugins"), &dict)
+                .await
+                .expect("department plugins load");
+            let testkit = runtime
+                .load_file(&component("test-components", "testkit"), &dict)
+                .await
+                .expect("testkit loads");
+            registry
+                .insert(testkit)
+                .expect("testkit is its own department");
+            let bundles = bundle::load_dir(&repo().join("examples/bundles"), &dict, &registry)
+                .expect("example bundles load");
+            World {
+                dict,
+                runtime,
+                registry,
+                bundles,
+            }
         })
         .await
 }
 
 impl World {
     pub fn bundle(&self, id: &str) -> &Bundle {
-        self.bundles.iter().find(|b| b.id.as_str() == id).unwrap_or_else(|| panic!("bundle {id} is not loaded"))
+        self.bundles
+            .iter()
+            .find(|b| b.id.as_str() == id)
+            .unwrap_or_else(|| panic!("bundle {id} is not loaded"))
     }
 
     pub fn plugin(&self, department: &str) -> &Arc<Plugin> {
         let d = onething::ids::DepartmentId::parse(department).expect("id");
-        self.registry.get(&d).unwrap_or_else(|| panic!("department {department} is not loaded"))
+        self.registry
+            .get(&d)
+            .unwrap_or_else(|| panic!("department {department} is not loaded"))
     }
 
     /// A bundle written inline, checked against this world.
@@ -84,7 +110,12 @@ impl World {
 
     pub fn contents(&self, bundle: &Bundle, json: &str) -> Contents {
         let doc = ApplicationDoc::from_json(json, "inline").expect("document parses");
-        read_contents(&doc, bundle, &self.dict, Some(&repo().join("examples/applications")))
+        read_contents(
+            &doc,
+            bundle,
+            &self.dict,
+            Some(&repo().join("examples/applications")),
+        )
     }
 
     pub fn sample(&self, file: &str) -> (ApplicationDoc, PathBuf) {
@@ -96,14 +127,21 @@ impl World {
         let runner = Runner {
             registry: &self.registry,
             dict: &self.dict,
-            retry: RetryPolicy { max_attempts: 3, first_backoff: std::time::Duration::from_millis(1) },
+            retry: RetryPolicy {
+                max_attempts: 3,
+                first_backoff: std::time::Duration::from_millis(1),
+            },
         };
         runner.run(bundle, application, contents, &|_| {}).await
     }
 
     pub async fn run_sample(&self, file: &str, application: &str) -> RunReport {
         let (doc, path) = self.sample(file);
-        let bundle = self.bundles.iter().find(|b| b.id == doc.bundle).expect("sample's bundle is loaded");
+        let bundle = self
+            .bundles
+            .iter()
+            .find(|b| b.id == doc.bundle)
+            .expect("sample's bundle is loaded");
         let contents = read_contents(&doc, bundle, &self.dict, path.parent());
         self.run(bundle, application, &contents).await
     }
