@@ -1,0 +1,61 @@
+//! The market regulation administration (市场监督管理局) as a OneThing
+//! department.
+//!
+//! Step `business-licence` (企业设立登记): checks the proposed name, the
+//! address and the legal representative, reserves the name, and issues the
+//! unified social credit code and the business licence. Name rules live in
+//! [`name`], the step itself in [`licence`].
+
+mod licence;
+mod name;
+
+use onething_sdk::{Department, Field, Manifest, Material, Outcome, Problem, Request, StepError};
+
+/// The department.
+pub struct MarketRegulation;
+
+/// Department id.
+pub const DEPARTMENT: &str = "market-regulation";
+
+impl Department for MarketRegulation {
+    fn describe() -> Manifest {
+        Manifest::new(DEPARTMENT, "厦门市市场监督管理局", env!("CARGO_PKG_VERSION")).step(licence::spec())
+    }
+
+    fn check(step: String, fields: Vec<Field>, materials: Vec<Material>) -> Vec<Problem> {
+        match step.as_str() {
+            licence::STEP => licence::check(&fields, &materials).into_vec(),
+            other => vec![Problem::unknown_step(other)],
+        }
+    }
+
+    fn prefill(_step: String, _known: Vec<Field>) -> Vec<Field> {
+        Vec::new()
+    }
+
+    fn handle(request: Request) -> Result<Outcome, StepError> {
+        match request.step.as_str() {
+            licence::STEP => licence::handle(&request),
+            other => Err(StepError::unknown_step(other)),
+        }
+    }
+}
+
+onething_sdk::export!(MarketRegulation);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onething_sdk::testkit;
+
+    #[test]
+    fn manifest_is_well_formed() {
+        assert_eq!(testkit::manifest_faults(&MarketRegulation::describe()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn unknown_steps_are_named() {
+        assert_eq!(MarketRegulation::check("x".into(), vec![], vec![])[0].code, "unknown-step");
+        assert!(MarketRegulation::handle(testkit::request("x").build()).is_err());
+    }
+}
