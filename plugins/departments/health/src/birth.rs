@@ -11,7 +11,8 @@
 
 use onething_sdk::ids::Sex;
 use onething_sdk::{
-    Field, Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue, log,
+    Field, Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue,
+    log,
 };
 
 /// Step id.
@@ -61,12 +62,20 @@ pub fn check(fields: &[Field]) -> Problems {
 
     if let Some(mother) = p.take(f.require_resident_id("mother.id_number")) {
         if mother.sex() != Sex::Female {
-            p.field("mother.id_number", "not-female", "母亲公民身份号码的性别位显示为男性，请核对");
+            p.field(
+                "mother.id_number",
+                "not-female",
+                "母亲公民身份号码的性别位显示为男性，请核对",
+            );
         }
         if let Some(birth) = birth {
             let age = mother.birth_date().years_until(&birth);
             if !(12..=60).contains(&age) {
-                p.field("mother.id_number", "implausible-age", "按公民身份号码计算的母亲分娩年龄不合常理，请核对");
+                p.field(
+                    "mother.id_number",
+                    "implausible-age",
+                    "按公民身份号码计算的母亲分娩年龄不合常理，请核对",
+                );
             }
         }
     }
@@ -77,14 +86,26 @@ pub fn check(fields: &[Field]) -> Problems {
         }
         (_, Some(Ok(father))) => {
             if father.sex() != Sex::Male {
-                p.field("father.id_number", "not-male", "父亲公民身份号码的性别位显示为女性，请核对");
+                p.field(
+                    "father.id_number",
+                    "not-male",
+                    "父亲公民身份号码的性别位显示为女性，请核对",
+                );
             }
             if f.text("father.name").is_none() {
-                p.field("father.name", "missing", "已填写父亲公民身份号码，请同时填写父亲姓名");
+                p.field(
+                    "father.name",
+                    "missing",
+                    "已填写父亲公民身份号码，请同时填写父亲姓名",
+                );
             }
         }
         (Some(_), None) => {
-            p.field("father.id_number", "missing", "已填写父亲姓名，请同时填写父亲公民身份号码");
+            p.field(
+                "father.id_number",
+                "missing",
+                "已填写父亲姓名，请同时填写父亲公民身份号码",
+            );
         }
         (None, None) => {}
     }
@@ -94,13 +115,22 @@ pub fn check(fields: &[Field]) -> Problems {
 pub fn handle(request: &Request) -> Result<Outcome, StepError> {
     let problems = check(&request.fields);
     if !problems.is_empty() {
-        log::info("birth certificate needs more", &[("step", STEP), ("problems", &problems.len().to_string())]);
+        log::info(
+            "birth certificate needs more",
+            &[("step", STEP), ("problems", &problems.len().to_string())],
+        );
     }
     problems.into_outcome(|| {
         let number = issue::unique("birth-certificate", &request.idempotency_key, |salt| {
-            format!("{PREFIX}{}", hash::digits(&[&request.idempotency_key, &salt.to_string()], 6))
+            format!(
+                "{PREFIX}{}",
+                hash::digits(&[&request.idempotency_key, &salt.to_string()], 6)
+            )
         })?;
-        log::info("birth certificate issued", &[("step", STEP), ("application", &request.application)]);
+        log::info(
+            "birth certificate issued",
+            &[("step", STEP), ("application", &request.application)],
+        );
         Ok(approve()
             .field("child.birth_certificate_number", number.as_str())
             .document("birth-medical-certificate", number.as_str(), "出生医学证明")
@@ -130,18 +160,38 @@ mod tests {
     #[test]
     fn issues_a_certificate_and_the_same_on_retry() {
         let outcome = testkit::handle::<Health>(valid().build()).expect("handled");
-        let number = outcome.approval().and_then(|a| a.text("child.birth_certificate_number")).map(str::to_owned);
+        let number = outcome
+            .approval()
+            .and_then(|a| a.text("child.birth_certificate_number"))
+            .map(str::to_owned);
         let number = number.expect("issued");
-        assert!(number.starts_with("Q350200") && number.len() == 13, "{number}");
+        assert!(
+            number.starts_with("Q350200") && number.len() == 13,
+            "{number}"
+        );
         let again = testkit::handle::<Health>(valid().attempt(2).build()).expect("handled");
-        assert_eq!(again.approval().and_then(|a| a.text("child.birth_certificate_number")), Some(number.as_str()));
-        let other = testkit::handle::<Health>(valid().application("app-2").build()).expect("handled");
-        assert_ne!(other.approval().and_then(|a| a.text("child.birth_certificate_number")), Some(number.as_str()));
+        assert_eq!(
+            again
+                .approval()
+                .and_then(|a| a.text("child.birth_certificate_number")),
+            Some(number.as_str())
+        );
+        let other =
+            testkit::handle::<Health>(valid().application("app-2").build()).expect("handled");
+        assert_ne!(
+            other
+                .approval()
+                .and_then(|a| a.text("child.birth_certificate_number")),
+            Some(number.as_str())
+        );
     }
 
     #[test]
     fn father_is_optional() {
-        let r = valid().without("father.name").without("father.id_number").build();
+        let r = valid()
+            .without("father.name")
+            .without("father.id_number")
+            .build();
         assert!(testkit::handle::<Health>(r).expect("handled").is_approved());
     }
 
@@ -164,11 +214,25 @@ mod tests {
 
     #[test]
     fn six_months_is_the_limit() {
-        let ok = valid().field("child.birth_date", testkit::date("2026-05-29")).build();
-        assert!(testkit::handle::<Health>(ok).expect("handled").is_approved());
-        let old = valid().field("child.birth_date", testkit::date("2026-05-28")).build();
-        assert!(testkit::handle::<Health>(old).expect("handled").has_field_problem("child.birth_date", "too-old"));
-        let future = valid().field("child.birth_date", testkit::date("2026-11-29")).build();
+        let ok = valid()
+            .field("child.birth_date", testkit::date("2026-05-29"))
+            .build();
+        assert!(
+            testkit::handle::<Health>(ok)
+                .expect("handled")
+                .is_approved()
+        );
+        let old = valid()
+            .field("child.birth_date", testkit::date("2026-05-28"))
+            .build();
+        assert!(
+            testkit::handle::<Health>(old)
+                .expect("handled")
+                .has_field_problem("child.birth_date", "too-old")
+        );
+        let future = valid()
+            .field("child.birth_date", testkit::date("2026-11-29"))
+            .build();
         let outcome = testkit::handle::<Health>(future).expect("handled");
         assert!(outcome.has_field_problem("child.birth_date", "future-date"));
     }

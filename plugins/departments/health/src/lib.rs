@@ -18,9 +18,13 @@ pub const DEPARTMENT: &str = "health";
 
 impl Department for Health {
     fn describe() -> Manifest {
-        Manifest::new(DEPARTMENT, "厦门市卫生健康委员会", env!("CARGO_PKG_VERSION"))
-            .step(birth::spec())
-            .step(vaccination::spec())
+        Manifest::new(
+            DEPARTMENT,
+            "厦门市卫生健康委员会",
+            env!("CARGO_PKG_VERSION"),
+        )
+        .step(birth::spec())
+        .step(vaccination::spec())
     }
 
     fn check(step: String, fields: Vec<Field>, materials: Vec<Material>) -> Vec<Problem> {
@@ -55,7 +59,10 @@ mod tests {
 
     #[test]
     fn manifest_is_well_formed() {
-        assert_eq!(testkit::manifest_faults(&Health::describe()), Vec::<String>::new());
+        assert_eq!(
+            testkit::manifest_faults(&Health::describe()),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

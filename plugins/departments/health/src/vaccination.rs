@@ -8,7 +8,8 @@
 //! for appointment reminders.
 
 use onething_sdk::{
-    Field, Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue, log,
+    Field, Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue,
+    log,
 };
 
 /// Step id.
@@ -32,12 +33,20 @@ pub fn check(fields: &[Field]) -> Problems {
     if let Some(number) = p.take(f.require_text("child.birth_certificate_number"))
         && !number.starts_with('Q')
     {
-        p.field("child.birth_certificate_number", "unknown-certificate", "出生医学证明编号无法识别");
+        p.field(
+            "child.birth_certificate_number",
+            "unknown-certificate",
+            "出生医学证明编号无法识别",
+        );
     }
     if let Some(birth) = p.take(f.require_date("child.birth_date"))
         && birth.add_months(12) <= clock::today()
     {
-        p.field("child.birth_date", "too-old", "儿童已满一周岁，请到接种门诊现场建档");
+        p.field(
+            "child.birth_date",
+            "too-old",
+            "儿童已满一周岁，请到接种门诊现场建档",
+        );
     }
     p
 }
@@ -45,9 +54,15 @@ pub fn check(fields: &[Field]) -> Problems {
 pub fn handle(request: &Request) -> Result<Outcome, StepError> {
     check(&request.fields).into_outcome(|| {
         let number = issue::unique("vaccination-record", &request.idempotency_key, |salt| {
-            format!("JZ350200{}", hash::digits(&[&request.idempotency_key, "jz", &salt.to_string()], 8))
+            format!(
+                "JZ350200{}",
+                hash::digits(&[&request.idempotency_key, "jz", &salt.to_string()], 8)
+            )
         })?;
-        log::info("vaccination record opened", &[("step", STEP), ("application", &request.application)]);
+        log::info(
+            "vaccination record opened",
+            &[("step", STEP), ("application", &request.application)],
+        );
         Ok(approve()
             .field("child.vaccination_record_number", number.as_str())
             .document("vaccination-certificate", number.as_str(), "预防接种证")
@@ -71,7 +86,9 @@ mod tests {
             .field("guardian.phone", "13906001234")
             .build();
         let outcome = testkit::handle::<Health>(r).expect("handled");
-        let number = outcome.approval().and_then(|a| a.text("child.vaccination_record_number"));
+        let number = outcome
+            .approval()
+            .and_then(|a| a.text("child.vaccination_record_number"));
         assert!(number.is_some_and(|n| n.starts_with("JZ350200") && n.len() == 16));
     }
 

@@ -8,8 +8,8 @@
 //! account number is `DW3502` + 10 digits, unique and the same on a retry.
 
 use onething_sdk::{
-    Department, Field, Fields, Manifest, Material, Outcome, Problem, Problems, Request, StepError, StepSpec,
-    approve, hash, issue, log,
+    Department, Field, Fields, Manifest, Material, Outcome, Problem, Problems, Request, StepError,
+    StepSpec, approve, hash, issue, log,
 };
 
 /// The department.
@@ -39,20 +39,33 @@ fn check_fields(fields: &[Field]) -> Problems {
     if let Some(uscc) = p.take(f.require_uscc("enterprise.uscc"))
         && !uscc.get(2..8).is_some_and(|r| r.starts_with(REGION_PREFIX))
     {
-        p.field("enterprise.uscc", "not-local", "企业登记机关不在本市，请到所在地公积金中心开户");
+        p.field(
+            "enterprise.uscc",
+            "not-local",
+            "企业登记机关不在本市，请到所在地公积金中心开户",
+        );
     }
     p.take(f.require_text("enterprise.name"));
     if let Some(count) = p.take(f.require_integer("enterprise.employee_count"))
         && count < 1
     {
-        p.field("enterprise.employee_count", "no-employees", "单位暂无职工的，无需办理住房公积金缴存登记");
+        p.field(
+            "enterprise.employee_count",
+            "no-employees",
+            "单位暂无职工的，无需办理住房公积金缴存登记",
+        );
     }
     p
 }
 
 impl Department for HousingFund {
     fn describe() -> Manifest {
-        Manifest::new(DEPARTMENT, "厦门市住房公积金中心", env!("CARGO_PKG_VERSION")).step(spec())
+        Manifest::new(
+            DEPARTMENT,
+            "厦门市住房公积金中心",
+            env!("CARGO_PKG_VERSION"),
+        )
+        .step(spec())
     }
 
     fn check(step: String, fields: Vec<Field>, _materials: Vec<Material>) -> Vec<Problem> {
@@ -73,12 +86,22 @@ impl Department for HousingFund {
         let key = &request.idempotency_key;
         check_fields(&request.fields).into_outcome(|| {
             let account = issue::unique("employer-account", key, |salt| {
-                format!("DW{REGION_PREFIX}{}", hash::digits(&[key, "dw", &salt.to_string()], 10))
+                format!(
+                    "DW{REGION_PREFIX}{}",
+                    hash::digits(&[key, "dw", &salt.to_string()], 10)
+                )
             })?;
-            log::info("employer account opened", &[("step", STEP), ("application", &request.application)]);
+            log::info(
+                "employer account opened",
+                &[("step", STEP), ("application", &request.application)],
+            );
             Ok(approve()
                 .field("housing_fund.employer_account_number", account.as_str())
-                .document("housing-fund-registration", account.as_str(), "住房公积金单位缴存登记回执")
+                .document(
+                    "housing-fund-registration",
+                    account.as_str(),
+                    "住房公积金单位缴存登记回执",
+                )
                 .note("请于每月 15 日前为职工汇缴住房公积金，缴存比例 5%–12%"))
         })
     }
@@ -100,24 +123,44 @@ mod tests {
 
     #[test]
     fn manifest_is_well_formed() {
-        assert_eq!(testkit::manifest_faults(&HousingFund::describe()), Vec::<String>::new());
+        assert_eq!(
+            testkit::manifest_faults(&HousingFund::describe()),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
     fn opens_one_account_per_application() {
         let first = testkit::handle::<HousingFund>(valid().build()).expect("handled");
-        let number = first.approval().and_then(|a| a.text("housing_fund.employer_account_number")).map(str::to_owned);
+        let number = first
+            .approval()
+            .and_then(|a| a.text("housing_fund.employer_account_number"))
+            .map(str::to_owned);
         let number = number.expect("issued");
         assert!(number.starts_with("DW3502") && number.len() == 16);
         let retry = testkit::handle::<HousingFund>(valid().attempt(2).build()).expect("handled");
-        assert_eq!(retry.approval().and_then(|a| a.text("housing_fund.employer_account_number")), Some(&*number));
+        assert_eq!(
+            retry
+                .approval()
+                .and_then(|a| a.text("housing_fund.employer_account_number")),
+            Some(&*number)
+        );
     }
 
     #[test]
     fn needs_employees() {
-        let outcome = testkit::handle::<HousingFund>(valid().field("enterprise.employee_count", 0i64).build());
-        assert!(outcome.expect("handled").has_field_problem("enterprise.employee_count", "no-employees"));
-        assert_eq!(HousingFund::check("x".into(), vec![], vec![])[0].code, "unknown-step");
+        let outcome = testkit::handle::<HousingFund>(
+            valid().field("enterprise.employee_count", 0i64).build(),
+        );
+        assert!(
+            outcome
+                .expect("handled")
+                .has_field_problem("enterprise.employee_count", "no-employees")
+        );
+        assert_eq!(
+            HousingFund::check("x".into(), vec![], vec![])[0].code,
+            "unknown-step"
+        );
         assert!(HousingFund::handle(testkit::request("x").build()).is_err());
     }
 }

@@ -10,8 +10,8 @@
 //! the same on a retry.
 
 use onething_sdk::{
-    Department, Field, Fields, Manifest, Material, Outcome, Problem, Problems, Request, StepError, StepSpec,
-    approve, hash, issue, log,
+    Department, Field, Fields, Manifest, Material, Outcome, Problem, Problems, Request, StepError,
+    StepSpec, approve, hash, issue, log,
 };
 
 /// The department.
@@ -42,13 +42,21 @@ fn check_fields(fields: &[Field]) -> Problems {
     if let Some(child) = p.take(f.require_resident_id("child.id_number"))
         && !child.region().starts_with(REGION_PREFIX)
     {
-        p.field("child.id_number", "not-local", "新生儿户籍不在本市，请在户籍地申领社会保障卡");
+        p.field(
+            "child.id_number",
+            "not-local",
+            "新生儿户籍不在本市，请在户籍地申领社会保障卡",
+        );
     }
     p.take(f.require_text("child.name"));
     if let Some(number) = p.take(f.require_text("child.medical_insurance_number"))
         && !number.starts_with("YB")
     {
-        p.field("child.medical_insurance_number", "unknown-insurance", "医保参保编号无法识别，请先完成医保参保");
+        p.field(
+            "child.medical_insurance_number",
+            "unknown-insurance",
+            "医保参保编号无法识别，请先完成医保参保",
+        );
     }
     p.take(f.require_text("guardian.phone"));
     p
@@ -56,7 +64,12 @@ fn check_fields(fields: &[Field]) -> Problems {
 
 impl Department for HrSocialSecurity {
     fn describe() -> Manifest {
-        Manifest::new(DEPARTMENT, "厦门市人力资源和社会保障局", env!("CARGO_PKG_VERSION")).step(spec())
+        Manifest::new(
+            DEPARTMENT,
+            "厦门市人力资源和社会保障局",
+            env!("CARGO_PKG_VERSION"),
+        )
+        .step(spec())
     }
 
     fn check(step: String, fields: Vec<Field>, _materials: Vec<Material>) -> Vec<Problem> {
@@ -106,27 +119,45 @@ mod tests {
 
     #[test]
     fn manifest_is_well_formed() {
-        assert_eq!(testkit::manifest_faults(&HrSocialSecurity::describe()), Vec::<String>::new());
+        assert_eq!(
+            testkit::manifest_faults(&HrSocialSecurity::describe()),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
     fn issues_a_card_number_once() {
         let first = testkit::handle::<HrSocialSecurity>(valid().build()).expect("handled");
-        let number = first.approval().and_then(|a| a.text("child.social_security_card_number")).map(str::to_owned);
+        let number = first
+            .approval()
+            .and_then(|a| a.text("child.social_security_card_number"))
+            .map(str::to_owned);
         let number = number.expect("issued");
         assert_eq!(number.len(), 9);
         assert!(number.starts_with(|c: char| c.is_ascii_uppercase()));
-        let again = testkit::handle::<HrSocialSecurity>(valid().attempt(3).build()).expect("handled");
-        assert_eq!(again.approval().and_then(|a| a.text("child.social_security_card_number")), Some(&*number));
+        let again =
+            testkit::handle::<HrSocialSecurity>(valid().attempt(3).build()).expect("handled");
+        assert_eq!(
+            again
+                .approval()
+                .and_then(|a| a.text("child.social_security_card_number")),
+            Some(&*number)
+        );
     }
 
     #[test]
     fn needs_insurance_first() {
-        let r = valid().field("child.medical_insurance_number", "X").without("guardian.phone").build();
+        let r = valid()
+            .field("child.medical_insurance_number", "X")
+            .without("guardian.phone")
+            .build();
         let outcome = testkit::handle::<HrSocialSecurity>(r).expect("handled");
         assert!(outcome.has_field_problem("child.medical_insurance_number", "unknown-insurance"));
         assert!(outcome.has_field_problem("guardian.phone", "missing"));
         assert!(HrSocialSecurity::handle(testkit::request("x").build()).is_err());
-        assert_eq!(HrSocialSecurity::check("x".into(), vec![], vec![])[0].code, "unknown-step");
+        assert_eq!(
+            HrSocialSecurity::check("x".into(), vec![], vec![])[0].code,
+            "unknown-step"
+        );
     }
 }

@@ -19,7 +19,12 @@ pub const DEPARTMENT: &str = "market-regulation";
 
 impl Department for MarketRegulation {
     fn describe() -> Manifest {
-        Manifest::new(DEPARTMENT, "厦门市市场监督管理局", env!("CARGO_PKG_VERSION")).step(licence::spec())
+        Manifest::new(
+            DEPARTMENT,
+            "厦门市市场监督管理局",
+            env!("CARGO_PKG_VERSION"),
+        )
+        .step(licence::spec())
     }
 
     fn check(step: String, fields: Vec<Field>, materials: Vec<Material>) -> Vec<Problem> {
@@ -50,12 +55,18 @@ mod tests {
 
     #[test]
     fn manifest_is_well_formed() {
-        assert_eq!(testkit::manifest_faults(&MarketRegulation::describe()), Vec::<String>::new());
+        assert_eq!(
+            testkit::manifest_faults(&MarketRegulation::describe()),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
     fn unknown_steps_are_named() {
-        assert_eq!(MarketRegulation::check("x".into(), vec![], vec![])[0].code, "unknown-step");
+        assert_eq!(
+            MarketRegulation::check("x".into(), vec![], vec![])[0].code,
+            "unknown-step"
+        );
         assert!(MarketRegulation::handle(testkit::request("x").build()).is_err());
     }
 }

@@ -13,8 +13,8 @@
 
 use onething_sdk::ids::build_uscc;
 use onething_sdk::{
-    Field, Fields, Material, Materials, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash,
-    issue, log,
+    Field, Fields, Material, Materials, Outcome, Problems, Request, StepError, StepSpec, approve,
+    clock, hash, issue, log,
 };
 
 use crate::name::{self, Kind};
@@ -62,7 +62,10 @@ pub fn spec() -> StepSpec {
 }
 
 fn district(address: &str) -> Option<&'static str> {
-    DISTRICTS.iter().find(|(n, _)| address.contains(n)).map(|(_, c)| *c)
+    DISTRICTS
+        .iter()
+        .find(|(n, _)| address.contains(n))
+        .map(|(_, c)| *c)
 }
 
 /// Every rule but the name's availability.
@@ -73,7 +76,11 @@ fn rules(fields: &[Field], materials: &[Material]) -> Problems {
     let kind = p.take(f.require_text("enterprise.type")).and_then(|t| {
         let kind = Kind::from_code(t);
         if kind.is_none() {
-            p.field("enterprise.type", "bad-choice", "企业类型应为有限责任公司、个人独资企业或合伙企业");
+            p.field(
+                "enterprise.type",
+                "bad-choice",
+                "企业类型应为有限责任公司、个人独资企业或合伙企业",
+            );
         }
         kind
     });
@@ -84,12 +91,20 @@ fn rules(fields: &[Field], materials: &[Material]) -> Problems {
         && !address.contains("厦门")
         && district(address).is_none()
     {
-        p.field("enterprise.address", "address-not-local", "住所不在本市，请向住所所在地登记机关申请");
+        p.field(
+            "enterprise.address",
+            "address-not-local",
+            "住所不在本市，请向住所所在地登记机关申请",
+        );
     }
     if let Some(capital) = p.take(f.require_decimal("enterprise.registered_capital"))
         && capital <= 0.0
     {
-        p.field("enterprise.registered_capital", "not-positive", "注册资本（出资额）应大于零");
+        p.field(
+            "enterprise.registered_capital",
+            "not-positive",
+            "注册资本（出资额）应大于零",
+        );
     }
     if let Some(scope) = p.take(f.require_text("enterprise.business_scope"))
         && let Some(word) = RESTRICTED.iter().find(|w| scope.contains(*w))
@@ -114,7 +129,11 @@ fn rules(fields: &[Field], materials: &[Material]) -> Problems {
 }
 
 fn name_taken(p: &mut Problems) {
-    p.field("enterprise.name", "name-taken", "该企业名称已被他人申报使用，请更换名称");
+    p.field(
+        "enterprise.name",
+        "name-taken",
+        "该企业名称已被他人申报使用，请更换名称",
+    );
 }
 
 pub fn check(fields: &[Field], materials: &[Material]) -> Problems {
@@ -124,7 +143,10 @@ pub fn check(fields: &[Field], materials: &[Material]) -> Problems {
             Ok(Some(_)) => name_taken(&mut p),
             Ok(None) => {}
             Err(_) => {
-                p.general("name-check-unavailable", "名称查重系统暂不可用，提交后将再次查重");
+                p.general(
+                    "name-check-unavailable",
+                    "名称查重系统暂不可用，提交后将再次查重",
+                );
             }
         }
     }
@@ -133,7 +155,12 @@ pub fn check(fields: &[Field], materials: &[Material]) -> Problems {
 
 fn credit_code(key: &str, region: &str, salt: u32) -> String {
     let body: String = (0..6)
-        .map(|i| char::from(BODY_CHARS[hash::below(&[key, "uscc", &salt.to_string(), &i.to_string()], 31) as usize]))
+        .map(|i| {
+            char::from(
+                BODY_CHARS
+                    [hash::below(&[key, "uscc", &salt.to_string(), &i.to_string()], 31) as usize],
+            )
+        })
         .collect();
     build_uscc('9', '1', region, &format!("MA{body}")).unwrap_or_default()
 }
@@ -144,12 +171,19 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
     let mut problems = rules(&request.fields, &request.materials);
     if let Some(n) = f.text("enterprise.name") {
         // Hold the name only when nothing else is wrong; otherwise just look.
-        let other = if problems.is_empty() { name::reserve(n, key)? } else { name::holder(n)?.filter(|h| h != key) };
+        let other = if problems.is_empty() {
+            name::reserve(n, key)?
+        } else {
+            name::holder(n)?.filter(|h| h != key)
+        };
         if other.is_some() {
             name_taken(&mut problems);
         }
     }
-    let region = f.text("enterprise.address").and_then(district).unwrap_or(CITY_REGION);
+    let region = f
+        .text("enterprise.address")
+        .and_then(district)
+        .unwrap_or(CITY_REGION);
     let scope = f.text("enterprise.business_scope").unwrap_or_default();
     let hires = f.boolean("enterprise.hires_staff") == Some(true);
     problems.into_outcome(|| {
@@ -158,16 +192,25 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
             return Err(StepError::permanent("could not build a credit code"));
         }
         let licence = issue::unique("licence", key, |salt| {
-            format!("S{region}{}{}", clock::today().year, hash::digits(&[key, "licence", &salt.to_string()], 6))
+            format!(
+                "S{region}{}{}",
+                clock::today().year,
+                hash::digits(&[key, "licence", &salt.to_string()], 6)
+            )
         })?;
         let mut notes = vec!["营业执照已核发，可下载电子营业执照".to_owned()];
         if let Some(word) = PERMITTED.iter().find(|w| scope.contains(*w)) {
-            notes.push(format!("经营范围含许可项目（{word}），取得相关许可后方可开展该项经营"));
+            notes.push(format!(
+                "经营范围含许可项目（{word}），取得相关许可后方可开展该项经营"
+            ));
         }
         if hires {
             notes.push("招用职工的，请自用工之日起 30 日内办理社会保险和住房公积金登记".to_owned());
         }
-        log::info("licence issued", &[("step", STEP), ("application", &request.application)]);
+        log::info(
+            "licence issued",
+            &[("step", STEP), ("application", &request.application)],
+        );
         Ok(approve()
             .field("enterprise.uscc", uscc.as_str())
             .field("enterprise.licence_number", licence.as_str())
@@ -188,9 +231,15 @@ mod tests {
         testkit::request(STEP)
             .field("enterprise.name", "厦门鹭岛茶业有限公司")
             .field("enterprise.type", "llc")
-            .field("enterprise.address", "福建省厦门市思明区湖滨南路 100 号 501 室")
+            .field(
+                "enterprise.address",
+                "福建省厦门市思明区湖滨南路 100 号 501 室",
+            )
             .field("enterprise.registered_capital", 100.0)
-            .field("enterprise.business_scope", "茶叶零售；食品经营（销售预包装食品）")
+            .field(
+                "enterprise.business_scope",
+                "茶叶零售；食品经营（销售预包装食品）",
+            )
             .field("enterprise.hires_staff", true)
             .field("legal_rep.name", "陈静")
             .field("legal_rep.id_number", "350203199003071527")
@@ -200,7 +249,11 @@ mod tests {
     }
 
     fn uscc(outcome: &Outcome) -> String {
-        outcome.approval().and_then(|a| a.text("enterprise.uscc")).unwrap_or_default().to_owned()
+        outcome
+            .approval()
+            .and_then(|a| a.text("enterprise.uscc"))
+            .unwrap_or_default()
+            .to_owned()
     }
 
     #[test]
@@ -209,23 +262,38 @@ mod tests {
         let code = uscc(&outcome);
         assert_eq!(validate_uscc(&code), Ok(()), "{code}");
         assert!(code.starts_with("91350203MA"), "{code}");
-        let note = outcome.approval().and_then(|a| a.note.clone()).unwrap_or_default();
-        assert!(note.contains("食品经营") && note.contains("30 日"), "{note}");
-        let retry = testkit::handle::<MarketRegulation>(valid().attempt(2).build()).expect("handled");
+        let note = outcome
+            .approval()
+            .and_then(|a| a.note.clone())
+            .unwrap_or_default();
+        assert!(
+            note.contains("食品经营") && note.contains("30 日"),
+            "{note}"
+        );
+        let retry =
+            testkit::handle::<MarketRegulation>(valid().attempt(2).build()).expect("handled");
         assert_eq!(uscc(&retry), code);
     }
 
     #[test]
     fn a_name_is_held_by_one_application() {
         assert!(testkit::check::<MarketRegulation>(&valid().build()).is_empty());
-        assert!(testkit::handle::<MarketRegulation>(valid().build()).expect("handled").is_approved());
+        assert!(
+            testkit::handle::<MarketRegulation>(valid().build())
+                .expect("handled")
+                .is_approved()
+        );
         let rival = valid().application("app-rival");
         let outcome = testkit::handle::<MarketRegulation>(rival.clone().build()).expect("handled");
         assert!(outcome.has_field_problem("enterprise.name", "name-taken"));
         let problems = testkit::check::<MarketRegulation>(&rival.build());
         assert!(problems.iter().any(|p| p.code == "name-taken"));
         // The holder's retry is fine.
-        assert!(testkit::handle::<MarketRegulation>(valid().attempt(2).build()).expect("handled").is_approved());
+        assert!(
+            testkit::handle::<MarketRegulation>(valid().attempt(2).build())
+                .expect("handled")
+                .is_approved()
+        );
     }
 
     #[test]
@@ -246,7 +314,10 @@ mod tests {
             .build();
         let mut r = r;
         r.materials.clear();
-        let codes: Vec<String> = testkit::check::<MarketRegulation>(&r).into_iter().map(|p| p.code).collect();
+        let codes: Vec<String> = testkit::check::<MarketRegulation>(&r)
+            .into_iter()
+            .map(|p| p.code)
+            .collect();
         assert_eq!(
             codes,
             [
@@ -265,7 +336,9 @@ mod tests {
     #[test]
     fn store_outage_is_transient_in_handle_and_a_notice_in_check() {
         testkit::fail_store(Some(onething_sdk::StoreError::Unavailable("db".into())));
-        assert!(testkit::handle::<MarketRegulation>(valid().build()).is_err_and(|e| e.is_transient()));
+        assert!(
+            testkit::handle::<MarketRegulation>(valid().build()).is_err_and(|e| e.is_transient())
+        );
         let problems = testkit::check::<MarketRegulation>(&valid().build());
         assert_eq!(problems[0].code, "name-check-unavailable");
     }

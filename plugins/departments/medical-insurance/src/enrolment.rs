@@ -6,7 +6,10 @@
 //! is covered from the date of birth (the note says so); later, from the
 //! day after the premium is paid.
 
-use onething_sdk::{Field, Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue, log};
+use onething_sdk::{
+    Field, Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue,
+    log,
+};
 
 use crate::REGION_PREFIX;
 
@@ -32,10 +35,18 @@ pub fn check(fields: &[Field]) -> Problems {
     let mut p = Problems::new();
     if let Some(child) = p.take(f.require_resident_id("child.id_number")) {
         if !child.region().starts_with(REGION_PREFIX) {
-            p.field("child.id_number", "not-local", "新生儿户籍不在本市，请在户籍地参保");
+            p.field(
+                "child.id_number",
+                "not-local",
+                "新生儿户籍不在本市，请在户籍地参保",
+            );
         }
         if child.birth_date() > clock::today() {
-            p.field("child.id_number", "future-date", "公民身份号码中的出生日期晚于今天");
+            p.field(
+                "child.id_number",
+                "future-date",
+                "公民身份号码中的出生日期晚于今天",
+            );
         }
     }
     p.take(f.require_text("child.name"));
@@ -44,7 +55,11 @@ pub fn check(fields: &[Field]) -> Problems {
         && !address.contains("厦门")
         && !address.contains("区")
     {
-        p.field("insurance.address", "address-not-local", "参保地址应填写本市具体街道（乡镇）地址");
+        p.field(
+            "insurance.address",
+            "address-not-local",
+            "参保地址应填写本市具体街道（乡镇）地址",
+        );
     }
     p.take(f.require_text("guardian.phone"));
     p
@@ -52,10 +67,17 @@ pub fn check(fields: &[Field]) -> Problems {
 
 pub fn handle(request: &Request) -> Result<Outcome, StepError> {
     let key = &request.idempotency_key;
-    let birth = request.fields().require_resident_id("child.id_number").ok().map(|id| id.birth_date());
+    let birth = request
+        .fields()
+        .require_resident_id("child.id_number")
+        .ok()
+        .map(|id| id.birth_date());
     check(&request.fields).into_outcome(|| {
         let number = issue::unique("medical-insurance", key, |salt| {
-            format!("YB{REGION_PREFIX}{}", hash::digits(&[key, "yb", &salt.to_string()], 12))
+            format!(
+                "YB{REGION_PREFIX}{}",
+                hash::digits(&[key, "yb", &salt.to_string()], 12)
+            )
         })?;
         let today = clock::today();
         let note = match birth {
@@ -64,10 +86,17 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
             }
             _ => "已参保。出生超过 90 天参保，医保待遇自缴费次日起享受".to_owned(),
         };
-        log::info("newborn enrolled", &[("step", STEP), ("application", &request.application)]);
+        log::info(
+            "newborn enrolled",
+            &[("step", STEP), ("application", &request.application)],
+        );
         Ok(approve()
             .field("child.medical_insurance_number", number.as_str())
-            .document("medical-insurance-enrolment", number.as_str(), "城乡居民医保参保登记凭证")
+            .document(
+                "medical-insurance-enrolment",
+                number.as_str(),
+                "城乡居民医保参保登记凭证",
+            )
             .note(note))
     })
 }
@@ -92,7 +121,10 @@ mod tests {
     fn enrols_and_covers_from_birth() {
         let outcome = testkit::handle::<MedicalInsurance>(valid().build()).expect("handled");
         let a = outcome.approval().expect("approved");
-        assert!(a.text("child.medical_insurance_number").is_some_and(|n| n.starts_with("YB3502") && n.len() == 18));
+        assert!(
+            a.text("child.medical_insurance_number")
+                .is_some_and(|n| n.starts_with("YB3502") && n.len() == 18)
+        );
         assert!(a.note.as_deref().is_some_and(|n| n.contains("2026-10-20")));
     }
 
@@ -101,12 +133,19 @@ mod tests {
         let r = valid().build();
         testkit::pin_today(testkit::date("2027-03-01"));
         let outcome = testkit::handle::<MedicalInsurance>(r).expect("handled");
-        assert!(outcome.approval().and_then(|a| a.note.as_deref()).is_some_and(|n| n.contains("缴费次日")));
+        assert!(
+            outcome
+                .approval()
+                .and_then(|a| a.note.as_deref())
+                .is_some_and(|n| n.contains("缴费次日"))
+        );
     }
 
     #[test]
     fn refuses_children_registered_elsewhere() {
-        let r = valid().field("child.id_number", "350102202610200020").build();
+        let r = valid()
+            .field("child.id_number", "350102202610200020")
+            .build();
         let outcome = testkit::handle::<MedicalInsurance>(r).expect("handled");
         assert!(outcome.has_field_problem("child.id_number", "not-local"));
     }

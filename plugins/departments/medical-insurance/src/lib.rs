@@ -55,12 +55,18 @@ mod tests {
 
     #[test]
     fn manifest_is_well_formed() {
-        assert_eq!(testkit::manifest_faults(&MedicalInsurance::describe()), Vec::<String>::new());
+        assert_eq!(
+            testkit::manifest_faults(&MedicalInsurance::describe()),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
     fn unknown_steps_are_named() {
-        assert_eq!(MedicalInsurance::check("x".into(), vec![], vec![])[0].code, "unknown-step");
+        assert_eq!(
+            MedicalInsurance::check("x".into(), vec![], vec![])[0].code,
+            "unknown-step"
+        );
         assert!(MedicalInsurance::handle(testkit::request("x").build()).is_err());
     }
 }

@@ -10,7 +10,8 @@
 
 use onething_sdk::ids::Sex;
 use onething_sdk::{
-    Field, Fields, Outcome, Problems, Request, StepError, StepSpec, approve, hash, issue, log, reject,
+    Field, Fields, Outcome, Problems, Request, StepError, StepSpec, approve, hash, issue, log,
+    reject,
 };
 
 /// Step id.
@@ -29,7 +30,10 @@ pub fn spec() -> StepSpec {
     StepSpec::new(STEP, "生育津贴申领")
         .reads("mother.insured", "确认母亲参加生育保险")
         .reads("mother.id_number", "核验申领人身份")
-        .reads("mother.employer_average_wage", "按用人单位上年度职工月平均工资计发生育津贴")
+        .reads(
+            "mother.employer_average_wage",
+            "按用人单位上年度职工月平均工资计发生育津贴",
+        )
         .reads("mother.bank_card", "发放生育津贴")
         .reads("mother.bank_branch", "发放生育津贴")
         .reads("child.birth_certificate_number", "核验生育事实")
@@ -48,7 +52,11 @@ pub fn check(fields: &[Field]) -> Problems {
     if let Some(mother) = p.take(f.require_resident_id("mother.id_number"))
         && mother.sex() != Sex::Female
     {
-        p.field("mother.id_number", "not-female", "生育津贴申领人应为产妇本人");
+        p.field(
+            "mother.id_number",
+            "not-female",
+            "生育津贴申领人应为产妇本人",
+        );
     }
     if let Some(wage) = p.take(f.require_decimal("mother.employer_average_wage"))
         && wage < MIN_WAGE
@@ -64,7 +72,11 @@ pub fn check(fields: &[Field]) -> Problems {
     if let Some(number) = p.take(f.require_text("child.birth_certificate_number"))
         && !number.starts_with('Q')
     {
-        p.field("child.birth_certificate_number", "unknown-certificate", "出生医学证明编号无法识别");
+        p.field(
+            "child.birth_certificate_number",
+            "unknown-certificate",
+            "出生医学证明编号无法识别",
+        );
     }
     p
 }
@@ -78,14 +90,22 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
     let key = &request.idempotency_key;
     check(&request.fields).into_outcome(|| {
         let number = issue::unique("maternity-decision", key, |salt| {
-            format!("SY3502{}", hash::digits(&[key, "sy", &salt.to_string()], 10))
+            format!(
+                "SY3502{}",
+                hash::digits(&[key, "sy", &salt.to_string()], 10)
+            )
         })?;
         let amount = amount(wage);
-        log::info("maternity benefit granted", &[("step", STEP), ("application", &request.application)]);
+        log::info(
+            "maternity benefit granted",
+            &[("step", STEP), ("application", &request.application)],
+        );
         Ok(approve()
             .field("mother.maternity_benefit_amount", amount)
             .document("maternity-benefit-decision", number, "生育津贴核定通知书")
-            .note(format!("生育津贴 {amount:.2} 元将于 10 个工作日内发放至申领人银行卡")))
+            .note(format!(
+                "生育津贴 {amount:.2} 元将于 10 个工作日内发放至申领人银行卡"
+            )))
     })
 }
 
@@ -110,15 +130,25 @@ mod tests {
         assert_eq!(amount(9_000.0), 47_400.0);
         assert_eq!(amount(100_000.0), amount(WAGE_CAP));
         let outcome = testkit::handle::<MedicalInsurance>(valid().build()).expect("handled");
-        let paid = outcome.approval().and_then(|a| a.get("mother.maternity_benefit_amount"));
+        let paid = outcome
+            .approval()
+            .and_then(|a| a.get("mother.maternity_benefit_amount"));
         assert_eq!(paid, Some(&Value::Decimal(47_400.0)));
     }
 
     #[test]
     fn refuses_the_uninsured_and_implausible_wages() {
         let r = valid().field("mother.insured", false).build();
-        assert!(testkit::handle::<MedicalInsurance>(r).expect("handled").rejection().is_some());
-        let r = valid().field("mother.employer_average_wage", 800.0).without("mother.bank_branch").build();
+        assert!(
+            testkit::handle::<MedicalInsurance>(r)
+                .expect("handled")
+                .rejection()
+                .is_some()
+        );
+        let r = valid()
+            .field("mother.employer_average_wage", 800.0)
+            .without("mother.bank_branch")
+            .build();
         let outcome = testkit::handle::<MedicalInsurance>(r).expect("handled");
         assert!(outcome.has_field_problem("mother.employer_average_wage", "below-minimum-wage"));
         assert!(outcome.has_field_problem("mother.bank_branch", "missing"));

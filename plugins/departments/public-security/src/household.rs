@@ -12,8 +12,8 @@
 
 use onething_sdk::ids::{ResidentId, Sex};
 use onething_sdk::{
-    Field, Fields, Material, Materials, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash,
-    issue, log, store,
+    Field, Fields, Material, Materials, Outcome, Problems, Request, StepError, StepSpec, approve,
+    clock, hash, issue, log, store,
 };
 
 use crate::region::{self, REGION_PREFIX};
@@ -44,9 +44,11 @@ pub fn spec() -> StepSpec {
 fn is_standard_name(name: &str) -> bool {
     let n = name.chars().count();
     (2..=15).contains(&n)
-        && name
-            .chars()
-            .all(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c) || c == '·')
+        && name.chars().all(|c| {
+            ('\u{4e00}'..='\u{9fff}').contains(&c)
+                || ('\u{3400}'..='\u{4dbf}').contains(&c)
+                || c == '·'
+        })
 }
 
 /// The parents' checked ID numbers, mother first.
@@ -58,7 +60,10 @@ struct Parents {
 impl Parents {
     /// The first parent with local household registration.
     fn local(&self) -> Option<&ResidentId> {
-        [&self.mother, &self.father].into_iter().flatten().find(|id| region::is_local(id.region()))
+        [&self.mother, &self.father]
+            .into_iter()
+            .flatten()
+            .find(|id| region::is_local(id.region()))
     }
 }
 
@@ -85,13 +90,21 @@ fn rules(fields: &[Field], materials: &[Material]) -> (Problems, Parents) {
     if let Some(number) = p.take(f.require_text("child.birth_certificate_number"))
         && !number.starts_with('Q')
     {
-        p.field("child.birth_certificate_number", "unknown-certificate", "出生医学证明编号无法识别");
+        p.field(
+            "child.birth_certificate_number",
+            "unknown-certificate",
+            "出生医学证明编号无法识别",
+        );
     }
     p.take(f.require_text("household.head_name"));
     if let Some(address) = p.take(f.require_text("household.address"))
         && !region::is_local_address(address)
     {
-        p.field("household.address", "address-not-local", "落户地址不在本市，请到户籍所在地派出所办理");
+        p.field(
+            "household.address",
+            "address-not-local",
+            "落户地址不在本市，请到户籍所在地派出所办理",
+        );
     }
     let mother = p.take(f.require_resident_id("mother.id_number"));
     let father = f.resident_id("father.id_number").and_then(|r| p.take(r));
@@ -101,7 +114,9 @@ fn rules(fields: &[Field], materials: &[Material]) -> (Problems, Parents) {
     if all_parsed && parents.local().is_none() {
         p.general(
             "not-local",
-            format!("父母双方均无本市（区划代码 {REGION_PREFIX}）户籍，请到父母一方户籍所在地派出所办理"),
+            format!(
+                "父母双方均无本市（区划代码 {REGION_PREFIX}）户籍，请到父母一方户籍所在地派出所办理"
+            ),
         );
     }
     for code in MATERIALS {
@@ -128,11 +143,17 @@ pub fn prefill(known: &[Field]) -> Vec<Field> {
         if let Ok(Some(record)) = store::get_text(&household_key(&id))
             && let Some((head, address)) = record.split_once('\n')
         {
-            return [("household.head_name", head), ("household.address", address)]
-                .into_iter()
-                .filter(|(k, _)| !f.has(k))
-                .map(|(k, v)| Field { key: k.into(), value: v.into() })
-                .collect();
+            return [
+                ("household.head_name", head),
+                ("household.address", address),
+            ]
+            .into_iter()
+            .filter(|(k, _)| !f.has(k))
+            .map(|(k, v)| Field {
+                key: k.into(),
+                value: v.into(),
+            })
+            .collect();
         }
     }
     Vec::new()
@@ -150,7 +171,9 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
     ) else {
         return problems.into_outcome(|| Err(StepError::permanent("checked fields vanished")));
     };
-    let region = region::district_of(address).unwrap_or(local.region()).to_owned();
+    let region = region::district_of(address)
+        .unwrap_or(local.region())
+        .to_owned();
     let key = &request.idempotency_key;
     problems.into_outcome(|| {
         let id_number = issue::unique("resident-id", key, |salt| {
@@ -159,20 +182,35 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
                 Sex::Male => 2 * k + 1,
                 Sex::Female => 2 * k + 2,
             };
-            ResidentId::build(&region, birth, sequence).map(|id| id.to_string()).unwrap_or_default()
+            ResidentId::build(&region, birth, sequence)
+                .map(|id| id.to_string())
+                .unwrap_or_default()
         })?;
         if id_number.is_empty() {
             return Err(StepError::permanent("could not build a resident ID number"));
         }
         let hukou = issue::unique("hukou", key, |salt| {
-            format!("{region}{}", hash::digits(&[key, "hukou", &salt.to_string()], 6))
+            format!(
+                "{region}{}",
+                hash::digits(&[key, "hukou", &salt.to_string()], 6)
+            )
         })?;
-        store::set(&household_key(local), format!("{head}\n{address}").as_bytes())?;
-        log::info("newborn registered", &[("step", STEP), ("application", &request.application)]);
+        store::set(
+            &household_key(local),
+            format!("{head}\n{address}").as_bytes(),
+        )?;
+        log::info(
+            "newborn registered",
+            &[("step", STEP), ("application", &request.application)],
+        );
         Ok(approve()
             .field("child.hukou_number", hukou.as_str())
             .field("child.id_number", id_number.as_str())
-            .document("household-register-page", hukou.as_str(), "常住人口登记卡（户口簿本人页）")
+            .document(
+                "household-register-page",
+                hukou.as_str(),
+                "常住人口登记卡（户口簿本人页）",
+            )
             .note("户口已登记，请携带户口簿到派出所加盖新生儿户口页"))
     })
 }
@@ -193,13 +231,19 @@ mod tests {
             .field("mother.id_number", "350203199003071527")
             .field("father.id_number", "350206198811230519")
             .field("household.head_name", "林志远")
-            .field("household.address", "福建省厦门市湖里区金山街道金湖路 88 号")
+            .field(
+                "household.address",
+                "福建省厦门市湖里区金山街道金湖路 88 号",
+            )
             .material("marriage-certificate")
             .material("household-register-booklet")
     }
 
     fn issued_id(outcome: &Outcome) -> ResidentId {
-        let text = outcome.approval().and_then(|a| a.text("child.id_number")).unwrap_or_default();
+        let text = outcome
+            .approval()
+            .and_then(|a| a.text("child.id_number"))
+            .unwrap_or_default();
         ResidentId::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
     }
 
@@ -210,22 +254,43 @@ mod tests {
         assert_eq!(id.region(), "350206");
         assert_eq!(id.birth_date(), testkit::date("2026-10-20"));
         assert_eq!(id.sex(), Sex::Female);
-        let hukou = outcome.approval().and_then(|a| a.text("child.hukou_number")).unwrap_or_default();
+        let hukou = outcome
+            .approval()
+            .and_then(|a| a.text("child.hukou_number"))
+            .unwrap_or_default();
         assert!(hukou.starts_with("350206") && hukou.len() == 12);
         let retry = testkit::handle::<PublicSecurity>(valid().attempt(2).build()).expect("handled");
         assert_eq!(issued_id(&retry), id);
-        let boy = testkit::handle::<PublicSecurity>(valid().application("app-2").field("child.sex", "male").build());
+        let boy = testkit::handle::<PublicSecurity>(
+            valid()
+                .application("app-2")
+                .field("child.sex", "male")
+                .build(),
+        );
         assert_eq!(issued_id(&boy.expect("handled")).sex(), Sex::Male);
     }
 
     #[test]
     fn one_local_parent_is_enough_none_is_not() {
         // Father from Fuzhou (350102), mother local.
-        let r = valid().field("father.id_number", "350102198811230518").build();
-        assert!(testkit::handle::<PublicSecurity>(r).expect("handled").is_approved());
-        let r = valid().field("mother.id_number", "350102199003071525").without("father.id_number").build();
+        let r = valid()
+            .field("father.id_number", "350102198811230518")
+            .build();
+        assert!(
+            testkit::handle::<PublicSecurity>(r)
+                .expect("handled")
+                .is_approved()
+        );
+        let r = valid()
+            .field("mother.id_number", "350102199003071525")
+            .without("father.id_number")
+            .build();
         let outcome = testkit::handle::<PublicSecurity>(r).expect("handled");
-        assert!(outcome.problems().iter().any(|p| p.code == "not-local"), "{:?}", outcome.problems());
+        assert!(
+            outcome.problems().iter().any(|p| p.code == "not-local"),
+            "{:?}",
+            outcome.problems()
+        );
     }
 
     #[test]
@@ -243,12 +308,17 @@ mod tests {
         let problems = testkit::check::<PublicSecurity>(&r);
         let codes: Vec<&str> = problems.iter().map(|p| p.code.as_str()).collect();
         assert_eq!(codes, ["bad-name", "address-not-local", "missing-material"]);
-        assert_eq!(problems[2].material_code(), Some("household-register-booklet"));
+        assert_eq!(
+            problems[2].material_code(),
+            Some("household-register-booklet")
+        );
     }
 
     #[test]
     fn remembers_the_household_for_prefill() {
-        let known = valid().without("household.head_name").without("household.address");
+        let known = valid()
+            .without("household.head_name")
+            .without("household.address");
         assert!(testkit::prefill::<PublicSecurity>(&known.clone().build()).is_empty());
         testkit::handle::<PublicSecurity>(valid().build()).expect("handled");
         let filled = testkit::prefill::<PublicSecurity>(&known.build());

@@ -57,12 +57,18 @@ mod tests {
 
     #[test]
     fn manifest_is_well_formed() {
-        assert_eq!(testkit::manifest_faults(&PublicSecurity::describe()), Vec::<String>::new());
+        assert_eq!(
+            testkit::manifest_faults(&PublicSecurity::describe()),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
     fn unknown_steps_are_named() {
-        assert_eq!(PublicSecurity::check("x".into(), vec![], vec![])[0].code, "unknown-step");
+        assert_eq!(
+            PublicSecurity::check("x".into(), vec![], vec![])[0].code,
+            "unknown-step"
+        );
         assert!(PublicSecurity::prefill("x".into(), vec![]).is_empty());
         assert!(PublicSecurity::handle(testkit::request("x").build()).is_err());
     }

@@ -21,7 +21,10 @@ pub fn is_local(region: &str) -> bool {
 
 /// The district code an address names, if it names one of ours.
 pub fn district_of(address: &str) -> Option<&'static str> {
-    DISTRICTS.iter().find(|(name, _)| address.contains(name)).map(|(_, code)| *code)
+    DISTRICTS
+        .iter()
+        .find(|(name, _)| address.contains(name))
+        .map(|(_, code)| *code)
 }
 
 /// Whether an address is in Xiamen.

@@ -7,7 +7,10 @@
 //! [`crate::region::REGION_PREFIX`]); the legal representative's ID number
 //! is valid and he or she is an adult.
 
-use onething_sdk::{Field, Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue, log};
+use onething_sdk::{
+    Field, Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue,
+    log,
+};
 
 use crate::region;
 
@@ -30,7 +33,11 @@ pub fn check(fields: &[Field]) -> Problems {
     if let Some(uscc) = p.take(f.require_uscc("enterprise.uscc"))
         && !uscc.get(2..8).is_some_and(region::is_local)
     {
-        p.field("enterprise.uscc", "not-local", "企业登记机关不在本市，请到登记地公安机关办理印章备案");
+        p.field(
+            "enterprise.uscc",
+            "not-local",
+            "企业登记机关不在本市，请到登记地公安机关办理印章备案",
+        );
     }
     p.take(f.require_text("enterprise.name"));
     p.take(f.require_text("legal_rep.name"));
@@ -43,13 +50,25 @@ pub fn check(fields: &[Field]) -> Problems {
 }
 
 pub fn handle(request: &Request) -> Result<Outcome, StepError> {
-    let region = request.fields().text("enterprise.uscc").and_then(|u| u.get(2..8)).unwrap_or("350200").to_owned();
+    let region = request
+        .fields()
+        .text("enterprise.uscc")
+        .and_then(|u| u.get(2..8))
+        .unwrap_or("350200")
+        .to_owned();
     let key = &request.idempotency_key;
     check(&request.fields).into_outcome(|| {
         let number = issue::unique("seal-record", key, |salt| {
-            format!("YZ{region}{}{}", clock::today().year, hash::digits(&[key, "seal", &salt.to_string()], 6))
+            format!(
+                "YZ{region}{}{}",
+                clock::today().year,
+                hash::digits(&[key, "seal", &salt.to_string()], 6)
+            )
         })?;
-        log::info("seals filed", &[("step", STEP), ("application", &request.application)]);
+        log::info(
+            "seals filed",
+            &[("step", STEP), ("application", &request.application)],
+        );
         Ok(approve()
             .field("enterprise.seal_record_number", number.as_str())
             .document("seal-filing-receipt", number.as_str(), "印章刻制备案回执")
@@ -77,8 +96,13 @@ mod tests {
         let r = valid().build();
         assert!(onething_sdk::ids::validate_uscc("91350206MA2Y3K5P9T").is_ok());
         let outcome = testkit::handle::<PublicSecurity>(r).expect("handled");
-        let number = outcome.approval().and_then(|a| a.text("enterprise.seal_record_number"));
-        assert!(number.is_some_and(|n| n.starts_with("YZ3502062026") && n.len() == 18), "{number:?}");
+        let number = outcome
+            .approval()
+            .and_then(|a| a.text("enterprise.seal_record_number"));
+        assert!(
+            number.is_some_and(|n| n.starts_with("YZ3502062026") && n.len() == 18),
+            "{number:?}"
+        );
     }
 
     #[test]

@@ -10,8 +10,8 @@
 //! later day still answers the first day.
 
 use onething_sdk::{
-    Date, Department, Field, Fields, Manifest, Material, Outcome, Problem, Problems, Request, StepError,
-    StepSpec, approve, clock, issue, log,
+    Date, Department, Field, Fields, Manifest, Material, Outcome, Problem, Problems, Request,
+    StepError, StepSpec, approve, clock, issue, log,
 };
 
 /// The department.
@@ -46,7 +46,11 @@ fn check_fields(fields: &[Field]) -> Problems {
     if let Some(uscc) = p.take(f.require_uscc("enterprise.uscc"))
         && !uscc.get(2..8).is_some_and(|r| r.starts_with(REGION_PREFIX))
     {
-        p.field("enterprise.uscc", "not-local", "企业登记机关不在本市，请到主管税务机关办理");
+        p.field(
+            "enterprise.uscc",
+            "not-local",
+            "企业登记机关不在本市，请到主管税务机关办理",
+        );
     }
     p.take(f.require_text("enterprise.name"));
     p.take(f.require_resident_id("legal_rep.id_number"));
@@ -55,7 +59,12 @@ fn check_fields(fields: &[Field]) -> Problems {
 
 impl Department for Tax {
     fn describe() -> Manifest {
-        Manifest::new(DEPARTMENT, "国家税务总局厦门市税务局", env!("CARGO_PKG_VERSION")).step(spec())
+        Manifest::new(
+            DEPARTMENT,
+            "国家税务总局厦门市税务局",
+            env!("CARGO_PKG_VERSION"),
+        )
+        .step(spec())
     }
 
     fn check(step: String, fields: Vec<Field>, _materials: Vec<Material>) -> Vec<Problem> {
@@ -74,20 +83,34 @@ impl Department for Tax {
             return Err(StepError::unknown_step(&request.step));
         }
         let f = request.fields();
-        let quota = if f.boolean("enterprise.invoice_needed") == Some(true) { FIRST_INVOICE_QUOTA } else { 0 };
+        let quota = if f.boolean("enterprise.invoice_needed") == Some(true) {
+            FIRST_INVOICE_QUOTA
+        } else {
+            0
+        };
         let taxpayer = f.text("enterprise.uscc").unwrap_or_default().to_owned();
         check_fields(&request.fields).into_outcome(|| {
             let date = issue::remembered("registration-date", &request.idempotency_key, || {
                 clock::today().to_string()
             })?;
-            let date = Date::parse(&date).ok_or_else(|| StepError::permanent("stored registration date unreadable"))?;
-            log::info("taxpayer registered", &[("step", STEP), ("application", &request.application)]);
+            let date = Date::parse(&date)
+                .ok_or_else(|| StepError::permanent("stored registration date unreadable"))?;
+            log::info(
+                "taxpayer registered",
+                &[("step", STEP), ("application", &request.application)],
+            );
             let mut approval = approve()
                 .field("tax.registration_date", date)
                 .field("tax.invoice_quota", quota)
-                .document("tax-registration-notice", taxpayer, "税务事项通知书（新办纳税人）");
+                .document(
+                    "tax-registration-notice",
+                    taxpayer,
+                    "税务事项通知书（新办纳税人）",
+                );
             if quota > 0 {
-                approval = approval.note(format!("已核定每月领用增值税普通发票 {quota} 份，可通过电子税务局领用"));
+                approval = approval.note(format!(
+                    "已核定每月领用增值税普通发票 {quota} 份，可通过电子税务局领用"
+                ));
             }
             Ok(approval)
         })
@@ -112,7 +135,10 @@ mod tests {
 
     #[test]
     fn manifest_is_well_formed() {
-        assert_eq!(testkit::manifest_faults(&Tax::describe()), Vec::<String>::new());
+        assert_eq!(
+            testkit::manifest_faults(&Tax::describe()),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -120,12 +146,17 @@ mod tests {
         let outcome = testkit::handle::<Tax>(valid().build()).expect("handled");
         let a = outcome.approval().expect("approved");
         assert_eq!(a.get("tax.invoice_quota"), Some(&Value::Integer(25)));
-        assert_eq!(a.get("tax.registration_date"), Some(&Value::Date(testkit::date("2026-11-28"))));
+        assert_eq!(
+            a.get("tax.registration_date"),
+            Some(&Value::Date(testkit::date("2026-11-28")))
+        );
         testkit::pin_today(testkit::date("2026-11-30"));
         let retry = testkit::handle::<Tax>(valid().attempt(2).build());
         let retry = retry.expect("handled");
         assert_eq!(
-            retry.approval().and_then(|a| a.get("tax.registration_date")),
+            retry
+                .approval()
+                .and_then(|a| a.get("tax.registration_date")),
             Some(&Value::Date(testkit::date("2026-11-28")))
         );
     }
@@ -133,17 +164,40 @@ mod tests {
     #[test]
     fn no_invoices_unless_asked() {
         let outcome = testkit::handle::<Tax>(valid().without("enterprise.invoice_needed").build());
-        let quota = outcome.expect("handled").approval().and_then(|a| a.get("tax.invoice_quota")).cloned();
+        let quota = outcome
+            .expect("handled")
+            .approval()
+            .and_then(|a| a.get("tax.invoice_quota"))
+            .cloned();
         assert_eq!(quota, Some(Value::Integer(0)));
     }
 
     #[test]
     fn refuses_bad_and_foreign_codes() {
-        let outcome = testkit::handle::<Tax>(valid().field("enterprise.uscc", "9144030071526726XG").build());
-        assert!(outcome.expect("handled").has_field_problem("enterprise.uscc", "not-local"));
-        let outcome = testkit::handle::<Tax>(valid().field("enterprise.uscc", "91350206MA2Y3K5P9U").build());
-        assert!(outcome.expect("handled").has_field_problem("enterprise.uscc", "bad-check-digit"));
-        assert_eq!(Tax::check("x".into(), vec![], vec![])[0].code, "unknown-step");
+        let outcome = testkit::handle::<Tax>(
+            valid()
+                .field("enterprise.uscc", "9144030071526726XG")
+                .build(),
+        );
+        assert!(
+            outcome
+                .expect("handled")
+                .has_field_problem("enterprise.uscc", "not-local")
+        );
+        let outcome = testkit::handle::<Tax>(
+            valid()
+                .field("enterprise.uscc", "91350206MA2Y3K5P9U")
+                .build(),
+        );
+        assert!(
+            outcome
+                .expect("handled")
+                .has_field_problem("enterprise.uscc", "bad-check-digit")
+        );
+        assert_eq!(
+            Tax::check("x".into(), vec![], vec![])[0].code,
+            "unknown-step"
+        );
         assert!(Tax::handle(testkit::request("x").build()).is_err());
     }
 }

@@ -1,9 +1,24 @@
-//! The `testkit` department: NOT a real department. Each step misbehaves
-//! (or probes) in one way so the host's tests can prove the sandbox holds:
-//! `trap`, `spin`, `memory-bomb`, `huge-output`, `undeclared-write`,
-//! `probe`, `flaky`, `permanent`, `deferred`, `stdout`. Every step is
-//! covered by a test in host/tests/components.rs, which fails if one is
-//! added without a test.
+//! A test component for the host's own tests, NOT a department: each step
+//! misbehaves (or reports what it saw) in one precise way, so the host's
+//! sandbox, limits, data rights and retry logic can be tested against a
+//! real component.
+//!
+//! | step | what `handle` does |
+//! |---|---|
+//! | `trap` | panics (a trap) |
+//! | `spin` | loops forever |
+//! | `memory-bomb` | allocates and touches 16 MiB chunks without bound |
+//! | `huge-output` | approves with a 64 MiB `testkit.blob` |
+//! | `undeclared-write` | approves writing `child.name`, which it did not declare |
+//! | `probe` | approves with `testkit.seen` = the sorted, comma-joined keys it received |
+//! | `flaky` | transient error on attempts 1 and 2, approves from attempt 3 |
+//! | `permanent` | permanent error |
+//! | `deferred` | deferred with a ticket |
+//! | `stdout` | prints to stdout and stderr, logs, approves |
+//!
+//! `check` returns no problems and `prefill` nothing for every step, so a
+//! submission always reaches `handle`. Every step is covered by a test in
+//! host/tests/components.rs, which fails if one is added without a test.
 
 use onething_sdk::{
     Department, Field, Manifest, Material, Outcome, Problem, Request, StepError, StepSpec, approve,
@@ -13,32 +28,89 @@ use onething_sdk::{
 /// The component.
 pub struct Testkit;
 
-fn step(id: &str, title: &str) -> StepSpec {
-    StepSpec::new(id, title).time_limit_minutes(5)
+/// Department id.
+pub const DEPARTMENT: &str = "testkit";
+
+/// Size of each `memory-bomb` allocation.
+pub const BOMB_CHUNK: usize = 16 << 20;
+
+/// Size of the `huge-output` blob.
+pub const HUGE_OUTPUT: usize = 64 << 20;
+
+/// The ticket `deferred` returns.
+pub const DEFERRED_TICKET: &str = "TK-0001";
+
+/// The attempt from which `flaky` approves.
+pub const FLAKY_SUCCEEDS_AT: u32 = 3;
+
+const STEPS: [&str; 10] = [
+    "trap",
+    "spin",
+    "memory-bomb",
+    "huge-output",
+    "undeclared-write",
+    "probe",
+    "flaky",
+    "permanent",
+    "deferred",
+    "stdout",
+];
+
+fn step(id: &str) -> StepSpec {
+    let spec = StepSpec::new(id, format!("测试步骤 {id}（非真实事项）")).time_limit_minutes(5);
+    match id {
+        "huge-output" => spec.writes("testkit.blob"),
+        "probe" => spec
+            .reads("child.name", "prove what a step sees")
+            .reads_optional("mother.id_number", "prove what a step sees")
+            .writes("testkit.seen"),
+        "flaky" | "stdout" => spec.writes("testkit.seen"),
+        // `undeclared-write` declares no writes at all.
+        _ => spec,
+    }
+}
+
+fn trap(what: &str) -> ! {
+    panic!("testkit: trap on purpose in {what}")
+}
+
+fn spin() -> ! {
+    let mut n: u64 = 0;
+    loop {
+        n = std::hint::black_box(n.wrapping_add(1));
+    }
+}
+
+fn memory_bomb() -> ! {
+    let mut chunks: Vec<Vec<u8>> = Vec::new();
+    loop {
+        let mut chunk = vec![0u8; BOMB_CHUNK];
+        // Touch every page so the memory is really committed.
+        for page in chunk.iter_mut().step_by(4096) {
+            *page = 1;
+        }
+        chunks.push(std::hint::black_box(chunk));
+    }
 }
 
 impl Department for Testkit {
     fn describe() -> Manifest {
-        Manifest::new("testkit", "Sandbox test kit", env!("CARGO_PKG_VERSION"))
-            .step(step("trap", "Panics"))
-            .step(step("spin", "Loops forever"))
-            .step(step("memory-bomb", "Allocates without bound"))
-            .step(step("huge-output", "Returns 64 MiB").writes("testkit.blob"))
-            .step(step("undeclared-write", "Writes a field it did not declare"))
-            .step(
-                step("probe", "Reports the keys it received")
-                    .reads("child.name", "prove what a step sees")
-                    .reads_optional("mother.id_number", "prove what a step sees")
-                    .writes("testkit.seen"),
-            )
-            .step(step("flaky", "Fails transiently twice, then succeeds"))
-            .step(step("permanent", "Always fails permanently"))
-            .step(step("deferred", "Always defers to off-line handling"))
-            .step(step("stdout", "Prints and logs, then approves"))
+        STEPS.iter().fold(
+            Manifest::new(
+                DEPARTMENT,
+                "测试组件（非真实部门）",
+                env!("CARGO_PKG_VERSION"),
+            ),
+            |m, id| m.step(step(id)),
+        )
     }
 
-    fn check(_step: String, _fields: Vec<Field>, _materials: Vec<Material>) -> Vec<Problem> {
-        Vec::new()
+    fn check(step: String, _fields: Vec<Field>, _materials: Vec<Material>) -> Vec<Problem> {
+        if STEPS.contains(&step.as_str()) {
+            Vec::new()
+        } else {
+            vec![Problem::unknown_step(&step)]
+        }
     }
 
     fn prefill(_step: String, _known: Vec<Field>) -> Vec<Field> {
@@ -47,51 +119,155 @@ impl Department for Testkit {
 
     fn handle(request: Request) -> Result<Outcome, StepError> {
         match request.step.as_str() {
-            "trap" => panic!("testkit trap step: deliberate panic"),
+            "trap" => trap("handle"),
             "spin" => spin(),
             "memory-bomb" => memory_bomb(),
-            "huge-output" => Ok(approve().field("testkit.blob", "x".repeat(64 << 20)).into()),
-            "undeclared-write" => Ok(approve().field("child.name", "overwritten").into()),
+            "huge-output" => Ok(approve()
+                .field("testkit.blob", "x".repeat(HUGE_OUTPUT))
+                .into()),
+            "undeclared-write" => Ok(approve().field("child.name", "不该写入").into()),
             "probe" => {
-                let mut keys: Vec<&str> = request.fields.iter().map(|f| f.key.as_str()).collect();
+                let mut keys: Vec<&str> = request.fields().keys().collect();
                 keys.sort_unstable();
                 Ok(approve().field("testkit.seen", keys.join(",")).into())
             }
-            "flaky" if request.attempt < 3 => Err(StepError::Transient(format!(
-                "upstream unavailable (attempt {})",
+            "flaky" if request.attempt < FLAKY_SUCCEEDS_AT => Err(StepError::transient(format!(
+                "flaky: attempt {} fails on purpose",
                 request.attempt
             ))),
-            "flaky" => Ok(approve().into()),
-            "permanent" => Err(StepError::Permanent("the department's records are inconsistent".into())),
-            "deferred" => Ok(defer("TK-0001", "needs a person to look at the originals")),
+            "flaky" => Ok(approve()
+                .field("testkit.seen", format!("attempt {}", request.attempt))
+                .into()),
+            "permanent" => Err(StepError::permanent("permanent: fails on purpose")),
+            "deferred" => Ok(defer(
+                DEFERRED_TICKET,
+                "needs a person to look at the originals",
+            )),
             "stdout" => {
-                println!("testkit says hello on stdout");
-                eprintln!("testkit says hello on stderr");
-                log::info("testkit logged", &[("step", "stdout")]);
-                Ok(approve().into())
+                println!(
+                    "testkit stdout: step {} attempt {}",
+                    request.step, request.attempt
+                );
+                eprintln!(
+                    "testkit stderr: step {} attempt {}",
+                    request.step, request.attempt
+                );
+                log::info(
+                    "testkit log",
+                    &[
+                        ("step", "stdout"),
+                        ("attempt", &request.attempt.to_string()),
+                    ],
+                );
+                Ok(approve().field("testkit.seen", "stdout").into())
             }
-            other => Err(StepError::Permanent(format!("testkit has no step {other:?}"))),
+            other => Err(StepError::unknown_step(other)),
         }
-    }
-}
-
-fn spin() -> Result<Outcome, StepError> {
-    let mut x: u64 = 1;
-    loop {
-        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
-    }
-}
-
-fn memory_bomb() -> Result<Outcome, StepError> {
-    let mut hoard: Vec<Vec<u8>> = Vec::new();
-    loop {
-        let mut chunk = vec![0u8; 16 << 20];
-        // Touch every page so the memory is really used.
-        for i in (0..chunk.len()).step_by(4096) {
-            chunk[i] = 1;
-        }
-        hoard.push(std::hint::black_box(chunk));
     }
 }
 
 onething_sdk::export!(Testkit);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onething_sdk::testkit;
+
+    #[test]
+    fn manifest_is_well_formed() {
+        let m = Testkit::describe();
+        assert_eq!(testkit::manifest_faults(&m), Vec::<String>::new());
+        assert_eq!(m.steps.len(), STEPS.len());
+    }
+
+    #[test]
+    fn probe_reports_only_declared_keys() {
+        let r = testkit::request("probe").field("father.name", "林志远");
+        let outcome = testkit::handle::<Testkit>(r.build()).expect("handled");
+        assert_eq!(
+            outcome.approval().and_then(|a| a.text("testkit.seen")),
+            Some("")
+        );
+        let r = testkit::request("probe")
+            .field("mother.id_number", "350203199003071527")
+            .field("child.name", "林安然")
+            .field("father.id_number", "350206198811230519")
+            .build();
+        let outcome = testkit::handle::<Testkit>(r).expect("handled");
+        assert_eq!(
+            outcome.approval().and_then(|a| a.text("testkit.seen")),
+            Some("child.name,mother.id_number")
+        );
+    }
+
+    #[test]
+    fn flaky_succeeds_on_the_third_attempt() {
+        for attempt in 1..FLAKY_SUCCEEDS_AT {
+            let r = testkit::request("flaky").attempt(attempt).build();
+            assert!(testkit::handle::<Testkit>(r).is_err_and(|e| e.is_transient()));
+        }
+        let r = testkit::request("flaky").attempt(FLAKY_SUCCEEDS_AT).build();
+        assert!(
+            testkit::handle::<Testkit>(r)
+                .expect("handled")
+                .is_approved()
+        );
+    }
+
+    #[test]
+    fn permanent_deferred_stdout() {
+        let r = testkit::request("permanent").build();
+        assert!(testkit::handle::<Testkit>(r).is_err_and(|e| !e.is_transient()));
+        let r = testkit::request("deferred").build();
+        let outcome = testkit::handle::<Testkit>(r).expect("handled");
+        assert!(outcome.ticket().is_some_and(|t| t.id == DEFERRED_TICKET));
+        let r = testkit::request("stdout").build();
+        assert!(
+            testkit::handle::<Testkit>(r)
+                .expect("handled")
+                .is_approved()
+        );
+        assert_eq!(testkit::logs().len(), 1);
+    }
+
+    #[test]
+    fn undeclared_write_writes_what_it_did_not_declare() {
+        let outcome =
+            Testkit::handle(testkit::request("undeclared-write").build()).expect("handled");
+        assert_eq!(
+            testkit::undeclared_writes(&Testkit::describe(), "undeclared-write", &outcome),
+            ["child.name"]
+        );
+    }
+
+    #[test]
+    fn huge_output_is_huge() {
+        let outcome =
+            testkit::handle::<Testkit>(testkit::request("huge-output").build()).expect("handled");
+        assert_eq!(
+            outcome
+                .approval()
+                .and_then(|a| a.text("testkit.blob"))
+                .map(str::len),
+            Some(HUGE_OUTPUT)
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "trap on purpose")]
+    fn trap_traps() {
+        let _ = Testkit::handle(testkit::request("trap").build());
+    }
+
+    #[test]
+    fn check_and_prefill_never_misbehave() {
+        for id in STEPS {
+            assert!(Testkit::check(id.into(), vec![], vec![]).is_empty());
+            assert!(Testkit::prefill(id.into(), vec![]).is_empty());
+        }
+        assert_eq!(
+            Testkit::check("x".into(), vec![], vec![])[0].code,
+            "unknown-step"
+        );
+    }
+}
