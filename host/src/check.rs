@@ -144,6 +144,11 @@ pub async fn check_all(
         })
     });
     let mut failures = Vec::new();
+    // The host is the judge of format and presence: a field or material it
+    // already flagged is not reported again by a department, and a field
+    // only departments issue cannot be asked of the applicant (it does not
+    // exist yet when `check` runs).
+    let host_flagged: BTreeSet<Subject> = problems.iter().map(|p| p.subject.clone()).collect();
     let mut seen: BTreeSet<(Subject, String)> = problems
         .iter()
         .map(|p| (p.subject.clone(), p.code.clone()))
@@ -153,10 +158,11 @@ pub async fn check_all(
             Ok(found) => {
                 for p in found {
                     let p = Problem::from_wit(p, &step);
-                    // The dictionary is the judge of format: a field it already
-                    // flagged is not reported again by a department.
+                    if host_flagged.contains(&p.subject) {
+                        continue;
+                    }
                     if let Subject::Field(k) = &p.subject
-                        && (flagged.contains(k) || missing_fields.iter().any(|m| m.as_str() == k))
+                        && dict.field_by_name(k).is_some_and(|f| f.issued)
                     {
                         continue;
                     }

@@ -97,7 +97,7 @@ impl Problem {
         let by = self
             .found_by
             .as_ref()
-            .map_or_else(|| "dictionary".to_string(), ToString::to_string);
+            .map_or_else(|| "the form check".to_string(), ToString::to_string);
         format!("{about}: {} [{}; found by {by}]", self.message, self.code)
     }
 }

@@ -57,7 +57,10 @@ async fn newborn_bundle_completes_with_issued_numbers_flowing_between_department
 #[tokio::test(flavor = "multi_thread")]
 async fn business_startup_bundle_completes_with_a_valid_credit_code() {
     let w = world().await;
-    let report = w.run_sample("business-startup.json", "t-business-1").await;
+    let name = ("enterprise.name", serde_json::json!("厦门安然茶业有限公司"));
+    let report = w
+        .run_sample_with("business-startup.json", "t-business-1", &[name])
+        .await;
     assert_eq!(report.status, RunStatus::Completed, "{report:#?}");
     let uscc = text(&report, "enterprise.uscc");
     onething::dictionary::validators::uscc(&uscc).expect("issued code is valid (GB 32100)");
@@ -71,10 +74,19 @@ async fn business_startup_bundle_completes_with_a_valid_credit_code() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_name_already_taken_is_refused_by_market_regulation() {
     let w = world().await;
-    let first = w.run_sample("business-startup.json", "t-name-a").await;
+    let name = ("enterprise.name", serde_json::json!("厦门同名茶业有限公司"));
+    let first = w
+        .run_sample_with(
+            "business-startup.json",
+            "t-name-a",
+            std::slice::from_ref(&name),
+        )
+        .await;
     assert_eq!(first.status, RunStatus::Completed, "{first:#?}");
-    // Another application with the same enterprise name.
-    let second = w.run_sample("business-startup.json", "t-name-b").await;
+    // Another application with the same enterprise name is refused.
+    let second = w
+        .run_sample_with("business-startup.json", "t-name-b", &[name])
+        .await;
     assert_ne!(second.status, RunStatus::Completed);
     let licence = second
         .steps

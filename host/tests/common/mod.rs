@@ -136,7 +136,21 @@ impl World {
     }
 
     pub async fn run_sample(&self, file: &str, application: &str) -> RunReport {
-        let (doc, path) = self.sample(file);
+        self.run_sample_with(file, application, &[]).await
+    }
+
+    /// Run a sample with some fields replaced (tests share one key-value
+    /// store, so each business test registers its own enterprise name).
+    pub async fn run_sample_with(
+        &self,
+        file: &str,
+        application: &str,
+        overrides: &[(&str, serde_json::Value)],
+    ) -> RunReport {
+        let (mut doc, path) = self.sample(file);
+        for (k, v) in overrides {
+            doc.fields.insert((*k).to_owned(), v.clone());
+        }
         let bundle = self
             .bundles
             .iter()
