@@ -28,7 +28,9 @@ fn main() -> Result<()> {
             eprintln!("usage: cargo xtask <demo|test|build-plugins|bench>");
             eprintln!("  demo           build the plugins and run the example bundles");
             eprintln!("  test           build the plugins and run every test, fmt and clippy");
-            eprintln!("  build-plugins  build the Wasm components into target/plugins and target/test-components");
+            eprintln!(
+                "  build-plugins  build the Wasm components into target/plugins and target/test-components"
+            );
             eprintln!("  bench          run the benchmarks (host workspace)");
             bail!("unknown or missing command");
         }
@@ -37,13 +39,20 @@ fn main() -> Result<()> {
 
 fn root() -> Result<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    dir.parent().map(Path::to_path_buf).context("xtask has no parent directory")
+    dir.parent()
+        .map(Path::to_path_buf)
+        .context("xtask has no parent directory")
 }
 
 fn cargo() -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     // Settings of the outer cargo must not leak into builds for another target.
-    for var in ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS", "CARGO_BUILD_TARGET", "CARGO_TARGET_DIR"] {
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "CARGO_TARGET_DIR",
+    ] {
         c.env_remove(var);
     }
     c
@@ -52,7 +61,9 @@ fn cargo() -> Command {
 fn run(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}").replace('"', "");
     eprintln!("\n$ {shown}");
-    let status = cmd.status().with_context(|| format!("cannot start {shown}"))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start {shown}"))?;
     if !status.success() {
         bail!("`{shown}` failed with {status}");
     }
@@ -60,28 +71,46 @@ fn run(cmd: &mut Command) -> Result<()> {
 }
 
 fn ensure_wasm_target() -> Result<()> {
-    let out = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
     match out {
-        Ok(o) if String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == WASM_TARGET) => Ok(()),
-        Ok(_) => run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
-            .with_context(|| format!("adding the {WASM_TARGET} target (needed to build the plugins)")),
-        Err(e) => bail!("rustup is not available ({e}); install the {WASM_TARGET} target for your toolchain by hand"),
+        Ok(o)
+            if String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == WASM_TARGET) =>
+        {
+            Ok(())
+        }
+        Ok(_) => {
+            run(Command::new("rustup").args(["target", "add", WASM_TARGET])).with_context(|| {
+                format!("adding the {WASM_TARGET} target (needed to build the plugins)")
+            })
+        }
+        Err(e) => bail!(
+            "rustup is not available ({e}); install the {WASM_TARGET} target for your toolchain by hand"
+        ),
     }
 }
 
 fn build_plugins(root: &Path) -> Result<()> {
     ensure_wasm_target()?;
     let plugins = root.join("plugins");
-    run(cargo().current_dir(&plugins).args(["build", "--release", "--target", WASM_TARGET]))?;
+    run(cargo()
+        .current_dir(&plugins)
+        .args(["build", "--release", "--target", WASM_TARGET]))?;
     let built = root.join("target").join(WASM_TARGET).join("release");
     for (group, dest) in [("departments", "plugins"), ("testing", "test-components")] {
         let dest = root.join("target").join(dest);
         if dest.exists() {
-            std::fs::remove_dir_all(&dest).with_context(|| format!("clearing {}", dest.display()))?;
+            std::fs::remove_dir_all(&dest)
+                .with_context(|| format!("clearing {}", dest.display()))?;
         }
         std::fs::create_dir_all(&dest).with_context(|| format!("creating {}", dest.display()))?;
         let mut count = 0;
-        for entry in std::fs::read_dir(plugins.join(group)).with_context(|| format!("reading plugins/{group}"))? {
+        for entry in std::fs::read_dir(plugins.join(group))
+            .with_context(|| format!("reading plugins/{group}"))?
+        {
             let entry = entry?;
             if !entry.path().join("Cargo.toml").exists() {
                 continue;
@@ -94,8 +123,12 @@ fn build_plugins(root: &Path) -> Result<()> {
                 .find(|p| p.exists())
                 .unwrap_or_else(|| built.join(format!("{name}.wasm")));
             let target = dest.join(format!("{name}.wasm"));
-            std::fs::copy(&artifact, &target)
-                .with_context(|| format!("copying {} (did plugins/{group}/{name} build as a cdylib?)", artifact.display()))?;
+            std::fs::copy(&artifact, &target).with_context(|| {
+                format!(
+                    "copying {} (did plugins/{group}/{name} build as a cdylib?)",
+                    artifact.display()
+                )
+            })?;
             count += 1;
         }
         eprintln!("{count} components in {}", dest.display());
@@ -105,26 +138,42 @@ fn build_plugins(root: &Path) -> Result<()> {
 
 fn demo(root: &Path) -> Result<()> {
     build_plugins(root)?;
-    run(cargo().current_dir(root).args(["build", "--release", "-p", "onething"]))?;
+    run(cargo()
+        .current_dir(root)
+        .args(["build", "--release", "-p", "onething"]))?;
     let bin = root.join("target/release/onething");
     let apps = root.join("examples/applications");
     for app in ["newborn.json", "business-startup.json"] {
-        run(Command::new(&bin).current_dir(root).args(["run", "--today", DEMO_TODAY]).arg(apps.join(app)))?;
+        run(Command::new(&bin)
+            .current_dir(root)
+            .args(["run", "--today", DEMO_TODAY])
+            .arg(apps.join(app)))?;
     }
     // This one is meant to come back needs-more, with every problem at once.
     let needs_more = apps.join("newborn-needs-more.json");
-    let shown = format!("{} run --today {DEMO_TODAY} {}", bin.display(), needs_more.display());
+    let shown = format!(
+        "{} run --today {DEMO_TODAY} {}",
+        bin.display(),
+        needs_more.display()
+    );
     eprintln!("\n$ {shown}   (expected: needs more, exit status 1)");
-    let status = Command::new(&bin).current_dir(root).args(["run", "--today", DEMO_TODAY]).arg(&needs_more).status()?;
+    let status = Command::new(&bin)
+        .current_dir(root)
+        .args(["run", "--today", DEMO_TODAY])
+        .arg(&needs_more)
+        .status()?;
     if status.code() != Some(1) {
         bail!("`{shown}` should have come back needs-more (exit 1), got {status}");
     }
-    eprintln!("\nDemo done. Try: target/release/onething form examples/bundles/newborn.toml");
+    eprintln!("\nDemo done. Try: target/debug/onething form examples/bundles/newborn.toml");
     Ok(())
 }
 
 fn host_triple() -> Result<String> {
-    let out = Command::new("rustc").arg("-vV").output().context("running rustc -vV")?;
+    let out = Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .context("running rustc -vV")?;
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
@@ -134,16 +183,32 @@ fn host_triple() -> Result<String> {
 fn test(root: &Path) -> Result<()> {
     build_plugins(root)?;
     run(cargo().current_dir(root).args(["fmt", "--all", "--check"]))?;
-    run(cargo().current_dir(root.join("plugins")).args(["fmt", "--all", "--check"]))?;
-    run(cargo().current_dir(root).args(["test", "--workspace", "--all-targets"]))?;
+    run(cargo()
+        .current_dir(root.join("plugins"))
+        .args(["fmt", "--all", "--check"]))?;
+    run(cargo()
+        .current_dir(root)
+        .args(["test", "--workspace", "--all-targets"]))?;
     let host = host_triple()?;
-    run(cargo().current_dir(root.join("plugins")).args(["test", "--target", &host]))?;
-    run(cargo().current_dir(root).args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cargo()
+        .current_dir(root.join("plugins"))
+        .args(["test", "--target", &host]))?;
+    run(cargo().current_dir(root).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     eprintln!("\nAll tests passed.");
     Ok(())
 }
 
 fn bench(root: &Path, extra: &[String]) -> Result<()> {
     build_plugins(root)?;
-    run(cargo().current_dir(root).args(["bench", "-p", "onething"]).args(extra))
+    run(cargo()
+        .current_dir(root)
+        .args(["bench", "-p", "onething"])
+        .args(extra))
 }
