@@ -138,10 +138,10 @@ fn build_plugins(root: &Path) -> Result<()> {
 
 fn demo(root: &Path) -> Result<()> {
     build_plugins(root)?;
-    run(cargo()
-        .current_dir(root)
-        .args(["build", "--release", "-p", "onething"]))?;
-    let bin = root.join("target/release/onething");
+    // A debug build: quicker from nothing than release, and the Wasm
+    // compiler is optimised even in dev builds (see Cargo.toml).
+    run(cargo().current_dir(root).args(["build", "-p", "onething"]))?;
+    let bin = root.join("target/debug/onething");
     let apps = root.join("examples/applications");
     for app in ["newborn.json", "business-startup.json"] {
         run(Command::new(&bin)
