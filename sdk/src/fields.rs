@@ -6,6 +6,12 @@
 //! an absent or mistyped value into a [`Problem`] instead of a panic, so
 //! nothing an applicant sends can crash a department. Not for writing
 //! fields: see [`crate::outcome`].
+//!
+//! Fields issued by an earlier step (`issued = true` in the dictionary,
+//! e.g. `child.id_number`) do not exist yet when the host calls `check` on
+//! a draft. Wrap `check`'s fields with [`Fields::draft`] and read issued
+//! fields with the `issued_*` methods: absent is fine in a draft, and a
+//! `missing` problem when handling.
 
 use crate::ids::{self, ResidentId};
 use crate::{Date, Field, Material, Problem, Request, Value};
@@ -14,12 +20,60 @@ use crate::{Date, Field, Material, Problem, Request, Value};
 #[derive(Debug, Clone, Copy)]
 pub struct Fields<'a> {
     fields: &'a [Field],
+    draft: bool,
 }
 
 impl<'a> Fields<'a> {
-    /// Wrap a list of fields (from `check`, `prefill` or a [`Request`]).
+    /// Wrap the fields of a [`Request`] (or `prefill`): everything the step
+    /// reads is expected, issued fields included.
     pub fn new(fields: &'a [Field]) -> Self {
-        Fields { fields }
+        Fields {
+            fields,
+            draft: false,
+        }
+    }
+
+    /// Wrap the fields of a draft (`check`): fields issued by earlier
+    /// steps may not exist yet, so the `issued_*` methods accept their
+    /// absence.
+    pub fn draft(fields: &'a [Field]) -> Self {
+        Fields {
+            fields,
+            draft: true,
+        }
+    }
+
+    /// Whether these are a draft's fields (see [`Fields::draft`]).
+    pub fn is_draft(&self) -> bool {
+        self.draft
+    }
+
+    fn issued<T>(
+        &self,
+        key: &str,
+        require: impl FnOnce() -> Result<T, Problem>,
+    ) -> Result<Option<T>, Problem> {
+        if self.draft && !self.has(key) {
+            Ok(None)
+        } else {
+            require().map(Some)
+        }
+    }
+
+    /// A text field an earlier step issues: `Ok(None)` while absent in a
+    /// draft, else as [`Fields::require_text`].
+    pub fn issued_text(&self, key: &str) -> Result<Option<&'a str>, Problem> {
+        self.issued(key, || self.require_text(key))
+    }
+
+    /// A resident ID number an earlier step issues (see [`Fields::issued_text`]).
+    pub fn issued_resident_id(&self, key: &str) -> Result<Option<ResidentId>, Problem> {
+        self.issued(key, || self.require_resident_id(key))
+    }
+
+    /// A credit code an earlier step issues (see [`Fields::issued_text`]).
+    pub fn issued_uscc(&self, key: &str) -> Result<Option<&'a str>, Problem> {
+        self.issued(key, || self.require_uscc(key))
     }
 
     /// The value under `key`, if present.
@@ -190,12 +244,12 @@ impl<'a> Materials<'a> {
         self.get(code).is_some()
     }
 
-    /// A required material, or a `missing-material` problem about it.
+    /// A required material, or a `missing` problem about it.
     pub fn require(&self, code: &str) -> Result<&'a Material, Problem> {
         self.get(code).ok_or_else(|| {
             Problem::material(
                 code,
-                "missing-material",
+                "missing",
                 format!("请提交材料 {code}（required material is missing）"),
             )
         })
@@ -308,6 +362,29 @@ mod tests {
     }
 
     #[test]
+    fn issued_fields_may_be_absent_only_in_a_draft() {
+        let list = vec![field("child.id_number", "11010519491231002X".into())];
+        let draft = Fields::draft(&list);
+        assert!(draft.is_draft());
+        assert_eq!(draft.issued_text("child.hukou_number"), Ok(None));
+        assert!(
+            draft
+                .issued_resident_id("child.id_number")
+                .is_ok_and(|id| id.is_some())
+        );
+        assert_eq!(draft.issued_uscc("enterprise.uscc"), Ok(None));
+        let full = Fields::new(&list);
+        assert_eq!(
+            full.issued_text("child.hukou_number").err().map(|p| p.code),
+            Some("missing".into())
+        );
+        assert_eq!(
+            full.issued_uscc("child.id_number").err().map(|p| p.code),
+            Some("bad-region".into())
+        );
+    }
+
+    #[test]
     fn materials_by_code() {
         let list = vec![Material {
             code: "marriage-certificate".into(),
@@ -323,6 +400,6 @@ mod tests {
             p.as_ref().and_then(|p| p.material_code()),
             Some("premises-proof")
         );
-        assert_eq!(p.map(|p| p.code), Some("missing-material".into()));
+        assert_eq!(p.map(|p| p.code), Some("missing".into()));
     }
 }

@@ -285,7 +285,7 @@ mod tests {
         let mut p = Problems::new();
         p.field("child.name", "missing", "a")
             .field("child.name", "missing", "again");
-        p.material("premises-proof", "missing-material", "m")
+        p.material("premises-proof", "missing", "m")
             .general("g", "m");
         assert_eq!(p.take(Ok::<_, Problem>(3)), Some(3));
         assert_eq!(

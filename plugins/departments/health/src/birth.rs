@@ -11,8 +11,7 @@
 
 use onething_sdk::ids::Sex;
 use onething_sdk::{
-    Field, Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue,
-    log,
+    Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue, log,
 };
 
 /// Step id.
@@ -38,8 +37,7 @@ pub fn spec() -> StepSpec {
         .time_limit_hours(24)
 }
 
-pub fn check(fields: &[Field]) -> Problems {
-    let f = Fields::new(fields);
+pub fn check(f: Fields) -> Problems {
     let mut p = Problems::new();
     p.take(f.require_text("child.name"));
     p.take(f.require_text("child.sex"));
@@ -113,7 +111,7 @@ pub fn check(fields: &[Field]) -> Problems {
 }
 
 pub fn handle(request: &Request) -> Result<Outcome, StepError> {
-    let problems = check(&request.fields);
+    let problems = check(request.fields());
     if !problems.is_empty() {
         log::info(
             "birth certificate needs more",

@@ -8,7 +8,9 @@
 mod birth;
 mod vaccination;
 
-use onething_sdk::{Department, Field, Manifest, Material, Outcome, Problem, Request, StepError};
+use onething_sdk::{
+    Department, Field, Fields, Manifest, Material, Outcome, Problem, Request, StepError,
+};
 
 /// The department.
 pub struct Health;
@@ -30,8 +32,8 @@ impl Department for Health {
     fn check(step: String, fields: Vec<Field>, materials: Vec<Material>) -> Vec<Problem> {
         let _ = materials;
         match step.as_str() {
-            birth::STEP => birth::check(&fields).into_vec(),
-            vaccination::STEP => vaccination::check(&fields).into_vec(),
+            birth::STEP => birth::check(Fields::draft(&fields)).into_vec(),
+            vaccination::STEP => vaccination::check(Fields::draft(&fields)).into_vec(),
             other => vec![Problem::unknown_step(other)],
         }
     }

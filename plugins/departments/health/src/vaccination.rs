@@ -8,8 +8,7 @@
 //! for appointment reminders.
 
 use onething_sdk::{
-    Field, Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue,
-    log,
+    Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue, log,
 };
 
 /// Step id.
@@ -25,12 +24,13 @@ pub fn spec() -> StepSpec {
         .time_limit_hours(24)
 }
 
-pub fn check(fields: &[Field]) -> Problems {
-    let f = Fields::new(fields);
+pub fn check(f: Fields) -> Problems {
     let mut p = Problems::new();
     p.take(f.require_text("child.name"));
     p.take(f.require_text("guardian.phone"));
-    if let Some(number) = p.take(f.require_text("child.birth_certificate_number"))
+    if let Some(number) = p
+        .take(f.issued_text("child.birth_certificate_number"))
+        .flatten()
         && !number.starts_with('Q')
     {
         p.field(
@@ -52,7 +52,7 @@ pub fn check(fields: &[Field]) -> Problems {
 }
 
 pub fn handle(request: &Request) -> Result<Outcome, StepError> {
-    check(&request.fields).into_outcome(|| {
+    check(request.fields()).into_outcome(|| {
         let number = issue::unique("vaccination-record", &request.idempotency_key, |salt| {
             format!(
                 "JZ350200{}",

@@ -33,10 +33,9 @@ fn spec() -> StepSpec {
         .time_limit_hours(8)
 }
 
-fn check_fields(fields: &[Field]) -> Problems {
-    let f = Fields::new(fields);
+fn check_fields(f: Fields) -> Problems {
     let mut p = Problems::new();
-    if let Some(uscc) = p.take(f.require_uscc("enterprise.uscc"))
+    if let Some(uscc) = p.take(f.issued_uscc("enterprise.uscc")).flatten()
         && !uscc.get(2..8).is_some_and(|r| r.starts_with(REGION_PREFIX))
     {
         p.field(
@@ -70,7 +69,7 @@ impl Department for HousingFund {
 
     fn check(step: String, fields: Vec<Field>, _materials: Vec<Material>) -> Vec<Problem> {
         match step.as_str() {
-            STEP => check_fields(&fields).into_vec(),
+            STEP => check_fields(Fields::draft(&fields)).into_vec(),
             other => vec![Problem::unknown_step(other)],
         }
     }
@@ -84,7 +83,7 @@ impl Department for HousingFund {
             return Err(StepError::unknown_step(&request.step));
         }
         let key = &request.idempotency_key;
-        check_fields(&request.fields).into_outcome(|| {
+        check_fields(request.fields()).into_outcome(|| {
             let account = issue::unique("employer-account", key, |salt| {
                 format!(
                     "DW{REGION_PREFIX}{}",

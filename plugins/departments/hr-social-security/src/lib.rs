@@ -36,10 +36,9 @@ fn spec() -> StepSpec {
         .time_limit_hours(48)
 }
 
-fn check_fields(fields: &[Field]) -> Problems {
-    let f = Fields::new(fields);
+fn check_fields(f: Fields) -> Problems {
     let mut p = Problems::new();
-    if let Some(child) = p.take(f.require_resident_id("child.id_number"))
+    if let Some(child) = p.take(f.issued_resident_id("child.id_number")).flatten()
         && !child.region().starts_with(REGION_PREFIX)
     {
         p.field(
@@ -49,7 +48,9 @@ fn check_fields(fields: &[Field]) -> Problems {
         );
     }
     p.take(f.require_text("child.name"));
-    if let Some(number) = p.take(f.require_text("child.medical_insurance_number"))
+    if let Some(number) = p
+        .take(f.issued_text("child.medical_insurance_number"))
+        .flatten()
         && !number.starts_with("YB")
     {
         p.field(
@@ -74,7 +75,7 @@ impl Department for HrSocialSecurity {
 
     fn check(step: String, fields: Vec<Field>, _materials: Vec<Material>) -> Vec<Problem> {
         match step.as_str() {
-            STEP => check_fields(&fields).into_vec(),
+            STEP => check_fields(Fields::draft(&fields)).into_vec(),
             other => vec![Problem::unknown_step(other)],
         }
     }
@@ -88,7 +89,7 @@ impl Department for HrSocialSecurity {
             return Err(StepError::unknown_step(&request.step));
         }
         let key = &request.idempotency_key;
-        check_fields(&request.fields).into_outcome(|| {
+        check_fields(request.fields()).into_outcome(|| {
             let number = issue::unique("social-security-card", key, |salt| {
                 let letter = char::from(b'A' + hash::below(&[key, "letter", &salt.to_string()], 26) as u8);
                 format!("{letter}{}", hash::digits(&[key, "card", &salt.to_string()], 8))
@@ -143,6 +144,18 @@ mod tests {
                 .and_then(|a| a.text("child.social_security_card_number")),
             Some(&*number)
         );
+    }
+
+    #[test]
+    fn a_draft_need_not_hold_issued_fields_but_handling_does() {
+        let draft = valid()
+            .without("child.id_number")
+            .without("child.medical_insurance_number")
+            .build();
+        assert!(testkit::check::<HrSocialSecurity>(&draft).is_empty());
+        let outcome = testkit::handle::<HrSocialSecurity>(draft).expect("handled");
+        assert!(outcome.has_field_problem("child.id_number", "missing"));
+        assert!(outcome.has_field_problem("child.medical_insurance_number", "missing"));
     }
 
     #[test]

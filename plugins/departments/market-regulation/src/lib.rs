@@ -9,7 +9,9 @@
 mod licence;
 mod name;
 
-use onething_sdk::{Department, Field, Manifest, Material, Outcome, Problem, Request, StepError};
+use onething_sdk::{
+    Department, Field, Fields, Manifest, Material, Materials, Outcome, Problem, Request, StepError,
+};
 
 /// The department.
 pub struct MarketRegulation;
@@ -29,7 +31,9 @@ impl Department for MarketRegulation {
 
     fn check(step: String, fields: Vec<Field>, materials: Vec<Material>) -> Vec<Problem> {
         match step.as_str() {
-            licence::STEP => licence::check(&fields, &materials).into_vec(),
+            licence::STEP => {
+                licence::check(Fields::draft(&fields), Materials::new(&materials)).into_vec()
+            }
             other => vec![Problem::unknown_step(other)],
         }
     }

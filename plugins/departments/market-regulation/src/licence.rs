@@ -13,8 +13,8 @@
 
 use onething_sdk::ids::build_uscc;
 use onething_sdk::{
-    Field, Fields, Material, Materials, Outcome, Problems, Request, StepError, StepSpec, approve,
-    clock, hash, issue, log,
+    Fields, Materials, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash,
+    issue, log,
 };
 
 use crate::name::{self, Kind};
@@ -69,9 +69,7 @@ fn district(address: &str) -> Option<&'static str> {
 }
 
 /// Every rule but the name's availability.
-fn rules(fields: &[Field], materials: &[Material]) -> Problems {
-    let f = Fields::new(fields);
-    let m = Materials::new(materials);
+fn rules(f: Fields, m: Materials) -> Problems {
     let mut p = Problems::new();
     let kind = p.take(f.require_text("enterprise.type")).and_then(|t| {
         let kind = Kind::from_code(t);
@@ -136,9 +134,9 @@ fn name_taken(p: &mut Problems) {
     );
 }
 
-pub fn check(fields: &[Field], materials: &[Material]) -> Problems {
-    let mut p = rules(fields, materials);
-    if let Some(n) = Fields::new(fields).text("enterprise.name") {
+pub fn check(f: Fields, m: Materials) -> Problems {
+    let mut p = rules(f, m);
+    if let Some(n) = f.text("enterprise.name") {
         match name::holder(n) {
             Ok(Some(_)) => name_taken(&mut p),
             Ok(None) => {}
@@ -168,7 +166,7 @@ fn credit_code(key: &str, region: &str, salt: u32) -> String {
 pub fn handle(request: &Request) -> Result<Outcome, StepError> {
     let key = &request.idempotency_key;
     let f = request.fields();
-    let mut problems = rules(&request.fields, &request.materials);
+    let mut problems = rules(request.fields(), request.materials());
     if let Some(n) = f.text("enterprise.name") {
         // Hold the name only when nothing else is wrong; otherwise just look.
         let other = if problems.is_empty() {
@@ -327,8 +325,8 @@ mod tests {
                 "restricted-scope",
                 "missing",
                 "minor",
-                "missing-material",
-                "missing-material"
+                "missing",
+                "missing"
             ]
         );
     }

@@ -7,8 +7,7 @@
 //! day after the premium is paid.
 
 use onething_sdk::{
-    Field, Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue,
-    log,
+    Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue, log,
 };
 
 use crate::REGION_PREFIX;
@@ -30,10 +29,9 @@ pub fn spec() -> StepSpec {
         .time_limit_hours(24)
 }
 
-pub fn check(fields: &[Field]) -> Problems {
-    let f = Fields::new(fields);
+pub fn check(f: Fields) -> Problems {
     let mut p = Problems::new();
-    if let Some(child) = p.take(f.require_resident_id("child.id_number")) {
+    if let Some(child) = p.take(f.issued_resident_id("child.id_number")).flatten() {
         if !child.region().starts_with(REGION_PREFIX) {
             p.field(
                 "child.id_number",
@@ -72,7 +70,7 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
         .require_resident_id("child.id_number")
         .ok()
         .map(|id| id.birth_date());
-    check(&request.fields).into_outcome(|| {
+    check(request.fields()).into_outcome(|| {
         let number = issue::unique("medical-insurance", key, |salt| {
             format!(
                 "YB{REGION_PREFIX}{}",
@@ -138,6 +136,14 @@ mod tests {
                 .approval()
                 .and_then(|a| a.note.as_deref())
                 .is_some_and(|n| n.contains("缴费次日"))
+        );
+    }
+
+    #[test]
+    fn a_draft_need_not_hold_the_child_id() {
+        assert!(
+            testkit::check::<MedicalInsurance>(&valid().without("child.id_number").build())
+                .is_empty()
         );
     }
 

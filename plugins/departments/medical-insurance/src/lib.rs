@@ -7,7 +7,9 @@
 mod enrolment;
 mod maternity;
 
-use onething_sdk::{Department, Field, Manifest, Material, Outcome, Problem, Request, StepError};
+use onething_sdk::{
+    Department, Field, Fields, Manifest, Material, Outcome, Problem, Request, StepError,
+};
 
 /// The department.
 pub struct MedicalInsurance;
@@ -27,8 +29,8 @@ impl Department for MedicalInsurance {
 
     fn check(step: String, fields: Vec<Field>, _materials: Vec<Material>) -> Vec<Problem> {
         match step.as_str() {
-            enrolment::STEP => enrolment::check(&fields).into_vec(),
-            maternity::STEP => maternity::check(&fields).into_vec(),
+            enrolment::STEP => enrolment::check(Fields::draft(&fields)).into_vec(),
+            maternity::STEP => maternity::check(Fields::draft(&fields)).into_vec(),
             other => vec![Problem::unknown_step(other)],
         }
     }

@@ -10,8 +10,7 @@
 
 use onething_sdk::ids::Sex;
 use onething_sdk::{
-    Field, Fields, Outcome, Problems, Request, StepError, StepSpec, approve, hash, issue, log,
-    reject,
+    Fields, Outcome, Problems, Request, StepError, StepSpec, approve, hash, issue, log, reject,
 };
 
 /// Step id.
@@ -46,8 +45,7 @@ pub fn amount(wage: f64) -> f64 {
     (wage.min(WAGE_CAP) / 30.0 * LEAVE_DAYS * 100.0).round() / 100.0
 }
 
-pub fn check(fields: &[Field]) -> Problems {
-    let f = Fields::new(fields);
+pub fn check(f: Fields) -> Problems {
     let mut p = Problems::new();
     if let Some(mother) = p.take(f.require_resident_id("mother.id_number"))
         && mother.sex() != Sex::Female
@@ -69,7 +67,9 @@ pub fn check(fields: &[Field]) -> Problems {
     }
     p.take(f.require_text("mother.bank_card"));
     p.take(f.require_text("mother.bank_branch"));
-    if let Some(number) = p.take(f.require_text("child.birth_certificate_number"))
+    if let Some(number) = p
+        .take(f.issued_text("child.birth_certificate_number"))
+        .flatten()
         && !number.starts_with('Q')
     {
         p.field(
@@ -88,7 +88,7 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
     }
     let wage = f.decimal("mother.employer_average_wage").unwrap_or(0.0);
     let key = &request.idempotency_key;
-    check(&request.fields).into_outcome(|| {
+    check(request.fields()).into_outcome(|| {
         let number = issue::unique("maternity-decision", key, |salt| {
             format!(
                 "SY3502{}",

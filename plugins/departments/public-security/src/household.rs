@@ -12,8 +12,8 @@
 
 use onething_sdk::ids::{ResidentId, Sex};
 use onething_sdk::{
-    Field, Fields, Material, Materials, Outcome, Problems, Request, StepError, StepSpec, approve,
-    clock, hash, issue, log, store,
+    Field, Fields, Materials, Outcome, Problems, Request, StepError, StepSpec, approve, clock,
+    hash, issue, log, store,
 };
 
 use crate::region::{self, REGION_PREFIX};
@@ -67,9 +67,7 @@ impl Parents {
     }
 }
 
-fn rules(fields: &[Field], materials: &[Material]) -> (Problems, Parents) {
-    let f = Fields::new(fields);
-    let m = Materials::new(materials);
+fn rules(f: Fields, m: Materials) -> (Problems, Parents) {
     let mut p = Problems::new();
 
     if let Some(name) = p.take(f.require_text("child.name"))
@@ -87,7 +85,9 @@ fn rules(fields: &[Field], materials: &[Material]) -> (Problems, Parents) {
     {
         p.field("child.birth_date", "future-date", "出生日期不能晚于今天");
     }
-    if let Some(number) = p.take(f.require_text("child.birth_certificate_number"))
+    if let Some(number) = p
+        .take(f.issued_text("child.birth_certificate_number"))
+        .flatten()
         && !number.starts_with('Q')
     {
         p.field(
@@ -125,8 +125,8 @@ fn rules(fields: &[Field], materials: &[Material]) -> (Problems, Parents) {
     (p, parents)
 }
 
-pub fn check(fields: &[Field], materials: &[Material]) -> Problems {
-    rules(fields, materials).0
+pub fn check(f: Fields, m: Materials) -> Problems {
+    rules(f, m).0
 }
 
 fn household_key(id: &ResidentId) -> String {
@@ -160,7 +160,7 @@ pub fn prefill(known: &[Field]) -> Vec<Field> {
 }
 
 pub fn handle(request: &Request) -> Result<Outcome, StepError> {
-    let (problems, parents) = rules(&request.fields, &request.materials);
+    let (problems, parents) = rules(request.fields(), request.materials());
     let f = request.fields();
     let (Some(local), Some(birth), Some(sex), Some(address), Some(head)) = (
         parents.local(),
@@ -307,7 +307,7 @@ mod tests {
             .build();
         let problems = testkit::check::<PublicSecurity>(&r);
         let codes: Vec<&str> = problems.iter().map(|p| p.code.as_str()).collect();
-        assert_eq!(codes, ["bad-name", "address-not-local", "missing-material"]);
+        assert_eq!(codes, ["bad-name", "address-not-local", "missing"]);
         assert_eq!(
             problems[2].material_code(),
             Some("household-register-booklet")

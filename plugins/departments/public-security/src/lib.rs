@@ -9,7 +9,9 @@ mod household;
 mod region;
 mod seal;
 
-use onething_sdk::{Department, Field, Manifest, Material, Outcome, Problem, Request, StepError};
+use onething_sdk::{
+    Department, Field, Fields, Manifest, Material, Materials, Outcome, Problem, Request, StepError,
+};
 
 /// The department.
 pub struct PublicSecurity;
@@ -26,8 +28,10 @@ impl Department for PublicSecurity {
 
     fn check(step: String, fields: Vec<Field>, materials: Vec<Material>) -> Vec<Problem> {
         match step.as_str() {
-            household::STEP => household::check(&fields, &materials).into_vec(),
-            seal::STEP => seal::check(&fields).into_vec(),
+            household::STEP => {
+                household::check(Fields::draft(&fields), Materials::new(&materials)).into_vec()
+            }
+            seal::STEP => seal::check(Fields::draft(&fields)).into_vec(),
             other => vec![Problem::unknown_step(other)],
         }
     }

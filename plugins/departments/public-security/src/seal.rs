@@ -8,8 +8,7 @@
 //! is valid and he or she is an adult.
 
 use onething_sdk::{
-    Field, Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue,
-    log,
+    Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue, log,
 };
 
 use crate::region;
@@ -27,10 +26,9 @@ pub fn spec() -> StepSpec {
         .time_limit_hours(4)
 }
 
-pub fn check(fields: &[Field]) -> Problems {
-    let f = Fields::new(fields);
+pub fn check(f: Fields) -> Problems {
     let mut p = Problems::new();
-    if let Some(uscc) = p.take(f.require_uscc("enterprise.uscc"))
+    if let Some(uscc) = p.take(f.issued_uscc("enterprise.uscc")).flatten()
         && !uscc.get(2..8).is_some_and(region::is_local)
     {
         p.field(
@@ -57,7 +55,7 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
         .unwrap_or("350200")
         .to_owned();
     let key = &request.idempotency_key;
-    check(&request.fields).into_outcome(|| {
+    check(request.fields()).into_outcome(|| {
         let number = issue::unique("seal-record", key, |salt| {
             format!(
                 "YZ{region}{}{}",

@@ -40,10 +40,9 @@ fn spec() -> StepSpec {
         .time_limit_hours(4)
 }
 
-fn check_fields(fields: &[Field]) -> Problems {
-    let f = Fields::new(fields);
+fn check_fields(f: Fields) -> Problems {
     let mut p = Problems::new();
-    if let Some(uscc) = p.take(f.require_uscc("enterprise.uscc"))
+    if let Some(uscc) = p.take(f.issued_uscc("enterprise.uscc")).flatten()
         && !uscc.get(2..8).is_some_and(|r| r.starts_with(REGION_PREFIX))
     {
         p.field(
@@ -69,7 +68,7 @@ impl Department for Tax {
 
     fn check(step: String, fields: Vec<Field>, _materials: Vec<Material>) -> Vec<Problem> {
         match step.as_str() {
-            STEP => check_fields(&fields).into_vec(),
+            STEP => check_fields(Fields::draft(&fields)).into_vec(),
             other => vec![Problem::unknown_step(other)],
         }
     }
@@ -89,7 +88,7 @@ impl Department for Tax {
             0
         };
         let taxpayer = f.text("enterprise.uscc").unwrap_or_default().to_owned();
-        check_fields(&request.fields).into_outcome(|| {
+        check_fields(request.fields()).into_outcome(|| {
             let date = issue::remembered("registration-date", &request.idempotency_key, || {
                 clock::today().to_string()
             })?;
@@ -159,6 +158,15 @@ mod tests {
                 .and_then(|a| a.get("tax.registration_date")),
             Some(&Value::Date(testkit::date("2026-11-28")))
         );
+    }
+
+    #[test]
+    fn a_draft_need_not_hold_the_credit_code() {
+        assert!(testkit::check::<Tax>(&valid().without("enterprise.uscc").build()).is_empty());
+        let bad = valid()
+            .field("enterprise.uscc", "91350206MA2Y3K5P9U")
+            .build();
+        assert_eq!(testkit::check::<Tax>(&bad)[0].code, "bad-check-digit");
     }
 
     #[test]
