@@ -134,7 +134,7 @@ fn request() -> types::Request {
         attempt: 1,
         fields: vec![
             text("child.name", "林安然"),
-            text("mother.id_number", "350203199003071521"),
+            text("mother.id_number", "350203199003071527"),
         ],
         materials: vec![],
     }

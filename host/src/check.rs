@@ -182,3 +182,31 @@ pub async fn check_all(
     }
     (problems, failures)
 }
+
+/// The fields of an approval, if every key is one the step declared it
+/// writes and every value passes the dictionary; else why not, naming the
+/// field. Nothing of a refused approval is kept.
+pub fn accept_outputs(
+    step: &BundleStep,
+    fields: Vec<types::Field>,
+    dict: &Dictionary,
+) -> Result<BTreeMap<FieldKey, FieldValue>, String> {
+    let mut outputs = BTreeMap::new();
+    for f in fields {
+        let key = match FieldKey::parse(&f.key) {
+            Ok(k) if step.spec.writes.contains(&k) => k,
+            _ => {
+                return Err(format!(
+                    "handle: {} wrote field {:?}, which its manifest does not declare it writes; the output is refused",
+                    step.reference, f.key
+                ));
+            }
+        };
+        let value = crate::bindings::value_from_wit(f.value)
+            .map_err(|e| format!("handle: {} wrote {key}: {e}", step.reference))?;
+        dict.validate(&key, &value)
+            .map_err(|e| format!("handle: {} wrote an invalid value: {e}", step.reference))?;
+        outputs.insert(key, value);
+    }
+    Ok(outputs)
+}

@@ -9,17 +9,22 @@
 //! notification for a bundle ([`form`], [`check`]), and runs applications
 //! through them ([`run`]). The `onething` binary is the edge.
 
+pub mod api;
 pub mod application;
 pub mod bindings;
 pub mod bundle;
 pub mod capabilities;
 pub mod check;
+pub mod config;
 pub mod dictionary;
+pub mod engine;
 pub mod form;
 pub mod ids;
 pub mod manifest;
+pub mod metrics;
 pub mod platform;
 pub mod problem;
 pub mod registry;
 pub mod run;
 pub mod runtime;
+pub mod store;

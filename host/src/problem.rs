@@ -2,13 +2,13 @@
 //! (types, check digits, missing fields and materials) or a department's
 //! `check`. The host merges them into one notification.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::bindings::types;
 use crate::ids::StepRef;
 
 /// What a problem is about.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "name", rename_all = "kebab-case")]
 pub enum Subject {
     /// A field, by dictionary key.
@@ -20,7 +20,7 @@ pub enum Subject {
 }
 
 /// One thing wrong with an application.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// What it is about.
     pub subject: Subject,
@@ -29,7 +29,7 @@ pub struct Problem {
     /// A message for the applicant.
     pub message: String,
     /// Who found it: `None` for the dictionary, else the department's step.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub found_by: Option<StepRef>,
 }
 

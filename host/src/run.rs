@@ -13,9 +13,11 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::application::Contents;
-use crate::bindings::{types, value_from_wit};
+use crate::bindings::types;
 use crate::bundle::{Bundle, BundleStep};
-use crate::check::{CheckFailure, active_steps, check_all, visible_fields, visible_materials};
+use crate::check::{
+    CheckFailure, accept_outputs, active_steps, check_all, visible_fields, visible_materials,
+};
 use crate::dictionary::{Dictionary, FieldValue};
 use crate::ids::{FieldKey, StepRef};
 use crate::problem::Problem;
@@ -397,34 +399,10 @@ impl Runner<'_> {
     fn accept(&self, step: &BundleStep, outcome: types::Outcome) -> Attempt {
         match outcome {
             types::Outcome::Approved(a) => {
-                let mut outputs = BTreeMap::new();
-                for f in a.fields {
-                    let key = match FieldKey::parse(&f.key) {
-                        Ok(k) if step.spec.writes.contains(&k) => k,
-                        _ => {
-                            return Attempt::Failed(format!(
-                                "handle: {} wrote field {:?}, which its manifest does not declare it writes; the output is refused",
-                                step.reference, f.key
-                            ));
-                        }
-                    };
-                    let value = match value_from_wit(f.value) {
-                        Ok(v) => v,
-                        Err(e) => {
-                            return Attempt::Failed(format!(
-                                "handle: {} wrote {key}: {e}",
-                                step.reference
-                            ));
-                        }
-                    };
-                    if let Err(e) = self.dict.validate(&key, &value) {
-                        return Attempt::Failed(format!(
-                            "handle: {} wrote an invalid value: {e}",
-                            step.reference
-                        ));
-                    }
-                    outputs.insert(key, value);
-                }
+                let outputs = match accept_outputs(step, a.fields, self.dict) {
+                    Ok(o) => o,
+                    Err(e) => return Attempt::Failed(e),
+                };
                 let documents = a
                     .documents
                     .into_iter()

@@ -106,6 +106,8 @@ pub struct Bundle {
     /// Where it was loaded from.
     #[serde(skip)]
     pub origin: String,
+    /// Digest of the definition's text: names this version of the bundle.
+    pub digest: crate::ids::Digest,
 }
 
 impl Bundle {
@@ -406,6 +408,7 @@ impl Bundle {
             themes: raw.themes,
             steps,
             origin: origin.into(),
+            digest: crate::ids::Digest::of(text.as_bytes()),
         })
     }
 }

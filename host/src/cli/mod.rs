@@ -6,6 +6,7 @@ mod form;
 mod plugin;
 mod render;
 mod run;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +58,8 @@ impl PathArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve the HTTP API over the durable store.
+    Serve(serve::Args),
     /// Run one application through its bundle, locally, step by step.
     Run(run::Args),
     /// Print a bundle's one form (JSON Schema), materials and notification.
@@ -82,6 +85,7 @@ pub fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Serve(args) => serve::run(args).await,
             Command::Run(args) => run::run(args).await,
             Command::Form(args) => form::run(args).await,
             Command::Plugin(cmd) => plugin::run(cmd).await,

@@ -1,0 +1,139 @@
+//! One error type for the HTTP API, rendered as RFC 9457 problem+json.
+//! Caller mistakes are 4xx and name the field, step or value at fault;
+//! internal errors are logged and answered without their details.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::engine::{ActionError, SubmitError};
+use crate::problem::Problem;
+use crate::store::StoreError;
+
+/// An error answered as `application/problem+json`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    title: &'static str,
+    detail: String,
+    problems: Vec<Problem>,
+}
+
+impl ApiError {
+    /// A caller's mistake or a refusal with a status.
+    pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            title,
+            detail: detail.into(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// 400.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "Bad request", detail)
+    }
+
+    /// 404.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "Not found", detail)
+    }
+
+    /// 401.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail)
+    }
+
+    /// 422 with every problem.
+    pub fn problems(detail: impl Into<String>, problems: Vec<Problem>) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            title: "The application has problems",
+            detail: detail.into(),
+            problems,
+        }
+    }
+
+    /// 500, logged; the caller sees no internals.
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %e, "internal error answering a request");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            "the server could not complete the request; it has been logged",
+        )
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "type": "about:blank",
+            "title": self.title,
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+        });
+        if !self.problems.is_empty() {
+            body["problems"] = json!(self.problems);
+        }
+        let mut resp = (self.status, Json(body)).into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(e: SubmitError) -> Self {
+        match e {
+            SubmitError::UnknownBundle(b) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Unknown bundle",
+                format!("no bundle {b:?} is loaded; GET /api/bundles lists them"),
+            ),
+            SubmitError::Problems(p) => ApiError::problems(
+                format!(
+                    "{} problem(s) must be corrected; nothing was stored",
+                    p.len()
+                ),
+                p,
+            ),
+            SubmitError::Store(s) => ApiError::internal(s),
+        }
+    }
+}
+
+impl From<ActionError> for ApiError {
+    fn from(e: ActionError) -> Self {
+        match e {
+            ActionError::NotFound(id) => ApiError::not_found(format!("no application {id}")),
+            ActionError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "Conflict", m),
+            ActionError::Invalid(m) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request", m)
+            }
+            ActionError::Problems(p) => {
+                ApiError::problems(format!("{} problem(s) must be corrected", p.len()), p)
+            }
+            ActionError::Store(s) => ApiError::internal(s),
+        }
+    }
+}

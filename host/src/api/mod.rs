@@ -1,0 +1,111 @@
+//! The HTTP API (axum): applicants under `/api`, operators under `/admin`
+//! (bearer token), and `/healthz`, `/readyz`, `/metrics`.
+//!
+//! [`router`] builds the whole app from an [`AppState`] so tests can call
+//! it with `oneshot` and no socket. Handlers are thin: they parse, call the
+//! engine, and map errors to problem+json ([`error`]).
+
+mod applicant;
+pub mod error;
+mod json;
+pub mod openapi;
+mod operator;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+
+use crate::config::Operator;
+use crate::engine::Engine;
+
+/// Everything handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The engine.
+    pub engine: Engine,
+    /// Operators and their tokens.
+    pub operators: Arc<Vec<Operator>>,
+    /// Largest material upload, in bytes.
+    pub max_material_bytes: usize,
+}
+
+/// The whole HTTP app.
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    let admin = Router::new()
+        .route("/admin/plugins", get(operator::plugins))
+        .route("/admin/manual-queue", get(operator::manual_queue))
+        .route("/admin/overdue", get(operator::overdue))
+        .route(
+            "/admin/applications/{id}/steps/{department}/{step}/resolve",
+            post(operator::resolve),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            operator::require_operator,
+        ));
+    let materials = Router::new()
+        .route("/api/materials", post(applicant::upload_material))
+        .layer(DefaultBodyLimit::max(state.max_material_bytes));
+    Router::new()
+        .route("/api/bundles", get(applicant::bundles))
+        .route("/api/bundles/{id}/form", get(applicant::form))
+        .route("/api/bundles/{id}/check", post(applicant::check))
+        .route("/api/applications", post(applicant::submit))
+        .route(
+            "/api/applications/{id}",
+            get(applicant::status).patch(applicant::correct),
+        )
+        .route("/api/applications/{id}/events", get(applicant::events))
+        .route("/api/openapi.json", get(openapi::document))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics))
+        .merge(admin)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .merge(materials)
+        .fallback(|| async {
+            error::ApiError::not_found("no such endpoint; GET /api/openapi.json lists them")
+        })
+        .with_state(state)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+async fn ready(State(s): State<AppState>) -> impl IntoResponse {
+    let store = s.engine.store().ping().await;
+    let plugins = s.engine.catalogue().registry.plugins().count();
+    match store {
+        Ok(()) if plugins > 0 => (
+            StatusCode::OK,
+            format!("ready: store reachable, {plugins} plugins loaded"),
+        ),
+        Ok(()) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: no plugins loaded".to_string(),
+        ),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {e}")),
+    }
+}
+
+async fn metrics(State(s): State<AppState>) -> Result<impl IntoResponse, error::ApiError> {
+    let counts = s.engine.store().counts().await?;
+    let overdue = s
+        .engine
+        .store()
+        .list(None, true, 1_000_000)
+        .await?
+        .iter()
+        .filter(|a| !a.status.is_final())
+        .count() as u64;
+    s.engine.metrics().set_store_gauges(&counts, overdue);
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        s.engine.metrics().render(),
+    ))
+}

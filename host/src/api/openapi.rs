@@ -1,0 +1,126 @@
+//! The OpenAPI 3.1 document of the whole HTTP API, served at
+//! `/api/openapi.json`. Written by hand next to the routes it describes;
+//! a test checks every route of the router appears here.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+fn op(summary: &str, tag: &str, responses: &[(&str, &str)]) -> Value {
+    let mut r = serde_json::Map::new();
+    for (code, desc) in responses {
+        r.insert((*code).to_owned(), json!({ "description": desc }));
+    }
+    json!({ "summary": summary, "tags": [tag], "responses": r })
+}
+
+fn with_body(mut v: Value, schema: Value) -> Value {
+    v["requestBody"] =
+        json!({ "required": true, "content": { "application/json": { "schema": schema } } });
+    v
+}
+
+fn secured(mut v: Value) -> Value {
+    v["security"] = json!([{ "bearer": [] }]);
+    v
+}
+
+/// The paths and methods the router serves (kept in step with `router`).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/bundles"),
+    ("get", "/api/bundles/{id}/form"),
+    ("post", "/api/bundles/{id}/check"),
+    ("post", "/api/applications"),
+    ("get", "/api/applications/{id}"),
+    ("patch", "/api/applications/{id}"),
+    ("get", "/api/applications/{id}/events"),
+    ("post", "/api/materials"),
+    ("get", "/api/openapi.json"),
+    ("get", "/admin/plugins"),
+    ("get", "/admin/manual-queue"),
+    ("get", "/admin/overdue"),
+    (
+        "post",
+        "/admin/applications/{id}/steps/{department}/{step}/resolve",
+    ),
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+];
+
+/// The document.
+pub fn spec() -> Value {
+    let application = json!({
+        "type": "object",
+        "required": ["bundle"],
+        "additionalProperties": false,
+        "properties": {
+            "bundle": { "type": "string" },
+            "fields": { "type": "object", "description": "form fields by dictionary key" },
+            "materials": { "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["code", "digest", "media_type", "size"],
+                "properties": { "code": {"type": "string"}, "digest": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"}, "media_type": {"type": "string"}, "size": {"type": "integer"} } } },
+            "idempotency_key": { "type": "string", "description": "repeat a submission safely" },
+        }
+    });
+    let problem = json!({ "type": "object", "properties": { "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}, "problems": {"type": "array"} } });
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "OneThing", "version": env!("CARGO_PKG_VERSION"), "description": "Cross-department public services as one thing: bundles, one form, one submission, one place to follow progress." },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": { "Application": application, "Problem": problem },
+        },
+        "paths": {
+            "/api/bundles": { "get": op("List bundles and themes", "applicant", &[("200", "bundles and themes")]) },
+            "/api/bundles/{id}/form": { "get": op("The one form (JSON Schema), materials and notification of a bundle", "applicant", &[("200", "the form"), ("404", "no such bundle")]) },
+            "/api/bundles/{id}/check": { "post": with_body(op("Check a draft: every problem at once", "applicant", &[("200", "problems (possibly none)"), ("400", "malformed JSON"), ("422", "unknown field or bundle mismatch")]), json!({"$ref": "#/components/schemas/Application"})) },
+            "/api/applications": { "post": with_body(op("Submit an application", "applicant", &[("202", "accepted; id and links"), ("400", "malformed JSON"), ("413", "body too large"), ("415", "not JSON"), ("422", "problems, unknown bundle or unknown field; nothing stored")]), json!({"$ref": "#/components/schemas/Application"})) },
+            "/api/applications/{id}": {
+                "get": op("Status of an application: every step, its department, outcome and deadline", "applicant", &[("200", "status"), ("404", "no such application")]),
+                "patch": with_body(op("Correct a needs-more application; approved steps are not run again", "applicant", &[("202", "resumed"), ("409", "not needs-more"), ("422", "still has problems")]), json!({"type": "object", "required": ["fields"], "additionalProperties": false, "properties": {"fields": {"type": "object"}}})),
+            },
+            "/api/applications/{id}/events": { "get": op("Live progress as server-sent events (history first)", "applicant", &[("200", "text/event-stream"), ("404", "no such application")]) },
+            "/api/materials": { "post": op("Upload a material once (PDF, PNG or JPEG; Content-Type must match); reference it by digest", "applicant", &[("201", "digest, media type, size"), ("413", "too large"), ("415", "unsupported or mismatched media type")]) },
+            "/api/openapi.json": { "get": op("This document", "meta", &[("200", "OpenAPI 3.1")]) },
+            "/admin/plugins": { "get": secured(op("Loaded plugins and their manifests", "operator", &[("200", "plugins"), ("401", "missing or wrong token")])) },
+            "/admin/manual-queue": { "get": secured(op("Steps waiting for an operator", "operator", &[("200", "queue"), ("401", "missing or wrong token")])) },
+            "/admin/overdue": { "get": secured(op("Applications with overdue work", "operator", &[("200", "applications"), ("401", "missing or wrong token")])) },
+            "/admin/applications/{id}/steps/{department}/{step}/resolve": { "post": with_body(secured(op("Resolve a queued step: approve with outputs, or reject with a reason", "operator", &[("200", "resolved"), ("401", "missing or wrong token"), ("409", "step not in the manual queue"), ("422", "invalid outputs")])), json!({"oneOf": [
+                {"type": "object", "required": ["decision"], "properties": {"decision": {"const": "approve"}, "outputs": {"type": "object"}}},
+                {"type": "object", "required": ["decision", "reason"], "properties": {"decision": {"const": "reject"}, "reason": {"type": "string"}}}
+            ]})) },
+            "/healthz": { "get": op("Liveness", "meta", &[("200", "ok")]) },
+            "/readyz": { "get": op("Readiness: store reachable and plugins loaded", "meta", &[("200", "ready"), ("503", "not ready")]) },
+            "/metrics": { "get": op("Prometheus metrics", "meta", &[("200", "OpenMetrics text")]) },
+        }
+    })
+}
+
+pub(super) async fn document() -> Json<Value> {
+    Json(spec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_documented() {
+        let doc = spec();
+        for (method, path) in ROUTES {
+            assert!(
+                doc["paths"][path][method].is_object(),
+                "{method} {path} is missing from the OpenAPI document"
+            );
+        }
+        let documented: usize = doc["paths"].as_object().map_or(0, |p| {
+            p.values()
+                .map(|m| m.as_object().map_or(0, |o| o.len()))
+                .sum()
+        });
+        assert_eq!(
+            documented,
+            ROUTES.len(),
+            "the document lists a route the router does not serve"
+        );
+    }
+}

@@ -1,0 +1,139 @@
+//! `onething serve`: the service. Loads the config, the dictionary, the
+//! plugins and the bundles; opens the store; resumes unfinished
+//! applications; serves the HTTP API until SIGTERM or Ctrl-C, then finishes
+//! or safely parks the steps under way.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use onething::api::{AppState, router};
+use onething::capabilities::{Capabilities, SystemClock};
+use onething::config::Config;
+use onething::engine::{Catalogue, Engine};
+use onething::metrics::Metrics;
+use onething::store::sqlite::SqliteStore;
+
+/// Arguments of `onething serve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The config file (onething.toml); without it the examples are served.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Address to listen on (overrides the config), e.g. 127.0.0.1:0.
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<std::net::SocketAddr>,
+    /// Data directory (overrides the config).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut config = match &args.config {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    if let Some(l) = args.listen {
+        config.listen = l;
+    }
+    if let Some(d) = args.data_dir {
+        config.data_dir = d;
+    }
+    if config.limits.compile_cache_dir.is_none() {
+        config.limits.compile_cache_dir = Some(config.data_dir.join("compile-cache"));
+    }
+    let store = Arc::new(
+        SqliteStore::open(&config.data_dir)
+            .with_context(|| format!("opening the store in {}", config.data_dir.display()))?,
+    );
+    let caps = Capabilities {
+        clock: Arc::new(SystemClock::china_standard_time()),
+        kv: Arc::new(store.kv()?),
+    };
+    let platform =
+        onething::platform::Platform::load(&config.paths(), config.limits.clone(), caps).await?;
+    let onething::platform::Platform {
+        dict,
+        runtime,
+        registry,
+        bundles,
+    } = platform;
+    let catalogue = Catalogue {
+        dict: Arc::new(dict),
+        registry: Arc::new(registry),
+        bundles: bundles
+            .into_iter()
+            .map(|b| (b.id.to_string(), Arc::new(b)))
+            .collect(),
+    };
+    let engine = Engine::new(
+        store.clone(),
+        catalogue,
+        config.retry.clone(),
+        Arc::new(Metrics::new()),
+    );
+    let resumed = engine.resume().await?;
+    let sweeper = {
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                if let Err(e) = engine.sweep_deadlines().await {
+                    tracing::warn!(error = %e, "deadline sweep failed");
+                }
+            }
+        })
+    };
+    let state = AppState {
+        engine: engine.clone(),
+        operators: Arc::new(config.operators.clone()),
+        max_material_bytes: config.max_material_bytes,
+    };
+    let app = router(state, config.max_body_bytes);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    if config.operators.is_empty() {
+        tracing::warn!("no operators configured: /admin endpoints refuse every request");
+    }
+    // One line on stdout that scripts and tests wait for.
+    println!(
+        "onething listening on http://{addr} (store {}, {} plugins, {} bundles, {resumed} resumed, pooling {})",
+        store.path().display(),
+        engine.catalogue().registry.plugins().count(),
+        engine.catalogue().bundles.len(),
+        if runtime.is_pooling() { "on" } else { "off" }
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("shutting down: finishing steps under way");
+    sweeper.abort();
+    engine
+        .shutdown(Duration::from_secs(config.shutdown_grace_secs))
+        .await;
+    drop(runtime);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,265 @@
+//! The service's configuration file, `onething.toml`: every setting has a
+//! default, unknown keys are refused by name, and relative paths are
+//! resolved against the file's directory.
+//!
+//! ```toml
+//! listen = "127.0.0.1:8080"
+//! data_dir = "data"
+//! plugins_dir = "target/plugins"
+//! bundles_dir = "examples/bundles"
+//! dictionary = "examples/dictionary.toml"
+//! log_format = "text"            # or "json"
+//! max_body_bytes = 1048576
+//! max_material_bytes = 10485760
+//! shutdown_grace_secs = 10
+//!
+//! [limits]                       # see runtime::Limits
+//! call_timeout_ms = 2000
+//! [limits.departments.tax]
+//! call_timeout_ms = 5000
+//!
+//! [retry]
+//! max_attempts = 4
+//! first_backoff_ms = 200
+//!
+//! [[operators]]
+//! name = "duty-officer"
+//! token = "a long random string"
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::engine::RetryPolicy;
+use crate::platform::{Paths, repo_root};
+use crate::runtime::Limits;
+
+/// An operator allowed to call `/admin/...`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Operator {
+    /// Name recorded with every action.
+    pub name: String,
+    /// Bearer token (at least 16 characters).
+    pub token: String,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Where the SQLite file and compile cache live.
+    pub data_dir: PathBuf,
+    /// Department components.
+    pub plugins_dir: PathBuf,
+    /// Bundle files.
+    pub bundles_dir: PathBuf,
+    /// The data dictionary.
+    pub dictionary: PathBuf,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Largest JSON request body.
+    pub max_body_bytes: usize,
+    /// Largest material upload.
+    pub max_material_bytes: usize,
+    /// How long shutdown waits for steps under way.
+    pub shutdown_grace_secs: u64,
+    /// Sandbox limits.
+    pub limits: Limits,
+    /// Retry policy.
+    pub retry: RetryPolicy,
+    /// Operators and their tokens.
+    pub operators: Vec<Operator>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let paths = Paths::default();
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: repo_root().join("target/onething-data"),
+            plugins_dir: paths.plugins,
+            bundles_dir: paths.bundles,
+            dictionary: paths.dictionary,
+            log_format: LogFormat::Text,
+            max_body_bytes: 1 << 20,
+            max_material_bytes: 10 << 20,
+            shutdown_grace_secs: 10,
+            limits: Limits::default(),
+            retry: RetryPolicy::default(),
+            operators: Vec::new(),
+        }
+    }
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Malformed TOML, an unknown key or a wrong type (the message names it).
+    #[error("config {path}: {message}")]
+    Syntax {
+        /// The file.
+        path: String,
+        /// The parser's message.
+        message: String,
+    },
+    /// A value that cannot work, named by its key.
+    #[error("config {path}: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Load a config file; relative paths are resolved against its directory.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Syntax {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let table: toml::Table = toml::from_str(&text).unwrap_or_default();
+        for (key, field) in [
+            ("data_dir", &mut config.data_dir),
+            ("plugins_dir", &mut config.plugins_dir),
+            ("bundles_dir", &mut config.bundles_dir),
+            ("dictionary", &mut config.dictionary),
+        ] {
+            if table.contains_key(key) && field.is_relative() {
+                *field = base.join(&*field);
+            }
+        }
+        if let Some(dir) = &config.limits.compile_cache_dir
+            && dir.is_relative()
+        {
+            config.limits.compile_cache_dir = Some(base.join(dir));
+        }
+        config.check().map_err(|message| ConfigError::Invalid {
+            path: path.display().to_string(),
+            message,
+        })?;
+        Ok(config)
+    }
+
+    /// Refuse settings that cannot work, naming the key.
+    pub fn check(&self) -> Result<(), String> {
+        self.limits.check()?;
+        self.retry.check()?;
+        if self.max_body_bytes < 1024 {
+            return Err(format!(
+                "max_body_bytes = {} is too small (at least 1024)",
+                self.max_body_bytes
+            ));
+        }
+        for (i, op) in self.operators.iter().enumerate() {
+            if op.token.len() < 16 {
+                return Err(format!(
+                    "operators[{i}] ({}): token must be at least 16 characters",
+                    op.name
+                ));
+            }
+            if op.name.trim().is_empty() {
+                return Err(format!("operators[{i}]: name must not be empty"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The input paths.
+    pub fn paths(&self) -> Paths {
+        Paths {
+            dictionary: self.dictionary.clone(),
+            plugins: self.plugins_dir.clone(),
+            bundles: self.bundles_dir.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("onething.toml");
+        std::fs::write(&p, text).expect("write");
+        Config::load(&p)
+    }
+
+    #[test]
+    fn defaults_fill_everything() {
+        let c = load("").expect("empty config is fine");
+        assert_eq!(c.listen.port(), 8080);
+        assert_eq!(c.retry.max_attempts, 4);
+    }
+
+    #[test]
+    fn a_typo_is_named() {
+        let err = load("lisen = \"127.0.0.1:1\"")
+            .expect_err("typo")
+            .to_string();
+        assert!(err.contains("lisen"), "{err}");
+        let err = load("[limits]\ncall_timeout = 5")
+            .expect_err("typo")
+            .to_string();
+        assert!(err.contains("call_timeout"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = load("[limits]\ncall_timeout_ms = 0")
+            .expect_err("zero")
+            .to_string();
+        assert!(err.contains("call_timeout_ms"), "{err}");
+        let err = load("[[operators]]\nname = \"a\"\ntoken = \"short\"")
+            .expect_err("short token")
+            .to_string();
+        assert!(err.contains("token"), "{err}");
+        let err = load("listen = \"nowhere\"")
+            .expect_err("bad address")
+            .to_string();
+        assert!(
+            err.contains("listen") || err.contains("socket address"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn relative_paths_follow_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("onething.toml");
+        std::fs::write(&p, "data_dir = \"state\"").expect("write");
+        let c = Config::load(&p).expect("loads");
+        assert_eq!(c.data_dir, dir.path().join("state"));
+    }
+}

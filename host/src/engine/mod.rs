@@ -1,0 +1,898 @@
+//! The durable engine: applications as event histories in a [`Store`],
+//! driven step by step, surviving crashes.
+//!
+//! Every state change is committed before it is acted on: an attempt is
+//! recorded before the plugin is called and its outcome after. Steps run in
+//! dependency order, independent ones concurrently; transient failures and
+//! traps retry with exponential backoff and jitter; exhausted retries,
+//! permanent errors, deferrals and missing plugins send the step to the
+//! manual queue, where an operator resolves it and the bundle goes on.
+//! On start, every unfinished application is resumed.
+//!
+//! Changes to one application are serialised by a per-application lock
+//! ([`apps`]); what to do next is decided by the pure [`plan`]; outcomes
+//! become events in [`outcome`]. Not for HTTP: see [`crate::api`].
+
+mod apps;
+mod outcome;
+pub mod plan;
+pub mod state;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use crate::application::{ApplicationDoc, Contents, Material, read_contents};
+use crate::bundle::Bundle;
+use crate::check::{check_all, visible_fields, visible_materials};
+use crate::dictionary::{Dictionary, FieldValue};
+use crate::ids::{Digest, FieldKey, MaterialCode, StepRef};
+use crate::metrics::Metrics;
+use crate::problem::{Problem, Subject};
+use crate::registry::Registry;
+use crate::runtime::StepCall;
+use crate::store::{Created, Store, StoreError};
+
+use apps::Apps;
+use state::{AppState, AppStatus, Event, MaterialRecord, StepStatus};
+
+/// Retry policy for transient failures and traps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetryPolicy {
+    /// Attempts in all before the step goes to the manual queue.
+    pub max_attempts: u32,
+    /// Delay before the first retry, in ms; doubles each time.
+    pub first_backoff_ms: u64,
+    /// Longest delay between attempts, in ms.
+    pub max_backoff_ms: u64,
+    /// Random spread added to each delay, as a fraction (0.2 = up to +20%).
+    pub jitter: f64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            first_backoff_ms: 200,
+            max_backoff_ms: 30_000,
+            jitter: 0.2,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay after failed attempt `attempt` (1-based).
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let base = self
+            .first_backoff_ms
+            .saturating_mul(1u64 << attempt.saturating_sub(1).min(20))
+            .min(self.max_backoff_ms);
+        let spread = (base as f64 * self.jitter.clamp(0.0, 1.0) * fastrand::f64()) as u64;
+        Duration::from_millis(base + spread)
+    }
+
+    /// Refuse settings that cannot work, naming the setting.
+    pub fn check(&self) -> Result<(), String> {
+        if self.max_attempts == 0 {
+            return Err("retry.max_attempts must be at least 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.jitter) {
+            return Err(format!(
+                "retry.jitter = {} must be between 0 and 1",
+                self.jitter
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A change to an application, broadcast for live views.
+#[derive(Debug, Clone, Serialize)]
+pub struct Update {
+    /// Application id.
+    pub application: String,
+    /// Status after the change.
+    pub status: AppStatus,
+    /// Sequence number of the last event.
+    pub seq: u64,
+    /// Kinds of the events appended.
+    pub events: Vec<&'static str>,
+}
+
+/// Why a submission was refused. Nothing is stored for any of these.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// No bundle has that id.
+    #[error("unknown bundle {0}")]
+    UnknownBundle(String),
+    /// The form has problems: every one of them.
+    #[error("the application has {} problem(s)", .0.len())]
+    Problems(Vec<Problem>),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why an operator's or applicant's action was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    /// No such application.
+    #[error("no application {0}")]
+    NotFound(String),
+    /// The application or step is not in a state that allows it.
+    #[error("{0}")]
+    Conflict(String),
+    /// The request names something wrong (field, step, value).
+    #[error("{0}")]
+    Invalid(String),
+    /// The corrected form still has problems.
+    #[error("the corrected application has {} problem(s)", .0.len())]
+    Problems(Vec<Problem>),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An operator's decision on a step in the manual queue.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(tag = "decision", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Resolution {
+    /// Complete the step by hand, with the fields it writes.
+    Approve {
+        /// Output fields (keys the step declares it writes).
+        #[serde(default)]
+        outputs: BTreeMap<String, serde_json::Value>,
+    },
+    /// Refuse the application at this step.
+    Reject {
+        /// Why, for the applicant.
+        reason: String,
+    },
+}
+
+/// What the engine works with: plugins, bundles, dictionary.
+pub struct Catalogue {
+    /// The dictionary.
+    pub dict: Arc<Dictionary>,
+    /// Loaded plugins.
+    pub registry: Arc<Registry>,
+    /// Bundles by id.
+    pub bundles: BTreeMap<String, Arc<Bundle>>,
+}
+
+/// The durable engine.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    catalogue: Catalogue,
+    retry: RetryPolicy,
+    apps: Apps,
+    updates: broadcast::Sender<Update>,
+    metrics: Arc<Metrics>,
+    stopping: tokio::sync::watch::Sender<bool>,
+    tasks: tokio_util_tasks::Tracker,
+}
+
+mod tokio_util_tasks {
+    //! Counting in-flight drivers, for graceful shutdown.
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Default, Clone)]
+    pub struct Tracker(Arc<(AtomicUsize, tokio::sync::Notify)>);
+
+    pub struct Guard(Tracker);
+
+    impl Tracker {
+        pub fn enter(&self) -> Guard {
+            self.0.0.fetch_add(1, Ordering::SeqCst);
+            Guard(self.clone())
+        }
+        pub fn count(&self) -> usize {
+            self.0.0.load(Ordering::SeqCst)
+        }
+        pub async fn idle(&self) {
+            while self.count() > 0 {
+                let notified = self.0.1.notified();
+                if self.count() == 0 {
+                    break;
+                }
+                notified.await;
+            }
+        }
+    }
+
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            self.0.0.0.fetch_sub(1, Ordering::SeqCst);
+            self.0.0.1.notify_waiters();
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Engine {
+    /// An engine over a store and a catalogue.
+    pub fn new(
+        store: Arc<dyn Store>,
+        catalogue: Catalogue,
+        retry: RetryPolicy,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        let (updates, _) = broadcast::channel(8192);
+        let (stopping, _) = tokio::sync::watch::channel(false);
+        Self {
+            inner: Arc::new(Inner {
+                apps: Apps::new(store.clone()),
+                store,
+                catalogue,
+                retry,
+                updates,
+                metrics,
+                stopping,
+                tasks: tokio_util_tasks::Tracker::default(),
+            }),
+        }
+    }
+
+    /// The catalogue.
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.inner.catalogue
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.inner.metrics
+    }
+
+    /// Live updates of every application.
+    pub fn subscribe(&self) -> broadcast::Receiver<Update> {
+        self.inner.updates.subscribe()
+    }
+
+    /// Resume every unfinished application (after a start or a crash).
+    pub async fn resume(&self) -> Result<usize, StoreError> {
+        let ids = self.inner.store.unfinished().await?;
+        let n = ids.len();
+        for id in ids {
+            self.spawn_drive(id);
+        }
+        if n > 0 {
+            tracing::info!(applications = n, "resumed unfinished applications");
+        }
+        Ok(n)
+    }
+
+    /// Read and check an application document against its bundle: the one
+    /// notification, without storing anything.
+    pub async fn check(
+        &self,
+        doc: &ApplicationDoc,
+    ) -> Result<(Arc<Bundle>, Contents, Vec<Problem>), SubmitError> {
+        let cat = &self.inner.catalogue;
+        let bundle = cat
+            .bundles
+            .get(doc.bundle.as_str())
+            .cloned()
+            .ok_or_else(|| SubmitError::UnknownBundle(doc.bundle.to_string()))?;
+        let mut contents = read_contents(doc, &bundle, &cat.dict, None);
+        self.check_stored_materials(&mut contents).await?;
+        let (problems, _failures) = check_all(&bundle, &contents, &cat.registry, &cat.dict).await;
+        Ok((bundle, contents, problems))
+    }
+
+    async fn check_stored_materials(&self, contents: &mut Contents) -> Result<(), StoreError> {
+        let mut unknown = Vec::new();
+        for (code, m) in &contents.materials {
+            match self.inner.store.material(&m.digest.to_string()).await? {
+                Some(meta) if meta.size == m.size && meta.media_type == m.media_type => {}
+                Some(meta) => contents.problems.push(Problem::material(
+                    code.as_str(),
+                    "mismatch",
+                    format!(
+                        "material {code}: stored {} is {} of {} bytes, not {} of {} bytes",
+                        m.digest, meta.media_type, meta.size, m.media_type, m.size
+                    ),
+                )),
+                None => {
+                    unknown.push(code.clone());
+                    contents.problems.push(Problem::material(
+                        code.as_str(),
+                        "unknown-digest",
+                        format!(
+                            "material {code}: {} has not been uploaded (POST /api/materials first)",
+                            m.digest
+                        ),
+                    ));
+                }
+            }
+        }
+        for code in unknown {
+            contents.materials.remove(&code);
+        }
+        Ok(())
+    }
+
+    /// Submit an application. Refused with every problem and nothing
+    /// stored, or stored and driven; idempotent on the client key.
+    pub async fn submit(&self, doc: &ApplicationDoc) -> Result<(String, bool), SubmitError> {
+        let (bundle, contents, problems) = self.check(doc).await?;
+        if !problems.is_empty() {
+            return Err(SubmitError::Problems(problems));
+        }
+        let id = format!("app-{}", uuid::Uuid::now_v7().simple());
+        let at = now_ms();
+        let event = Event::Submitted {
+            bundle: bundle.id.to_string(),
+            bundle_digest: bundle.digest.to_string(),
+            form: contents
+                .form
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_json()))
+                .collect(),
+            materials: contents
+                .materials
+                .iter()
+                .map(|(k, m)| {
+                    (
+                        k.to_string(),
+                        MaterialRecord {
+                            digest: m.digest.to_string(),
+                            media_type: m.media_type.clone(),
+                            size: m.size,
+                        },
+                    )
+                })
+                .collect(),
+            steps: bundle
+                .steps
+                .iter()
+                .map(|s| (s.reference.to_string(), s.time_limit.as_secs()))
+                .collect(),
+            time_limit_secs: bundle.time_limit.as_secs(),
+        };
+        let state = AppState::submitted(&id, at, &event)
+            .ok_or_else(|| StoreError::Database("submitted event".into()))?;
+        match self
+            .inner
+            .store
+            .create(doc.idempotency_key.as_deref(), &state, &event, at)
+            .await?
+        {
+            Created::Existing(existing) => Ok((existing, true)),
+            Created::New => {
+                self.inner.metrics.submitted.inc();
+                self.inner.apps.insert(state);
+                self.publish(&id, AppStatus::Running, 1, vec!["submitted"]);
+                self.spawn_drive(id.clone());
+                Ok((id, false))
+            }
+        }
+    }
+
+    /// An application's state.
+    pub async fn state(&self, id: &str) -> Result<Option<AppState>, StoreError> {
+        self.inner.apps.snapshot(id).await
+    }
+
+    /// An operator completes or rejects a step in the manual queue.
+    pub async fn resolve(
+        &self,
+        id: &str,
+        step: &str,
+        resolution: Resolution,
+        operator: &str,
+    ) -> Result<AppState, ActionError> {
+        let cat = &self.inner.catalogue;
+        let new_state = self
+            .inner
+            .apps
+            .change(id, |state| {
+                let s = state.step(step).ok_or_else(|| {
+                    ActionError::Invalid(format!("application {id} has no step {step}"))
+                })?;
+                if s.status != StepStatus::Manual {
+                    return Err(ActionError::Conflict(format!(
+                        "step {step} of application {id} is {:?}, not in the manual queue",
+                        s.status
+                    )));
+                }
+                let event = match &resolution {
+                    Resolution::Approve { outputs } => {
+                        let bundle = cat.bundles.get(&state.bundle).ok_or_else(|| {
+                            ActionError::Conflict(format!(
+                                "bundle {} is no longer loaded",
+                                state.bundle
+                            ))
+                        })?;
+                        let reference = StepRef::parse(step)
+                            .map_err(|e| ActionError::Invalid(e.to_string()))?;
+                        let spec = bundle.step(&reference).ok_or_else(|| {
+                            ActionError::Invalid(format!(
+                                "bundle {} has no step {step}",
+                                state.bundle
+                            ))
+                        })?;
+                        for (k, v) in outputs {
+                            let key = FieldKey::parse(k)
+                                .map_err(|e| ActionError::Invalid(e.to_string()))?;
+                            if !spec.spec.writes.contains(&key) {
+                                return Err(ActionError::Invalid(format!(
+                                    "step {step} does not write {key}; it writes: {}",
+                                    spec.spec
+                                        .writes
+                                        .iter()
+                                        .map(ToString::to_string)
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                )));
+                            }
+                            cat.dict
+                                .parse_json(&key, v)
+                                .map_err(|e| ActionError::Invalid(e.message))?;
+                        }
+                        Event::StepApproved {
+                            step: step.into(),
+                            attempt: 0,
+                            outputs: outputs.clone(),
+                            documents: vec![],
+                            operator: Some(operator.into()),
+                        }
+                    }
+                    Resolution::Reject { reason } => {
+                        if reason.trim().is_empty() {
+                            return Err(ActionError::Invalid(
+                                "a rejection needs a reason for the applicant".into(),
+                            ));
+                        }
+                        Event::StepRejected {
+                            step: step.into(),
+                            reason: reason.clone(),
+                            operator: Some(operator.into()),
+                        }
+                    }
+                };
+                Ok(vec![event])
+            })
+            .await?;
+        tracing::info!(application = id, step, operator, "manual step resolved");
+        self.after_change(&new_state, &["resolved-by-operator"]);
+        self.spawn_drive(id.to_owned());
+        Ok(new_state)
+    }
+
+    /// The applicant corrects a needs-more application; approved steps are
+    /// not run again.
+    pub async fn correct(
+        &self,
+        id: &str,
+        fields: BTreeMap<String, serde_json::Value>,
+    ) -> Result<AppState, ActionError> {
+        let cat = &self.inner.catalogue;
+        let current = self
+            .state(id)
+            .await?
+            .ok_or_else(|| ActionError::NotFound(id.into()))?;
+        if current.status != AppStatus::NeedsMore {
+            return Err(ActionError::Conflict(format!(
+                "application {id} is {}, not needs-more",
+                current.status.as_str()
+            )));
+        }
+        let bundle = cat.bundles.get(&current.bundle).cloned().ok_or_else(|| {
+            ActionError::Conflict(format!("bundle {} is no longer loaded", current.bundle))
+        })?;
+        // Check the corrected form with the steps still to do.
+        let mut merged = current.form.clone();
+        for (k, v) in &fields {
+            if v.is_null() {
+                merged.remove(k);
+            } else {
+                merged.insert(k.clone(), v.clone());
+            }
+        }
+        let doc = ApplicationDoc {
+            bundle: bundle.id.clone(),
+            fields: merged.into_iter().collect(),
+            materials: Vec::new(),
+            idempotency_key: None,
+            consent: None,
+        };
+        let mut contents = read_contents(&doc, &bundle, &cat.dict, None);
+        contents.materials = stored_materials(&current);
+        let remaining = Bundle {
+            steps: bundle
+                .steps
+                .iter()
+                .filter(|s| {
+                    current
+                        .step(&s.reference.to_string())
+                        .is_some_and(|st| st.status != StepStatus::Approved)
+                })
+                .cloned()
+                .collect(),
+            ..(*bundle).clone()
+        };
+        let (problems, _) = check_all(&remaining, &contents, &cat.registry, &cat.dict).await;
+        if !problems.is_empty() {
+            return Err(ActionError::Problems(problems));
+        }
+        let new_state = self
+            .inner
+            .apps
+            .change(id, |state| {
+                if state.status != AppStatus::NeedsMore {
+                    return Err(ActionError::Conflict(format!(
+                        "application {id} is {}, not needs-more",
+                        state.status.as_str()
+                    )));
+                }
+                Ok(vec![Event::FormCorrected {
+                    fields: fields.clone(),
+                    materials: BTreeMap::new(),
+                }])
+            })
+            .await?;
+        self.after_change(&new_state, &["form-corrected"]);
+        self.spawn_drive(id.to_owned());
+        Ok(new_state)
+    }
+
+    /// Flag steps and bundles past their time limit (once each).
+    pub async fn sweep_deadlines(&self) -> Result<usize, StoreError> {
+        let now = now_ms();
+        let mut flagged = 0;
+        for status in [AppStatus::Running, AppStatus::Manual, AppStatus::NeedsMore] {
+            for summary in self.inner.store.list(Some(status), false, 10_000).await? {
+                let Some(state) = self.state(&summary.id).await? else {
+                    continue;
+                };
+                let events = plan::deadlines(&state, now);
+                if events.is_empty() {
+                    continue;
+                }
+                flagged += events.len();
+                let result = self
+                    .inner
+                    .apps
+                    .change(&summary.id, |s| {
+                        Ok::<_, ActionError>(plan::deadlines(s, now))
+                    })
+                    .await;
+                match result {
+                    Ok(st) => self.after_change(&st, &["deadline-passed"]),
+                    Err(e) => {
+                        tracing::warn!(application = %summary.id, error = %e, "could not flag a deadline")
+                    }
+                }
+            }
+        }
+        if flagged > 0 {
+            self.inner.metrics.overdue_flagged.inc_by(flagged as u64);
+        }
+        Ok(flagged)
+    }
+
+    /// Stop starting attempts and wait (up to `grace`) for those under way
+    /// to finish and be recorded. What is left resumes at the next start.
+    pub async fn shutdown(&self, grace: Duration) {
+        let _ = self.inner.stopping.send(true);
+        let idle = self.inner.tasks.idle();
+        if tokio::time::timeout(grace, idle).await.is_err() {
+            tracing::warn!(
+                in_flight = self.inner.tasks.count(),
+                "shutdown grace period over; unfinished steps resume at the next start"
+            );
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        *self.inner.stopping.borrow()
+    }
+
+    fn publish(&self, id: &str, status: AppStatus, seq: u64, events: Vec<&'static str>) {
+        let _ = self.inner.updates.send(Update {
+            application: id.to_owned(),
+            status,
+            seq,
+            events,
+        });
+    }
+
+    fn after_change(&self, state: &AppState, kinds: &[&'static str]) {
+        self.publish(&state.id, state.status, state.events, kinds.to_vec());
+    }
+
+    fn spawn_drive(&self, id: String) {
+        if self.stopping() {
+            return;
+        }
+        let engine = self.clone();
+        let guard = self.inner.tasks.enter();
+        tokio::spawn(async move {
+            let _guard = guard;
+            if !engine.inner.apps.claim(&id) {
+                // Another driver is on it; it will see the change.
+                engine.inner.apps.poke(&id);
+                return;
+            }
+            loop {
+                if let Err(e) = engine.drive(&id).await {
+                    tracing::error!(application = %id, error = %e, "driving the application failed; it resumes at the next start");
+                }
+                // A change that arrived while we were finishing is picked up here.
+                if !engine.inner.apps.release_unless_poked(&id) {
+                    break;
+                }
+            }
+        });
+    }
+
+    /// Drive one application until it is final or parked.
+    async fn drive(&self, id: &str) -> Result<(), StoreError> {
+        loop {
+            if self.stopping() {
+                return Ok(());
+            }
+            let Some(state) = self.inner.apps.snapshot(id).await? else {
+                return Ok(());
+            };
+            let Some(bundle) = self.inner.catalogue.bundles.get(&state.bundle).cloned() else {
+                tracing::error!(application = id, bundle = %state.bundle, "the application's bundle is not loaded; it stays as it is");
+                return Ok(());
+            };
+            let now = now_ms();
+            let form = typed_form(&state, &self.inner.catalogue.dict);
+            let decision = plan::next(&state, &bundle, &form, now);
+            if !decision.skip.is_empty() {
+                let skips = decision.skip.clone();
+                let st = self
+                    .inner
+                    .apps
+                    .change(id, |_| {
+                        Ok::<_, ActionError>(
+                            skips
+                                .iter()
+                                .map(|s| Event::StepSkipped { step: s.clone() })
+                                .collect(),
+                        )
+                    })
+                    .await
+                    .map_err(into_store)?;
+                self.after_change(&st, &["step-skipped"]);
+                continue;
+            }
+            if decision.start.is_empty() {
+                match decision.wake_at_ms {
+                    Some(at) => {
+                        let wait = Duration::from_millis((at - now).max(0) as u64);
+                        let mut stop = self.inner.stopping.subscribe();
+                        tokio::select! {
+                            _ = tokio::time::sleep(wait) => {}
+                            _ = stop.changed() => return Ok(()),
+                        }
+                        continue;
+                    }
+                    None => return Ok(()),
+                }
+            }
+            let attempts = decision
+                .start
+                .iter()
+                .map(|step| self.attempt(id, &bundle, step));
+            for r in futures::future::join_all(attempts).await {
+                r?;
+            }
+        }
+    }
+
+    /// One attempt at one step: recorded before and after.
+    async fn attempt(&self, id: &str, bundle: &Bundle, step: &str) -> Result<(), StoreError> {
+        let cat = &self.inner.catalogue;
+        let Some(bstep) = StepRef::parse(step)
+            .ok()
+            .and_then(|r| bundle.step(&r).cloned())
+        else {
+            return Ok(());
+        };
+        let department = bstep.reference.department.clone();
+        let Some(plugin) = cat.registry.get(&department).cloned() else {
+            let reason = format!("no plugin is loaded for department {department}");
+            let st = self
+                .inner
+                .apps
+                .change(id, |_| {
+                    Ok::<_, ActionError>(vec![Event::SentToManualQueue {
+                        step: step.into(),
+                        reason: reason.clone(),
+                    }])
+                })
+                .await
+                .map_err(into_store)?;
+            self.inner.metrics.manual.inc();
+            self.after_change(&st, &["sent-to-manual-queue"]);
+            return Ok(());
+        };
+        // Record the attempt before calling the plugin.
+        let mut attempt_no = 0;
+        let st = self
+            .inner
+            .apps
+            .change(id, |s| {
+                attempt_no = s.step(step).map_or(0, |x| x.attempts) + 1;
+                Ok::<_, ActionError>(vec![Event::AttemptStarted {
+                    step: step.into(),
+                    attempt: attempt_no,
+                    plugin_version: plugin.manifest().version.clone(),
+                    plugin_digest: plugin.digest().to_string(),
+                }])
+            })
+            .await
+            .map_err(into_store)?;
+        self.after_change(&st, &["attempt-started"]);
+        let form = typed_form(&st, &cat.dict);
+        let produced = typed_outputs(&st, &cat.dict);
+        let contents_materials = stored_materials(&st);
+        let fields = visible_fields(&bstep, &form, &produced);
+        let missing: Vec<String> = bstep
+            .spec
+            .reads
+            .iter()
+            .filter(|n| n.required && !fields.iter().any(|f| f.key == n.key.as_str()))
+            .map(|n| n.key.to_string())
+            .collect();
+        let events = if !missing.is_empty() {
+            vec![Event::SentToManualQueue {
+                step: step.into(),
+                reason: format!("required input not available: {}", missing.join(", ")),
+            }]
+        } else {
+            let call = StepCall {
+                application: id.to_owned(),
+                step: bstep.reference.step.clone(),
+                idempotency_key: format!("{id}/{step}"),
+                attempt: attempt_no,
+                fields,
+                materials: visible_materials(&bstep, &contents_materials),
+            };
+            let started = std::time::Instant::now();
+            let result = plugin.handle(&call).await;
+            self.inner
+                .metrics
+                .observe_step(department.as_str(), started.elapsed());
+            outcome::events(
+                &bstep,
+                attempt_no,
+                result,
+                &cat.dict,
+                &self.inner.retry,
+                now_ms(),
+            )
+        };
+        let kinds: Vec<&'static str> = events.iter().map(Event::kind).collect();
+        if kinds.contains(&"retry-scheduled") {
+            self.inner
+                .metrics
+                .retries
+                .get_or_create(&crate::metrics::DepartmentLabel {
+                    department: department.to_string(),
+                })
+                .inc();
+        }
+        if kinds.contains(&"sent-to-manual-queue") {
+            self.inner.metrics.manual.inc();
+        }
+        match self
+            .inner
+            .apps
+            .change(id, |_| Ok::<_, ActionError>(events))
+            .await
+        {
+            Ok(st) => {
+                if st.status.is_final() {
+                    self.inner.metrics.finished(st.status);
+                }
+                self.after_change(&st, &kinds);
+                Ok(())
+            }
+            Err(ActionError::Store(StoreError::AlreadyApproved { .. })) => {
+                tracing::warn!(
+                    application = id,
+                    step,
+                    "approval already recorded; keeping the first"
+                );
+                self.inner.apps.forget(id);
+                Ok(())
+            }
+            Err(e) => Err(into_store(e)),
+        }
+    }
+}
+
+fn into_store(e: ActionError) -> StoreError {
+    match e {
+        ActionError::Store(s) => s,
+        other => StoreError::Database(other.to_string()),
+    }
+}
+
+/// The form of a stored application, typed again by the dictionary.
+fn typed_form(state: &AppState, dict: &Dictionary) -> BTreeMap<FieldKey, FieldValue> {
+    typed(&state.form, dict)
+}
+
+fn typed_outputs(state: &AppState, dict: &Dictionary) -> BTreeMap<FieldKey, FieldValue> {
+    typed(&state.outputs, dict)
+}
+
+fn typed(
+    map: &BTreeMap<String, serde_json::Value>,
+    dict: &Dictionary,
+) -> BTreeMap<FieldKey, FieldValue> {
+    map.iter()
+        .filter_map(|(k, v)| {
+            let key = FieldKey::parse(k).ok()?;
+            let def = dict.field(&key)?;
+            // Outputs were validated when written; re-typing cannot fail
+            // for a value of the right kind.
+            let value = match (&def.kind, v) {
+                (crate::dictionary::FieldKind::Date, serde_json::Value::String(s)) => {
+                    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                        .ok()
+                        .map(FieldValue::Date)
+                }
+                (crate::dictionary::FieldKind::Integer { .. }, serde_json::Value::Number(n)) => {
+                    n.as_i64().map(FieldValue::Integer)
+                }
+                (crate::dictionary::FieldKind::Decimal { .. }, serde_json::Value::Number(n)) => {
+                    n.as_f64().map(FieldValue::Decimal)
+                }
+                (crate::dictionary::FieldKind::Boolean, serde_json::Value::Bool(b)) => {
+                    Some(FieldValue::Boolean(*b))
+                }
+                (_, serde_json::Value::String(s)) => Some(FieldValue::Text(s.clone())),
+                _ => None,
+            }?;
+            Some((key, value))
+        })
+        .collect()
+}
+
+fn stored_materials(state: &AppState) -> BTreeMap<MaterialCode, Material> {
+    state
+        .materials
+        .iter()
+        .filter_map(|(k, m)| {
+            Some((
+                MaterialCode::parse(k).ok()?,
+                Material {
+                    digest: Digest::parse(&m.digest).ok()?,
+                    media_type: m.media_type.clone(),
+                    size: m.size,
+                },
+            ))
+        })
+        .collect()
+}
+
+impl From<&Problem> for Subject {
+    fn from(p: &Problem) -> Self {
+        p.subject.clone()
+    }
+}

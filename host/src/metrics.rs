@@ -1,0 +1,183 @@
+//! Prometheus metrics: applications by status, step latency by
+//! department, retries, manual queue depth and overdue work.
+//!
+//! Counters and histograms are updated as things happen; gauges that
+//! describe the store (applications by status, queue depth, overdue) are
+//! set from the store when scraped, so they are right after a restart too.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::engine::state::AppStatus;
+
+/// A department label.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DepartmentLabel {
+    /// Department id.
+    pub department: String,
+}
+
+/// A status label.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StatusLabel {
+    /// Application status.
+    pub status: String,
+}
+
+fn step_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.000_05, 2.0, 18))
+}
+
+/// Every metric the host exports.
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    /// Applications accepted.
+    pub submitted: Counter,
+    /// Applications that reached a final status, by status.
+    pub finished: Family<StatusLabel, Counter>,
+    /// Step attempt latency, by department.
+    pub step_seconds: Family<DepartmentLabel, Histogram, fn() -> Histogram>,
+    /// Retries scheduled, by department.
+    pub retries: Family<DepartmentLabel, Counter>,
+    /// Steps sent to the manual queue.
+    pub manual: Counter,
+    /// Deadlines flagged.
+    pub overdue_flagged: Counter,
+    /// Applications in the store, by status (set on scrape).
+    pub applications: Family<StatusLabel, Gauge>,
+    /// Applications waiting in the manual queue (set on scrape).
+    pub manual_queue_depth: Gauge,
+    /// Applications with something overdue (set on scrape).
+    pub overdue: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// A fresh set of metrics with its own registry.
+    pub fn new() -> Self {
+        let m = Self {
+            registry: Mutex::new(Registry::with_prefix("onething")),
+            submitted: Counter::default(),
+            finished: Family::default(),
+            step_seconds: Family::new_with_constructor(step_histogram as fn() -> Histogram),
+            retries: Family::default(),
+            manual: Counter::default(),
+            overdue_flagged: Counter::default(),
+            applications: Family::default(),
+            manual_queue_depth: Gauge::default(),
+            overdue: Gauge::default(),
+        };
+        if let Ok(mut r) = m.registry.lock() {
+            r.register(
+                "applications_submitted",
+                "Applications accepted",
+                m.submitted.clone(),
+            );
+            r.register(
+                "applications_finished",
+                "Applications that reached a final status",
+                m.finished.clone(),
+            );
+            r.register(
+                "step_duration_seconds",
+                "Time of one step attempt, by department",
+                m.step_seconds.clone(),
+            );
+            r.register(
+                "step_retries",
+                "Retries scheduled, by department",
+                m.retries.clone(),
+            );
+            r.register(
+                "manual_queue_entries",
+                "Steps sent to the manual queue",
+                m.manual.clone(),
+            );
+            r.register(
+                "deadlines_passed",
+                "Step and bundle deadlines flagged",
+                m.overdue_flagged.clone(),
+            );
+            r.register(
+                "applications",
+                "Applications in the store, by status",
+                m.applications.clone(),
+            );
+            r.register(
+                "manual_queue_depth",
+                "Applications waiting in the manual queue",
+                m.manual_queue_depth.clone(),
+            );
+            r.register(
+                "overdue_applications",
+                "Applications with a step or the bundle past its time limit",
+                m.overdue.clone(),
+            );
+        }
+        m
+    }
+
+    /// Record one step attempt's latency.
+    pub fn observe_step(&self, department: &str, elapsed: Duration) {
+        self.step_seconds
+            .get_or_create(&DepartmentLabel {
+                department: department.to_owned(),
+            })
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Count an application reaching a final status.
+    pub fn finished(&self, status: AppStatus) {
+        self.finished
+            .get_or_create(&StatusLabel {
+                status: status.as_str().to_owned(),
+            })
+            .inc();
+    }
+
+    /// Set the store-derived gauges.
+    pub fn set_store_gauges(&self, counts: &[(AppStatus, u64)], overdue: u64) {
+        for s in [
+            AppStatus::Running,
+            AppStatus::NeedsMore,
+            AppStatus::Manual,
+            AppStatus::Completed,
+            AppStatus::Rejected,
+        ] {
+            let n = counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
+            self.applications
+                .get_or_create(&StatusLabel {
+                    status: s.as_str().to_owned(),
+                })
+                .set(n as i64);
+            if s == AppStatus::Manual {
+                self.manual_queue_depth.set(n as i64);
+            }
+        }
+        self.overdue.set(overdue as i64);
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if let Ok(r) = self.registry.lock()
+            && encode(&mut out, &r).is_err()
+        {
+            out.clear();
+        }
+        out
+    }
+}

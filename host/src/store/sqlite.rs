@@ -1,0 +1,551 @@
+//! The embedded SQLite store: one file under the data directory, WAL
+//! journal, and one writer thread that commits in groups (every write waits
+//! for its own commit, but writes arriving together share one transaction).
+//!
+//! Reads use their own connection. The key-value capability of plugins is
+//! served from the same file ([`SqliteKv`]).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params};
+use tokio::sync::oneshot;
+
+use super::{AppSummary, Created, EventRecord, MaterialMeta, Store, StoreError};
+use crate::capabilities::kv::{KeyValue, KvError};
+use crate::engine::state::{AppState, AppStatus, Event};
+use crate::ids::DepartmentId;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS applications (
+    id           TEXT PRIMARY KEY,
+    bundle       TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    overdue      INTEGER NOT NULL DEFAULT 0,
+    client_key   TEXT UNIQUE,
+    submitted_ms INTEGER NOT NULL,
+    updated_ms   INTEGER NOT NULL,
+    state        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS applications_status ON applications(status);
+CREATE TABLE IF NOT EXISTS events (
+    application TEXT NOT NULL REFERENCES applications(id),
+    seq         INTEGER NOT NULL,
+    at_ms       INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    step        TEXT,
+    body        TEXT NOT NULL,
+    PRIMARY KEY (application, seq)
+);
+-- An approved outcome is recorded once per step, whatever happens.
+CREATE UNIQUE INDEX IF NOT EXISTS events_one_approval ON events(application, step) WHERE kind = 'step-approved';
+CREATE TABLE IF NOT EXISTS materials (
+    digest     TEXT PRIMARY KEY,
+    media_type TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    bytes      BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS kv (
+    department TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    value      BLOB NOT NULL,
+    PRIMARY KEY (department, key)
+);
+"#;
+
+fn db(e: rusqlite::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+fn open(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(db)?;
+    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;")
+        .map_err(db)?;
+    Ok(conn)
+}
+
+enum Write {
+    Create {
+        client_key: Option<String>,
+        state: Box<AppState>,
+        event: Box<Event>,
+        at_ms: i64,
+        reply: oneshot::Sender<Result<Created, StoreError>>,
+    },
+    Append {
+        state: Box<AppState>,
+        events: Vec<(Event, i64)>,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
+    Material {
+        meta: MaterialMeta,
+        bytes: Vec<u8>,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
+}
+
+/// The SQLite store.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: std::sync::mpsc::Sender<Write>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    /// Open (or create) `onething.db` in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StoreError::Database(format!("creating {}: {e}", data_dir.display())))?;
+        let path = data_dir.join("onething.db");
+        let conn = open(&path)?;
+        conn.execute_batch(SCHEMA).map_err(db)?;
+        let reader = open(&path)?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("onething-store-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(|e| StoreError::Database(format!("starting the writer thread: {e}")))?;
+        Ok(Self {
+            path,
+            writer: tx,
+            reader: Arc::new(Mutex::new(reader)),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A key-value backend for plugins on the same file.
+    pub fn kv(&self) -> Result<SqliteKv, StoreError> {
+        Ok(SqliteKv {
+            conn: Mutex::new(open(&self.path)?),
+        })
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let reader = self.reader.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = reader
+                .lock()
+                .map_err(|_| StoreError::Database("reader poisoned".into()))?;
+            f(&conn)
+        })
+        .await
+        .map_err(|e| StoreError::Database(format!("reader task: {e}")))?
+    }
+
+    async fn write<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Write,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.writer.send(make(tx)).map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+/// Apply writes in groups: take everything queued, run each in one
+/// transaction under its own savepoint, commit once, then answer each.
+fn writer_loop(mut conn: Connection, rx: std::sync::mpsc::Receiver<Write>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < 512 {
+            match rx.try_recv() {
+                Ok(w) => batch.push(w),
+                Err(_) => break,
+            }
+        }
+        let mut tx = match conn.transaction() {
+            Ok(t) => t,
+            Err(e) => {
+                let message = e.to_string();
+                for w in batch {
+                    reply(w, Err(StoreError::Database(message.clone())));
+                }
+                continue;
+            }
+        };
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for w in &batch {
+            let result = match tx.savepoint() {
+                Ok(mut sp) => {
+                    let r = apply_write(&sp, w);
+                    if r.is_ok() {
+                        sp.commit().map_err(db).and(r)
+                    } else {
+                        let _ = sp.rollback();
+                        r
+                    }
+                }
+                Err(e) => Err(db(e)),
+            };
+            outcomes.push(result);
+        }
+        let committed = tx.commit().map_err(db);
+        for (w, outcome) in batch.into_iter().zip(outcomes) {
+            let outcome = match (&committed, outcome) {
+                (Err(e), _) => Err(StoreError::Database(e.to_string())),
+                (Ok(()), o) => o,
+            };
+            reply(w, outcome);
+        }
+    }
+}
+
+/// What a write produced, before its reply is typed.
+enum Done {
+    Created(Created),
+    Unit,
+}
+
+fn apply_write(conn: &Connection, w: &Write) -> Result<Done, StoreError> {
+    match w {
+        Write::Create {
+            client_key,
+            state,
+            event,
+            at_ms,
+            ..
+        } => {
+            if let Some(key) = client_key {
+                let existing: Option<String> = conn
+                    .query_row(
+                        "SELECT id FROM applications WHERE client_key = ?1",
+                        params![key],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(db)?;
+                if let Some(id) = existing {
+                    return Ok(Done::Created(Created::Existing(id)));
+                }
+            }
+            let state_json =
+                serde_json::to_string(state).map_err(|e| StoreError::Database(e.to_string()))?;
+            conn.execute(
+                "INSERT INTO applications (id, bundle, status, overdue, client_key, submitted_ms, updated_ms, state) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?5, ?6)",
+                params![state.id, state.bundle, state.status.as_str(), client_key, at_ms, state_json],
+            )
+            .map_err(db)?;
+            insert_event(conn, &state.id, 1, event, *at_ms)?;
+            Ok(Done::Created(Created::New))
+        }
+        Write::Append { state, events, .. } => {
+            let first_seq = state.events + 1 - events.len() as u64;
+            for (i, (event, at_ms)) in events.iter().enumerate() {
+                insert_event(conn, &state.id, first_seq + i as u64, event, *at_ms)?;
+            }
+            let state_json =
+                serde_json::to_string(state).map_err(|e| StoreError::Database(e.to_string()))?;
+            let updated = events.last().map_or(0, |(_, at)| *at);
+            let overdue = state.overdue
+                || state.steps.iter().any(|s| {
+                    s.overdue
+                        && !matches!(
+                            s.status,
+                            crate::engine::state::StepStatus::Approved
+                                | crate::engine::state::StepStatus::Skipped
+                        )
+                });
+            conn.execute(
+                "UPDATE applications SET status = ?2, overdue = ?3, updated_ms = ?4, state = ?5 WHERE id = ?1",
+                params![state.id, state.status.as_str(), overdue, updated, state_json],
+            )
+            .map_err(db)?;
+            Ok(Done::Unit)
+        }
+        Write::Material { meta, bytes, .. } => {
+            conn.execute(
+                "INSERT OR IGNORE INTO materials (digest, media_type, size, bytes) VALUES (?1, ?2, ?3, ?4)",
+                params![meta.digest, meta.media_type, meta.size as i64, bytes],
+            )
+            .map_err(db)?;
+            Ok(Done::Unit)
+        }
+    }
+}
+
+fn insert_event(
+    conn: &Connection,
+    app: &str,
+    seq: u64,
+    event: &Event,
+    at_ms: i64,
+) -> Result<(), StoreError> {
+    let body = serde_json::to_string(event).map_err(|e| StoreError::Database(e.to_string()))?;
+    let r = conn.execute(
+        "INSERT INTO events (application, seq, at_ms, kind, step, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![app, seq as i64, at_ms, event.kind(), event.step(), body],
+    );
+    match r {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, msg))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation
+                && msg.as_deref().is_some_and(|m| m.contains("events.step")) =>
+        {
+            Err(StoreError::AlreadyApproved {
+                application: app.into(),
+                step: event.step().unwrap_or("").into(),
+            })
+        }
+        Err(e) => Err(db(e)),
+    }
+}
+
+fn reply(w: Write, outcome: Result<Done, StoreError>) {
+    match w {
+        Write::Create { reply, .. } => {
+            let _ = reply.send(outcome.map(|d| match d {
+                Done::Created(c) => c,
+                Done::Unit => Created::New,
+            }));
+        }
+        Write::Append { reply, .. } | Write::Material { reply, .. } => {
+            let _ = reply.send(outcome.map(|_| ()));
+        }
+    }
+}
+
+fn parse_status(s: &str) -> AppStatus {
+    match s {
+        "needs-more" => AppStatus::NeedsMore,
+        "manual" => AppStatus::Manual,
+        "completed" => AppStatus::Completed,
+        "rejected" => AppStatus::Rejected,
+        _ => AppStatus::Running,
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create(
+        &self,
+        client_key: Option<&str>,
+        state: &AppState,
+        event: &Event,
+        at_ms: i64,
+    ) -> Result<Created, StoreError> {
+        let client_key = client_key.map(str::to_owned);
+        let state = Box::new(state.clone());
+        let event = Box::new(event.clone());
+        self.write(move |reply| Write::Create {
+            client_key,
+            state,
+            event,
+            at_ms,
+            reply,
+        })
+        .await
+    }
+
+    async fn append(&self, state: &AppState, events: &[(Event, i64)]) -> Result<(), StoreError> {
+        let state = Box::new(state.clone());
+        let events = events.to_vec();
+        self.write(move |reply| Write::Append {
+            state,
+            events,
+            reply,
+        })
+        .await
+    }
+
+    async fn state(&self, id: &str) -> Result<Option<AppState>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |c| {
+            let text: Option<String> = c
+                .query_row(
+                    "SELECT state FROM applications WHERE id = ?1",
+                    params![id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?;
+            text.map(|t| {
+                serde_json::from_str(&t).map_err(|e| StoreError::Corrupt {
+                    application: id.clone(),
+                    message: e.to_string(),
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn events(&self, id: &str, after_seq: u64) -> Result<Vec<EventRecord>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached("SELECT seq, at_ms, body FROM events WHERE application = ?1 AND seq > ?2 ORDER BY seq")
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(params![id, after_seq as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))
+                .map_err(db)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (seq, at_ms, body) = row.map_err(db)?;
+                let event = serde_json::from_str(&body).map_err(|e| StoreError::Corrupt { application: id.clone(), message: format!("event {seq}: {e}") })?;
+                out.push(EventRecord { seq: seq as u64, at_ms, event });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn unfinished(&self) -> Result<Vec<String>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT id FROM applications WHERE status = 'running' ORDER BY submitted_ms",
+                )
+                .map_err(db)?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db)
+        })
+        .await
+    }
+
+    async fn list(
+        &self,
+        status: Option<AppStatus>,
+        overdue_only: bool,
+        limit: usize,
+    ) -> Result<Vec<AppSummary>, StoreError> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT id, bundle, status, overdue, submitted_ms FROM applications \
+                     WHERE (?1 IS NULL OR status = ?1) AND (?2 = 0 OR overdue = 1) ORDER BY submitted_ms LIMIT ?3",
+                )
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(params![status.map(AppStatus::as_str), overdue_only, limit as i64], |r| {
+                    Ok(AppSummary {
+                        id: r.get(0)?,
+                        bundle: r.get(1)?,
+                        status: parse_status(&r.get::<_, String>(2)?),
+                        overdue: r.get(3)?,
+                        submitted_ms: r.get(4)?,
+                    })
+                })
+                .map_err(db)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db)
+        })
+        .await
+    }
+
+    async fn counts(&self) -> Result<Vec<(AppStatus, u64)>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare("SELECT status, COUNT(*) FROM applications GROUP BY status")
+                .map_err(db)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        parse_status(&r.get::<_, String>(0)?),
+                        r.get::<_, i64>(1)? as u64,
+                    ))
+                })
+                .map_err(db)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db)
+        })
+        .await
+    }
+
+    async fn put_material(&self, meta: &MaterialMeta, bytes: &[u8]) -> Result<(), StoreError> {
+        let meta = meta.clone();
+        let bytes = bytes.to_vec();
+        self.write(move |reply| Write::Material { meta, bytes, reply })
+            .await
+    }
+
+    async fn material(&self, digest: &str) -> Result<Option<MaterialMeta>, StoreError> {
+        let digest = digest.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT digest, media_type, size FROM materials WHERE digest = ?1",
+                params![digest],
+                |r| {
+                    Ok(MaterialMeta {
+                        digest: r.get(0)?,
+                        media_type: r.get(1)?,
+                        size: r.get::<_, i64>(2)? as u64,
+                    })
+                },
+            )
+            .optional()
+            .map_err(db)
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db))
+            .await
+    }
+}
+
+/// The plugins' key-value store on the SQLite file.
+pub struct SqliteKv {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteKv {
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, KvError> {
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| KvError::Unavailable("connection poisoned".into()))?;
+        f(&conn).map_err(|e| KvError::Unavailable(e.to_string()))
+    }
+}
+
+impl KeyValue for SqliteKv {
+    fn get(&self, department: &DepartmentId, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT value FROM kv WHERE department = ?1 AND key = ?2",
+                params![department.as_str(), key],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+    }
+    fn set(&self, department: &DepartmentId, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO kv (department, key, value) VALUES (?1, ?2, ?3) ON CONFLICT(department, key) DO UPDATE SET value = excluded.value",
+                params![department.as_str(), key, value],
+            )
+            .map(|_| ())
+        })
+    }
+    fn insert_new(
+        &self,
+        department: &DepartmentId,
+        key: &str,
+        value: &[u8],
+    ) -> Result<bool, KvError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT OR IGNORE INTO kv (department, key, value) VALUES (?1, ?2, ?3)",
+                params![department.as_str(), key, value],
+            )
+            .map(|n| n == 1)
+        })
+    }
+    fn delete(&self, department: &DepartmentId, key: &str) -> Result<bool, KvError> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM kv WHERE department = ?1 AND key = ?2",
+                params![department.as_str(), key],
+            )
+            .map(|n| n == 1)
+        })
+    }
+}
