@@ -26,21 +26,38 @@ fn stderr(o: &Output) -> String {
 
 fn run_json(app: &str) -> (Option<i32>, serde_json::Value) {
     let out = onething(&["run", "--today", "2026-11-28", "--json", app]);
-    let report = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("--json prints JSON ({e}); stdout: {} stderr: {}", stdout(&out), stderr(&out)));
+    let report = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| {
+        panic!(
+            "--json prints JSON ({e}); stdout: {} stderr: {}",
+            stdout(&out),
+            stderr(&out)
+        )
+    });
     (out.status.code(), report)
 }
 
 #[test]
 fn both_sample_bundles_complete_with_exit_code_zero() {
-    for app in ["examples/applications/newborn.json", "examples/applications/business-startup.json"] {
+    for app in [
+        "examples/applications/newborn.json",
+        "examples/applications/business-startup.json",
+    ] {
         let (code, report) = run_json(app);
         assert_eq!(report["status"], "completed", "{app}: {report:#}");
         assert_eq!(code, Some(0), "{app}");
         let steps = report["steps"].as_array().expect("steps");
         assert!(steps.len() >= 4, "{app}: every step is reported");
-        assert!(steps.iter().all(|s| s["status"] == "approved" || s["status"] == "skipped"), "{report:#}");
-        assert!(steps.iter().filter(|s| s["status"] == "approved").all(|s| s["plugin_digest"].as_str().is_some_and(|d| d.starts_with("sha256:"))));
+        assert!(
+            steps
+                .iter()
+                .all(|s| s["status"] == "approved" || s["status"] == "skipped"),
+            "{report:#}"
+        );
+        assert!(steps.iter().filter(|s| s["status"] == "approved").all(|s| {
+            s["plugin_digest"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("sha256:"))
+        }));
     }
 }
 
@@ -55,10 +72,19 @@ fn the_needs_more_sample_lists_all_its_problems_and_exits_one() {
 
 #[test]
 fn progress_is_printed_step_by_step() {
-    let out = onething(&["run", "--today", "2026-11-28", "examples/applications/newborn.json"]);
+    let out = onething(&[
+        "run",
+        "--today",
+        "2026-11-28",
+        "examples/applications/newborn.json",
+    ]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let text = stdout(&out);
-    for needle in ["health/birth-certificate", "public-security/household-registration", "COMPLETED"] {
+    for needle in [
+        "health/birth-certificate",
+        "public-security/household-registration",
+        "COMPLETED",
+    ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
 }
@@ -69,10 +95,20 @@ fn form_prints_schema_materials_and_notification() {
     assert!(out.status.success(), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
     assert_eq!(v["schema"]["type"], "object");
-    assert!(v["schema"]["properties"]["mother.id_number"].is_object(), "{v:#}");
-    assert!(v["schema"]["properties"].get("child.id_number").is_none(), "issued fields are not in the form");
+    assert!(
+        v["schema"]["properties"]["mother.id_number"].is_object(),
+        "{v:#}"
+    );
+    assert!(
+        v["schema"]["properties"].get("child.id_number").is_none(),
+        "issued fields are not in the form"
+    );
     assert!(!v["materials"].as_array().expect("materials").is_empty());
-    assert!(v["notification"].as_str().is_some_and(|n| n.contains("Fields")));
+    assert!(
+        v["notification"]
+            .as_str()
+            .is_some_and(|n| n.contains("Fields"))
+    );
 }
 
 #[test]
@@ -80,7 +116,10 @@ fn plugin_check_prints_the_manifest() {
     let out = onething(&["plugin", "check", "target/plugins/health.wasm"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("department health") && text.contains("birth-certificate"), "{text}");
+    assert!(
+        text.contains("department health") && text.contains("birth-certificate"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -93,7 +132,10 @@ fn plugin_check_refuses_a_corrupted_file_naming_it() {
     let out = onething(&["plugin", "check", bad.to_str().expect("utf-8 path")]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("broken.wasm") && err.contains("not a valid component"), "{err}");
+    assert!(
+        err.contains("broken.wasm") && err.contains("not a valid component"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -108,7 +150,11 @@ fn plugin_check_refuses_the_wrong_world() {
 fn a_malformed_application_is_refused_with_its_position() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = dir.path().join("bad.json");
-    std::fs::write(&bad, "{\"bundle\": \"newborn\", \"fields\": {\"child.name\": }").expect("write");
+    std::fs::write(
+        &bad,
+        "{\"bundle\": \"newborn\", \"fields\": {\"child.name\": }",
+    )
+    .expect("write");
     let out = onething(&["run", bad.to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
@@ -126,7 +172,10 @@ fn an_unknown_bundle_is_named() {
     let out = onething(&["run", app.to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("no-such-bundle") && err.contains("newborn"), "{err}");
+    assert!(
+        err.contains("no-such-bundle") && err.contains("newborn"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -150,8 +199,16 @@ after = ["health/birth-certificate"]
 "#,
     )
     .expect("write");
-    let out = onething(&["run", "--bundles", dir.path().to_str().expect("utf-8"), "examples/applications/newborn.json"]);
+    let out = onething(&[
+        "run",
+        "--bundles",
+        dir.path().to_str().expect("utf-8"),
+        "examples/applications/newborn.json",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("circular.toml") && err.contains("cycle"), "{err}");
+    assert!(
+        err.contains("circular.toml") && err.contains("cycle"),
+        "{err}"
+    );
 }
