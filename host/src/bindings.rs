@@ -21,8 +21,8 @@ mod generated {
 
 pub use generated::*;
 
-pub use exports::onething::matter::handler;
-pub use onething::matter::types;
+pub use self::generated::exports::onething::matter::handler;
+pub use self::generated::onething::matter::types;
 
 /// The WIT package this host speaks, with its version.
 pub const WIT_PACKAGE: &str = "onething:matter";

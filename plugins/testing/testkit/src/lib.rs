@@ -15,6 +15,8 @@
 //! | `permanent` | permanent error |
 //! | `deferred` | deferred with a ticket |
 //! | `stdout` | prints to stdout and stderr, logs, approves |
+//! | `needs-more-once` | needs more until `testkit.answer` is `corrected`, then approves |
+//! | `slow` | busy-waits [`SLOW_MS`] ms of wall time, then approves |
 //!
 //! `check` returns no problems and `prefill` nothing for every step, so a
 //! submission always reaches `handle`. Every step is covered by a test in
@@ -43,7 +45,10 @@ pub const DEFERRED_TICKET: &str = "TK-0001";
 /// The attempt from which `flaky` approves.
 pub const FLAKY_SUCCEEDS_AT: u32 = 3;
 
-const STEPS: [&str; 10] = [
+/// How long `slow` works, in milliseconds.
+pub const SLOW_MS: u64 = 20;
+
+const STEPS: [&str; 12] = [
     "trap",
     "spin",
     "memory-bomb",
@@ -54,6 +59,8 @@ const STEPS: [&str; 10] = [
     "permanent",
     "deferred",
     "stdout",
+    "needs-more-once",
+    "slow",
 ];
 
 fn step(id: &str) -> StepSpec {
@@ -65,6 +72,10 @@ fn step(id: &str) -> StepSpec {
             .reads_optional("mother.id_number", "prove what a step sees")
             .writes("testkit.seen"),
         "flaky" | "stdout" => spec.writes("testkit.seen"),
+        "needs-more-once" => spec.reads(
+            "testkit.answer",
+            "prove a corrected form resumes the bundle",
+        ),
         // `undeclared-write` declares no writes at all.
         _ => spec,
     }
@@ -160,6 +171,22 @@ impl Department for Testkit {
                     ],
                 );
                 Ok(approve().field("testkit.seen", "stdout").into())
+            }
+            "needs-more-once" => {
+                if request.fields().text("testkit.answer") == Some("corrected") {
+                    Ok(approve().into())
+                } else {
+                    let mut problems = onething_sdk::Problems::new();
+                    problems.field("testkit.answer", "not-yet", "answer `corrected` to go on");
+                    Ok(onething_sdk::needs_more(problems.into_vec()))
+                }
+            }
+            "slow" => {
+                let start = std::time::Instant::now();
+                while start.elapsed() < std::time::Duration::from_millis(SLOW_MS) {
+                    std::hint::black_box(start);
+                }
+                Ok(approve().into())
             }
             other => Err(StepError::unknown_step(other)),
         }

@@ -1,0 +1,232 @@
+//! Shared set-up of the end-to-end tests: a real `onething serve` process
+//! on a loopback port chosen by the OS, with its own data directory,
+//! plugins (departments plus the testkit) and bundles (examples plus test
+//! bundles), and a small HTTP client.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub const TOKEN: &str = "test-operator-token-0123456789";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Test bundles over the testkit, written next to the examples.
+pub const TEST_BUNDLES: &[(&str, &str)] = &[
+    (
+        "testkit-flaky",
+        "[[steps]]\ndepartment = \"testkit\"\nstep = \"flaky\"\n",
+    ),
+    (
+        "testkit-trap",
+        "[[steps]]\ndepartment = \"testkit\"\nstep = \"trap\"\n",
+    ),
+    (
+        "testkit-correction",
+        "[[steps]]\ndepartment = \"testkit\"\nstep = \"probe\"\n[[steps]]\ndepartment = \"testkit\"\nstep = \"needs-more-once\"\nafter = [\"testkit/probe\"]\n",
+    ),
+    (
+        "testkit-slow",
+        "[[steps]]\ndepartment = \"testkit\"\nstep = \"slow\"\n[[steps]]\ndepartment = \"testkit\"\nstep = \"flaky\"\nafter = [\"testkit/slow\"]\n",
+    ),
+];
+
+/// A directory laid out for one server: plugins, bundles, data, config.
+pub struct Site {
+    pub dir: tempfile::TempDir,
+}
+
+impl Site {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let plugins = dir.path().join("plugins");
+        let bundles = dir.path().join("bundles");
+        std::fs::create_dir_all(&plugins).expect("mkdir");
+        std::fs::create_dir_all(&bundles).expect("mkdir");
+        for entry in std::fs::read_dir(repo().join("target/plugins"))
+            .expect("run `cargo xtask build-plugins` first")
+        {
+            let p = entry.expect("entry").path();
+            std::fs::copy(&p, plugins.join(p.file_name().expect("name"))).expect("copy plugin");
+        }
+        std::fs::copy(
+            repo().join("target/test-components/testkit.wasm"),
+            plugins.join("testkit.wasm"),
+        )
+        .expect("copy testkit");
+        for entry in std::fs::read_dir(repo().join("examples/bundles")).expect("bundles") {
+            let p = entry.expect("entry").path();
+            std::fs::copy(&p, bundles.join(p.file_name().expect("name"))).expect("copy bundle");
+        }
+        for (id, steps) in TEST_BUNDLES {
+            let text = format!(
+                "id = \"{id}\"\ntitle = {{ zh = \"测试\", en = \"Test\" }}\ndescription = {{ zh = \"测试\", en = \"Test\" }}\ntime_limit_hours = 1\n{steps}"
+            );
+            std::fs::write(bundles.join(format!("{id}.toml")), text).expect("write bundle");
+        }
+        let config = format!(
+            "plugins_dir = \"plugins\"\nbundles_dir = \"bundles\"\ndictionary = \"{}\"\ndata_dir = \"data\"\nmax_body_bytes = 65536\n\
+             [limits]\ncompile_cache_dir = \"{}\"\n[retry]\nmax_attempts = 4\nfirst_backoff_ms = 10\nmax_backoff_ms = 100\n\
+             [[operators]]\nname = \"duty-officer\"\ntoken = \"{TOKEN}\"\n",
+            repo().join("examples/dictionary.toml").display(),
+            repo().join("target/onething-cache").display(),
+        );
+        std::fs::write(dir.path().join("onething.toml"), config).expect("write config");
+        Self { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.path().join("data/onething.db")).expect("open db")
+    }
+
+    pub fn start(&self) -> Server {
+        Server::start(self.path())
+    }
+}
+
+/// A running server; killed (SIGKILL) when dropped.
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Server {
+    fn start(site: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_onething"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+            .arg(site.join("onething.toml"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start onething serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("onething listening on ") {
+                    let addr = rest.split_whitespace().next().unwrap_or("").to_owned();
+                    let _ = tx.send(addr);
+                }
+            }
+        });
+        let base = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the server prints its address within 120 s");
+        Self { child, base }
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// Upload a sample's materials and turn its paths into digests.
+pub async fn prepared(server: &Server, sample: &str) -> Value {
+    let path = repo().join("examples/applications").join(sample);
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("sample")).expect("json");
+    let c = client();
+    if let Some(materials) = doc["materials"].as_array_mut() {
+        for m in materials.iter_mut() {
+            let file = path
+                .parent()
+                .expect("dir")
+                .join(m["path"].as_str().expect("path"));
+            let bytes = std::fs::read(&file).expect("material");
+            let media = if bytes.starts_with(b"%PDF") {
+                "application/pdf"
+            } else {
+                "image/png"
+            };
+            let r = c
+                .post(server.url("/api/materials"))
+                .header("content-type", media)
+                .body(bytes)
+                .send()
+                .await
+                .expect("upload");
+            assert_eq!(r.status(), 201, "upload of {}", file.display());
+            let meta: Value = r.json().await.expect("json");
+            *m = json!({ "code": m["code"], "digest": meta["digest"], "media_type": meta["media_type"], "size": meta["size"] });
+        }
+    }
+    doc
+}
+
+pub async fn submit(server: &Server, doc: &Value) -> String {
+    submit_to(&server.base, doc).await
+}
+
+pub async fn submit_to(base: &str, doc: &Value) -> String {
+    let r = client()
+        .post(format!("{base}/api/applications"))
+        .json(doc)
+        .send()
+        .await
+        .expect("submit");
+    let status = r.status();
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(status, 202, "{body:#}");
+    body["id"].as_str().expect("id").to_owned()
+}
+
+pub async fn status(server: &Server, id: &str) -> Value {
+    client()
+        .get(server.url(&format!("/api/applications/{id}")))
+        .send()
+        .await
+        .expect("status")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// Poll until the application's status is one of `want` (or time runs out).
+pub async fn wait_for(server: &Server, id: &str, want: &[&str]) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let s = status(server, id).await;
+        if want.iter().any(|w| s["status"] == *w) {
+            return s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "application {id} did not reach {want:?}: {s:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub fn count(db: &rusqlite::Connection, sql: &str) -> i64 {
+    db.query_row(sql, [], |r| r.get(0)).expect("query")
+}
