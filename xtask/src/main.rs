@@ -143,6 +143,8 @@ fn demo(root: &Path) -> Result<()> {
     run(cargo().current_dir(root).args(["build", "-p", "onething"]))?;
     let bin = root.join("target/debug/onething");
     let apps = root.join("examples/applications");
+
+    eprintln!("\n== 1. Locally, with `onething run`: both bundles, step by step ==");
     for app in ["newborn.json", "business-startup.json"] {
         run(Command::new(&bin)
             .current_dir(root)
@@ -165,7 +167,70 @@ fn demo(root: &Path) -> Result<()> {
     if status.code() != Some(1) {
         bail!("`{shown}` should have come back needs-more (exit 1), got {status}");
     }
-    eprintln!("\nDemo done. Try: target/debug/onething form examples/bundles/newborn.toml");
+
+    eprintln!("\n== 2. As a service: `onething serve` on the embedded store ==");
+    let data = root.join("target/demo-data");
+    if data.exists() {
+        std::fs::remove_dir_all(&data).with_context(|| format!("clearing {}", data.display()))?;
+    }
+    let listen = std::env::var("ONETHING_DEMO_LISTEN").unwrap_or_else(|_| "127.0.0.1:0".into());
+    eprintln!(
+        "$ {} serve --listen {listen} --data-dir {}",
+        bin.display(),
+        data.display()
+    );
+    let mut server = Command::new(&bin)
+        .current_dir(root)
+        .args(["serve", "--listen", &listen, "--data-dir"])
+        .arg(&data)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("starting onething serve")?;
+    let stdout = server.stdout.take().context("server stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            println!("{line}");
+            if let Some(rest) = line.strip_prefix("onething listening on ") {
+                let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_owned());
+            }
+        }
+    });
+    let Ok(base) = rx.recv_timeout(std::time::Duration::from_secs(180)) else {
+        let _ = server.kill();
+        bail!("the server did not report its address within 180 s");
+    };
+    let submitted = run(Command::new(&bin)
+        .current_dir(root)
+        .args(["submit", "--follow", "--server", &base])
+        .arg(apps.join("newborn.json"))
+        .arg(apps.join("business-startup.json"))
+        .arg(apps.join("newborn-needs-more.json")));
+    if let Err(e) = submitted {
+        eprintln!("(expected: the needs-more sample is refused with all its problems) {e}");
+    }
+    eprintln!("\nThe service is running:");
+    for (what, path) in [
+        ("bundles and themes", "/api/bundles"),
+        ("the newborn form", "/api/bundles/newborn/form"),
+        ("OpenAPI", "/api/openapi.json"),
+        ("metrics", "/metrics"),
+        ("readiness", "/readyz"),
+    ] {
+        eprintln!("  {what:<20} {base}{path}");
+    }
+    if std::env::var_os("ONETHING_DEMO_EXIT").is_some() {
+        let _ = server.kill();
+        let _ = server.wait();
+        eprintln!("Demo done (ONETHING_DEMO_EXIT set: server stopped).");
+        return Ok(());
+    }
+    eprintln!("Press Ctrl-C to stop it.");
+    server.wait().context("waiting for the server")?;
     Ok(())
 }
 

@@ -7,6 +7,7 @@ mod plugin;
 mod render;
 mod run;
 mod serve;
+mod submit;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,6 +61,8 @@ impl PathArgs {
 enum Command {
     /// Serve the HTTP API over the durable store.
     Serve(serve::Args),
+    /// Submit applications to a running service and follow them.
+    Submit(submit::Args),
     /// Run one application through its bundle, locally, step by step.
     Run(run::Args),
     /// Print a bundle's one form (JSON Schema), materials and notification.
@@ -86,6 +89,7 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
+            Command::Submit(args) => submit::run(args).await,
             Command::Run(args) => run::run(args).await,
             Command::Form(args) => form::run(args).await,
             Command::Plugin(cmd) => plugin::run(cmd).await,

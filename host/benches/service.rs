@@ -1,0 +1,273 @@
+//! Benchmark: newborn applications through the service on the durable
+//! SQLite store, over loopback HTTP, with a bounded load generator.
+//! Prints completed applications per second and p50/p99 latency of submit
+//! (HTTP round trip) and of completion (submit to last step recorded),
+//! beside a baseline measured in the same run: the same applications
+//! through the in-memory local runner (no HTTP, no store).
+//!
+//! `cargo xtask bench` or `cargo bench -p onething --bench service`
+//! (after `cargo xtask build-plugins`). Sizes: BENCH_APPS (default 2000),
+//! BENCH_CONCURRENCY (default 64).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use onething::api::{AppState, router};
+use onething::application::{ApplicationDoc, read_contents};
+use onething::capabilities::{Capabilities, FixedClock, MemoryKv};
+use onething::engine::state::AppStatus;
+use onething::engine::{Catalogue, Engine, RetryPolicy};
+use onething::metrics::Metrics;
+use onething::platform::{Paths, Platform, repo_root};
+use onething::run::{RetryPolicy as LocalRetry, RunStatus, Runner};
+use onething::runtime::Limits;
+use onething::store::Store as _;
+use onething::store::sqlite::SqliteStore;
+use serde_json::{Value, json};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date")
+}
+
+fn main() -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async_main())
+}
+
+async fn async_main() -> anyhow::Result<()> {
+    let n = env_usize("BENCH_APPS", 2000);
+    let concurrency = env_usize("BENCH_CONCURRENCY", 64);
+    let limits = Limits {
+        compile_cache_dir: Some(repo_root().join("target/onething-cache")),
+        ..Limits::default()
+    };
+    let sample_path = repo_root().join("examples/applications/newborn.json");
+
+    // Baseline: the in-memory local runner, same applications.
+    let local = Platform::load(
+        &Paths::default(),
+        limits.clone(),
+        Capabilities {
+            clock: Arc::new(FixedClock::new(today())),
+            kv: Arc::new(MemoryKv::default()),
+        },
+    )
+    .await?;
+    let doc = ApplicationDoc::load(&sample_path)?;
+    let bundle = local
+        .bundle(&doc.bundle)
+        .ok_or_else(|| anyhow::anyhow!("newborn bundle"))?;
+    let contents = read_contents(&doc, bundle, &local.dict, sample_path.parent());
+    let runner = Runner {
+        registry: &local.registry,
+        dict: &local.dict,
+        retry: LocalRetry::default(),
+    };
+    let started = Instant::now();
+    let mut done = 0;
+    let ids: Vec<String> = (0..n).map(|i| format!("local-{i}")).collect();
+    for chunk in ids.chunks(concurrency) {
+        let runs = chunk
+            .iter()
+            .map(|id| runner.run(bundle, id, &contents, &|_| {}));
+        for r in futures::future::join_all(runs).await {
+            anyhow::ensure!(
+                r.status == RunStatus::Completed,
+                "local run did not complete: {:?}",
+                r.status
+            );
+            done += 1;
+        }
+    }
+    let local_rate = done as f64 / started.elapsed().as_secs_f64();
+    drop(local);
+
+    // The service: SQLite store, engine, axum on loopback.
+    let dir = tempfile::tempdir()?;
+    let store = Arc::new(SqliteStore::open(dir.path())?);
+    let caps = Capabilities {
+        clock: Arc::new(FixedClock::new(today())),
+        kv: Arc::new(store.kv()?),
+    };
+    let platform = Platform::load(&Paths::default(), limits, caps).await?;
+    let Platform {
+        dict,
+        runtime,
+        registry,
+        bundles,
+    } = platform;
+    let catalogue = Catalogue {
+        dict: Arc::new(dict),
+        registry: Arc::new(registry),
+        bundles: bundles
+            .into_iter()
+            .map(|b| (b.id.to_string(), Arc::new(b)))
+            .collect(),
+    };
+    let engine = Engine::new(
+        store.clone(),
+        catalogue,
+        RetryPolicy::default(),
+        Arc::new(Metrics::new()),
+    );
+    let app = router(
+        AppState {
+            engine: engine.clone(),
+            operators: Arc::new(vec![]),
+            max_material_bytes: 10 << 20,
+        },
+        1 << 20,
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    // Completion instants, from the engine's live updates.
+    let submitted_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let (finished_tx, finished) = tokio::sync::oneshot::channel::<HashMap<String, Instant>>();
+    {
+        let mut rx = engine.subscribe();
+        tokio::spawn(async move {
+            let mut completed_at: HashMap<String, Instant> = HashMap::new();
+            while let Ok(u) = rx.recv().await {
+                if u.status.is_final() || u.status == AppStatus::Manual {
+                    completed_at
+                        .entry(u.application.clone())
+                        .or_insert_with(Instant::now);
+                    if completed_at.len() == n {
+                        let _ = finished_tx.send(completed_at);
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    // Materials once, then N submissions with bounded concurrency.
+    let client = reqwest::Client::new();
+    let mut body: Value = serde_json::from_str(&std::fs::read_to_string(&sample_path)?)?;
+    for m in body["materials"].as_array_mut().into_iter().flatten() {
+        let bytes = std::fs::read(
+            sample_path
+                .parent()
+                .expect("dir")
+                .join(m["path"].as_str().unwrap_or("")),
+        )?;
+        let media = onething::application::sniff_media_type(&bytes).unwrap_or("application/pdf");
+        let meta: Value = client
+            .post(format!("{base}/api/materials"))
+            .header("content-type", media)
+            .body(bytes)
+            .send()
+            .await?
+            .json()
+            .await?;
+        *m = json!({ "code": m["code"], "digest": meta["digest"], "media_type": meta["media_type"], "size": meta["size"] });
+    }
+    let body = Arc::new(body);
+    let submit_lat: Arc<Mutex<Vec<Duration>>> = Arc::default();
+    let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let permit = sem.clone().acquire_owned().await?;
+        let (client, base, body, submit_lat, submitted_at) = (
+            client.clone(),
+            base.clone(),
+            body.clone(),
+            submit_lat.clone(),
+            submitted_at.clone(),
+        );
+        tasks.spawn(async move {
+            let t = Instant::now();
+            let r = client
+                .post(format!("{base}/api/applications"))
+                .json(&*body)
+                .send()
+                .await;
+            let lat = t.elapsed();
+            drop(permit);
+            let r = r.map_err(|e| anyhow::anyhow!("submit: {e}"))?;
+            anyhow::ensure!(r.status() == 202, "submit answered {}", r.status());
+            let v: Value = r.json().await?;
+            if let Some(id) = v["id"].as_str()
+                && let Ok(mut m) = submitted_at.lock()
+            {
+                m.insert(id.to_owned(), t);
+            }
+            if let Ok(mut l) = submit_lat.lock() {
+                l.push(lat);
+            }
+            Ok::<_, anyhow::Error>(())
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r??;
+    }
+    let completed_at = tokio::time::timeout(Duration::from_secs(600), finished)
+        .await
+        .map_err(|_| anyhow::anyhow!("not every application finished in 600 s"))??;
+    let wall = started.elapsed();
+    let counts = store.counts().await?;
+    let completed = counts
+        .iter()
+        .find(|(s, _)| *s == AppStatus::Completed)
+        .map_or(0, |(_, c)| *c);
+    let rate = completed as f64 / wall.as_secs_f64();
+    let mut sl = submit_lat.lock().map(|v| v.clone()).unwrap_or_default();
+    let submitted = submitted_at.lock().map(|m| m.clone()).unwrap_or_default();
+    let mut cl: Vec<Duration> = completed_at
+        .iter()
+        .filter_map(|(id, done)| {
+            submitted
+                .get(id)
+                .map(|s| done.saturating_duration_since(*s))
+        })
+        .collect();
+    sl.sort();
+    cl.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "service: {n} newborn applications (6 steps each), {concurrency} concurrent submitters, SQLite store, loopback HTTP"
+    );
+    println!(
+        "  completed                 : {completed} of {n} in {:.2} s",
+        wall.as_secs_f64()
+    );
+    println!("  throughput                : {rate:>8.0} completed applications/s");
+    println!(
+        "  submit latency  p50 / p99 : {:>7.2} / {:>7.2} ms",
+        ms(percentile(&sl, 0.5)),
+        ms(percentile(&sl, 0.99))
+    );
+    println!(
+        "  completion      p50 / p99 : {:>7.2} / {:>7.2} ms",
+        ms(percentile(&cl, 0.5)),
+        ms(percentile(&cl, 0.99))
+    );
+    println!(
+        "  baseline (in-memory local runner, same applications): {local_rate:>8.0} applications/s"
+    );
+    println!("  ratio service / baseline  : {:>8.2}", rate / local_rate);
+    println!("  target: >= 1000 completed applications/s");
+    drop(runtime);
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! `onething submit`: send application documents to a running service —
+//! materials uploaded once and referenced by digest — and optionally follow
+//! them to the end, printing each step as it changes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use onething::application::sniff_media_type;
+use serde_json::{Value, json};
+
+/// Arguments of `onething submit`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Application documents (JSON); material paths are uploaded first.
+    #[arg(required = true)]
+    application: Vec<PathBuf>,
+    /// The service's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    server: String,
+    /// Follow each application until it is completed, rejected, needs more or waits for an operator.
+    #[arg(long)]
+    follow: bool,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let base = args.server.trim_end_matches('/');
+    let mut all_completed = true;
+    for path in &args.application {
+        let mut doc: Value = serde_json::from_str(
+            &std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?,
+        )
+        .with_context(|| format!("{} is not JSON", path.display()))?;
+        upload_materials(&client, base, path, &mut doc).await?;
+        let r = client
+            .post(format!("{base}/api/applications"))
+            .json(&doc)
+            .send()
+            .await
+            .with_context(|| format!("POST {base}/api/applications"))?;
+        let status = r.status();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            println!(
+                "{}: refused ({status}): {}",
+                path.display(),
+                body["detail"].as_str().unwrap_or("")
+            );
+            for p in body["problems"].as_array().into_iter().flatten() {
+                println!(
+                    "    - {} [{}]",
+                    p["message"].as_str().unwrap_or(""),
+                    p["code"].as_str().unwrap_or("")
+                );
+            }
+            all_completed = false;
+            continue;
+        }
+        let id = body["id"]
+            .as_str()
+            .context("the service answered without an id")?
+            .to_owned();
+        println!("{}: accepted as {id}", path.display());
+        println!("    status {base}/api/applications/{id}");
+        println!("    live   {base}/api/applications/{id}/events");
+        if args.follow {
+            all_completed &= follow(&client, base, &id).await? == "completed";
+        }
+    }
+    Ok(if all_completed || !args.follow {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+async fn upload_materials(
+    client: &reqwest::Client,
+    base: &str,
+    doc_path: &Path,
+    doc: &mut Value,
+) -> anyhow::Result<()> {
+    let dir = doc_path.parent().unwrap_or(Path::new("."));
+    for m in doc["materials"].as_array_mut().into_iter().flatten() {
+        let Some(rel) = m["path"].as_str() else {
+            continue;
+        };
+        let file = dir.join(rel);
+        let bytes =
+            std::fs::read(&file).with_context(|| format!("reading material {}", file.display()))?;
+        let Some(media) = sniff_media_type(&bytes) else {
+            bail!("material {} is not a PDF, PNG or JPEG file", file.display());
+        };
+        let r = client
+            .post(format!("{base}/api/materials"))
+            .header("content-type", media)
+            .body(bytes)
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            bail!(
+                "uploading {} was refused: {}",
+                file.display(),
+                r.text().await.unwrap_or_default()
+            );
+        }
+        let meta: Value = r.json().await?;
+        *m = json!({ "code": m["code"], "digest": meta["digest"], "media_type": meta["media_type"], "size": meta["size"] });
+    }
+    Ok(())
+}
+
+async fn follow(client: &reqwest::Client, base: &str, id: &str) -> anyhow::Result<String> {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let s: Value = client
+            .get(format!("{base}/api/applications/{id}"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        for step in s["steps"].as_array().into_iter().flatten() {
+            let name = step["step"].as_str().unwrap_or("").to_owned();
+            let now = format!(
+                "{} (attempt {})",
+                step["status"].as_str().unwrap_or(""),
+                step["attempts"]
+            );
+            if seen.get(&name) != Some(&now) {
+                let mark = match step["status"].as_str() {
+                    Some("approved") => "✔",
+                    Some("skipped") => "–",
+                    Some("running") | Some("waiting") | Some("retrying") => "▶",
+                    _ => "✗",
+                };
+                println!(
+                    "    {mark} {name}: {now}{}",
+                    step["reason"]
+                        .as_str()
+                        .map(|r| format!(" — {r}"))
+                        .unwrap_or_default()
+                );
+                seen.insert(name, now);
+            }
+        }
+        let status = s["status"].as_str().unwrap_or("").to_owned();
+        if matches!(
+            status.as_str(),
+            "completed" | "rejected" | "manual" | "needs-more"
+        ) {
+            println!("    => {status}");
+            return Ok(status);
+        }
+        if std::time::Instant::now() > deadline {
+            bail!("application {id} is still {status} after 120 s");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
