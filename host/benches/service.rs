@@ -45,6 +45,16 @@ fn today() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date")
 }
 
+/// Newborns spread over 160 birth dates: a household registration office
+/// issues at most 500 ID numbers per birth date and sex, as in life.
+fn vary(base: &Value, i: usize) -> Value {
+    let mut doc = base.clone();
+    let born = chrono::NaiveDate::from_ymd_opt(2026, 6, 15).expect("date")
+        + chrono::Days::new((i % 160) as u64);
+    doc["fields"]["child.birth_date"] = json!(born.format("%Y-%m-%d").to_string());
+    doc
+}
+
 fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -71,11 +81,16 @@ async fn async_main() -> anyhow::Result<()> {
         },
     )
     .await?;
+    let sample: Value = serde_json::from_str(&std::fs::read_to_string(&sample_path)?)?;
     let doc = ApplicationDoc::load(&sample_path)?;
     let bundle = local
         .bundle(&doc.bundle)
         .ok_or_else(|| anyhow::anyhow!("newborn bundle"))?;
-    let contents = read_contents(&doc, bundle, &local.dict, sample_path.parent());
+    let mut all_contents = Vec::with_capacity(n);
+    for i in 0..n {
+        let d: ApplicationDoc = serde_json::from_value(vary(&sample, i))?;
+        all_contents.push(read_contents(&d, bundle, &local.dict, sample_path.parent()));
+    }
     let runner = Runner {
         registry: &local.registry,
         dict: &local.dict,
@@ -84,15 +99,23 @@ async fn async_main() -> anyhow::Result<()> {
     let started = Instant::now();
     let mut done = 0;
     let ids: Vec<String> = (0..n).map(|i| format!("local-{i}")).collect();
-    for chunk in ids.chunks(concurrency) {
+    for (chunk, contents) in ids
+        .chunks(concurrency)
+        .zip(all_contents.chunks(concurrency))
+    {
         let runs = chunk
             .iter()
-            .map(|id| runner.run(bundle, id, &contents, &|_| {}));
+            .zip(contents)
+            .map(|(id, c)| runner.run(bundle, id, c, &|_| {}));
         for r in futures::future::join_all(runs).await {
             anyhow::ensure!(
                 r.status == RunStatus::Completed,
-                "local run did not complete: {:?}",
-                r.status
+                "local run did not complete: {:?}: {:?}",
+                r.status,
+                r.steps
+                    .iter()
+                    .map(|s| format!("{} {:?} {:?} {:?}", s.step, s.status, s.reason, s.problems))
+                    .collect::<Vec<_>>()
             );
             done += 1;
         }
@@ -182,17 +205,16 @@ async fn async_main() -> anyhow::Result<()> {
             .await?;
         *m = json!({ "code": m["code"], "digest": meta["digest"], "media_type": meta["media_type"], "size": meta["size"] });
     }
-    let body = Arc::new(body);
     let submit_lat: Arc<Mutex<Vec<Duration>>> = Arc::default();
     let sem = Arc::new(tokio::sync::Semaphore::new(concurrency));
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..n {
+    for i in 0..n {
         let permit = sem.clone().acquire_owned().await?;
-        let (client, base, body, submit_lat, submitted_at) = (
+        let body = vary(&body, i);
+        let (client, base, submit_lat, submitted_at) = (
             client.clone(),
             base.clone(),
-            body.clone(),
             submit_lat.clone(),
             submitted_at.clone(),
         );
@@ -200,7 +222,7 @@ async fn async_main() -> anyhow::Result<()> {
             let t = Instant::now();
             let r = client
                 .post(format!("{base}/api/applications"))
-                .json(&*body)
+                .json(&body)
                 .send()
                 .await;
             let lat = t.elapsed();

@@ -408,6 +408,9 @@ async fn every_testkit_step_has_a_test() {
         "permanent",
         "deferred",
         "stdout",
+        // Tested end to end over HTTP in tests/service.rs and tests/crash.rs:
+        "needs-more-once",
+        "slow",
     ];
     let w = world().await;
     for s in &w.plugin("testkit").manifest().steps {

@@ -30,20 +30,21 @@ pub enum KvError {
 }
 
 /// A key-value backend partitioned by department.
+#[async_trait::async_trait]
 pub trait KeyValue: Send + Sync {
     /// Read a value.
-    fn get(&self, department: &DepartmentId, key: &str) -> Result<Option<Vec<u8>>, KvError>;
+    async fn get(&self, department: &DepartmentId, key: &str) -> Result<Option<Vec<u8>>, KvError>;
     /// Write a value.
-    fn set(&self, department: &DepartmentId, key: &str, value: &[u8]) -> Result<(), KvError>;
+    async fn set(&self, department: &DepartmentId, key: &str, value: &[u8]) -> Result<(), KvError>;
     /// Write a value only if the key is absent; whether it was written.
-    fn insert_new(
+    async fn insert_new(
         &self,
         department: &DepartmentId,
         key: &str,
         value: &[u8],
     ) -> Result<bool, KvError>;
     /// Remove a key; whether it was there.
-    fn delete(&self, department: &DepartmentId, key: &str) -> Result<bool, KvError>;
+    async fn delete(&self, department: &DepartmentId, key: &str) -> Result<bool, KvError>;
 }
 
 /// An in-memory backend: for `onething run` and tests.
@@ -65,16 +66,17 @@ impl MemoryKv {
     }
 }
 
+#[async_trait::async_trait]
 impl KeyValue for MemoryKv {
-    fn get(&self, department: &DepartmentId, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+    async fn get(&self, department: &DepartmentId, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         self.with(|m| m.get(&(department.clone(), key.to_owned())).cloned())
     }
-    fn set(&self, department: &DepartmentId, key: &str, value: &[u8]) -> Result<(), KvError> {
+    async fn set(&self, department: &DepartmentId, key: &str, value: &[u8]) -> Result<(), KvError> {
         self.with(|m| {
             m.insert((department.clone(), key.to_owned()), value.to_vec());
         })
     }
-    fn insert_new(
+    async fn insert_new(
         &self,
         department: &DepartmentId,
         key: &str,
@@ -88,7 +90,7 @@ impl KeyValue for MemoryKv {
             }
         })
     }
-    fn delete(&self, department: &DepartmentId, key: &str) -> Result<bool, KvError> {
+    async fn delete(&self, department: &DepartmentId, key: &str) -> Result<bool, KvError> {
         self.with(|m| m.remove(&(department.clone(), key.to_owned())).is_some())
     }
 }
@@ -125,8 +127,14 @@ impl store::Host for CallState {
         &mut self,
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::StoreError>> {
-        Ok(check_key(&key)
-            .and_then(|()| self.caps.kv.get(&self.department, &key))
+        if let Err(e) = check_key(&key) {
+            return Ok(Err(to_wit(e)));
+        }
+        Ok(self
+            .caps
+            .kv
+            .get(&self.department, &key)
+            .await
             .map_err(to_wit))
     }
 
@@ -135,9 +143,14 @@ impl store::Host for CallState {
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), store::StoreError>> {
-        Ok(check_key(&key)
-            .and_then(|()| check_value(&value))
-            .and_then(|()| self.caps.kv.set(&self.department, &key, &value))
+        if let Err(e) = check_key(&key).and_then(|()| check_value(&value)) {
+            return Ok(Err(to_wit(e)));
+        }
+        Ok(self
+            .caps
+            .kv
+            .set(&self.department, &key, &value)
+            .await
             .map_err(to_wit))
     }
 
@@ -146,15 +159,26 @@ impl store::Host for CallState {
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<bool, store::StoreError>> {
-        Ok(check_key(&key)
-            .and_then(|()| check_value(&value))
-            .and_then(|()| self.caps.kv.insert_new(&self.department, &key, &value))
+        if let Err(e) = check_key(&key).and_then(|()| check_value(&value)) {
+            return Ok(Err(to_wit(e)));
+        }
+        Ok(self
+            .caps
+            .kv
+            .insert_new(&self.department, &key, &value)
+            .await
             .map_err(to_wit))
     }
 
     async fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, store::StoreError>> {
-        Ok(check_key(&key)
-            .and_then(|()| self.caps.kv.delete(&self.department, &key))
+        if let Err(e) = check_key(&key) {
+            return Ok(Err(to_wit(e)));
+        }
+        Ok(self
+            .caps
+            .kv
+            .delete(&self.department, &key)
+            .await
             .map_err(to_wit))
     }
 }

@@ -25,8 +25,7 @@ CREATE TABLE IF NOT EXISTS applications (
     overdue      INTEGER NOT NULL DEFAULT 0,
     client_key   TEXT UNIQUE,
     submitted_ms INTEGER NOT NULL,
-    updated_ms   INTEGER NOT NULL,
-    state        TEXT NOT NULL
+    updated_ms   INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS applications_status ON applications(status);
 CREATE TABLE IF NOT EXISTS events (
@@ -83,6 +82,28 @@ enum Write {
         bytes: Vec<u8>,
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
+    Kv {
+        op: KvOp,
+        reply: oneshot::Sender<Result<bool, StoreError>>,
+    },
+}
+
+/// A key-value write, committed with the group like every other write.
+enum KvOp {
+    Set {
+        department: String,
+        key: String,
+        value: Vec<u8>,
+    },
+    InsertNew {
+        department: String,
+        key: String,
+        value: Vec<u8>,
+    },
+    Delete {
+        department: String,
+        key: String,
+    },
 }
 
 /// The SQLite store.
@@ -118,10 +139,12 @@ impl SqliteStore {
         &self.path
     }
 
-    /// A key-value backend for plugins on the same file.
+    /// A key-value backend for plugins on the same file: reads on its own
+    /// connection, writes through the group-committing writer.
     pub fn kv(&self) -> Result<SqliteKv, StoreError> {
         Ok(SqliteKv {
-            conn: Mutex::new(open(&self.path)?),
+            reader: Mutex::new(open(&self.path)?),
+            writer: self.writer.clone(),
         })
     }
 
@@ -202,6 +225,7 @@ fn writer_loop(mut conn: Connection, rx: std::sync::mpsc::Receiver<Write>) {
 enum Done {
     Created(Created),
     Unit,
+    Flag(bool),
 }
 
 fn apply_write(conn: &Connection, w: &Write) -> Result<Done, StoreError> {
@@ -226,11 +250,9 @@ fn apply_write(conn: &Connection, w: &Write) -> Result<Done, StoreError> {
                     return Ok(Done::Created(Created::Existing(id)));
                 }
             }
-            let state_json =
-                serde_json::to_string(state).map_err(|e| StoreError::Database(e.to_string()))?;
             conn.execute(
-                "INSERT INTO applications (id, bundle, status, overdue, client_key, submitted_ms, updated_ms, state) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?5, ?6)",
-                params![state.id, state.bundle, state.status.as_str(), client_key, at_ms, state_json],
+                "INSERT INTO applications (id, bundle, status, overdue, client_key, submitted_ms, updated_ms) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?5)",
+                params![state.id, state.bundle, state.status.as_str(), client_key, at_ms],
             )
             .map_err(db)?;
             insert_event(conn, &state.id, 1, event, *at_ms)?;
@@ -241,8 +263,6 @@ fn apply_write(conn: &Connection, w: &Write) -> Result<Done, StoreError> {
             for (i, (event, at_ms)) in events.iter().enumerate() {
                 insert_event(conn, &state.id, first_seq + i as u64, event, *at_ms)?;
             }
-            let state_json =
-                serde_json::to_string(state).map_err(|e| StoreError::Database(e.to_string()))?;
             let updated = events.last().map_or(0, |(_, at)| *at);
             let overdue = state.overdue
                 || state.steps.iter().any(|s| {
@@ -254,11 +274,28 @@ fn apply_write(conn: &Connection, w: &Write) -> Result<Done, StoreError> {
                         )
                 });
             conn.execute(
-                "UPDATE applications SET status = ?2, overdue = ?3, updated_ms = ?4, state = ?5 WHERE id = ?1",
-                params![state.id, state.status.as_str(), overdue, updated, state_json],
+                "UPDATE applications SET status = ?2, overdue = ?3, updated_ms = ?4 WHERE id = ?1",
+                params![state.id, state.status.as_str(), overdue, updated],
             )
             .map_err(db)?;
             Ok(Done::Unit)
+        }
+        Write::Kv { op, .. } => {
+            let changed = match op {
+                KvOp::Set { department, key, value } => conn
+                    .execute(
+                        "INSERT INTO kv (department, key, value) VALUES (?1, ?2, ?3) ON CONFLICT(department, key) DO UPDATE SET value = excluded.value",
+                        params![department, key, value],
+                    )
+                    .map_err(db)?,
+                KvOp::InsertNew { department, key, value } => conn
+                    .execute("INSERT OR IGNORE INTO kv (department, key, value) VALUES (?1, ?2, ?3)", params![department, key, value])
+                    .map_err(db)?,
+                KvOp::Delete { department, key } => {
+                    conn.execute("DELETE FROM kv WHERE department = ?1 AND key = ?2", params![department, key]).map_err(db)?
+                }
+            };
+            Ok(Done::Flag(changed == 1))
         }
         Write::Material { meta, bytes, .. } => {
             conn.execute(
@@ -303,8 +340,11 @@ fn reply(w: Write, outcome: Result<Done, StoreError>) {
         Write::Create { reply, .. } => {
             let _ = reply.send(outcome.map(|d| match d {
                 Done::Created(c) => c,
-                Done::Unit => Created::New,
+                Done::Unit | Done::Flag(_) => Created::New,
             }));
+        }
+        Write::Kv { reply, .. } => {
+            let _ = reply.send(outcome.map(|d| matches!(d, Done::Flag(true))));
         }
         Write::Append { reply, .. } | Write::Material { reply, .. } => {
             let _ = reply.send(outcome.map(|_| ()));
@@ -355,26 +395,24 @@ impl Store for SqliteStore {
         .await
     }
 
+    /// The state is not stored as such: it is the fold of the events, so
+    /// the history is the one source of truth.
     async fn state(&self, id: &str) -> Result<Option<AppState>, StoreError> {
-        let id = id.to_owned();
-        self.read(move |c| {
-            let text: Option<String> = c
-                .query_row(
-                    "SELECT state FROM applications WHERE id = ?1",
-                    params![id],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(db)?;
-            text.map(|t| {
-                serde_json::from_str(&t).map_err(|e| StoreError::Corrupt {
-                    application: id.clone(),
-                    message: e.to_string(),
-                })
-            })
-            .transpose()
-        })
-        .await
+        let events = self.events(id, 0).await?;
+        let mut iter = events.into_iter();
+        let Some(first) = iter.next() else {
+            return Ok(None);
+        };
+        let mut state = AppState::submitted(id, first.at_ms, &first.event).ok_or_else(|| {
+            StoreError::Corrupt {
+                application: id.to_owned(),
+                message: format!("the first event is {}, not submitted", first.event.kind()),
+            }
+        })?;
+        for r in iter {
+            state.apply(&r.event, r.at_ms);
+        }
+        Ok(Some(state))
     }
 
     async fn events(&self, id: &str, after_seq: u64) -> Result<Vec<EventRecord>, StoreError> {
@@ -492,60 +530,64 @@ impl Store for SqliteStore {
 
 /// The plugins' key-value store on the SQLite file.
 pub struct SqliteKv {
-    conn: Mutex<Connection>,
+    reader: Mutex<Connection>,
+    writer: std::sync::mpsc::Sender<Write>,
 }
 
 impl SqliteKv {
-    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, KvError> {
-        let conn = self
-            .conn
-            .lock()
-            .map_err(|_| KvError::Unavailable("connection poisoned".into()))?;
-        f(&conn).map_err(|e| KvError::Unavailable(e.to_string()))
+    async fn write(&self, op: KvOp) -> Result<bool, KvError> {
+        let (tx, rx) = oneshot::channel();
+        self.writer
+            .send(Write::Kv { op, reply: tx })
+            .map_err(|_| KvError::Unavailable("the store is shutting down".into()))?;
+        rx.await
+            .map_err(|_| KvError::Unavailable("the store is shutting down".into()))?
+            .map_err(|e| KvError::Unavailable(e.to_string()))
     }
 }
 
+#[async_trait]
 impl KeyValue for SqliteKv {
-    fn get(&self, department: &DepartmentId, key: &str) -> Result<Option<Vec<u8>>, KvError> {
-        self.with(|c| {
-            c.query_row(
-                "SELECT value FROM kv WHERE department = ?1 AND key = ?2",
-                params![department.as_str(), key],
-                |r| r.get(0),
-            )
-            .optional()
-        })
+    async fn get(&self, department: &DepartmentId, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        let conn = self
+            .reader
+            .lock()
+            .map_err(|_| KvError::Unavailable("connection poisoned".into()))?;
+        conn.query_row(
+            "SELECT value FROM kv WHERE department = ?1 AND key = ?2",
+            params![department.as_str(), key],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| KvError::Unavailable(e.to_string()))
     }
-    fn set(&self, department: &DepartmentId, key: &str, value: &[u8]) -> Result<(), KvError> {
-        self.with(|c| {
-            c.execute(
-                "INSERT INTO kv (department, key, value) VALUES (?1, ?2, ?3) ON CONFLICT(department, key) DO UPDATE SET value = excluded.value",
-                params![department.as_str(), key, value],
-            )
-            .map(|_| ())
+    async fn set(&self, department: &DepartmentId, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.write(KvOp::Set {
+            department: department.to_string(),
+            key: key.to_owned(),
+            value: value.to_vec(),
         })
+        .await
+        .map(|_| ())
     }
-    fn insert_new(
+    async fn insert_new(
         &self,
         department: &DepartmentId,
         key: &str,
         value: &[u8],
     ) -> Result<bool, KvError> {
-        self.with(|c| {
-            c.execute(
-                "INSERT OR IGNORE INTO kv (department, key, value) VALUES (?1, ?2, ?3)",
-                params![department.as_str(), key, value],
-            )
-            .map(|n| n == 1)
+        self.write(KvOp::InsertNew {
+            department: department.to_string(),
+            key: key.to_owned(),
+            value: value.to_vec(),
         })
+        .await
     }
-    fn delete(&self, department: &DepartmentId, key: &str) -> Result<bool, KvError> {
-        self.with(|c| {
-            c.execute(
-                "DELETE FROM kv WHERE department = ?1 AND key = ?2",
-                params![department.as_str(), key],
-            )
-            .map(|n| n == 1)
+    async fn delete(&self, department: &DepartmentId, key: &str) -> Result<bool, KvError> {
+        self.write(KvOp::Delete {
+            department: department.to_string(),
+            key: key.to_owned(),
         })
+        .await
     }
 }
