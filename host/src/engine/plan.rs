@@ -39,13 +39,11 @@ pub fn next(
         let name = b.reference.to_string();
         let Some(s) = state.step(&name) else { continue };
         match s.status {
-            StepStatus::Waiting => {
-                if b.after.iter().all(|a| done(&a.to_string())) {
-                    if b.when.as_ref().is_none_or(|c| c.holds(form)) {
-                        d.start.push(name);
-                    } else {
-                        d.skip.push(name);
-                    }
+            StepStatus::Waiting if b.after.iter().all(|a| done(&a.to_string())) => {
+                if b.when.as_ref().is_none_or(|c| c.holds(form)) {
+                    d.start.push(name);
+                } else {
+                    d.skip.push(name);
                 }
             }
             // An attempt was recorded but no outcome: the host stopped
