@@ -26,6 +26,9 @@ use onething::store::Store as _;
 use onething::store::sqlite::SqliteStore;
 use serde_json::{Value, json};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()

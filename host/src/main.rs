@@ -2,6 +2,11 @@
 
 mod cli;
 
+// The host allocates many small objects per step (fresh stores, events,
+// requests); mimalloc handles that across threads far better than glibc.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -100,7 +100,7 @@ impl Apps {
             next.apply(e, at);
         }
         let stamped: Vec<(Event, i64)> = events.into_iter().map(|e| (e, at)).collect();
-        self.store.append(&next, &stamped).await?;
+        self.store.append(current, &next, &stamped).await?;
         let parked = next.status != AppStatus::Running;
         *guard = Some(next.clone());
         drop(guard);

@@ -346,6 +346,14 @@ impl AppState {
         })
     }
 
+    /// Whether the bundle or any open step is past its time limit.
+    pub fn is_overdue(&self) -> bool {
+        self.overdue
+            || self.steps.iter().any(|s| {
+                s.overdue && !matches!(s.status, StepStatus::Approved | StepStatus::Skipped)
+            })
+    }
+
     /// A step's state.
     pub fn step(&self, step: &str) -> Option<&StepState> {
         self.steps.iter().find(|s| s.step == step)

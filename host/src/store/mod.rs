@@ -102,8 +102,14 @@ pub trait Store: Send + Sync + 'static {
         at_ms: i64,
     ) -> Result<Created, StoreError>;
 
-    /// Append events and the state they produce, atomically.
-    async fn append(&self, state: &AppState, events: &[(Event, i64)]) -> Result<(), StoreError>;
+    /// Append events, taking the application from state `before` to state
+    /// `after`, atomically.
+    async fn append(
+        &self,
+        before: &AppState,
+        after: &AppState,
+        events: &[(Event, i64)],
+    ) -> Result<(), StoreError>;
 
     /// An application's state.
     async fn state(&self, id: &str) -> Result<Option<AppState>, StoreError>;

@@ -73,7 +73,7 @@ enum Write {
         reply: oneshot::Sender<Result<Created, StoreError>>,
     },
     Append {
-        state: Box<AppState>,
+        header: AppendHeader,
         events: Vec<(Event, i64)>,
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
@@ -86,6 +86,15 @@ enum Write {
         op: KvOp,
         reply: oneshot::Sender<Result<bool, StoreError>>,
     },
+}
+
+/// What an append needs to know of the state it produces.
+struct AppendHeader {
+    id: String,
+    first_seq: u64,
+    /// New status and overdue flag, when either changed.
+    status: Option<(AppStatus, bool)>,
+    updated_ms: i64,
 }
 
 /// A key-value write, committed with the group like every other write.
@@ -228,6 +237,12 @@ enum Done {
     Flag(bool),
 }
 
+/// Run a statement through the connection's statement cache: the writer
+/// runs the same few statements thousands of times a second.
+fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
 fn apply_write(conn: &Connection, w: &Write) -> Result<Done, StoreError> {
     match w {
         Write::Create {
@@ -250,7 +265,7 @@ fn apply_write(conn: &Connection, w: &Write) -> Result<Done, StoreError> {
                     return Ok(Done::Created(Created::Existing(id)));
                 }
             }
-            conn.execute(
+            exec(conn,
                 "INSERT INTO applications (id, bundle, status, overdue, client_key, submitted_ms, updated_ms) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?5)",
                 params![state.id, state.bundle, state.status.as_str(), client_key, at_ms],
             )
@@ -258,47 +273,40 @@ fn apply_write(conn: &Connection, w: &Write) -> Result<Done, StoreError> {
             insert_event(conn, &state.id, 1, event, *at_ms)?;
             Ok(Done::Created(Created::New))
         }
-        Write::Append { state, events, .. } => {
-            let first_seq = state.events + 1 - events.len() as u64;
+        Write::Append { header, events, .. } => {
             for (i, (event, at_ms)) in events.iter().enumerate() {
-                insert_event(conn, &state.id, first_seq + i as u64, event, *at_ms)?;
+                insert_event(conn, &header.id, header.first_seq + i as u64, event, *at_ms)?;
             }
-            let updated = events.last().map_or(0, |(_, at)| *at);
-            let overdue = state.overdue
-                || state.steps.iter().any(|s| {
-                    s.overdue
-                        && !matches!(
-                            s.status,
-                            crate::engine::state::StepStatus::Approved
-                                | crate::engine::state::StepStatus::Skipped
-                        )
-                });
-            conn.execute(
-                "UPDATE applications SET status = ?2, overdue = ?3, updated_ms = ?4 WHERE id = ?1",
-                params![state.id, state.status.as_str(), overdue, updated],
-            )
-            .map_err(db)?;
+            if let Some((status, overdue)) = header.status {
+                exec(conn,
+                    "UPDATE applications SET status = ?2, overdue = ?3, updated_ms = ?4 WHERE id = ?1",
+                    params![header.id, status.as_str(), overdue, header.updated_ms],
+                )
+                .map_err(db)?;
+            }
             Ok(Done::Unit)
         }
         Write::Kv { op, .. } => {
             let changed = match op {
-                KvOp::Set { department, key, value } => conn
-                    .execute(
+                KvOp::Set { department, key, value } => exec(
+                        conn,
+
                         "INSERT INTO kv (department, key, value) VALUES (?1, ?2, ?3) ON CONFLICT(department, key) DO UPDATE SET value = excluded.value",
                         params![department, key, value],
                     )
                     .map_err(db)?,
-                KvOp::InsertNew { department, key, value } => conn
-                    .execute("INSERT OR IGNORE INTO kv (department, key, value) VALUES (?1, ?2, ?3)", params![department, key, value])
+                KvOp::InsertNew { department, key, value } => exec(
+                        conn,
+                        "INSERT OR IGNORE INTO kv (department, key, value) VALUES (?1, ?2, ?3)", params![department, key, value])
                     .map_err(db)?,
                 KvOp::Delete { department, key } => {
-                    conn.execute("DELETE FROM kv WHERE department = ?1 AND key = ?2", params![department, key]).map_err(db)?
+                    exec(conn, "DELETE FROM kv WHERE department = ?1 AND key = ?2", params![department, key]).map_err(db)?
                 }
             };
             Ok(Done::Flag(changed == 1))
         }
         Write::Material { meta, bytes, .. } => {
-            conn.execute(
+            exec(conn,
                 "INSERT OR IGNORE INTO materials (digest, media_type, size, bytes) VALUES (?1, ?2, ?3, ?4)",
                 params![meta.digest, meta.media_type, meta.size as i64, bytes],
             )
@@ -316,7 +324,8 @@ fn insert_event(
     at_ms: i64,
 ) -> Result<(), StoreError> {
     let body = serde_json::to_string(event).map_err(|e| StoreError::Database(e.to_string()))?;
-    let r = conn.execute(
+    let r = exec(
+        conn,
         "INSERT INTO events (application, seq, at_ms, kind, step, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![app, seq as i64, at_ms, event.kind(), event.step(), body],
     );
@@ -384,11 +393,22 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn append(&self, state: &AppState, events: &[(Event, i64)]) -> Result<(), StoreError> {
-        let state = Box::new(state.clone());
+    async fn append(
+        &self,
+        before: &AppState,
+        after: &AppState,
+        events: &[(Event, i64)],
+    ) -> Result<(), StoreError> {
+        let flags = |s: &AppState| (s.status, s.is_overdue());
+        let header = AppendHeader {
+            id: after.id.clone(),
+            first_seq: after.events + 1 - events.len() as u64,
+            status: (flags(before) != flags(after)).then(|| flags(after)),
+            updated_ms: events.last().map_or(0, |(_, at)| *at),
+        };
         let events = events.to_vec();
         self.write(move |reply| Write::Append {
-            state,
+            header,
             events,
             reply,
         })
