@@ -175,13 +175,20 @@ fn demo(root: &Path) -> Result<()> {
     }
     let listen = std::env::var("ONETHING_DEMO_LISTEN").unwrap_or_else(|_| "127.0.0.1:0".into());
     eprintln!(
-        "$ {} serve --listen {listen} --data-dir {}",
+        "$ {} serve --today {DEMO_TODAY} --listen {listen} --data-dir {}",
         bin.display(),
         data.display()
     );
     let mut server = Command::new(&bin)
         .current_dir(root)
-        .args(["serve", "--listen", &listen, "--data-dir"])
+        .args([
+            "serve",
+            "--today",
+            DEMO_TODAY,
+            "--listen",
+            &listen,
+            "--data-dir",
+        ])
         .arg(&data)
         .stdout(std::process::Stdio::piped())
         .spawn()

@@ -28,6 +28,10 @@ pub struct Args {
     /// Data directory (overrides the config).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Pin the plugins' clock to this date (YYYY-MM-DD): for demos and
+    /// tests with dated sample applications, never in production.
+    #[arg(long, value_name = "DATE")]
+    today: Option<chrono::NaiveDate>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -48,8 +52,15 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         SqliteStore::open(&config.data_dir)
             .with_context(|| format!("opening the store in {}", config.data_dir.display()))?,
     );
+    let clock: Arc<dyn onething::capabilities::Clock> = match args.today {
+        Some(d) => {
+            tracing::warn!(today = %d, "the plugins' clock is pinned (--today)");
+            Arc::new(onething::capabilities::FixedClock::new(d))
+        }
+        None => Arc::new(SystemClock::china_standard_time()),
+    };
     let caps = Capabilities {
-        clock: Arc::new(SystemClock::china_standard_time()),
+        clock,
         kv: Arc::new(store.kv()?),
     };
     let platform =
