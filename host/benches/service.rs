@@ -68,6 +68,7 @@ fn main() -> anyhow::Result<()> {
 async fn async_main() -> anyhow::Result<()> {
     let n = env_usize("BENCH_APPS", 2000);
     let concurrency = env_usize("BENCH_CONCURRENCY", 64);
+    let direct = std::env::var_os("BENCH_DIRECT").is_some();
     let limits = Limits {
         compile_cache_dir: Some(repo_root().join("target/onething-cache")),
         ..Limits::default()
@@ -221,22 +222,32 @@ async fn async_main() -> anyhow::Result<()> {
             submit_lat.clone(),
             submitted_at.clone(),
         );
+        let engine = engine.clone();
         tasks.spawn(async move {
             let t = Instant::now();
-            let r = client
-                .post(format!("{base}/api/applications"))
-                .json(&body)
-                .send()
-                .await;
+            let id = if direct {
+                // Diagnostic: the engine without HTTP.
+                let doc: ApplicationDoc = serde_json::from_value(body)?;
+                let r = engine.submit(&doc).await;
+                drop(permit);
+                Some(r.map_err(|e| anyhow::anyhow!("submit: {e}"))?.0)
+            } else {
+                let r = client
+                    .post(format!("{base}/api/applications"))
+                    .json(&body)
+                    .send()
+                    .await;
+                drop(permit);
+                let r = r.map_err(|e| anyhow::anyhow!("submit: {e}"))?;
+                anyhow::ensure!(r.status() == 202, "submit answered {}", r.status());
+                let v: Value = r.json().await?;
+                v["id"].as_str().map(str::to_owned)
+            };
             let lat = t.elapsed();
-            drop(permit);
-            let r = r.map_err(|e| anyhow::anyhow!("submit: {e}"))?;
-            anyhow::ensure!(r.status() == 202, "submit answered {}", r.status());
-            let v: Value = r.json().await?;
-            if let Some(id) = v["id"].as_str()
+            if let Some(id) = id
                 && let Ok(mut m) = submitted_at.lock()
             {
-                m.insert(id.to_owned(), t);
+                m.insert(id, t);
             }
             if let Ok(mut l) = submit_lat.lock() {
                 l.push(lat);

@@ -499,7 +499,7 @@ impl Engine {
             ActionError::Conflict(format!("bundle {} is no longer loaded", current.bundle))
         })?;
         // Check the corrected form with the steps still to do.
-        let mut merged = current.form.clone();
+        let mut merged = (*current.form).clone();
         for (k, v) in &fields {
             if v.is_null() {
                 merged.remove(k);
@@ -658,7 +658,12 @@ impl Engine {
                 return Ok(());
             };
             let now = now_ms();
-            let form = typed_form(&state, &self.inner.catalogue.dict);
+            // Conditions only test a few form fields: type just those.
+            let tested = bundle
+                .steps
+                .iter()
+                .filter_map(|s| s.when.as_ref().map(|c| &c.field));
+            let form = typed(&state.form, tested, &self.inner.catalogue.dict);
             let decision = plan::next(&state, &bundle, &form, now);
             if !decision.skip.is_empty() {
                 let skips = decision.skip.clone();
@@ -746,8 +751,10 @@ impl Engine {
             .await
             .map_err(into_store)?;
         self.after_change(&st, &["attempt-started"]);
-        let form = typed_form(&st, &cat.dict);
-        let produced = typed_outputs(&st, &cat.dict);
+        // Type only what the step reads: that is all it will see.
+        let reads = || bstep.spec.reads.iter().map(|r| &r.key);
+        let form = typed(&st.form, reads(), &cat.dict);
+        let produced = typed(&st.outputs, reads(), &cat.dict);
         let contents_materials = stored_materials(&st);
         let fields = visible_fields(&bstep, &form, &produced);
         let missing: Vec<String> = bstep
@@ -832,46 +839,39 @@ fn into_store(e: ActionError) -> StoreError {
     }
 }
 
-/// The form of a stored application, typed again by the dictionary.
-fn typed_form(state: &AppState, dict: &Dictionary) -> BTreeMap<FieldKey, FieldValue> {
-    typed(&state.form, dict)
-}
-
-fn typed_outputs(state: &AppState, dict: &Dictionary) -> BTreeMap<FieldKey, FieldValue> {
-    typed(&state.outputs, dict)
-}
-
-fn typed(
+/// Stored JSON values of `keys`, typed again by the dictionary.
+fn typed<'k>(
     map: &BTreeMap<String, serde_json::Value>,
+    keys: impl Iterator<Item = &'k FieldKey>,
     dict: &Dictionary,
 ) -> BTreeMap<FieldKey, FieldValue> {
-    map.iter()
-        .filter_map(|(k, v)| {
-            let key = FieldKey::parse(k).ok()?;
-            let def = dict.field(&key)?;
-            // Outputs were validated when written; re-typing cannot fail
-            // for a value of the right kind.
-            let value = match (&def.kind, v) {
-                (crate::dictionary::FieldKind::Date, serde_json::Value::String(s)) => {
-                    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                        .ok()
-                        .map(FieldValue::Date)
-                }
-                (crate::dictionary::FieldKind::Integer { .. }, serde_json::Value::Number(n)) => {
-                    n.as_i64().map(FieldValue::Integer)
-                }
-                (crate::dictionary::FieldKind::Decimal { .. }, serde_json::Value::Number(n)) => {
-                    n.as_f64().map(FieldValue::Decimal)
-                }
-                (crate::dictionary::FieldKind::Boolean, serde_json::Value::Bool(b)) => {
-                    Some(FieldValue::Boolean(*b))
-                }
-                (_, serde_json::Value::String(s)) => Some(FieldValue::Text(s.clone())),
-                _ => None,
-            }?;
-            Some((key, value))
-        })
-        .collect()
+    keys.filter_map(|key| {
+        let v = map.get(key.as_str())?;
+        let def = dict.field(key)?;
+        let key = key.clone();
+        // Outputs were validated when written; re-typing cannot fail
+        // for a value of the right kind.
+        let value = match (&def.kind, v) {
+            (crate::dictionary::FieldKind::Date, serde_json::Value::String(s)) => {
+                chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .ok()
+                    .map(FieldValue::Date)
+            }
+            (crate::dictionary::FieldKind::Integer { .. }, serde_json::Value::Number(n)) => {
+                n.as_i64().map(FieldValue::Integer)
+            }
+            (crate::dictionary::FieldKind::Decimal { .. }, serde_json::Value::Number(n)) => {
+                n.as_f64().map(FieldValue::Decimal)
+            }
+            (crate::dictionary::FieldKind::Boolean, serde_json::Value::Bool(b)) => {
+                Some(FieldValue::Boolean(*b))
+            }
+            (_, serde_json::Value::String(s)) => Some(FieldValue::Text(s.clone())),
+            _ => None,
+        }?;
+        Some((key, value))
+    })
+    .collect()
 }
 
 fn stored_materials(state: &AppState) -> BTreeMap<MaterialCode, Material> {

@@ -68,7 +68,7 @@ pub fn deadlines(state: &AppState, now_ms: i64) -> Vec<Event> {
     if state.status.is_final() {
         return out;
     }
-    for s in &state.steps {
+    for s in state.steps.iter() {
         let open = !matches!(
             s.status,
             StepStatus::Approved | StepStatus::Skipped | StepStatus::Rejected

@@ -6,6 +6,7 @@
 //! storing anything (that is [`crate::store`]).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -287,14 +288,14 @@ pub struct AppState {
     pub due_ms: i64,
     /// Whether the bundle passed its time limit.
     pub overdue: bool,
-    /// The form as JSON.
-    pub form: BTreeMap<String, serde_json::Value>,
+    /// The form as JSON. (Shared: cloning a state is cheap; changes copy.)
+    pub form: Arc<BTreeMap<String, serde_json::Value>>,
     /// Materials by code.
-    pub materials: BTreeMap<String, MaterialRecord>,
+    pub materials: Arc<BTreeMap<String, MaterialRecord>>,
     /// Every field written by a step.
-    pub outputs: BTreeMap<String, serde_json::Value>,
+    pub outputs: Arc<BTreeMap<String, serde_json::Value>>,
     /// Steps in bundle order.
-    pub steps: Vec<StepState>,
+    pub steps: Arc<Vec<StepState>>,
     /// Number of events applied.
     pub events: u64,
 }
@@ -321,27 +322,29 @@ impl AppState {
             submitted_ms: at_ms,
             due_ms: at_ms.saturating_add((*time_limit_secs as i64).saturating_mul(1000)),
             overdue: false,
-            form: form.clone(),
-            materials: materials.clone(),
-            outputs: BTreeMap::new(),
-            steps: steps
-                .iter()
-                .map(|(s, limit)| StepState {
-                    step: s.clone(),
-                    status: StepStatus::Waiting,
-                    attempts: 0,
-                    time_limit_secs: *limit,
-                    started_ms: None,
-                    finished_ms: None,
-                    plugin_version: None,
-                    plugin_digest: None,
-                    retry_at_ms: None,
-                    reason: None,
-                    problems: Vec::new(),
-                    documents: Vec::new(),
-                    overdue: false,
-                })
-                .collect(),
+            form: Arc::new(form.clone()),
+            materials: Arc::new(materials.clone()),
+            outputs: Arc::new(BTreeMap::new()),
+            steps: Arc::new(
+                steps
+                    .iter()
+                    .map(|(s, limit)| StepState {
+                        step: s.clone(),
+                        status: StepStatus::Waiting,
+                        attempts: 0,
+                        time_limit_secs: *limit,
+                        started_ms: None,
+                        finished_ms: None,
+                        plugin_version: None,
+                        plugin_digest: None,
+                        retry_at_ms: None,
+                        reason: None,
+                        problems: Vec::new(),
+                        documents: Vec::new(),
+                        overdue: false,
+                    })
+                    .collect(),
+            ),
             events: 1,
         })
     }
@@ -360,7 +363,9 @@ impl AppState {
     }
 
     fn step_mut(&mut self, step: &str) -> Option<&mut StepState> {
-        self.steps.iter_mut().find(|s| s.step == step)
+        Arc::make_mut(&mut self.steps)
+            .iter_mut()
+            .find(|s| s.step == step)
     }
 
     /// Apply one event at a time.
@@ -402,7 +407,7 @@ impl AppState {
                     s.problems.clear();
                     s.reason = None;
                 }
-                self.outputs
+                Arc::make_mut(&mut self.outputs)
                     .extend(outputs.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
             Event::StepNeedsMore { step, problems } => {
@@ -436,16 +441,19 @@ impl AppState {
                 }
             }
             Event::FormCorrected { fields, materials } => {
+                let form = Arc::make_mut(&mut self.form);
                 for (k, v) in fields {
                     if v.is_null() {
-                        self.form.remove(k);
+                        form.remove(k);
                     } else {
-                        self.form.insert(k.clone(), v.clone());
+                        form.insert(k.clone(), v.clone());
                     }
                 }
-                self.materials
-                    .extend(materials.iter().map(|(k, v)| (k.clone(), v.clone())));
-                for s in &mut self.steps {
+                if !materials.is_empty() {
+                    Arc::make_mut(&mut self.materials)
+                        .extend(materials.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+                for s in Arc::make_mut(&mut self.steps).iter_mut() {
                     if s.status == StepStatus::NeedsMore {
                         s.status = StepStatus::Waiting;
                         s.problems.clear();

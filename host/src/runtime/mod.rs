@@ -150,7 +150,7 @@ fn build_engine(limits: &Limits, pooling: bool) -> Result<Engine, LoadError> {
             // TLB shootdowns), and keep the first pages of each memory
             // resident, reset by memset rather than unmapped.
             .decommit_batch_size(32)
-            .linear_memory_keep_resident(64 << 10)
+            .linear_memory_keep_resident(256 << 10)
             .table_keep_resident(16 << 10);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
