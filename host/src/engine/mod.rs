@@ -26,14 +26,14 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use crate::application::{ApplicationDoc, Contents, Material, read_contents};
-use crate::bundle::Bundle;
+use crate::bundle::{Bundle, BundleStep};
 use crate::check::{check_all, visible_fields, visible_materials};
 use crate::dictionary::{Dictionary, FieldValue};
 use crate::ids::{Digest, FieldKey, MaterialCode, StepRef};
 use crate::metrics::Metrics;
 use crate::problem::{Problem, Subject};
 use crate::registry::Registry;
-use crate::runtime::StepCall;
+use crate::runtime::{Plugin, StepCall};
 use crate::store::{Created, Store, StoreError};
 
 use apps::Apps;
@@ -697,113 +697,88 @@ impl Engine {
                     None => return Ok(()),
                 }
             }
-            let attempts = decision
-                .start
-                .iter()
-                .map(|step| self.attempt(id, &bundle, step));
-            for r in futures::future::join_all(attempts).await {
-                r?;
-            }
+            self.wave(id, &bundle, &decision.start).await?;
         }
     }
 
-    /// One attempt at one step: recorded before and after.
-    async fn attempt(&self, id: &str, bundle: &Bundle, step: &str) -> Result<(), StoreError> {
+    /// One attempt at each of `steps`, concurrently: the attempts are
+    /// recorded (in one commit) before any plugin is called, and the
+    /// outcomes (in one commit) before anything acts on them.
+    async fn wave(&self, id: &str, bundle: &Bundle, steps: &[String]) -> Result<(), StoreError> {
         let cat = &self.inner.catalogue;
-        let Some(bstep) = StepRef::parse(step)
-            .ok()
-            .and_then(|r| bundle.step(&r).cloned())
-        else {
-            return Ok(());
-        };
-        let department = bstep.reference.department.clone();
-        let Some(plugin) = cat.registry.get(&department).cloned() else {
-            let reason = format!("no plugin is loaded for department {department}");
-            let st = self
-                .inner
-                .apps
-                .change(id, |_| {
-                    Ok::<_, ActionError>(vec![Event::SentToManualQueue {
-                        step: step.into(),
-                        reason: reason.clone(),
-                    }])
-                })
-                .await
-                .map_err(into_store)?;
-            self.inner.metrics.manual.inc();
-            self.after_change(&st, &["sent-to-manual-queue"]);
-            return Ok(());
-        };
-        // Record the attempt before calling the plugin.
-        let mut attempt_no = 0;
+        let planned: Vec<(BundleStep, Option<Arc<Plugin>>)> = steps
+            .iter()
+            .filter_map(|step| {
+                StepRef::parse(step)
+                    .ok()
+                    .and_then(|r| bundle.step(&r).cloned())
+            })
+            .map(|b| {
+                let plugin = cat.registry.get(&b.reference.department).cloned();
+                (b, plugin)
+            })
+            .collect();
+        // Record every attempt before calling any plugin.
+        let mut attempts: Vec<u32> = Vec::with_capacity(planned.len());
         let st = self
             .inner
             .apps
             .change(id, |s| {
-                attempt_no = s.step(step).map_or(0, |x| x.attempts) + 1;
-                Ok::<_, ActionError>(vec![Event::AttemptStarted {
-                    step: step.into(),
-                    attempt: attempt_no,
-                    plugin_version: plugin.manifest().version.clone(),
-                    plugin_digest: plugin.digest().to_string(),
-                }])
+                let mut events = Vec::with_capacity(planned.len());
+                for (b, plugin) in &planned {
+                    let step = b.reference.to_string();
+                    let attempt = s.step(&step).map_or(0, |x| x.attempts) + 1;
+                    attempts.push(attempt);
+                    events.push(match plugin {
+                        Some(p) => Event::AttemptStarted {
+                            step,
+                            attempt,
+                            plugin_version: p.manifest().version.clone(),
+                            plugin_digest: p.digest().to_string(),
+                        },
+                        None => Event::SentToManualQueue {
+                            step,
+                            reason: format!(
+                                "no plugin is loaded for department {}",
+                                b.reference.department
+                            ),
+                        },
+                    });
+                }
+                Ok::<_, ActionError>(events)
             })
             .await
             .map_err(into_store)?;
         self.after_change(&st, &["attempt-started"]);
-        // Type only what the step reads: that is all it will see.
-        let reads = || bstep.spec.reads.iter().map(|r| &r.key);
-        let form = typed(&st.form, reads(), &cat.dict);
-        let produced = typed(&st.outputs, reads(), &cat.dict);
-        let contents_materials = stored_materials(&st);
-        let fields = visible_fields(&bstep, &form, &produced);
-        let missing: Vec<String> = bstep
-            .spec
-            .reads
+        let calls = planned
             .iter()
-            .filter(|n| n.required && !fields.iter().any(|f| f.key == n.key.as_str()))
-            .map(|n| n.key.to_string())
+            .zip(&attempts)
+            .filter_map(|((b, plugin), attempt)| {
+                plugin.as_ref().map(|p| self.call(id, &st, b, p, *attempt))
+            });
+        let events: Vec<Event> = futures::future::join_all(calls)
+            .await
+            .into_iter()
+            .flatten()
             .collect();
-        let events = if !missing.is_empty() {
-            vec![Event::SentToManualQueue {
-                step: step.into(),
-                reason: format!("required input not available: {}", missing.join(", ")),
-            }]
-        } else {
-            let call = StepCall {
-                application: id.to_owned(),
-                step: bstep.reference.step.clone(),
-                idempotency_key: format!("{id}/{step}"),
-                attempt: attempt_no,
-                fields,
-                materials: visible_materials(&bstep, &contents_materials),
-            };
-            let started = std::time::Instant::now();
-            let result = plugin.handle(&call).await;
-            self.inner
-                .metrics
-                .observe_step(department.as_str(), started.elapsed());
-            outcome::events(
-                &bstep,
-                attempt_no,
-                result,
-                &cat.dict,
-                &self.inner.retry,
-                now_ms(),
-            )
-        };
         let kinds: Vec<&'static str> = events.iter().map(Event::kind).collect();
-        if kinds.contains(&"retry-scheduled") {
+        let manual = planned.iter().filter(|(_, p)| p.is_none()).count()
+            + kinds
+                .iter()
+                .filter(|k| **k == "sent-to-manual-queue")
+                .count();
+        self.inner.metrics.manual.inc_by(manual as u64);
+        for e in events.iter().filter(|e| e.kind() == "retry-scheduled") {
+            let department = e
+                .step()
+                .and_then(|s| s.split('/').next())
+                .unwrap_or("")
+                .to_owned();
             self.inner
                 .metrics
                 .retries
-                .get_or_create(&crate::metrics::DepartmentLabel {
-                    department: department.to_string(),
-                })
+                .get_or_create(&crate::metrics::DepartmentLabel { department })
                 .inc();
-        }
-        if kinds.contains(&"sent-to-manual-queue") {
-            self.inner.metrics.manual.inc();
         }
         match self
             .inner
@@ -818,7 +793,7 @@ impl Engine {
                 self.after_change(&st, &kinds);
                 Ok(())
             }
-            Err(ActionError::Store(StoreError::AlreadyApproved { .. })) => {
+            Err(ActionError::Store(StoreError::AlreadyApproved { step, .. })) => {
                 tracing::warn!(
                     application = id,
                     step,
@@ -829,6 +804,58 @@ impl Engine {
             }
             Err(e) => Err(into_store(e)),
         }
+    }
+
+    /// Call the plugin for one recorded attempt; the events of its outcome.
+    async fn call(
+        &self,
+        id: &str,
+        st: &AppState,
+        bstep: &BundleStep,
+        plugin: &Plugin,
+        attempt: u32,
+    ) -> Vec<Event> {
+        let cat = &self.inner.catalogue;
+        let step = bstep.reference.to_string();
+        // Type only what the step reads: that is all it will see.
+        let reads = || bstep.spec.reads.iter().map(|r| &r.key);
+        let form = typed(&st.form, reads(), &cat.dict);
+        let produced = typed(&st.outputs, reads(), &cat.dict);
+        let fields = visible_fields(bstep, &form, &produced);
+        let missing: Vec<String> = bstep
+            .spec
+            .reads
+            .iter()
+            .filter(|n| n.required && !fields.iter().any(|f| f.key == n.key.as_str()))
+            .map(|n| n.key.to_string())
+            .collect();
+        if !missing.is_empty() {
+            return vec![Event::SentToManualQueue {
+                step,
+                reason: format!("required input not available: {}", missing.join(", ")),
+            }];
+        }
+        let call = StepCall {
+            application: id.to_owned(),
+            step: bstep.reference.step.clone(),
+            idempotency_key: format!("{id}/{step}"),
+            attempt,
+            fields,
+            materials: visible_materials(bstep, &stored_materials(st)),
+        };
+        let started = std::time::Instant::now();
+        let result = plugin.handle(&call).await;
+        self.inner
+            .metrics
+            .observe_step(bstep.reference.department.as_str(), started.elapsed());
+        outcome::events(
+            bstep,
+            attempt,
+            result,
+            &cat.dict,
+            &self.inner.retry,
+            now_ms(),
+        )
     }
 }
 
