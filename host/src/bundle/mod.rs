@@ -345,6 +345,14 @@ impl Bundle {
                 }
             }
         }
+        // Conditions, parsed before the issued-field check, which needs them.
+        let mut whens: Vec<Option<Condition>> = Vec::with_capacity(refs.len());
+        for (r, s) in refs.iter().zip(&raw.steps) {
+            whens.push(match &s.when {
+                None => None,
+                Some(c) => Some(condition(c, dict).map_err(|m| step_err(r, m))?),
+            });
+        }
         for (i, spec) in specs.iter().enumerate() {
             for need in spec.reads.iter().filter(|n| n.required) {
                 let issued = dict.field(&need.key).is_some_and(|f| f.issued);
@@ -355,6 +363,25 @@ impl Bundle {
                     .iter()
                     .enumerate()
                     .any(|(j, other)| ancestry[i][j] && other.writes.contains(&need.key));
+                // A writer that may be skipped leaves the field missing,
+                // unless this step runs under the same condition.
+                let written_whenever_needed = specs.iter().enumerate().any(|(j, other)| {
+                    ancestry[i][j]
+                        && other.writes.contains(&need.key)
+                        && (whens[j].is_none() || whens[j] == whens[i])
+                });
+                if written_before && !written_whenever_needed {
+                    return Err(step_err(
+                        &refs[i],
+                        format!(
+                            "reads {}, which only a conditional step writes ({}); when its condition fails the field is missing: give this step the same `when`, or make the writer unconditional",
+                            need.key,
+                            writer
+                                .get(&need.key)
+                                .map_or_else(String::new, ToString::to_string)
+                        ),
+                    ));
+                }
                 if !written_before {
                     let hint = match writer.get(&need.key) {
                         Some(w) => format!("; {w} writes it, so add it to `after`"),
@@ -372,11 +399,7 @@ impl Bundle {
         }
         // Conditions.
         let mut steps_by_index: Vec<Option<BundleStep>> = Vec::with_capacity(refs.len());
-        for ((r, s), spec) in refs.iter().zip(raw.steps).zip(specs) {
-            let when = match s.when {
-                None => None,
-                Some(c) => Some(condition(c, dict).map_err(|m| step_err(r, m))?),
-            };
+        for (((r, s), spec), when) in refs.iter().zip(raw.steps).zip(specs).zip(whens) {
             let step_limit = match s.time_limit_hours {
                 Some(h) => hours_to_duration(h).ok_or_else(|| {
                     step_err(
@@ -413,7 +436,7 @@ impl Bundle {
     }
 }
 
-fn condition(c: RawCondition, dict: &Dictionary) -> Result<Condition, String> {
+fn condition(c: &RawCondition, dict: &Dictionary) -> Result<Condition, String> {
     let def = dict.field(&c.field).ok_or_else(|| {
         format!(
             "`when` tests {}, which is not in the data dictionary",
@@ -426,18 +449,18 @@ fn condition(c: RawCondition, dict: &Dictionary) -> Result<Condition, String> {
             c.field
         ));
     }
-    let parse = |v: toml::Value| {
-        dict.parse_json(&c.field, &toml_to_json(v))
+    let parse = |v: &toml::Value| {
+        dict.parse_json(&c.field, &toml_to_json(v.clone()))
             .map_err(|e| format!("`when` on {}: {}", c.field, e.message))
     };
-    let test = match (c.equals, c.one_of, c.present) {
+    let test = match (&c.equals, &c.one_of, c.present) {
         (Some(v), None, None) => Test::Equals(parse(v)?),
-        (None, Some(vs), None) => Test::OneOf(vs.into_iter().map(parse).collect::<Result<_, _>>()?),
+        (None, Some(vs), None) => Test::OneOf(vs.iter().map(parse).collect::<Result<_, _>>()?),
         (None, None, Some(p)) => Test::Present(p),
         _ => return Err("`when` needs exactly one of equals, one_of or present".into()),
     };
     Ok(Condition {
-        field: c.field,
+        field: c.field.clone(),
         test,
     })
 }

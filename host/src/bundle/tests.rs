@@ -199,3 +199,28 @@ fn dangling_after_duplicates_and_typos_are_named() {
         "{err}"
     );
 }
+
+#[test]
+fn issued_field_written_only_by_a_conditional_step_is_named() {
+    // police/register (the only writer of the hukou number) is made
+    // conditional; insurance/enrol reads the number unconditionally.
+    let text = GOOD
+        .replace("when = { field = \"mother.insured\", equals = true }\n", "")
+        .replace(
+            "after = [\"health/birth\"]\n",
+            "after = [\"health/birth\"]\nwhen = { field = \"mother.insured\", equals = true }\n",
+        );
+    let err = load(&text).expect_err("conditional writer").to_string();
+    assert!(
+        err.contains("insurance/enrol")
+            && err.contains("only a conditional step writes")
+            && err.contains("police/register"),
+        "{err}"
+    );
+    // Under the same condition it is fine.
+    let same = GOOD.replace(
+        "after = [\"health/birth\"]\n",
+        "after = [\"health/birth\"]\nwhen = { field = \"mother.insured\", equals = true }\n",
+    );
+    assert!(load(&same).is_ok());
+}
