@@ -135,20 +135,7 @@ async fn async_main() -> anyhow::Result<()> {
         kv: Arc::new(store.kv()?),
     };
     let platform = Platform::load(&Paths::default(), limits, caps).await?;
-    let Platform {
-        dict,
-        runtime,
-        registry,
-        bundles,
-    } = platform;
-    let catalogue = Catalogue {
-        dict: Arc::new(dict),
-        registry: Arc::new(registry),
-        bundles: bundles
-            .into_iter()
-            .map(|b| (b.id.to_string(), Arc::new(b)))
-            .collect(),
-    };
+    let (catalogue, runtime) = Catalogue::from_platform(platform);
     let engine = Engine::new(
         store.clone(),
         catalogue,

@@ -65,20 +65,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let platform =
         onething::platform::Platform::load(&config.paths(), config.limits.clone(), caps).await?;
-    let onething::platform::Platform {
-        dict,
-        runtime,
-        registry,
-        bundles,
-    } = platform;
-    let catalogue = Catalogue {
-        dict: Arc::new(dict),
-        registry: Arc::new(registry),
-        bundles: bundles
-            .into_iter()
-            .map(|b| (b.id.to_string(), Arc::new(b)))
-            .collect(),
-    };
+    let (catalogue, runtime) = Catalogue::from_platform(platform);
     let engine = Engine::new(
         store.clone(),
         catalogue,

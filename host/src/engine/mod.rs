@@ -164,6 +164,28 @@ pub struct Catalogue {
     pub bundles: BTreeMap<String, Arc<Bundle>>,
 }
 
+impl Catalogue {
+    /// Take a loaded platform apart: the catalogue for the engine, and the
+    /// runtime, which must outlive every plugin call.
+    pub fn from_platform(platform: crate::platform::Platform) -> (Self, crate::runtime::Runtime) {
+        let crate::platform::Platform {
+            dict,
+            runtime,
+            registry,
+            bundles,
+        } = platform;
+        let catalogue = Self {
+            dict: Arc::new(dict),
+            registry: Arc::new(registry),
+            bundles: bundles
+                .into_iter()
+                .map(|b| (b.id.to_string(), Arc::new(b)))
+                .collect(),
+        };
+        (catalogue, runtime)
+    }
+}
+
 /// The durable engine.
 #[derive(Clone)]
 pub struct Engine {
