@@ -193,19 +193,43 @@ fn writer_loop(mut conn: Connection, rx: std::sync::mpsc::Receiver<Write>) {
                 Err(_) => break,
             }
         }
-        let mut tx = match conn.transaction() {
-            Ok(t) => t,
+        // Fast path: the whole group in one transaction. If any write
+        // fails, roll the group back and run it again with a savepoint
+        // per write, so one refused write costs nothing to the others.
+        let outcomes = match run_group(&mut conn, &batch, false) {
+            Ok(outcomes) if outcomes.iter().all(Result::is_ok) => Ok(outcomes),
+            _ => run_group(&mut conn, &batch, true),
+        };
+        match outcomes {
+            Ok(outcomes) => {
+                for (w, outcome) in batch.into_iter().zip(outcomes) {
+                    reply(w, outcome);
+                }
+            }
             Err(e) => {
                 let message = e.to_string();
                 for w in batch {
                     reply(w, Err(StoreError::Database(message.clone())));
                 }
-                continue;
             }
-        };
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for w in &batch {
-            let result = match tx.savepoint() {
+        }
+    }
+}
+
+/// Apply a group of writes in one transaction; with `isolate`, each write
+/// under its own savepoint. The transaction is committed only when every
+/// write succeeded (fast path) or always (isolated path); an `Err` means
+/// the commit itself failed.
+fn run_group(
+    conn: &mut Connection,
+    batch: &[Write],
+    isolate: bool,
+) -> Result<Vec<Result<Done, StoreError>>, StoreError> {
+    let mut tx = conn.transaction().map_err(db)?;
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for w in batch {
+        let result = if isolate {
+            match tx.savepoint() {
                 Ok(mut sp) => {
                     let r = apply_write(&sp, w);
                     if r.is_ok() {
@@ -216,18 +240,19 @@ fn writer_loop(mut conn: Connection, rx: std::sync::mpsc::Receiver<Write>) {
                     }
                 }
                 Err(e) => Err(db(e)),
-            };
-            outcomes.push(result);
-        }
-        let committed = tx.commit().map_err(db);
-        for (w, outcome) in batch.into_iter().zip(outcomes) {
-            let outcome = match (&committed, outcome) {
-                (Err(e), _) => Err(StoreError::Database(e.to_string())),
-                (Ok(()), o) => o,
-            };
-            reply(w, outcome);
+            }
+        } else {
+            apply_write(&tx, w)
+        };
+        let failed = result.is_err();
+        outcomes.push(result);
+        if failed && !isolate {
+            // Dropping the transaction rolls the whole group back.
+            return Ok(outcomes);
         }
     }
+    tx.commit().map_err(db)?;
+    Ok(outcomes)
 }
 
 /// What a write produced, before its reply is typed.
