@@ -161,15 +161,13 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let reader = self.reader.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = reader
-                .lock()
-                .map_err(|_| StoreError::Database("reader poisoned".into()))?;
-            f(&conn)
-        })
-        .await
-        .map_err(|e| StoreError::Database(format!("reader task: {e}")))?
+        // Reads are short indexed lookups on their own WAL connection: run
+        // them in place rather than paying for a hop to the blocking pool.
+        let conn = self
+            .reader
+            .lock()
+            .map_err(|_| StoreError::Database("reader poisoned".into()))?;
+        f(&conn)
     }
 
     async fn write<T>(
