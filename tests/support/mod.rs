@@ -104,7 +104,14 @@ pub struct Server {
 impl Server {
     fn start(site: &Path) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_onething"))
-            .args(["serve", "--today", "2026-11-28", "--listen", "127.0.0.1:0", "--config"])
+            .args([
+                "serve",
+                "--today",
+                "2026-11-28",
+                "--listen",
+                "127.0.0.1:0",
+                "--config",
+            ])
             .arg(site.join("onething.toml"))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
