@@ -7,7 +7,7 @@
 //!
 //! `cargo xtask bench` or `cargo bench -p onething --bench service`
 //! (after `cargo xtask build-plugins`). Sizes: BENCH_APPS (default 2000),
-//! BENCH_CONCURRENCY (default 64).
+//! BENCH_CONCURRENCY (default 16).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -67,7 +67,7 @@ fn main() -> anyhow::Result<()> {
 
 async fn async_main() -> anyhow::Result<()> {
     let n = env_usize("BENCH_APPS", 2000);
-    let concurrency = env_usize("BENCH_CONCURRENCY", 64);
+    let concurrency = env_usize("BENCH_CONCURRENCY", 16);
     let direct = std::env::var_os("BENCH_DIRECT").is_some();
     let limits = Limits {
         compile_cache_dir: Some(repo_root().join("target/onething-cache")),
