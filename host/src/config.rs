@@ -2,13 +2,15 @@
 //! default, unknown keys are refused by name, and relative paths are
 //! resolved against the file's directory.
 //!
+//! Logging is set on the command line (`--log-format json`, `RUST_LOG`),
+//! since it starts before the file is read.
+//!
 //! ```toml
 //! listen = "127.0.0.1:8080"
 //! data_dir = "data"
 //! plugins_dir = "target/plugins"
 //! bundles_dir = "examples/bundles"
 //! dictionary = "examples/dictionary.toml"
-//! log_format = "text"            # or "json"
 //! max_body_bytes = 1048576
 //! max_material_bytes = 10485760
 //! shutdown_grace_secs = 10
@@ -46,17 +48,6 @@ pub struct Operator {
     pub token: String,
 }
 
-/// Log output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum LogFormat {
-    /// Human-readable lines.
-    #[default]
-    Text,
-    /// One JSON object per line.
-    Json,
-}
-
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -71,8 +62,6 @@ pub struct Config {
     pub bundles_dir: PathBuf,
     /// The data dictionary.
     pub dictionary: PathBuf,
-    /// Log format.
-    pub log_format: LogFormat,
     /// Largest JSON request body.
     pub max_body_bytes: usize,
     /// Largest material upload.
@@ -96,7 +85,6 @@ impl Default for Config {
             plugins_dir: paths.plugins,
             bundles_dir: paths.bundles,
             dictionary: paths.dictionary,
-            log_format: LogFormat::Text,
             max_body_bytes: 1 << 20,
             max_material_bytes: 10 << 20,
             shutdown_grace_secs: 10,
