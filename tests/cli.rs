@@ -212,3 +212,61 @@ after = ["health/birth-certificate"]
         "{err}"
     );
 }
+
+#[test]
+fn signatures_are_checked_against_the_departments_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("utf-8").to_owned();
+    for name in ["health", "tax"] {
+        let out = onething(&["plugin", "keygen", "--name", name, "--out", &d]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let component = dir.path().join("health.wasm");
+    std::fs::copy(repo().join("target/plugins/health.wasm"), &component).expect("copy");
+    let c = component.to_str().expect("utf-8").to_owned();
+    let trust = [format!("health={d}/health.pub"), format!("tax={d}/tax.pub")];
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "plugin",
+            "check",
+            c.as_str(),
+            "--trust",
+            trust[0].as_str(),
+            "--trust",
+            trust[1].as_str(),
+        ];
+        args.extend_from_slice(extra);
+        onething(&args)
+    };
+    // Unsigned.
+    let out = check(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is not signed"), "{}", stderr(&out));
+    // Signed by its own department.
+    let out = onething(&["plugin", "sign", &c, "--key", &format!("{d}/health.key")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = check(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Signed with another department's key.
+    let out = onething(&["plugin", "sign", &c, "--key", &format!("{d}/tax.key")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = check(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("signed with the key of tax"),
+        "{}",
+        stderr(&out)
+    );
+    // Tampered after signing.
+    onething(&["plugin", "sign", &c, "--key", &format!("{d}/health.key")]);
+    let mut bytes = std::fs::read(&component).expect("read");
+    bytes.push(0);
+    std::fs::write(&component, bytes).expect("write");
+    let out = check(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not valid for any trusted key"),
+        "{}",
+        stderr(&out)
+    );
+}

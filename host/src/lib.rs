@@ -27,4 +27,5 @@ pub mod problem;
 pub mod registry;
 pub mod run;
 pub mod runtime;
+pub mod signing;
 pub mod store;
