@@ -140,6 +140,43 @@ fn request() -> types::Request {
     }
 }
 
+/// Median cost of instantiate + `handle` on bare wasmtime with `config`.
+async fn bare_cost(
+    config: &Config,
+    bytes: &[u8],
+    req: &types::Request,
+    batches: usize,
+    iters: usize,
+) -> anyhow::Result<Duration> {
+    let engine = Engine::new(config)?;
+    let component = Component::from_binary(&engine, bytes)?;
+    let mut linker: Linker<Bare> = Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    Department::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    let pre = DepartmentPre::new(linker.instantiate_pre(&component)?)?;
+    Ok(measure(batches, iters, || async {
+        let mut store = Store::new(
+            &engine,
+            Bare {
+                wasi: WasiCtx::builder().build(),
+                table: ResourceTable::new(),
+                kv: HashMap::new(),
+            },
+        );
+        let inst = pre
+            .instantiate_async(&mut store)
+            .await
+            .expect("instantiate");
+        let out = inst
+            .onething_matter_handler()
+            .call_handle(&mut store, req)
+            .await
+            .expect("call");
+        assert!(out.is_ok());
+    })
+    .await)
+}
+
 fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -158,43 +195,17 @@ async fn async_main() -> anyhow::Result<()> {
     })?;
     let (batches, iters) = (15, 400);
 
+    let req = request();
     // Bare wasmtime: default config (on-demand allocation), InstancePre, a
     // store with default WASI, instantiate + call handle.
-    let mut config = Config::new();
-    config.wasm_component_model(true);
-    let engine = Engine::new(&config)?;
-    let component = Component::from_binary(&engine, &bytes)?;
-    let mut linker: Linker<Bare> = Linker::new(&engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    Department::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-    let pre = DepartmentPre::new(linker.instantiate_pre(&component)?)?;
-    let req = request();
-    let bare = measure(batches, iters, || async {
-        let mut store = Store::new(
-            &engine,
-            Bare {
-                wasi: WasiCtx::builder().build(),
-                table: ResourceTable::new(),
-                kv: HashMap::new(),
-            },
-        );
-        let inst = pre
-            .instantiate_async(&mut store)
-            .await
-            .expect("instantiate");
-        let out = inst
-            .onething_matter_handler()
-            .call_handle(&mut store, &req)
-            .await
-            .expect("call");
-        assert!(out.is_ok());
-    })
-    .await;
+    let mut on_demand = Config::new();
+    on_demand.wasm_component_model(true);
+    let bare = bare_cost(&on_demand, &bytes, &req, batches, iters).await?;
 
-    // Bare wasmtime with the same pooling allocator the host uses: the
-    // fairest baseline for the host's own overhead.
-    let mut config = Config::new();
-    config.wasm_component_model(true);
+    // Bare wasmtime with a pooling allocator sized like the host's, with
+    // wasmtime's default pool settings.
+    let mut pooled = Config::new();
+    pooled.wasm_component_model(true);
     let mut pool = wasmtime::PoolingAllocationConfig::new();
     pool.total_component_instances(256)
         .total_core_instances(2048)
@@ -205,34 +216,8 @@ async fn async_main() -> anyhow::Result<()> {
         .max_memories_per_component(4)
         .max_tables_per_component(16)
         .max_core_instances_per_component(32);
-    config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
-    let pooled_engine = Engine::new(&config)?;
-    let component = Component::from_binary(&pooled_engine, &bytes)?;
-    let mut linker: Linker<Bare> = Linker::new(&pooled_engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    Department::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
-    let pooled_pre = DepartmentPre::new(linker.instantiate_pre(&component)?)?;
-    let bare_pooled = measure(batches, iters, || async {
-        let mut store = Store::new(
-            &pooled_engine,
-            Bare {
-                wasi: WasiCtx::builder().build(),
-                table: ResourceTable::new(),
-                kv: HashMap::new(),
-            },
-        );
-        let inst = pooled_pre
-            .instantiate_async(&mut store)
-            .await
-            .expect("instantiate");
-        let out = inst
-            .onething_matter_handler()
-            .call_handle(&mut store, &req)
-            .await
-            .expect("call");
-        assert!(out.is_ok());
-    })
-    .await;
+    pooled.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+    let bare_pooled = bare_cost(&pooled, &bytes, &req, batches, iters).await?;
 
     // The host: Plugin::handle with every safeguard on.
     let caps = Capabilities {
