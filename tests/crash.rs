@@ -84,3 +84,69 @@ async fn applications_survive_sigkill_and_resume() {
     );
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_shuts_down_gracefully_and_the_rest_resumes() {
+    let site = support::Site::new();
+    let mut server = site.start();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let base = server.base.clone();
+        tasks.spawn(async move {
+            submit_to(
+                &base,
+                &json!({ "bundle": "testkit-slow", "idempotency_key": format!("term-{i}") }),
+            )
+            .await
+        });
+    }
+    while let Some(id) = tasks.join_next().await {
+        id.expect("submit task");
+    }
+    let pid = server.child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill -TERM");
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop within 30 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+    let db = site.db();
+    // Every accepted application is stored, and every attempt under way
+    // when SIGTERM came was let finish and recorded: each attempt-started
+    // has its outcome (approved, or failed for the flaky step).
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM applications"), 40);
+    let started = count(
+        &db,
+        "SELECT COUNT(*) FROM events WHERE kind = 'attempt-started'",
+    );
+    let ended = count(
+        &db,
+        "SELECT COUNT(*) FROM events WHERE kind IN ('step-approved', 'attempt-failed')",
+    );
+    assert_eq!(started, ended, "an attempt was cut off by the shutdown");
+    let server = site.start();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count(
+        &db,
+        "SELECT COUNT(*) FROM applications WHERE status = 'completed'",
+    ) < 40
+    {
+        assert!(
+            Instant::now() < deadline,
+            "not every application completed after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(server);
+}
