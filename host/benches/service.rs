@@ -21,7 +21,6 @@ use onething::engine::{Catalogue, Engine, RetryPolicy};
 use onething::metrics::Metrics;
 use onething::platform::{Paths, Platform, repo_root};
 use onething::run::{RetryPolicy as LocalRetry, RunStatus, Runner};
-use onething::runtime::Limits;
 use onething::store::Store as _;
 use onething::store::sqlite::SqliteStore;
 use serde_json::{Value, json};
@@ -69,10 +68,7 @@ async fn async_main() -> anyhow::Result<()> {
     let n = env_usize("BENCH_APPS", 2000);
     let concurrency = env_usize("BENCH_CONCURRENCY", 16);
     let direct = std::env::var_os("BENCH_DIRECT").is_some();
-    let limits = Limits {
-        compile_cache_dir: Some(repo_root().join("target/onething-cache")),
-        ..Limits::default()
-    };
+    let limits = onething::platform::local_limits();
     let sample_path = repo_root().join("examples/applications/newborn.json");
 
     // Baseline: the in-memory local runner, same applications.

@@ -29,6 +29,15 @@ pub fn default_compile_cache() -> PathBuf {
     repo_root().join("target/onething-cache")
 }
 
+/// Default limits with the on-disk compile cache, for the local commands
+/// (`run`, `form`, `plugin check`).
+pub fn local_limits() -> crate::runtime::Limits {
+    crate::runtime::Limits {
+        compile_cache_dir: Some(default_compile_cache()),
+        ..crate::runtime::Limits::default()
+    }
+}
+
 /// Paths to the host's inputs.
 #[derive(Debug, Clone)]
 pub struct Paths {

@@ -41,6 +41,15 @@ impl Clock for SystemClock {
     }
 }
 
+/// The system clock, or one pinned to `today` (the `--today` option of the
+/// commands, for reproducible runs of dated samples).
+pub fn pinned_or_system(today: Option<NaiveDate>) -> std::sync::Arc<dyn Clock> {
+    match today {
+        Some(d) => std::sync::Arc::new(FixedClock::new(d)),
+        None => std::sync::Arc::new(SystemClock::china_standard_time()),
+    }
+}
+
 /// A clock pinned to one date (noon, China Standard Time).
 #[derive(Debug, Clone)]
 pub struct FixedClock {

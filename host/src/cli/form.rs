@@ -8,7 +8,7 @@ use onething::bundle::Bundle;
 use onething::capabilities::Capabilities;
 use onething::dictionary::Dictionary;
 use onething::registry::Registry;
-use onething::runtime::{Limits, Runtime};
+use onething::runtime::Runtime;
 
 use super::PathArgs;
 
@@ -28,10 +28,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let paths = args.paths.resolve();
     let dict = Dictionary::load(&paths.dictionary)?;
     let runtime = Runtime::new(
-        Limits {
-            compile_cache_dir: Some(onething::platform::default_compile_cache()),
-            ..Limits::default()
-        },
+        onething::platform::local_limits(),
         Capabilities::in_memory(),
     )?;
     let registry = Registry::load_dir(&runtime, &paths.plugins, &dict).await?;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use onething::capabilities::Capabilities;
 use onething::dictionary::Dictionary;
 use onething::platform::Paths;
-use onething::runtime::{Limits, Runtime};
+use onething::runtime::Runtime;
 use onething::signing;
 
 /// Plugin subcommands.
@@ -123,10 +123,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             let dict =
                 Dictionary::load(&dictionary.unwrap_or_else(|| Paths::default().dictionary))?;
             let runtime = Runtime::new(
-                Limits {
-                    compile_cache_dir: Some(onething::platform::default_compile_cache()),
-                    ..Limits::default()
-                },
+                onething::platform::local_limits(),
                 Capabilities::in_memory(),
             )?;
             let plugin = runtime.load_file(&file, &dict).await?;

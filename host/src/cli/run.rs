@@ -8,10 +8,9 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use chrono::NaiveDate;
 use onething::application::{ApplicationDoc, read_contents};
-use onething::capabilities::{Capabilities, FixedClock, MemoryKv, SystemClock};
+use onething::capabilities::{Capabilities, MemoryKv};
 use onething::platform::Platform;
 use onething::run::{RetryPolicy, RunStatus, Runner};
-use onething::runtime::Limits;
 
 use super::{PathArgs, render};
 
@@ -35,17 +34,15 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         bail!("name at least one application file, e.g. examples/applications/newborn.json");
     }
     let caps = Capabilities {
-        clock: match args.today {
-            Some(d) => Arc::new(FixedClock::new(d)),
-            None => Arc::new(SystemClock::china_standard_time()),
-        },
+        clock: onething::capabilities::clock::pinned_or_system(args.today),
         kv: Arc::new(MemoryKv::default()),
     };
-    let limits = Limits {
-        compile_cache_dir: Some(onething::platform::default_compile_cache()),
-        ..Limits::default()
-    };
-    let platform = Platform::load(&args.paths.resolve(), limits, caps).await?;
+    let platform = Platform::load(
+        &args.paths.resolve(),
+        onething::platform::local_limits(),
+        caps,
+    )
+    .await?;
     let runner = Runner {
         registry: &platform.registry,
         dict: &platform.dict,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use onething::api::{AppState, router};
-use onething::capabilities::{Capabilities, SystemClock};
+use onething::capabilities::Capabilities;
 use onething::config::Config;
 use onething::engine::{Catalogue, Engine};
 use onething::metrics::Metrics;
@@ -52,13 +52,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         SqliteStore::open(&config.data_dir)
             .with_context(|| format!("opening the store in {}", config.data_dir.display()))?,
     );
-    let clock: Arc<dyn onething::capabilities::Clock> = match args.today {
-        Some(d) => {
-            tracing::warn!(today = %d, "the plugins' clock is pinned (--today)");
-            Arc::new(onething::capabilities::FixedClock::new(d))
-        }
-        None => Arc::new(SystemClock::china_standard_time()),
-    };
+    if let Some(d) = args.today {
+        tracing::warn!(today = %d, "the plugins' clock is pinned (--today)");
+    }
+    let clock = onething::capabilities::clock::pinned_or_system(args.today);
     let caps = Capabilities {
         clock,
         kv: Arc::new(store.kv()?),

@@ -322,6 +322,21 @@ fn classify(
     CallError::Trap { function, message }
 }
 
+/// [`fresh_call!`] on this plugin's own pre-instance and identity.
+macro_rules! on_this_plugin {
+    ($self:ident, $function:literal, |$store:ident, $instance:ident| $call:expr) => {
+        fresh_call!(
+            &$self.shared,
+            $self.pre,
+            &$self.manifest.department,
+            &$self.manifest.version,
+            &$self.digest,
+            $function,
+            |$store, $instance| $call
+        )
+    };
+}
+
 async fn call_describe(
     shared: &Arc<Shared>,
     pre: &DepartmentPre<CallState>,
@@ -385,15 +400,12 @@ impl Plugin {
         materials: &[types::Material],
     ) -> Result<Vec<types::Problem>, CallError> {
         let _permit = self.permit().await;
-        fresh_call!(
-            &self.shared,
-            self.pre,
-            &self.manifest.department,
-            &self.manifest.version,
-            &self.digest,
-            "check",
-            |store, h| h.call_check(&mut store, step.as_str(), fields, materials)
-        )
+        on_this_plugin!(self, "check", |store, h| h.call_check(
+            &mut store,
+            step.as_str(),
+            fields,
+            materials
+        ))
     }
 
     /// Call `prefill()` for a step.
@@ -403,15 +415,11 @@ impl Plugin {
         known: &[types::Field],
     ) -> Result<Vec<types::Field>, CallError> {
         let _permit = self.permit().await;
-        fresh_call!(
-            &self.shared,
-            self.pre,
-            &self.manifest.department,
-            &self.manifest.version,
-            &self.digest,
-            "prefill",
-            |store, h| h.call_prefill(&mut store, step.as_str(), known)
-        )
+        on_this_plugin!(self, "prefill", |store, h| h.call_prefill(
+            &mut store,
+            step.as_str(),
+            known
+        ))
     }
 
     /// Call `handle()` for one attempt at a step.
@@ -430,15 +438,8 @@ impl Plugin {
         };
         let span = tracing::info_span!("step", department = %self.manifest.department, step = %call.step, version = %self.manifest.version, application = %call.application, attempt = call.attempt);
         async {
-            fresh_call!(
-                &self.shared,
-                self.pre,
-                &self.manifest.department,
-                &self.manifest.version,
-                &self.digest,
-                "handle",
-                |store, h| h.call_handle(&mut store, &request)
-            )
+            on_this_plugin!(self, "handle", |store, h| h
+                .call_handle(&mut store, &request))
         }
         .instrument(span)
         .await
