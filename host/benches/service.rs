@@ -140,6 +140,8 @@ async fn async_main() -> anyhow::Result<()> {
     );
     let app = router(
         AppState {
+            hotload: None,
+            max_component_bytes: 64 << 20,
             engine: engine.clone(),
             operators: Arc::new(vec![]),
             max_material_bytes: 10 << 20,

@@ -13,6 +13,7 @@
 //! dictionary = "examples/dictionary.toml"
 //! max_body_bytes = 1048576
 //! max_material_bytes = 10485760
+//! max_component_bytes = 67108864
 //! shutdown_grace_secs = 10
 //!
 //! [limits]                       # see runtime::Limits
@@ -27,7 +28,17 @@
 //! [[operators]]
 //! name = "duty-officer"
 //! token = "a long random string"
+//!
+//! [signatures]                   # required = true unless said otherwise
+//! required = true
+//! [signatures.trusted]           # public key files (or 64 hex digits)
+//! health = ["keys/health.pub"]
+//! tax = ["keys/tax.pub", "keys/tax-next.pub"]
 //! ```
+//!
+//! Without a config file, `onething serve` serves the examples with
+//! signatures not required (the demo); with one, they are required unless
+//! it says `required = false`.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -48,6 +59,52 @@ pub struct Operator {
     pub token: String,
 }
 
+/// Which component signatures the service accepts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Signatures {
+    /// Refuse unsigned components and bad signatures (default true).
+    pub required: bool,
+    /// Public keys trusted for each department: key files (relative to the
+    /// config file) or keys written as 64 hex digits.
+    pub trusted: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl Default for Signatures {
+    fn default() -> Self {
+        Self {
+            required: true,
+            trusted: Default::default(),
+        }
+    }
+}
+
+impl Signatures {
+    /// Read the trusted keys into a policy, naming the key that fails.
+    pub fn policy(&self) -> Result<crate::hotload::SignaturePolicy, String> {
+        let mut trusted = crate::signing::TrustedKeys::default();
+        for (department, keys) in &self.trusted {
+            let dept = crate::ids::DepartmentId::parse(department)
+                .map_err(|e| format!("signatures.trusted.{department}: {e}"))?;
+            for key in keys {
+                let what = format!("signatures.trusted.{department} ({key})");
+                let text = if key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    key.clone()
+                } else {
+                    std::fs::read_to_string(key).map_err(|e| format!("{what}: {e}"))?
+                };
+                let parsed =
+                    crate::signing::parse_public_key(&text, &what).map_err(|e| e.to_string())?;
+                trusted.add(dept.clone(), parsed);
+            }
+        }
+        Ok(crate::hotload::SignaturePolicy {
+            required: self.required,
+            trusted,
+        })
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -66,6 +123,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest material upload.
     pub max_material_bytes: usize,
+    /// Largest component upload.
+    pub max_component_bytes: usize,
     /// How long shutdown waits for steps under way.
     pub shutdown_grace_secs: u64,
     /// Sandbox limits.
@@ -74,6 +133,8 @@ pub struct Config {
     pub retry: RetryPolicy,
     /// Operators and their tokens.
     pub operators: Vec<Operator>,
+    /// Component signatures.
+    pub signatures: Signatures,
 }
 
 impl Default for Config {
@@ -87,10 +148,12 @@ impl Default for Config {
             dictionary: paths.dictionary,
             max_body_bytes: 1 << 20,
             max_material_bytes: 10 << 20,
+            max_component_bytes: 64 << 20,
             shutdown_grace_secs: 10,
             limits: Limits::default(),
             retry: RetryPolicy::default(),
             operators: Vec::new(),
+            signatures: Signatures::default(),
         }
     }
 }
@@ -147,6 +210,14 @@ impl Config {
                 *field = base.join(&*field);
             }
         }
+        for keys in config.signatures.trusted.values_mut() {
+            for key in keys.iter_mut() {
+                let is_hex = key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit());
+                if !is_hex && Path::new(key.as_str()).is_relative() {
+                    *key = base.join(key.as_str()).display().to_string();
+                }
+            }
+        }
         if let Some(dir) = &config.limits.compile_cache_dir
             && dir.is_relative()
         {
@@ -180,6 +251,10 @@ impl Config {
                 return Err(format!("operators[{i}]: name must not be empty"));
             }
         }
+        if self.signatures.required && self.signatures.trusted.is_empty() {
+            return Err("signatures.required is true (the default) but signatures.trusted lists no keys, so every component would be refused: list each department's public key under [signatures.trusted], or set required = false".into());
+        }
+        self.signatures.policy()?;
         Ok(())
     }
 
@@ -206,9 +281,29 @@ mod tests {
 
     #[test]
     fn defaults_fill_everything() {
-        let c = load("").expect("empty config is fine");
+        let c = load("[signatures]\nrequired = false").expect("nearly empty config is fine");
         assert_eq!(c.listen.port(), 8080);
         assert_eq!(c.retry.max_attempts, 4);
+    }
+
+    #[test]
+    fn signatures_are_required_unless_turned_off() {
+        let err = load("").expect_err("no keys").to_string();
+        assert!(err.contains("signatures.trusted"), "{err}");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (_, public, key) = crate::signing::keygen(dir.path(), "health").expect("keygen");
+        let p = dir.path().join("onething.toml");
+        let name = public.file_name().expect("name").to_string_lossy();
+        std::fs::write(&p, format!("[signatures.trusted]\nhealth = [\"{name}\"]")).expect("write");
+        let c = Config::load(&p).expect("a relative key file loads");
+        assert!(c.signatures.required);
+        let policy = c.signatures.policy().expect("policy");
+        assert!(policy.required);
+        let hex = hex::encode(key.to_bytes());
+        let err = load(&format!("[signatures.trusted]\nhealth = [\"{hex}\"]\ntax = [\"missing.pub\"]"))
+            .expect_err("missing key file")
+            .to_string();
+        assert!(err.contains("signatures.trusted.tax"), "{err}");
     }
 
     #[test]
@@ -246,7 +341,7 @@ mod tests {
     fn relative_paths_follow_the_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("onething.toml");
-        std::fs::write(&p, "data_dir = \"state\"").expect("write");
+        std::fs::write(&p, "data_dir = \"state\"\n[signatures]\nrequired = false").expect("write");
         let c = Config::load(&p).expect("loads");
         assert_eq!(c.data_dir, dir.path().join("state"));
     }

@@ -7,7 +7,9 @@
 //! ([`dictionary`], [`manifest`]), chains their steps into bundles defined
 //! in TOML ([`bundle`]), merges one form, one set of materials and one
 //! notification for a bundle ([`form`], [`check`]), and runs applications
-//! through them ([`run`]). The `onething` binary is the edge.
+//! through them ([`run`]), durably as a service ([`engine`], [`store`],
+//! [`api`]), with versions hot-loaded under load ([`hotload`]). The
+//! `onething` binary is the edge.
 
 pub mod api;
 pub mod application;
@@ -19,6 +21,7 @@ pub mod config;
 pub mod dictionary;
 pub mod engine;
 pub mod form;
+pub mod hotload;
 pub mod ids;
 pub mod manifest;
 pub mod metrics;

@@ -1,8 +1,8 @@
 //! The set of loaded department plugins, one per department, loaded from a
 //! directory of `*.wasm` files.
 //!
-//! Not for hot swapping or version history (later work builds those on
-//! top); this is the snapshot a bundle run works against.
+//! A registry is a snapshot a bundle run works against; hot loading
+//! ([`crate::hotload`]) builds a new one and swaps it whole.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -98,6 +98,11 @@ impl Registry {
         self.plugins
             .insert(plugin.department().clone(), Arc::new(plugin));
         Ok(())
+    }
+
+    /// Serve `plugin` for its department, in place of any other version.
+    pub fn replace(&mut self, plugin: Arc<Plugin>) {
+        self.plugins.insert(plugin.department().clone(), plugin);
     }
 
     /// The plugin of a department.

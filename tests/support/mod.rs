@@ -44,7 +44,41 @@ pub struct Site {
 }
 
 impl Site {
+    /// A site with signatures not required.
     pub fn new() -> Self {
+        let site = Self::unconfigured();
+        site.write_config("[signatures]\nrequired = false\n");
+        site
+    }
+
+    /// A site where signatures are required: a key pair per department in
+    /// `keys/`, every component signed with its department's key, and the
+    /// public keys trusted in the config.
+    pub fn signed() -> Self {
+        let site = Self::unconfigured();
+        let keys = site.path().join("keys");
+        std::fs::create_dir_all(&keys).expect("mkdir keys");
+        let mut trusted = String::from("[signatures]\nrequired = true\n[signatures.trusted]\n");
+        for entry in std::fs::read_dir(site.path().join("plugins")).expect("plugins") {
+            let path = entry.expect("entry").path();
+            let bytes = std::fs::read(&path).expect("read component");
+            let department = path.file_stem().expect("stem").to_string_lossy().into_owned();
+            let (secret, public, _) = onething::signing::keygen(&keys, &department).expect("keygen");
+            let sig = onething::signing::sign(&bytes, &secret).expect("sign");
+            std::fs::write(onething::signing::signature_path(&path), sig).expect("write sig");
+            trusted.push_str(&format!("{department} = [\"keys/{}\"]\n", public.file_name().expect("name").to_string_lossy()));
+        }
+        site.write_config(&trusted);
+        site
+    }
+
+    /// Sign `bytes` with `department`'s key of a signed site.
+    pub fn sign(&self, department: &str, bytes: &[u8]) -> String {
+        onething::signing::sign(bytes, &self.path().join(format!("keys/{department}.key")))
+            .expect("sign")
+    }
+
+    fn unconfigured() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let plugins = dir.path().join("plugins");
         let bundles = dir.path().join("bundles");
@@ -71,15 +105,18 @@ impl Site {
             );
             std::fs::write(bundles.join(format!("{id}.toml")), text).expect("write bundle");
         }
+        Self { dir }
+    }
+
+    fn write_config(&self, extra: &str) {
         let config = format!(
             "plugins_dir = \"plugins\"\nbundles_dir = \"bundles\"\ndictionary = \"{}\"\ndata_dir = \"data\"\nmax_body_bytes = 65536\n\
              [limits]\ncompile_cache_dir = \"{}\"\n[retry]\nmax_attempts = 4\nfirst_backoff_ms = 10\nmax_backoff_ms = 100\n\
-             [[operators]]\nname = \"duty-officer\"\ntoken = \"{TOKEN}\"\n",
+             [[operators]]\nname = \"duty-officer\"\ntoken = \"{TOKEN}\"\n{extra}",
             repo().join("examples/dictionary.toml").display(),
             repo().join("target/onething-cache").display(),
         );
-        std::fs::write(dir.path().join("onething.toml"), config).expect("write config");
-        Self { dir }
+        std::fs::write(self.path().join("onething.toml"), config).expect("write config");
     }
 
     pub fn path(&self) -> &Path {

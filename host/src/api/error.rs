@@ -137,3 +137,19 @@ impl From<ActionError> for ApiError {
         }
     }
 }
+
+impl From<crate::hotload::HotloadError> for ApiError {
+    fn from(e: crate::hotload::HotloadError) -> Self {
+        use crate::hotload::HotloadError as H;
+        match e {
+            H::NotFound(m) => ApiError::not_found(m),
+            H::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "Conflict", m),
+            H::Store(s) => ApiError::internal(s),
+            refused => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Version refused; the serving version still serves",
+                refused.to_string(),
+            ),
+        }
+    }
+}

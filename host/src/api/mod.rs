@@ -10,6 +10,7 @@ pub mod error;
 mod json;
 pub mod openapi;
 mod operator;
+pub mod versions;
 
 use std::sync::Arc;
 
@@ -31,22 +32,53 @@ pub struct AppState {
     pub operators: Arc<Vec<Operator>>,
     /// Largest material upload, in bytes.
     pub max_material_bytes: usize,
+    /// The hot loader, when versions can be changed while serving.
+    pub hotload: Option<Arc<crate::hotload::Hotload>>,
+    /// Largest component upload, in bytes.
+    pub max_component_bytes: usize,
 }
 
 /// The whole HTTP app.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     let admin = Router::new()
-        .route("/admin/plugins", get(operator::plugins))
         .route("/admin/manual-queue", get(operator::manual_queue))
         .route("/admin/overdue", get(operator::overdue))
         .route(
             "/admin/applications/{id}/steps/{department}/{step}/resolve",
             post(operator::resolve),
         )
+        .route(
+            "/admin/plugins/{department}/versions",
+            get(versions::plugin_versions),
+        )
+        .route(
+            "/admin/plugins/{department}/activate",
+            post(versions::activate_plugin),
+        )
+        .route(
+            "/admin/plugins/{department}/rollback",
+            post(versions::rollback_plugin),
+        )
+        .route("/admin/bundles", post(versions::upload_bundle))
+        .route("/admin/bundles/{id}/versions", get(versions::bundle_versions))
+        .route("/admin/bundles/{id}/activate", post(versions::activate_bundle))
+        .route("/admin/bundles/{id}/rollback", post(versions::rollback_bundle))
+        .route("/admin/changes", get(versions::changes))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             operator::require_operator,
         ));
+    // Components are larger than JSON bodies: their own limit.
+    let uploads = Router::new()
+        .route(
+            "/admin/plugins",
+            get(operator::plugins).post(versions::upload_component),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            operator::require_operator,
+        ))
+        .layer(DefaultBodyLimit::max(state.max_component_bytes));
     let materials = Router::new()
         .route("/api/materials", post(applicant::upload_material))
         .layer(DefaultBodyLimit::max(state.max_material_bytes));
@@ -67,6 +99,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .merge(admin)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .merge(materials)
+        .merge(uploads)
         .fallback(|| async {
             error::ApiError::not_found("no such endpoint; GET /api/openapi.json lists them")
         })

@@ -36,6 +36,15 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/materials"),
     ("get", "/api/openapi.json"),
     ("get", "/admin/plugins"),
+    ("post", "/admin/plugins"),
+    ("get", "/admin/plugins/{department}/versions"),
+    ("post", "/admin/plugins/{department}/activate"),
+    ("post", "/admin/plugins/{department}/rollback"),
+    ("post", "/admin/bundles"),
+    ("get", "/admin/bundles/{id}/versions"),
+    ("post", "/admin/bundles/{id}/activate"),
+    ("post", "/admin/bundles/{id}/rollback"),
+    ("get", "/admin/changes"),
     ("get", "/admin/manual-queue"),
     ("get", "/admin/overdue"),
     (
@@ -49,6 +58,8 @@ pub const ROUTES: &[(&str, &str)] = &[
 
 /// The document.
 pub fn spec() -> Value {
+    let activation = json!({"type": "object", "required": ["version"], "additionalProperties": false,
+        "properties": {"version": {"type": "string", "description": "a digest, a digest prefix of 8+ hex digits, or a declared version"}}});
     let application = json!({
         "type": "object",
         "required": ["bundle"],
@@ -81,7 +92,18 @@ pub fn spec() -> Value {
             "/api/applications/{id}/events": { "get": op("Live progress as server-sent events (history first)", "applicant", &[("200", "text/event-stream"), ("404", "no such application")]) },
             "/api/materials": { "post": op("Upload a material once (PDF, PNG or JPEG; Content-Type must match); reference it by digest", "applicant", &[("201", "digest, media type, size"), ("413", "too large"), ("415", "unsupported or mismatched media type")]) },
             "/api/openapi.json": { "get": op("This document", "meta", &[("200", "OpenAPI 3.1")]) },
-            "/admin/plugins": { "get": secured(op("Loaded plugins and their manifests", "operator", &[("200", "plugins"), ("401", "missing or wrong token")])) },
+            "/admin/plugins": {
+                "get": secured(op("Loaded plugins and their manifests", "operator", &[("200", "plugins"), ("401", "missing or wrong token")])),
+                "post": secured(op("Upload a component (body: the .wasm bytes, header Onething-Signature: the .wasm.sig text; query activate=false to only admit, department=ID to check it). Admitted and activated, or refused with the reason while the serving version keeps serving", "operator", &[("201", "admitted (and activated)"), ("200", "already serving"), ("401", "missing or wrong token"), ("413", "too large"), ("422", "refused: the reason")]))
+            },
+            "/admin/plugins/{department}/versions": { "get": secured(op("A department's stored versions, the serving one, and its history (who activated what, when; refusals with reasons)", "operator", &[("200", "versions"), ("401", "missing or wrong token"), ("404", "unknown department")])) },
+            "/admin/plugins/{department}/activate": { "post": with_body(secured(op("Serve a stored version (digest, digest prefix or declared version)", "operator", &[("201", "activated"), ("200", "already serving"), ("401", "missing or wrong token"), ("404", "no such version"), ("422", "refused: the reason")])), activation.clone()) },
+            "/admin/plugins/{department}/rollback": { "post": secured(op("Serve again the version that served before the current one", "operator", &[("201", "rolled back"), ("401", "missing or wrong token"), ("404", "unknown department"), ("409", "nothing to roll back to")])) },
+            "/admin/bundles": { "post": secured(op("Upload a bundle definition (body: TOML; query activate=false to only admit). Refused with the cause while the serving version keeps serving", "operator", &[("201", "admitted (and activated)"), ("200", "already serving"), ("401", "missing or wrong token"), ("422", "refused: the cause")])) },
+            "/admin/bundles/{id}/versions": { "get": secured(op("A bundle's stored versions, the serving one, and its history", "operator", &[("200", "versions"), ("401", "missing or wrong token"), ("404", "unknown bundle")])) },
+            "/admin/bundles/{id}/activate": { "post": with_body(secured(op("Serve a stored bundle version", "operator", &[("201", "activated"), ("200", "already serving"), ("401", "missing or wrong token"), ("404", "no such version"), ("422", "refused: the cause")])), activation) },
+            "/admin/bundles/{id}/rollback": { "post": secured(op("Serve again the bundle version that served before", "operator", &[("201", "rolled back"), ("401", "missing or wrong token"), ("409", "nothing to roll back to")])) },
+            "/admin/changes": { "get": secured(op("The catalogue's history, latest last (query kind=plugin|bundle, refused=true, limit)", "operator", &[("200", "changes"), ("401", "missing or wrong token")])) },
             "/admin/manual-queue": { "get": secured(op("Steps waiting for an operator", "operator", &[("200", "queue"), ("401", "missing or wrong token")])) },
             "/admin/overdue": { "get": secured(op("Applications with overdue work", "operator", &[("200", "applications"), ("401", "missing or wrong token")])) },
             "/admin/applications/{id}/steps/{department}/{step}/resolve": { "post": with_body(secured(op("Resolve a queued step: approve with outputs, or reject with a reason", "operator", &[("200", "resolved"), ("401", "missing or wrong token"), ("409", "step not in the manual queue"), ("422", "invalid outputs")])), json!({"oneOf": [

@@ -1,7 +1,9 @@
-//! `onething serve`: the service. Loads the config, the dictionary, the
-//! plugins and the bundles; opens the store; resumes unfinished
-//! applications; serves the HTTP API until SIGTERM or Ctrl-C, then finishes
-//! or safely parks the steps under way.
+//! `onething serve`: the service. Loads the config and the dictionary;
+//! opens the store; admits the plugins and bundles (the directories' files
+//! and the versions the store's history says are active); resumes
+//! unfinished applications; watches the directories for new versions;
+//! serves the HTTP API until SIGTERM or Ctrl-C, then finishes or safely
+//! parks the steps under way.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +14,9 @@ use anyhow::Context as _;
 use onething::api::{AppState, router};
 use onething::capabilities::Capabilities;
 use onething::config::Config;
-use onething::engine::{Catalogue, Engine};
+use onething::engine::Engine;
+use onething::hotload::Hotload;
+use onething::hotload::watch::watch;
 use onething::metrics::Metrics;
 use onething::store::sqlite::SqliteStore;
 
@@ -37,7 +41,12 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut config = match &args.config {
         Some(p) => Config::load(p)?,
-        None => Config::default(),
+        None => {
+            let mut c = Config::default();
+            tracing::warn!("no --config: serving the examples with component signatures NOT required (a demo, not a deployment)");
+            c.signatures.required = false;
+            c
+        }
     };
     if let Some(l) = args.listen {
         config.listen = l;
@@ -60,15 +69,30 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         clock,
         kv: Arc::new(store.kv()?),
     };
-    let platform =
-        onething::platform::Platform::load(&config.paths(), config.limits.clone(), caps).await?;
-    let (catalogue, runtime) = Catalogue::from_platform(platform);
+    let dict = Arc::new(onething::dictionary::Dictionary::load(&config.dictionary)?);
+    let runtime = onething::runtime::Runtime::new(config.limits.clone(), caps)?;
+    let policy = config
+        .signatures
+        .policy()
+        .map_err(|e| anyhow::anyhow!("config: {e}"))?;
+    let hotload = Arc::new(Hotload::new(runtime, dict, store.clone(), policy));
+    let catalogue = hotload
+        .start(&config.plugins_dir, &config.bundles_dir)
+        .await?;
     let engine = Engine::new(
         store.clone(),
         catalogue,
         config.retry.clone(),
         Arc::new(Metrics::new()),
     );
+    hotload.attach(engine.clone());
+    let _watch = match watch(hotload.clone(), &config.plugins_dir, &config.bundles_dir) {
+        Ok(w) => Some(w),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot watch the plugin and bundle directories; upload versions through /admin instead");
+            None
+        }
+    };
     let resumed = engine.resume().await?;
     let sweeper = {
         let engine = engine.clone();
@@ -86,6 +110,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         engine: engine.clone(),
         operators: Arc::new(config.operators.clone()),
         max_material_bytes: config.max_material_bytes,
+        hotload: Some(hotload.clone()),
+        max_component_bytes: config.max_component_bytes,
     };
     let app = router(state, config.max_body_bytes);
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -97,11 +123,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     // One line on stdout that scripts and tests wait for.
     println!(
-        "onething listening on http://{addr} (store {}, {} plugins, {} bundles, {resumed} resumed, pooling {})",
+        "onething listening on http://{addr} (store {}, {} plugins, {} bundles, {resumed} resumed, pooling {}, signatures {})",
         store.path().display(),
         engine.catalogue().registry.plugins().count(),
         engine.catalogue().bundles.len(),
-        if runtime.is_pooling() { "on" } else { "off" }
+        if hotload.runtime().is_pooling() { "on" } else { "off" },
+        if hotload.signatures_required() { "required" } else { "not required" }
     );
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
@@ -111,7 +138,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     engine
         .shutdown(Duration::from_secs(config.shutdown_grace_secs))
         .await;
-    drop(runtime);
+    drop(_watch);
     Ok(ExitCode::SUCCESS)
 }
 

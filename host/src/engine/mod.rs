@@ -154,7 +154,9 @@ pub enum Resolution {
     },
 }
 
-/// What the engine works with: plugins, bundles, dictionary.
+/// What the engine works with: plugins, bundles, dictionary. The engine
+/// holds one at a time and swaps it whole ([`Engine::swap_catalogue`]).
+#[derive(Clone)]
 pub struct Catalogue {
     /// The dictionary.
     pub dict: Arc<Dictionary>,
@@ -194,7 +196,10 @@ pub struct Engine {
 
 struct Inner {
     store: Arc<dyn Store>,
-    catalogue: Catalogue,
+    catalogue: arc_swap::ArcSwap<Catalogue>,
+    /// Every bundle version served since start, by digest: applications
+    /// finish on the bundle they were submitted with.
+    bundle_versions: std::sync::Mutex<std::collections::HashMap<String, Arc<Bundle>>>,
     retry: RetryPolicy,
     apps: Apps,
     updates: broadcast::Sender<Update>,
@@ -254,11 +259,17 @@ impl Engine {
     ) -> Self {
         let (updates, _) = broadcast::channel(8192);
         let (stopping, _) = tokio::sync::watch::channel(false);
+        let bundle_versions = catalogue
+            .bundles
+            .values()
+            .map(|b| (b.digest.to_string(), b.clone()))
+            .collect();
         Self {
             inner: Arc::new(Inner {
                 apps: Apps::new(store.clone()),
                 store,
-                catalogue,
+                catalogue: arc_swap::ArcSwap::from_pointee(catalogue),
+                bundle_versions: std::sync::Mutex::new(bundle_versions),
                 retry,
                 updates,
                 metrics,
@@ -268,9 +279,77 @@ impl Engine {
         }
     }
 
-    /// The catalogue.
-    pub fn catalogue(&self) -> &Catalogue {
-        &self.inner.catalogue
+    /// The catalogue serving now. Hold it for one piece of work only: a
+    /// swap does not change a catalogue already taken.
+    pub fn catalogue(&self) -> Arc<Catalogue> {
+        self.inner.catalogue.load_full()
+    }
+
+    /// Serve a new catalogue from now on. Attempts already started keep
+    /// the plugin they started with; applications keep their bundle
+    /// version.
+    pub fn swap_catalogue(&self, catalogue: Catalogue) {
+        {
+            let mut versions = self
+                .inner
+                .bundle_versions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            for b in catalogue.bundles.values() {
+                versions
+                    .entry(b.digest.to_string())
+                    .or_insert_with(|| b.clone());
+            }
+        }
+        self.inner.catalogue.store(Arc::new(catalogue));
+    }
+
+    /// The bundle version an application was submitted with: from memory,
+    /// or read back from the store's version history (after a restart).
+    pub async fn bundle_of(&self, state: &AppState) -> Option<Arc<Bundle>> {
+        if let Some(b) = self
+            .inner
+            .bundle_versions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&state.bundle_digest)
+        {
+            return Some(b.clone());
+        }
+        let cat = self.catalogue();
+        let stored = match self
+            .inner
+            .store
+            .version(crate::store::versions::VersionKind::Bundle, &state.bundle_digest)
+            .await
+        {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(application = %state.id, error = %e, "reading a bundle version");
+                None
+            }
+        };
+        let bundle = match stored {
+            Some(v) => {
+                let text = String::from_utf8_lossy(&v.bytes);
+                match Bundle::from_toml(&text, &v.source, &cat.dict, &*cat.registry) {
+                    Ok(b) => Arc::new(b),
+                    Err(e) => {
+                        tracing::error!(application = %state.id, bundle = %state.bundle, error = %e, "the application's bundle version no longer resolves");
+                        return None;
+                    }
+                }
+            }
+            // Histories written before versions were stored: the bundle
+            // serving under that id.
+            None => cat.bundles.get(&state.bundle).cloned()?,
+        };
+        self.inner
+            .bundle_versions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(state.bundle_digest.clone(), bundle.clone());
+        Some(bundle)
     }
 
     /// The store.
@@ -307,7 +386,7 @@ impl Engine {
         &self,
         doc: &ApplicationDoc,
     ) -> Result<(Arc<Bundle>, Contents, Vec<Problem>), SubmitError> {
-        let cat = &self.inner.catalogue;
+        let cat = self.catalogue();
         let bundle = cat
             .bundles
             .get(doc.bundle.as_str())
@@ -421,7 +500,14 @@ impl Engine {
         resolution: Resolution,
         operator: &str,
     ) -> Result<AppState, ActionError> {
-        let cat = &self.inner.catalogue;
+        let cat = self.catalogue();
+        let current = self
+            .state(id)
+            .await?
+            .ok_or_else(|| ActionError::NotFound(id.into()))?;
+        let bundle = self.bundle_of(&current).await.ok_or_else(|| {
+            ActionError::Conflict(format!("bundle {} is no longer loaded", current.bundle))
+        })?;
         let new_state = self
             .inner
             .apps
@@ -437,12 +523,6 @@ impl Engine {
                 }
                 let event = match &resolution {
                     Resolution::Approve { outputs } => {
-                        let bundle = cat.bundles.get(&state.bundle).ok_or_else(|| {
-                            ActionError::Conflict(format!(
-                                "bundle {} is no longer loaded",
-                                state.bundle
-                            ))
-                        })?;
                         let reference = StepRef::parse(step)
                             .map_err(|e| ActionError::Invalid(e.to_string()))?;
                         let spec = bundle.step(&reference).ok_or_else(|| {
@@ -506,7 +586,7 @@ impl Engine {
         id: &str,
         fields: BTreeMap<String, serde_json::Value>,
     ) -> Result<AppState, ActionError> {
-        let cat = &self.inner.catalogue;
+        let cat = self.catalogue();
         let current = self
             .state(id)
             .await?
@@ -517,7 +597,7 @@ impl Engine {
                 current.status.as_str()
             )));
         }
-        let bundle = cat.bundles.get(&current.bundle).cloned().ok_or_else(|| {
+        let bundle = self.bundle_of(&current).await.ok_or_else(|| {
             ActionError::Conflict(format!("bundle {} is no longer loaded", current.bundle))
         })?;
         // Check the corrected form with the steps still to do.
@@ -675,7 +755,7 @@ impl Engine {
             let Some(state) = self.inner.apps.snapshot(id).await? else {
                 return Ok(());
             };
-            let Some(bundle) = self.inner.catalogue.bundles.get(&state.bundle).cloned() else {
+            let Some(bundle) = self.bundle_of(&state).await else {
                 tracing::error!(application = id, bundle = %state.bundle, "the application's bundle is not loaded; it stays as it is");
                 return Ok(());
             };
@@ -685,7 +765,7 @@ impl Engine {
                 .steps
                 .iter()
                 .filter_map(|s| s.when.as_ref().map(|c| &c.field));
-            let form = typed(&state.form, tested, &self.inner.catalogue.dict);
+            let form = typed(&state.form, tested, &self.catalogue().dict);
             let decision = plan::next(&state, &bundle, &form, now);
             if !decision.skip.is_empty() {
                 let skips = decision.skip.clone();
@@ -727,25 +807,29 @@ impl Engine {
     /// recorded (in one commit) before any plugin is called, and the
     /// outcomes (in one commit) before anything acts on them.
     async fn wave(&self, id: &str, bundle: &Bundle, steps: &[String]) -> Result<(), StoreError> {
-        let cat = &self.inner.catalogue;
-        let planned: Vec<(BundleStep, Option<Arc<Plugin>>)> = steps
+        let wanted: Vec<BundleStep> = steps
             .iter()
             .filter_map(|step| {
                 StepRef::parse(step)
                     .ok()
                     .and_then(|r| bundle.step(&r).cloned())
             })
-            .map(|b| {
-                let plugin = cat.registry.get(&b.reference.department).cloned();
-                (b, plugin)
-            })
             .collect();
-        // Record every attempt before calling any plugin.
-        let mut attempts: Vec<u32> = Vec::with_capacity(planned.len());
+        // Record every attempt before calling any plugin. The plugin is
+        // chosen under the application's lock, just before the attempt is
+        // stamped, from the catalogue serving at that moment; the call
+        // then runs on that version whatever is activated meanwhile.
+        let mut attempts: Vec<u32> = Vec::with_capacity(wanted.len());
+        let mut planned: Vec<(BundleStep, Option<Arc<Plugin>>)> = Vec::with_capacity(wanted.len());
         let st = self
             .inner
             .apps
             .change(id, |s| {
+                let cat = self.catalogue();
+                planned = wanted
+                    .iter()
+                    .map(|b| (b.clone(), cat.registry.get(&b.reference.department).cloned()))
+                    .collect();
                 let mut events = Vec::with_capacity(planned.len());
                 for (b, plugin) in &planned {
                     let step = b.reference.to_string();
@@ -837,7 +921,7 @@ impl Engine {
         plugin: &Plugin,
         attempt: u32,
     ) -> Vec<Event> {
-        let cat = &self.inner.catalogue;
+        let cat = self.catalogue();
         let step = bstep.reference.to_string();
         // Type only what the step reads: that is all it will see.
         let reads = || bstep.spec.reads.iter().map(|r| &r.key);

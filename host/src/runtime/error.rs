@@ -56,7 +56,8 @@ pub enum LoadError {
     },
     /// It was built against another version of the contract.
     #[error(
-        "{origin} was built against onething:matter@{found}, but this host speaks onething:matter@{expected}: rebuild it against an SDK for onething:matter@{expected}"
+        "{origin} was built against onething:matter@{found}, but this host speaks onething:matter@{expected}{}: rebuild it against an SDK for onething:matter@{expected}",
+        differences_text(.differences)
     )]
     WitVersion {
         /// The file.
@@ -65,6 +66,8 @@ pub enum LoadError {
         found: String,
         /// The version the host speaks.
         expected: &'static str,
+        /// Each function or type that differs, in words.
+        differences: Vec<String>,
     },
     /// It imports something the host does not grant.
     #[error(
@@ -190,5 +193,13 @@ impl CallError {
             CallError::Instantiate { .. } => "instantiate",
             CallError::BadOutput { .. } => "bad-output",
         }
+    }
+}
+
+fn differences_text(differences: &[String]) -> String {
+    if differences.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", differences.join("; "))
     }
 }

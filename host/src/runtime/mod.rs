@@ -9,6 +9,7 @@
 //! fresh instance in a fresh store ([`state`]). Not for deciding what a
 //! step may see or write: that is the engine's job ([`crate::run`]).
 
+pub mod contract;
 mod error;
 mod limits;
 mod plugin;

@@ -85,7 +85,7 @@ impl Runtime {
         let component = self.compile(bytes.clone(), origin).await?;
         let digest = Digest::of(&bytes);
         let shared = self.shared().clone();
-        check_world(&shared, &component, origin)?;
+        check_world(&shared, &component, &bytes, origin)?;
         let instance_pre =
             shared
                 .linker
@@ -165,7 +165,12 @@ impl Runtime {
 /// Refuse a component that does not export the handler, exports it at
 /// another WIT version, or imports what the host does not grant — each
 /// with a message that says what to rebuild.
-fn check_world(shared: &Shared, component: &Component, origin: &str) -> Result<(), LoadError> {
+fn check_world(
+    shared: &Shared,
+    component: &Component,
+    bytes: &[u8],
+    origin: &str,
+) -> Result<(), LoadError> {
     let ty = component.component_type();
     let exports: Vec<String> = ty
         .exports(&shared.engine)
@@ -180,6 +185,7 @@ fn check_world(shared: &Shared, component: &Component, origin: &str) -> Result<(
                 origin: origin.into(),
                 found: other.to_owned(),
                 expected: WIT_VERSION,
+                differences: super::contract::handler_differences(bytes),
             });
         }
         return Err(LoadError::WrongWorld {
@@ -196,6 +202,7 @@ fn check_world(shared: &Shared, component: &Component, origin: &str) -> Result<(
                     origin: origin.into(),
                     found: version.to_owned(),
                     expected: WIT_VERSION,
+                    differences: super::contract::handler_differences(bytes),
                 });
             }
             let iface = rest.split('@').next().unwrap_or("");

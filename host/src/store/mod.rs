@@ -9,10 +9,12 @@
 //! together, or not at all).
 
 pub mod sqlite;
+pub mod versions;
 
 use async_trait::async_trait;
 
 use crate::engine::state::{AppState, AppStatus, Event};
+use versions::{ChangeRecord, StoredVersion, VersionKind};
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -139,4 +141,36 @@ pub trait Store: Send + Sync + 'static {
 
     /// Whether the store answers.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Record changes to the catalogue atomically, storing `version` (its
+    /// bytes; once per kind and digest) with them. The seq of each change.
+    async fn record_changes(
+        &self,
+        version: Option<&StoredVersion>,
+        changes: &[ChangeRecord],
+    ) -> Result<Vec<u64>, StoreError>;
+
+    /// A stored version, with its bytes.
+    async fn version(
+        &self,
+        kind: VersionKind,
+        digest: &str,
+    ) -> Result<Option<StoredVersion>, StoreError>;
+
+    /// The stored versions of a department or bundle, oldest first
+    /// (without their bytes).
+    async fn versions(
+        &self,
+        kind: VersionKind,
+        subject: &str,
+    ) -> Result<Vec<StoredVersion>, StoreError>;
+
+    /// The catalogue's history, oldest first; filtered by kind and subject
+    /// when given, the last `limit` records.
+    async fn changes(
+        &self,
+        kind: Option<VersionKind>,
+        subject: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ChangeRecord>, StoreError>;
 }

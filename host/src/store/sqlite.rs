@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
+use super::versions::{ChangeAction, ChangeRecord, StoredVersion, VersionKind};
 use super::{AppSummary, Created, EventRecord, MaterialMeta, Store, StoreError};
 use crate::capabilities::kv::{KeyValue, KvError};
 use crate::engine::state::{AppState, AppStatus, Event};
@@ -45,6 +46,33 @@ CREATE TABLE IF NOT EXISTS materials (
     size       INTEGER NOT NULL,
     bytes      BLOB NOT NULL
 );
+-- Every admitted version of a component or bundle, with its bytes.
+CREATE TABLE IF NOT EXISTS versions (
+    kind      TEXT NOT NULL,
+    digest    TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    version   TEXT NOT NULL,
+    source    TEXT NOT NULL,
+    added_ms  INTEGER NOT NULL,
+    added_by  TEXT NOT NULL,
+    bytes     BLOB NOT NULL,
+    signature TEXT,
+    PRIMARY KEY (kind, digest)
+);
+-- The catalogue's history: admitted, refused, activated, rolled back.
+CREATE TABLE IF NOT EXISTS changes (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms   INTEGER NOT NULL,
+    kind    TEXT NOT NULL,
+    subject TEXT,
+    action  TEXT NOT NULL,
+    digest  TEXT,
+    version TEXT,
+    actor   TEXT NOT NULL,
+    source  TEXT NOT NULL,
+    reason  TEXT
+);
+CREATE INDEX IF NOT EXISTS changes_subject ON changes(kind, subject);
 CREATE TABLE IF NOT EXISTS kv (
     department TEXT NOT NULL,
     key        TEXT NOT NULL,
@@ -86,7 +114,15 @@ enum Write {
         op: KvOp,
         reply: oneshot::Sender<Result<bool, StoreError>>,
     },
+    /// A rare write (the catalogue's history): any statements, in the group.
+    Run {
+        run: RunFn,
+        reply: oneshot::Sender<Result<Vec<u64>, StoreError>>,
+    },
 }
+
+/// A write run by [`Write::Run`]; it may run twice (see [`run_group`]).
+type RunFn = Box<dyn Fn(&Connection) -> Result<Vec<u64>, StoreError> + Send>;
 
 /// What an append needs to know of the state it produces.
 struct AppendHeader {
@@ -258,6 +294,7 @@ enum Done {
     Created(Created),
     Unit,
     Flag(bool),
+    Ids(Vec<u64>),
 }
 
 /// Run a statement through the connection's statement cache: the writer
@@ -328,6 +365,7 @@ fn apply_write(conn: &Connection, w: &Write) -> Result<Done, StoreError> {
             };
             Ok(Done::Flag(changed == 1))
         }
+        Write::Run { run, .. } => run(conn).map(Done::Ids),
         Write::Material { meta, bytes, .. } => {
             exec(conn,
                 "INSERT OR IGNORE INTO materials (digest, media_type, size, bytes) VALUES (?1, ?2, ?3, ?4)",
@@ -372,11 +410,17 @@ fn reply(w: Write, outcome: Result<Done, StoreError>) {
         Write::Create { reply, .. } => {
             let _ = reply.send(outcome.map(|d| match d {
                 Done::Created(c) => c,
-                Done::Unit | Done::Flag(_) => Created::New,
+                Done::Unit | Done::Flag(_) | Done::Ids(_) => Created::New,
             }));
         }
         Write::Kv { reply, .. } => {
             let _ = reply.send(outcome.map(|d| matches!(d, Done::Flag(true))));
+        }
+        Write::Run { reply, .. } => {
+            let _ = reply.send(outcome.map(|d| match d {
+                Done::Ids(ids) => ids,
+                _ => Vec::new(),
+            }));
         }
         Write::Append { reply, .. } | Write::Material { reply, .. } => {
             let _ = reply.send(outcome.map(|_| ()));
@@ -569,6 +613,127 @@ impl Store for SqliteStore {
         self.read(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(db))
             .await
     }
+
+    async fn record_changes(
+        &self,
+        version: Option<&StoredVersion>,
+        changes: &[ChangeRecord],
+    ) -> Result<Vec<u64>, StoreError> {
+        let version = version.cloned();
+        let changes = changes.to_vec();
+        let run: RunFn = Box::new(move |conn| {
+            if let Some(v) = &version {
+                exec(conn,
+                    "INSERT OR IGNORE INTO versions (kind, digest, subject, version, source, added_ms, added_by, bytes, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    params![v.kind.as_str(), v.digest, v.subject, v.version, v.source, v.added_ms, v.added_by, v.bytes, v.signature],
+                )
+                .map_err(db)?;
+            }
+            let mut ids = Vec::with_capacity(changes.len());
+            for c in &changes {
+                exec(conn,
+                    "INSERT INTO changes (at_ms, kind, subject, action, digest, version, actor, source, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    params![c.at_ms, c.kind.as_str(), c.subject, c.action.as_str(), c.digest, c.version, c.actor, c.source, c.reason],
+                )
+                .map_err(db)?;
+                ids.push(conn.last_insert_rowid() as u64);
+            }
+            Ok(ids)
+        });
+        self.write(move |reply| Write::Run { run, reply }).await
+    }
+
+    async fn version(
+        &self,
+        kind: VersionKind,
+        digest: &str,
+    ) -> Result<Option<StoredVersion>, StoreError> {
+        let digest = digest.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT kind, subject, digest, version, source, added_ms, added_by, bytes, signature FROM versions WHERE kind = ?1 AND digest = ?2",
+                params![kind.as_str(), digest],
+                |r| version_row(r, true),
+            )
+            .optional()
+            .map_err(db)
+        })
+        .await
+    }
+
+    async fn versions(
+        &self,
+        kind: VersionKind,
+        subject: &str,
+    ) -> Result<Vec<StoredVersion>, StoreError> {
+        let subject = subject.to_owned();
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT kind, subject, digest, version, source, added_ms, added_by, NULL, signature FROM versions WHERE kind = ?1 AND subject = ?2 ORDER BY added_ms, rowid",
+                )
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(params![kind.as_str(), subject], |r| version_row(r, false))
+                .map_err(db)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(db)
+        })
+        .await
+    }
+
+    async fn changes(
+        &self,
+        kind: Option<VersionKind>,
+        subject: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ChangeRecord>, StoreError> {
+        let subject = subject.map(str::to_owned);
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT seq, at_ms, kind, subject, action, digest, version, actor, source, reason FROM changes \
+                     WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR subject = ?2) ORDER BY seq DESC LIMIT ?3",
+                )
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(params![kind.map(VersionKind::as_str), subject, limit as i64], |r| {
+                    let kind: String = r.get(2)?;
+                    let action: String = r.get(4)?;
+                    Ok(ChangeRecord {
+                        seq: r.get::<_, i64>(0)? as u64,
+                        at_ms: r.get(1)?,
+                        kind: VersionKind::parse(&kind).unwrap_or(VersionKind::Plugin),
+                        subject: r.get(3)?,
+                        action: ChangeAction::parse(&action).unwrap_or(ChangeAction::Refused),
+                        digest: r.get(5)?,
+                        version: r.get(6)?,
+                        actor: r.get(7)?,
+                        source: r.get(8)?,
+                        reason: r.get(9)?,
+                    })
+                })
+                .map_err(db)?;
+            let mut out = rows.collect::<Result<Vec<_>, _>>().map_err(db)?;
+            out.reverse();
+            Ok(out)
+        })
+        .await
+    }
+}
+
+fn version_row(r: &rusqlite::Row<'_>, with_bytes: bool) -> rusqlite::Result<StoredVersion> {
+    let kind: String = r.get(0)?;
+    Ok(StoredVersion {
+        kind: VersionKind::parse(&kind).unwrap_or(VersionKind::Plugin),
+        subject: r.get(1)?,
+        digest: r.get(2)?,
+        version: r.get(3)?,
+        source: r.get(4)?,
+        added_ms: r.get(5)?,
+        added_by: r.get(6)?,
+        bytes: if with_bytes { r.get(7)? } else { Vec::new() },
+        signature: r.get(8)?,
+    })
 }
 
 /// The plugins' key-value store on the SQLite file.

@@ -1,0 +1,211 @@
+//! What the store remembers of the catalogue's history: every admitted
+//! version of a component or bundle (its bytes, so a rollback or a restart
+//! needs nothing else), and every change — admitted, refused, activated,
+//! rolled back — with who did it, when, from where and why.
+//!
+//! The active version of a department or bundle is the last activation in
+//! its history; [`ActivationStack`] works out what a rollback goes back to.
+
+use serde::Serialize;
+
+/// What a version is a version of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VersionKind {
+    /// A department's component.
+    Plugin,
+    /// A bundle definition.
+    Bundle,
+}
+
+impl VersionKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Plugin => "plugin",
+            Self::Bundle => "bundle",
+        }
+    }
+
+    /// Parse a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "plugin" => Some(Self::Plugin),
+            "bundle" => Some(Self::Bundle),
+            _ => None,
+        }
+    }
+}
+
+/// One admitted version, with its bytes.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredVersion {
+    /// Plugin or bundle.
+    pub kind: VersionKind,
+    /// Department id or bundle id.
+    pub subject: String,
+    /// Content digest (`sha256:…`).
+    pub digest: String,
+    /// The component's declared version, or the bundle's digest prefix.
+    pub version: String,
+    /// Where it came from (`upload`, or the watched file's path).
+    pub source: String,
+    /// When it was admitted, ms since the epoch.
+    pub added_ms: i64,
+    /// Who admitted it (an operator, or `watcher`).
+    pub added_by: String,
+    /// The component bytes or the bundle's TOML.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+    /// The detached signature, when there was one.
+    #[serde(skip)]
+    pub signature: Option<String>,
+}
+
+/// What happened to a version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeAction {
+    /// Passed admission and was stored.
+    Admitted,
+    /// Failed admission; the reason says why. Nothing changed.
+    Refused,
+    /// Became the serving version.
+    Activated,
+    /// Became the serving version again by a rollback.
+    RolledBack,
+}
+
+impl ChangeAction {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admitted => "admitted",
+            Self::Refused => "refused",
+            Self::Activated => "activated",
+            Self::RolledBack => "rolled-back",
+        }
+    }
+
+    /// Parse a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admitted" => Some(Self::Admitted),
+            "refused" => Some(Self::Refused),
+            "activated" => Some(Self::Activated),
+            "rolled-back" => Some(Self::RolledBack),
+            _ => None,
+        }
+    }
+}
+
+/// One line of the catalogue's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeRecord {
+    /// Order of the change, from 1 (assigned by the store).
+    pub seq: u64,
+    /// When, ms since the epoch.
+    pub at_ms: i64,
+    /// Plugin or bundle.
+    pub kind: VersionKind,
+    /// Department or bundle id; absent when a refused input could not be
+    /// read far enough to tell.
+    pub subject: Option<String>,
+    /// What happened.
+    pub action: ChangeAction,
+    /// The version's digest, when known.
+    pub digest: Option<String>,
+    /// The version's declared version, when known.
+    pub version: Option<String>,
+    /// Operator name, `watcher` or `startup`.
+    pub actor: String,
+    /// `upload`, or the file it came from.
+    pub source: String,
+    /// Why it was refused (or a note).
+    pub reason: Option<String>,
+}
+
+/// The activations of one subject, replayed: activations push, rollbacks
+/// pop. The top is what serves; the one below is what a rollback restores.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ActivationStack(Vec<String>);
+
+impl ActivationStack {
+    /// Replay a subject's history, oldest first.
+    pub fn replay<'a>(changes: impl IntoIterator<Item = &'a ChangeRecord>) -> Self {
+        let mut stack = Vec::new();
+        for c in changes {
+            let Some(digest) = &c.digest else { continue };
+            match c.action {
+                ChangeAction::Activated => {
+                    if stack.last() != Some(digest) {
+                        stack.push(digest.clone());
+                    }
+                }
+                ChangeAction::RolledBack => {
+                    stack.pop();
+                    if stack.last() != Some(digest) {
+                        // A history written otherwise: trust the record.
+                        stack.push(digest.clone());
+                    }
+                }
+                ChangeAction::Admitted | ChangeAction::Refused => {}
+            }
+        }
+        Self(stack)
+    }
+
+    /// The serving digest.
+    pub fn active(&self) -> Option<&str> {
+        self.0.last().map(String::as_str)
+    }
+
+    /// What a rollback would restore.
+    pub fn previous(&self) -> Option<&str> {
+        self.0.len().checked_sub(2).map(|i| self.0[i].as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(action: ChangeAction, digest: &str) -> ChangeRecord {
+        ChangeRecord {
+            seq: 0,
+            at_ms: 0,
+            kind: VersionKind::Plugin,
+            subject: Some("health".into()),
+            action,
+            digest: Some(digest.into()),
+            version: None,
+            actor: "op".into(),
+            source: "upload".into(),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn rollback_goes_back_one_activation_at_a_time() {
+        use ChangeAction::*;
+        let history = vec![
+            change(Activated, "v1"),
+            change(Refused, "bad"),
+            change(Activated, "v2"),
+            change(Activated, "v3"),
+        ];
+        let s = ActivationStack::replay(&history);
+        assert_eq!(s.active(), Some("v3"));
+        assert_eq!(s.previous(), Some("v2"));
+        let mut history = history;
+        history.push(change(RolledBack, "v2"));
+        let s = ActivationStack::replay(&history);
+        assert_eq!((s.active(), s.previous()), (Some("v2"), Some("v1")));
+        history.push(change(RolledBack, "v1"));
+        let s = ActivationStack::replay(&history);
+        assert_eq!((s.active(), s.previous()), (Some("v1"), None));
+        // Activating the serving version again changes nothing.
+        history.push(change(Activated, "v1"));
+        assert_eq!(ActivationStack::replay(&history).previous(), None);
+    }
+}

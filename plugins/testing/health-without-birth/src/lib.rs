@@ -1,0 +1,49 @@
+//! Test component: department `health`, version 2.0.0, with only the
+//! `vaccination-record` step. It is a sound component on its own; what
+//! makes it unfit to serve is that a serving bundle (newborn) needs
+//! `health/birth-certificate`, which this version dropped.
+
+use onething_sdk::{
+    Department, Field, Manifest, Material, Outcome, Problem, Request, StepError, StepSpec,
+    approve,
+};
+
+/// The department.
+pub struct HealthWithoutBirth;
+
+const STEP: &str = "vaccination-record";
+
+impl Department for HealthWithoutBirth {
+    fn describe() -> Manifest {
+        Manifest::new("health", "厦门市卫生健康委员会", env!("CARGO_PKG_VERSION")).step(
+            StepSpec::new(STEP, "预防接种证建档")
+                .reads("child.name", "建立预防接种档案")
+                .reads("child.birth_date", "按出生日期排定免疫程序")
+                .writes("child.vaccination_record_number")
+                .time_limit_hours(24),
+        )
+    }
+
+    fn check(step: String, _fields: Vec<Field>, _materials: Vec<Material>) -> Vec<Problem> {
+        if step == STEP {
+            Vec::new()
+        } else {
+            vec![Problem::unknown_step(&step)]
+        }
+    }
+
+    fn prefill(_step: String, _known: Vec<Field>) -> Vec<Field> {
+        Vec::new()
+    }
+
+    fn handle(request: Request) -> Result<Outcome, StepError> {
+        if request.step != STEP {
+            return Err(StepError::unknown_step(&request.step));
+        }
+        Ok(approve()
+            .field("child.vaccination_record_number", "JZ35020000000000")
+            .into())
+    }
+}
+
+onething_sdk::export!(HealthWithoutBirth);
