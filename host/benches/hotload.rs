@@ -1,0 +1,172 @@
+//! Benchmark: time from upload to serving for each example component,
+//! with a cold and a warm compile cache, measured in the same run.
+//!
+//! "Upload to serving" is the whole admission: digest, Wasm compile (or a
+//! compile-cache hit), world and WIT checks, `describe()` against the
+//! dictionary, re-resolving every serving bundle that uses the department,
+//! storing the version and its history in SQLite, and the atomic swap of
+//! the engine's catalogue. It ends when new attempts use the new version.
+//!
+//! - cold: a fresh compile cache; the component has never been compiled.
+//! - warm: a restarted host (fresh process state, fresh store) on the same
+//!   cache directory, uploading the same component: the compiled artifact
+//!   is found on disk by content digest and wasmtime version.
+//!
+//! Each round uploads a new build of every component (a custom section
+//! appended, so the digest is new and no earlier round's cache helps).
+//! `cargo bench -p onething --bench hotload` (after `cargo xtask
+//! build-plugins`); BENCH_ROUNDS (default 5).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use onething::capabilities::{Capabilities, FixedClock};
+use onething::dictionary::Dictionary;
+use onething::engine::{Engine, RetryPolicy};
+use onething::hotload::{Hotload, Origin, SignaturePolicy};
+use onething::metrics::Metrics;
+use onething::platform::{Paths, repo_root};
+use onething::runtime::Runtime;
+use onething::store::sqlite::SqliteStore;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// A new build of a component: the same code, a custom section appended.
+fn rebuilt(bytes: &[u8], label: &str) -> Vec<u8> {
+    let name = b"onething-bench-build";
+    let mut payload = vec![name.len() as u8];
+    payload.extend_from_slice(name);
+    payload.extend_from_slice(label.as_bytes());
+    let mut out = bytes.to_vec();
+    out.push(0);
+    let mut size = payload.len();
+    loop {
+        let byte = (size & 0x7f) as u8;
+        size >>= 7;
+        if size == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    }
+    out.extend_from_slice(&payload);
+    out
+}
+
+/// A host as `onething serve` builds it, on `cache` and a fresh store.
+async fn host(cache: &std::path::Path) -> anyhow::Result<(Arc<Hotload>, Engine, tempfile::TempDir)> {
+    let paths = Paths::default();
+    let data = tempfile::tempdir()?;
+    let store = Arc::new(SqliteStore::open(data.path())?);
+    let mut limits = onething::platform::local_limits();
+    limits.compile_cache_dir = Some(cache.to_owned());
+    let caps = Capabilities {
+        clock: Arc::new(FixedClock::new(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
+        )),
+        kv: Arc::new(store.kv()?),
+    };
+    let runtime = Runtime::new(limits, caps)?;
+    let dict = Arc::new(Dictionary::load(&paths.dictionary)?);
+    let hotload = Arc::new(Hotload::new(runtime, dict, store.clone(), SignaturePolicy::default()));
+    let catalogue = hotload.start(&paths.plugins, &paths.bundles).await?;
+    let engine = Engine::new(store, catalogue, RetryPolicy::default(), Arc::new(Metrics::new()));
+    hotload.attach(engine.clone());
+    Ok((hotload, engine, data))
+}
+
+async fn upload(hotload: &Hotload, engine: &Engine, bytes: Vec<u8>) -> anyhow::Result<Duration> {
+    let digest = onething::ids::Digest::of(&bytes).to_string();
+    let started = Instant::now();
+    let outcome = hotload
+        .admit_component(bytes, None, &Origin::upload("bench"), None, true)
+        .await?;
+    let took = started.elapsed();
+    anyhow::ensure!(outcome.active && outcome.changed, "not activated: {outcome:?}");
+    let serving = engine
+        .catalogue()
+        .registry
+        .plugins()
+        .any(|p| p.digest().to_string() == digest);
+    anyhow::ensure!(serving, "the engine does not serve {digest}");
+    Ok(took)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async_main())
+}
+
+async fn async_main() -> anyhow::Result<()> {
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let dir = repo_root().join("target/plugins");
+    let mut components: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .map(|p| {
+            let name = p.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+            std::fs::read(&p).map(|b| (name, b))
+        })
+        .collect::<Result<_, _>>()?;
+    components.sort();
+    anyhow::ensure!(!components.is_empty(), "no components in {} (cargo xtask build-plugins)", dir.display());
+
+    let mut cold: Vec<Vec<f64>> = vec![Vec::new(); components.len()];
+    let mut warm: Vec<Vec<f64>> = vec![Vec::new(); components.len()];
+    for round in 0..rounds {
+        let cache = tempfile::tempdir()?;
+        let builds: Vec<Vec<u8>> = components
+            .iter()
+            .map(|(_, b)| rebuilt(b, &format!("round-{round}")))
+            .collect();
+        {
+            let (hotload, engine, _data) = host(cache.path()).await?;
+            for (i, b) in builds.iter().enumerate() {
+                cold[i].push(ms(upload(&hotload, &engine, b.clone()).await?));
+            }
+        }
+        {
+            let (hotload, engine, _data) = host(cache.path()).await?;
+            for (i, b) in builds.iter().enumerate() {
+                warm[i].push(ms(upload(&hotload, &engine, b.clone()).await?));
+            }
+        }
+    }
+    println!("upload to serving, median of {rounds} rounds (ms)");
+    println!("{:<22} {:>9} {:>10} {:>10} {:>12}", "component", "size KiB", "cold", "warm", "warm/cold");
+    let (mut all_cold, mut all_warm) = (Vec::new(), Vec::new());
+    for (i, (name, bytes)) in components.iter().enumerate() {
+        let (c, w) = (median(cold[i].clone()), median(warm[i].clone()));
+        all_cold.extend(cold[i].iter().copied());
+        all_warm.extend(warm[i].iter().copied());
+        println!(
+            "{name:<22} {:>9.0} {c:>10.1} {w:>10.1} {:>12.2}",
+            bytes.len() as f64 / 1024.0,
+            w / c
+        );
+    }
+    let worst_warm = all_warm.iter().copied().fold(0.0, f64::max);
+    println!(
+        "all components: cold median {:.1} ms, warm median {:.1} ms (ratio {:.2}), warm worst {:.1} ms; target: warm under 200 ms",
+        median(all_cold.clone()),
+        median(all_warm.clone()),
+        median(all_warm) / median(all_cold),
+        worst_warm
+    );
+    Ok(())
+}
