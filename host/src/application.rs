@@ -46,8 +46,9 @@ pub struct ApplicationDoc {
     pub materials: Vec<MaterialRef>,
     /// Client-chosen key making a submission safe to repeat.
     pub idempotency_key: Option<String>,
-    /// Consent to prefill (reserved).
-    pub consent: Option<serde_json::Value>,
+    /// The id of the prefill consent the applicant gave (from
+    /// `POST /api/bundles/{id}/prefill`), recorded with the application.
+    pub consent: Option<String>,
 }
 
 /// Why a document could not be read at all.

@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod application;
+pub mod audit;
 pub mod bindings;
 pub mod bundle;
 pub mod capabilities;
@@ -26,6 +27,7 @@ pub mod ids;
 pub mod manifest;
 pub mod metrics;
 pub mod platform;
+pub mod prefill;
 pub mod problem;
 pub mod registry;
 pub mod run;

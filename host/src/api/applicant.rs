@@ -279,3 +279,12 @@ pub(super) async fn upload_material(
     s.engine.store().put_material(&meta, &body).await?;
     Ok((StatusCode::CREATED, Json(json!(meta))))
 }
+
+pub(super) async fn prefill(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<crate::prefill::PrefillRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let answer = s.engine.prefill(&id, request).await?;
+    Ok(Json(json!(answer)))
+}

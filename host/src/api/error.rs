@@ -117,6 +117,9 @@ impl From<SubmitError> for ApiError {
                 ),
                 p,
             ),
+            SubmitError::Consent(m) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "Unknown consent", m)
+            }
             SubmitError::Store(s) => ApiError::internal(s),
         }
     }
@@ -150,6 +153,27 @@ impl From<crate::hotload::HotloadError> for ApiError {
                 "Version refused; the serving version still serves",
                 refused.to_string(),
             ),
+        }
+    }
+}
+
+impl From<crate::engine::PrefillFailure> for ApiError {
+    fn from(e: crate::engine::PrefillFailure) -> Self {
+        use crate::engine::PrefillFailure as F;
+        use crate::prefill::PrefillError as P;
+        match e {
+            F::UnknownBundle(b) => ApiError::not_found(format!(
+                "no bundle {b:?} is loaded; GET /api/bundles lists them"
+            )),
+            F::Refused(P::NoConsent) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "Consent required",
+                P::NoConsent.to_string(),
+            ),
+            F::Refused(P::Invalid(m)) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid prefill request", m)
+            }
+            F::Store(s) => ApiError::internal(s),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! engine, and map errors to problem+json ([`error`]).
 
 mod applicant;
+mod audit;
 pub mod error;
 mod json;
 pub mod openapi;
@@ -64,6 +65,9 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/admin/bundles/{id}/activate", post(versions::activate_bundle))
         .route("/admin/bundles/{id}/rollback", post(versions::rollback_bundle))
         .route("/admin/changes", get(versions::changes))
+        .route("/admin/audit/verify", get(audit::verify))
+        .route("/admin/audit/checkpoint", get(audit::checkpoint))
+        .route("/admin/applications/{id}/audit", get(audit::application_audit))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             operator::require_operator,
@@ -92,6 +96,8 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             get(applicant::status).patch(applicant::correct),
         )
         .route("/api/applications/{id}/events", get(applicant::events))
+        .route("/api/applications/{id}/data-flows", get(audit::data_flows))
+        .route("/api/bundles/{id}/prefill", post(applicant::prefill))
         .route("/api/openapi.json", get(openapi::document))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))

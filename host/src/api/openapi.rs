@@ -45,6 +45,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/admin/bundles/{id}/activate"),
     ("post", "/admin/bundles/{id}/rollback"),
     ("get", "/admin/changes"),
+    ("get", "/admin/audit/verify"),
+    ("get", "/admin/audit/checkpoint"),
+    ("get", "/admin/applications/{id}/audit"),
+    ("get", "/api/applications/{id}/data-flows"),
+    ("post", "/api/bundles/{id}/prefill"),
     ("get", "/admin/manual-queue"),
     ("get", "/admin/overdue"),
     (
@@ -58,6 +63,10 @@ pub const ROUTES: &[(&str, &str)] = &[
 
 /// The document.
 pub fn spec() -> Value {
+    let prefill_request = json!({"type": "object", "additionalProperties": false, "required": ["consent"], "properties": {
+        "consent": {"type": "object", "additionalProperties": false, "required": ["departments", "fields"], "properties": {"departments": {"type": "array", "items": {"type": "string"}}, "fields": {"type": "array", "items": {"type": "string"}}}},
+        "fields": {"type": "object", "description": "what the applicant typed so far, by dictionary key"}
+    }});
     let activation = json!({"type": "object", "required": ["version"], "additionalProperties": false,
         "properties": {"version": {"type": "string", "description": "a digest, a digest prefix of 8+ hex digits, or a declared version"}}});
     let application = json!({
@@ -70,6 +79,7 @@ pub fn spec() -> Value {
             "materials": { "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["code", "digest", "media_type", "size"],
                 "properties": { "code": {"type": "string"}, "digest": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"}, "media_type": {"type": "string"}, "size": {"type": "integer"} } } },
             "idempotency_key": { "type": "string", "description": "repeat a submission safely" },
+            "consent": { "type": "string", "description": "the consent id a prefill answered with" },
         }
     });
     let problem = json!({ "type": "object", "properties": { "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}, "problems": {"type": "array"} } });
@@ -103,6 +113,11 @@ pub fn spec() -> Value {
             "/admin/bundles/{id}/versions": { "get": secured(op("A bundle's stored versions, the serving one, and its history", "operator", &[("200", "versions"), ("401", "missing or wrong token"), ("404", "unknown bundle")])) },
             "/admin/bundles/{id}/activate": { "post": with_body(secured(op("Serve a stored bundle version", "operator", &[("201", "activated"), ("200", "already serving"), ("401", "missing or wrong token"), ("404", "no such version"), ("422", "refused: the cause")])), activation) },
             "/admin/bundles/{id}/rollback": { "post": secured(op("Serve again the bundle version that served before", "operator", &[("201", "rolled back"), ("401", "missing or wrong token"), ("409", "nothing to roll back to")])) },
+            "/admin/audit/verify": { "get": secured(op("Check the whole audit chain against its checkpoint; names the first broken record", "operator", &[("200", "intact"), ("401", "missing or wrong token"), ("409", "broken: first_broken names the record and what is wrong")])) },
+            "/admin/audit/checkpoint": { "get": secured(op("The audit checkpoint (last seq and digest), to keep outside the host", "operator", &[("200", "checkpoint"), ("401", "missing or wrong token")])) },
+            "/admin/applications/{id}/audit": { "get": secured(op("An application's audit records (keys, never values), with their chain digests", "operator", &[("200", "records"), ("401", "missing or wrong token")])) },
+            "/api/applications/{id}/data-flows": { "get": op("Who received which of the application's fields, when and for which step; what each department produced; the prefill consent", "applicant", &[("200", "data flows"), ("404", "no such application")]) },
+            "/api/bundles/{id}/prefill": { "post": with_body(op("Ask the consented departments to prefill what they hold; refused without consent", "applicant", &[("200", "prefilled values, their sources, and a consent id to submit with"), ("403", "no consent"), ("404", "unknown bundle"), ("422", "consent or fields name something wrong")]), prefill_request.clone()) },
             "/admin/changes": { "get": secured(op("The catalogue's history, latest last (query kind=plugin|bundle, refused=true, limit)", "operator", &[("200", "changes"), ("401", "missing or wrong token")])) },
             "/admin/manual-queue": { "get": secured(op("Steps waiting for an operator", "operator", &[("200", "queue"), ("401", "missing or wrong token")])) },
             "/admin/overdue": { "get": secured(op("Applications with overdue work", "operator", &[("200", "applications"), ("401", "missing or wrong token")])) },

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use crate::bindings::onething::matter::log;
-use crate::runtime::CallState;
+use crate::runtime::{CallState, redact};
 
 /// Most log records one call may write.
 pub const MAX_RECORDS_PER_CALL: u32 = 1_000;
@@ -40,10 +40,11 @@ impl log::Host for CallState {
         if self.log_records > MAX_RECORDS_PER_CALL {
             return Ok(());
         }
-        let message = cut(&message, MAX_MESSAGE_BYTES);
+        let message = redact(cut(&message, MAX_MESSAGE_BYTES), &self.secrets);
         let attrs = attributes
             .iter()
-            .map(|(k, v)| format!("{}={}", cut(k, 64), cut(v, 256)))
+            .map(|(k, v)| format!("{}={}", cut(k, 64), redact(v, &self.secrets)))
+            .map(|a| cut(&a, 320).to_owned())
             .collect::<Vec<_>>()
             .join(" ");
         let department = self.department.as_str();
@@ -85,14 +86,22 @@ struct Captured {
 }
 
 impl CapturedOutput {
-    /// Emit what was captured to `tracing` as `stream` ("stdout"/"stderr").
-    pub fn flush_to_tracing(&self, stream: &'static str, department: &str, version: &str) {
+    /// Emit what was captured to `tracing` as `stream` ("stdout"/"stderr"),
+    /// with `secrets` masked.
+    pub fn flush_to_tracing(
+        &self,
+        stream: &'static str,
+        department: &str,
+        version: &str,
+        secrets: &[String],
+    ) {
         let Ok(mut c) = self.inner.lock() else { return };
         if c.bytes.is_empty() && c.dropped == 0 {
             return;
         }
         let text = String::from_utf8_lossy(&c.bytes).into_owned();
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let line = redact(line, secrets);
             tracing::info!(target: "plugin", department, version, stream, "{line}");
         }
         if c.dropped > 0 {

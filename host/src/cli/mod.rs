@@ -2,6 +2,7 @@
 //! per command. Errors reach here as `anyhow` and are printed with their
 //! whole cause chain.
 
+mod audit;
 mod form;
 mod plugin;
 mod render;
@@ -70,6 +71,9 @@ enum Command {
     /// Work with plugin components.
     #[command(subcommand)]
     Plugin(plugin::Command),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(audit::Command),
 }
 
 /// Parse arguments, run the command, print errors with their causes.
@@ -93,6 +97,7 @@ pub fn main() -> ExitCode {
             Command::Run(args) => run::run(args).await,
             Command::Form(args) => form::run(args).await,
             Command::Plugin(cmd) => plugin::run(cmd).await,
+            Command::Audit(cmd) => audit::run(cmd).await,
         }
     });
     match result {

@@ -112,6 +112,23 @@ pub enum SubmitError {
     /// The form has problems: every one of them.
     #[error("the application has {} problem(s)", .0.len())]
     Problems(Vec<Problem>),
+    /// The consent it names is unknown or for another bundle.
+    #[error("{0}")]
+    Consent(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a prefill request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PrefillFailure {
+    /// No bundle has that id.
+    #[error("unknown bundle {0}")]
+    UnknownBundle(String),
+    /// No consent, or a consent naming something wrong.
+    #[error(transparent)]
+    Refused(#[from] crate::prefill::PrefillError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -437,16 +454,35 @@ impl Engine {
         if !problems.is_empty() {
             return Err(SubmitError::Problems(problems));
         }
+        let form: BTreeMap<String, serde_json::Value> = contents
+            .form
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_json()))
+            .collect();
+        let consent = match &doc.consent {
+            None => None,
+            Some(cid) => {
+                let record = self.inner.store.consent(cid).await?.ok_or_else(|| {
+                    SubmitError::Consent(format!(
+                        "consent {cid} is unknown (POST /api/bundles/{}/prefill gives one)",
+                        bundle.id
+                    ))
+                })?;
+                if record.bundle != bundle.id.as_str() {
+                    return Err(SubmitError::Consent(format!(
+                        "consent {cid} was given for bundle {}, not {}",
+                        record.bundle, bundle.id
+                    )));
+                }
+                Some(record.used_by(&form))
+            }
+        };
         let id = format!("app-{}", uuid::Uuid::now_v7().simple());
         let at = now_ms();
         let event = Event::Submitted {
             bundle: bundle.id.to_string(),
             bundle_digest: bundle.digest.to_string(),
-            form: contents
-                .form
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_json()))
-                .collect(),
+            form,
             materials: contents
                 .materials
                 .iter()
@@ -467,6 +503,7 @@ impl Engine {
                 .map(|s| (s.reference.to_string(), s.time_limit.as_secs()))
                 .collect(),
             time_limit_secs: bundle.time_limit.as_secs(),
+            consent,
         };
         let state = AppState::submitted(&id, at, &event)
             .ok_or_else(|| StoreError::Database("submitted event".into()))?;
@@ -485,6 +522,34 @@ impl Engine {
                 Ok((id, false))
             }
         }
+    }
+
+    /// Ask the consented departments of a bundle to prefill what they
+    /// hold; the consent and every flow are recorded before the answer.
+    pub async fn prefill(
+        &self,
+        bundle: &str,
+        request: crate::prefill::PrefillRequest,
+    ) -> Result<crate::prefill::Prefilled, PrefillFailure> {
+        let cat = self.catalogue();
+        let bundle = cat
+            .bundles
+            .get(bundle)
+            .cloned()
+            .ok_or_else(|| PrefillFailure::UnknownBundle(bundle.to_owned()))?;
+        let id = format!("consent-{}", uuid::Uuid::now_v7().simple());
+        let (record, entries, answer) = crate::prefill::prefill(
+            &bundle,
+            &cat.registry,
+            &cat.dict,
+            request,
+            id,
+            now_ms(),
+        )
+        .await?;
+        self.inner.store.record_consent(&record, entries).await?;
+        tracing::info!(consent = %record.id, bundle = %bundle.id, departments = ?record.departments, filled = record.prefilled.len(), "prefill with consent");
+        Ok(answer)
     }
 
     /// An application's state.
@@ -818,57 +883,76 @@ impl Engine {
         // Record every attempt before calling any plugin. The plugin is
         // chosen under the application's lock, just before the attempt is
         // stamped, from the catalogue serving at that moment; the call
-        // then runs on that version whatever is activated meanwhile.
-        let mut attempts: Vec<u32> = Vec::with_capacity(wanted.len());
-        let mut planned: Vec<(BundleStep, Option<Arc<Plugin>>)> = Vec::with_capacity(wanted.len());
+        // then runs on that version whatever is activated meanwhile. What
+        // the step is sent is decided here too, and recorded (keys only)
+        // with the attempt for the audit log.
+        let mut calls: Vec<(BundleStep, Arc<Plugin>, StepCall)> = Vec::with_capacity(wanted.len());
+        let mut parked = 0;
         let st = self
             .inner
             .apps
             .change(id, |s| {
                 let cat = self.catalogue();
-                planned = wanted
-                    .iter()
-                    .map(|b| (b.clone(), cat.registry.get(&b.reference.department).cloned()))
-                    .collect();
-                let mut events = Vec::with_capacity(planned.len());
-                for (b, plugin) in &planned {
+                let mut events = Vec::with_capacity(wanted.len());
+                for b in &wanted {
                     let step = b.reference.to_string();
-                    let attempt = s.step(&step).map_or(0, |x| x.attempts) + 1;
-                    attempts.push(attempt);
-                    events.push(match plugin {
-                        Some(p) => Event::AttemptStarted {
-                            step,
-                            attempt,
-                            plugin_version: p.manifest().version.clone(),
-                            plugin_digest: p.digest().to_string(),
-                        },
-                        None => Event::SentToManualQueue {
+                    let Some(plugin) = cat.registry.get(&b.reference.department).cloned() else {
+                        parked += 1;
+                        events.push(Event::SentToManualQueue {
                             step,
                             reason: format!(
                                 "no plugin is loaded for department {}",
                                 b.reference.department
                             ),
-                        },
-                    });
+                        });
+                        continue;
+                    };
+                    let attempt = s.step(&step).map_or(0, |x| x.attempts) + 1;
+                    match call_input(id, s, bundle, b, attempt, &cat.dict) {
+                        Ok((call, disclosed)) => {
+                            events.push(Event::AttemptStarted {
+                                step,
+                                attempt,
+                                plugin_version: plugin.manifest().version.clone(),
+                                plugin_digest: plugin.digest().to_string(),
+                                disclosed,
+                                materials: call.materials.iter().map(|m| m.code.clone()).collect(),
+                            });
+                            calls.push((b.clone(), plugin, call));
+                        }
+                        Err(reason) => {
+                            parked += 1;
+                            events.push(Event::SentToManualQueue { step, reason });
+                        }
+                    }
                 }
                 Ok::<_, ActionError>(events)
             })
             .await
             .map_err(into_store)?;
         self.after_change(&st, &["attempt-started"]);
-        let calls = planned
-            .iter()
-            .zip(&attempts)
-            .filter_map(|((b, plugin), attempt)| {
-                plugin.as_ref().map(|p| self.call(id, &st, b, p, *attempt))
-            });
-        let events: Vec<Event> = futures::future::join_all(calls)
+        let runs = calls.into_iter().map(|(b, plugin, call)| async move {
+            let started = std::time::Instant::now();
+            let result = plugin.handle(&call).await;
+            self.inner
+                .metrics
+                .observe_step(b.reference.department.as_str(), started.elapsed());
+            outcome::events(
+                &b,
+                call.attempt,
+                result,
+                &self.catalogue().dict,
+                &self.inner.retry,
+                now_ms(),
+            )
+        });
+        let events: Vec<Event> = futures::future::join_all(runs)
             .await
             .into_iter()
             .flatten()
             .collect();
         let kinds: Vec<&'static str> = events.iter().map(Event::kind).collect();
-        let manual = planned.iter().filter(|(_, p)| p.is_none()).count()
+        let manual = parked
             + kinds
                 .iter()
                 .filter(|k| **k == "sent-to-manual-queue")
@@ -885,6 +969,9 @@ impl Engine {
                 .retries
                 .get_or_create(&crate::metrics::DepartmentLabel { department })
                 .inc();
+        }
+        if events.is_empty() {
+            return Ok(());
         }
         match self
             .inner
@@ -911,58 +998,64 @@ impl Engine {
             Err(e) => Err(into_store(e)),
         }
     }
+}
 
-    /// Call the plugin for one recorded attempt; the events of its outcome.
-    async fn call(
-        &self,
-        id: &str,
-        st: &AppState,
-        bstep: &BundleStep,
-        plugin: &Plugin,
-        attempt: u32,
-    ) -> Vec<Event> {
-        let cat = self.catalogue();
-        let step = bstep.reference.to_string();
-        // Type only what the step reads: that is all it will see.
-        let reads = || bstep.spec.reads.iter().map(|r| &r.key);
-        let form = typed(&st.form, reads(), &cat.dict);
-        let produced = typed(&st.outputs, reads(), &cat.dict);
-        let fields = visible_fields(bstep, &form, &produced);
-        let missing: Vec<String> = bstep
-            .spec
-            .reads
-            .iter()
-            .filter(|n| n.required && !fields.iter().any(|f| f.key == n.key.as_str()))
-            .map(|n| n.key.to_string())
-            .collect();
-        if !missing.is_empty() {
-            return vec![Event::SentToManualQueue {
-                step,
-                reason: format!("required input not available: {}", missing.join(", ")),
-            }];
-        }
-        let call = StepCall {
+/// What one attempt at `bstep` is sent: exactly the fields it declared it
+/// reads (from the form and earlier outputs) and the materials it needs,
+/// with where each field came from; or why it cannot run.
+fn call_input(
+    id: &str,
+    st: &AppState,
+    bundle: &Bundle,
+    bstep: &BundleStep,
+    attempt: u32,
+    dict: &Dictionary,
+) -> Result<(StepCall, Vec<crate::audit::Flow>), String> {
+    // Type only what the step reads: that is all it will see.
+    let reads = || bstep.spec.reads.iter().map(|r| &r.key);
+    let form = typed(&st.form, reads(), dict);
+    let produced = typed(&st.outputs, reads(), dict);
+    let fields = visible_fields(bstep, &form, &produced);
+    let missing: Vec<String> = bstep
+        .spec
+        .reads
+        .iter()
+        .filter(|n| n.required && !fields.iter().any(|f| f.key == n.key.as_str()))
+        .map(|n| n.key.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "required input not available: {}",
+            missing.join(", ")
+        ));
+    }
+    let disclosed = fields
+        .iter()
+        .map(|f| crate::audit::Flow {
+            key: f.key.clone(),
+            from: if produced.keys().any(|k| k.as_str() == f.key) {
+                bundle
+                    .steps
+                    .iter()
+                    .find(|s| s.spec.writes.iter().any(|w| w.as_str() == f.key))
+                    .map_or_else(|| "platform".to_owned(), |s| s.reference.department.to_string())
+            } else {
+                "applicant".to_owned()
+            },
+        })
+        .collect();
+    let step = bstep.reference.to_string();
+    Ok((
+        StepCall {
             application: id.to_owned(),
             step: bstep.reference.step.clone(),
             idempotency_key: format!("{id}/{step}"),
             attempt,
             fields,
             materials: visible_materials(bstep, &stored_materials(st)),
-        };
-        let started = std::time::Instant::now();
-        let result = plugin.handle(&call).await;
-        self.inner
-            .metrics
-            .observe_step(bstep.reference.department.as_str(), started.elapsed());
-        outcome::events(
-            bstep,
-            attempt,
-            result,
-            &cat.dict,
-            &self.inner.retry,
-            now_ms(),
-        )
-    }
+        },
+        disclosed,
+    ))
 }
 
 fn into_store(e: ActionError) -> StoreError {

@@ -34,6 +34,33 @@ pub struct DocumentRecord {
     pub title: String,
 }
 
+/// A prefill consent as recorded with the application it was used for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentUse {
+    /// The consent's id (from the prefill answer).
+    pub id: String,
+    /// The departments the applicant allowed to prefill.
+    pub departments: Vec<String>,
+    /// The fields they were allowed to fill.
+    pub fields: Vec<String>,
+    /// When it was given, ms since the epoch.
+    pub granted_ms: i64,
+    /// The fields that were prefilled, with the department that filled
+    /// each and whether the applicant changed the value before submitting.
+    pub prefilled: Vec<PrefilledField>,
+}
+
+/// One prefilled field of a submitted application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrefilledField {
+    /// The key.
+    pub key: String,
+    /// The department that filled it.
+    pub from: String,
+    /// Whether the submitted value differs from the prefilled one.
+    pub corrected: bool,
+}
+
 /// What happened to an application. Stored append-only, in order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -52,6 +79,9 @@ pub enum Event {
         steps: Vec<(String, u64)>,
         /// Whole-bundle time limit in seconds.
         time_limit_secs: u64,
+        /// The prefill consent the application was submitted with.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        consent: Option<ConsentUse>,
     },
     /// A step's condition did not hold.
     StepSkipped {
@@ -68,6 +98,13 @@ pub enum Event {
         plugin_version: String,
         /// Plugin digest.
         plugin_digest: String,
+        /// The fields the step is sent, with where each came from (keys
+        /// only; the values are in the form and the outputs).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        disclosed: Vec<crate::audit::Flow>,
+        /// The material codes the step is sent.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        materials: Vec<String>,
     },
     /// The step is done.
     StepApproved {
@@ -310,6 +347,7 @@ impl AppState {
             materials,
             steps,
             time_limit_secs,
+            ..
         } = event
         else {
             return None;
@@ -384,6 +422,7 @@ impl AppState {
                 attempt,
                 plugin_version,
                 plugin_digest,
+                ..
             } => {
                 if let Some(s) = self.step_mut(step) {
                     s.status = StepStatus::Running;
@@ -503,6 +542,7 @@ mod tests {
             materials: BTreeMap::new(),
             steps: vec![("a/one".into(), 60), ("b/two".into(), 60)],
             time_limit_secs: 3600,
+            consent: None,
         };
         (AppState::submitted("app", 1_000, &e).expect("submitted"), e)
     }
@@ -517,6 +557,8 @@ mod tests {
                 attempt: 1,
                 plugin_version: "1.0.0".into(),
                 plugin_digest: "d".into(),
+                disclosed: vec![],
+                materials: vec![],
             },
             2_000,
         );

@@ -31,7 +31,7 @@ use crate::ids::DepartmentId;
 pub use error::{CallError, LoadError};
 pub use limits::{AllocationStrategy, Limits};
 pub use plugin::{Plugin, StepCall};
-pub use state::CallState;
+pub use state::{CallState, MASK, redact};
 
 /// How often the epoch advances. Call deadlines are checked at this grain.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);

@@ -16,7 +16,7 @@ use wasmtime::component::Component;
 use wasmtime::{Store, Trap};
 
 use super::error::{CallError, LoadError};
-use super::state::{CallState, new_store};
+use super::state::{CallState, new_store, redact};
 use super::{Runtime, Shared};
 use crate::bindings::{DepartmentPre, HANDLER_EXPORT, OutputSize, WIT_VERSION, handler, types};
 use crate::dictionary::Dictionary;
@@ -49,6 +49,8 @@ pub struct Plugin {
     size: usize,
     origin: String,
     semaphore: Arc<Semaphore>,
+    /// Keys the dictionary marks sensitive.
+    sensitive: Arc<std::collections::BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for Plugin {
@@ -123,6 +125,12 @@ impl Runtime {
             size: bytes.len(),
             origin: origin.into(),
             semaphore,
+            sensitive: Arc::new(
+                dict.fields()
+                    .filter(|f| f.sensitivity == crate::dictionary::Sensitivity::Sensitive)
+                    .map(|f| f.key.to_string())
+                    .collect(),
+            ),
         })
     }
 
@@ -225,9 +233,10 @@ fn check_world(
 /// Run `$call` on a fresh instance of `$pre` under the limits, turning any
 /// failure into a [`CallError`] and checking the output size.
 macro_rules! fresh_call {
-    ($shared:expr, $pre:expr, $department:expr, $version:expr, $digest:expr, $function:literal, |$store:ident, $instance:ident| $call:expr) => {{
+    ($shared:expr, $pre:expr, $department:expr, $version:expr, $digest:expr, $secrets:expr, $function:literal, |$store:ident, $instance:ident| $call:expr) => {{
         let shared: &Shared = $shared;
         let mut $store = new_store(shared, $department, $version, $digest);
+        $store.data_mut().secrets = $secrets;
         let started = Instant::now();
         let result = async {
             let instance = $pre
@@ -239,13 +248,19 @@ macro_rules! fresh_call {
         }
         .await;
         let state = $store.data();
-        state
-            .stdout
-            .flush_to_tracing("stdout", state.department.as_str(), &state.version);
-        let last_stderr = state.stderr.contents();
-        state
-            .stderr
-            .flush_to_tracing("stderr", state.department.as_str(), &state.version);
+        state.stdout.flush_to_tracing(
+            "stdout",
+            state.department.as_str(),
+            &state.version,
+            &state.secrets,
+        );
+        let last_stderr = redact(&state.stderr.contents(), &state.secrets).into_owned();
+        state.stderr.flush_to_tracing(
+            "stderr",
+            state.department.as_str(),
+            &state.version,
+            &state.secrets,
+        );
         match result {
             Ok(out) => {
                 let size = out.output_size();
@@ -331,13 +346,14 @@ fn classify(
 
 /// [`fresh_call!`] on this plugin's own pre-instance and identity.
 macro_rules! on_this_plugin {
-    ($self:ident, $function:literal, |$store:ident, $instance:ident| $call:expr) => {
+    ($self:ident, $secrets:expr, $function:literal, |$store:ident, $instance:ident| $call:expr) => {
         fresh_call!(
             &$self.shared,
             $self.pre,
             &$self.manifest.department,
             &$self.manifest.version,
             &$self.digest,
+            $secrets,
             $function,
             |$store, $instance| $call
         )
@@ -356,6 +372,7 @@ async fn call_describe(
         department,
         "?",
         digest,
+        Vec::new(),
         "describe",
         |store, h| h.call_describe(&mut store)
     )
@@ -407,7 +424,7 @@ impl Plugin {
         materials: &[types::Material],
     ) -> Result<Vec<types::Problem>, CallError> {
         let _permit = self.permit().await;
-        on_this_plugin!(self, "check", |store, h| h.call_check(
+        on_this_plugin!(self, self.secrets(fields), "check", |store, h| h.call_check(
             &mut store,
             step.as_str(),
             fields,
@@ -422,7 +439,7 @@ impl Plugin {
         known: &[types::Field],
     ) -> Result<Vec<types::Field>, CallError> {
         let _permit = self.permit().await;
-        on_this_plugin!(self, "prefill", |store, h| h.call_prefill(
+        on_this_plugin!(self, self.secrets(known), "prefill", |store, h| h.call_prefill(
             &mut store,
             step.as_str(),
             known
@@ -445,11 +462,25 @@ impl Plugin {
         };
         let span = tracing::info_span!("step", department = %self.manifest.department, step = %call.step, version = %self.manifest.version, application = %call.application, attempt = call.attempt);
         async {
-            on_this_plugin!(self, "handle", |store, h| h
+            on_this_plugin!(self, self.secrets(&call.fields), "handle", |store, h| h
                 .call_handle(&mut store, &request))
         }
         .instrument(span)
         .await
+    }
+
+    /// The values of the sensitive fields among `fields` (by the
+    /// dictionary), to be masked in what the plugin logs. Very short
+    /// values are left alone: masking "1" everywhere would hide nothing.
+    fn secrets(&self, fields: &[types::Field]) -> Vec<String> {
+        fields
+            .iter()
+            .filter(|f| self.sensitive.contains(&f.key))
+            .filter_map(|f| match &f.value {
+                types::Value::Text(t) if t.chars().count() >= 4 => Some(t.clone()),
+                _ => None,
+            })
+            .collect()
     }
 
     async fn permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {

@@ -29,6 +29,23 @@ pub struct CallState {
     pub(crate) started: Instant,
     pub(crate) timeout: Duration,
     pub(crate) deadline_hit: Option<Duration>,
+    /// Values of the call's sensitive input fields, masked in everything
+    /// the plugin logs or prints.
+    pub(crate) secrets: Vec<String>,
+}
+
+/// What replaces a sensitive value in logs.
+pub const MASK: &str = "[sensitive]";
+
+/// `text` with every one of `secrets` replaced by [`MASK`].
+pub fn redact<'t>(text: &'t str, secrets: &[String]) -> std::borrow::Cow<'t, str> {
+    let mut out = std::borrow::Cow::Borrowed(text);
+    for s in secrets {
+        if out.contains(s.as_str()) {
+            out = std::borrow::Cow::Owned(out.replace(s.as_str(), MASK));
+        }
+    }
+    out
 }
 
 impl WasiView for CallState {
@@ -103,6 +120,7 @@ pub(crate) fn new_store(
         started: Instant::now(),
         timeout: limits.timeout_for(department),
         deadline_hit: None,
+        secrets: Vec::new(),
     };
     let mut store = Store::new(&shared.engine, state);
     store.limiter(|s| &mut s.limiter);

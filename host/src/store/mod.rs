@@ -173,4 +173,26 @@ pub trait Store: Send + Sync + 'static {
         subject: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ChangeRecord>, StoreError>;
+
+    /// The audit records of one application, in order.
+    async fn audit_of(&self, application: &str)
+    -> Result<Vec<crate::audit::Record>, StoreError>;
+
+    /// Check the whole audit chain against its checkpoint.
+    async fn verify_audit(
+        &self,
+    ) -> Result<Result<crate::audit::Verified, crate::audit::Broken>, StoreError>;
+
+    /// The audit checkpoint (last seq and digest), to keep elsewhere.
+    async fn audit_checkpoint(&self) -> Result<Option<crate::audit::Chain>, StoreError>;
+
+    /// Store a prefill consent with the audit entries of the prefill.
+    async fn record_consent(
+        &self,
+        consent: &crate::prefill::ConsentRecord,
+        entries: Vec<crate::audit::Entry>,
+    ) -> Result<(), StoreError>;
+
+    /// A stored consent.
+    async fn consent(&self, id: &str) -> Result<Option<crate::prefill::ConsentRecord>, StoreError>;
 }

@@ -5,6 +5,8 @@
 //! Reads use their own connection. The key-value capability of plugins is
 //! served from the same file ([`SqliteKv`]).
 
+mod audit;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -13,6 +15,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::versions::{ChangeAction, ChangeRecord, StoredVersion, VersionKind};
+use crate::audit::{Broken, Chain, Entry as AuditEntry, Record as AuditRecord, Verified};
+use crate::prefill::ConsentRecord;
 use super::{AppSummary, Created, EventRecord, MaterialMeta, Store, StoreError};
 use crate::capabilities::kv::{KeyValue, KvError};
 use crate::engine::state::{AppState, AppStatus, Event};
@@ -73,6 +77,13 @@ CREATE TABLE IF NOT EXISTS changes (
     reason  TEXT
 );
 CREATE INDEX IF NOT EXISTS changes_subject ON changes(kind, subject);
+-- Prefill consents, by id (the application records the one it used).
+CREATE TABLE IF NOT EXISTS consents (
+    id         TEXT PRIMARY KEY,
+    bundle     TEXT NOT NULL,
+    granted_ms INTEGER NOT NULL,
+    body       TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS kv (
     department TEXT NOT NULL,
     key        TEXT NOT NULL,
@@ -114,9 +125,11 @@ enum Write {
         op: KvOp,
         reply: oneshot::Sender<Result<bool, StoreError>>,
     },
-    /// A rare write (the catalogue's history): any statements, in the group.
+    /// A rare write (the catalogue's history, consents): any statements,
+    /// in the group, with the audit entries that describe it.
     Run {
         run: RunFn,
+        audit: Vec<crate::audit::Entry>,
         reply: oneshot::Sender<Result<Vec<u64>, StoreError>>,
     },
 }
@@ -158,19 +171,40 @@ pub struct SqliteStore {
     reader: Arc<Mutex<Connection>>,
 }
 
+/// How a store is opened.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreOptions {
+    /// Keep the audit log (on in every deployment; off only to measure
+    /// what it costs).
+    pub audit: bool,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { audit: true }
+    }
+}
+
 impl SqliteStore {
-    /// Open (or create) `onething.db` in `data_dir`.
+    /// Open (or create) `onething.db` in `data_dir`, with the audit log.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with(data_dir, StoreOptions::default())
+    }
+
+    /// Open (or create) `onething.db` in `data_dir`.
+    pub fn open_with(data_dir: &Path, options: StoreOptions) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError::Database(format!("creating {}: {e}", data_dir.display())))?;
         let path = data_dir.join("onething.db");
         let conn = open(&path)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
+        conn.execute_batch(audit::SCHEMA).map_err(db)?;
+        let auditor = audit::Auditor::load(&conn, options.audit)?;
         let reader = open(&path)?;
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("onething-store-writer".into())
-            .spawn(move || writer_loop(conn, rx))
+            .spawn(move || writer_loop(conn, rx, auditor))
             .map_err(|e| StoreError::Database(format!("starting the writer thread: {e}")))?;
         Ok(Self {
             path,
@@ -218,7 +252,11 @@ impl SqliteStore {
 
 /// Apply writes in groups: take everything queued, run each in one
 /// transaction under its own savepoint, commit once, then answer each.
-fn writer_loop(mut conn: Connection, rx: std::sync::mpsc::Receiver<Write>) {
+fn writer_loop(
+    mut conn: Connection,
+    rx: std::sync::mpsc::Receiver<Write>,
+    mut auditor: audit::Auditor,
+) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < 512 {
@@ -230,10 +268,18 @@ fn writer_loop(mut conn: Connection, rx: std::sync::mpsc::Receiver<Write>) {
         // Fast path: the whole group in one transaction. If any write
         // fails, roll the group back and run it again with a savepoint
         // per write, so one refused write costs nothing to the others.
-        let outcomes = match run_group(&mut conn, &batch, false) {
+        let head = auditor.chain.clone();
+        let outcomes = match run_group(&mut conn, &batch, false, &mut auditor) {
             Ok(outcomes) if outcomes.iter().all(Result::is_ok) => Ok(outcomes),
-            _ => run_group(&mut conn, &batch, true),
+            _ => {
+                // Nothing of the first try was committed.
+                auditor.chain = head.clone();
+                run_group(&mut conn, &batch, true, &mut auditor)
+            }
         };
+        if outcomes.is_err() {
+            auditor.chain = head;
+        }
         match outcomes {
             Ok(outcomes) => {
                 for (w, outcome) in batch.into_iter().zip(outcomes) {
@@ -258,6 +304,7 @@ fn run_group(
     conn: &mut Connection,
     batch: &[Write],
     isolate: bool,
+    auditor: &mut audit::Auditor,
 ) -> Result<Vec<Result<Done, StoreError>>, StoreError> {
     let mut tx = conn.transaction().map_err(db)?;
     let mut outcomes = Vec::with_capacity(batch.len());
@@ -265,18 +312,23 @@ fn run_group(
         let result = if isolate {
             match tx.savepoint() {
                 Ok(mut sp) => {
-                    let r = apply_write(&sp, w);
-                    if r.is_ok() {
+                    let head = auditor.chain.clone();
+                    let r = apply_write(&sp, w, auditor);
+                    let r = if r.is_ok() {
                         sp.commit().map_err(db).and(r)
                     } else {
                         let _ = sp.rollback();
                         r
+                    };
+                    if r.is_err() {
+                        auditor.chain = head;
                     }
+                    r
                 }
                 Err(e) => Err(db(e)),
             }
         } else {
-            apply_write(&tx, w)
+            apply_write(&tx, w, auditor)
         };
         let failed = result.is_err();
         outcomes.push(result);
@@ -285,6 +337,7 @@ fn run_group(
             return Ok(outcomes);
         }
     }
+    auditor.write_checkpoint(&tx)?;
     tx.commit().map_err(db)?;
     Ok(outcomes)
 }
@@ -303,7 +356,11 @@ fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite
     conn.prepare_cached(sql)?.execute(params)
 }
 
-fn apply_write(conn: &Connection, w: &Write) -> Result<Done, StoreError> {
+fn apply_write(
+    conn: &Connection,
+    w: &Write,
+    auditor: &mut audit::Auditor,
+) -> Result<Done, StoreError> {
     match w {
         Write::Create {
             client_key,
@@ -331,11 +388,20 @@ fn apply_write(conn: &Connection, w: &Write) -> Result<Done, StoreError> {
             )
             .map_err(db)?;
             insert_event(conn, &state.id, 1, event, *at_ms)?;
+            if auditor.enabled {
+                let entries = crate::audit::derive::from_events(&state.id, [event.as_ref()]);
+                auditor.append(conn, *at_ms, &entries)?;
+            }
             Ok(Done::Created(Created::New))
         }
         Write::Append { header, events, .. } => {
             for (i, (event, at_ms)) in events.iter().enumerate() {
                 insert_event(conn, &header.id, header.first_seq + i as u64, event, *at_ms)?;
+            }
+            if auditor.enabled {
+                let entries =
+                    crate::audit::derive::from_events(&header.id, events.iter().map(|(e, _)| e));
+                auditor.append(conn, header.updated_ms, &entries)?;
             }
             if let Some((status, overdue)) = header.status {
                 exec(conn,
@@ -365,7 +431,11 @@ fn apply_write(conn: &Connection, w: &Write) -> Result<Done, StoreError> {
             };
             Ok(Done::Flag(changed == 1))
         }
-        Write::Run { run, .. } => run(conn).map(Done::Ids),
+        Write::Run { run, audit, .. } => {
+            let ids = run(conn)?;
+            auditor.append(conn, chrono::Utc::now().timestamp_millis(), audit)?;
+            Ok(Done::Ids(ids))
+        }
         Write::Material { meta, bytes, .. } => {
             exec(conn,
                 "INSERT OR IGNORE INTO materials (digest, media_type, size, bytes) VALUES (?1, ?2, ?3, ?4)",
@@ -621,6 +691,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<u64>, StoreError> {
         let version = version.cloned();
         let changes = changes.to_vec();
+        let changes_for_audit = changes.clone();
         let run: RunFn = Box::new(move |conn| {
             if let Some(v) = &version {
                 exec(conn,
@@ -640,7 +711,61 @@ impl Store for SqliteStore {
             }
             Ok(ids)
         });
-        self.write(move |reply| Write::Run { run, reply }).await
+        let audit = changes_audit(changes_for_audit);
+        self.write(move |reply| Write::Run { run, audit, reply }).await
+    }
+
+    async fn audit_of(&self, application: &str) -> Result<Vec<AuditRecord>, StoreError> {
+        let id = application.to_owned();
+        self.read(move |c| audit::of_application(c, &id)).await
+    }
+
+    async fn verify_audit(&self) -> Result<Result<Verified, Broken>, StoreError> {
+        self.read(audit::verify).await
+    }
+
+    async fn audit_checkpoint(&self) -> Result<Option<Chain>, StoreError> {
+        self.read(audit::checkpoint).await
+    }
+
+    async fn record_consent(
+        &self,
+        consent: &ConsentRecord,
+        entries: Vec<AuditEntry>,
+    ) -> Result<(), StoreError> {
+        let body = serde_json::to_string(consent).map_err(|e| StoreError::Database(e.to_string()))?;
+        let (id, bundle, at) = (consent.id.clone(), consent.bundle.clone(), consent.granted_ms);
+        let run: RunFn = Box::new(move |conn| {
+            exec(
+                conn,
+                "INSERT INTO consents (id, bundle, granted_ms, body) VALUES (?1, ?2, ?3, ?4)",
+                params![id, bundle, at, body],
+            )
+            .map_err(db)?;
+            Ok(Vec::new())
+        });
+        self.write(move |reply| Write::Run {
+            run,
+            audit: entries,
+            reply,
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn consent(&self, id: &str) -> Result<Option<ConsentRecord>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |c| {
+            let body: Option<String> = c
+                .query_row("SELECT body FROM consents WHERE id = ?1", params![id], |r| r.get(0))
+                .optional()
+                .map_err(db)?;
+            body.map(|b| {
+                serde_json::from_str(&b).map_err(|e| StoreError::Database(format!("consent {id}: {e}")))
+            })
+            .transpose()
+        })
+        .await
     }
 
     async fn version(
@@ -721,6 +846,31 @@ impl Store for SqliteStore {
     }
 }
 
+/// Audit entries for activations and rollbacks (admissions and refusals
+/// move no data and are kept in the catalogue's history).
+fn changes_audit(changes: Vec<ChangeRecord>) -> Vec<AuditEntry> {
+    changes
+        .into_iter()
+        .filter_map(|c| {
+            let action = match c.action {
+                ChangeAction::Activated => crate::audit::Action::VersionActivated,
+                ChangeAction::RolledBack => crate::audit::Action::VersionRolledBack,
+                ChangeAction::Admitted | ChangeAction::Refused => return None,
+            };
+            let mut e = AuditEntry::new(action, c.actor);
+            e.note = Some(format!(
+                "{} {} {} {} (from {})",
+                c.kind.as_str(),
+                c.subject.unwrap_or_default(),
+                c.version.unwrap_or_default(),
+                c.digest.unwrap_or_default(),
+                c.source
+            ));
+            Some(e)
+        })
+        .collect()
+}
+
 fn version_row(r: &rusqlite::Row<'_>, with_bytes: bool) -> rusqlite::Result<StoredVersion> {
     let kind: String = r.get(0)?;
     Ok(StoredVersion {
@@ -798,4 +948,32 @@ impl KeyValue for SqliteKv {
         })
         .await
     }
+}
+
+/// Verify the audit log of the store in `data_dir` without opening it for
+/// writing (for `onething audit verify`).
+pub fn verify_audit_in(data_dir: &Path) -> Result<Result<Verified, Broken>, StoreError> {
+    let path = data_dir.join("onething.db");
+    if !path.exists() {
+        return Err(StoreError::Database(format!("no store at {}", path.display())));
+    }
+    let conn = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(db)?;
+    audit::verify(&conn)
+}
+
+/// The digest of audit record `seq` in the store in `data_dir`, if present.
+pub fn audit_digest_in(data_dir: &Path, seq: u64) -> Result<Option<String>, StoreError> {
+    let conn = Connection::open_with_flags(
+        data_dir.join("onething.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .map_err(db)?;
+    conn.query_row(
+        "SELECT digest FROM audit WHERE seq = ?1",
+        params![seq as i64],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(db)
 }

@@ -10,7 +10,7 @@
 //! | `memory-bomb` | allocates and touches 16 MiB chunks without bound |
 //! | `huge-output` | approves with a 64 MiB `testkit.blob` |
 //! | `undeclared-write` | approves writing `child.name`, which it did not declare |
-//! | `probe` | approves with `testkit.seen` = the sorted, comma-joined keys it received |
+//! | `probe` | approves with `testkit.seen` = the sorted, comma-joined keys it received; logs and prints `mother.id_number` if given (the host masks it) |
 //! | `flaky` | transient error on attempts 1 and 2, approves from attempt 3 |
 //! | `permanent` | permanent error |
 //! | `deferred` | deferred with a ticket |
@@ -140,6 +140,12 @@ impl Department for Testkit {
             "probe" => {
                 let mut keys: Vec<&str> = request.fields().keys().collect();
                 keys.sort_unstable();
+                // Careless on purpose: logs and prints a sensitive value,
+                // which the host must mask.
+                if let Some(id) = request.fields().text("mother.id_number") {
+                    log::info("probe saw the mother's ID", &[("mother.id_number", id)]);
+                    println!("probe: mother.id_number={id}");
+                }
                 Ok(approve().field("testkit.seen", keys.join(",")).into())
             }
             "flaky" if request.attempt < FLAKY_SUCCEEDS_AT => Err(StepError::transient(format!(

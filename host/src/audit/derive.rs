@@ -1,0 +1,175 @@
+//! Audit entries from an application's events: what the applicant gave,
+//! what each department was sent for which step, what each department
+//! wrote, and what an operator decided. Keys only, never values.
+
+use super::{Action, Entry, Flow};
+use crate::engine::state::Event;
+
+/// The department of a `department/step` reference.
+fn department(step: &str) -> &str {
+    step.split('/').next().unwrap_or(step)
+}
+
+/// The entries of events appended to `application` in one change.
+pub fn from_events<'e>(application: &str, events: impl IntoIterator<Item = &'e Event>) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for event in events {
+        let entry = |action, actor: &str| {
+            let mut e = Entry::new(action, actor);
+            e.application = Some(application.to_owned());
+            e
+        };
+        match event {
+            Event::Submitted {
+                bundle,
+                form,
+                materials,
+                consent,
+                ..
+            } => {
+                let mut e = entry(Action::Received, "applicant");
+                e.recipient = Some("platform".into());
+                e.fields = form
+                    .keys()
+                    .map(|k| Flow {
+                        key: k.clone(),
+                        from: "applicant".into(),
+                    })
+                    .collect();
+                e.materials = materials.keys().cloned().collect();
+                e.note = Some(match consent {
+                    Some(c) => format!("submitted for bundle {bundle}, with prefill consent {}", c.id),
+                    None => format!("submitted for bundle {bundle}"),
+                });
+                out.push(e);
+            }
+            Event::AttemptStarted {
+                step,
+                attempt,
+                disclosed,
+                materials,
+                ..
+            } => {
+                let mut e = entry(Action::Disclosed, "platform");
+                e.recipient = Some(department(step).to_owned());
+                e.step = Some(step.clone());
+                e.fields = disclosed.clone();
+                e.materials = materials.clone();
+                e.note = Some(format!("attempt {attempt}"));
+                out.push(e);
+            }
+            Event::StepApproved {
+                step,
+                outputs,
+                operator,
+                ..
+            } => {
+                let actor = operator.as_deref().unwrap_or(department(step));
+                let mut e = entry(
+                    if operator.is_some() {
+                        Action::OperatorResolved
+                    } else {
+                        Action::Produced
+                    },
+                    actor,
+                );
+                e.recipient = Some("platform".into());
+                e.step = Some(step.clone());
+                e.fields = outputs
+                    .keys()
+                    .map(|k| Flow {
+                        key: k.clone(),
+                        from: actor.to_owned(),
+                    })
+                    .collect();
+                if operator.is_some() {
+                    e.note = Some("approved by hand".into());
+                }
+                out.push(e);
+            }
+            Event::StepRejected {
+                step,
+                operator: Some(op),
+                ..
+            } => {
+                let mut e = entry(Action::OperatorResolved, op);
+                e.step = Some(step.clone());
+                e.note = Some("rejected by hand".into());
+                out.push(e);
+            }
+            Event::FormCorrected { fields, materials } => {
+                let mut e = entry(Action::Received, "applicant");
+                e.recipient = Some("platform".into());
+                e.fields = fields
+                    .keys()
+                    .map(|k| Flow {
+                        key: k.clone(),
+                        from: "applicant".into(),
+                    })
+                    .collect();
+                e.materials = materials.keys().cloned().collect();
+                e.note = Some("correction".into());
+                out.push(e);
+            }
+            Event::StepSkipped { .. }
+            | Event::StepNeedsMore { .. }
+            | Event::StepRejected { operator: None, .. }
+            | Event::AttemptFailed { .. }
+            | Event::RetryScheduled { .. }
+            | Event::SentToManualQueue { .. }
+            | Event::DeadlinePassed { .. } => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn a_disclosure_names_the_department_the_step_and_the_keys() {
+        let flows = vec![
+            Flow {
+                key: "child.name".into(),
+                from: "applicant".into(),
+            },
+            Flow {
+                key: "child.birth_certificate_number".into(),
+                from: "health".into(),
+            },
+        ];
+        let events = [
+            Event::AttemptStarted {
+                step: "public-security/household-registration".into(),
+                attempt: 1,
+                plugin_version: "1.0.0".into(),
+                plugin_digest: "sha256:x".into(),
+                disclosed: flows.clone(),
+                materials: vec!["marriage-certificate".into()],
+            },
+            Event::StepApproved {
+                step: "public-security/household-registration".into(),
+                attempt: 1,
+                outputs: BTreeMap::from([("child.id_number".into(), serde_json::json!("3502..."))]),
+                documents: vec![],
+                operator: None,
+            },
+            Event::RetryScheduled {
+                step: "x/y".into(),
+                at_ms: 0,
+            },
+        ];
+        let entries = from_events("app-1", &events);
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].action, Action::Disclosed);
+        assert_eq!(entries[0].recipient.as_deref(), Some("public-security"));
+        assert_eq!(entries[0].fields, flows);
+        assert_eq!(entries[1].action, Action::Produced);
+        assert_eq!(entries[1].actor, "public-security");
+        // Keys only: the issued number itself is nowhere in the entry.
+        let text = serde_json::to_string(&entries).expect("json");
+        assert!(!text.contains("3502..."), "{text}");
+    }
+}
