@@ -128,7 +128,12 @@ impl Site {
     }
 
     pub fn start(&self) -> Server {
-        Server::start(self.path())
+        Server::start(self.path(), "warn", None)
+    }
+
+    /// Start with `RUST_LOG=rust_log`, stderr (the whole log) to `log`.
+    pub fn start_logged(&self, rust_log: &str, log: &Path) -> Server {
+        Server::start(self.path(), rust_log, Some(log))
     }
 }
 
@@ -139,7 +144,11 @@ pub struct Server {
 }
 
 impl Server {
-    fn start(site: &Path) -> Self {
+    fn start(site: &Path, rust_log: &str, log: Option<&Path>) -> Self {
+        let stderr = match log {
+            Some(p) => Stdio::from(std::fs::File::create(p).expect("log file")),
+            None => Stdio::inherit(),
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_onething"))
             .args([
                 "serve",
@@ -150,9 +159,9 @@ impl Server {
                 "--config",
             ])
             .arg(site.join("onething.toml"))
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", rust_log)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("start onething serve");
         let stdout = child.stdout.take().expect("stdout");

@@ -112,9 +112,17 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The logging directive that keeps WASI's copy of plugin output out of
+/// the log.
+const RAW_PLUGIN_OUTPUT_OFF: &str = "wasmtime_wasi::p2::write_stream=info";
+
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"))
+        // WASI logs a plugin's raw stdout bytes at debug; plugin output
+        // reaches the log only through the host, which masks sensitive
+        // values (target `plugin`). Whatever RUST_LOG says.
+        .add_directive(RAW_PLUGIN_OUTPUT_OFF.parse().expect("a valid directive"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -1,0 +1,376 @@
+//! The audit log, prefill with consent and the applicant's view, through
+//! the real binary: every field that crossed to a department is recorded
+//! exactly as the step declared it reads; tampering with the stored log is
+//! caught by `onething audit verify` and the operator endpoint, naming
+//! the first bad record; prefill needs consent; sensitive values never
+//! reach the logs.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::{Value, json};
+use support::{Server, Site, TOKEN, client, prepared, submit_to, wait_for};
+
+async fn admin_get(server: &Server, path: &str) -> (u16, Value) {
+    let r = client()
+        .get(server.url(path))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("get");
+    let status = r.status().as_u16();
+    (status, r.json().await.expect("json"))
+}
+
+async fn get(server: &Server, path: &str) -> Value {
+    let r = client().get(server.url(path)).send().await.expect("get");
+    assert!(r.status().is_success(), "GET {path}: {}", r.status());
+    r.json().await.expect("json")
+}
+
+/// Every step's declared reads, from the loaded manifests.
+async fn declared_reads(server: &Server) -> BTreeMap<String, BTreeSet<String>> {
+    let (_, plugins) = admin_get(server, "/admin/plugins").await;
+    let mut out = BTreeMap::new();
+    for p in plugins["plugins"].as_array().expect("plugins") {
+        let dept = p["department"].as_str().expect("department");
+        for s in p["manifest"]["steps"].as_array().expect("steps") {
+            let reads = s["reads"]
+                .as_array()
+                .expect("reads")
+                .iter()
+                .map(|r| r["key"].as_str().expect("key").to_owned())
+                .collect();
+            out.insert(format!("{dept}/{}", s["id"].as_str().expect("id")), reads);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_field_that_crossed_is_audited_as_declared() {
+    let site = Site::new();
+    let server = site.start();
+    let doc = prepared(&server, "newborn.json").await;
+    let id = submit_to(&server.base, &doc).await;
+    let done = wait_for(&server, &id, &["completed"]).await;
+    let reads = declared_reads(&server).await;
+    let form: BTreeSet<String> = doc["fields"].as_object().expect("fields").keys().cloned().collect();
+    let outputs: BTreeMap<String, Value> = serde_json::from_value(done["outputs"].clone()).expect("outputs");
+
+    // The operator's view: the records, entry by entry.
+    let (status, audit) = admin_get(&server, &format!("/admin/applications/{id}/audit")).await;
+    assert_eq!(status, 200);
+    let entries: Vec<Value> = audit["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .flat_map(|r| r["entries"].as_array().expect("entries").clone())
+        .collect();
+    let received = entries.iter().find(|e| e["action"] == "received").expect("the submission is recorded");
+    let got: BTreeSet<String> = received["fields"].as_array().expect("fields").iter().map(|f| f["key"].as_str().expect("key").to_owned()).collect();
+    assert_eq!(got, form, "the submission lists the form's keys");
+
+    let approved: Vec<String> = done["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter(|s| s["status"] == "approved")
+        .map(|s| s["step"].as_str().expect("step").to_owned())
+        .collect();
+    let mut expected_recipients: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for step in &approved {
+        let disclosed: Vec<&Value> = entries
+            .iter()
+            .filter(|e| e["action"] == "disclosed" && e["step"] == *step)
+            .collect();
+        assert_eq!(disclosed.len(), 1, "one attempt, one disclosure for {step}");
+        let d = disclosed[0];
+        let dept = step.split('/').next().expect("dept");
+        assert_eq!(d["recipient"], dept);
+        let keys: BTreeSet<String> = d["fields"].as_array().expect("fields").iter().map(|f| f["key"].as_str().expect("key").to_owned()).collect();
+        // Exactly what the step declared it reads, of what the application had.
+        let expected: BTreeSet<String> = reads[step]
+            .iter()
+            .filter(|k| form.contains(*k) || outputs.contains_key(*k))
+            .cloned()
+            .collect();
+        assert_eq!(keys, expected, "{step}");
+        for f in d["fields"].as_array().expect("fields") {
+            let key = f["key"].as_str().expect("key");
+            if form.contains(key) {
+                assert_eq!(f["from"], "applicant", "{step} {key}");
+            } else {
+                let writer = approved
+                    .iter()
+                    .find(|s| reads.contains_key(*s) && outputs_by_step(&entries, s).contains(key))
+                    .map(|s| s.split('/').next().unwrap_or_default().to_owned());
+                assert_eq!(f["from"].as_str().map(str::to_owned), writer, "{step} {key}: issued by the step that wrote it");
+            }
+            expected_recipients.entry(key.to_owned()).or_default().insert(dept.to_owned());
+        }
+        // What the department wrote is recorded as produced, keys only.
+        let produced = entries
+            .iter()
+            .find(|e| e["action"] == "produced" && e["step"] == *step)
+            .expect("produced");
+        assert_eq!(produced["actor"], dept);
+    }
+    // Keys only: no value of the application is in any record.
+    let text = audit.to_string();
+    for v in doc["fields"].as_object().expect("fields").values() {
+        if let Some(s) = v.as_str() {
+            assert!(!text.contains(s), "the value {s} is in the audit log");
+        }
+    }
+
+    // The applicant's view lists exactly the departments that received each field.
+    let view = get(&server, &format!("/api/applications/{id}/data-flows")).await;
+    let listed: BTreeMap<String, BTreeSet<String>> = view["fields"]
+        .as_object()
+        .expect("fields")
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_array().expect("recipients").iter().map(|r| r["department"].as_str().expect("dept").to_owned()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, expected_recipients);
+    assert!(listed["mother.id_number"].contains("public-security"), "{listed:#?}");
+    assert!(!listed.contains_key("mother.bank_card") || !listed["mother.bank_card"].contains("health"));
+
+    // And the chain is intact.
+    let (status, v) = admin_get(&server, "/admin/audit/verify").await;
+    assert_eq!(status, 200, "{v:#}");
+    assert_eq!(v["intact"], true);
+}
+
+/// The keys a step produced, from its `produced` entry.
+fn outputs_by_step(entries: &[Value], step: &str) -> BTreeSet<String> {
+    entries
+        .iter()
+        .filter(|e| e["action"] == "produced" && e["step"] == step)
+        .flat_map(|e| e["fields"].as_array().cloned().unwrap_or_default())
+        .filter_map(|f| f["key"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn verify_cli(data: &Path) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_onething"))
+        .args(["audit", "verify", "--data-dir"])
+        .arg(data)
+        .output()
+        .expect("run onething audit verify");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// A copy of a store, for one tampering.
+fn copy_store(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for name in ["onething.db", "onething.db-wal", "onething.db-shm"] {
+        if from.join(name).exists() {
+            std::fs::copy(from.join(name), to.join(name)).expect("copy store");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tampering_with_the_log_is_found_and_named() {
+    let site = Site::new();
+    let mut server = site.start();
+    let doc = prepared(&server, "newborn.json").await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let mut d = doc.clone();
+        d["fields"]["child.birth_date"] = json!(format!("2026-10-{:02}", 10 + i));
+        ids.push(submit_to(&server.base, &d).await);
+    }
+    for id in &ids {
+        wait_for(&server, id, &["completed"]).await;
+    }
+    // Live: the operator endpoint sees a rewrite made behind the host's back.
+    let (status, v) = admin_get(&server, "/admin/audit/verify").await;
+    assert_eq!((status, v["intact"].clone()), (200, json!(true)), "{v:#}");
+    let records = v["records"].as_u64().expect("records");
+    assert!(records >= 12, "{records} records");
+    {
+        let db = site.db();
+        db.execute("UPDATE audit SET at_ms = at_ms + 1 WHERE seq = 4", [])
+            .expect("tamper");
+    }
+    let (status, v) = admin_get(&server, "/admin/audit/verify").await;
+    assert_eq!(status, 409, "{v:#}");
+    assert_eq!(v["first_broken"]["seq"], 4, "{v:#}");
+    assert!(v["message"].as_str().unwrap_or_default().contains("audit record 4"), "{v:#}");
+    {
+        let db = site.db();
+        db.execute("UPDATE audit SET at_ms = at_ms - 1 WHERE seq = 4", [])
+            .expect("undo");
+    }
+    server.kill();
+    let data = site.path().join("data");
+    let (code, out) = verify_cli(&data);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("intact: {records} records")), "{out}");
+
+    let n = records as i64;
+    let cases: Vec<(&str, String, u64, &str)> = vec![
+        ("edit", "UPDATE audit SET at_ms = at_ms + 1 WHERE seq = 5".into(), 5, "edited"),
+        ("delete", "DELETE FROM audit WHERE seq = 7".into(), 7, "missing"),
+        (
+            "reorder",
+            "UPDATE audit SET seq = CASE seq WHEN 3 THEN -3 ELSE seq END WHERE seq = 3; \
+             UPDATE audit SET seq = 3 WHERE seq = 4; UPDATE audit SET seq = 4 WHERE seq = -3"
+                .into(),
+            3,
+            "",
+        ),
+        ("truncate", format!("DELETE FROM audit WHERE seq > {}", n - 2), (n - 1) as u64, "truncated"),
+    ];
+    for (what, sql, seq, word) in cases {
+        let copy = site.path().join(format!("tampered-{what}"));
+        copy_store(&data, &copy);
+        rusqlite::Connection::open(copy.join("onething.db"))
+            .expect("open copy")
+            .execute_batch(&sql)
+            .expect("tamper");
+        let (code, out) = verify_cli(&copy);
+        assert_eq!(code, 1, "{what}: {out}");
+        assert!(out.contains(&format!("BROKEN at audit record {seq}:")), "{what}: {out}");
+        assert!(out.contains(word), "{what}: {out}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prefill_needs_consent_and_is_recorded_with_the_application() {
+    let site = Site::new();
+    let server = site.start();
+    // A first child registers the parents' household with public security.
+    let first = prepared(&server, "newborn.json").await;
+    let id = submit_to(&server.base, &first).await;
+    wait_for(&server, &id, &["completed"]).await;
+
+    let known = json!({
+        "mother.id_number": first["fields"]["mother.id_number"],
+        "father.id_number": first["fields"]["father.id_number"],
+    });
+    let post = |body: Value| {
+        let url = server.url("/api/bundles/newborn/prefill");
+        async move {
+            let r = client().post(url).json(&body).send().await.expect("prefill");
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.expect("json"))
+        }
+    };
+    // Without consent: refused, nothing asked.
+    let (status, body) = post(json!({ "fields": known })).await;
+    assert_eq!(status, 403, "{body:#}");
+    assert!(body["detail"].as_str().unwrap_or_default().contains("consent"), "{body:#}");
+    let (status, body) = post(json!({ "consent": { "departments": ["tax"], "fields": ["household.address"] }, "fields": known })).await;
+    assert_eq!(status, 422, "{body:#}");
+    assert!(body["detail"].as_str().unwrap_or_default().contains("tax"), "{body:#}");
+    let (status, body) = post(json!({ "consent": { "departments": ["public-security"], "fields": ["child.id_number"] }, "fields": known })).await;
+    assert_eq!(status, 422, "{body:#}");
+    assert!(body["detail"].as_str().unwrap_or_default().contains("issues it"), "{body:#}");
+    {
+        let db = site.db();
+        assert_eq!(support::count(&db, "SELECT COUNT(*) FROM consents"), 0, "refusals store nothing");
+    }
+
+    // With consent: public security fills in what it holds.
+    let (status, answer) = post(json!({
+        "consent": { "departments": ["public-security"], "fields": ["household.head_name", "household.address"] },
+        "fields": known,
+    }))
+    .await;
+    assert_eq!(status, 200, "{answer:#}");
+    assert_eq!(answer["fields"]["household.head_name"]["value"], first["fields"]["household.head_name"], "{answer:#}");
+    assert_eq!(answer["fields"]["household.head_name"]["from"], "public-security");
+    assert_eq!(answer["fields"]["household.address"]["value"], first["fields"]["household.address"]);
+    let consent = answer["consent"].as_str().expect("consent id").to_owned();
+
+    // The applicant corrects the address and submits with the consent.
+    let mut second = first.clone();
+    second["fields"]["child.name"] = json!("林安心");
+    second["fields"]["child.birth_date"] = json!("2026-11-02");
+    second["fields"]["household.head_name"] = answer["fields"]["household.head_name"]["value"].clone();
+    second["fields"]["household.address"] = json!("福建省厦门市湖里区金山街道金湖路90号");
+    second["consent"] = json!(consent);
+    let id2 = submit_to(&server.base, &second).await;
+    wait_for(&server, &id2, &["completed"]).await;
+    let view = get(&server, &format!("/api/applications/{id2}/data-flows")).await;
+    let c = &view["prefill_consent"];
+    assert_eq!(c["id"], consent, "{view:#}");
+    assert_eq!(c["departments"], json!(["public-security"]));
+    let corrected: BTreeMap<String, bool> = c["prefilled"]
+        .as_array()
+        .expect("prefilled")
+        .iter()
+        .map(|p| (p["key"].as_str().expect("key").to_owned(), p["corrected"].as_bool().expect("bool")))
+        .collect();
+    assert_eq!(
+        corrected,
+        BTreeMap::from([("household.address".to_string(), true), ("household.head_name".to_string(), false)])
+    );
+    // An unknown consent is refused at submission.
+    second["consent"] = json!("consent-unknown");
+    let r = client().post(server.url("/api/applications")).json(&second).send().await.expect("submit");
+    assert_eq!(r.status(), 422);
+
+    // The consent, the lookup and the answer are in the audit log, keys only.
+    let db = site.db();
+    for (action, at_least) in [("consent-granted", 1), ("prefill-queried", 1), ("prefilled", 1)] {
+        let n = support::count(&db, &format!("SELECT COUNT(*) FROM audit WHERE body LIKE '%\"action\":\"{action}\"%'"));
+        assert!(n >= at_least, "{action}: {n}");
+    }
+    let head = first["fields"]["household.head_name"].as_str().expect("head");
+    assert_eq!(
+        support::count(&db, &format!("SELECT COUNT(*) FROM audit WHERE body LIKE '%{head}%'")),
+        0,
+        "no value in the log"
+    );
+    let (status, v) = admin_get(&server, "/admin/audit/verify").await;
+    assert_eq!((status, v["intact"].clone()), (200, json!(true)), "{v:#}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sensitive_values_never_reach_the_logs() {
+    let site = Site::new();
+    let log = site.path().join("server.log");
+    // Everything the host and its plugins say, at the most verbose level
+    // for our own code.
+    let mut server = site.start_logged("debug,onething=trace,plugin=trace", &log);
+    let doc = prepared(&server, "newborn.json").await;
+    let id = submit_to(&server.base, &doc).await;
+    wait_for(&server, &id, &["completed"]).await;
+    // The probe logs and prints the mother's ID number on purpose.
+    let probe = json!({
+        "bundle": "testkit-correction",
+        "fields": { "child.name": "林安然", "testkit.answer": "wrong", "mother.id_number": doc["fields"]["mother.id_number"] },
+    });
+    let pid = submit_to(&server.base, &probe).await;
+    wait_for(&server, &pid, &["needs-more"]).await;
+    let done = wait_for(&server, &id, &["completed"]).await;
+    server.kill();
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(text.contains("probe saw the mother's ID"), "the plugin's log record is there");
+    assert!(text.contains("probe: mother.id_number=[sensitive]"), "its stdout is there, masked");
+    let mut secrets: Vec<String> = ["mother.id_number", "father.id_number", "mother.bank_card"]
+        .iter()
+        .map(|k| doc["fields"][k].as_str().expect("value").to_owned())
+        .collect();
+    secrets.push(done["outputs"]["child.id_number"].as_str().expect("issued id").to_owned());
+    for s in &secrets {
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains(s.as_str())).take(3).collect();
+        assert!(lines.is_empty(), "{s} is in the log: {lines:#?}");
+    }
+    eprintln!("{} bytes of log checked", text.len());
+}
