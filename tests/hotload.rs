@@ -113,7 +113,10 @@ async fn wait_all_final(db: &rusqlite::Connection) {
         if open == 0 {
             return;
         }
-        assert!(Instant::now() < deadline, "{open} applications never finished");
+        assert!(
+            Instant::now() < deadline,
+            "{open} applications never finished"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -135,7 +138,12 @@ async fn activate_then_roll_back_under_load_fails_no_application() {
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..4 {
-        let (base, sample, stop, next) = (server.base.clone(), sample.clone(), stop.clone(), next.clone());
+        let (base, sample, stop, next) = (
+            server.base.clone(),
+            sample.clone(),
+            stop.clone(),
+            next.clone(),
+        );
         workers.spawn(async move {
             let mut ids = Vec::new();
             while !stop.load(Ordering::SeqCst) {
@@ -170,10 +178,20 @@ async fn activate_then_roll_back_under_load_fails_no_application() {
 
     let db = site.db();
     wait_all_final(&db).await;
-    let completed = count(&db, "SELECT COUNT(*) FROM applications WHERE status = 'completed'");
-    assert_eq!(completed as usize, ids.len(), "every accepted application completed");
+    let completed = count(
+        &db,
+        "SELECT COUNT(*) FROM applications WHERE status = 'completed'",
+    );
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM events WHERE kind IN ('attempt-failed', 'retry-scheduled', 'sent-to-manual-queue')"),
+        completed as usize,
+        ids.len(),
+        "every accepted application completed"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM events WHERE kind IN ('attempt-failed', 'retry-scheduled', 'sent-to-manual-queue')"
+        ),
         0,
         "no attempt failed"
     );
@@ -216,7 +234,10 @@ async fn activate_then_roll_back_under_load_fails_no_application() {
         ids.len(),
         attempts.len()
     );
-    assert!(on_v2 > 0 && after_rollback > 0, "the load did not span both swaps");
+    assert!(
+        on_v2 > 0 && after_rollback > 0,
+        "the load did not span both swaps"
+    );
 
     // The history says who did what.
     let history = admin_get(&server, "/admin/plugins/health/versions").await;
@@ -258,7 +279,12 @@ async fn refused_versions_leave_the_serving_one_serving() {
     let without_birth = component("test-components/health-without-birth.wasm");
 
     let cases: Vec<(&str, Vec<u8>, Option<String>, Vec<&str>)> = vec![
-        ("corrupted bytes", truncated.clone(), Some(site.sign("health", &truncated)), vec!["upload"]),
+        (
+            "corrupted bytes",
+            truncated.clone(),
+            Some(site.sign("health", &truncated)),
+            vec!["upload"],
+        ),
         (
             "another world",
             wrong_world.clone(),
@@ -269,7 +295,12 @@ async fn refused_versions_leave_the_serving_one_serving() {
             "another WIT version",
             other_wit.clone(),
             Some(site.sign("health", &other_wit)),
-            vec!["onething:matter@0.2.0", "`prefill` is missing", "`handle` differs", "context: string"],
+            vec![
+                "onething:matter@0.2.0",
+                "`prefill` is missing",
+                "`handle` differs",
+                "context: string",
+            ],
         ),
         ("unsigned", v2_bytes.clone(), None, vec!["not signed"]),
         (
@@ -290,9 +321,16 @@ async fn refused_versions_leave_the_serving_one_serving() {
         assert_eq!(status, 422, "{what}: {body:#}");
         let detail = body["detail"].as_str().unwrap_or_default();
         for r in reasons {
-            assert!(detail.contains(r), "{what}: the reason should say {r:?}: {detail}");
+            assert!(
+                detail.contains(r),
+                "{what}: the reason should say {r:?}: {detail}"
+            );
         }
-        assert_eq!(serving(&server, "plugins", "health").await, v1, "{what}: v1 still serves");
+        assert_eq!(
+            serving(&server, "plugins", "health").await,
+            v1,
+            "{what}: v1 still serves"
+        );
     }
     let refused = admin_get(&server, "/admin/changes?kind=plugin&refused=true").await;
     let reasons: Vec<&str> = refused["changes"]
@@ -306,18 +344,39 @@ async fn refused_versions_leave_the_serving_one_serving() {
     // v1 still serves applications.
     let doc = prepared(&server, "newborn.json").await;
     let id = submit_to(&server.base, &doc).await;
-    assert_eq!(wait_for(&server, &id, &["completed"]).await["status"], "completed");
+    assert_eq!(
+        wait_for(&server, &id, &["completed"]).await["status"],
+        "completed"
+    );
 
     // A sound v2 is admitted, and stays active across a restart.
     let v2 = digest(&v2_bytes);
-    let (status, body) = upload(&server, v2_bytes.clone(), Some(site.sign("health", &v2_bytes))).await;
+    let (status, body) = upload(
+        &server,
+        v2_bytes.clone(),
+        Some(site.sign("health", &v2_bytes)),
+    )
+    .await;
     assert_eq!(status, 201, "{body:#}");
     // Uploading it again changes nothing.
-    let (status, body) = upload(&server, v2_bytes.clone(), Some(site.sign("health", &v2_bytes))).await;
-    assert_eq!((status, body["changed"].clone()), (200, json!(false)), "{body:#}");
+    let (status, body) = upload(
+        &server,
+        v2_bytes.clone(),
+        Some(site.sign("health", &v2_bytes)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["changed"].clone()),
+        (200, json!(false)),
+        "{body:#}"
+    );
     server.kill();
     let server = site.start();
-    assert_eq!(serving(&server, "plugins", "health").await, v2, "the activation survives a restart");
+    assert_eq!(
+        serving(&server, "plugins", "health").await,
+        v2,
+        "the activation survives a restart"
+    );
     let doc = prepared(&server, "newborn.json").await;
     let id = submit_to(&server.base, &doc).await;
     let done = wait_for(&server, &id, &["completed"]).await;
@@ -342,12 +401,23 @@ async fn refused_versions_leave_the_serving_one_serving() {
     assert_eq!(serving(&server, "plugins", "health").await, v1);
     // The activations were v1, v2, v1: rolling back goes to v2, then v1.
     for back_to in [&v2, &v1] {
-        let (status, body) = admin_post(&server, "/admin/plugins/health/rollback", json!(null)).await;
-        assert_eq!((status, &body["digest"]), (201, &json!(back_to)), "{body:#}");
+        let (status, body) =
+            admin_post(&server, "/admin/plugins/health/rollback", json!(null)).await;
+        assert_eq!(
+            (status, &body["digest"]),
+            (201, &json!(back_to)),
+            "{body:#}"
+        );
     }
     let (status, body) = admin_post(&server, "/admin/plugins/health/rollback", json!(null)).await;
     assert_eq!(status, 409, "{body:#}");
-    assert!(body["detail"].as_str().unwrap_or_default().contains("no earlier version"), "{body:#}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no earlier version"),
+        "{body:#}"
+    );
 }
 
 const HOLD: &str = "id = \"testkit-hold\"\ntitle = { zh = \"测试\", en = \"Test\" }\ndescription = { zh = \"测试\", en = \"Test\" }\ntime_limit_hours = 1\n\
@@ -387,7 +457,9 @@ async fn bundle_files_edited_while_serving() {
     // A valid edit: `flaky` instead of `stdout`.
     replace_file(
         &file,
-        &format!("{HOLD}[[steps]]\ndepartment = \"testkit\"\nstep = \"flaky\"\nafter = [\"testkit/deferred\"]\n"),
+        &format!(
+            "{HOLD}[[steps]]\ndepartment = \"testkit\"\nstep = \"flaky\"\nafter = [\"testkit/deferred\"]\n"
+        ),
     );
     let deadline = Instant::now() + Duration::from_secs(20);
     let second = loop {
@@ -399,8 +471,14 @@ async fn bundle_files_edited_while_serving() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let b = submit_to(&server.base, &json!({ "bundle": "testkit-hold" })).await;
-    assert_eq!(steps_of(&server, &b).await, ["testkit/deferred", "testkit/flaky"]);
-    assert_eq!(steps_of(&server, &a).await, ["testkit/deferred", "testkit/stdout"]);
+    assert_eq!(
+        steps_of(&server, &b).await,
+        ["testkit/deferred", "testkit/flaky"]
+    );
+    assert_eq!(
+        steps_of(&server, &a).await,
+        ["testkit/deferred", "testkit/stdout"]
+    );
 
     // An invalid edit is refused with its cause; the valid one keeps serving.
     replace_file(
@@ -423,7 +501,10 @@ async fn bundle_files_edited_while_serving() {
     assert!(reason.contains("no-such-step"), "{reason}");
     assert_eq!(serving(&server, "bundles", "testkit-hold").await, second);
     let c = submit_to(&server.base, &json!({ "bundle": "testkit-hold" })).await;
-    assert_eq!(steps_of(&server, &c).await, ["testkit/deferred", "testkit/flaky"]);
+    assert_eq!(
+        steps_of(&server, &c).await,
+        ["testkit/deferred", "testkit/flaky"]
+    );
 
     // The in-flight application finishes on the bundle it was submitted with.
     for id in [&a, &b] {

@@ -55,7 +55,9 @@ fn rebuilt(bytes: &[u8], label: &str) -> Vec<u8> {
 }
 
 /// A host as `onething serve` builds it, on `cache` and a fresh store.
-async fn host(cache: &std::path::Path) -> anyhow::Result<(Arc<Hotload>, Engine, tempfile::TempDir)> {
+async fn host(
+    cache: &std::path::Path,
+) -> anyhow::Result<(Arc<Hotload>, Engine, tempfile::TempDir)> {
     let paths = Paths::default();
     let data = tempfile::tempdir()?;
     let store = Arc::new(SqliteStore::open(data.path())?);
@@ -69,9 +71,19 @@ async fn host(cache: &std::path::Path) -> anyhow::Result<(Arc<Hotload>, Engine, 
     };
     let runtime = Runtime::new(limits, caps)?;
     let dict = Arc::new(Dictionary::load(&paths.dictionary)?);
-    let hotload = Arc::new(Hotload::new(runtime, dict, store.clone(), SignaturePolicy::default()));
+    let hotload = Arc::new(Hotload::new(
+        runtime,
+        dict,
+        store.clone(),
+        SignaturePolicy::default(),
+    ));
     let catalogue = hotload.start(&paths.plugins, &paths.bundles).await?;
-    let engine = Engine::new(store, catalogue, RetryPolicy::default(), Arc::new(Metrics::new()));
+    let engine = Engine::new(
+        store,
+        catalogue,
+        RetryPolicy::default(),
+        Arc::new(Metrics::new()),
+    );
     hotload.attach(engine.clone());
     Ok((hotload, engine, data))
 }
@@ -83,7 +95,10 @@ async fn upload(hotload: &Hotload, engine: &Engine, bytes: Vec<u8>) -> anyhow::R
         .admit_component(bytes, None, &Origin::upload("bench"), None, true)
         .await?;
     let took = started.elapsed();
-    anyhow::ensure!(outcome.active && outcome.changed, "not activated: {outcome:?}");
+    anyhow::ensure!(
+        outcome.active && outcome.changed,
+        "not activated: {outcome:?}"
+    );
     let serving = engine
         .catalogue()
         .registry
@@ -119,12 +134,20 @@ async fn async_main() -> anyhow::Result<()> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
         .map(|p| {
-            let name = p.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+            let name = p
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             std::fs::read(&p).map(|b| (name, b))
         })
         .collect::<Result<_, _>>()?;
     components.sort();
-    anyhow::ensure!(!components.is_empty(), "no components in {} (cargo xtask build-plugins)", dir.display());
+    anyhow::ensure!(
+        !components.is_empty(),
+        "no components in {} (cargo xtask build-plugins)",
+        dir.display()
+    );
 
     let mut cold: Vec<Vec<f64>> = vec![Vec::new(); components.len()];
     let mut warm: Vec<Vec<f64>> = vec![Vec::new(); components.len()];
@@ -148,7 +171,10 @@ async fn async_main() -> anyhow::Result<()> {
         }
     }
     println!("upload to serving, median of {rounds} rounds (ms)");
-    println!("{:<22} {:>9} {:>10} {:>10} {:>12}", "component", "size KiB", "cold", "warm", "warm/cold");
+    println!(
+        "{:<22} {:>9} {:>10} {:>10} {:>12}",
+        "component", "size KiB", "cold", "warm", "warm/cold"
+    );
     let (mut all_cold, mut all_warm) = (Vec::new(), Vec::new());
     for (i, (name, bytes)) in components.iter().enumerate() {
         let (c, w) = (median(cold[i].clone()), median(warm[i].clone()));

@@ -5,6 +5,9 @@
 //! beside a baseline measured in the same run: the same applications
 //! through the in-memory local runner (no HTTP, no store).
 //!
+//! The service runs with the audit log and without it, alternating
+//! (BENCH_PAIRS pairs, default 2), to show what the audit log costs.
+//!
 //! `cargo xtask bench` or `cargo bench -p onething --bench service`
 //! (after `cargo xtask build-plugins`). Sizes: BENCH_APPS (default 2000),
 //! BENCH_CONCURRENCY (default 16).
@@ -22,7 +25,7 @@ use onething::metrics::Metrics;
 use onething::platform::{Paths, Platform, repo_root};
 use onething::run::{RetryPolicy as LocalRetry, RunStatus, Runner};
 use onething::store::Store as _;
-use onething::store::sqlite::SqliteStore;
+use onething::store::sqlite::{SqliteStore, StoreOptions};
 use serde_json::{Value, json};
 
 #[global_allocator]
@@ -123,14 +126,93 @@ async fn async_main() -> anyhow::Result<()> {
     let local_rate = done as f64 / started.elapsed().as_secs_f64();
     drop(local);
 
+    // The service, with the audit log and without it, alternating.
+    let pairs = env_usize("BENCH_PAIRS", 2);
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "service: {n} newborn applications (6 steps each), {concurrency} concurrent submitters, SQLite store, loopback HTTP"
+    );
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    for pair in 0..pairs {
+        let order = if pair % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        };
+        for audit in order {
+            let f = service_run(n, concurrency, direct, audit, &limits, &sample_path).await?;
+            println!(
+                "  audit {:<3}: {:>5} of {n} completed in {:>5.2} s = {:>6.0}/s; submit p50/p99 {:>6.2}/{:>6.2} ms; completion p50/p99 {:>7.2}/{:>7.2} ms; {} audit records (chain verified)",
+                if audit { "on" } else { "off" },
+                f.completed,
+                f.wall.as_secs_f64(),
+                f.rate,
+                ms(f.submit.0),
+                ms(f.submit.1),
+                ms(f.completion.0),
+                ms(f.completion.1),
+                f.audit_records,
+            );
+            if audit {
+                with.push(f.rate)
+            } else {
+                without.push(f.rate)
+            }
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (rate_with, rate_without) = (median(&mut with), median(&mut without));
+    println!(
+        "  throughput with audit     : {rate_with:>8.0} completed applications/s (median of {pairs})"
+    );
+    println!(
+        "  throughput without audit  : {rate_without:>8.0} completed applications/s (median of {pairs})"
+    );
+    println!(
+        "  audit cost                : {:>7.1} % of throughput (target < 10 %)",
+        (1.0 - rate_with / rate_without) * 100.0
+    );
+    println!(
+        "  baseline (in-memory local runner, same applications): {local_rate:>8.0} applications/s"
+    );
+    println!(
+        "  ratio service (audit on) / baseline: {:>8.2}",
+        rate_with / local_rate
+    );
+    println!("  target: >= 1000 completed applications/s");
+    Ok(())
+}
+
+/// What one run of the service measured.
+struct Figures {
+    completed: u64,
+    wall: Duration,
+    rate: f64,
+    submit: (Duration, Duration),
+    completion: (Duration, Duration),
+    audit_records: u64,
+}
+
+/// One run of the service over a fresh store, with or without the audit log.
+async fn service_run(
+    n: usize,
+    concurrency: usize,
+    direct: bool,
+    audit: bool,
+    limits: &onething::runtime::Limits,
+    sample_path: &std::path::Path,
+) -> anyhow::Result<Figures> {
     // The service: SQLite store, engine, axum on loopback.
     let dir = tempfile::tempdir()?;
-    let store = Arc::new(SqliteStore::open(dir.path())?);
+    let store = Arc::new(SqliteStore::open_with(dir.path(), StoreOptions { audit })?);
     let caps = Capabilities {
         clock: Arc::new(FixedClock::new(today())),
         kv: Arc::new(store.kv()?),
     };
-    let platform = Platform::load(&Paths::default(), limits, caps).await?;
+    let platform = Platform::load(&Paths::default(), limits.clone(), caps).await?;
     let (catalogue, runtime) = Catalogue::from_platform(platform);
     let engine = Engine::new(
         store.clone(),
@@ -265,30 +347,17 @@ async fn async_main() -> anyhow::Result<()> {
         .collect();
     sl.sort();
     cl.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    println!(
-        "service: {n} newborn applications (6 steps each), {concurrency} concurrent submitters, SQLite store, loopback HTTP"
-    );
-    println!(
-        "  completed                 : {completed} of {n} in {:.2} s",
-        wall.as_secs_f64()
-    );
-    println!("  throughput                : {rate:>8.0} completed applications/s");
-    println!(
-        "  submit latency  p50 / p99 : {:>7.2} / {:>7.2} ms",
-        ms(percentile(&sl, 0.5)),
-        ms(percentile(&sl, 0.99))
-    );
-    println!(
-        "  completion      p50 / p99 : {:>7.2} / {:>7.2} ms",
-        ms(percentile(&cl, 0.5)),
-        ms(percentile(&cl, 0.99))
-    );
-    println!(
-        "  baseline (in-memory local runner, same applications): {local_rate:>8.0} applications/s"
-    );
-    println!("  ratio service / baseline  : {:>8.2}", rate / local_rate);
-    println!("  target: >= 1000 completed applications/s");
+    let audit_records = match store.verify_audit().await? {
+        Ok(v) => v.records,
+        Err(broken) => anyhow::bail!("the audit log is broken after the run: {broken}"),
+    };
     drop(runtime);
-    Ok(())
+    Ok(Figures {
+        completed,
+        wall,
+        rate,
+        submit: (percentile(&sl, 0.5), percentile(&sl, 0.99)),
+        completion: (percentile(&cl, 0.5), percentile(&cl, 0.99)),
+        audit_records,
+    })
 }

@@ -300,9 +300,11 @@ mod tests {
         let policy = c.signatures.policy().expect("policy");
         assert!(policy.required);
         let hex = hex::encode(key.to_bytes());
-        let err = load(&format!("[signatures.trusted]\nhealth = [\"{hex}\"]\ntax = [\"missing.pub\"]"))
-            .expect_err("missing key file")
-            .to_string();
+        let err = load(&format!(
+            "[signatures.trusted]\nhealth = [\"{hex}\"]\ntax = [\"missing.pub\"]"
+        ))
+        .expect_err("missing key file")
+        .to_string();
         assert!(err.contains("signatures.trusted.tax"), "{err}");
     }
 

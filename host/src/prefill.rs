@@ -152,18 +152,29 @@ pub enum PrefillError {
 
 /// The JSON digest of a value, to compare without keeping it.
 pub fn value_digest(v: &serde_json::Value) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(v.to_string().as_bytes())))
+    format!(
+        "sha256:{}",
+        hex::encode(Sha256::digest(v.to_string().as_bytes()))
+    )
 }
 
 /// Check a consent against a bundle: every department has a step in it,
 /// every field is on its form (read by a step, not issued by one).
-fn check_consent(bundle: &Bundle, dict: &Dictionary, consent: &Consent) -> Result<(), PrefillError> {
+fn check_consent(
+    bundle: &Bundle,
+    dict: &Dictionary,
+    consent: &Consent,
+) -> Result<(), PrefillError> {
     if consent.departments.is_empty() || consent.fields.is_empty() {
         return Err(PrefillError::Invalid(
             "the consent must name at least one department and one field".into(),
         ));
     }
-    let departments: BTreeSet<String> = bundle.departments().iter().map(ToString::to_string).collect();
+    let departments: BTreeSet<String> = bundle
+        .departments()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     for d in &consent.departments {
         if !departments.contains(d) {
             return Err(PrefillError::Invalid(format!(
@@ -174,13 +185,17 @@ fn check_consent(bundle: &Bundle, dict: &Dictionary, consent: &Consent) -> Resul
         }
     }
     for f in &consent.fields {
-        let key = FieldKey::parse(f).map_err(|e| PrefillError::Invalid(format!("consent field {f}: {e}")))?;
+        let key = FieldKey::parse(f)
+            .map_err(|e| PrefillError::Invalid(format!("consent field {f}: {e}")))?;
         if dict.field(&key).is_none() {
             return Err(PrefillError::Invalid(format!(
                 "consent field {f} is not in the data dictionary"
             )));
         }
-        let read = bundle.steps.iter().any(|s| s.spec.reads.iter().any(|r| r.key == key));
+        let read = bundle
+            .steps
+            .iter()
+            .any(|s| s.spec.reads.iter().any(|r| r.key == key));
         let issued = bundle.steps.iter().any(|s| s.spec.writes.contains(&key));
         if !read || issued {
             return Err(PrefillError::Invalid(format!(
@@ -207,7 +222,8 @@ pub async fn prefill(
     check_consent(bundle, dict, &consent)?;
     let mut known = BTreeMap::new();
     for (k, v) in &request.fields {
-        let key = FieldKey::parse(k).map_err(|e| PrefillError::Invalid(format!("field {k}: {e}")))?;
+        let key =
+            FieldKey::parse(k).map_err(|e| PrefillError::Invalid(format!("field {k}: {e}")))?;
         let value = dict
             .parse_json(&key, v)
             .map_err(|e| PrefillError::Invalid(format!("field {k}: {}", e.message)))?;
@@ -394,8 +410,14 @@ mod tests {
             ],
         };
         let form = BTreeMap::from([
-            ("household.address".to_string(), serde_json::json!("厦门市思明区")),
-            ("household.head_name".to_string(), serde_json::json!("林志远")),
+            (
+                "household.address".to_string(),
+                serde_json::json!("厦门市思明区"),
+            ),
+            (
+                "household.head_name".to_string(),
+                serde_json::json!("林志远"),
+            ),
         ]);
         let used = record.used_by(&form);
         let corrected: Vec<(&str, bool)> = used

@@ -62,11 +62,19 @@ impl Site {
         for entry in std::fs::read_dir(site.path().join("plugins")).expect("plugins") {
             let path = entry.expect("entry").path();
             let bytes = std::fs::read(&path).expect("read component");
-            let department = path.file_stem().expect("stem").to_string_lossy().into_owned();
-            let (secret, public, _) = onething::signing::keygen(&keys, &department).expect("keygen");
+            let department = path
+                .file_stem()
+                .expect("stem")
+                .to_string_lossy()
+                .into_owned();
+            let (secret, public, _) =
+                onething::signing::keygen(&keys, &department).expect("keygen");
             let sig = onething::signing::sign(&bytes, &secret).expect("sign");
             std::fs::write(onething::signing::signature_path(&path), sig).expect("write sig");
-            trusted.push_str(&format!("{department} = [\"keys/{}\"]\n", public.file_name().expect("name").to_string_lossy()));
+            trusted.push_str(&format!(
+                "{department} = [\"keys/{}\"]\n",
+                public.file_name().expect("name").to_string_lossy()
+            ));
         }
         site.write_config(&trusted);
         site

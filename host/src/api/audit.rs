@@ -1,8 +1,12 @@
 //! Audit endpoints: the applicant's view of who received which of an
 //! application's fields, when and for which step (a "data tracker"); and,
-//! for operators, an application's raw audit records, a check of the whole
+//! for operators, an application's audit entries, a check of the whole
 //! chain naming the first broken record, and the checkpoint to keep
 //! elsewhere.
+//!
+//! An application's entries are made from its events with the same
+//! [`crate::audit::derive`] the store uses to seal them into the chain, so
+//! the view and the log say the same thing; the chain is what proves it.
 
 use std::collections::BTreeMap;
 
@@ -44,62 +48,53 @@ pub(super) async fn data_flows(
     let Some(state) = s.engine.state(&id).await? else {
         return Err(ApiError::not_found(format!("no application {id}")));
     };
-    let records = s.engine.store().audit_of(&id).await?;
+    let events = s.engine.store().events(&id, 0).await?;
     let mut receipts = Vec::new();
     let mut produced = Vec::new();
     let mut by_field: BTreeMap<String, Vec<Recipient>> = BTreeMap::new();
-    for r in &records {
-        let entries: Vec<Entry> = r.entries().map_err(ApiError::internal)?;
-        for e in entries {
-            match e.action {
-                Action::Disclosed => {
-                    let department = e.recipient.clone().unwrap_or_default();
-                    let step = e.step.clone().unwrap_or_default();
-                    for f in &e.fields {
-                        let list = by_field.entry(f.key.clone()).or_default();
-                        match list
-                            .iter_mut()
-                            .find(|x| x.department == department && x.step == step)
-                        {
-                            Some(x) => x.times += 1,
-                            None => list.push(Recipient {
-                                department: department.clone(),
-                                step: step.clone(),
-                                first_at_ms: r.at_ms,
-                                times: 1,
-                            }),
-                        }
+    for (at_ms, e) in entries_of(&id, &events) {
+        match e.action {
+            Action::Disclosed => {
+                let department = e.recipient.clone().unwrap_or_default();
+                let step = e.step.clone().unwrap_or_default();
+                for f in &e.fields {
+                    let list = by_field.entry(f.key.clone()).or_default();
+                    match list
+                        .iter_mut()
+                        .find(|x| x.department == department && x.step == step)
+                    {
+                        Some(x) => x.times += 1,
+                        None => list.push(Recipient {
+                            department: department.clone(),
+                            step: step.clone(),
+                            first_at_ms: at_ms,
+                            times: 1,
+                        }),
                     }
-                    receipts.push(Receipt {
-                        department,
-                        step,
-                        at_ms: r.at_ms,
-                        fields: e.fields,
-                        materials: e.materials,
-                    });
                 }
-                Action::Produced | Action::OperatorResolved => produced.push(json!({
-                    "by": e.actor,
-                    "step": e.step,
-                    "at_ms": r.at_ms,
-                    "fields": e.fields.iter().map(|f| &f.key).collect::<Vec<_>>(),
-                    "note": e.note,
-                })),
-                _ => {}
+                receipts.push(Receipt {
+                    department,
+                    step,
+                    at_ms,
+                    fields: e.fields,
+                    materials: e.materials,
+                });
             }
+            Action::Produced | Action::OperatorResolved => produced.push(json!({
+                "by": e.actor,
+                "step": e.step,
+                "at_ms": at_ms,
+                "fields": e.fields.iter().map(|f| &f.key).collect::<Vec<_>>(),
+                "note": e.note,
+            })),
+            _ => {}
         }
     }
     // The consent, as recorded with the application.
-    let consent = s
-        .engine
-        .store()
-        .events(&id, 0)
-        .await?
-        .into_iter()
-        .find_map(|r| match r.event {
-            Event::Submitted { consent, .. } => consent,
-            _ => None,
-        });
+    let consent = events.into_iter().find_map(|r| match r.event {
+        Event::Submitted { consent, .. } => consent,
+        _ => None,
+    });
     Ok(Json(json!({
         "application": id,
         "bundle": state.bundle,
@@ -110,24 +105,35 @@ pub(super) async fn data_flows(
     })))
 }
 
+/// The audit entries of an application's events, each with its time.
+fn entries_of(id: &str, events: &[crate::store::EventRecord]) -> Vec<(i64, Entry)> {
+    events
+        .iter()
+        .flat_map(|r| {
+            crate::audit::derive::from_events(id, [&r.event])
+                .into_iter()
+                .map(move |e| (r.at_ms, e))
+        })
+        .collect()
+}
+
 pub(super) async fn application_audit(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let records = s.engine.store().audit_of(&id).await?;
-    let list: Vec<serde_json::Value> = records
-        .iter()
-        .map(|r| {
-            json!({
-                "seq": r.seq,
-                "at_ms": r.at_ms,
-                "entries": r.entries().unwrap_or_default(),
-                "prev": r.prev,
-                "digest": r.digest,
-            })
+    let events = s.engine.store().events(&id, 0).await?;
+    if events.is_empty() {
+        return Err(ApiError::not_found(format!("no application {id}")));
+    }
+    let list: Vec<serde_json::Value> = entries_of(&id, &events)
+        .into_iter()
+        .map(|(at_ms, e)| {
+            let mut v = json!(e);
+            v["at_ms"] = json!(at_ms);
+            v
         })
         .collect();
-    Ok(Json(json!({ "application": id, "records": list })))
+    Ok(Json(json!({ "application": id, "entries": list })))
 }
 
 pub(super) async fn verify(State(s): State<AppState>) -> Result<impl IntoResponse, ApiError> {
@@ -135,13 +141,17 @@ pub(super) async fn verify(State(s): State<AppState>) -> Result<impl IntoRespons
     Ok(match s.engine.store().verify_audit().await? {
         Ok(v) => (
             StatusCode::OK,
-            Json(json!({ "intact": true, "records": v.records, "head": v.head, "checkpoint": checkpoint.map(|c| json!({"seq": c.seq, "digest": c.digest})) })),
+            Json(
+                json!({ "intact": true, "records": v.records, "head": v.head, "checkpoint": checkpoint.map(|c| json!({"seq": c.seq, "digest": c.digest})) }),
+            ),
         ),
         Err(broken) => {
             tracing::error!(record = broken.seq, reason = %broken.reason, "the audit log is broken");
             (
                 StatusCode::CONFLICT,
-                Json(json!({ "intact": false, "first_broken": broken, "message": broken.to_string() })),
+                Json(
+                    json!({ "intact": false, "first_broken": broken, "message": broken.to_string() }),
+                ),
             )
         }
     })

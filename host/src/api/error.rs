@@ -170,9 +170,11 @@ impl From<crate::engine::PrefillFailure> for ApiError {
                 "Consent required",
                 P::NoConsent.to_string(),
             ),
-            F::Refused(P::Invalid(m)) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid prefill request", m)
-            }
+            F::Refused(P::Invalid(m)) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Invalid prefill request",
+                m,
+            ),
             F::Store(s) => ApiError::internal(s),
         }
     }

@@ -61,13 +61,25 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             post(versions::rollback_plugin),
         )
         .route("/admin/bundles", post(versions::upload_bundle))
-        .route("/admin/bundles/{id}/versions", get(versions::bundle_versions))
-        .route("/admin/bundles/{id}/activate", post(versions::activate_bundle))
-        .route("/admin/bundles/{id}/rollback", post(versions::rollback_bundle))
+        .route(
+            "/admin/bundles/{id}/versions",
+            get(versions::bundle_versions),
+        )
+        .route(
+            "/admin/bundles/{id}/activate",
+            post(versions::activate_bundle),
+        )
+        .route(
+            "/admin/bundles/{id}/rollback",
+            post(versions::rollback_bundle),
+        )
         .route("/admin/changes", get(versions::changes))
         .route("/admin/audit/verify", get(audit::verify))
         .route("/admin/audit/checkpoint", get(audit::checkpoint))
-        .route("/admin/applications/{id}/audit", get(audit::application_audit))
+        .route(
+            "/admin/applications/{id}/audit",
+            get(audit::application_audit),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             operator::require_operator,

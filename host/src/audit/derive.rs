@@ -11,7 +11,10 @@ fn department(step: &str) -> &str {
 }
 
 /// The entries of events appended to `application` in one change.
-pub fn from_events<'e>(application: &str, events: impl IntoIterator<Item = &'e Event>) -> Vec<Entry> {
+pub fn from_events<'e>(
+    application: &str,
+    events: impl IntoIterator<Item = &'e Event>,
+) -> Vec<Entry> {
     let mut out = Vec::new();
     for event in events {
         let entry = |action, actor: &str| {
@@ -38,7 +41,10 @@ pub fn from_events<'e>(application: &str, events: impl IntoIterator<Item = &'e E
                     .collect();
                 e.materials = materials.keys().cloned().collect();
                 e.note = Some(match consent {
-                    Some(c) => format!("submitted for bundle {bundle}, with prefill consent {}", c.id),
+                    Some(c) => format!(
+                        "submitted for bundle {bundle}, with prefill consent {}",
+                        c.id
+                    ),
                     None => format!("submitted for bundle {bundle}"),
                 });
                 out.push(e);

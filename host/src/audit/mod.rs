@@ -10,8 +10,10 @@
 //! [`verify`] walks the chain and names the first record that is wrong.
 //!
 //! Entries are made from the application's events ([`derive`]) and from
-//! catalogue changes and prefills; the store seals them into the chain in
-//! the same transaction as what they describe ([`Chain`]).
+//! catalogue changes and prefills. The store's writer seals the entries of
+//! each group commit into one record of the chain, in the same transaction
+//! as what they describe ([`Chain`]): one record per commit, not per entry,
+//! keeps the log's cost small under load.
 
 pub mod derive;
 
@@ -67,8 +69,10 @@ pub struct Entry {
     /// The bundle step it served (the purpose), `department/step`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<String>,
-    /// Field keys that flowed, with their sources. Never values.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Field keys that flowed, with their sources. Never values. Stored
+    /// grouped by source (`{"applicant": [keys], "health": [keys]}`),
+    /// which keeps the log small.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "by_source")]
     pub fields: Vec<Flow>,
     /// Material codes that flowed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -95,6 +99,76 @@ impl Entry {
     }
 }
 
+/// Flows written as `{source: [keys]}`, in order of first appearance of
+/// each source, keys in their order (for serde's `with`).
+pub(crate) mod by_source {
+    use super::Flow;
+    use serde::ser::SerializeMap;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Write flows grouped by source.
+    pub fn serialize<S: Serializer>(flows: &[Flow], s: S) -> Result<S::Ok, S::Error> {
+        let mut sources: Vec<(&str, Vec<&str>)> = Vec::new();
+        for f in flows {
+            match sources.iter_mut().find(|(src, _)| *src == f.from) {
+                Some((_, keys)) => keys.push(&f.key),
+                None => sources.push((&f.from, vec![&f.key])),
+            }
+        }
+        let mut map = s.serialize_map(Some(sources.len()))?;
+        for (src, keys) in sources {
+            map.serialize_entry(src, &keys)?;
+        }
+        map.end()
+    }
+
+    /// Read flows grouped by source.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Flow>, D::Error> {
+        let map = indexmap_like::OrderedMap::deserialize(d)?;
+        Ok(map
+            .0
+            .into_iter()
+            .flat_map(|(from, keys)| {
+                keys.into_iter().map(move |key| Flow {
+                    key,
+                    from: from.clone(),
+                })
+            })
+            .collect())
+    }
+
+    mod indexmap_like {
+        //! A JSON object read in document order.
+        use serde::de::{MapAccess, Visitor};
+        use serde::{Deserialize, Deserializer};
+
+        pub struct OrderedMap(pub Vec<(String, Vec<String>)>);
+
+        impl<'de> Deserialize<'de> for OrderedMap {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = OrderedMap;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("an object of source: [field keys]")
+                    }
+                    fn visit_map<A: MapAccess<'de>>(
+                        self,
+                        mut a: A,
+                    ) -> Result<OrderedMap, A::Error> {
+                        let mut out = Vec::new();
+                        while let Some((k, v)) = a.next_entry::<String, Vec<String>>()? {
+                            out.push((k, v));
+                        }
+                        Ok(OrderedMap(out))
+                    }
+                }
+                d.deserialize_map(V)
+            }
+        }
+    }
+}
+
 /// The digest before the first record.
 pub const GENESIS: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -106,8 +180,6 @@ pub struct Record {
     pub seq: u64,
     /// When, ms since the epoch.
     pub at_ms: i64,
-    /// The application, when all entries are about one.
-    pub application: Option<String>,
     /// The entries, as stored JSON.
     pub body: String,
     /// Digest of the record before.
@@ -124,14 +196,12 @@ impl Record {
 }
 
 /// The digest of a record from its parts.
-pub fn seal(seq: u64, at_ms: i64, application: Option<&str>, body: &str, prev: &str) -> String {
+pub fn seal(seq: u64, at_ms: i64, body: &str, prev: &str) -> String {
     let mut h = Sha256::new();
     h.update(b"onething audit v1\n");
     h.update(seq.to_string().as_bytes());
     h.update(b"\n");
     h.update(at_ms.to_string().as_bytes());
-    h.update(b"\n");
-    h.update(application.unwrap_or("").as_bytes());
     h.update(b"\n");
     h.update(prev.as_bytes());
     h.update(b"\n");
@@ -160,14 +230,17 @@ impl Default for Chain {
 impl Chain {
     /// Seal `entries` as the next record; the chain moves on.
     pub fn append(&mut self, at_ms: i64, entries: &[Entry]) -> Record {
-        let application = one_application(entries);
         let body = serde_json::to_string(entries).unwrap_or_else(|_| "[]".into());
+        self.append_body(at_ms, body)
+    }
+
+    /// Seal a body (a JSON array of entries) as the next record.
+    pub fn append_body(&mut self, at_ms: i64, body: String) -> Record {
         let seq = self.seq + 1;
-        let digest = seal(seq, at_ms, application.as_deref(), &body, &self.digest);
+        let digest = seal(seq, at_ms, &body, &self.digest);
         let record = Record {
             seq,
             at_ms,
-            application,
             body,
             prev: std::mem::replace(&mut self.digest, digest.clone()),
             digest,
@@ -177,12 +250,20 @@ impl Chain {
     }
 }
 
-fn one_application(entries: &[Entry]) -> Option<String> {
-    let first = entries.first()?.application.clone()?;
-    entries
-        .iter()
-        .all(|e| e.application.as_deref() == Some(first.as_str()))
-        .then_some(first)
+/// Entries as the comma-joined JSON objects a record's body is made of
+/// (done by the caller, off the writer thread); None when there are none.
+pub fn to_body_part(entries: &[Entry]) -> Option<String> {
+    if entries.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(256 * entries.len());
+    for e in entries {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(&serde_json::to_string(e).ok()?);
+    }
+    Some(out)
 }
 
 /// The first thing wrong with a chain.
@@ -235,7 +316,7 @@ pub fn verify(
                 ),
             });
         }
-        let digest = seal(r.seq, r.at_ms, r.application.as_deref(), &r.body, &r.prev);
+        let digest = seal(r.seq, r.at_ms, &r.body, &r.prev);
         if digest != r.digest {
             return Err(Broken {
                 seq: r.seq,
@@ -275,7 +356,8 @@ pub fn verify(
         if cp.digest != head.digest {
             return Err(Broken {
                 seq: head.seq,
-                reason: "its digest is not the one the checkpoint kept (the log was rewritten)".into(),
+                reason: "its digest is not the one the checkpoint kept (the log was rewritten)"
+                    .into(),
             });
         }
     }
@@ -296,6 +378,7 @@ mod tests {
                 let mut e = Entry::new(Action::Disclosed, "platform");
                 e.recipient = Some("health".into());
                 e.application = Some(format!("app-{}", i % 3));
+                assert!(to_body_part(std::slice::from_ref(&e)).is_some());
                 e.fields = vec![Flow {
                     key: "child.name".into(),
                     from: "applicant".into(),
@@ -307,12 +390,45 @@ mod tests {
     }
 
     #[test]
+    fn flows_are_stored_by_source_and_read_back_the_same() {
+        let mut e = Entry::new(Action::Disclosed, "platform");
+        e.fields = vec![
+            Flow {
+                key: "child.name".into(),
+                from: "applicant".into(),
+            },
+            Flow {
+                key: "child.birth_certificate_number".into(),
+                from: "health".into(),
+            },
+            Flow {
+                key: "mother.name".into(),
+                from: "applicant".into(),
+            },
+        ];
+        let text = serde_json::to_string(&e).expect("json");
+        assert!(
+            text.contains(r#""fields":{"applicant":["child.name","mother.name"],"health":["child.birth_certificate_number"]}"#),
+            "{text}"
+        );
+        let back: Entry = serde_json::from_str(&text).expect("read");
+        let mut expected = e.fields.clone();
+        expected.sort_by_key(|f| f.from != "applicant");
+        assert_eq!(back.fields, expected);
+    }
+
+    #[test]
     fn an_untouched_chain_verifies() {
         let (records, head) = chain(5);
         let v = verify(records, Some(&head)).expect("sound");
         assert_eq!(v.records, 5);
         assert_eq!(v.head, head.digest);
-        assert_eq!(verify(Vec::new(), Some(&Chain::default())).expect("empty").records, 0);
+        assert_eq!(
+            verify(Vec::new(), Some(&Chain::default()))
+                .expect("empty")
+                .records,
+            0
+        );
     }
 
     #[test]
@@ -329,7 +445,7 @@ mod tests {
         let (mut records, head) = chain(5);
         let r = &mut records[1];
         r.body = r.body.replace("health", "tax");
-        r.digest = seal(r.seq, r.at_ms, r.application.as_deref(), &r.body, &r.prev);
+        r.digest = seal(r.seq, r.at_ms, &r.body, &r.prev);
         let err = verify(records, Some(&head)).expect_err("rewritten");
         assert_eq!(err.seq, 3, "{err}");
     }

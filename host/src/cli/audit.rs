@@ -60,11 +60,15 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 Some(d) if d == digest => Ok(v),
                 Some(d) => Err(onething::audit::Broken {
                     seq,
-                    reason: format!("its digest is {d}, not {digest} as kept outside the host (the log was rewritten)"),
+                    reason: format!(
+                        "its digest is {d}, not {digest} as kept outside the host (the log was rewritten)"
+                    ),
                 }),
                 None => Err(onething::audit::Broken {
                     seq,
-                    reason: "missing, though the checkpoint kept outside the host has it (truncated)".into(),
+                    reason:
+                        "missing, though the checkpoint kept outside the host has it (truncated)"
+                            .into(),
                 }),
             }
         }
@@ -73,7 +77,10 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     match result {
         Ok(v) => {
             if args.json {
-                println!("{}", serde_json::json!({ "intact": true, "records": v.records, "head": v.head }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "intact": true, "records": v.records, "head": v.head })
+                );
             } else {
                 println!("audit log intact: {} records, head {}", v.records, v.head);
             }
@@ -81,7 +88,10 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         }
         Err(broken) => {
             if args.json {
-                println!("{}", serde_json::json!({ "intact": false, "first_broken": broken }));
+                println!(
+                    "{}",
+                    serde_json::json!({ "intact": false, "first_broken": broken })
+                );
             } else {
                 println!("audit log BROKEN at {broken}");
             }

@@ -43,7 +43,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(p) => Config::load(p)?,
         None => {
             let mut c = Config::default();
-            tracing::warn!("no --config: serving the examples with component signatures NOT required (a demo, not a deployment)");
+            tracing::warn!(
+                "no --config: serving the examples with component signatures NOT required (a demo, not a deployment)"
+            );
             c.signatures.required = false;
             c
         }
@@ -127,8 +129,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         store.path().display(),
         engine.catalogue().registry.plugins().count(),
         engine.catalogue().bundles.len(),
-        if hotload.runtime().is_pooling() { "on" } else { "off" },
-        if hotload.signatures_required() { "required" } else { "not required" }
+        if hotload.runtime().is_pooling() {
+            "on"
+        } else {
+            "off"
+        },
+        if hotload.signatures_required() {
+            "required"
+        } else {
+            "not required"
+        }
     );
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())

@@ -337,7 +337,10 @@ impl Engine {
         let stored = match self
             .inner
             .store
-            .version(crate::store::versions::VersionKind::Bundle, &state.bundle_digest)
+            .version(
+                crate::store::versions::VersionKind::Bundle,
+                &state.bundle_digest,
+            )
             .await
         {
             Ok(v) => v,
@@ -538,15 +541,9 @@ impl Engine {
             .cloned()
             .ok_or_else(|| PrefillFailure::UnknownBundle(bundle.to_owned()))?;
         let id = format!("consent-{}", uuid::Uuid::now_v7().simple());
-        let (record, entries, answer) = crate::prefill::prefill(
-            &bundle,
-            &cat.registry,
-            &cat.dict,
-            request,
-            id,
-            now_ms(),
-        )
-        .await?;
+        let (record, entries, answer) =
+            crate::prefill::prefill(&bundle, &cat.registry, &cat.dict, request, id, now_ms())
+                .await?;
         self.inner.store.record_consent(&record, entries).await?;
         tracing::info!(consent = %record.id, bundle = %bundle.id, departments = ?record.departments, filled = record.prefilled.len(), "prefill with consent");
         Ok(answer)
@@ -1038,7 +1035,10 @@ fn call_input(
                     .steps
                     .iter()
                     .find(|s| s.spec.writes.iter().any(|w| w.as_str() == f.key))
-                    .map_or_else(|| "platform".to_owned(), |s| s.reference.department.to_string())
+                    .map_or_else(
+                        || "platform".to_owned(),
+                        |s| s.reference.department.to_string(),
+                    )
             } else {
                 "applicant".to_owned()
             },

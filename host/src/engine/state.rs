@@ -100,7 +100,11 @@ pub enum Event {
         plugin_digest: String,
         /// The fields the step is sent, with where each came from (keys
         /// only; the values are in the form and the outputs).
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[serde(
+            default,
+            skip_serializing_if = "Vec::is_empty",
+            with = "crate::audit::by_source"
+        )]
         disclosed: Vec<crate::audit::Flow>,
         /// The material codes the step is sent.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]

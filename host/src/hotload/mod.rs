@@ -110,10 +110,7 @@ impl HotloadError {
     /// Whether this is a refusal of the version itself (as opposed to a
     /// missing subject or a store failure).
     pub fn is_refusal(&self) -> bool {
-        !matches!(
-            self,
-            Self::NotFound(_) | Self::Conflict(_) | Self::Store(_)
-        )
+        !matches!(self, Self::NotFound(_) | Self::Conflict(_) | Self::Store(_))
     }
 }
 
@@ -254,7 +251,10 @@ impl Hotload {
     pub async fn start(&self, plugins_dir: &Path, bundles_dir: &Path) -> anyhow::Result<Catalogue> {
         let mut serving = self.serving.lock().await;
         for kind in [VersionKind::Plugin, VersionKind::Bundle] {
-            let history = self.store.changes(Some(kind), None, usize::MAX >> 1).await?;
+            let history = self
+                .store
+                .changes(Some(kind), None, usize::MAX >> 1)
+                .await?;
             let mut subjects: BTreeMap<&str, Vec<&ChangeRecord>> = BTreeMap::new();
             for c in &history {
                 if let Some(s) = &c.subject {
@@ -274,14 +274,22 @@ impl Hotload {
                 continue;
             };
             if let Err(e) = self
-                .admit_component_locked(&mut serving, bytes, signature, &origin, None, Activate::IfNew)
+                .admit_component_locked(
+                    &mut serving,
+                    bytes,
+                    signature,
+                    &origin,
+                    None,
+                    Activate::IfNew,
+                )
                 .await
             {
                 tracing::error!(file = %path.display(), reason = %e, "component refused at start");
                 refused.push(e.to_string());
             }
         }
-        self.restore_active(&mut serving, VersionKind::Plugin).await?;
+        self.restore_active(&mut serving, VersionKind::Plugin)
+            .await?;
         if serving.registry.plugins().next().is_none() {
             anyhow::bail!(
                 "no department can serve: {} holds no admissible component{}",
@@ -309,7 +317,8 @@ impl Hotload {
                 tracing::error!(file = %path.display(), reason = %e, "bundle refused at start");
             }
         }
-        self.restore_active(&mut serving, VersionKind::Bundle).await?;
+        self.restore_active(&mut serving, VersionKind::Bundle)
+            .await?;
         Ok(self.catalogue(&serving))
     }
 
@@ -319,7 +328,10 @@ impl Hotload {
         serving: &mut Serving,
         kind: VersionKind,
     ) -> Result<(), HotloadError> {
-        let history = self.store.changes(Some(kind), None, usize::MAX >> 1).await?;
+        let history = self
+            .store
+            .changes(Some(kind), None, usize::MAX >> 1)
+            .await?;
         let mut by_subject: BTreeMap<&str, Vec<&ChangeRecord>> = BTreeMap::new();
         for c in &history {
             if let Some(s) = &c.subject {
@@ -421,7 +433,11 @@ impl Hotload {
         activate: bool,
     ) -> Result<Outcome, HotloadError> {
         let mut serving = self.serving.lock().await;
-        let how = if activate { Activate::Yes } else { Activate::No };
+        let how = if activate {
+            Activate::Yes
+        } else {
+            Activate::No
+        };
         self.admit_component_locked(&mut serving, bytes, signature, origin, department, how)
             .await
     }
@@ -471,15 +487,32 @@ impl Hotload {
                 Activate::Yes => true,
                 Activate::No => false,
                 Activate::IfNew => {
-                    !known || !serving.history_active.contains(&(VersionKind::Plugin, dept.clone()))
+                    !known
+                        || !serving
+                            .history_active
+                            .contains(&(VersionKind::Plugin, dept.clone()))
                 }
             };
         let mut changes = Vec::new();
         if !known {
-            changes.push(self.change(VersionKind::Plugin, &dept, ChangeAction::Admitted, &digest, &version, origin));
+            changes.push(self.change(
+                VersionKind::Plugin,
+                &dept,
+                ChangeAction::Admitted,
+                &digest,
+                &version,
+                origin,
+            ));
         }
         if activate {
-            changes.push(self.change(VersionKind::Plugin, &dept, ChangeAction::Activated, &digest, &version, origin));
+            changes.push(self.change(
+                VersionKind::Plugin,
+                &dept,
+                ChangeAction::Activated,
+                &digest,
+                &version,
+                origin,
+            ));
         }
         let stored = StoredVersion {
             kind: VersionKind::Plugin,
@@ -530,8 +563,14 @@ impl Hotload {
         actor: &str,
     ) -> Result<Outcome, HotloadError> {
         let mut serving = self.serving.lock().await;
-        self.switch_component(&mut serving, department, digest, actor, ChangeAction::Activated)
-            .await
+        self.switch_component(
+            &mut serving,
+            department,
+            digest,
+            actor,
+            ChangeAction::Activated,
+        )
+        .await
     }
 
     /// Serve again the version that served before the current one.
@@ -542,8 +581,14 @@ impl Hotload {
     ) -> Result<Outcome, HotloadError> {
         let mut serving = self.serving.lock().await;
         let target = self.previous(VersionKind::Plugin, department).await?;
-        self.switch_component(&mut serving, department, &target, actor, ChangeAction::RolledBack)
-            .await
+        self.switch_component(
+            &mut serving,
+            department,
+            &target,
+            actor,
+            ChangeAction::RolledBack,
+        )
+        .await
     }
 
     async fn previous(&self, kind: VersionKind, subject: &str) -> Result<String, HotloadError> {
@@ -576,7 +621,9 @@ impl Hotload {
         actor: &str,
         action: ChangeAction,
     ) -> Result<Outcome, HotloadError> {
-        let digest = self.full_digest(VersionKind::Plugin, department, digest).await?;
+        let digest = self
+            .full_digest(VersionKind::Plugin, department, digest)
+            .await?;
         let origin = Origin {
             source: "operator".into(),
             actor: actor.into(),
@@ -586,11 +633,13 @@ impl Hotload {
             .plugins()
             .any(|p| p.digest().to_string() == digest)
         {
-            let p = serving
-                .plugins
-                .get(&digest)
-                .cloned()
-                .or_else(|| serving.registry.plugins().find(|p| p.digest().to_string() == digest).cloned());
+            let p = serving.plugins.get(&digest).cloned().or_else(|| {
+                serving
+                    .registry
+                    .plugins()
+                    .find(|p| p.digest().to_string() == digest)
+                    .cloned()
+            });
             return Ok(Outcome {
                 kind: VersionKind::Plugin,
                 subject: department.into(),
@@ -610,8 +659,14 @@ impl Hotload {
             Ok(ok) => ok,
             Err(e) => {
                 if e.is_refusal() {
-                    self.refused(VersionKind::Plugin, Some(department), Some(&digest), &origin, &e)
-                        .await;
+                    self.refused(
+                        VersionKind::Plugin,
+                        Some(department),
+                        Some(&digest),
+                        &origin,
+                        &e,
+                    )
+                    .await;
                 }
                 return Err(e);
             }
@@ -620,7 +675,14 @@ impl Hotload {
         self.store
             .record_changes(
                 None,
-                &[self.change(VersionKind::Plugin, department, action, &digest, &version, &origin)],
+                &[self.change(
+                    VersionKind::Plugin,
+                    department,
+                    action,
+                    &digest,
+                    &version,
+                    &origin,
+                )],
             )
             .await?;
         serving.registry.replace(plugin);
@@ -628,7 +690,14 @@ impl Hotload {
             serving.bundles.insert(b.bundle.id.to_string(), b);
         }
         self.publish(serving);
-        tracing::info!(department, version, digest = short(&digest), by = actor, action = action.as_str(), "component version switched");
+        tracing::info!(
+            department,
+            version,
+            digest = short(&digest),
+            by = actor,
+            action = action.as_str(),
+            "component version switched"
+        );
         Ok(Outcome {
             kind: VersionKind::Plugin,
             subject: department.into(),
@@ -686,8 +755,13 @@ impl Hotload {
         activate: bool,
     ) -> Result<Outcome, HotloadError> {
         let mut serving = self.serving.lock().await;
-        let how = if activate { Activate::Yes } else { Activate::No };
-        self.admit_bundle_locked(&mut serving, text, origin, how).await
+        let how = if activate {
+            Activate::Yes
+        } else {
+            Activate::No
+        };
+        self.admit_bundle_locked(&mut serving, text, origin, how)
+            .await
     }
 
     async fn admit_bundle_locked(
@@ -723,15 +797,32 @@ impl Hotload {
                 Activate::Yes => true,
                 Activate::No => false,
                 Activate::IfNew => {
-                    !known || !serving.history_active.contains(&(VersionKind::Bundle, id.clone()))
+                    !known
+                        || !serving
+                            .history_active
+                            .contains(&(VersionKind::Bundle, id.clone()))
                 }
             };
         let mut changes = Vec::new();
         if !known {
-            changes.push(self.change(VersionKind::Bundle, &id, ChangeAction::Admitted, &digest, &version, origin));
+            changes.push(self.change(
+                VersionKind::Bundle,
+                &id,
+                ChangeAction::Admitted,
+                &digest,
+                &version,
+                origin,
+            ));
         }
         if activate {
-            changes.push(self.change(VersionKind::Bundle, &id, ChangeAction::Activated, &digest, &version, origin));
+            changes.push(self.change(
+                VersionKind::Bundle,
+                &id,
+                ChangeAction::Activated,
+                &digest,
+                &version,
+                origin,
+            ));
         }
         if !changes.is_empty() {
             let stored = StoredVersion {
@@ -837,7 +928,13 @@ impl Hotload {
             .await?;
         serving.bundles.insert(id.to_owned(), loaded);
         self.publish(serving);
-        tracing::info!(bundle = id, digest = short(&digest), by = actor, action = action.as_str(), "bundle version switched");
+        tracing::info!(
+            bundle = id,
+            digest = short(&digest),
+            by = actor,
+            action = action.as_str(),
+            "bundle version switched"
+        );
         Ok(Outcome {
             kind: VersionKind::Bundle,
             subject: id.into(),
@@ -901,7 +998,9 @@ impl Hotload {
             seq: 0,
             at_ms: now_ms(),
             kind,
-            subject: subject.map(str::to_owned).or_else(|| refused_subject(error)),
+            subject: subject
+                .map(str::to_owned)
+                .or_else(|| refused_subject(error)),
             action: ChangeAction::Refused,
             digest: digest.map(str::to_owned),
             version: None,
@@ -918,9 +1017,8 @@ impl Hotload {
 /// The subject a refusal is about, when the error knows it.
 fn refused_subject(error: &HotloadError) -> Option<String> {
     match error {
-        HotloadError::WrongKey { department, .. } | HotloadError::BreaksBundle { department, .. } => {
-            Some(department.to_string())
-        }
+        HotloadError::WrongKey { department, .. }
+        | HotloadError::BreaksBundle { department, .. } => Some(department.to_string()),
         HotloadError::OtherDepartment { expected, .. } => Some(expected.clone()),
         _ => None,
     }

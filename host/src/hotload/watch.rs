@@ -39,16 +39,15 @@ pub fn watch(
     bundles_dir: &Path,
 ) -> notify::Result<WatchHandle> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PathBuf>();
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        match event {
+    let mut watcher =
+        notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
             Ok(event) => {
                 for path in event.paths {
                     let _ = tx.send(path);
                 }
             }
             Err(e) => tracing::warn!(error = %e, "watching the plugin and bundle directories"),
-        }
-    })?;
+        })?;
     watcher.watch(plugins_dir, RecursiveMode::NonRecursive)?;
     watcher.watch(bundles_dir, RecursiveMode::NonRecursive)?;
     tracing::info!(plugins = %plugins_dir.display(), bundles = %bundles_dir.display(), "watching for new versions");

@@ -220,19 +220,28 @@ mod tests {
             assert!(host.functions.contains_key(f), "{f}");
         }
         assert!(host.types.contains_key("request"));
-        assert!(host.differences(&host_contract().expect("again")).is_empty());
+        assert!(
+            host.differences(&host_contract().expect("again"))
+                .is_empty()
+        );
     }
 
     #[test]
     fn a_changed_contract_names_what_changed() {
         let host = host_contract().expect("parses");
         let changed = HOST_WIT
-            .replace("package onething:matter@0.1.0;", "package onething:matter@0.2.0;")
+            .replace(
+                "package onething:matter@0.1.0;",
+                "package onething:matter@0.2.0;",
+            )
             .replace(
                 "handle: func(request: request)",
                 "handle: func(request: request, context: string)",
             )
-            .replace("    prefill: func(step: string, known: list<field>) -> list<field>;", "");
+            .replace(
+                "    prefill: func(step: string, known: list<field>) -> list<field>;",
+                "",
+            );
         assert_ne!(changed, HOST_WIT, "the replacements must apply");
         let mut resolve = Resolve::new();
         let pkg = resolve.push_str("other.wit", &changed).expect("parses");

@@ -424,12 +424,8 @@ impl Plugin {
         materials: &[types::Material],
     ) -> Result<Vec<types::Problem>, CallError> {
         let _permit = self.permit().await;
-        on_this_plugin!(self, self.secrets(fields), "check", |store, h| h.call_check(
-            &mut store,
-            step.as_str(),
-            fields,
-            materials
-        ))
+        on_this_plugin!(self, self.secrets(fields), "check", |store, h| h
+            .call_check(&mut store, step.as_str(), fields, materials))
     }
 
     /// Call `prefill()` for a step.
@@ -439,11 +435,8 @@ impl Plugin {
         known: &[types::Field],
     ) -> Result<Vec<types::Field>, CallError> {
         let _permit = self.permit().await;
-        on_this_plugin!(self, self.secrets(known), "prefill", |store, h| h.call_prefill(
-            &mut store,
-            step.as_str(),
-            known
-        ))
+        on_this_plugin!(self, self.secrets(known), "prefill", |store, h| h
+            .call_prefill(&mut store, step.as_str(), known))
     }
 
     /// Call `handle()` for one attempt at a step.

@@ -174,10 +174,6 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<ChangeRecord>, StoreError>;
 
-    /// The audit records of one application, in order.
-    async fn audit_of(&self, application: &str)
-    -> Result<Vec<crate::audit::Record>, StoreError>;
-
     /// Check the whole audit chain against its checkpoint.
     async fn verify_audit(
         &self,

@@ -15,12 +15,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::versions::{ChangeAction, ChangeRecord, StoredVersion, VersionKind};
-use crate::audit::{Broken, Chain, Entry as AuditEntry, Record as AuditRecord, Verified};
-use crate::prefill::ConsentRecord;
 use super::{AppSummary, Created, EventRecord, MaterialMeta, Store, StoreError};
+use crate::audit::{Broken, Chain, Entry as AuditEntry, Verified};
 use crate::capabilities::kv::{KeyValue, KvError};
 use crate::engine::state::{AppState, AppStatus, Event};
 use crate::ids::DepartmentId;
+use crate::prefill::ConsentRecord;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS applications (
@@ -109,11 +109,13 @@ enum Write {
         state: Box<AppState>,
         event: Box<Event>,
         at_ms: i64,
+        audit: Option<String>,
         reply: oneshot::Sender<Result<Created, StoreError>>,
     },
     Append {
         header: AppendHeader,
         events: Vec<(Event, i64)>,
+        audit: Option<String>,
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
     Material {
@@ -129,9 +131,22 @@ enum Write {
     /// in the group, with the audit entries that describe it.
     Run {
         run: RunFn,
-        audit: Vec<crate::audit::Entry>,
+        audit: Option<String>,
         reply: oneshot::Sender<Result<Vec<u64>, StoreError>>,
     },
+}
+
+impl Write {
+    /// The audit entries of this write (comma-joined JSON objects),
+    /// prepared by the caller off the writer thread.
+    fn audit(&self) -> Option<&str> {
+        match self {
+            Write::Create { audit, .. }
+            | Write::Append { audit, .. }
+            | Write::Run { audit, .. } => audit.as_deref(),
+            Write::Material { .. } | Write::Kv { .. } => None,
+        }
+    }
 }
 
 /// A write run by [`Write::Run`]; it may run twice (see [`run_group`]).
@@ -167,6 +182,7 @@ enum KvOp {
 /// The SQLite store.
 pub struct SqliteStore {
     path: PathBuf,
+    audit: bool,
     writer: std::sync::mpsc::Sender<Write>,
     reader: Arc<Mutex<Connection>>,
 }
@@ -208,9 +224,20 @@ impl SqliteStore {
             .map_err(|e| StoreError::Database(format!("starting the writer thread: {e}")))?;
         Ok(Self {
             path,
+            audit: options.audit,
             writer: tx,
             reader: Arc::new(Mutex::new(reader)),
         })
+    }
+
+    /// The audit entries of a write, serialised here, on the caller's
+    /// task, so the writer thread only joins and seals them.
+    fn audit_part(&self, entries: &[AuditEntry]) -> Option<String> {
+        if self.audit {
+            crate::audit::to_body_part(entries)
+        } else {
+            None
+        }
     }
 
     /// The database file.
@@ -307,29 +334,28 @@ fn run_group(
     auditor: &mut audit::Auditor,
 ) -> Result<Vec<Result<Done, StoreError>>, StoreError> {
     let mut tx = conn.transaction().map_err(db)?;
+    auditor.begin();
     let mut outcomes = Vec::with_capacity(batch.len());
     for w in batch {
         let result = if isolate {
             match tx.savepoint() {
                 Ok(mut sp) => {
-                    let head = auditor.chain.clone();
-                    let r = apply_write(&sp, w, auditor);
-                    let r = if r.is_ok() {
+                    let r = apply_write(&sp, w);
+                    if r.is_ok() {
                         sp.commit().map_err(db).and(r)
                     } else {
                         let _ = sp.rollback();
                         r
-                    };
-                    if r.is_err() {
-                        auditor.chain = head;
                     }
-                    r
                 }
                 Err(e) => Err(db(e)),
             }
         } else {
-            apply_write(&tx, w, auditor)
+            apply_write(&tx, w)
         };
+        if result.is_ok() {
+            auditor.add(w.audit());
+        }
         let failed = result.is_err();
         outcomes.push(result);
         if failed && !isolate {
@@ -337,7 +363,7 @@ fn run_group(
             return Ok(outcomes);
         }
     }
-    auditor.write_checkpoint(&tx)?;
+    auditor.seal(&tx)?;
     tx.commit().map_err(db)?;
     Ok(outcomes)
 }
@@ -356,11 +382,7 @@ fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite
     conn.prepare_cached(sql)?.execute(params)
 }
 
-fn apply_write(
-    conn: &Connection,
-    w: &Write,
-    auditor: &mut audit::Auditor,
-) -> Result<Done, StoreError> {
+fn apply_write(conn: &Connection, w: &Write) -> Result<Done, StoreError> {
     match w {
         Write::Create {
             client_key,
@@ -388,20 +410,11 @@ fn apply_write(
             )
             .map_err(db)?;
             insert_event(conn, &state.id, 1, event, *at_ms)?;
-            if auditor.enabled {
-                let entries = crate::audit::derive::from_events(&state.id, [event.as_ref()]);
-                auditor.append(conn, *at_ms, &entries)?;
-            }
             Ok(Done::Created(Created::New))
         }
         Write::Append { header, events, .. } => {
             for (i, (event, at_ms)) in events.iter().enumerate() {
                 insert_event(conn, &header.id, header.first_seq + i as u64, event, *at_ms)?;
-            }
-            if auditor.enabled {
-                let entries =
-                    crate::audit::derive::from_events(&header.id, events.iter().map(|(e, _)| e));
-                auditor.append(conn, header.updated_ms, &entries)?;
             }
             if let Some((status, overdue)) = header.status {
                 exec(conn,
@@ -431,11 +444,7 @@ fn apply_write(
             };
             Ok(Done::Flag(changed == 1))
         }
-        Write::Run { run, audit, .. } => {
-            let ids = run(conn)?;
-            auditor.append(conn, chrono::Utc::now().timestamp_millis(), audit)?;
-            Ok(Done::Ids(ids))
-        }
+        Write::Run { run, .. } => run(conn).map(Done::Ids),
         Write::Material { meta, bytes, .. } => {
             exec(conn,
                 "INSERT OR IGNORE INTO materials (digest, media_type, size, bytes) VALUES (?1, ?2, ?3, ?4)",
@@ -518,6 +527,11 @@ impl Store for SqliteStore {
         at_ms: i64,
     ) -> Result<Created, StoreError> {
         let client_key = client_key.map(str::to_owned);
+        let audit = if self.audit {
+            self.audit_part(&crate::audit::derive::from_events(&state.id, [event]))
+        } else {
+            None
+        };
         let state = Box::new(state.clone());
         let event = Box::new(event.clone());
         self.write(move |reply| Write::Create {
@@ -525,6 +539,7 @@ impl Store for SqliteStore {
             state,
             event,
             at_ms,
+            audit,
             reply,
         })
         .await
@@ -543,10 +558,19 @@ impl Store for SqliteStore {
             status: (flags(before) != flags(after)).then(|| flags(after)),
             updated_ms: events.last().map_or(0, |(_, at)| *at),
         };
+        let audit = if self.audit {
+            self.audit_part(&crate::audit::derive::from_events(
+                &after.id,
+                events.iter().map(|(e, _)| e),
+            ))
+        } else {
+            None
+        };
         let events = events.to_vec();
         self.write(move |reply| Write::Append {
             header,
             events,
+            audit,
             reply,
         })
         .await
@@ -711,13 +735,9 @@ impl Store for SqliteStore {
             }
             Ok(ids)
         });
-        let audit = changes_audit(changes_for_audit);
-        self.write(move |reply| Write::Run { run, audit, reply }).await
-    }
-
-    async fn audit_of(&self, application: &str) -> Result<Vec<AuditRecord>, StoreError> {
-        let id = application.to_owned();
-        self.read(move |c| audit::of_application(c, &id)).await
+        let audit = self.audit_part(&changes_audit(changes_for_audit));
+        self.write(move |reply| Write::Run { run, audit, reply })
+            .await
     }
 
     async fn verify_audit(&self) -> Result<Result<Verified, Broken>, StoreError> {
@@ -733,8 +753,13 @@ impl Store for SqliteStore {
         consent: &ConsentRecord,
         entries: Vec<AuditEntry>,
     ) -> Result<(), StoreError> {
-        let body = serde_json::to_string(consent).map_err(|e| StoreError::Database(e.to_string()))?;
-        let (id, bundle, at) = (consent.id.clone(), consent.bundle.clone(), consent.granted_ms);
+        let body =
+            serde_json::to_string(consent).map_err(|e| StoreError::Database(e.to_string()))?;
+        let (id, bundle, at) = (
+            consent.id.clone(),
+            consent.bundle.clone(),
+            consent.granted_ms,
+        );
         let run: RunFn = Box::new(move |conn| {
             exec(
                 conn,
@@ -744,24 +769,26 @@ impl Store for SqliteStore {
             .map_err(db)?;
             Ok(Vec::new())
         });
-        self.write(move |reply| Write::Run {
-            run,
-            audit: entries,
-            reply,
-        })
-        .await
-        .map(|_| ())
+        let audit = self.audit_part(&entries);
+        self.write(move |reply| Write::Run { run, audit, reply })
+            .await
+            .map(|_| ())
     }
 
     async fn consent(&self, id: &str) -> Result<Option<ConsentRecord>, StoreError> {
         let id = id.to_owned();
         self.read(move |c| {
             let body: Option<String> = c
-                .query_row("SELECT body FROM consents WHERE id = ?1", params![id], |r| r.get(0))
+                .query_row(
+                    "SELECT body FROM consents WHERE id = ?1",
+                    params![id],
+                    |r| r.get(0),
+                )
                 .optional()
                 .map_err(db)?;
             body.map(|b| {
-                serde_json::from_str(&b).map_err(|e| StoreError::Database(format!("consent {id}: {e}")))
+                serde_json::from_str(&b)
+                    .map_err(|e| StoreError::Database(format!("consent {id}: {e}")))
             })
             .transpose()
         })
@@ -955,7 +982,10 @@ impl KeyValue for SqliteKv {
 pub fn verify_audit_in(data_dir: &Path) -> Result<Result<Verified, Broken>, StoreError> {
     let path = data_dir.join("onething.db");
     if !path.exists() {
-        return Err(StoreError::Database(format!("no store at {}", path.display())));
+        return Err(StoreError::Database(format!(
+            "no store at {}",
+            path.display()
+        )));
     }
     let conn = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(db)?;

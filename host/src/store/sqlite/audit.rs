@@ -6,19 +6,17 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{db, exec};
-use crate::audit::{Broken, Chain, Entry, Record, Verified};
+use crate::audit::{Broken, Chain, Record, Verified};
 use crate::store::StoreError;
 
 pub(super) const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS audit (
-    seq         INTEGER PRIMARY KEY,
-    at_ms       INTEGER NOT NULL,
-    application TEXT,
-    body        TEXT NOT NULL,
-    prev        TEXT NOT NULL,
-    digest      TEXT NOT NULL
+    seq    INTEGER PRIMARY KEY,
+    at_ms  INTEGER NOT NULL,
+    body   TEXT NOT NULL,
+    prev   TEXT NOT NULL,
+    digest TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS audit_application ON audit(application) WHERE application IS NOT NULL;
 CREATE TABLE IF NOT EXISTS audit_checkpoint (
     id     INTEGER PRIMARY KEY CHECK (id = 1),
     seq    INTEGER NOT NULL,
@@ -26,10 +24,12 @@ CREATE TABLE IF NOT EXISTS audit_checkpoint (
 );
 "#;
 
-/// The writer's audit state: whether to audit, and the chain head.
+/// The writer's audit state: whether to audit, the chain head, and the
+/// entries of the group being committed (comma-joined JSON objects).
 pub(super) struct Auditor {
     pub(super) enabled: bool,
     pub(super) chain: Chain,
+    pending: String,
 }
 
 impl Auditor {
@@ -38,34 +38,43 @@ impl Auditor {
         Ok(Self {
             enabled,
             chain: checkpoint(conn)?.unwrap_or_default(),
+            pending: String::new(),
         })
     }
 
-    /// Seal `entries` as the next record (nothing when there are none).
-    pub(super) fn append(
-        &mut self,
-        conn: &Connection,
-        at_ms: i64,
-        entries: &[Entry],
-    ) -> Result<(), StoreError> {
-        if !self.enabled || entries.is_empty() {
-            return Ok(());
-        }
-        let r = self.chain.append(at_ms, entries);
-        exec(
-            conn,
-            "INSERT INTO audit (seq, at_ms, application, body, prev, digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![r.seq as i64, r.at_ms, r.application, r.body, r.prev, r.digest],
-        )
-        .map_err(db)?;
-        Ok(())
+    /// Start a group: nothing pending.
+    pub(super) fn begin(&mut self) {
+        self.pending.clear();
     }
 
-    /// Keep the checkpoint at the chain head (in the group's transaction).
-    pub(super) fn write_checkpoint(&self, conn: &Connection) -> Result<(), StoreError> {
-        if !self.enabled {
+    /// A write of the group succeeded: its entries join the group's record.
+    pub(super) fn add(&mut self, part: Option<&str>) {
+        if let (true, Some(part)) = (self.enabled, part) {
+            if !self.pending.is_empty() {
+                self.pending.push(',');
+            }
+            self.pending.push_str(part);
+        }
+    }
+
+    /// Seal the group's entries as the next record and move the
+    /// checkpoint to it, in the group's transaction (nothing when the
+    /// group moved no data).
+    pub(super) fn seal(&mut self, conn: &Connection) -> Result<(), StoreError> {
+        if !self.enabled || self.pending.is_empty() {
             return Ok(());
         }
+        let body = format!("[{}]", self.pending);
+        self.pending.clear();
+        let r = self
+            .chain
+            .append_body(chrono::Utc::now().timestamp_millis(), body);
+        exec(
+            conn,
+            "INSERT INTO audit (seq, at_ms, body, prev, digest) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![r.seq as i64, r.at_ms, r.body, r.prev, r.digest],
+        )
+        .map_err(db)?;
         exec(
             conn,
             "INSERT INTO audit_checkpoint (id, seq, digest) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, digest = excluded.digest",
@@ -96,22 +105,10 @@ fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
     Ok(Record {
         seq: r.get::<_, i64>(0)? as u64,
         at_ms: r.get(1)?,
-        application: r.get(2)?,
-        body: r.get(3)?,
-        prev: r.get(4)?,
-        digest: r.get(5)?,
+        body: r.get(2)?,
+        prev: r.get(3)?,
+        digest: r.get(4)?,
     })
-}
-
-/// The records of one application, in order.
-pub(super) fn of_application(conn: &Connection, id: &str) -> Result<Vec<Record>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT seq, at_ms, application, body, prev, digest FROM audit WHERE application = ?1 ORDER BY seq",
-        )
-        .map_err(db)?;
-    let rows = stmt.query_map(params![id], record).map_err(db)?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(db)
 }
 
 /// Check the whole chain against the checkpoint, reading it a page at a
@@ -125,7 +122,7 @@ pub fn verify(conn: &Connection) -> Result<Result<Verified, Broken>, StoreError>
         if buffer.is_empty() {
             let page = conn
                 .prepare_cached(
-                    "SELECT seq, at_ms, application, body, prev, digest FROM audit WHERE seq > ?1 ORDER BY seq LIMIT 10000",
+                    "SELECT seq, at_ms, body, prev, digest FROM audit WHERE seq > ?1 ORDER BY seq LIMIT 10000",
                 )
                 .and_then(|mut stmt| {
                     stmt.query_map(params![after], record)?
