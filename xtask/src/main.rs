@@ -220,6 +220,16 @@ fn demo(root: &Path) -> Result<()> {
     if let Err(e) = submitted {
         eprintln!("(expected: the needs-more sample is refused with all its problems) {e}");
     }
+    eprintln!("\n== 3. The audit log: every flow of a field, hash-chained ==");
+    eprintln!(
+        "$ {} audit verify --data-dir {}",
+        bin.display(),
+        data.display()
+    );
+    run(Command::new(&bin)
+        .current_dir(root)
+        .args(["audit", "verify", "--data-dir"])
+        .arg(&data))?;
     eprintln!("\nThe service is running:");
     for (what, path) in [
         ("bundles and themes", "/api/bundles"),
@@ -227,6 +237,7 @@ fn demo(root: &Path) -> Result<()> {
         ("OpenAPI", "/api/openapi.json"),
         ("metrics", "/metrics"),
         ("readiness", "/readyz"),
+        ("who saw what", "/api/applications/{id}/data-flows"),
     ] {
         eprintln!("  {what:<20} {base}{path}");
     }
