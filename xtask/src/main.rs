@@ -221,11 +221,6 @@ fn demo(root: &Path) -> Result<()> {
         eprintln!("(expected: the needs-more sample is refused with all its problems) {e}");
     }
     eprintln!("\n== 3. The audit log: every flow of a field, hash-chained ==");
-    eprintln!(
-        "$ {} audit verify --data-dir {}",
-        bin.display(),
-        data.display()
-    );
     run(Command::new(&bin)
         .current_dir(root)
         .args(["audit", "verify", "--data-dir"])
