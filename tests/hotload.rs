@@ -278,7 +278,9 @@ async fn refused_versions_leave_the_serving_one_serving() {
     let other_wit = component("test-components/other-wit.wasm");
     let without_birth = component("test-components/health-without-birth.wasm");
 
-    let cases: Vec<(&str, Vec<u8>, Option<String>, Vec<&str>)> = vec![
+    // (what, bytes, signature, words the reason must contain)
+    type Case<'a> = (&'a str, Vec<u8>, Option<String>, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
         (
             "corrupted bytes",
             truncated.clone(),

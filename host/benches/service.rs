@@ -257,7 +257,7 @@ async fn service_run(
 
     // Materials once, then N submissions with bounded concurrency.
     let client = reqwest::Client::new();
-    let mut body: Value = serde_json::from_str(&std::fs::read_to_string(&sample_path)?)?;
+    let mut body: Value = serde_json::from_str(&std::fs::read_to_string(sample_path)?)?;
     for m in body["materials"].as_array_mut().into_iter().flatten() {
         let bytes = std::fs::read(
             sample_path

@@ -4,8 +4,7 @@
 //! `health/birth-certificate`, which this version dropped.
 
 use onething_sdk::{
-    Department, Field, Manifest, Material, Outcome, Problem, Request, StepError, StepSpec,
-    approve,
+    Department, Field, Manifest, Material, Outcome, Problem, Request, StepError, StepSpec, approve,
 };
 
 /// The department.
@@ -47,3 +46,17 @@ impl Department for HealthWithoutBirth {
 }
 
 onething_sdk::export!(HealthWithoutBirth);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onething_sdk::testkit;
+
+    #[test]
+    fn a_sound_manifest_without_the_birth_step() {
+        let m = HealthWithoutBirth::describe();
+        assert_eq!(testkit::manifest_faults(&m), Vec::<String>::new());
+        assert_eq!(m.department, "health");
+        assert!(m.steps.iter().all(|s| s.id != "birth-certificate"));
+    }
+}
