@@ -12,18 +12,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use support::{Server, Site, TOKEN, client, prepared, submit_to, wait_for};
-
-async fn admin_get(server: &Server, path: &str) -> (u16, Value) {
-    let r = client()
-        .get(server.url(path))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("get");
-    let status = r.status().as_u16();
-    (status, r.json().await.expect("json"))
-}
+use support::{Server, Site, admin_get, client, prepared, submit_to, wait_for};
 
 async fn get(server: &Server, path: &str) -> Value {
     let r = client().get(server.url(path)).send().await.expect("get");

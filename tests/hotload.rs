@@ -11,7 +11,19 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sha2::Digest as _;
-use support::{Server, Site, TOKEN, client, count, prepared, repo, submit_to, wait_for};
+use support::{
+    Server, Site, TOKEN, admin_post, client, count, prepared, repo, submit_to, wait_for,
+};
+
+/// GET an operator endpoint that must answer 2xx.
+async fn admin_get(server: &Server, path: &str) -> Value {
+    let (status, body) = support::admin_get(server, path).await;
+    assert!(
+        (200..300).contains(&status),
+        "GET {path}: {status} {body:#}"
+    );
+    body
+}
 
 fn digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
@@ -19,29 +31,6 @@ fn digest(bytes: &[u8]) -> String {
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
-}
-
-/// Another build of a component: the same code with a custom section
-/// appended (a real, different artifact with its own digest).
-fn rebuilt(bytes: &[u8], label: &str) -> Vec<u8> {
-    let name = b"onething-test-build";
-    let mut payload = vec![name.len() as u8];
-    payload.extend_from_slice(name);
-    payload.extend_from_slice(label.as_bytes());
-    let mut out = bytes.to_vec();
-    out.push(0); // custom section
-    let mut size = payload.len();
-    loop {
-        let byte = (size & 0x7f) as u8;
-        size >>= 7;
-        if size == 0 {
-            out.push(byte);
-            break;
-        }
-        out.push(byte | 0x80);
-    }
-    out.extend_from_slice(&payload);
-    out
 }
 
 fn component(path: &str) -> Vec<u8> {
@@ -59,29 +48,6 @@ async fn upload(server: &Server, bytes: Vec<u8>, signature: Option<String>) -> (
         req = req.header("onething-signature", sig);
     }
     let r = req.send().await.expect("upload");
-    let status = r.status().as_u16();
-    (status, r.json().await.expect("json"))
-}
-
-async fn admin_get(server: &Server, path: &str) -> Value {
-    let r = client()
-        .get(server.url(path))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("get");
-    assert!(r.status().is_success(), "GET {path}: {}", r.status());
-    r.json().await.expect("json")
-}
-
-async fn admin_post(server: &Server, path: &str, body: Value) -> (u16, Value) {
-    let r = client()
-        .post(server.url(path))
-        .bearer_auth(TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .expect("post");
     let status = r.status().as_u16();
     (status, r.json().await.expect("json"))
 }
@@ -127,7 +93,7 @@ async fn activate_then_roll_back_under_load_fails_no_application() {
     let server = site.start();
     let v1_bytes = component("plugins/health.wasm");
     let v1 = digest(&v1_bytes);
-    let v2_bytes = rebuilt(&v1_bytes, "v2");
+    let v2_bytes = onething::hotload::tagged_build(&v1_bytes, "v2");
     let v2 = digest(&v2_bytes);
     let v2_sig = site.sign("health", &v2_bytes);
     assert_eq!(serving(&server, "plugins", "health").await, v1);
@@ -272,7 +238,7 @@ async fn refused_versions_leave_the_serving_one_serving() {
     let mut server = site.start();
     let v1 = digest(&component("plugins/health.wasm"));
     let health = component("plugins/health.wasm");
-    let v2_bytes = rebuilt(&health, "v2");
+    let v2_bytes = onething::hotload::tagged_build(&health, "v2");
     let truncated = health[..health.len() / 2].to_vec();
     let wrong_world = component("test-components/wrong-world.wasm");
     let other_wit = component("test-components/other-wit.wasm");

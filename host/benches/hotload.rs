@@ -32,28 +32,6 @@ use onething::store::sqlite::SqliteStore;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// A new build of a component: the same code, a custom section appended.
-fn rebuilt(bytes: &[u8], label: &str) -> Vec<u8> {
-    let name = b"onething-bench-build";
-    let mut payload = vec![name.len() as u8];
-    payload.extend_from_slice(name);
-    payload.extend_from_slice(label.as_bytes());
-    let mut out = bytes.to_vec();
-    out.push(0);
-    let mut size = payload.len();
-    loop {
-        let byte = (size & 0x7f) as u8;
-        size >>= 7;
-        if size == 0 {
-            out.push(byte);
-            break;
-        }
-        out.push(byte | 0x80);
-    }
-    out.extend_from_slice(&payload);
-    out
-}
-
 /// A host as `onething serve` builds it, on `cache` and a fresh store.
 async fn host(
     cache: &std::path::Path,
@@ -155,7 +133,7 @@ async fn async_main() -> anyhow::Result<()> {
         let cache = tempfile::tempdir()?;
         let builds: Vec<Vec<u8>> = components
             .iter()
-            .map(|(_, b)| rebuilt(b, &format!("round-{round}")))
+            .map(|(_, b)| onething::hotload::tagged_build(b, &format!("round-{round}")))
             .collect();
         {
             let (hotload, engine, _data) = host(cache.path()).await?;

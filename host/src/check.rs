@@ -37,6 +37,16 @@ pub fn visible_fields(
         .collect()
 }
 
+/// The keys `step` requires that `fields` lacks.
+pub fn missing_required(step: &BundleStep, fields: &[types::Field]) -> Vec<String> {
+    step.spec
+        .reads
+        .iter()
+        .filter(|n| n.required && !fields.iter().any(|f| f.key == n.key.as_str()))
+        .map(|n| n.key.to_string())
+        .collect()
+}
+
 /// Exactly the materials `step` declared it needs, of those supplied.
 pub fn visible_materials(
     step: &BundleStep,

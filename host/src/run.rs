@@ -309,13 +309,7 @@ impl Runner<'_> {
         report.plugin_version = Some(plugin.manifest().version.clone());
         report.plugin_digest = Some(plugin.digest().to_string());
         let fields = visible_fields(step, &contents.form, produced);
-        let missing: Vec<String> = step
-            .spec
-            .reads
-            .iter()
-            .filter(|n| n.required && !fields.iter().any(|f| f.key == n.key.as_str()))
-            .map(|n| n.key.to_string())
-            .collect();
+        let missing = crate::check::missing_required(step, &fields);
         if !missing.is_empty() {
             report.reason = Some(format!(
                 "required input not available: {} (an earlier step that writes it did not run)",

@@ -291,3 +291,28 @@ pub async fn wait_for(server: &Server, id: &str, want: &[&str]) -> Value {
 pub fn count(db: &rusqlite::Connection, sql: &str) -> i64 {
     db.query_row(sql, [], |r| r.get(0)).expect("query")
 }
+
+/// GET an operator endpoint: status and JSON body.
+pub async fn admin_get(server: &Server, path: &str) -> (u16, Value) {
+    let r = client()
+        .get(server.url(path))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("get");
+    let status = r.status().as_u16();
+    (status, r.json().await.expect("json"))
+}
+
+/// POST JSON to an operator endpoint: status and JSON body.
+pub async fn admin_post(server: &Server, path: &str, body: Value) -> (u16, Value) {
+    let r = client()
+        .post(server.url(path))
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    let status = r.status().as_u16();
+    (status, r.json().await.expect("json"))
+}

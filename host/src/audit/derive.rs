@@ -5,6 +5,15 @@
 use super::{Action, Entry, Flow};
 use crate::engine::state::Event;
 
+/// Keys given by the applicant.
+fn from_applicant<'k>(keys: impl Iterator<Item = &'k String>) -> Vec<Flow> {
+    keys.map(|k| Flow {
+        key: k.clone(),
+        from: "applicant".into(),
+    })
+    .collect()
+}
+
 /// The department of a `department/step` reference.
 fn department(step: &str) -> &str {
     step.split('/').next().unwrap_or(step)
@@ -32,13 +41,7 @@ pub fn from_events<'e>(
             } => {
                 let mut e = entry(Action::Received, "applicant");
                 e.recipient = Some("platform".into());
-                e.fields = form
-                    .keys()
-                    .map(|k| Flow {
-                        key: k.clone(),
-                        from: "applicant".into(),
-                    })
-                    .collect();
+                e.fields = from_applicant(form.keys());
                 e.materials = materials.keys().cloned().collect();
                 e.note = Some(match consent {
                     Some(c) => format!(
@@ -106,13 +109,7 @@ pub fn from_events<'e>(
             Event::FormCorrected { fields, materials } => {
                 let mut e = entry(Action::Received, "applicant");
                 e.recipient = Some("platform".into());
-                e.fields = fields
-                    .keys()
-                    .map(|k| Flow {
-                        key: k.clone(),
-                        from: "applicant".into(),
-                    })
-                    .collect();
+                e.fields = from_applicant(fields.keys());
                 e.materials = materials.keys().cloned().collect();
                 e.note = Some("correction".into());
                 out.push(e);

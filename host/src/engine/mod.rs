@@ -1013,13 +1013,7 @@ fn call_input(
     let form = typed(&st.form, reads(), dict);
     let produced = typed(&st.outputs, reads(), dict);
     let fields = visible_fields(bstep, &form, &produced);
-    let missing: Vec<String> = bstep
-        .spec
-        .reads
-        .iter()
-        .filter(|n| n.required && !fields.iter().any(|f| f.key == n.key.as_str()))
-        .map(|n| n.key.to_string())
-        .collect();
+    let missing = crate::check::missing_required(bstep, &fields);
     if !missing.is_empty() {
         return Err(format!(
             "required input not available: {}",

@@ -483,37 +483,27 @@ impl Hotload {
             .get(plugin.department())
             .is_some_and(|p| p.digest().to_string() == digest);
         let activate = !serving_now
-            && match how {
-                Activate::Yes => true,
-                Activate::No => false,
-                Activate::IfNew => {
-                    !known
-                        || !serving
-                            .history_active
-                            .contains(&(VersionKind::Plugin, dept.clone()))
-                }
-            };
-        let mut changes = Vec::new();
-        if !known {
-            changes.push(self.change(
-                VersionKind::Plugin,
-                &dept,
-                ChangeAction::Admitted,
-                &digest,
-                &version,
-                origin,
-            ));
-        }
-        if activate {
-            changes.push(self.change(
-                VersionKind::Plugin,
-                &dept,
-                ChangeAction::Activated,
-                &digest,
-                &version,
-                origin,
-            ));
-        }
+            && how.activates(known, || {
+                serving
+                    .history_active
+                    .contains(&(VersionKind::Plugin, dept.clone()))
+            });
+        let admitted = (!known).then_some(ChangeAction::Admitted);
+        let activated = activate.then_some(ChangeAction::Activated);
+        let changes: Vec<ChangeRecord> = [admitted, activated]
+            .into_iter()
+            .flatten()
+            .map(|action| {
+                self.change(
+                    VersionKind::Plugin,
+                    &dept,
+                    action,
+                    &digest,
+                    &version,
+                    origin,
+                )
+            })
+            .collect();
         let stored = StoredVersion {
             kind: VersionKind::Plugin,
             subject: dept.clone(),
@@ -793,37 +783,18 @@ impl Hotload {
             .get(&id)
             .is_some_and(|b| b.bundle.digest.to_string() == digest);
         let activate = !serving_now
-            && match how {
-                Activate::Yes => true,
-                Activate::No => false,
-                Activate::IfNew => {
-                    !known
-                        || !serving
-                            .history_active
-                            .contains(&(VersionKind::Bundle, id.clone()))
-                }
-            };
-        let mut changes = Vec::new();
-        if !known {
-            changes.push(self.change(
-                VersionKind::Bundle,
-                &id,
-                ChangeAction::Admitted,
-                &digest,
-                &version,
-                origin,
-            ));
-        }
-        if activate {
-            changes.push(self.change(
-                VersionKind::Bundle,
-                &id,
-                ChangeAction::Activated,
-                &digest,
-                &version,
-                origin,
-            ));
-        }
+            && how.activates(known, || {
+                serving
+                    .history_active
+                    .contains(&(VersionKind::Bundle, id.clone()))
+            });
+        let admitted = (!known).then_some(ChangeAction::Admitted);
+        let activated = activate.then_some(ChangeAction::Activated);
+        let changes: Vec<ChangeRecord> = [admitted, activated]
+            .into_iter()
+            .flatten()
+            .map(|action| self.change(VersionKind::Bundle, &id, action, &digest, &version, origin))
+            .collect();
         if !changes.is_empty() {
             let stored = StoredVersion {
                 kind: VersionKind::Bundle,
@@ -1035,9 +1006,45 @@ enum Activate {
     IfNew,
 }
 
+impl Activate {
+    /// Whether a version `known` to the store becomes active;
+    /// `history_has_active` is asked only at a start.
+    fn activates(self, known: bool, history_has_active: impl FnOnce() -> bool) -> bool {
+        match self {
+            Activate::Yes => true,
+            Activate::No => false,
+            Activate::IfNew => !known || !history_has_active(),
+        }
+    }
+}
+
 fn short(digest: &str) -> &str {
     let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
     &hex[..hex.len().min(12)]
+}
+
+/// Another build of a component: the same code with a custom section
+/// `onething-build` holding `label` appended, so it has its own digest.
+/// For exercising hot loading (tests, benchmarks) with real artifacts.
+pub fn tagged_build(component: &[u8], label: &str) -> Vec<u8> {
+    let name = b"onething-build";
+    let mut payload = vec![name.len() as u8];
+    payload.extend_from_slice(name);
+    payload.extend_from_slice(label.as_bytes());
+    let mut out = component.to_vec();
+    out.push(0); // a custom section
+    let mut size = payload.len();
+    loop {
+        let byte = (size & 0x7f) as u8;
+        size >>= 7;
+        if size == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    }
+    out.extend_from_slice(&payload);
+    out
 }
 
 /// The files of `dir` with extension `ext`, sorted.
