@@ -173,7 +173,8 @@ pub(crate) mod by_source {
 pub const GENESIS: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
 /// A sealed record as stored: its body is the JSON array of its entries,
-/// exactly as hashed.
+/// zstd-compressed (the JSON repeats itself; compressed, the log costs a
+/// fraction of the bytes), exactly as hashed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Record {
     /// Position in the chain, from 1, without gaps.
@@ -181,7 +182,8 @@ pub struct Record {
     /// When, ms since the epoch.
     pub at_ms: i64,
     /// The entries, as stored JSON.
-    pub body: String,
+    #[serde(skip)]
+    pub body: Vec<u8>,
     /// Digest of the record before.
     pub prev: String,
     /// Digest of this record.
@@ -191,12 +193,13 @@ pub struct Record {
 impl Record {
     /// The entries.
     pub fn entries(&self) -> Result<Vec<Entry>, serde_json::Error> {
-        serde_json::from_str(&self.body)
+        let json = decompress(&self.body).map_err(serde::de::Error::custom)?;
+        serde_json::from_slice(&json)
     }
 }
 
 /// The digest of a record from its parts.
-pub fn seal(seq: u64, at_ms: i64, body: &str, prev: &str) -> String {
+pub fn seal(seq: u64, at_ms: i64, body: &[u8], prev: &str) -> String {
     let mut h = Sha256::new();
     h.update(b"onething audit v1\n");
     h.update(seq.to_string().as_bytes());
@@ -205,7 +208,7 @@ pub fn seal(seq: u64, at_ms: i64, body: &str, prev: &str) -> String {
     h.update(b"\n");
     h.update(prev.as_bytes());
     h.update(b"\n");
-    h.update(body.as_bytes());
+    h.update(body);
     format!("sha256:{}", hex::encode(h.finalize()))
 }
 
@@ -235,7 +238,12 @@ impl Chain {
     }
 
     /// Seal a body (a JSON array of entries) as the next record.
-    pub fn append_body(&mut self, at_ms: i64, body: String) -> Record {
+    pub fn append_body(&mut self, at_ms: i64, json: String) -> Record {
+        self.append_compressed(at_ms, compress(json.as_bytes()))
+    }
+
+    /// Seal an already compressed body as the next record.
+    pub fn append_compressed(&mut self, at_ms: i64, body: Vec<u8>) -> Record {
         let seq = self.seq + 1;
         let digest = seal(seq, at_ms, &body, &self.digest);
         let record = Record {
@@ -248,6 +256,17 @@ impl Chain {
         self.seq = seq;
         record
     }
+}
+
+/// The stored form of a body.
+pub fn compress(json: &[u8]) -> Vec<u8> {
+    // Level 1: fast, and already several times smaller.
+    zstd::bulk::compress(json, 1).unwrap_or_else(|_| json.to_vec())
+}
+
+/// The JSON of a stored body (at most 64 MiB).
+pub fn decompress(body: &[u8]) -> Result<Vec<u8>, String> {
+    zstd::bulk::decompress(body, 64 << 20).map_err(|e| format!("not a compressed body: {e}"))
 }
 
 /// Entries as the comma-joined JSON objects a record's body is made of
@@ -371,6 +390,12 @@ pub fn verify(
 mod tests {
     use super::*;
 
+    fn rewrite(body: &[u8], from: &str, to: &str) -> Vec<u8> {
+        let json = String::from_utf8(decompress(body).expect("body")).expect("utf-8");
+        assert!(json.contains(from));
+        compress(json.replace(from, to).as_bytes())
+    }
+
     fn chain(n: u64) -> (Vec<Record>, Chain) {
         let mut c = Chain::default();
         let records = (0..n)
@@ -434,7 +459,7 @@ mod tests {
     #[test]
     fn an_edit_names_the_edited_record() {
         let (mut records, head) = chain(5);
-        records[2].body = records[2].body.replace("child.name", "child.sex");
+        records[2].body = rewrite(&records[2].body, "child.name", "child.sex");
         let err = verify(records, Some(&head)).expect_err("edited");
         assert_eq!(err.seq, 3);
         assert!(err.reason.contains("edited"), "{err}");
@@ -444,7 +469,7 @@ mod tests {
     fn an_edit_with_a_recomputed_digest_breaks_the_next_link() {
         let (mut records, head) = chain(5);
         let r = &mut records[1];
-        r.body = r.body.replace("health", "tax");
+        r.body = rewrite(&r.body, "health", "tax");
         r.digest = seal(r.seq, r.at_ms, &r.body, &r.prev);
         let err = verify(records, Some(&head)).expect_err("rewritten");
         assert_eq!(err.seq, 3, "{err}");

@@ -13,7 +13,7 @@ pub(super) const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS audit (
     seq    INTEGER PRIMARY KEY,
     at_ms  INTEGER NOT NULL,
-    body   TEXT NOT NULL,
+    body   BLOB NOT NULL,
     prev   TEXT NOT NULL,
     digest TEXT NOT NULL
 );
@@ -30,6 +30,9 @@ pub(super) struct Auditor {
     pub(super) enabled: bool,
     pub(super) chain: Chain,
     pending: String,
+    /// One compression context for the writer's life (making one per
+    /// record costs more than compressing).
+    compressor: Option<zstd::bulk::Compressor<'static>>,
 }
 
 impl Auditor {
@@ -39,6 +42,7 @@ impl Auditor {
             enabled,
             chain: checkpoint(conn)?.unwrap_or_default(),
             pending: String::new(),
+            compressor: zstd::bulk::Compressor::new(1).ok(),
         })
     }
 
@@ -64,11 +68,17 @@ impl Auditor {
         if !self.enabled || self.pending.is_empty() {
             return Ok(());
         }
-        let body = format!("[{}]", self.pending);
+        self.pending.insert(0, '[');
+        self.pending.push(']');
+        let json = self.pending.as_bytes();
+        let body = match self.compressor.as_mut().map(|c| c.compress(json)) {
+            Some(Ok(b)) => b,
+            _ => crate::audit::compress(json),
+        };
         self.pending.clear();
         let r = self
             .chain
-            .append_body(chrono::Utc::now().timestamp_millis(), body);
+            .append_compressed(chrono::Utc::now().timestamp_millis(), body);
         exec(
             conn,
             "INSERT INTO audit (seq, at_ms, body, prev, digest) VALUES (?1, ?2, ?3, ?4, ?5)",
