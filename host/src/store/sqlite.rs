@@ -106,15 +106,16 @@ fn open(path: &Path) -> Result<Connection, StoreError> {
 enum Write {
     Create {
         client_key: Option<String>,
-        state: Box<AppState>,
-        event: Box<Event>,
-        at_ms: i64,
+        id: String,
+        bundle: String,
+        status: &'static str,
+        event: PreparedEvent,
         audit: Option<String>,
         reply: oneshot::Sender<Result<Created, StoreError>>,
     },
     Append {
         header: AppendHeader,
-        events: Vec<(Event, i64)>,
+        events: Vec<PreparedEvent>,
         audit: Option<String>,
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
@@ -151,6 +152,26 @@ impl Write {
 
 /// A write run by [`Write::Run`]; it may run twice (see [`run_group`]).
 type RunFn = Box<dyn Fn(&Connection) -> Result<Vec<u64>, StoreError> + Send>;
+
+/// An event ready to insert, serialised by the caller so the writer
+/// thread (which every commit waits for) only binds and inserts.
+struct PreparedEvent {
+    kind: &'static str,
+    step: Option<String>,
+    body: String,
+    at_ms: i64,
+}
+
+impl PreparedEvent {
+    fn of(event: &Event, at_ms: i64) -> Result<Self, StoreError> {
+        Ok(Self {
+            kind: event.kind(),
+            step: event.step().map(str::to_owned),
+            body: serde_json::to_string(event).map_err(|e| StoreError::Database(e.to_string()))?,
+            at_ms,
+        })
+    }
+}
 
 /// What an append needs to know of the state it produces.
 struct AppendHeader {
@@ -386,9 +407,10 @@ fn apply_write(conn: &Connection, w: &Write) -> Result<Done, StoreError> {
     match w {
         Write::Create {
             client_key,
-            state,
+            id,
+            bundle,
+            status,
             event,
-            at_ms,
             ..
         } => {
             if let Some(key) = client_key {
@@ -406,15 +428,15 @@ fn apply_write(conn: &Connection, w: &Write) -> Result<Done, StoreError> {
             }
             exec(conn,
                 "INSERT INTO applications (id, bundle, status, overdue, client_key, submitted_ms, updated_ms) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?5)",
-                params![state.id, state.bundle, state.status.as_str(), client_key, at_ms],
+                params![id, bundle, status, client_key, event.at_ms],
             )
             .map_err(db)?;
-            insert_event(conn, &state.id, 1, event, *at_ms)?;
+            insert_event(conn, id, 1, event)?;
             Ok(Done::Created(Created::New))
         }
         Write::Append { header, events, .. } => {
-            for (i, (event, at_ms)) in events.iter().enumerate() {
-                insert_event(conn, &header.id, header.first_seq + i as u64, event, *at_ms)?;
+            for (i, event) in events.iter().enumerate() {
+                insert_event(conn, &header.id, header.first_seq + i as u64, event)?;
             }
             if let Some((status, overdue)) = header.status {
                 exec(conn,
@@ -460,14 +482,19 @@ fn insert_event(
     conn: &Connection,
     app: &str,
     seq: u64,
-    event: &Event,
-    at_ms: i64,
+    event: &PreparedEvent,
 ) -> Result<(), StoreError> {
-    let body = serde_json::to_string(event).map_err(|e| StoreError::Database(e.to_string()))?;
     let r = exec(
         conn,
         "INSERT INTO events (application, seq, at_ms, kind, step, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![app, seq as i64, at_ms, event.kind(), event.step(), body],
+        params![
+            app,
+            seq as i64,
+            event.at_ms,
+            event.kind,
+            event.step,
+            event.body
+        ],
     );
     match r {
         Ok(_) => Ok(()),
@@ -477,7 +504,7 @@ fn insert_event(
         {
             Err(StoreError::AlreadyApproved {
                 application: app.into(),
-                step: event.step().unwrap_or("").into(),
+                step: event.step.clone().unwrap_or_default(),
             })
         }
         Err(e) => Err(db(e)),
@@ -532,13 +559,18 @@ impl Store for SqliteStore {
         } else {
             None
         };
-        let state = Box::new(state.clone());
-        let event = Box::new(event.clone());
+        let event = PreparedEvent::of(event, at_ms)?;
+        let (id, bundle, status) = (
+            state.id.clone(),
+            state.bundle.clone(),
+            state.status.as_str(),
+        );
         self.write(move |reply| Write::Create {
             client_key,
-            state,
+            id,
+            bundle,
+            status,
             event,
-            at_ms,
             audit,
             reply,
         })
@@ -566,7 +598,10 @@ impl Store for SqliteStore {
         } else {
             None
         };
-        let events = events.to_vec();
+        let events = events
+            .iter()
+            .map(|(e, at)| PreparedEvent::of(e, *at))
+            .collect::<Result<Vec<_>, _>>()?;
         self.write(move |reply| Write::Append {
             header,
             events,
