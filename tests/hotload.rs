@@ -267,6 +267,7 @@ async fn refused_versions_leave_the_serving_one_serving() {
                 "onething:matter@0.2.0",
                 "`prefill` is missing",
                 "`handle` differs",
+                "type `manifest` differs",
                 "context: string",
             ],
         ),

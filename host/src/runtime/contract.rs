@@ -80,6 +80,9 @@ impl Contract {
             .iter()
             .filter(|(_, def)| {
                 def.name.is_some()
+                    // `use types.{manifest}` makes an alias of the same
+                    // name: compare the definition, not the alias.
+                    && !matches!(def.kind, TypeDefKind::Type(Type::Id(_)))
                     && matches!(def.owner, wit_parser::TypeOwner::Interface(i)
                         if resolve.interfaces[i].package == package)
             })
@@ -241,16 +244,21 @@ mod tests {
             .replace(
                 "    prefill: func(step: string, known: list<field>) -> list<field>;",
                 "",
-            );
+            )
+            .replace("attempt: u32,", "attempt: u64,");
         assert_ne!(changed, HOST_WIT, "the replacements must apply");
         let mut resolve = Resolve::new();
         let pkg = resolve.push_str("other.wit", &changed).expect("parses");
         let id = resolve.packages[pkg].interfaces["handler"];
         let diffs = host.differences(&Contract::of(&resolve, id));
-        assert_eq!(diffs.len(), 2, "{diffs:#?}");
+        assert_eq!(diffs.len(), 3, "{diffs:#?}");
         assert!(diffs[0].contains("`prefill` is missing"), "{diffs:#?}");
         assert!(
             diffs[1].contains("`handle` differs") && diffs[1].contains("context: string"),
+            "{diffs:#?}"
+        );
+        assert!(
+            diffs[2].contains("type `request` differs") && diffs[2].contains("attempt: u64"),
             "{diffs:#?}"
         );
     }
