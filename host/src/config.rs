@@ -88,7 +88,7 @@ impl Signatures {
                 .map_err(|e| format!("signatures.trusted.{department}: {e}"))?;
             for key in keys {
                 let what = format!("signatures.trusted.{department} ({key})");
-                let text = if key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()) {
+                let text = if is_hex_key(key) {
                     key.clone()
                 } else {
                     std::fs::read_to_string(key).map_err(|e| format!("{what}: {e}"))?
@@ -103,6 +103,12 @@ impl Signatures {
             trusted,
         })
     }
+}
+
+/// Whether a trusted-key setting is the key itself (64 hex digits) rather
+/// than a key file.
+fn is_hex_key(key: &str) -> bool {
+    key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The whole configuration.
@@ -212,8 +218,7 @@ impl Config {
         }
         for keys in config.signatures.trusted.values_mut() {
             for key in keys.iter_mut() {
-                let is_hex = key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit());
-                if !is_hex && Path::new(key.as_str()).is_relative() {
+                if !is_hex_key(key) && Path::new(key.as_str()).is_relative() {
                     *key = base.join(key.as_str()).display().to_string();
                 }
             }

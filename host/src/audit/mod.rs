@@ -233,12 +233,7 @@ impl Default for Chain {
 impl Chain {
     /// Seal `entries` as the next record; the chain moves on.
     pub fn append(&mut self, at_ms: i64, entries: &[Entry]) -> Record {
-        let body = serde_json::to_string(entries).unwrap_or_else(|_| "[]".into());
-        self.append_body(at_ms, body)
-    }
-
-    /// Seal a body (a JSON array of entries) as the next record.
-    pub fn append_body(&mut self, at_ms: i64, json: String) -> Record {
+        let json = serde_json::to_string(entries).unwrap_or_else(|_| "[]".into());
         self.append_compressed(at_ms, compress(json.as_bytes()))
     }
 

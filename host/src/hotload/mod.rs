@@ -250,22 +250,15 @@ impl Hotload {
     /// recorded, and the service starts without them.
     pub async fn start(&self, plugins_dir: &Path, bundles_dir: &Path) -> anyhow::Result<Catalogue> {
         let mut serving = self.serving.lock().await;
-        for kind in [VersionKind::Plugin, VersionKind::Bundle] {
-            let history = self
-                .store
-                .changes(Some(kind), None, usize::MAX >> 1)
-                .await?;
-            let mut subjects: BTreeMap<&str, Vec<&ChangeRecord>> = BTreeMap::new();
-            for c in &history {
-                if let Some(s) = &c.subject {
-                    subjects.entry(s).or_default().push(c);
-                }
-            }
-            for (subject, changes) in subjects {
-                if ActivationStack::replay(changes).active().is_some() {
-                    serving.history_active.insert((kind, subject.to_owned()));
-                }
-            }
+        let mut plugins_active = self.active_in_history(VersionKind::Plugin).await?;
+        let mut bundles_active = self.active_in_history(VersionKind::Bundle).await?;
+        for (kind, active) in [
+            (VersionKind::Plugin, &plugins_active),
+            (VersionKind::Bundle, &bundles_active),
+        ] {
+            serving
+                .history_active
+                .extend(active.keys().map(|subject| (kind, subject.clone())));
         }
         let mut refused = Vec::new();
         for path in files_with(plugins_dir, "wasm")? {
@@ -273,7 +266,7 @@ impl Hotload {
             let Some((bytes, signature)) = read_component(&path) else {
                 continue;
             };
-            if let Err(e) = self
+            match self
                 .admit_component_locked(
                     &mut serving,
                     bytes,
@@ -284,12 +277,19 @@ impl Hotload {
                 )
                 .await
             {
-                tracing::error!(file = %path.display(), reason = %e, "component refused at start");
-                refused.push(e.to_string());
+                // A file activated now is what the history says from now on.
+                Ok(o) if o.active => {
+                    plugins_active.insert(o.subject, o.digest);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(file = %path.display(), reason = %e, "component refused at start");
+                    refused.push(e.to_string());
+                }
             }
         }
-        self.restore_active(&mut serving, VersionKind::Plugin)
-            .await?;
+        self.restore_active(&mut serving, VersionKind::Plugin, &plugins_active)
+            .await;
         if serving.registry.plugins().next().is_none() {
             anyhow::bail!(
                 "no department can serve: {} holds no admissible component{}",
@@ -310,24 +310,29 @@ impl Hotload {
                     continue;
                 }
             };
-            if let Err(e) = self
+            match self
                 .admit_bundle_locked(&mut serving, text, &origin, Activate::IfNew)
                 .await
             {
-                tracing::error!(file = %path.display(), reason = %e, "bundle refused at start");
+                Ok(o) if o.active => {
+                    bundles_active.insert(o.subject, o.digest);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(file = %path.display(), reason = %e, "bundle refused at start");
+                }
             }
         }
-        self.restore_active(&mut serving, VersionKind::Bundle)
-            .await?;
+        self.restore_active(&mut serving, VersionKind::Bundle, &bundles_active)
+            .await;
         Ok(self.catalogue(&serving))
     }
 
-    /// Serve, for each subject, the version its history says is active.
-    async fn restore_active(
+    /// The active digest of each subject of `kind`, by its history.
+    async fn active_in_history(
         &self,
-        serving: &mut Serving,
         kind: VersionKind,
-    ) -> Result<(), HotloadError> {
+    ) -> Result<BTreeMap<String, String>, HotloadError> {
         let history = self
             .store
             .changes(Some(kind), None, usize::MAX >> 1)
@@ -338,11 +343,25 @@ impl Hotload {
                 by_subject.entry(s).or_default().push(c);
             }
         }
-        for (subject, changes) in by_subject {
-            let stack = ActivationStack::replay(changes.iter().copied());
-            let Some(digest) = stack.active() else {
-                continue;
-            };
+        Ok(by_subject
+            .into_iter()
+            .filter_map(|(subject, changes)| {
+                let digest = ActivationStack::replay(changes).active()?.to_owned();
+                Some((subject.to_owned(), digest))
+            })
+            .collect())
+    }
+
+    /// Serve, for each subject, the version its history says is active
+    /// (`active`, read at the start of [`Hotload::start`]).
+    async fn restore_active(
+        &self,
+        serving: &mut Serving,
+        kind: VersionKind,
+        active: &BTreeMap<String, String>,
+    ) {
+        for (subject, digest) in active {
+            let (subject, digest) = (subject.as_str(), digest.as_str());
             let result = match kind {
                 VersionKind::Plugin => {
                     if serving
@@ -377,7 +396,6 @@ impl Hotload {
                 tracing::error!(subject, digest, reason = %e, "the active version recorded in the history cannot serve; keeping the directory's");
             }
         }
-        Ok(())
     }
 
     async fn load_stored_plugin(
@@ -473,11 +491,7 @@ impl Hotload {
         };
         let dept = plugin.department().to_string();
         let version = plugin.manifest().version.clone();
-        let known = self
-            .store
-            .version(VersionKind::Plugin, &digest)
-            .await?
-            .is_some();
+        let known = self.is_stored(VersionKind::Plugin, &dept, &digest).await?;
         let serving_now = serving
             .registry
             .get(plugin.department())
@@ -618,22 +632,15 @@ impl Hotload {
             source: "operator".into(),
             actor: actor.into(),
         };
-        if serving
+        if let Some(p) = serving
             .registry
             .plugins()
-            .any(|p| p.digest().to_string() == digest)
+            .find(|p| p.digest().to_string() == digest)
         {
-            let p = serving.plugins.get(&digest).cloned().or_else(|| {
-                serving
-                    .registry
-                    .plugins()
-                    .find(|p| p.digest().to_string() == digest)
-                    .cloned()
-            });
             return Ok(Outcome {
                 kind: VersionKind::Plugin,
                 subject: department.into(),
-                version: p.map(|p| p.manifest().version.clone()).unwrap_or_default(),
+                version: p.manifest().version.clone(),
                 digest,
                 active: true,
                 changed: false,
@@ -696,6 +703,21 @@ impl Hotload {
             active: true,
             changed: true,
         })
+    }
+
+    /// Whether the store holds this version (without reading its bytes).
+    async fn is_stored(
+        &self,
+        kind: VersionKind,
+        subject: &str,
+        digest: &str,
+    ) -> Result<bool, HotloadError> {
+        Ok(self
+            .store
+            .versions(kind, subject)
+            .await?
+            .iter()
+            .any(|v| v.digest == digest))
     }
 
     /// A stored version of `subject` named by its digest or a prefix of
@@ -773,11 +795,7 @@ impl Hotload {
         };
         let id = bundle.id.to_string();
         let version = short(&digest).to_owned();
-        let known = self
-            .store
-            .version(VersionKind::Bundle, &digest)
-            .await?
-            .is_some();
+        let known = self.is_stored(VersionKind::Bundle, &id, &digest).await?;
         let serving_now = serving
             .bundles
             .get(&id)

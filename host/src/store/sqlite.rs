@@ -1015,6 +1015,23 @@ impl KeyValue for SqliteKv {
 /// Verify the audit log of the store in `data_dir` without opening it for
 /// writing (for `onething audit verify`).
 pub fn verify_audit_in(data_dir: &Path) -> Result<Result<Verified, Broken>, StoreError> {
+    audit::verify(&open_read_only(data_dir)?)
+}
+
+/// The digest of audit record `seq` in the store in `data_dir`, if present.
+pub fn audit_digest_in(data_dir: &Path, seq: u64) -> Result<Option<String>, StoreError> {
+    open_read_only(data_dir)?
+        .query_row(
+            "SELECT digest FROM audit WHERE seq = ?1",
+            params![seq as i64],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)
+}
+
+/// The store in `data_dir`, opened read-only (for the offline tools).
+fn open_read_only(data_dir: &Path) -> Result<Connection, StoreError> {
     let path = data_dir.join("onething.db");
     if !path.exists() {
         return Err(StoreError::Database(format!(
@@ -1022,23 +1039,5 @@ pub fn verify_audit_in(data_dir: &Path) -> Result<Result<Verified, Broken>, Stor
             path.display()
         )));
     }
-    let conn = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(db)?;
-    audit::verify(&conn)
-}
-
-/// The digest of audit record `seq` in the store in `data_dir`, if present.
-pub fn audit_digest_in(data_dir: &Path, seq: u64) -> Result<Option<String>, StoreError> {
-    let conn = Connection::open_with_flags(
-        data_dir.join("onething.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .map_err(db)?;
-    conn.query_row(
-        "SELECT digest FROM audit WHERE seq = ?1",
-        params![seq as i64],
-        |r| r.get(0),
-    )
-    .optional()
-    .map_err(db)
+    Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(db)
 }
