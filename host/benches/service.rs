@@ -10,7 +10,9 @@
 //!
 //! `cargo xtask bench` or `cargo bench -p onething --bench service`
 //! (after `cargo xtask build-plugins`). Sizes: BENCH_APPS (default 2000),
-//! BENCH_CONCURRENCY (default 16).
+//! BENCH_CONCURRENCY (default 16). Under `cargo test` (no `--bench`
+//! argument) it is a smoke run: 200 applications, one pair, a debug
+//! build — it checks the bench works, its figures mean nothing.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -68,7 +70,13 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn async_main() -> anyhow::Result<()> {
-    let n = env_usize("BENCH_APPS", 2000);
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    if smoke {
+        println!(
+            "smoke run (cargo test): sizes reduced, figures not meaningful; `cargo bench` measures"
+        );
+    }
+    let n = env_usize("BENCH_APPS", if smoke { 200 } else { 2000 });
     let concurrency = env_usize("BENCH_CONCURRENCY", 16);
     let direct = std::env::var_os("BENCH_DIRECT").is_some();
     let limits = onething::platform::local_limits();
@@ -127,7 +135,7 @@ async fn async_main() -> anyhow::Result<()> {
     drop(local);
 
     // The service, with the audit log and without it, alternating.
-    let pairs = env_usize("BENCH_PAIRS", 2);
+    let pairs = env_usize("BENCH_PAIRS", if smoke { 1 } else { 2 });
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
         "service: {n} newborn applications (6 steps each), {concurrency} concurrent submitters, SQLite store, loopback HTTP"
