@@ -4,24 +4,39 @@
 //! Proleptic Gregorian, no time zones (the host's clock already answers
 //! "today" in its configured zone). Not a general date library: just what
 //! department rules need ("under six months old", "not in the future").
+//! Validity and the compact `YYYYMMDD` form are `onething-idcodes`' (the
+//! rules resident ID numbers use); [`Date`] converts to and from its
+//! `Ymd` with `From`.
 
 use std::cmp::Ordering;
 use std::fmt;
 
-use crate::Date;
+use onething_idcodes::Ymd;
 
-const fn is_leap(year: i32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
+use crate::Date;
 
 /// Number of days in `month` (1–12) of `year`; 0 for a month out of range.
 pub const fn days_in_month(year: i32, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(year) => 29,
-        2 => 28,
-        _ => 0,
+    onething_idcodes::date::days_in_month(year, month)
+}
+
+impl From<Ymd> for Date {
+    fn from(d: Ymd) -> Date {
+        Date {
+            year: d.year,
+            month: d.month,
+            day: d.day,
+        }
+    }
+}
+
+impl From<Date> for Ymd {
+    fn from(d: Date) -> Ymd {
+        Ymd {
+            year: d.year,
+            month: d.month,
+            day: d.day,
+        }
     }
 }
 
@@ -34,9 +49,7 @@ impl Date {
 
     /// Whether the date exists (month 1–12, day within the month).
     pub fn is_valid(&self) -> bool {
-        (1..=12).contains(&self.month)
-            && self.day >= 1
-            && self.day <= days_in_month(self.year, self.month)
+        Ymd::from(*self).is_valid()
     }
 
     /// Parse `YYYY-MM-DD`.
@@ -53,18 +66,12 @@ impl Date {
 
     /// Parse the compact `YYYYMMDD` form used inside resident ID numbers.
     pub fn parse_compact(text: &str) -> Option<Date> {
-        if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let year = text.get(0..4)?.parse().ok()?;
-        let month = text.get(4..6)?.parse().ok()?;
-        let day = text.get(6..8)?.parse().ok()?;
-        Date::from_ymd(year, month, day)
+        Ymd::parse_compact(text).map(Date::from)
     }
 
     /// The compact `YYYYMMDD` form.
     pub fn compact(&self) -> String {
-        format!("{:04}{:02}{:02}", self.year, self.month, self.day)
+        Ymd::from(*self).compact()
     }
 
     /// Days since 1970-01-01 (negative before it).
@@ -164,6 +171,12 @@ mod tests {
         assert_eq!(Date::parse("2026-1-01"), None);
         assert_eq!(Date::parse("２０２６-01-01"), None);
         assert_eq!(Date::parse_compact("2026010x"), None);
+        assert_eq!(Date::parse_compact("20260230"), None);
+        assert_eq!(days_in_month(2024, 2), 29);
+        assert_eq!(days_in_month(2026, 13), 0);
+        let ymd = Ymd::from(d("2026-10-20"));
+        assert_eq!((ymd.year, ymd.month, ymd.day), (2026, 10, 20));
+        assert_eq!(Date::from(ymd), d("2026-10-20"));
     }
 
     #[test]

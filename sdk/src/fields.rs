@@ -189,7 +189,8 @@ impl<'a> Fields<'a> {
 impl<'a> Fields<'a> {
     /// An optional resident ID number field: `None` if absent, else the
     /// parsed number or a problem whose code is the [`ids::IdError`] code
-    /// (`bad-check-digit`, …).
+    /// (`bad-check-digit`, …; see [`ids::codes`]), the code the host's
+    /// dictionary gives the same text.
     pub fn resident_id(&self, key: &str) -> Option<Result<ResidentId, Problem>> {
         self.text(key).map(|t| parse_resident_id(key, t))
     }
@@ -203,15 +204,28 @@ impl<'a> Fields<'a> {
     /// A required unified social credit code field, verified, or its problem.
     pub fn require_uscc(&self, key: &str) -> Result<&'a str, Problem> {
         let code = self.require_text(key)?;
-        ids::validate_uscc(code).map(|()| code).map_err(|e| {
-            Problem::field(key, e.code(), format!("统一社会信用代码有误：{e}（{key}）"))
-        })
+        ids::validate_uscc(code)
+            .map(|()| code)
+            .map_err(|e| id_problem(key, "统一社会信用代码", &e))
+    }
+
+    /// A required bank card number field, verified (12 to 19 digits, Luhn),
+    /// or its problem (`bad-card-number`, `bad-check-digit`).
+    pub fn require_bank_card(&self, key: &str) -> Result<&'a str, Problem> {
+        let card = self.require_text(key)?;
+        ids::validate_bank_card(card)
+            .map(|()| card)
+            .map_err(|e| id_problem(key, "银行卡号", &e))
     }
 }
 
+/// A field problem with the identifier error's code and message.
+fn id_problem(key: &str, what: &str, e: &ids::IdError) -> Problem {
+    Problem::field(key, e.code(), format!("{what}有误：{e}（{key}）"))
+}
+
 fn parse_resident_id(key: &str, text: &str) -> Result<ResidentId, Problem> {
-    ResidentId::parse(text)
-        .map_err(|e| Problem::field(key, e.code(), format!("公民身份号码有误：{e}（{key}）")))
+    ResidentId::parse(text).map_err(|e| id_problem(key, "公民身份号码", &e))
 }
 
 fn missing(key: &str) -> Problem {
@@ -344,9 +358,49 @@ mod tests {
             field("father.id_number", "110105194912310021".into()),
             field("enterprise.uscc", "9144030071526726XG".into()),
             field("bad.uscc", "9144030071526726XH".into()),
+            field("lower.id_number", "11010519491231002x".into()),
+            field("old.id_number", "110105189912310023".into()),
+            field("lower.uscc", "9144030071526726xg".into()),
+            field("good.card", "4111111111111111".into()),
+            field("bad.card", "4111111111111112".into()),
+            field("short.card", "41111".into()),
         ];
         let f = Fields::new(&list);
         assert!(f.require_resident_id("mother.id_number").is_ok());
+        let lower = f.require_resident_id("lower.id_number").err();
+        assert_eq!(
+            lower.as_ref().map(|p| p.code.as_str()),
+            Some("bad-characters")
+        );
+        assert_eq!(
+            lower.as_ref().and_then(|p| p.field_key()),
+            Some("lower.id_number")
+        );
+        assert!(
+            lower.is_some_and(|p| p.message.contains("capital X")),
+            "the message asks for a capital X"
+        );
+        assert_eq!(
+            f.require_resident_id("old.id_number").err().map(|p| p.code),
+            Some("bad-birth-date".into())
+        );
+        assert_eq!(
+            f.require_uscc("lower.uscc").err().map(|p| p.code),
+            Some("bad-characters".into())
+        );
+        assert_eq!(f.require_bank_card("good.card"), Ok("4111111111111111"));
+        assert_eq!(
+            f.require_bank_card("bad.card").err().map(|p| p.code),
+            Some("bad-check-digit".into())
+        );
+        assert_eq!(
+            f.require_bank_card("short.card").err().map(|p| p.code),
+            Some("bad-card-number".into())
+        );
+        assert_eq!(
+            f.require_bank_card("x.y").err().map(|p| p.code),
+            Some("missing".into())
+        );
         let bad = f.resident_id("father.id_number").and_then(Result::err);
         assert_eq!(bad.map(|p| p.code), Some("bad-check-digit".into()));
         assert!(f.resident_id("x.y").is_none());

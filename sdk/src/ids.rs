@@ -1,276 +1,169 @@
 //! China's coded identifiers that departments read and issue: the resident
-//! ID number (GB 11643-1999) and the unified social credit code
-//! (GB 32100-2015, with its embedded GB 11714 organization code).
+//! ID number (GB 11643-1999), the unified social credit code
+//! (GB 32100-2015, with its embedded GB 11714 organization code), bank card
+//! numbers, mobile phone numbers and postal codes.
 //!
-//! Parse one to read what it encodes (region, birth date, sex), or build
-//! a new one with a correct check character. The host already refuses
-//! malformed values in applicant fields; departments use this for the
-//! facts inside a number and to issue new numbers.
+//! A thin layer over `onething-idcodes`, the crate the host's data
+//! dictionary uses too, so a department refuses exactly what the host
+//! refuses, with the same problem code ([`codes`]): `bad-length`,
+//! `bad-characters`, `bad-region`, `bad-birth-date`, `bad-check-digit`,
+//! `bad-card-number`, `bad-phone`, `bad-postal-code`. Values are checked as
+//! typed: a resident ID number ending in a lowercase `x` is refused
+//! (`bad-characters`), since two departments must compare the same text.
+//!
+//! Parse a number to read what it encodes (region, birth date, sex), or
+//! build a new one with a correct check character. Not for typed field
+//! access: [`crate::Fields`] wraps these into [`crate::Problem`]s.
 
 use std::fmt;
 
+use onething_idcodes::{self as idcodes, CodeError};
+
 use crate::Date;
 
-/// Why a coded identifier is not well-formed. [`IdError::code`] is a
-/// stable machine code suitable for a [`crate::Problem`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdError {
-    /// Not the right number of characters.
-    WrongLength,
-    /// A character not allowed at its position.
-    BadCharacter,
-    /// The region code is not a real province-level prefix.
-    BadRegion,
-    /// The embedded birth date does not exist or is out of range.
-    BadBirthDate,
-    /// The check character does not match.
-    BadCheckCharacter,
-}
+pub use onething_idcodes::Sex;
+/// The stable problem codes an [`IdError`] carries (`bad-check-digit`, …).
+pub use onething_idcodes::codes;
+
+/// Why a coded identifier is not well-formed: a stable machine code
+/// ([`IdError::code`], one of [`codes`]) for a [`crate::Problem`], and an
+/// English message for the applicant (its `Display`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdError(CodeError);
 
 impl IdError {
-    /// A stable code: `wrong-length`, `bad-character`, `bad-region`,
-    /// `bad-birth-date`, `bad-check-digit`.
-    pub fn code(self) -> &'static str {
-        match self {
-            IdError::WrongLength => "wrong-length",
-            IdError::BadCharacter => "bad-character",
-            IdError::BadRegion => "bad-region",
-            IdError::BadBirthDate => "bad-birth-date",
-            IdError::BadCheckCharacter => "bad-check-digit",
-        }
+    /// The stable code: `bad-length`, `bad-characters`, `bad-region`,
+    /// `bad-birth-date`, `bad-check-digit`, `bad-card-number`, `bad-phone`
+    /// or `bad-postal-code`.
+    pub fn code(&self) -> &'static str {
+        self.0.code
+    }
+
+    /// The message for the applicant (English), naming what is wrong and
+    /// what it must be.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// The underlying `onething-idcodes` error.
+    pub fn into_code_error(self) -> CodeError {
+        self.0
+    }
+}
+
+impl From<CodeError> for IdError {
+    fn from(error: CodeError) -> Self {
+        IdError(error)
     }
 }
 
 impl fmt::Display for IdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            IdError::WrongLength => "wrong length",
-            IdError::BadCharacter => "a character is not allowed at its position",
-            IdError::BadRegion => "unknown region code",
-            IdError::BadBirthDate => "the birth date does not exist",
-            IdError::BadCheckCharacter => "the check character does not match",
-        })
+        f.write_str(self.message())
     }
 }
 
 impl std::error::Error for IdError {}
 
-/// Sex as encoded in a resident ID number (odd 17th digit: male).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sex {
-    /// Male.
-    Male,
-    /// Female.
-    Female,
-}
-
-impl Sex {
-    /// The dictionary's choice code: `male` or `female`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Sex::Male => "male",
-            Sex::Female => "female",
-        }
-    }
-
-    /// From the dictionary's choice code.
-    pub fn from_code(code: &str) -> Option<Sex> {
-        match code {
-            "male" => Some(Sex::Male),
-            "female" => Some(Sex::Female),
-            _ => None,
-        }
-    }
-}
-
-/// Province-level codes valid as the first two digits of a region code.
-const PROVINCES: [u8; 34] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-    53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
-];
-
-fn is_region(region: &str) -> bool {
-    region.len() == 6
-        && region.bytes().all(|b| b.is_ascii_digit())
-        && region
-            .get(0..2)
-            .and_then(|p| p.parse::<u8>().ok())
-            .is_some_and(|p| PROVINCES.contains(&p))
-}
-
 /// The GB 11643 check character of the first 17 digits, or `None` if
 /// `first17` is not 17 ASCII digits.
 pub fn resident_id_check_char(first17: &str) -> Option<char> {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
-    let bytes = first17.as_bytes();
-    if bytes.len() != 17 || !bytes.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let sum: u32 = bytes
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    CHECK.get((sum % 11) as usize).copied()
+    idcodes::resident_id::check_char(first17)
 }
 
 /// A parsed resident ID number.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResidentId {
-    number: String,
-    birth_date: Date,
-}
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ResidentId(idcodes::ResidentId);
 
 impl ResidentId {
-    /// Parse and verify an 18-character resident ID number (a lowercase
-    /// `x` check character is accepted and normalised to `X`).
+    /// Parse and verify an 18-character resident ID number, exactly as
+    /// given: nothing is trimmed, and a lowercase `x` check character is
+    /// refused (`bad-characters`).
     pub fn parse(text: &str) -> Result<ResidentId, IdError> {
-        let number = text.trim().to_ascii_uppercase();
-        let bytes = number.as_bytes();
-        if bytes.len() != 18 {
-            return Err(IdError::WrongLength);
-        }
-        if !bytes[..17].iter().all(u8::is_ascii_digit)
-            || !(bytes[17].is_ascii_digit() || bytes[17] == b'X')
-        {
-            return Err(IdError::BadCharacter);
-        }
-        if !is_region(&number[..6]) {
-            return Err(IdError::BadRegion);
-        }
-        let birth_date = Date::parse_compact(&number[6..14]).ok_or(IdError::BadBirthDate)?;
-        if birth_date.year < 1900 {
-            return Err(IdError::BadBirthDate);
-        }
-        if resident_id_check_char(&number[..17]) != Some(char::from(bytes[17])) {
-            return Err(IdError::BadCheckCharacter);
-        }
-        Ok(ResidentId { number, birth_date })
+        idcodes::ResidentId::parse(text)
+            .map(ResidentId)
+            .map_err(IdError)
     }
 
-    /// Build a number from a 6-digit region code, a birth date and a
-    /// sequence (0–999; its parity encodes sex, so choose it to match).
+    /// Build a number from a 6-digit region code, a birth date (1900 or
+    /// later) and a sequence (0–999; its parity encodes sex, so choose it
+    /// to match). A sequence over 999 is refused as `bad-length`.
     pub fn build(region: &str, birth_date: Date, sequence: u16) -> Result<ResidentId, IdError> {
-        if !is_region(region) {
-            return Err(IdError::BadRegion);
-        }
-        if !birth_date.is_valid() || !(1900..=9999).contains(&birth_date.year) {
-            return Err(IdError::BadBirthDate);
-        }
-        if sequence > 999 {
-            return Err(IdError::BadCharacter);
-        }
-        let first17 = format!("{region}{}{sequence:03}", birth_date.compact());
-        let check = resident_id_check_char(&first17).ok_or(IdError::BadCharacter)?;
-        Ok(ResidentId {
-            number: format!("{first17}{check}"),
-            birth_date,
-        })
+        idcodes::ResidentId::build(region, birth_date.into(), sequence)
+            .map(ResidentId)
+            .map_err(IdError)
     }
 
     /// The whole number.
     pub fn as_str(&self) -> &str {
-        &self.number
+        self.0.as_str()
     }
 
     /// The 6-digit region code of the registered household at issue.
     pub fn region(&self) -> &str {
-        &self.number[..6]
+        self.0.region()
     }
 
     /// The date of birth.
     pub fn birth_date(&self) -> Date {
-        self.birth_date
+        self.0.birth_date().into()
     }
 
     /// The 3-digit sequence number.
     pub fn sequence(&self) -> u16 {
-        self.number[14..17].parse().unwrap_or(0)
+        self.0.sequence()
     }
 
-    /// The sex encoded by the sequence's last digit.
+    /// The sex encoded by the sequence's parity.
     pub fn sex(&self) -> Sex {
-        if self.sequence() % 2 == 1 {
-            Sex::Male
-        } else {
-            Sex::Female
-        }
+        self.0.sex()
     }
 }
 
 impl fmt::Display for ResidentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.number)
+        f.write_str(self.as_str())
     }
-}
-
-/// The 31 characters of a unified social credit code, in value order.
-const USCC_CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-
-fn uscc_value(c: u8) -> Option<u32> {
-    USCC_CHARS.iter().position(|&x| x == c).map(|p| p as u32)
 }
 
 /// The GB 32100 check character of the first 17 characters, or `None` if
 /// one of them is not in the code's character set.
 pub fn uscc_check_char(first17: &str) -> Option<char> {
-    const WEIGHTS: [u32; 17] = [
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-    ];
-    let bytes = first17.as_bytes();
-    if bytes.len() != 17 {
-        return None;
-    }
-    let mut sum = 0;
-    for (b, w) in bytes.iter().zip(WEIGHTS) {
-        sum += uscc_value(*b)? * w;
-    }
-    let check = (31 - sum % 31) % 31;
-    USCC_CHARS.get(check as usize).map(|&c| char::from(c))
+    idcodes::uscc::check_char(first17)
 }
 
 /// The GB 11714 check character of an 8-character organization code body
 /// (digits and uppercase letters), or `None` for other characters.
 pub fn org_code_check_char(body8: &str) -> Option<char> {
-    const WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
-    let bytes = body8.as_bytes();
-    if bytes.len() != 8 {
-        return None;
-    }
-    let mut sum = 0;
-    for (b, w) in bytes.iter().zip(WEIGHTS) {
-        let v = match b {
-            b'0'..=b'9' => u32::from(b - b'0'),
-            b'A'..=b'Z' => u32::from(b - b'A') + 10,
-            _ => return None,
-        };
-        sum += v * w;
-    }
-    match 11 - sum % 11 {
-        10 => Some('X'),
-        11 => Some('0'),
-        n => char::from_digit(n, 10),
-    }
+    idcodes::org_code::check_char(body8)
 }
 
 /// Verify a unified social credit code: 18 characters from the code's
-/// set, a real region, and a matching check character.
+/// set, a real region (province-level, or `10` for a national
+/// registration), and a matching check character. The embedded GB 11714
+/// check character is not checked, as the host does not.
 pub fn validate_uscc(code: &str) -> Result<(), IdError> {
-    let bytes = code.as_bytes();
-    if bytes.len() != 18 {
-        return Err(IdError::WrongLength);
-    }
-    if !bytes.iter().all(|&b| uscc_value(b).is_some()) {
-        return Err(IdError::BadCharacter);
-    }
-    if !is_region(&code[2..8]) {
-        return Err(IdError::BadRegion);
-    }
-    if uscc_check_char(&code[..17]) != Some(char::from(bytes[17])) {
-        return Err(IdError::BadCheckCharacter);
-    }
-    Ok(())
+    idcodes::uscc::validate(code).map_err(IdError)
+}
+
+/// Verify a 9-character GB 11714 organization code (no hyphen).
+pub fn validate_org_code(code: &str) -> Result<(), IdError> {
+    idcodes::org_code::validate(code).map_err(IdError)
+}
+
+/// Verify a bank card number: 12 to 19 digits passing the Luhn check.
+pub fn validate_bank_card(card: &str) -> Result<(), IdError> {
+    idcodes::bank_card::validate(card).map_err(IdError)
+}
+
+/// Verify a mainland mobile phone number: 11 digits starting 13 to 19.
+pub fn validate_mobile_phone(phone: &str) -> Result<(), IdError> {
+    idcodes::contact::validate_mobile_phone(phone).map_err(IdError)
+}
+
+/// Verify a postal code: 6 digits.
+pub fn validate_postal_code(code: &str) -> Result<(), IdError> {
+    idcodes::contact::validate_postal_code(code).map_err(IdError)
 }
 
 /// Build a unified social credit code: registration authority (`9`:
@@ -286,28 +179,24 @@ pub fn build_uscc(
     region: &str,
     body8: &str,
 ) -> Result<String, IdError> {
-    if !is_region(region) {
-        return Err(IdError::BadRegion);
-    }
-    if body8.len() != 8 || !body8.bytes().all(|b| uscc_value(b).is_some()) {
-        return Err(IdError::BadCharacter);
-    }
-    let org_check = org_code_check_char(body8).ok_or(IdError::BadCharacter)?;
-    let first17 = format!("{authority}{kind}{region}{body8}{org_check}");
-    let check = uscc_check_char(&first17).ok_or(IdError::BadCharacter)?;
-    Ok(format!("{first17}{check}"))
+    idcodes::uscc::build(authority, kind, region, body8).map_err(IdError)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn code<T>(r: Result<T, IdError>) -> Result<T, &'static str> {
+        r.map_err(|e| e.code())
+    }
+
     #[test]
     fn resident_id_published_example() {
         // The worked example of GB 11643-1999.
         assert_eq!(resident_id_check_char("11010519491231002"), Some('X'));
-        let id = ResidentId::parse("11010519491231002x").expect("valid");
+        let id = ResidentId::parse("11010519491231002X").expect("valid");
         assert_eq!(id.as_str(), "11010519491231002X");
+        assert_eq!(id.to_string(), "11010519491231002X");
         assert_eq!(id.region(), "110105");
         assert_eq!(
             id.birth_date(),
@@ -324,30 +213,47 @@ mod tests {
     #[test]
     fn resident_id_faults() {
         assert_eq!(
-            ResidentId::parse("1101051949123100"),
-            Err(IdError::WrongLength)
+            code(ResidentId::parse("1101051949123100")),
+            Err("bad-length")
         );
         assert_eq!(
-            ResidentId::parse("11010519491231002Y"),
-            Err(IdError::BadCharacter)
+            code(ResidentId::parse("11010519491231002Y")),
+            Err("bad-characters")
+        );
+        // The check character is a capital X: the lowercase is refused,
+        // not normalised, and the message says why.
+        let lower = ResidentId::parse("11010519491231002x").expect_err("lowercase x");
+        assert_eq!(lower.code(), codes::BAD_CHARACTERS);
+        assert!(lower.to_string().contains("capital X"), "{lower}");
+        // Nor is surrounding space trimmed.
+        assert_eq!(
+            code(ResidentId::parse(" 11010519491231002X")),
+            Err("bad-length")
         );
         assert_eq!(
-            ResidentId::parse("99010519491231002X"),
-            Err(IdError::BadRegion)
+            code(ResidentId::parse("99010519491231002X")),
+            Err("bad-region")
         );
         assert_eq!(
-            ResidentId::parse("110105194902300021"),
-            Err(IdError::BadBirthDate)
+            code(ResidentId::parse("110105194902300021")),
+            Err("bad-birth-date")
+        );
+        // A birth year before 1900 (check digit correct for the first 17).
+        assert_eq!(
+            code(ResidentId::parse("110105189912310023")),
+            Err("bad-birth-date")
+        );
+        let bad = ResidentId::parse("110105194912310021").expect_err("check digit");
+        assert_eq!(bad.code(), "bad-check-digit");
+        assert_eq!(
+            bad.message(),
+            "the check digit is 1, but for these first 17 digits it must be X (GB 11643-1999)"
         );
         assert_eq!(
-            ResidentId::parse("110105194912310021"),
-            Err(IdError::BadCheckCharacter)
+            code(ResidentId::parse("身份证号码身份证")),
+            Err("bad-length")
         );
-        assert_eq!(
-            ResidentId::parse("身份证号码身份证"),
-            Err(IdError::WrongLength)
-        );
-        assert_eq!(IdError::BadCheckCharacter.code(), "bad-check-digit");
+        assert_eq!(bad.clone().into_code_error().code, bad.code());
     }
 
     #[test]
@@ -360,6 +266,7 @@ mod tests {
         for seq in [0u16, 1, 2, 457, 999] {
             let id = ResidentId::build("350203", birth, seq).expect("builds");
             let parsed = ResidentId::parse(id.as_str()).expect("round trip");
+            assert_eq!(parsed, id);
             assert_eq!(parsed.birth_date(), birth);
             assert_eq!(parsed.sequence(), seq);
             assert_eq!(
@@ -368,12 +275,21 @@ mod tests {
             );
         }
         assert_eq!(
-            ResidentId::build("000000", birth, 1),
-            Err(IdError::BadRegion)
+            code(ResidentId::build("000000", birth, 1)),
+            Err("bad-region")
         );
         assert_eq!(
-            ResidentId::build("350203", birth, 1000),
-            Err(IdError::BadCharacter)
+            code(ResidentId::build("350203", birth, 1000)),
+            Err("bad-length")
+        );
+        let old = Date {
+            year: 1899,
+            month: 12,
+            day: 31,
+        };
+        assert_eq!(
+            code(ResidentId::build("350203", old, 1)),
+            Err("bad-birth-date")
         );
         assert_eq!(Sex::from_code("female"), Some(Sex::Female));
         assert_eq!(Sex::Male.code(), "male");
@@ -384,34 +300,56 @@ mod tests {
         // A published code (Tencent Technology (Shenzhen) Co., Ltd.).
         assert_eq!(validate_uscc("9144030071526726XG"), Ok(()));
         assert_eq!(
-            validate_uscc("9144030071526726XH"),
-            Err(IdError::BadCheckCharacter)
+            code(validate_uscc("9144030071526726XH")),
+            Err("bad-check-digit")
+        );
+        assert_eq!(code(validate_uscc("9144030071526726X")), Err("bad-length"));
+        assert_eq!(
+            code(validate_uscc("9144030071526726IG")),
+            Err("bad-characters")
         );
         assert_eq!(
-            validate_uscc("9144030071526726X"),
-            Err(IdError::WrongLength)
+            code(validate_uscc("9144030071526726xg")),
+            Err("bad-characters")
         );
-        assert_eq!(
-            validate_uscc("9144030071526726IG"),
-            Err(IdError::BadCharacter)
-        );
+        assert_eq!(code(validate_uscc("9199030071526726XN")), Err("bad-region"));
         assert_eq!(org_code_check_char("71526726"), Some('X'));
+        assert_eq!(validate_org_code("71526726X"), Ok(()));
+        assert_eq!(uscc_check_char("9144030071526726X"), Some('G'));
         let built = build_uscc('9', '1', "350200", "12345678").expect("builds");
         assert_eq!(validate_uscc(&built), Ok(()));
         assert_eq!(&built[..8], "91350200");
+        // A national registration (region 100000).
+        let national = build_uscc('9', '1', "100000", "MA001234").expect("builds");
+        assert_eq!(national, "91100000MA001234XJ");
+        assert_eq!(validate_uscc(&national), Ok(()));
         assert_eq!(
-            build_uscc('9', '1', "990000", "12345678"),
-            Err(IdError::BadRegion)
+            code(build_uscc('9', '1', "990000", "12345678")),
+            Err("bad-region")
         );
         let new_body = build_uscc('9', '1', "350206", "MA345678").expect("builds");
         assert_eq!(validate_uscc(&new_body), Ok(()));
         assert_eq!(
-            build_uscc('9', '1', "350200", "1234567I"),
-            Err(IdError::BadCharacter)
+            code(build_uscc('9', '1', "350200", "1234567I")),
+            Err("bad-characters")
         );
         assert_eq!(
-            build_uscc('9', '1', "350200", "1234567"),
-            Err(IdError::BadCharacter)
+            code(build_uscc('9', '1', "350200", "1234567")),
+            Err("bad-length")
         );
+    }
+
+    #[test]
+    fn cards_phones_postcodes() {
+        assert_eq!(validate_bank_card("4111111111111111"), Ok(()));
+        assert_eq!(
+            code(validate_bank_card("4111111111111112")),
+            Err("bad-check-digit")
+        );
+        assert_eq!(code(validate_bank_card("41111")), Err("bad-card-number"));
+        assert_eq!(validate_mobile_phone("13800138000"), Ok(()));
+        assert_eq!(code(validate_mobile_phone("12800138000")), Err("bad-phone"));
+        assert_eq!(validate_postal_code("361000"), Ok(()));
+        assert_eq!(code(validate_postal_code("36100")), Err("bad-postal-code"));
     }
 }

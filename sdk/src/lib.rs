@@ -12,8 +12,10 @@
 //!   ([`StepSpec::new`], [`approve`], [`Problems`]) and typed field access
 //!   by dictionary key ([`Fields`], [`Materials`]).
 //! - The host's imports: [`log`], [`clock`], [`store`].
-//! - Coded identifiers ([`ids`]: resident ID, unified social credit code),
-//!   stable hashing ([`hash`]) and idempotent, unique issuing ([`issue`]).
+//! - Coded identifiers ([`ids`]: resident ID, unified social credit code,
+//!   organization code, bank card, phone, postcode, with the host's rules
+//!   and problem codes), stable hashing ([`hash`]) and idempotent, unique
+//!   issuing ([`issue`]).
 //! - [`testkit`] (native builds only): unit-test a department with
 //!   `cargo test`, no host needed.
 //!

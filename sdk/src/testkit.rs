@@ -20,6 +20,8 @@
 //!
 //! Not compiled for wasm32: components never contain it.
 
+use onething_idcodes::ids::{is_kebab, is_key, is_semver};
+
 use crate::log::Level;
 use crate::native;
 use crate::{
@@ -252,42 +254,11 @@ pub fn undeclared_writes(manifest: &Manifest, step: &str, outcome: &Outcome) -> 
         .collect()
 }
 
-fn is_kebab(s: &str) -> bool {
-    !s.is_empty()
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-        && !s.contains("--")
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
-fn is_key(s: &str) -> bool {
-    let mut n = 0;
-    for seg in s.split('.') {
-        n += 1;
-        if seg.is_empty()
-            || !seg
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        {
-            return false;
-        }
-    }
-    n >= 2
-}
-
-fn is_semver(s: &str) -> bool {
-    let core = s.split(['-', '+']).next().unwrap_or("");
-    let parts: Vec<&str> = core.split('.').collect();
-    parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-}
-
 /// Every fault in the shape of a manifest (ids, keys, codes, purposes,
 /// duplicates, time limits, semver) that the host would refuse without
-/// even looking at the dictionary. Empty when well-formed.
+/// even looking at the dictionary. Empty when well-formed. Ids, keys and
+/// versions follow `onething-idcodes`, the host's rules: kebab-case ids of
+/// at most 64 bytes, keys of at most 128 bytes, Semantic Versioning.
 pub fn manifest_faults(manifest: &Manifest) -> Vec<String> {
     let mut faults = Vec::new();
     if !is_kebab(&manifest.department) {
@@ -489,6 +460,21 @@ mod tests {
         assert_eq!(faults.len(), 13, "{faults:#?}");
         assert!(
             manifest_faults(&Manifest::new("d", "n", "1.0.0")).contains(&"no steps".to_string())
+        );
+        // The host's limits: ids of at most 64 bytes, keys of at most 128.
+        let long_id = "a".repeat(65);
+        let long_key = format!("a.{}", "b".repeat(127));
+        let m = Manifest::new("d".repeat(64), "n", "1.0.0-rc.1").step(
+            StepSpec::new(&long_id, "t")
+                .reads(&long_key, "p")
+                .material("m".repeat(64), "p"),
+        );
+        assert_eq!(
+            manifest_faults(&m),
+            vec![
+                format!("step id {long_id:?} is not kebab-case"),
+                format!("step {long_id}: reads {long_key:?}, not a dictionary key"),
+            ]
         );
     }
 }
