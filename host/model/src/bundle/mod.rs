@@ -6,27 +6,28 @@
 //! the loaded departments and refuses it, naming the culprit, when it could
 //! never run: a cycle, an unknown department or step, an issued field read
 //! with no earlier step writing it, a condition on an unknown field. Not
-//! for running a bundle: see [`crate::run`].
+//! for reading bundle files (the catalog does) nor for running a bundle
+//! (the engine does).
 
 mod graph;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::dictionary::{Dictionary, FieldValue, Label};
-use crate::ids::{BundleId, DepartmentId, FieldKey, StepId, StepRef};
+use crate::ids::{BundleId, DepartmentId, Digest, FieldKey, StepId, StepRef};
 use crate::manifest::{Manifest, StepSpec};
 
-/// Where bundles find department manifests.
-pub trait Catalog {
+/// Where bundles find department manifests: the serving catalog, or a
+/// map of manifests (to try a new version before it serves).
+pub trait ManifestSource {
     /// The manifest of a loaded department.
     fn manifest(&self, department: &DepartmentId) -> Option<&Manifest>;
 }
 
-impl Catalog for BTreeMap<DepartmentId, Manifest> {
+impl ManifestSource for BTreeMap<DepartmentId, Manifest> {
     fn manifest(&self, department: &DepartmentId) -> Option<&Manifest> {
         self.get(department)
     }
@@ -107,7 +108,7 @@ pub struct Bundle {
     #[serde(skip)]
     pub origin: String,
     /// Digest of the definition's text: names this version of the bundle.
-    pub digest: crate::ids::Digest,
+    pub digest: Digest,
 }
 
 impl Bundle {
@@ -130,14 +131,6 @@ impl Bundle {
 /// Why a bundle was refused. Every variant names the file and the culprit.
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
-    /// The file could not be read.
-    #[error("cannot read bundle {origin}: {source}")]
-    Io {
-        /// The file.
-        origin: String,
-        /// The cause.
-        source: std::io::Error,
-    },
     /// Malformed TOML or an unknown key.
     #[error("bundle {origin}: {message}")]
     Syntax {
@@ -227,26 +220,12 @@ fn toml_to_json(v: toml::Value) -> serde_json::Value {
 }
 
 impl Bundle {
-    /// Load and check a bundle file.
-    pub fn load(
-        path: &Path,
-        dict: &Dictionary,
-        catalog: &dyn Catalog,
-    ) -> Result<Self, BundleError> {
-        let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| BundleError::Io {
-            origin: origin.clone(),
-            source,
-        })?;
-        Self::from_toml(&text, &origin, dict, catalog)
-    }
-
     /// Parse and check bundle TOML; `origin` names the source in errors.
     pub fn from_toml(
         text: &str,
         origin: &str,
         dict: &Dictionary,
-        catalog: &dyn Catalog,
+        manifests: &dyn ManifestSource,
     ) -> Result<Self, BundleError> {
         let raw: RawBundle = toml::from_str(text).map_err(|e| BundleError::Syntax {
             origin: origin.into(),
@@ -306,7 +285,7 @@ impl Bundle {
         // Departments and steps must exist.
         let mut specs = Vec::with_capacity(refs.len());
         for r in &refs {
-            let manifest = catalog.manifest(&r.department).ok_or_else(|| {
+            let manifest = manifests.manifest(&r.department).ok_or_else(|| {
                 step_err(
                     r,
                     format!(
@@ -431,7 +410,7 @@ impl Bundle {
             themes: raw.themes,
             steps,
             origin: origin.into(),
-            digest: crate::ids::Digest::of(text.as_bytes()),
+            digest: Digest::of(text.as_bytes()),
         })
     }
 }
@@ -465,37 +444,5 @@ fn condition(c: &RawCondition, dict: &Dictionary) -> Result<Condition, String> {
     })
 }
 
-/// Load every `*.toml` bundle in a directory, in file-name order. The
-/// first bad file stops loading with its error; two bundles with one id
-/// are refused.
-pub fn load_dir(
-    dir: &Path,
-    dict: &Dictionary,
-    catalog: &dyn Catalog,
-) -> Result<Vec<Bundle>, BundleError> {
-    let io = |source| BundleError::Io {
-        origin: dir.display().to_string(),
-        source,
-    };
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    let mut bundles: Vec<Bundle> = Vec::new();
-    for p in paths {
-        let b = Bundle::load(&p, dict, catalog)?;
-        if let Some(other) = bundles.iter().find(|o| o.id == b.id) {
-            return Err(BundleError::Bundle {
-                origin: b.origin.clone(),
-                message: format!("id {} is already used by {}", b.id, other.origin),
-            });
-        }
-        bundles.push(b);
-    }
-    Ok(bundles)
-}
-
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

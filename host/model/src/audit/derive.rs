@@ -3,20 +3,21 @@
 //! wrote, and what an operator decided. Keys only, never values.
 
 use super::{Action, Entry, Flow};
-use crate::engine::state::Event;
+use crate::events::Event;
+use crate::ids::{FieldKey, StepRef};
 
 /// Keys given by the applicant.
-fn from_applicant<'k>(keys: impl Iterator<Item = &'k String>) -> Vec<Flow> {
+fn from_applicant<'k>(keys: impl Iterator<Item = &'k FieldKey>) -> Vec<Flow> {
     keys.map(|k| Flow {
-        key: k.clone(),
+        key: k.to_string(),
         from: "applicant".into(),
     })
     .collect()
 }
 
-/// The department of a `department/step` reference.
-fn department(step: &str) -> &str {
-    step.split('/').next().unwrap_or(step)
+/// The department of a step, as an actor or recipient.
+fn department(step: &StepRef) -> &str {
+    step.department.as_str()
 }
 
 /// The entries of events appended to `application` in one change.
@@ -42,7 +43,7 @@ pub fn from_events<'e>(
                 let mut e = entry(Action::Received, "applicant");
                 e.recipient = Some("platform".into());
                 e.fields = from_applicant(form.keys());
-                e.materials = materials.keys().cloned().collect();
+                e.materials = materials.keys().map(ToString::to_string).collect();
                 e.note = Some(match consent {
                     Some(c) => format!(
                         "submitted for bundle {bundle}, with prefill consent {}",
@@ -61,9 +62,9 @@ pub fn from_events<'e>(
             } => {
                 let mut e = entry(Action::Disclosed, "platform");
                 e.recipient = Some(department(step).to_owned());
-                e.step = Some(step.clone());
+                e.step = Some(step.to_string());
                 e.fields = disclosed.clone();
-                e.materials = materials.clone();
+                e.materials = materials.iter().map(ToString::to_string).collect();
                 e.note = Some(format!("attempt {attempt}"));
                 out.push(e);
             }
@@ -83,11 +84,11 @@ pub fn from_events<'e>(
                     actor,
                 );
                 e.recipient = Some("platform".into());
-                e.step = Some(step.clone());
+                e.step = Some(step.to_string());
                 e.fields = outputs
                     .keys()
                     .map(|k| Flow {
-                        key: k.clone(),
+                        key: k.to_string(),
                         from: actor.to_owned(),
                     })
                     .collect();
@@ -102,7 +103,7 @@ pub fn from_events<'e>(
                 ..
             } => {
                 let mut e = entry(Action::OperatorResolved, op);
-                e.step = Some(step.clone());
+                e.step = Some(step.to_string());
                 e.note = Some("rejected by hand".into());
                 out.push(e);
             }
@@ -110,7 +111,7 @@ pub fn from_events<'e>(
                 let mut e = entry(Action::Received, "applicant");
                 e.recipient = Some("platform".into());
                 e.fields = from_applicant(fields.keys());
-                e.materials = materials.keys().cloned().collect();
+                e.materials = materials.keys().map(ToString::to_string).collect();
                 e.note = Some("correction".into());
                 out.push(e);
             }
@@ -129,7 +130,12 @@ pub fn from_events<'e>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{Digest, MaterialCode};
     use std::collections::BTreeMap;
+
+    fn step(s: &str) -> StepRef {
+        StepRef::parse(s).expect("step")
+    }
 
     #[test]
     fn a_disclosure_names_the_department_the_step_and_the_keys() {
@@ -145,22 +151,25 @@ mod tests {
         ];
         let events = [
             Event::AttemptStarted {
-                step: "public-security/household-registration".into(),
+                step: step("public-security/household-registration"),
                 attempt: 1,
                 plugin_version: "1.0.0".into(),
-                plugin_digest: "sha256:x".into(),
+                plugin_digest: Digest::of(b"component"),
                 disclosed: flows.clone(),
-                materials: vec!["marriage-certificate".into()],
+                materials: vec![MaterialCode::parse("marriage-certificate").expect("code")],
             },
             Event::StepApproved {
-                step: "public-security/household-registration".into(),
+                step: step("public-security/household-registration"),
                 attempt: 1,
-                outputs: BTreeMap::from([("child.id_number".into(), serde_json::json!("3502..."))]),
+                outputs: BTreeMap::from([(
+                    FieldKey::parse("child.id_number").expect("key"),
+                    serde_json::json!("3502..."),
+                )]),
                 documents: vec![],
                 operator: None,
             },
             Event::RetryScheduled {
-                step: "x/y".into(),
+                step: step("x/y"),
                 at_ms: 0,
             },
         ];

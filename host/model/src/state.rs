@@ -1,220 +1,21 @@
-//! The materialised state of an application, and the events that change
-//! it. `apply` is a pure fold: the engine uses it as it goes, and the same
-//! fold rebuilds the state from the stored history after a restart.
+//! The materialised state of an application: the fold of its events
+//! ([`crate::events`]). [`AppState::apply`] is pure, so the engine uses it
+//! as it goes and the store rebuilds the same state from the history
+//! after a restart.
 //!
-//! Not for deciding what to do next (that is [`super::plan`]) nor for
-//! storing anything (that is [`crate::store`]).
+//! Not for deciding what to do next (the engine's plan) nor for storing
+//! anything (the store).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::application::Material;
+use crate::call::Document;
+use crate::events::Event;
+use crate::ids::{BundleId, Digest, FieldKey, MaterialCode, StepRef};
 use crate::problem::Problem;
-
-/// A material as recorded with an application.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MaterialRecord {
-    /// Content digest.
-    pub digest: String,
-    /// Media type.
-    pub media_type: String,
-    /// Size in bytes.
-    pub size: u64,
-}
-
-/// A document a department issued.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DocumentRecord {
-    /// Kind.
-    pub kind: String,
-    /// Number.
-    pub number: String,
-    /// Title.
-    pub title: String,
-}
-
-/// A prefill consent as recorded with the application it was used for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConsentUse {
-    /// The consent's id (from the prefill answer).
-    pub id: String,
-    /// The departments the applicant allowed to prefill.
-    pub departments: Vec<String>,
-    /// The fields they were allowed to fill.
-    pub fields: Vec<String>,
-    /// When it was given, ms since the epoch.
-    pub granted_ms: i64,
-    /// The fields that were prefilled, with the department that filled
-    /// each and whether the applicant changed the value before submitting.
-    pub prefilled: Vec<PrefilledField>,
-}
-
-/// One prefilled field of a submitted application.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PrefilledField {
-    /// The key.
-    pub key: String,
-    /// The department that filled it.
-    pub from: String,
-    /// Whether the submitted value differs from the prefilled one.
-    pub corrected: bool,
-}
-
-/// What happened to an application. Stored append-only, in order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Event {
-    /// The application was accepted.
-    Submitted {
-        /// Bundle id.
-        bundle: String,
-        /// Digest of the bundle definition it was submitted under.
-        bundle_digest: String,
-        /// The form, typed and validated, as JSON.
-        form: BTreeMap<String, serde_json::Value>,
-        /// Materials by code.
-        materials: BTreeMap<String, MaterialRecord>,
-        /// Steps in bundle order, with their time limits in seconds.
-        steps: Vec<(String, u64)>,
-        /// Whole-bundle time limit in seconds.
-        time_limit_secs: u64,
-        /// The prefill consent the application was submitted with.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        consent: Option<ConsentUse>,
-    },
-    /// A step's condition did not hold.
-    StepSkipped {
-        /// `department/step`.
-        step: String,
-    },
-    /// An attempt is about to call the plugin.
-    AttemptStarted {
-        /// `department/step`.
-        step: String,
-        /// Attempt number from 1.
-        attempt: u32,
-        /// Plugin version.
-        plugin_version: String,
-        /// Plugin digest.
-        plugin_digest: String,
-        /// The fields the step is sent, with where each came from (keys
-        /// only; the values are in the form and the outputs).
-        #[serde(
-            default,
-            skip_serializing_if = "Vec::is_empty",
-            with = "crate::audit::by_source"
-        )]
-        disclosed: Vec<crate::audit::Flow>,
-        /// The material codes the step is sent.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        materials: Vec<String>,
-    },
-    /// The step is done.
-    StepApproved {
-        /// `department/step`.
-        step: String,
-        /// Attempt that succeeded (0 for an operator's resolution).
-        attempt: u32,
-        /// Fields written, as JSON.
-        outputs: BTreeMap<String, serde_json::Value>,
-        /// Documents issued.
-        documents: Vec<DocumentRecord>,
-        /// Operator who resolved it by hand, if any.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        operator: Option<String>,
-    },
-    /// The department needs more from the applicant.
-    StepNeedsMore {
-        /// `department/step`.
-        step: String,
-        /// Every problem.
-        problems: Vec<Problem>,
-    },
-    /// The department refused.
-    StepRejected {
-        /// `department/step`.
-        step: String,
-        /// Why.
-        reason: String,
-        /// Operator who rejected it by hand, if any.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        operator: Option<String>,
-    },
-    /// An attempt failed.
-    AttemptFailed {
-        /// `department/step`.
-        step: String,
-        /// Attempt number.
-        attempt: u32,
-        /// Why, for people.
-        error: String,
-        /// Whether it may be retried.
-        retryable: bool,
-    },
-    /// A retry is due at a time.
-    RetryScheduled {
-        /// `department/step`.
-        step: String,
-        /// When, in ms since the epoch.
-        at_ms: i64,
-    },
-    /// The step waits for an operator.
-    SentToManualQueue {
-        /// `department/step`.
-        step: String,
-        /// Why.
-        reason: String,
-    },
-    /// The applicant corrected the form.
-    FormCorrected {
-        /// Fields changed (JSON values; null removes).
-        fields: BTreeMap<String, serde_json::Value>,
-        /// Materials added or replaced.
-        materials: BTreeMap<String, MaterialRecord>,
-    },
-    /// A step or the whole bundle passed its time limit.
-    DeadlinePassed {
-        /// The step, or none for the bundle.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        step: Option<String>,
-    },
-}
-
-impl Event {
-    /// The step an event is about, if any.
-    pub fn step(&self) -> Option<&str> {
-        match self {
-            Event::Submitted { .. } | Event::FormCorrected { .. } => None,
-            Event::DeadlinePassed { step } => step.as_deref(),
-            Event::StepSkipped { step }
-            | Event::AttemptStarted { step, .. }
-            | Event::StepApproved { step, .. }
-            | Event::StepNeedsMore { step, .. }
-            | Event::StepRejected { step, .. }
-            | Event::AttemptFailed { step, .. }
-            | Event::RetryScheduled { step, .. }
-            | Event::SentToManualQueue { step, .. } => Some(step),
-        }
-    }
-
-    /// The event's kind as stored.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Event::Submitted { .. } => "submitted",
-            Event::StepSkipped { .. } => "step-skipped",
-            Event::AttemptStarted { .. } => "attempt-started",
-            Event::StepApproved { .. } => "step-approved",
-            Event::StepNeedsMore { .. } => "step-needs-more",
-            Event::StepRejected { .. } => "step-rejected",
-            Event::AttemptFailed { .. } => "attempt-failed",
-            Event::RetryScheduled { .. } => "retry-scheduled",
-            Event::SentToManualQueue { .. } => "sent-to-manual-queue",
-            Event::FormCorrected { .. } => "form-corrected",
-            Event::DeadlinePassed { .. } => "deadline-passed",
-        }
-    }
-}
 
 /// Where an application stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -275,8 +76,8 @@ pub enum StepStatus {
 /// One step's state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepState {
-    /// `department/step`.
-    pub step: String,
+    /// The step.
+    pub step: StepRef,
     /// Where it stands.
     pub status: StepStatus,
     /// Attempts made.
@@ -294,7 +95,7 @@ pub struct StepState {
     pub plugin_version: Option<String>,
     /// Digest of the version that handled the last attempt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub plugin_digest: Option<String>,
+    pub plugin_digest: Option<Digest>,
     /// When the scheduled retry is due.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_at_ms: Option<i64>,
@@ -306,7 +107,7 @@ pub struct StepState {
     pub problems: Vec<Problem>,
     /// Documents issued.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub documents: Vec<DocumentRecord>,
+    pub documents: Vec<Document>,
     /// Whether it passed its time limit.
     #[serde(default)]
     pub overdue: bool,
@@ -318,9 +119,9 @@ pub struct AppState {
     /// Application id.
     pub id: String,
     /// Bundle id.
-    pub bundle: String,
+    pub bundle: BundleId,
     /// Digest of the bundle definition.
-    pub bundle_digest: String,
+    pub bundle_digest: Digest,
     /// Where it stands.
     pub status: AppStatus,
     /// When it was submitted, ms since the epoch.
@@ -330,11 +131,11 @@ pub struct AppState {
     /// Whether the bundle passed its time limit.
     pub overdue: bool,
     /// The form as JSON. (Shared: cloning a state is cheap; changes copy.)
-    pub form: Arc<BTreeMap<String, serde_json::Value>>,
+    pub form: Arc<BTreeMap<FieldKey, serde_json::Value>>,
     /// Materials by code.
-    pub materials: Arc<BTreeMap<String, MaterialRecord>>,
+    pub materials: Arc<BTreeMap<MaterialCode, Material>>,
     /// Every field written by a step.
-    pub outputs: Arc<BTreeMap<String, serde_json::Value>>,
+    pub outputs: Arc<BTreeMap<FieldKey, serde_json::Value>>,
     /// Steps in bundle order.
     pub steps: Arc<Vec<StepState>>,
     /// Number of events applied.
@@ -359,7 +160,7 @@ impl AppState {
         Some(Self {
             id: id.to_owned(),
             bundle: bundle.clone(),
-            bundle_digest: bundle_digest.clone(),
+            bundle_digest: *bundle_digest,
             status: AppStatus::Running,
             submitted_ms: at_ms,
             due_ms: at_ms.saturating_add((*time_limit_secs as i64).saturating_mul(1000)),
@@ -400,14 +201,14 @@ impl AppState {
     }
 
     /// A step's state.
-    pub fn step(&self, step: &str) -> Option<&StepState> {
-        self.steps.iter().find(|s| s.step == step)
+    pub fn step(&self, step: &StepRef) -> Option<&StepState> {
+        self.steps.iter().find(|s| &s.step == step)
     }
 
-    fn step_mut(&mut self, step: &str) -> Option<&mut StepState> {
+    fn step_mut(&mut self, step: &StepRef) -> Option<&mut StepState> {
         Arc::make_mut(&mut self.steps)
             .iter_mut()
-            .find(|s| s.step == step)
+            .find(|s| &s.step == step)
     }
 
     /// Apply one event at a time.
@@ -433,7 +234,7 @@ impl AppState {
                     s.attempts = *attempt;
                     s.started_ms.get_or_insert(at_ms);
                     s.plugin_version = Some(plugin_version.clone());
-                    s.plugin_digest = Some(plugin_digest.clone());
+                    s.plugin_digest = Some(*plugin_digest);
                     s.retry_at_ms = None;
                 }
             }
@@ -538,13 +339,17 @@ impl AppState {
 mod tests {
     use super::*;
 
+    fn step(s: &str) -> StepRef {
+        StepRef::parse(s).expect("step")
+    }
+
     fn submitted() -> (AppState, Event) {
         let e = Event::Submitted {
-            bundle: "b".into(),
-            bundle_digest: "sha256:x".into(),
+            bundle: BundleId::parse("b").expect("id"),
+            bundle_digest: Digest::of(b"bundle"),
             form: BTreeMap::new(),
             materials: BTreeMap::new(),
-            steps: vec![("a/one".into(), 60), ("b/two".into(), 60)],
+            steps: vec![(step("a/one"), 60), (step("b/two"), 60)],
             time_limit_secs: 3600,
             consent: None,
         };
@@ -557,10 +362,10 @@ mod tests {
         assert_eq!(s.due_ms, 1_000 + 3_600_000);
         s.apply(
             &Event::AttemptStarted {
-                step: "a/one".into(),
+                step: step("a/one"),
                 attempt: 1,
                 plugin_version: "1.0.0".into(),
-                plugin_digest: "d".into(),
+                plugin_digest: Digest::of(b"plugin"),
                 disclosed: vec![],
                 materials: vec![],
             },
@@ -568,10 +373,10 @@ mod tests {
         );
         assert_eq!(s.status, AppStatus::Running);
         let mut out = BTreeMap::new();
-        out.insert("x.y".to_string(), serde_json::json!("v"));
+        out.insert(FieldKey::parse("x.y").expect("key"), serde_json::json!("v"));
         s.apply(
             &Event::StepApproved {
-                step: "a/one".into(),
+                step: step("a/one"),
                 attempt: 1,
                 outputs: out,
                 documents: vec![],
@@ -581,12 +386,12 @@ mod tests {
         );
         s.apply(
             &Event::StepSkipped {
-                step: "b/two".into(),
+                step: step("b/two"),
             },
             3_000,
         );
         assert_eq!(s.status, AppStatus::Completed);
-        assert_eq!(s.outputs["x.y"], "v");
+        assert_eq!(s.outputs[&FieldKey::parse("x.y").expect("key")], "v");
     }
 
     #[test]
@@ -594,7 +399,7 @@ mod tests {
         let (mut s, _) = submitted();
         s.apply(
             &Event::SentToManualQueue {
-                step: "a/one".into(),
+                step: step("a/one"),
                 reason: "trap".into(),
             },
             2_000,
@@ -602,7 +407,7 @@ mod tests {
         assert_eq!(s.status, AppStatus::Manual);
         s.apply(
             &Event::StepApproved {
-                step: "a/one".into(),
+                step: step("a/one"),
                 attempt: 0,
                 outputs: BTreeMap::new(),
                 documents: vec![],
@@ -613,7 +418,7 @@ mod tests {
         assert_eq!(s.status, AppStatus::Running);
         s.apply(
             &Event::StepNeedsMore {
-                step: "b/two".into(),
+                step: step("b/two"),
                 problems: vec![Problem::general("x", "y")],
             },
             4_000,
@@ -628,11 +433,11 @@ mod tests {
         );
         assert_eq!(s.status, AppStatus::Running);
         assert_eq!(
-            s.step("a/one").map(|x| x.status),
+            s.step(&step("a/one")).map(|x| x.status),
             Some(StepStatus::Approved),
             "approved steps stay approved"
         );
-        assert_eq!(s.step("b/two").map(|x| x.status), Some(StepStatus::Waiting));
+        assert_eq!(s.step(&step("b/two")).map(|x| x.status), Some(StepStatus::Waiting));
     }
 
     #[test]

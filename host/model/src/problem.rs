@@ -4,7 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bindings::types;
 use crate::ids::StepRef;
 
 /// What a problem is about.
@@ -72,18 +71,13 @@ impl Problem {
         }
     }
 
-    /// A problem a department returned.
-    pub fn from_wit(p: types::Problem, found_by: &StepRef) -> Self {
-        let subject = match p.subject {
-            types::Subject::Field(k) => Subject::Field(k),
-            types::Subject::Material(m) => Subject::Material(m),
-            types::Subject::General => Subject::General,
-        };
+    /// A problem a department returned from a step's `check` or `handle`.
+    pub fn found_by(subject: Subject, code: String, message: String, step: &StepRef) -> Self {
         Self {
             subject,
-            code: p.code,
-            message: p.message,
-            found_by: Some(found_by.clone()),
+            code,
+            message,
+            found_by: Some(step.clone()),
         }
     }
 

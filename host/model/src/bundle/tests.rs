@@ -1,7 +1,8 @@
 //! Unit tests of bundle loading: every refusal names its culprit.
 
 use super::*;
-use crate::manifest::FieldNeed;
+use crate::ids::MaterialCode;
+use crate::manifest::{FieldNeed, MaterialNeed};
 
 const DICT: &str = r#"
 version = "t"
@@ -18,13 +19,17 @@ type = "text"
 issued = true
 label = { zh = "户籍编号", en = "Household registration number" }
 sensitivity = "personal"
+[materials."birth-record"]
+label = { zh = "出生记录", en = "Birth record" }
+media_types = ["application/pdf"]
+max_bytes = 1000
 "#;
 
-fn dict() -> Dictionary {
+pub(crate) fn dict() -> Dictionary {
     Dictionary::from_toml(DICT, "dict").expect("dict")
 }
 
-fn key(s: &str) -> FieldKey {
+pub(crate) fn key(s: &str) -> FieldKey {
     FieldKey::parse(s).expect("key")
 }
 
@@ -46,10 +51,18 @@ fn spec(id: &str, reads: &[&str], writes: &[&str]) -> StepSpec {
     }
 }
 
-fn catalog() -> BTreeMap<DepartmentId, Manifest> {
+pub(crate) fn catalog() -> BTreeMap<DepartmentId, Manifest> {
     let mut c = BTreeMap::new();
     for (dept, steps) in [
-        ("health", vec![spec("birth", &["child.name"], &[])]),
+        ("health", {
+            let mut birth = spec("birth", &["child.name"], &[]);
+            birth.materials.push(MaterialNeed {
+                code: MaterialCode::parse("birth-record").expect("code"),
+                required: true,
+                purpose: "p".into(),
+            });
+            vec![birth]
+        }),
         (
             "police",
             vec![spec("register", &["child.name"], &["child.hukou_number"])],
@@ -77,7 +90,7 @@ fn load(text: &str) -> Result<Bundle, BundleError> {
     Bundle::from_toml(text, "b.toml", &dict(), &catalog())
 }
 
-const GOOD: &str = r#"
+pub(crate) const GOOD: &str = r#"
 id = "newborn"
 title = { zh = "新生儿", en = "Newborn" }
 description = { zh = "描述", en = "Description" }

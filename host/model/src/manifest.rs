@@ -1,5 +1,7 @@
-//! A department's manifest as the host holds it: parsed from the
-//! component's `describe()` and checked against the data dictionary.
+//! A department's manifest as the host holds it: what the component's
+//! `describe()` returned ([`RawManifest`], as the contract's conversion
+//! gives it, whatever the contract version), checked against the data
+//! dictionary into a [`Manifest`].
 //!
 //! Checking collects every fault at once, so an author fixes them in one
 //! round. Not for bundle-level checks (does a bundle's step exist, is an
@@ -10,9 +12,50 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::bindings::types;
 use crate::dictionary::Dictionary;
 use crate::ids::{DepartmentId, FieldKey, MaterialCode, StepId};
+
+/// A manifest as a component described itself, before any check: plain
+/// text, in the shape every contract version converts to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawManifest {
+    /// Department id as given.
+    pub department: String,
+    /// Department name.
+    pub name: String,
+    /// Plugin version as given.
+    pub version: String,
+    /// Steps as given.
+    pub steps: Vec<RawStepSpec>,
+}
+
+/// A step as a component described it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawStepSpec {
+    /// Step id as given.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Fields read: key, required, purpose.
+    pub reads: Vec<RawNeed>,
+    /// Keys written.
+    pub writes: Vec<String>,
+    /// Materials needed: code, required, purpose.
+    pub materials: Vec<RawNeed>,
+    /// Time limit in minutes.
+    pub time_limit_minutes: u32,
+}
+
+/// A field or material a step needs, as described.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RawNeed {
+    /// The dictionary key or material code.
+    pub name: String,
+    /// Whether the step cannot run without it.
+    pub required: bool,
+    /// Why the department needs it.
+    pub purpose: String,
+}
 
 /// A field a step reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -95,17 +138,8 @@ pub struct ManifestError {
     pub faults: Vec<String>,
 }
 
-fn is_semver(v: &str) -> bool {
-    let core = v.split(['-', '+']).next().unwrap_or("");
-    let parts: Vec<_> = core.split('.').collect();
-    parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-}
-
 /// Check a manifest from `describe()` against the dictionary.
-pub fn validate(raw: types::Manifest, dict: &Dictionary) -> Result<Manifest, ManifestError> {
+pub fn validate(raw: RawManifest, dict: &Dictionary) -> Result<Manifest, ManifestError> {
     let mut faults = Vec::new();
     let department = match DepartmentId::parse(&raw.department) {
         Ok(d) => Some(d),
@@ -117,7 +151,7 @@ pub fn validate(raw: types::Manifest, dict: &Dictionary) -> Result<Manifest, Man
     if raw.name.trim().is_empty() {
         faults.push("name is empty".into());
     }
-    if !is_semver(&raw.version) {
+    if !onething_idcodes::ids::is_semver(&raw.version) {
         faults.push(format!(
             "version {:?} is not semver (MAJOR.MINOR.PATCH)",
             raw.version
@@ -142,7 +176,7 @@ pub fn validate(raw: types::Manifest, dict: &Dictionary) -> Result<Manifest, Man
         let mut reads = Vec::new();
         let mut read_keys = BTreeSet::new();
         for r in s.reads {
-            match FieldKey::parse(&r.key) {
+            match FieldKey::parse(&r.name) {
                 Ok(key) if dict.field(&key).is_none() => faults.push(format!(
                     "step {id}: reads {key}, which is not in the data dictionary"
                 )),
@@ -176,7 +210,7 @@ pub fn validate(raw: types::Manifest, dict: &Dictionary) -> Result<Manifest, Man
         }
         let mut materials = Vec::new();
         for m in s.materials {
-            match MaterialCode::parse(&m.code) {
+            match MaterialCode::parse(&m.name) {
                 Ok(code) if dict.material(&code).is_none() => faults.push(format!(
                     "step {id}: needs material {code}, which is not in the data dictionary"
                 )),
@@ -236,25 +270,25 @@ max_bytes = 10
         .expect("dict")
     }
 
-    fn raw(reads: &[&str], writes: &[&str]) -> types::Manifest {
-        types::Manifest {
+    fn raw(reads: &[&str], writes: &[&str]) -> RawManifest {
+        RawManifest {
             department: "health".into(),
             name: "Health".into(),
             version: "1.0.0".into(),
-            steps: vec![types::StepSpec {
+            steps: vec![RawStepSpec {
                 id: "birth-certificate".into(),
                 title: "Birth certificate".into(),
                 reads: reads
                     .iter()
-                    .map(|k| types::FieldNeed {
-                        key: (*k).into(),
+                    .map(|k| RawNeed {
+                        name: (*k).into(),
                         required: true,
                         purpose: "p".into(),
                     })
                     .collect(),
                 writes: writes.iter().map(|k| (*k).to_string()).collect(),
-                materials: vec![types::MaterialNeed {
-                    code: "birth-record".into(),
+                materials: vec![RawNeed {
+                    name: "birth-record".into(),
                     required: true,
                     purpose: "p".into(),
                 }],

@@ -7,11 +7,9 @@
 //! from an applicant or from a department. Not for what a department does
 //! with a value: that is the plugin's business.
 
-pub mod validators;
 mod value;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -61,14 +59,22 @@ pub enum TextFormat {
 }
 
 impl TextFormat {
-    fn check(self, s: &str) -> Result<(), validators::FormatError> {
+    /// The coded-identifier kind this format is checked as.
+    pub fn kind(self) -> onething_idcodes::Kind {
+        use onething_idcodes::Kind;
         match self {
-            TextFormat::ResidentId => validators::resident_id(s),
-            TextFormat::Uscc => validators::uscc(s),
-            TextFormat::MobilePhone => validators::mobile_phone(s),
-            TextFormat::BankCard => validators::bank_card(s),
-            TextFormat::PostalCode => validators::postal_code(s),
+            TextFormat::ResidentId => Kind::ResidentId,
+            TextFormat::Uscc => Kind::Uscc,
+            TextFormat::MobilePhone => Kind::MobilePhone,
+            TextFormat::BankCard => Kind::BankCard,
+            TextFormat::PostalCode => Kind::PostalCode,
         }
+    }
+
+    /// Check a text against the format (`onething_idcodes`, the rules the
+    /// SDK applies too).
+    pub fn check(self, s: &str) -> Result<(), onething_idcodes::CodeError> {
+        self.kind().validate(s)
     }
 }
 
@@ -156,14 +162,6 @@ pub struct MaterialDef {
 /// Why a dictionary could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum DictionaryError {
-    /// The file could not be read.
-    #[error("cannot read dictionary {path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// The cause.
-        source: std::io::Error,
-    },
     /// The TOML is malformed or has an unknown key.
     #[error("dictionary {path}: {message}")]
     Syntax {
@@ -237,15 +235,6 @@ pub struct Dictionary {
 }
 
 impl Dictionary {
-    /// Load from a TOML file.
-    pub fn load(path: &Path) -> Result<Self, DictionaryError> {
-        let text = std::fs::read_to_string(path).map_err(|source| DictionaryError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Self::from_toml(&text, &path.display().to_string())
-    }
-
     /// Parse TOML text; `origin` names the source in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, DictionaryError> {
         let raw: RawDictionary = toml::from_str(text).map_err(|e| DictionaryError::Syntax {
@@ -335,6 +324,14 @@ impl Dictionary {
             message: format!("{key} is not in the data dictionary"),
         })?;
         value::validate(def, value)
+    }
+
+    /// Type a stored JSON value of `key` again, without validating it: for
+    /// values the host validated when they entered (the form, departments'
+    /// outputs). `None` when the key is unknown or the value is not of the
+    /// key's type.
+    pub fn retype(&self, key: &FieldKey, json: &serde_json::Value) -> Option<FieldValue> {
+        value::from_json(self.field(key)?, json).ok()
     }
 
     /// Parse a JSON value for `key` (an applicant's input) into a typed
@@ -543,5 +540,51 @@ max_bytes = 100
         assert_eq!(low.map_err(|e| e.code), Err("too-small"));
         let unknown = d.parse_json(&key("x.y"), &serde_json::json!(1));
         assert_eq!(unknown.map_err(|e| e.code), Err("unknown-field"));
+    }
+
+    /// The host's verdict on the shared table of coded-identifier vectors
+    /// (the SDK runs the same table in `sdk/tests/id_vectors.rs`): typing
+    /// each vector as an applicant's value of a field of that format gives
+    /// the vector's verdict and problem code.
+    #[test]
+    fn the_dictionary_agrees_with_the_shared_id_vectors() {
+        use onething_idcodes::vectors::{Kind, VECTORS};
+        let mut text = String::from("version = \"vectors\"\n");
+        let formats = [
+            (Kind::ResidentId, "resident-id"),
+            (Kind::Uscc, "uscc"),
+            (Kind::BankCard, "bank-card"),
+            (Kind::MobilePhone, "mobile-phone"),
+            (Kind::PostalCode, "postal-code"),
+        ];
+        for (_, format) in formats {
+            text.push_str(&format!(
+                "[fields.\"v.{}\"]\ntype = \"text\"\nformat = \"{format}\"\nlabel = {{ zh = \"码\", en = \"Code\" }}\nsensitivity = \"sensitive\"\n",
+                format.replace('-', "_")
+            ));
+        }
+        let d = Dictionary::from_toml(&text, "vectors").expect("vector dictionary");
+        let mut checked = 0;
+        for v in VECTORS {
+            let Some((_, format)) = formats.iter().find(|(k, _)| *k == v.kind) else {
+                // Organisation codes are not a dictionary format.
+                continue;
+            };
+            let field = key(&format!("v.{}", format.replace('-', "_")));
+            let verdict = d
+                .parse_json(&field, &serde_json::json!(v.input))
+                .map(|_| ())
+                .map_err(|e| e.code);
+            assert_eq!(
+                verdict,
+                v.expected.map_or(Ok(()), Err),
+                "{:?} {:?} ({})",
+                v.kind,
+                v.input,
+                v.about
+            );
+            checked += 1;
+        }
+        assert!(checked >= 40, "only {checked} vectors checked");
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! Each is parsed once at the edge (a TOML file, a manifest, a request) and
 //! is valid from then on, so the engine never compares or re-checks raw
-//! strings. Not for values of fields: see [`crate::dictionary::FieldValue`].
+//! strings. The rules themselves are `onething_idcodes::ids`, shared with
+//! the SDK. Not for values of fields: see [`crate::dictionary::FieldValue`].
 
 use std::fmt;
 
@@ -22,16 +23,6 @@ pub struct IdError {
     pub rule: &'static str,
 }
 
-fn is_kebab(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-        && !s.contains("--")
-}
-
 macro_rules! kebab_id {
     ($(#[$doc:meta])* $name:ident, $kind:literal) => {
         $(#[$doc])*
@@ -41,7 +32,7 @@ macro_rules! kebab_id {
         impl $name {
             /// Parse, refusing anything but kebab-case `[a-z0-9-]`, at most 64 bytes.
             pub fn parse(s: &str) -> Result<Self, IdError> {
-                if is_kebab(s) {
+                if onething_idcodes::ids::is_kebab(s) {
                     Ok(Self(s.to_owned()))
                 } else {
                     Err(IdError { kind: $kind, value: s.to_owned(), rule: "must be kebab-case [a-z0-9-], 1 to 64 characters" })
@@ -102,21 +93,13 @@ pub struct FieldKey(String);
 impl FieldKey {
     /// Parse, refusing anything but dot-separated segments of `[a-z0-9_]`.
     pub fn parse(s: &str) -> Result<Self, IdError> {
-        let ok = s.len() <= 128
-            && s.contains('.')
-            && s.split('.').all(|seg| {
-                !seg.is_empty()
-                    && seg
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-            });
-        if ok {
+        if onething_idcodes::ids::is_key(s) {
             Ok(Self(s.to_owned()))
         } else {
             Err(IdError {
                 kind: "field key",
                 value: s.to_owned(),
-                rule: "must be dot-separated segments of [a-z0-9_], e.g. child.name",
+                rule: "must be dot-separated segments of [a-z0-9_], at most 128 bytes, e.g. child.name",
             })
         }
     }

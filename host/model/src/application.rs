@@ -5,11 +5,13 @@
 //! Parsing is strict (unknown keys are refused). Turning the document into
 //! typed form values and materials never fails outright: every fault
 //! becomes a [`Problem`], so the applicant hears about all of them at once.
+//!
+//! Materials are referenced by content digest: the bytes are stored first
+//! (`POST /api/materials`, or `onething run` reading the files beside the
+//! document). Reading files is the edge's job, not this module's.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::bundle::Bundle;
 use crate::dictionary::{Dictionary, FieldValue};
@@ -22,7 +24,9 @@ use crate::problem::Problem;
 pub struct MaterialRef {
     /// The material code.
     pub code: String,
-    /// A file, relative to the application file (`onething run` only).
+    /// A file, relative to the application file: `onething run` and
+    /// `onething submit` store it and reference it by digest; the HTTP API
+    /// refuses paths.
     pub path: Option<String>,
     /// The digest of an already stored material.
     pub digest: Option<String>,
@@ -53,46 +57,26 @@ pub struct ApplicationDoc {
 
 /// Why a document could not be read at all.
 #[derive(Debug, thiserror::Error)]
-pub enum DocError {
-    /// The file could not be read.
-    #[error("cannot read application {path}: {source}")]
-    Io {
-        /// The file.
-        path: String,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// Not JSON, or not the application shape.
-    #[error("application {origin}: {message}")]
-    Syntax {
-        /// The file or request.
-        origin: String,
-        /// serde_json's message (with line and column).
-        message: String,
-    },
+#[error("application {origin}: {message}")]
+pub struct DocError {
+    /// The file or request.
+    pub origin: String,
+    /// serde_json's message (with line and column).
+    pub message: String,
 }
 
 impl ApplicationDoc {
-    /// Read a document file.
-    pub fn load(path: &Path) -> Result<Self, DocError> {
-        let text = std::fs::read_to_string(path).map_err(|source| DocError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Self::from_json(&text, &path.display().to_string())
-    }
-
-    /// Parse a document.
+    /// Parse a document; `origin` names it in errors.
     pub fn from_json(text: &str, origin: &str) -> Result<Self, DocError> {
-        serde_json::from_str(text).map_err(|e| DocError::Syntax {
+        serde_json::from_str(text).map_err(|e| DocError {
             origin: origin.into(),
             message: e.to_string(),
         })
     }
 }
 
-/// A material as the host holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A material as the host holds it and records it with an application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Material {
     /// Content digest.
     pub digest: Digest,
@@ -127,14 +111,9 @@ pub fn sniff_media_type(bytes: &[u8]) -> Option<&'static str> {
 }
 
 /// Type and validate a document's fields and materials against the
-/// dictionary and the bundle's form. `base` resolves material paths; with
-/// `None`, paths are refused (over HTTP materials are uploaded first).
-pub fn read_contents(
-    doc: &ApplicationDoc,
-    bundle: &Bundle,
-    dict: &Dictionary,
-    base: Option<&Path>,
-) -> Contents {
+/// dictionary and the bundle's form. Materials must be referenced by
+/// digest (a path is refused: store the file first).
+pub fn read_contents(doc: &ApplicationDoc, bundle: &Bundle, dict: &Dictionary) -> Contents {
     let mut out = Contents::default();
     let in_form = |key: &FieldKey| bundle.steps.iter().any(|s| s.spec.reads_key(key));
     for (name, json) in &doc.fields {
@@ -187,7 +166,7 @@ pub fn read_contents(
         }
     }
     for m in &doc.materials {
-        match read_material(m, dict, base) {
+        match read_material(m, dict) {
             Ok((code, material)) => {
                 if out.materials.insert(code.clone(), material).is_some() {
                     out.problems.push(Problem::material(
@@ -203,11 +182,7 @@ pub fn read_contents(
     out
 }
 
-fn read_material(
-    m: &MaterialRef,
-    dict: &Dictionary,
-    base: Option<&Path>,
-) -> Result<(MaterialCode, Material), Box<Problem>> {
+fn read_material(m: &MaterialRef, dict: &Dictionary) -> Result<(MaterialCode, Material), Box<Problem>> {
     let fail = |code: &str, msg: String| Box::new(Problem::material(&m.code, code, msg));
     let code = MaterialCode::parse(&m.code).map_err(|e| fail("bad-code", e.to_string()))?;
     let def = dict.material(&code).ok_or_else(|| {
@@ -217,42 +192,11 @@ fn read_material(
         )
     })?;
     let material = match (&m.path, &m.digest) {
-        (Some(path), None) => {
-            if m.media_type.is_some() || m.size.is_some() {
-                return Err(fail(
-                    "bad-reference",
-                    format!(
-                        "material {code}: give either path, or digest with media_type and size, not both"
-                    ),
-                ));
-            }
-            let base = base.ok_or_else(|| {
-                fail(
-                    "path-not-allowed",
-                    format!("material {code}: upload it first and reference it by digest"),
-                )
-            })?;
-            let full = base.join(path);
-            let bytes = std::fs::read(&full).map_err(|e| {
-                fail(
-                    "unreadable",
-                    format!("material {code}: cannot read {}: {e}", full.display()),
-                )
-            })?;
-            let media_type = sniff_media_type(&bytes).ok_or_else(|| {
-                fail(
-                    "unknown-media-type",
-                    format!(
-                        "material {code}: {} is not a PDF, PNG or JPEG file",
-                        full.display()
-                    ),
-                )
-            })?;
-            Material {
-                digest: Digest::of(&bytes),
-                media_type: media_type.into(),
-                size: bytes.len() as u64,
-            }
+        (Some(_), None) => {
+            return Err(fail(
+                "path-not-allowed",
+                format!("material {code}: upload it first and reference it by digest"),
+            ));
         }
         (None, Some(digest)) => {
             let digest = Digest::parse(digest)

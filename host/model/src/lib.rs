@@ -1,0 +1,25 @@
+//! The model every layer of OneThing speaks: the data dictionary and typed
+//! values, department manifests, bundles, application documents and their
+//! typed contents, the one form, the rules of what a step may see and
+//! write, plugin calls in the host's own terms, an application's events
+//! and the state they fold into, prefill consents and audit entries.
+//!
+//! Pure data and rules: no wasmtime, no database, no file system, no
+//! network. Everything here is tested on its own (`cargo test -p
+//! onething-model`). The crates above it (contract, runtime, store,
+//! catalog, engine, api) exchange these types and never each other's.
+
+pub mod application;
+pub mod audit;
+pub mod bundle;
+pub mod call;
+pub mod consent;
+pub mod dictionary;
+pub mod events;
+pub mod form;
+pub mod ids;
+pub mod manifest;
+pub mod problem;
+pub mod rules;
+pub mod state;
+
