@@ -3,7 +3,8 @@
 //!
 //! A key pair belongs to a department: `onething plugin keygen` writes
 //! `NAME.key` (secret, hex, readable by its owner only) and `NAME.pub`
-//! (public, hex); `onething plugin sign` writes the signature;
+//! (public, hex) into a directory opened with cap-std; `onething plugin
+//! sign` writes the signature;
 //! [`TrustedKeys::verify`] says which department's key made it, so the
 //! host can refuse a component signed by another department's key. Not
 //! for deciding whether signatures are required: that is configuration.
@@ -11,9 +12,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use cap_std::fs::Dir;
+
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 
-use crate::ids::{DepartmentId, Digest};
+use onething_model::ids::{DepartmentId, Digest};
 
 /// What is signed: a domain tag and the digest, so a signature over a
 /// component can never be replayed as a signature over anything else.
@@ -89,33 +92,39 @@ pub fn parse_public_key(text: &str, what: &str) -> Result<VerifyingKey, SigningE
     })
 }
 
-/// Make a key pair: `DIR/NAME.key` (secret) and `DIR/NAME.pub` (public).
-/// Refuses to overwrite an existing secret key.
-pub fn keygen(dir: &Path, name: &str) -> Result<(PathBuf, PathBuf, VerifyingKey), SigningError> {
+/// Make a key pair in `dir`: `NAME.key` (secret, owner-only) and
+/// `NAME.pub` (public); their file names and the public key. Refuses to
+/// overwrite an existing secret key. `shown` names the directory in errors.
+pub fn keygen(
+    dir: &Dir,
+    shown: &Path,
+    name: &str,
+) -> Result<(PathBuf, PathBuf, VerifyingKey), SigningError> {
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).map_err(|e| SigningError::Random(e.to_string()))?;
     let key = SigningKey::from_bytes(&secret);
-    let secret_path = dir.join(format!("{name}.key"));
-    let public_path = dir.join(format!("{name}.pub"));
-    let mut options = std::fs::OpenOptions::new();
+    let secret_name = PathBuf::from(format!("{name}.key"));
+    let public_name = PathBuf::from(format!("{name}.pub"));
+    let secret_path = shown.join(&secret_name);
+    let public_path = shown.join(&public_name);
+    let mut options = cap_std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt as _;
+        use cap_std::fs::OpenOptionsExt as _;
         options.mode(0o600);
     }
-    let mut f = options.open(&secret_path).map_err(io(&secret_path))?;
+    let mut f = dir
+        .open_with(&secret_name, &options)
+        .map_err(io(&secret_path))?;
     std::io::Write::write_all(
         &mut f,
         format!("{}\n", hex::encode(key.to_bytes())).as_bytes(),
     )
     .map_err(io(&secret_path))?;
     let public = key.verifying_key();
-    std::fs::write(
-        &public_path,
-        format!("{}\n", hex::encode(public.to_bytes())),
-    )
-    .map_err(io(&public_path))?;
+    dir.write(&public_name, format!("{}\n", hex::encode(public.to_bytes())))
+        .map_err(io(&public_path))?;
     Ok((secret_path, public_path, public))
 }
 
@@ -126,10 +135,10 @@ pub fn signature_path(component: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// Sign component bytes with the secret key in `key_file`.
-pub fn sign(bytes: &[u8], key_file: &Path) -> Result<String, SigningError> {
-    let text = std::fs::read_to_string(key_file).map_err(io(key_file))?;
-    let key = SigningKey::from_bytes(&hex32(&text, &key_file.display().to_string())?);
+/// Sign component bytes with a secret key (the text of a `.key` file);
+/// `what` names the key in errors.
+pub fn sign(bytes: &[u8], secret_key: &str, what: &str) -> Result<String, SigningError> {
+    let key = SigningKey::from_bytes(&hex32(secret_key, what)?);
     let signature = key.sign(&message(&Digest::of(bytes)));
     Ok(hex::encode(signature.to_bytes()))
 }
@@ -191,12 +200,14 @@ mod tests {
 
     #[test]
     fn sign_and_verify_names_the_signing_department() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let (secret, public, key) = keygen(dir.path(), "health").expect("keygen");
-        let (other_secret, _, other_key) = keygen(dir.path(), "tax").expect("keygen");
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = Dir::open_ambient_dir(tmp.path(), cap_std::ambient_authority()).expect("dir");
+        let (secret, public, key) = keygen(&dir, tmp.path(), "health").expect("keygen");
+        let (other_secret, _, other_key) = keygen(&dir, tmp.path(), "tax").expect("keygen");
         assert!(secret.exists() && public.exists());
         let bytes = b"\0asm component bytes";
-        let sig = sign(bytes, &secret).expect("sign");
+        let read = |p: &Path| std::fs::read_to_string(p).expect("key file");
+        let sig = sign(bytes, &read(&secret), "health.key").expect("sign");
         let mut trusted = TrustedKeys::default();
         trusted.add(dept("health"), key);
         trusted.add(dept("tax"), other_key);
@@ -205,7 +216,7 @@ mod tests {
             vec![dept("health")]
         );
         // Signed by tax's key: verifies, but as tax.
-        let tax_sig = sign(bytes, &other_secret).expect("sign");
+        let tax_sig = sign(bytes, &read(&other_secret), "tax.key").expect("sign");
         assert_eq!(
             trusted.verify(bytes, &tax_sig, "c.wasm").expect("valid"),
             vec![dept("tax")]
@@ -226,9 +237,10 @@ mod tests {
 
     #[test]
     fn keygen_never_overwrites_a_secret_key() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        keygen(dir.path(), "health").expect("first");
-        let err = keygen(dir.path(), "health").expect_err("second");
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = Dir::open_ambient_dir(tmp.path(), cap_std::ambient_authority()).expect("dir");
+        keygen(&dir, tmp.path(), "health").expect("first");
+        let err = keygen(&dir, tmp.path(), "health").expect_err("second");
         assert!(err.to_string().contains("health.key"), "{err}");
     }
 

@@ -2,7 +2,9 @@
 //! handles, the memory limiter and the deadline, for exactly one call.
 //!
 //! A fresh `CallState` (and store, and instance) is made for every call, so
-//! nothing an applicant sent survives into the next call.
+//! nothing an applicant sent survives into the next call. It answers the
+//! contract's imports ([`Imports`]) from the runtime's capabilities, always
+//! as its own department.
 
 use std::time::{Duration, Instant};
 
@@ -10,42 +12,28 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::Shared;
+use chrono::NaiveDate;
+use onething_contract::{Imports, LogLevel, StoreFailure};
+use onething_model::ids::DepartmentId;
+
+use crate::Shared;
 use crate::capabilities::Capabilities;
-use crate::capabilities::log::CapturedOutput;
-use crate::ids::{DepartmentId, Digest};
+use crate::capabilities::kv::DepartmentStore;
+use crate::capabilities::log::{CallLog, CapturedOutput};
 
 /// Everything one call's store holds.
 pub struct CallState {
     wasi: WasiCtx,
     table: ResourceTable,
     pub(crate) limiter: MemoryLimiter,
-    pub(crate) department: DepartmentId,
-    pub(crate) version: String,
     pub(crate) caps: Capabilities,
-    pub(crate) log_records: u32,
+    /// Who is calling, what to mask, how much was logged.
+    pub(crate) log: CallLog,
     pub(crate) stdout: CapturedOutput,
     pub(crate) stderr: CapturedOutput,
     pub(crate) started: Instant,
     pub(crate) timeout: Duration,
     pub(crate) deadline_hit: Option<Duration>,
-    /// Values of the call's sensitive input fields, masked in everything
-    /// the plugin logs or prints.
-    pub(crate) secrets: Vec<String>,
-}
-
-/// What replaces a sensitive value in logs.
-pub const MASK: &str = "[sensitive]";
-
-/// `text` with every one of `secrets` replaced by [`MASK`].
-pub fn redact<'t>(text: &'t str, secrets: &[String]) -> std::borrow::Cow<'t, str> {
-    let mut out = std::borrow::Cow::Borrowed(text);
-    for s in secrets {
-        if out.contains(s.as_str()) {
-            out = std::borrow::Cow::Owned(out.replace(s.as_str(), MASK));
-        }
-    }
-    out
 }
 
 impl WasiView for CallState {
@@ -93,7 +81,7 @@ pub(crate) fn new_store(
     shared: &Shared,
     department: &DepartmentId,
     version: &str,
-    _digest: &Digest,
+    secrets: Vec<String>,
 ) -> Store<CallState> {
     let stdout = CapturedOutput::default();
     let stderr = CapturedOutput::default();
@@ -111,16 +99,17 @@ pub(crate) fn new_store(
             limit: limits.memory_bytes,
             refused: None,
         },
-        department: department.clone(),
-        version: version.to_owned(),
         caps: shared.caps.clone(),
-        log_records: 0,
+        log: {
+            let mut log = CallLog::new(department.clone(), version.to_owned());
+            log.secrets = secrets;
+            log
+        },
         stdout,
         stderr,
         started: Instant::now(),
         timeout: limits.timeout_for(department),
         deadline_hit: None,
-        secrets: Vec::new(),
     };
     let mut store = Store::new(&shared.engine, state);
     store.limiter(|s| &mut s.limiter);
@@ -141,4 +130,50 @@ pub(crate) fn new_store(
         }
     }
     store
+}
+
+impl CallState {
+    fn kv(&self) -> DepartmentStore<'_> {
+        DepartmentStore {
+            kv: &*self.caps.kv,
+            department: &self.log.department,
+        }
+    }
+
+    /// Pass what the plugin printed to the log sink (at the end of a call).
+    pub(crate) fn flush_output(&self) {
+        use crate::capabilities::log::Stream;
+        self.stdout.flush(Stream::Stdout, &self.log, &*self.caps.log);
+        self.stderr.flush(Stream::Stderr, &self.log, &*self.caps.log);
+    }
+}
+
+impl Imports for CallState {
+    fn log(&mut self, level: LogLevel, message: String, attributes: Vec<(String, String)>) {
+        self.log.log(&*self.caps.log, level, &message, &attributes);
+    }
+
+    fn now(&mut self) -> i64 {
+        self.caps.clock.now()
+    }
+
+    fn today(&mut self) -> NaiveDate {
+        self.caps.clock.today()
+    }
+
+    async fn kv_get(&mut self, key: String) -> Result<Option<Vec<u8>>, StoreFailure> {
+        self.kv().get(&key).await
+    }
+
+    async fn kv_set(&mut self, key: String, value: Vec<u8>) -> Result<(), StoreFailure> {
+        self.kv().set(&key, &value).await
+    }
+
+    async fn kv_insert_new(&mut self, key: String, value: Vec<u8>) -> Result<bool, StoreFailure> {
+        self.kv().insert_new(&key, &value).await
+    }
+
+    async fn kv_delete(&mut self, key: String) -> Result<bool, StoreFailure> {
+        self.kv().delete(&key).await
+    }
 }

@@ -6,51 +6,36 @@
 //! that names the file and what to rebuild; calling turns every way a call
 //! can fail into a [`CallError`] that names the function and the limit.
 
-use std::path::Path;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
+use onething_contract::{ContractVersion, HandlerPre};
+use onething_model::call::{CallMaterial, Field, Handled, OutputSize, ReturnedField, StepRequest};
+use onething_model::dictionary::{Dictionary, FieldValue, Sensitivity};
+use onething_model::ids::{DepartmentId, Digest, FieldKey, StepId, StepRef};
+use onething_model::manifest::{self, Manifest, RawManifest};
+use onething_model::problem::Problem;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 use wasmtime::component::Component;
 use wasmtime::{Store, Trap};
 
-use super::error::{CallError, LoadError};
-use super::state::{CallState, new_store, redact};
-use super::{Runtime, Shared};
-use crate::bindings::{DepartmentPre, HANDLER_EXPORT, OutputSize, WIT_VERSION, handler, types};
-use crate::dictionary::Dictionary;
-use crate::ids::{DepartmentId, Digest, StepId};
-use crate::manifest::{self, Manifest};
-
-/// One attempt at a step, as the runtime passes it to a plugin.
-#[derive(Debug, Clone)]
-pub struct StepCall {
-    /// Application id.
-    pub application: String,
-    /// Step id.
-    pub step: StepId,
-    /// Idempotency key (application + step).
-    pub idempotency_key: String,
-    /// Attempt number from 1.
-    pub attempt: u32,
-    /// The fields the step may see.
-    pub fields: Vec<types::Field>,
-    /// The materials the step may see.
-    pub materials: Vec<types::Material>,
-}
+use crate::error::{CallError, LoadError};
+use crate::state::{CallState, new_store};
+use crate::{Runtime, Shared, redact};
 
 /// A loaded, described department component.
 pub struct Plugin {
     shared: Arc<Shared>,
-    pre: DepartmentPre<CallState>,
+    pre: HandlerPre<CallState>,
     manifest: Manifest,
     digest: Digest,
     size: usize,
     origin: String,
     semaphore: Arc<Semaphore>,
     /// Keys the dictionary marks sensitive.
-    sensitive: Arc<std::collections::BTreeSet<String>>,
+    sensitive: Arc<BTreeSet<FieldKey>>,
 }
 
 impl std::fmt::Debug for Plugin {
@@ -59,24 +44,13 @@ impl std::fmt::Debug for Plugin {
             .field("department", &self.manifest.department)
             .field("version", &self.manifest.version)
             .field("digest", &self.digest)
+            .field("contract", &self.pre.version())
             .field("origin", &self.origin)
             .finish_non_exhaustive()
     }
 }
 
 impl Runtime {
-    /// Load a component file.
-    pub async fn load_file(&self, path: &Path, dict: &Dictionary) -> Result<Plugin, LoadError> {
-        let origin = path.display().to_string();
-        let bytes = tokio::fs::read(path)
-            .await
-            .map_err(|source| LoadError::Io {
-                origin: origin.clone(),
-                source,
-            })?;
-        self.load_bytes(bytes, &origin, dict).await
-    }
-
     /// Load a component from bytes; `origin` names it in errors.
     pub async fn load_bytes(
         &self,
@@ -87,25 +61,23 @@ impl Runtime {
         let component = self.compile(bytes.clone(), origin).await?;
         let digest = Digest::of(&bytes);
         let shared = self.shared().clone();
-        check_world(&shared, &component, &bytes, origin)?;
-        let instance_pre =
-            shared
-                .linker
-                .instantiate_pre(&component)
-                .map_err(|e| LoadError::TypeMismatch {
-                    origin: origin.into(),
-                    expected: WIT_VERSION,
-                    detail: format!("{e:#}"),
-                })?;
-        let pre = DepartmentPre::new(instance_pre).map_err(|e| LoadError::TypeMismatch {
+        let version = onething_contract::detect(&shared.engine, &component, &bytes).map_err(
+            |source| LoadError::World {
+                origin: origin.into(),
+                source,
+            },
+        )?;
+        let mismatch = |e: wasmtime::Error| LoadError::TypeMismatch {
             origin: origin.into(),
-            expected: WIT_VERSION,
+            expected: version,
             detail: format!("{e:#}"),
-        })?;
+        };
+        let instance_pre = shared.linker.instantiate_pre(&component).map_err(mismatch)?;
+        let pre = HandlerPre::new(version, instance_pre).map_err(mismatch)?;
         // describe() runs before the department is known: name it by file.
         let provisional =
             DepartmentId::parse("unknown").map_err(|e| LoadError::Config(e.to_string()))?;
-        let raw = call_describe(&shared, &pre, &provisional, &digest)
+        let raw = call_describe(&shared, &pre, &provisional)
             .await
             .map_err(|source| LoadError::Describe {
                 origin: origin.into(),
@@ -116,7 +88,7 @@ impl Runtime {
             source,
         })?;
         let semaphore = shared.semaphore(&manifest.department);
-        tracing::info!(department = %manifest.department, version = %manifest.version, digest = %digest.short(), origin, "plugin loaded");
+        tracing::info!(department = %manifest.department, version = %manifest.version, contract = version.as_str(), digest = %digest.short(), origin, "plugin loaded");
         Ok(Plugin {
             shared,
             pre,
@@ -127,8 +99,8 @@ impl Runtime {
             semaphore,
             sensitive: Arc::new(
                 dict.fields()
-                    .filter(|f| f.sensitivity == crate::dictionary::Sensitivity::Sensitive)
-                    .map(|f| f.key.to_string())
+                    .filter(|f| f.sensitivity == Sensitivity::Sensitive)
+                    .map(|f| f.key.clone())
                     .collect(),
             ),
         })
@@ -170,97 +142,25 @@ impl Runtime {
     }
 }
 
-/// Refuse a component that does not export the handler, exports it at
-/// another WIT version, or imports what the host does not grant — each
-/// with a message that says what to rebuild.
-fn check_world(
-    shared: &Shared,
-    component: &Component,
-    bytes: &[u8],
-    origin: &str,
-) -> Result<(), LoadError> {
-    let ty = component.component_type();
-    let exports: Vec<String> = ty
-        .exports(&shared.engine)
-        .map(|(name, _)| name.to_owned())
-        .collect();
-    if !exports.iter().any(|e| e == HANDLER_EXPORT) {
-        if let Some(other) = exports
-            .iter()
-            .find_map(|e| e.strip_prefix("onething:matter/handler@"))
-        {
-            return Err(LoadError::WitVersion {
-                origin: origin.into(),
-                found: other.to_owned(),
-                expected: WIT_VERSION,
-                differences: super::contract::handler_differences(bytes),
-            });
-        }
-        return Err(LoadError::WrongWorld {
-            origin: origin.into(),
-            exports,
-            expected: WIT_VERSION,
-        });
-    }
-    for (name, _) in ty.imports(&shared.engine) {
-        if let Some(rest) = name.strip_prefix("onething:matter/") {
-            let version = rest.split_once('@').map_or("", |(_, v)| v);
-            if version != WIT_VERSION {
-                return Err(LoadError::WitVersion {
-                    origin: origin.into(),
-                    found: version.to_owned(),
-                    expected: WIT_VERSION,
-                    differences: super::contract::handler_differences(bytes),
-                });
-            }
-            let iface = rest.split('@').next().unwrap_or("");
-            if !matches!(iface, "log" | "clock" | "store" | "types") {
-                return Err(LoadError::UnknownImport {
-                    origin: origin.into(),
-                    import: name.to_owned(),
-                });
-            }
-        } else if !name.starts_with("wasi:") {
-            return Err(LoadError::UnknownImport {
-                origin: origin.into(),
-                import: name.to_owned(),
-            });
-        }
-    }
-    Ok(())
-}
-
 /// Run `$call` on a fresh instance of `$pre` under the limits, turning any
-/// failure into a [`CallError`] and checking the output size.
+/// failure into a [`CallError`] and checking the output size. What the
+/// plugin printed goes to the log sink, masked, whatever happened.
 macro_rules! fresh_call {
-    ($shared:expr, $pre:expr, $department:expr, $version:expr, $digest:expr, $secrets:expr, $function:literal, |$store:ident, $instance:ident| $call:expr) => {{
+    ($shared:expr, $pre:expr, $department:expr, $version:expr, $secrets:expr, $function:literal, |$store:ident, $instance:ident| $call:expr) => {{
         let shared: &Shared = $shared;
-        let mut $store = new_store(shared, $department, $version, $digest);
-        $store.data_mut().secrets = $secrets;
+        let mut $store = new_store(shared, $department, $version, $secrets);
         let started = Instant::now();
         let result = async {
-            let instance = $pre
-                .instantiate_async(&mut $store)
+            let $instance = $pre
+                .instantiate(&mut $store)
                 .await
                 .map_err(|e| (true, e))?;
-            let $instance = instance.onething_matter_handler();
             $call.await.map_err(|e| (false, e))
         }
         .await;
         let state = $store.data();
-        state.stdout.flush_to_tracing(
-            "stdout",
-            state.department.as_str(),
-            &state.version,
-            &state.secrets,
-        );
-        let last_stderr = redact(&state.stderr.contents(), &state.secrets).into_owned();
-        state.stderr.flush_to_tracing(
-            "stderr",
-            state.department.as_str(),
-            &state.version,
-            &state.secrets,
-        );
+        let last_stderr = redact(&state.stderr.contents(), &state.log.secrets).into_owned();
+        state.flush_output();
         match result {
             Ok(out) => {
                 let size = out.output_size();
@@ -352,7 +252,6 @@ macro_rules! on_this_plugin {
             $self.pre,
             &$self.manifest.department,
             &$self.manifest.version,
-            &$self.digest,
             $secrets,
             $function,
             |$store, $instance| $call
@@ -362,19 +261,17 @@ macro_rules! on_this_plugin {
 
 async fn call_describe(
     shared: &Arc<Shared>,
-    pre: &DepartmentPre<CallState>,
+    pre: &HandlerPre<CallState>,
     department: &DepartmentId,
-    digest: &Digest,
-) -> Result<types::Manifest, CallError> {
+) -> Result<RawManifest, CallError> {
     fresh_call!(
         shared,
         pre,
         department,
         "?",
-        digest,
         Vec::new(),
         "describe",
-        |store, h| h.call_describe(&mut store)
+        |store, h| h.describe(&mut store)
     )
 }
 
@@ -394,6 +291,11 @@ impl Plugin {
         &self.digest
     }
 
+    /// The contract version the component speaks.
+    pub fn contract(&self) -> ContractVersion {
+        self.pre.version()
+    }
+
     /// The component's size in bytes.
     pub fn size(&self) -> usize {
         self.size
@@ -405,58 +307,48 @@ impl Plugin {
     }
 
     /// Call `describe()` again on a fresh instance.
-    pub async fn describe(&self) -> Result<types::Manifest, CallError> {
+    pub async fn describe(&self) -> Result<RawManifest, CallError> {
         let _permit = self.permit().await;
-        call_describe(
-            &self.shared,
-            &self.pre,
-            &self.manifest.department,
-            &self.digest,
-        )
-        .await
+        call_describe(&self.shared, &self.pre, &self.manifest.department).await
     }
 
-    /// Call `check()` for a step.
+    /// Call `check()` for a step: the problems it reports, found by that
+    /// step of this department.
     pub async fn check(
         &self,
         step: &StepId,
-        fields: &[types::Field],
-        materials: &[types::Material],
-    ) -> Result<Vec<types::Problem>, CallError> {
+        fields: &[Field],
+        materials: &[CallMaterial],
+    ) -> Result<Vec<Problem>, CallError> {
         let _permit = self.permit().await;
-        on_this_plugin!(self, self.secrets(fields), "check", |store, h| h
-            .call_check(&mut store, step.as_str(), fields, materials))
+        let reported = on_this_plugin!(self, self.secrets(fields), "check", |store, h| h
+            .check(&mut store, step.as_str(), fields, materials))?;
+        let by = StepRef {
+            department: self.manifest.department.clone(),
+            step: step.clone(),
+        };
+        Ok(reported.into_iter().map(|p| p.found_by(&by)).collect())
     }
 
-    /// Call `prefill()` for a step.
+    /// Call `prefill()` for a step: what the department returned, not yet
+    /// checked.
     pub async fn prefill(
         &self,
         step: &StepId,
-        known: &[types::Field],
-    ) -> Result<Vec<types::Field>, CallError> {
+        known: &[Field],
+    ) -> Result<Vec<ReturnedField>, CallError> {
         let _permit = self.permit().await;
         on_this_plugin!(self, self.secrets(known), "prefill", |store, h| h
-            .call_prefill(&mut store, step.as_str(), known))
+            .prefill(&mut store, step.as_str(), known))
     }
 
     /// Call `handle()` for one attempt at a step.
-    pub async fn handle(
-        &self,
-        call: &StepCall,
-    ) -> Result<Result<types::Outcome, types::StepError>, CallError> {
+    pub async fn handle(&self, request: &StepRequest) -> Result<Handled, CallError> {
         let _permit = self.permit().await;
-        let request = handler::Request {
-            application: call.application.clone(),
-            step: call.step.as_str().to_owned(),
-            idempotency_key: call.idempotency_key.clone(),
-            attempt: call.attempt,
-            fields: call.fields.clone(),
-            materials: call.materials.clone(),
-        };
-        let span = tracing::info_span!("step", department = %self.manifest.department, step = %call.step, version = %self.manifest.version, application = %call.application, attempt = call.attempt);
+        let span = tracing::info_span!("step", department = %self.manifest.department, step = %request.step, version = %self.manifest.version, application = %request.application, attempt = request.attempt);
         async {
-            on_this_plugin!(self, self.secrets(&call.fields), "handle", |store, h| h
-                .call_handle(&mut store, &request))
+            on_this_plugin!(self, self.secrets(&request.fields), "handle", |store, h| h
+                .handle(&mut store, request))
         }
         .instrument(span)
         .await
@@ -465,12 +357,12 @@ impl Plugin {
     /// The values of the sensitive fields among `fields` (by the
     /// dictionary), to be masked in what the plugin logs. Very short
     /// values are left alone: masking "1" everywhere would hide nothing.
-    fn secrets(&self, fields: &[types::Field]) -> Vec<String> {
+    fn secrets(&self, fields: &[Field]) -> Vec<String> {
         fields
             .iter()
             .filter(|f| self.sensitive.contains(&f.key))
             .filter_map(|f| match &f.value {
-                types::Value::Text(t) if t.chars().count() >= 4 => Some(t.clone()),
+                FieldValue::Text(t) if t.chars().count() >= 4 => Some(t.clone()),
                 _ => None,
             })
             .collect()

@@ -3,11 +3,11 @@
 //! The system clock reads the wall clock in a configured time zone (China
 //! Standard Time by default); a fixed clock pins the date so integrators
 //! can run date-dependent rules ("under six months old") reproducibly.
+//! The per-call state answers a plugin's `now` and `today` from the
+//! runtime's [`Clock`] ([`crate::state`]).
 
 use chrono::{FixedOffset, NaiveDate, NaiveTime, Offset as _, Utc};
 
-use crate::bindings::{date_to_wit, onething::matter::clock, types};
-use crate::runtime::CallState;
 
 /// A source of the current time.
 pub trait Clock: Send + Sync {
@@ -73,16 +73,6 @@ impl Clock for FixedClock {
     }
     fn today(&self) -> NaiveDate {
         self.date
-    }
-}
-
-impl clock::Host for CallState {
-    async fn now(&mut self) -> wasmtime::Result<i64> {
-        Ok(self.caps.clock.now())
-    }
-
-    async fn today(&mut self) -> wasmtime::Result<types::Date> {
-        Ok(date_to_wit(self.caps.clock.today()))
     }
 }
 

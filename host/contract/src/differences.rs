@@ -4,23 +4,20 @@
 //!
 //! Used to explain a WIT version mismatch in words an author can act on
 //! ("`handle` takes (request: request, context: string) here, but this
-//! host passes (request: request)"). The host's own contract is
-//! `wit/matter.wit`, compiled in; the component's is decoded from its
-//! type information with `wit-parser`.
+//! host passes (request: request)"). The host's contract is the WIT text
+//! of the version compared against, compiled in; the component's is
+//! decoded from its type information with `wit-parser`.
 
 use std::collections::BTreeMap;
 
 use wit_parser::decoding::{DecodedWasm, decode};
 use wit_parser::{Function, Resolve, Type, TypeDefKind, WorldItem};
 
-/// The host's contract, as written.
-const HOST_WIT: &str = include_str!("../../../wit/matter.wit");
-
 /// The differences between the component's `onething:matter/handler` and
 /// the host's, in the order of the host's functions, then shared types.
 /// Empty when none can be found (or the component cannot be decoded).
-pub fn handler_differences(component: &[u8]) -> Vec<String> {
-    let Some(host) = host_contract() else {
+pub fn handler_differences(component: &[u8], host_wit: &str) -> Vec<String> {
+    let Some(host) = host_contract(host_wit) else {
         return Vec::new();
     };
     let Ok(DecodedWasm::Component(resolve, world)) = decode(component) else {
@@ -47,9 +44,9 @@ pub fn handler_differences(component: &[u8]) -> Vec<String> {
     host.differences(&found)
 }
 
-fn host_contract() -> Option<Contract> {
+fn host_contract(host_wit: &str) -> Option<Contract> {
     let mut resolve = Resolve::new();
-    let package = resolve.push_str("matter.wit", HOST_WIT).ok()?;
+    let package = resolve.push_str("matter.wit", host_wit).ok()?;
     let id = resolve.packages[package]
         .interfaces
         .get("handler")
@@ -216,22 +213,24 @@ fn shape(resolve: &Resolve, kind: &TypeDefKind) -> String {
 mod tests {
     use super::*;
 
+    const HOST_WIT: &str = crate::v0_1::WIT;
+
     #[test]
     fn the_host_contract_reads_and_agrees_with_itself() {
-        let host = host_contract().expect("wit/matter.wit parses");
+        let host = host_contract(HOST_WIT).expect("wit/matter.wit parses");
         for f in ["describe", "check", "prefill", "handle"] {
             assert!(host.functions.contains_key(f), "{f}");
         }
         assert!(host.types.contains_key("request"));
         assert!(
-            host.differences(&host_contract().expect("again"))
+            host.differences(&host_contract(HOST_WIT).expect("again"))
                 .is_empty()
         );
     }
 
     #[test]
     fn a_changed_contract_names_what_changed() {
-        let host = host_contract().expect("parses");
+        let host = host_contract(HOST_WIT).expect("parses");
         let changed = HOST_WIT
             .replace(
                 "package onething:matter@0.1.0;",

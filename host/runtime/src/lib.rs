@@ -1,18 +1,24 @@
 //! The sandbox: a wasmtime engine configured for department components,
-//! and the per-call store every plugin call runs in.
+//! the per-call store every plugin call runs in, and what a department
+//! may import.
 //!
 //! One [`Runtime`] per host. It owns the engine (component model, async,
 //! pooling allocator when the machine can reserve it, epoch interruption,
 //! optional fuel), one linker with WASI p2 (nothing granted) and the
-//! host's capabilities, and a thread that advances the epoch. Loading a
-//! component gives a [`Plugin`] ([`plugin`]); every call on it gets a
-//! fresh instance in a fresh store ([`state`]). Not for deciding what a
-//! step may see or write: that is the engine's job ([`crate::run`]).
+//! imports of every contract version, wired to the host's [`capabilities`],
+//! and a thread that advances the epoch. Loading a component gives a
+//! [`Plugin`] that speaks model types whatever contract version the
+//! component was built against; every call on it gets a fresh instance in
+//! a fresh store ([`state`]). Component signatures are [`signing`].
+//!
+//! Not for deciding what a step may see or write (the model's rules and
+//! the engine), nor for which version serves (the catalog).
 
-pub mod contract;
+pub mod capabilities;
 mod error;
 mod limits;
 mod plugin;
+pub mod signing;
 mod state;
 
 use std::collections::HashMap;
@@ -20,18 +26,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use onething_model::ids::DepartmentId;
 use tokio::sync::Semaphore;
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::Linker;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use crate::bindings::Department;
 use crate::capabilities::Capabilities;
-use crate::ids::DepartmentId;
 
+pub use capabilities::log::{MASK, redact};
 pub use error::{CallError, LoadError};
-pub use limits::{AllocationStrategy, Limits};
-pub use plugin::{Plugin, StepCall};
-pub use state::{CallState, MASK, redact};
+pub use limits::{AllocationStrategy, DepartmentLimits, Limits};
+pub use onething_contract::ContractVersion;
+pub use plugin::Plugin;
+pub use state::CallState;
 
 /// How often the epoch advances. Call deadlines are checked at this grain.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -86,7 +93,7 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|e| LoadError::Config(format!("linking WASI: {e}")))?;
-        Department::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
+        onething_contract::add_to_linker(&mut linker)
             .map_err(|e| LoadError::Config(format!("linking host capabilities: {e}")))?;
         let ticker = EpochTicker::start(engine.clone());
         Ok(Self {

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use crate::manifest::ManifestError;
+use onething_contract::{ContractVersion, WorldError};
+use onething_model::manifest::ManifestError;
 
 /// Why a component was not loaded.
 #[derive(Debug, thiserror::Error)]
@@ -44,50 +45,25 @@ pub enum LoadError {
         /// wasmtime's message, with the byte offset.
         detail: String,
     },
-    /// It does not export the handler at all.
-    #[error("{origin} does not implement the world onething:matter/department@{expected}: it exports [{}] but a department must export onething:matter/handler@{expected}; build it against the OneThing SDK", .exports.join(", "))]
-    WrongWorld {
+    /// It is not a department of a contract version this host speaks: it
+    /// exports no handler, another version's, or imports what is not
+    /// granted.
+    #[error("{origin} is not a department this host can load: {source}")]
+    World {
         /// The file.
         origin: String,
-        /// The exports it has.
-        exports: Vec<String>,
-        /// The WIT version the host speaks.
-        expected: &'static str,
-    },
-    /// It was built against another version of the contract.
-    #[error(
-        "{origin} was built against onething:matter@{found}, but this host speaks onething:matter@{expected}{}: rebuild it against an SDK for onething:matter@{expected}",
-        differences_text(.differences)
-    )]
-    WitVersion {
-        /// The file.
-        origin: String,
-        /// The version it was built against.
-        found: String,
-        /// The version the host speaks.
-        expected: &'static str,
-        /// Each function or type that differs, in words.
-        differences: Vec<String>,
-    },
-    /// It imports something the host does not grant.
-    #[error(
-        "{origin} imports {import}, which this host does not grant (a department may import onething:matter/log, clock and store, and WASI p2)"
-    )]
-    UnknownImport {
-        /// The file.
-        origin: String,
-        /// The import's name.
-        import: String,
+        /// What is wrong, naming the versions and what differs.
+        source: WorldError,
     },
     /// Imports or exports exist but their types differ from the contract.
     #[error(
-        "{origin} does not match the contract onething:matter@{expected}: {detail}; rebuild it against the current SDK"
+        "{origin} does not match the contract {expected}: {detail}; rebuild it against the current SDK"
     )]
     TypeMismatch {
         /// The file.
         origin: String,
-        /// The version the host speaks.
-        expected: &'static str,
+        /// The version it exports.
+        expected: ContractVersion,
         /// wasmtime's account of the mismatch (names the function).
         detail: String,
     },
@@ -193,13 +169,5 @@ impl CallError {
             CallError::Instantiate { .. } => "instantiate",
             CallError::BadOutput { .. } => "bad-output",
         }
-    }
-}
-
-fn differences_text(differences: &[String]) -> String {
-    if differences.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", differences.join("; "))
     }
 }

@@ -1,0 +1,314 @@
+//! The contract between the host and department components, one module
+//! per version of `onething:matter` in `wit/`: its `bindgen!`, the
+//! conversions between its generated types and the model's, and its
+//! imports forwarded to the host's [`Imports`].
+//!
+//! Which version a component speaks is read from what it exports
+//! ([`detect`]); the [`HandlerPre`] and [`HandlerInstance`] of that version
+//! take and give model types, so nothing above this crate names a
+//! generated type or cares which version it calls. A component built
+//! against a version this host does not speak is refused with every
+//! function and type that differs ([`differences`]).
+//!
+//! Not for the sandbox (engine, limits, per-call state): that is the
+//! runtime's.
+
+pub mod differences;
+mod imports;
+pub mod v0_1;
+
+use std::fmt;
+
+use onething_model::call::{CallMaterial, Field, Handled, ReportedProblem, ReturnedField, StepRequest};
+use onething_model::manifest::RawManifest;
+use wasmtime::component::{Component, InstancePre, Linker};
+use wasmtime::{Engine, Store};
+
+pub use imports::{Ctx, Imports, ImportsOf, LogLevel, StoreFailure};
+
+/// The package every version belongs to.
+pub const PACKAGE: &str = "onething:matter";
+
+/// A version of the contract this host speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ContractVersion {
+    /// `onething:matter@0.1.0`.
+    V0_1,
+}
+
+impl ContractVersion {
+    /// Every version this host speaks, oldest first.
+    pub const ALL: [ContractVersion; 1] = [ContractVersion::V0_1];
+
+    /// The newest version: what new plugins should be built against.
+    pub const NEWEST: ContractVersion = ContractVersion::V0_1;
+
+    /// The version number, e.g. `0.1.0`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContractVersion::V0_1 => v0_1::VERSION,
+        }
+    }
+
+    /// The handler export a department of this version provides.
+    pub fn handler_export(self) -> &'static str {
+        match self {
+            ContractVersion::V0_1 => v0_1::HANDLER_EXPORT,
+        }
+    }
+
+    /// The `onething:matter` interfaces it may import.
+    pub fn imports(self) -> &'static [&'static str] {
+        match self {
+            ContractVersion::V0_1 => v0_1::IMPORTS,
+        }
+    }
+
+    /// The contract's WIT text.
+    pub fn wit(self) -> &'static str {
+        match self {
+            ContractVersion::V0_1 => v0_1::WIT,
+        }
+    }
+
+    /// The versions this host speaks, for messages: `0.1.0` or
+    /// `0.1.0 and 0.2.0`.
+    pub fn spoken() -> String {
+        let all: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+        match all.split_last() {
+            Some((last, [])) => (*last).to_owned(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+}
+
+impl fmt::Display for ContractVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{PACKAGE}@{}", self.as_str())
+    }
+}
+
+/// Why a component is not a department of a version this host speaks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorldError {
+    /// It does not export a handler at all.
+    #[error("it exports [{}] but a department must export {}", .exports.join(", "), handler_exports())]
+    WrongWorld {
+        /// What it exports.
+        exports: Vec<String>,
+    },
+    /// It was built against a version this host does not speak.
+    #[error(
+        "it was built against {PACKAGE}@{found}, but this host speaks {PACKAGE}@{}{}: rebuild it against an SDK for {}",
+        ContractVersion::spoken(),
+        differences_text(.differences),
+        ContractVersion::NEWEST
+    )]
+    WitVersion {
+        /// The version it was built against.
+        found: String,
+        /// Each function or type that differs from the newest version, in words.
+        differences: Vec<String>,
+    },
+    /// It imports something the host does not grant.
+    #[error(
+        "it imports {import}, which this host does not grant (a department of {version} may import {PACKAGE}/{{{}}} and WASI p2)",
+        version.imports().join(", ")
+    )]
+    UnknownImport {
+        /// The import.
+        import: String,
+        /// The version it speaks.
+        version: ContractVersion,
+    },
+}
+
+fn handler_exports() -> String {
+    ContractVersion::ALL
+        .iter()
+        .map(|v| v.handler_export())
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+fn differences_text(differences: &[String]) -> String {
+    if differences.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", differences.join("; "))
+    }
+}
+
+/// The version a component speaks, read from its exports, with its
+/// imports checked against what that version may import. `bytes` are the
+/// component's, to explain a version mismatch function by function.
+pub fn detect(
+    engine: &Engine,
+    component: &Component,
+    bytes: &[u8],
+) -> Result<ContractVersion, WorldError> {
+    let ty = component.component_type();
+    let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_owned()).collect();
+    let Some(version) = ContractVersion::ALL
+        .into_iter()
+        .find(|v| exports.iter().any(|e| e == v.handler_export()))
+    else {
+        return Err(match exports
+            .iter()
+            .find_map(|e| e.strip_prefix("onething:matter/handler@"))
+        {
+            Some(other) => WorldError::WitVersion {
+                found: other.to_owned(),
+                differences: differences::handler_differences(bytes, ContractVersion::NEWEST.wit()),
+            },
+            None => WorldError::WrongWorld { exports },
+        });
+    };
+    for (name, _) in ty.imports(engine) {
+        if let Some(rest) = name.strip_prefix("onething:matter/") {
+            let (iface, found) = rest.split_once('@').unwrap_or((rest, ""));
+            if found != version.as_str() {
+                return Err(WorldError::WitVersion {
+                    found: found.to_owned(),
+                    differences: differences::handler_differences(bytes, version.wit()),
+                });
+            }
+            if !version.imports().contains(&iface) {
+                return Err(WorldError::UnknownImport {
+                    import: name.to_owned(),
+                    version,
+                });
+            }
+        } else if !name.starts_with("wasi:") {
+            return Err(WorldError::UnknownImport {
+                import: name.to_owned(),
+                version,
+            });
+        }
+    }
+    Ok(version)
+}
+
+/// Link the imports of every version this host speaks.
+pub fn add_to_linker<T: Imports + 'static>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
+    v0_1::add_to_linker(linker)
+}
+
+/// A component, type-checked against the version it speaks, ready to
+/// instantiate once per call.
+pub enum HandlerPre<T: 'static> {
+    /// `onething:matter@0.1.0`.
+    V0_1(v0_1::Pre<T>),
+}
+
+impl<T: Send + 'static> HandlerPre<T> {
+    /// Type-check a pre-instance against `version`.
+    pub fn new(version: ContractVersion, pre: InstancePre<T>) -> wasmtime::Result<Self> {
+        Ok(match version {
+            ContractVersion::V0_1 => HandlerPre::V0_1(v0_1::Pre::new(pre)?),
+        })
+    }
+
+    /// The version it speaks.
+    pub fn version(&self) -> ContractVersion {
+        match self {
+            HandlerPre::V0_1(_) => ContractVersion::V0_1,
+        }
+    }
+
+    /// A fresh instance in `store`.
+    pub async fn instantiate(&self, store: &mut Store<T>) -> wasmtime::Result<HandlerInstance> {
+        Ok(match self {
+            HandlerPre::V0_1(p) => HandlerInstance::V0_1(p.instantiate(store).await?),
+        })
+    }
+}
+
+/// A fresh instance of a department, of whatever version, speaking model
+/// types.
+pub enum HandlerInstance {
+    /// `onething:matter@0.1.0`.
+    V0_1(v0_1::Instance),
+}
+
+impl HandlerInstance {
+    /// `describe()`.
+    pub async fn describe<T: Send>(&self, store: &mut Store<T>) -> wasmtime::Result<RawManifest> {
+        match self {
+            HandlerInstance::V0_1(i) => i.describe(store).await,
+        }
+    }
+
+    /// `check(step, fields, materials)`.
+    pub async fn check<T: Send>(
+        &self,
+        store: &mut Store<T>,
+        step: &str,
+        fields: &[Field],
+        materials: &[CallMaterial],
+    ) -> wasmtime::Result<Vec<ReportedProblem>> {
+        match self {
+            HandlerInstance::V0_1(i) => i.check(store, step, fields, materials).await,
+        }
+    }
+
+    /// `prefill(step, known)`.
+    pub async fn prefill<T: Send>(
+        &self,
+        store: &mut Store<T>,
+        step: &str,
+        known: &[Field],
+    ) -> wasmtime::Result<Vec<ReturnedField>> {
+        match self {
+            HandlerInstance::V0_1(i) => i.prefill(store, step, known).await,
+        }
+    }
+
+    /// `handle(request)`.
+    pub async fn handle<T: Send>(
+        &self,
+        store: &mut Store<T>,
+        request: &StepRequest,
+    ) -> wasmtime::Result<Handled> {
+        match self {
+            HandlerInstance::V0_1(i) => i.handle(store, request).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_name_themselves() {
+        assert_eq!(ContractVersion::V0_1.to_string(), "onething:matter@0.1.0");
+        assert_eq!(
+            ContractVersion::V0_1.handler_export(),
+            "onething:matter/handler@0.1.0"
+        );
+        assert_eq!(ContractVersion::spoken(), "0.1.0");
+        assert!(ContractVersion::NEWEST.wit().contains("package onething:matter@0.1.0"));
+    }
+
+    #[test]
+    fn mismatch_messages_say_what_to_rebuild_against() {
+        let e = WorldError::WitVersion {
+            found: "0.0.9".into(),
+            differences: vec!["function `prefill` is missing".into()],
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains("onething:matter@0.0.9")
+                && text.contains("this host speaks onething:matter@0.1.0")
+                && text.contains("prefill")
+                && text.contains("rebuild it against an SDK for onething:matter@0.1.0"),
+            "{text}"
+        );
+        let e = WorldError::WrongWorld {
+            exports: vec!["wasi:cli/run@0.2.0".into()],
+        };
+        assert!(e.to_string().contains("onething:matter/handler@0.1.0"), "{e}");
+    }
+}

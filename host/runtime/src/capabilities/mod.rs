@@ -1,0 +1,48 @@
+//! What the host grants a department component, one module per capability
+//! (in the spirit of Spin's factors): structured logging ([`log`]), a
+//! clock ([`clock`]) and a department-scoped key-value store ([`kv`]).
+//!
+//! Each capability is a small trait with a default implementation, its
+//! limits and its tests, in its own module; [`Capabilities`] wires the
+//! chosen implementations together, and the per-call state
+//! ([`crate::state`]) answers the contract's imports from them. Not for
+//! WASI: that is linked, with nothing granted, by [`crate::Runtime`].
+
+pub mod clock;
+pub mod kv;
+pub mod log;
+
+use std::sync::Arc;
+
+use onething_store::kv::DepartmentKv;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use log::{LogSink, TracingLog};
+
+/// The capability implementations a runtime hands to every call.
+#[derive(Clone)]
+pub struct Capabilities {
+    /// Where plugins' log records and output go.
+    pub log: Arc<dyn LogSink>,
+    /// The clock plugins read.
+    pub clock: Arc<dyn Clock>,
+    /// The durable key-value store, partitioned by department.
+    pub kv: Arc<dyn DepartmentKv>,
+}
+
+impl Capabilities {
+    /// Logging to `tracing`, the given clock and key-value backend.
+    pub fn new(clock: Arc<dyn Clock>, kv: Arc<dyn DepartmentKv>) -> Self {
+        Self {
+            log: Arc::new(TracingLog),
+            clock,
+            kv,
+        }
+    }
+}
+
+impl std::fmt::Debug for Capabilities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Capabilities").finish_non_exhaustive()
+    }
+}
