@@ -12,6 +12,7 @@
 mod graph;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -109,6 +110,10 @@ pub struct Bundle {
     pub origin: String,
     /// Digest of the definition's text: names this version of the bundle.
     pub digest: Digest,
+    /// The definition as written (to resolve it again when a department
+    /// changes, and to store it as a version).
+    #[serde(skip)]
+    pub text: Arc<str>,
 }
 
 impl Bundle {
@@ -411,6 +416,7 @@ impl Bundle {
             steps,
             origin: origin.into(),
             digest: Digest::of(text.as_bytes()),
+            text: Arc::from(text),
         })
     }
 }

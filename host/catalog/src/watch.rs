@@ -9,13 +9,15 @@
 //! and rename them into place, so no half-written file is ever read.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher as _};
+use onething_store::versions::VersionKind;
 
-use super::{Hotload, Origin};
+use crate::loader::{Loader, Origin, read_submission};
+use crate::source::SourceDir;
 
 /// How long a directory must be quiet before its changes are read.
 pub const QUIET: Duration = Duration::from_millis(250);
@@ -32,12 +34,15 @@ impl Drop for WatchHandle {
     }
 }
 
-/// Watch `plugins_dir` and `bundles_dir` (not recursively).
+/// Watch the plugins and bundles directories (not recursively). Files
+/// are read through the directories opened from the configuration, by
+/// name only.
 pub fn watch(
-    hotload: Arc<Hotload>,
-    plugins_dir: &Path,
-    bundles_dir: &Path,
+    loader: Arc<Loader>,
+    plugins: Arc<SourceDir>,
+    bundles: Arc<SourceDir>,
 ) -> notify::Result<WatchHandle> {
+    let (plugins_dir, bundles_dir) = (plugins.path().to_path_buf(), bundles.path().to_path_buf());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PathBuf>();
     let mut watcher =
         notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
@@ -48,8 +53,8 @@ pub fn watch(
             }
             Err(e) => tracing::warn!(error = %e, "watching the plugin and bundle directories"),
         })?;
-    watcher.watch(plugins_dir, RecursiveMode::NonRecursive)?;
-    watcher.watch(bundles_dir, RecursiveMode::NonRecursive)?;
+    watcher.watch(&plugins_dir, RecursiveMode::NonRecursive)?;
+    watcher.watch(&bundles_dir, RecursiveMode::NonRecursive)?;
     tracing::info!(plugins = %plugins_dir.display(), bundles = %bundles_dir.display(), "watching for new versions");
     let task = tokio::spawn(async move {
         while let Some(first) = rx.recv().await {
@@ -58,10 +63,14 @@ pub fn watch(
             while let Ok(Some(p)) = tokio::time::timeout(QUIET, rx.recv()).await {
                 changed.insert(p);
             }
-            let wanted: BTreeSet<(Kind, PathBuf)> =
+            let wanted: BTreeSet<(Kind, String)> =
                 changed.into_iter().filter_map(classify).collect();
-            for (kind, path) in wanted {
-                pick_up(&hotload, kind, &path).await;
+            for (kind, name) in wanted {
+                let dir = match kind {
+                    Kind::Component => &plugins,
+                    Kind::Bundle => &bundles,
+                };
+                pick_up(&loader, kind, dir, &name).await;
             }
         }
     });
@@ -77,8 +86,9 @@ enum Kind {
     Bundle,
 }
 
-/// What a changed path is about: a signature file stands for its component.
-fn classify(path: PathBuf) -> Option<(Kind, PathBuf)> {
+/// What a changed path is about, and the file name to read: a signature
+/// file stands for its component.
+fn classify(path: PathBuf) -> Option<(Kind, String)> {
     let name = path.file_name()?.to_str()?.to_owned();
     if name.starts_with('.') {
         return None;
@@ -86,45 +96,39 @@ fn classify(path: PathBuf) -> Option<(Kind, PathBuf)> {
     if let Some(component) = name.strip_suffix(".sig")
         && component.ends_with(".wasm")
     {
-        return Some((Kind::Component, path.with_file_name(component)));
+        return Some((Kind::Component, component.to_owned()));
     }
     if name.ends_with(".wasm") {
-        return Some((Kind::Component, path));
+        return Some((Kind::Component, name));
     }
     if name.ends_with(".toml") {
-        return Some((Kind::Bundle, path));
+        return Some((Kind::Bundle, name));
     }
     None
 }
 
-async fn pick_up(hotload: &Hotload, kind: Kind, path: &Path) {
-    if !path.exists() {
-        tracing::info!(file = %path.display(), "file removed; the version serving keeps serving");
+async fn pick_up(loader: &Loader, kind: Kind, dir: &SourceDir, name: &str) {
+    if !dir.exists(name) {
+        tracing::info!(file = %dir.shown(name), "file removed; the version serving keeps serving");
         return;
     }
-    let origin = Origin::file(path, "watcher");
-    let result = match kind {
-        Kind::Component => match super::read_component(path) {
-            Some((bytes, signature)) => {
-                hotload
-                    .admit_component(bytes, signature, &origin, None, true)
-                    .await
-            }
-            None => return,
-        },
-        Kind::Bundle => match tokio::fs::read_to_string(path).await {
-            Ok(text) => hotload.admit_bundle(text, &origin, true).await,
-            Err(e) => {
-                tracing::warn!(file = %path.display(), error = %e, "cannot read bundle");
-                return;
-            }
-        },
+    let version_kind = match kind {
+        Kind::Component => VersionKind::Plugin,
+        Kind::Bundle => VersionKind::Bundle,
     };
+    let submission = match read_submission(dir, version_kind, name) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(file = %dir.shown(name), error = %e, "cannot read a changed file");
+            return;
+        }
+    };
+    let origin = Origin::file(dir.shown(name), "watcher");
     // Refusals are logged and recorded by the loader.
-    if let Ok(outcome) = result
+    if let Ok(outcome) = loader.admit(submission, &origin, true).await
         && !outcome.changed
     {
-        tracing::debug!(file = %path.display(), "unchanged");
+        tracing::debug!(file = %dir.shown(name), "unchanged");
     }
 }
 
@@ -137,7 +141,7 @@ mod tests {
         let c = |s: &str| classify(PathBuf::from(s));
         assert_eq!(
             c("/p/health.wasm.sig"),
-            Some((Kind::Component, PathBuf::from("/p/health.wasm")))
+            Some((Kind::Component, "health.wasm".to_owned()))
         );
         assert_eq!(c("/p/health.wasm").map(|x| x.0), Some(Kind::Component));
         assert_eq!(c("/b/newborn.toml").map(|x| x.0), Some(Kind::Bundle));

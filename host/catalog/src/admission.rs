@@ -1,34 +1,35 @@
 //! The checks a version passes before it may serve, in order: signature
-//! (when required, or when one is given), bytes and world and WIT version
-//! and `describe()` against the dictionary (all in
-//! [`crate::runtime::Runtime::load_bytes`]), the department named in the
+//! (when required, or when one is given), bytes and world and contract
+//! version and `describe()` against the dictionary (all in
+//! [`onething_runtime::Runtime::load_bytes`]), the department named in the
 //! request, the signer's department, and every serving bundle that uses
-//! the department still resolving with the new manifest.
+//! the department still resolving with the new manifest. A bundle must
+//! resolve against the serving plugins.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{BundleVersion, HotloadError, Serving, SignaturePolicy};
-use crate::bundle::Bundle;
-use crate::dictionary::Dictionary;
-use crate::ids::DepartmentId;
-use crate::manifest::Manifest;
-use crate::runtime::{Plugin, Runtime};
-use crate::signing::SigningError;
+use onething_model::bundle::Bundle;
+use onething_model::dictionary::Dictionary;
+use onething_model::ids::DepartmentId;
+use onething_runtime::signing::SigningError;
+use onething_runtime::{Plugin, Runtime};
+
+use crate::loader::{LoaderError, SignaturePolicy};
+use crate::Catalog;
 
 /// Check a component; the loaded plugin and the serving bundles that use
 /// its department, resolved again against it.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn component(
+pub(crate) async fn component(
     runtime: &Runtime,
     dict: &Dictionary,
     policy: &SignaturePolicy,
-    serving: &Serving,
+    serving: &Catalog,
     bytes: &[u8],
     signature: Option<&str>,
     origin: &str,
     department: Option<&str>,
-) -> Result<(Plugin, Vec<BundleVersion>), HotloadError> {
+) -> Result<(Plugin, Vec<Arc<Bundle>>), LoaderError> {
     let signers = match signature {
         Some(sig) if policy.required || !sig.trim().is_empty() => {
             Some(policy.trusted.verify(bytes, sig, origin)?)
@@ -50,7 +51,7 @@ pub(super) async fn component(
     if let Some(expected) = department
         && plugin.department().as_str() != expected
     {
-        return Err(HotloadError::OtherDepartment {
+        return Err(LoaderError::OtherDepartment {
             origin: origin.to_owned(),
             expected: expected.to_owned(),
             found: plugin.department().clone(),
@@ -59,7 +60,7 @@ pub(super) async fn component(
     if let Some(signers) = signers
         && !signers.contains(plugin.department())
     {
-        return Err(HotloadError::WrongKey {
+        return Err(LoaderError::WrongKey {
             origin: origin.to_owned(),
             department: plugin.department().clone(),
             signed_by: signers
@@ -76,36 +77,27 @@ pub(super) async fn component(
 /// The serving bundles that use `plugin`'s department, resolved again with
 /// its manifest in place of the serving one. The first that no longer
 /// resolves refuses the plugin.
-pub(super) fn bundles_with(
+pub(crate) fn bundles_with(
     dict: &Dictionary,
-    serving: &Serving,
+    serving: &Catalog,
     plugin: &Plugin,
-) -> Result<Vec<BundleVersion>, HotloadError> {
-    let mut manifests: BTreeMap<DepartmentId, Manifest> = serving
-        .registry
-        .plugins()
-        .map(|p| (p.department().clone(), p.manifest().clone()))
-        .collect();
-    manifests.insert(plugin.department().clone(), plugin.manifest().clone());
+) -> Result<Vec<Arc<Bundle>>, LoaderError> {
+    let manifests = serving.manifests_with(plugin);
     let mut out = Vec::new();
-    for b in serving.bundles.values() {
-        if !b.bundle.departments().contains(plugin.department()) {
+    for b in serving.bundles() {
+        if !b.departments().contains(plugin.department()) {
             continue;
         }
         let bundle = Bundle::from_toml(&b.text, &b.origin, dict, &manifests).map_err(|e| {
-            HotloadError::BreaksBundle {
+            LoaderError::BreaksBundle {
                 origin: plugin.origin().to_owned(),
                 department: plugin.department().clone(),
                 version: plugin.manifest().version.clone(),
-                bundle: b.bundle.id.to_string(),
+                bundle: b.id.to_string(),
                 message: e.to_string(),
             }
         })?;
-        out.push(BundleVersion {
-            text: b.text.clone(),
-            origin: b.origin.clone(),
-            bundle: Arc::new(bundle),
-        });
+        out.push(Arc::new(bundle));
     }
     Ok(out)
 }

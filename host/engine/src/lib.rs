@@ -1,0 +1,229 @@
+//! The durable engine: applications as event histories in a store, driven
+//! step by step, surviving crashes. The one behaviour of both `onething
+//! serve` (on SQLite) and `onething run` (on the in-memory store).
+//!
+//! Every state change is committed before it is acted on: an attempt is
+//! recorded before the plugin is called and its outcome after. Steps run in
+//! dependency order, independent ones concurrently; transient failures and
+//! traps retry with exponential backoff and jitter; exhausted retries,
+//! permanent errors, deferrals and missing plugins send the step to the
+//! manual queue, where an operator resolves it and the bundle goes on.
+//! On start, every unfinished application is resumed.
+//!
+//! Rooms: the one notification before anything is stored
+//! ([`notification`]), submission ([`submit`]), driving ([`drive`]: what
+//! to do next is the pure [`plan`], outcomes become events in
+//! [`outcome`]), what applicants and operators may do ([`actions`]),
+//! deadlines ([`deadlines`]), prefill with consent ([`prefill`]), the
+//! report of an application at rest ([`report`]), and [`metrics`].
+//! Changes to one application are serialised by a per-application lock
+//! ([`apps`]). Not for HTTP (the api crate) nor for what serves (the
+//! catalog, read here through [`Serving`]).
+
+pub mod actions;
+mod apps;
+pub mod deadlines;
+mod drive;
+mod errors;
+pub mod metrics;
+pub mod notification;
+pub mod outcome;
+pub mod plan;
+pub mod prefill;
+pub mod report;
+mod retry;
+pub mod submit;
+mod tasks;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use onething_catalog::{Catalog, Serving};
+use onething_model::bundle::Bundle;
+use onething_model::state::{AppState, AppStatus};
+use onething_store::{Store, StoreError};
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+pub use actions::Resolution;
+pub use errors::{ActionError, PrefillFailure, SubmitError};
+pub use metrics::Metrics;
+pub use report::{RunReport, StepReport};
+pub use retry::RetryPolicy;
+
+/// A change to an application, broadcast for live views.
+#[derive(Debug, Clone, Serialize)]
+pub struct Update {
+    /// Application id.
+    pub application: String,
+    /// Status after the change.
+    pub status: AppStatus,
+    /// Sequence number of the last event.
+    pub seq: u64,
+    /// Kinds of the events appended.
+    pub events: Vec<&'static str>,
+}
+
+/// The durable engine.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    serving: Arc<Serving>,
+    retry: RetryPolicy,
+    apps: apps::Apps,
+    updates: broadcast::Sender<Update>,
+    metrics: Arc<Metrics>,
+    stopping: tokio::sync::watch::Sender<bool>,
+    tasks: tasks::Tracker,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Engine {
+    /// An engine over a store, serving what `serving` serves.
+    pub fn new(
+        store: Arc<dyn Store>,
+        serving: Arc<Serving>,
+        retry: RetryPolicy,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        let (updates, _) = broadcast::channel(8192);
+        let (stopping, _) = tokio::sync::watch::channel(false);
+        Self {
+            inner: Arc::new(Inner {
+                apps: apps::Apps::new(store.clone()),
+                store,
+                serving,
+                retry,
+                updates,
+                metrics,
+                stopping,
+                tasks: tasks::Tracker::default(),
+            }),
+        }
+    }
+
+    /// The catalog serving now. Hold it for one piece of work only: an
+    /// activation does not change a catalog already taken.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.inner.serving.current()
+    }
+
+    /// What serves, and the bundle versions applications were submitted
+    /// with.
+    pub fn serving(&self) -> &Arc<Serving> {
+        &self.inner.serving
+    }
+
+    /// The bundle version an application was submitted with.
+    pub async fn bundle_of(&self, state: &AppState) -> Option<Arc<Bundle>> {
+        self.inner
+            .serving
+            .bundle_version(&state.bundle, &state.bundle_digest)
+            .await
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.inner.metrics
+    }
+
+    /// The retry policy.
+    pub fn retry(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// Live updates of every application.
+    pub fn subscribe(&self) -> broadcast::Receiver<Update> {
+        self.inner.updates.subscribe()
+    }
+
+    /// An application's state.
+    pub async fn state(&self, id: &str) -> Result<Option<AppState>, StoreError> {
+        self.inner.apps.snapshot(id).await
+    }
+
+    /// Resume every unfinished application (after a start or a crash).
+    pub async fn resume(&self) -> Result<usize, StoreError> {
+        let ids = self.inner.store.unfinished().await?;
+        let n = ids.len();
+        for id in ids {
+            self.spawn_drive(id);
+        }
+        if n > 0 {
+            tracing::info!(applications = n, "resumed unfinished applications");
+        }
+        Ok(n)
+    }
+
+    /// Wait until an application is at rest: completed, rejected, back
+    /// with the applicant, or waiting in the manual queue (nothing more
+    /// happens without someone acting). Its state then.
+    pub async fn at_rest(&self, id: &str) -> Result<Option<AppState>, StoreError> {
+        let mut updates = self.subscribe();
+        loop {
+            let Some(state) = self.state(id).await? else {
+                return Ok(None);
+            };
+            if state.status != AppStatus::Running {
+                return Ok(Some(state));
+            }
+            // Wake on any change of this application, and look again now
+            // and then in case a broadcast was missed.
+            let changed = async {
+                loop {
+                    match updates.recv().await {
+                        Ok(u) if u.application == id => return,
+                        Ok(_) => {}
+                        Err(broadcast::error::RecvError::Lagged(_)) => return,
+                        Err(broadcast::error::RecvError::Closed) => {
+                            std::future::pending::<()>().await
+                        }
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(Duration::from_millis(200), changed).await;
+        }
+    }
+
+    /// Stop starting attempts and wait (up to `grace`) for those under way
+    /// to finish and be recorded. What is left resumes at the next start.
+    pub async fn shutdown(&self, grace: Duration) {
+        let _ = self.inner.stopping.send(true);
+        let idle = self.inner.tasks.idle();
+        if tokio::time::timeout(grace, idle).await.is_err() {
+            tracing::warn!(
+                in_flight = self.inner.tasks.count(),
+                "shutdown grace period over; unfinished steps resume at the next start"
+            );
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        *self.inner.stopping.borrow()
+    }
+
+    fn publish(&self, id: &str, status: AppStatus, seq: u64, events: Vec<&'static str>) {
+        let _ = self.inner.updates.send(Update {
+            application: id.to_owned(),
+            status,
+            seq,
+            events,
+        });
+    }
+
+    fn after_change(&self, state: &AppState, kinds: &[&'static str]) {
+        self.publish(&state.id, state.status, state.events, kinds.to_vec());
+    }
+}
