@@ -1,15 +1,21 @@
 //! The audit log in the SQLite file: the `audit` table (one row per
-//! sealed record), the one-row `audit_checkpoint`, and the writer's view
-//! of the chain head ([`Auditor`]), which seals entries in the same
-//! transaction as the writes they describe.
+//! sealed record) and the one-row `audit_checkpoint`, written by the
+//! writer in the same transaction as the writes the record describes
+//! (the sealing itself is [`onething_store::audit::Sealer`]'s); reading
+//! and verifying them, for the running store and the offline tools.
+//!
+//! Not for making entries or digests: that is `onething_store::audit`.
 
+use async_trait::async_trait;
+use onething_store::StoreError;
+use onething_store::audit::{AuditLog, Broken, Chain, Record, Verified};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{db, exec};
-use crate::audit::{Broken, Chain, Record, Verified};
-use crate::store::StoreError;
+use crate::writer::exec;
+use crate::{SqliteStore, db};
 
-pub(super) const SCHEMA: &str = r#"
+/// The audit tables.
+pub(crate) const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS audit (
     seq    INTEGER PRIMARY KEY,
     at_ms  INTEGER NOT NULL,
@@ -24,79 +30,39 @@ CREATE TABLE IF NOT EXISTS audit_checkpoint (
 );
 "#;
 
-/// The writer's audit state: whether to audit, the chain head, and the
-/// entries of the group being committed (comma-joined JSON objects).
-pub(super) struct Auditor {
-    pub(super) enabled: bool,
-    pub(super) chain: Chain,
-    pending: String,
-    /// One compression context for the writer's life (making one per
-    /// record costs more than compressing).
-    compressor: Option<zstd::bulk::Compressor<'static>>,
-}
+/// Records read per page when verifying.
+const PAGE: i64 = 10_000;
 
-impl Auditor {
-    /// The chain head as committed (from the checkpoint).
-    pub(super) fn load(conn: &Connection, enabled: bool) -> Result<Self, StoreError> {
-        Ok(Self {
-            enabled,
-            chain: checkpoint(conn)?.unwrap_or_default(),
-            pending: String::new(),
-            compressor: zstd::bulk::Compressor::new(1).ok(),
-        })
-    }
-
-    /// Start a group: nothing pending.
-    pub(super) fn begin(&mut self) {
-        self.pending.clear();
-    }
-
-    /// A write of the group succeeded: its entries join the group's record.
-    pub(super) fn add(&mut self, part: Option<&str>) {
-        if let (true, Some(part)) = (self.enabled, part) {
-            if !self.pending.is_empty() {
-                self.pending.push(',');
-            }
-            self.pending.push_str(part);
-        }
-    }
-
-    /// Seal the group's entries as the next record and move the
-    /// checkpoint to it, in the group's transaction (nothing when the
-    /// group moved no data).
-    pub(super) fn seal(&mut self, conn: &Connection) -> Result<(), StoreError> {
-        if !self.enabled || self.pending.is_empty() {
-            return Ok(());
-        }
-        self.pending.insert(0, '[');
-        self.pending.push(']');
-        let json = self.pending.as_bytes();
-        let body = match self.compressor.as_mut().map(|c| c.compress(json)) {
-            Some(Ok(b)) => b,
-            _ => crate::audit::compress(json),
-        };
-        self.pending.clear();
-        let r = self
-            .chain
-            .append_compressed(chrono::Utc::now().timestamp_millis(), body);
-        exec(
-            conn,
-            "INSERT INTO audit (seq, at_ms, body, prev, digest) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![r.seq as i64, r.at_ms, r.body, r.prev, r.digest],
-        )
-        .map_err(db)?;
-        exec(
-            conn,
-            "INSERT INTO audit_checkpoint (id, seq, digest) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, digest = excluded.digest",
-            params![self.chain.seq as i64, self.chain.digest],
-        )
-        .map_err(db)?;
-        Ok(())
-    }
+/// Store a sealed record and move the checkpoint to `head`, in the
+/// caller's transaction.
+pub(crate) fn store_record(
+    conn: &Connection,
+    record: &Record,
+    head: &Chain,
+) -> Result<(), StoreError> {
+    exec(
+        conn,
+        "INSERT INTO audit (seq, at_ms, body, prev, digest) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            record.seq as i64,
+            record.at_ms,
+            record.body,
+            record.prev,
+            record.digest
+        ],
+    )
+    .map_err(db)?;
+    exec(
+        conn,
+        "INSERT INTO audit_checkpoint (id, seq, digest) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, digest = excluded.digest",
+        params![head.seq as i64, head.digest],
+    )
+    .map_err(db)?;
+    Ok(())
 }
 
 /// The checkpoint, if any record was ever written.
-pub(super) fn checkpoint(conn: &Connection) -> Result<Option<Chain>, StoreError> {
+pub(crate) fn checkpoint(conn: &Connection) -> Result<Option<Chain>, StoreError> {
     conn.query_row(
         "SELECT seq, digest FROM audit_checkpoint WHERE id = 1",
         [],
@@ -121,39 +87,74 @@ fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
     })
 }
 
+/// Up to `limit` records after `after_seq`, in seq order.
+pub(crate) fn records(
+    conn: &Connection,
+    after_seq: u64,
+    limit: usize,
+) -> Result<Vec<Record>, StoreError> {
+    page(
+        conn,
+        i64::try_from(after_seq).unwrap_or(i64::MAX),
+        i64::try_from(limit).unwrap_or(i64::MAX),
+    )
+}
+
+/// Records with a stored seq above `after`, in seq order (rowid order
+/// would hide a renumbering).
+fn page(conn: &Connection, after: i64, limit: i64) -> Result<Vec<Record>, StoreError> {
+    conn.prepare_cached(
+        "SELECT seq, at_ms, body, prev, digest FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    )
+    .and_then(|mut stmt| {
+        stmt.query_map(params![after, limit], record)?
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .map_err(db)
+}
+
 /// Check the whole chain against the checkpoint, reading it a page at a
-/// time in seq order (rowid order would hide a renumbering).
-pub fn verify(conn: &Connection) -> Result<Result<Verified, Broken>, StoreError> {
-    let checkpoint = checkpoint(conn)?;
+/// time, in one read transaction: the checkpoint and the records are one
+/// snapshot even while the writer commits.
+pub(crate) fn verify(conn: &Connection) -> Result<Result<Verified, Broken>, StoreError> {
+    let snapshot = conn.unchecked_transaction().map_err(db)?;
+    let checkpoint = checkpoint(&snapshot)?;
     let mut failure = None;
     let mut after = i64::MIN;
     let mut buffer = std::collections::VecDeque::new();
     let records = std::iter::from_fn(|| {
         if buffer.is_empty() {
-            let page = conn
-                .prepare_cached(
-                    "SELECT seq, at_ms, body, prev, digest FROM audit WHERE seq > ?1 ORDER BY seq LIMIT 10000",
-                )
-                .and_then(|mut stmt| {
-                    stmt.query_map(params![after], record)?
-                        .collect::<Result<Vec<_>, _>>()
-                });
-            match page {
+            match page(&snapshot, after, PAGE) {
                 Ok(page) => {
                     after = page.last()?.seq as i64;
                     buffer.extend(page);
                 }
                 Err(e) => {
-                    failure = Some(db(e));
+                    failure = Some(e);
                     return None;
                 }
             }
         }
         buffer.pop_front()
     });
-    let result = crate::audit::verify(records, checkpoint.as_ref());
+    let result = onething_store::audit::verify(records, checkpoint.as_ref());
     match failure {
         Some(e) => Err(e),
         None => Ok(result),
+    }
+}
+
+#[async_trait]
+impl AuditLog for SqliteStore {
+    async fn verify_audit(&self) -> Result<Result<Verified, Broken>, StoreError> {
+        self.read(verify).await
+    }
+
+    async fn audit_checkpoint(&self) -> Result<Option<Chain>, StoreError> {
+        self.read(checkpoint).await
+    }
+
+    async fn audit_records(&self, after_seq: u64, limit: usize) -> Result<Vec<Record>, StoreError> {
+        self.read(|c| records(c, after_seq, limit)).await
     }
 }

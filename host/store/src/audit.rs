@@ -11,10 +11,26 @@
 //! chain, in the same transaction as what they describe: [`Sealer`] does
 //! the sealing for every backend, so a backend only stores rows. One
 //! record per commit, not per entry, keeps the log's cost small under
-//! load. The entries themselves are `onething_model::audit`.
+//! load. The entries themselves are `onething_model::audit`; the ones a
+//! write carries are made here ([`create_part`], [`append_part`],
+//! [`changes_part`], [`entries_part`]), on the caller's task, so no
+//! backend derives anything itself and every backend logs the same.
+//! [`AuditLog`] is what a backend answers about its log.
+//!
+//! Not for deciding what is audited (the model's `audit::derive` and the
+//! engine) nor for storing rows (the backends).
 
-use onething_model::audit::Entry;
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use onething_model::audit::{Action, Entry, derive};
+use onething_model::events::Event;
+use serde::Serialize;
 use sha2::{Digest as _, Sha256};
+
+use crate::error::StoreError;
+use crate::versions::{ChangeAction, ChangeRecord};
 
 /// The digest before the first record.
 pub const GENESIS: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
@@ -59,8 +75,9 @@ pub fn seal(seq: u64, at_ms: i64, body: &[u8], prev: &str) -> String {
     format!("sha256:{}", hex::encode(h.finalize()))
 }
 
-/// The head of the chain, as the writer keeps it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The head of the chain, as the writer keeps it (and as the checkpoint
+/// keeps it beside the log).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Chain {
     /// Sequence number of the last record (0 before the first).
     pub seq: u64,
@@ -228,9 +245,192 @@ pub fn verify(
     })
 }
 
+/// A backend's sealing of its commits into the chain: whether to audit,
+/// the chain head as committed, the entries of the group being committed
+/// (comma-joined JSON objects, as the writes brought them), and one zstd
+/// compressor for its life (making one per record costs more than
+/// compressing).
+///
+/// A backend calls [`Sealer::begin`] when a group (or a single write)
+/// starts, [`Sealer::add`] for each write that succeeded, and
+/// [`Sealer::seal`] before committing: it stores the record it gets and
+/// moves its checkpoint to [`Sealer::head`], in the same transaction. If
+/// the commit fails, [`Sealer::rollback`] puts the head back.
+pub struct Sealer {
+    enabled: bool,
+    chain: Chain,
+    pending: String,
+    compressor: Option<zstd::bulk::Compressor<'static>>,
+}
+
+impl fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sealer")
+            .field("enabled", &self.enabled)
+            .field("chain", &self.chain)
+            .field("pending_bytes", &self.pending.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sealer {
+    /// A sealer continuing the chain from `head` (the backend's
+    /// checkpoint, or [`Chain::default`] for a new log); with `enabled`
+    /// false it seals nothing.
+    pub fn new(enabled: bool, head: Chain) -> Self {
+        Self {
+            enabled,
+            chain: head,
+            pending: String::new(),
+            compressor: zstd::bulk::Compressor::new(1).ok(),
+        }
+    }
+
+    /// Whether this sealer audits at all.
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// The head of the chain: the last sealed record.
+    pub fn head(&self) -> &Chain {
+        &self.chain
+    }
+
+    /// Start a group: nothing pending.
+    pub fn begin(&mut self) {
+        self.pending.clear();
+    }
+
+    /// A write of the group succeeded: its entries (a body part from
+    /// [`to_body_part`] and friends) join the group's record.
+    pub fn add(&mut self, part: Option<&str>) {
+        if let (true, Some(part)) = (self.enabled, part) {
+            if !self.pending.is_empty() {
+                self.pending.push(',');
+            }
+            self.pending.push_str(part);
+        }
+    }
+
+    /// Seal the group's entries as the next record, moving the head to
+    /// it; None when auditing is off or the group moved no data. The
+    /// caller stores the record and the new head in the group's
+    /// transaction.
+    pub fn seal(&mut self) -> Option<Record> {
+        if !self.enabled || self.pending.is_empty() {
+            return None;
+        }
+        self.pending.insert(0, '[');
+        self.pending.push(']');
+        let json = self.pending.as_bytes();
+        let body = match self.compressor.as_mut().map(|c| c.compress(json)) {
+            Some(Ok(b)) => b,
+            _ => compress(json),
+        };
+        self.pending.clear();
+        Some(self.chain.append_compressed(now_ms(), body))
+    }
+
+    /// The group's commit failed: the head goes back to `to` (what
+    /// [`Sealer::head`] was before the group) and nothing is pending.
+    pub fn rollback(&mut self, to: Chain) {
+        self.chain = to;
+        self.pending.clear();
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The entries of a new application's first event.
+pub fn create_entries(application: &str, event: &Event) -> Vec<Entry> {
+    derive::from_events(application, [event])
+}
+
+/// The entries of events appended to an application.
+pub fn append_entries(application: &str, events: &[(Event, i64)]) -> Vec<Entry> {
+    derive::from_events(application, events.iter().map(|(e, _)| e))
+}
+
+/// The entries of catalogue changes: activations and rollbacks only
+/// (admissions and refusals move no data and are kept in the catalogue's
+/// history).
+pub fn changes_entries(changes: &[ChangeRecord]) -> Vec<Entry> {
+    changes
+        .iter()
+        .filter_map(|c| {
+            let action = match c.action {
+                ChangeAction::Activated => Action::VersionActivated,
+                ChangeAction::RolledBack => Action::VersionRolledBack,
+                ChangeAction::Admitted | ChangeAction::Refused => return None,
+            };
+            let mut e = Entry::new(action, c.actor.clone());
+            e.note = Some(format!(
+                "{} {} {} {} (from {})",
+                c.kind.as_str(),
+                c.subject.as_deref().unwrap_or_default(),
+                c.version.as_deref().unwrap_or_default(),
+                c.digest.map(|d| d.to_string()).unwrap_or_default(),
+                c.source
+            ));
+            Some(e)
+        })
+        .collect()
+}
+
+/// The body part of a create ([`create_entries`]); None when `enabled`
+/// is false (nothing is made at all) or there is nothing to log.
+pub fn create_part(enabled: bool, application: &str, event: &Event) -> Option<String> {
+    enabled
+        .then(|| to_body_part(&create_entries(application, event)))
+        .flatten()
+}
+
+/// The body part of an append ([`append_entries`]); None when `enabled`
+/// is false or there is nothing to log.
+pub fn append_part(enabled: bool, application: &str, events: &[(Event, i64)]) -> Option<String> {
+    enabled
+        .then(|| to_body_part(&append_entries(application, events)))
+        .flatten()
+}
+
+/// The body part of catalogue changes ([`changes_entries`]); None when
+/// `enabled` is false or there is nothing to log.
+pub fn changes_part(enabled: bool, changes: &[ChangeRecord]) -> Option<String> {
+    enabled
+        .then(|| to_body_part(&changes_entries(changes)))
+        .flatten()
+}
+
+/// The body part of entries the caller made (a prefill's); None when
+/// `enabled` is false or there are none.
+pub fn entries_part(enabled: bool, entries: &[Entry]) -> Option<String> {
+    enabled.then(|| to_body_part(entries)).flatten()
+}
+
+/// What a backend answers about its audit log.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Check the whole chain against the checkpoint, on one consistent
+    /// view of the log: `Ok(Err(broken))` names the first bad record.
+    async fn verify_audit(&self) -> Result<Result<Verified, Broken>, StoreError>;
+
+    /// The checkpoint (last seq and digest), to keep elsewhere; none
+    /// before the first record.
+    async fn audit_checkpoint(&self) -> Result<Option<Chain>, StoreError>;
+
+    /// Up to `limit` records with a seq greater than `after_seq`, in seq
+    /// order (for offline tools and tests).
+    async fn audit_records(&self, after_seq: u64, limit: usize) -> Result<Vec<Record>, StoreError>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use onething_model::audit::Flow;
 
     fn rewrite(body: &[u8], from: &str, to: &str) -> Vec<u8> {
         let json = String::from_utf8(decompress(body).expect("body")).expect("utf-8");
@@ -318,5 +518,105 @@ mod tests {
         assert!(err.reason.contains("truncated"), "{err}");
         // Without a checkpoint the cut is invisible: that is what it is for.
         assert!(verify(records, None).is_ok());
+    }
+
+    fn part(actor: &str) -> String {
+        to_body_part(&[Entry::new(Action::Received, actor)]).expect("a part")
+    }
+
+    #[test]
+    fn a_sealer_seals_each_group_as_one_record_and_rolls_back() {
+        let mut sealer = Sealer::new(true, Chain::default());
+        sealer.begin();
+        sealer.add(Some(&part("a")));
+        sealer.add(None);
+        sealer.add(Some(&part("b")));
+        let first = sealer.seal().expect("a record");
+        assert_eq!(first.seq, 1);
+        let actors: Vec<String> = first
+            .entries()
+            .expect("entries")
+            .into_iter()
+            .map(|e| e.actor)
+            .collect();
+        assert_eq!(actors, ["a", "b"]);
+        assert_eq!(sealer.head().digest, first.digest);
+
+        // A group with nothing to log seals nothing.
+        sealer.begin();
+        sealer.add(None);
+        assert_eq!(sealer.seal(), None);
+
+        // A group whose commit failed: the head goes back.
+        let before = sealer.head().clone();
+        sealer.begin();
+        sealer.add(Some(&part("lost")));
+        assert!(sealer.seal().is_some());
+        sealer.rollback(before.clone());
+        assert_eq!(sealer.head(), &before);
+
+        sealer.begin();
+        sealer.add(Some(&part("c")));
+        let second = sealer.seal().expect("a record");
+        assert_eq!(
+            (second.seq, second.prev.as_str()),
+            (2, first.digest.as_str())
+        );
+        let v = verify([first, second], Some(sealer.head())).expect("sound");
+        assert_eq!(v.records, 2);
+
+        // A sealer continues a chain from its checkpoint.
+        let mut reopened = Sealer::new(true, sealer.head().clone());
+        reopened.begin();
+        reopened.add(Some(&part("d")));
+        assert_eq!(reopened.seal().map(|r| r.seq), Some(3));
+    }
+
+    #[test]
+    fn a_disabled_sealer_seals_nothing_and_parts_are_not_made() {
+        let mut sealer = Sealer::new(false, Chain::default());
+        sealer.begin();
+        sealer.add(Some(&part("a")));
+        assert_eq!(sealer.seal(), None);
+        assert_eq!(sealer.head(), &Chain::default());
+        assert_eq!(
+            entries_part(false, &[Entry::new(Action::Received, "a")]),
+            None
+        );
+        assert_eq!(entries_part(true, &[]), None);
+    }
+
+    #[test]
+    fn only_activations_and_rollbacks_are_audited_among_changes() {
+        use crate::versions::VersionKind;
+        use onething_model::ids::Digest;
+        let change = |action| ChangeRecord {
+            seq: 0,
+            at_ms: 0,
+            kind: VersionKind::Plugin,
+            subject: Some("health".into()),
+            action,
+            digest: Some(Digest::of(b"v1")),
+            version: Some("1.0.0".into()),
+            actor: "ops-1".into(),
+            source: "upload".into(),
+            reason: None,
+        };
+        let entries = changes_entries(&[
+            change(ChangeAction::Admitted),
+            change(ChangeAction::Refused),
+            change(ChangeAction::Activated),
+            change(ChangeAction::RolledBack),
+        ]);
+        let actions: Vec<Action> = entries.iter().map(|e| e.action).collect();
+        assert_eq!(
+            actions,
+            [Action::VersionActivated, Action::VersionRolledBack]
+        );
+        assert_eq!(
+            entries[0].note.as_deref(),
+            Some(format!("plugin health 1.0.0 {} (from upload)", Digest::of(b"v1")).as_str())
+        );
+        assert_eq!(entries[0].actor, "ops-1");
     }
 }

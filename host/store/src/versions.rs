@@ -5,8 +5,16 @@
 //!
 //! The active version of a department or bundle is the last activation in
 //! its history; [`ActivationStack`] works out what a rollback goes back to.
+//! [`Versions`] is what a backend stores of it.
+//!
+//! Not for admitting anything (checking signatures, manifests, bundle
+//! graphs): the catalogue decides, the store remembers.
 
+use async_trait::async_trait;
+use onething_model::ids::Digest;
 use serde::Serialize;
+
+use crate::error::StoreError;
 
 /// What a version is a version of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -38,14 +46,14 @@ impl VersionKind {
 }
 
 /// One admitted version, with its bytes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredVersion {
     /// Plugin or bundle.
     pub kind: VersionKind,
     /// Department id or bundle id.
     pub subject: String,
-    /// Content digest (`sha256:…`).
-    pub digest: String,
+    /// Content digest.
+    pub digest: Digest,
     /// The component's declared version, or the bundle's digest prefix.
     pub version: String,
     /// Where it came from (`upload`, or the watched file's path).
@@ -100,7 +108,7 @@ impl ChangeAction {
 }
 
 /// One line of the catalogue's history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangeRecord {
     /// Order of the change, from 1 (assigned by the store).
     pub seq: u64,
@@ -114,7 +122,7 @@ pub struct ChangeRecord {
     /// What happened.
     pub action: ChangeAction,
     /// The version's digest, when known.
-    pub digest: Option<String>,
+    pub digest: Option<Digest>,
     /// The version's declared version, when known.
     pub version: Option<String>,
     /// Operator name, `watcher` or `startup`.
@@ -128,25 +136,25 @@ pub struct ChangeRecord {
 /// The activations of one subject, replayed: activations push, rollbacks
 /// pop. The top is what serves; the one below is what a rollback restores.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct ActivationStack(Vec<String>);
+pub struct ActivationStack(Vec<Digest>);
 
 impl ActivationStack {
     /// Replay a subject's history, oldest first.
     pub fn replay<'a>(changes: impl IntoIterator<Item = &'a ChangeRecord>) -> Self {
         let mut stack = Vec::new();
         for c in changes {
-            let Some(digest) = &c.digest else { continue };
+            let Some(digest) = c.digest else { continue };
             match c.action {
                 ChangeAction::Activated => {
-                    if stack.last() != Some(digest) {
-                        stack.push(digest.clone());
+                    if stack.last() != Some(&digest) {
+                        stack.push(digest);
                     }
                 }
                 ChangeAction::RolledBack => {
                     stack.pop();
-                    if stack.last() != Some(digest) {
+                    if stack.last() != Some(&digest) {
                         // A history written otherwise: trust the record.
-                        stack.push(digest.clone());
+                        stack.push(digest);
                     }
                 }
                 ChangeAction::Admitted | ChangeAction::Refused => {}
@@ -156,19 +164,67 @@ impl ActivationStack {
     }
 
     /// The serving digest.
-    pub fn active(&self) -> Option<&str> {
-        self.0.last().map(String::as_str)
+    pub fn active(&self) -> Option<Digest> {
+        self.0.last().copied()
     }
 
     /// What a rollback would restore.
-    pub fn previous(&self) -> Option<&str> {
-        self.0.len().checked_sub(2).map(|i| self.0[i].as_str())
+    pub fn previous(&self) -> Option<Digest> {
+        self.0
+            .len()
+            .checked_sub(2)
+            .and_then(|i| self.0.get(i))
+            .copied()
     }
+}
+
+/// The catalogue's history and every admitted version's bytes.
+#[async_trait]
+pub trait Versions: Send + Sync {
+    /// Record changes to the catalogue atomically, storing `version` (its
+    /// bytes; once per kind and digest: storing it again changes nothing)
+    /// with them, and sealing the audit entries of the activations and
+    /// rollbacks among them ([`crate::audit::changes_entries`]). The seq
+    /// the store gave each change, in order.
+    async fn record_changes(
+        &self,
+        version: Option<&StoredVersion>,
+        changes: &[ChangeRecord],
+    ) -> Result<Vec<u64>, StoreError>;
+
+    /// A stored version, with its bytes.
+    async fn version(
+        &self,
+        kind: VersionKind,
+        digest: &Digest,
+    ) -> Result<Option<StoredVersion>, StoreError>;
+
+    /// The stored versions of a department or bundle, oldest first (by
+    /// when they were admitted, then by when they were stored), without
+    /// their bytes.
+    async fn versions(
+        &self,
+        kind: VersionKind,
+        subject: &str,
+    ) -> Result<Vec<StoredVersion>, StoreError>;
+
+    /// The catalogue's history, filtered by kind and subject when given:
+    /// the last `limit` records, oldest first.
+    async fn changes(
+        &self,
+        kind: Option<VersionKind>,
+        subject: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ChangeRecord>, StoreError>;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn d(name: &str) -> Digest {
+        Digest::of(name.as_bytes())
+    }
 
     fn change(action: ChangeAction, digest: &str) -> ChangeRecord {
         ChangeRecord {
@@ -177,7 +233,7 @@ mod tests {
             kind: VersionKind::Plugin,
             subject: Some("health".into()),
             action,
-            digest: Some(digest.into()),
+            digest: Some(d(digest)),
             version: None,
             actor: "op".into(),
             source: "upload".into(),
@@ -195,15 +251,15 @@ mod tests {
             change(Activated, "v3"),
         ];
         let s = ActivationStack::replay(&history);
-        assert_eq!(s.active(), Some("v3"));
-        assert_eq!(s.previous(), Some("v2"));
+        assert_eq!(s.active(), Some(d("v3")));
+        assert_eq!(s.previous(), Some(d("v2")));
         let mut history = history;
         history.push(change(RolledBack, "v2"));
         let s = ActivationStack::replay(&history);
-        assert_eq!((s.active(), s.previous()), (Some("v2"), Some("v1")));
+        assert_eq!((s.active(), s.previous()), (Some(d("v2")), Some(d("v1"))));
         history.push(change(RolledBack, "v1"));
         let s = ActivationStack::replay(&history);
-        assert_eq!((s.active(), s.previous()), (Some("v1"), None));
+        assert_eq!((s.active(), s.previous()), (Some(d("v1")), None));
         // Activating the serving version again changes nothing.
         history.push(change(Activated, "v1"));
         assert_eq!(ActivationStack::replay(&history).previous(), None);

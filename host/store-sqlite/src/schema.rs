@@ -1,0 +1,86 @@
+//! The tables of `onething.db` (all but the audit log's, which are in
+//! [`crate::audit`]), created when missing. The same schema as the
+//! single-crate host's, so a data directory it wrote opens as it is.
+//!
+//! Not for migrations: there has been one schema so far.
+
+use rusqlite::Connection;
+
+use crate::db;
+
+/// Every table but the audit log's.
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS applications (
+    id           TEXT PRIMARY KEY,
+    bundle       TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    overdue      INTEGER NOT NULL DEFAULT 0,
+    client_key   TEXT UNIQUE,
+    submitted_ms INTEGER NOT NULL,
+    updated_ms   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS applications_status ON applications(status);
+CREATE TABLE IF NOT EXISTS events (
+    application TEXT NOT NULL REFERENCES applications(id),
+    seq         INTEGER NOT NULL,
+    at_ms       INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    step        TEXT,
+    body        TEXT NOT NULL,
+    PRIMARY KEY (application, seq)
+);
+-- An approved outcome is recorded once per step, whatever happens.
+CREATE UNIQUE INDEX IF NOT EXISTS events_one_approval ON events(application, step) WHERE kind = 'step-approved';
+CREATE TABLE IF NOT EXISTS materials (
+    digest     TEXT PRIMARY KEY,
+    media_type TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    bytes      BLOB NOT NULL
+);
+-- Every admitted version of a component or bundle, with its bytes.
+CREATE TABLE IF NOT EXISTS versions (
+    kind      TEXT NOT NULL,
+    digest    TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    version   TEXT NOT NULL,
+    source    TEXT NOT NULL,
+    added_ms  INTEGER NOT NULL,
+    added_by  TEXT NOT NULL,
+    bytes     BLOB NOT NULL,
+    signature TEXT,
+    PRIMARY KEY (kind, digest)
+);
+-- The catalogue's history: admitted, refused, activated, rolled back.
+CREATE TABLE IF NOT EXISTS changes (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms   INTEGER NOT NULL,
+    kind    TEXT NOT NULL,
+    subject TEXT,
+    action  TEXT NOT NULL,
+    digest  TEXT,
+    version TEXT,
+    actor   TEXT NOT NULL,
+    source  TEXT NOT NULL,
+    reason  TEXT
+);
+CREATE INDEX IF NOT EXISTS changes_subject ON changes(kind, subject);
+-- Prefill consents, by id (the application records the one it used).
+CREATE TABLE IF NOT EXISTS consents (
+    id         TEXT PRIMARY KEY,
+    bundle     TEXT NOT NULL,
+    granted_ms INTEGER NOT NULL,
+    body       TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS kv (
+    department TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    value      BLOB NOT NULL,
+    PRIMARY KEY (department, key)
+);
+"#;
+
+/// Create every table that is missing, the audit log's included.
+pub(crate) fn create(conn: &Connection) -> Result<(), crate::StoreError> {
+    conn.execute_batch(SCHEMA).map_err(db)?;
+    conn.execute_batch(crate::audit::SCHEMA).map_err(db)
+}

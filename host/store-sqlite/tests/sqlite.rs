@@ -1,0 +1,377 @@
+//! What the SQLite store does beyond the conformance suite: a reopened
+//! store keeps its applications, history and audit chain (and the chain
+//! goes on from the checkpoint); the offline tools read a store while it
+//! is open and name an edited record; errors name the data directory; a
+//! database written before the restructure opens and reads.
+//!
+//! Not for the shared semantics: `conformance.rs` runs the suite.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use onething_model::events::Event;
+use onething_model::ids::{BundleId, DepartmentId, Digest, FieldKey, StepRef};
+use onething_model::state::{AppState, AppStatus};
+use onething_store::audit::{compress, decompress};
+use onething_store::prelude::*;
+use onething_store::{
+    ActivationStack, ChangeAction, ChangeRecord, StoreOptions, StoredVersion, VersionKind,
+};
+use onething_store_sqlite::{DB_FILE, SqliteStore, audit_digest_in, verify_audit_in};
+
+fn step(s: &str) -> StepRef {
+    StepRef::parse(s).expect("step ref")
+}
+
+fn submission() -> Event {
+    Event::Submitted {
+        bundle: BundleId::parse("newborn").expect("bundle id"),
+        bundle_digest: Digest::of(b"bundle"),
+        form: BTreeMap::from([(
+            FieldKey::parse("child.name").expect("key"),
+            serde_json::json!("a value"),
+        )]),
+        materials: BTreeMap::new(),
+        steps: vec![(step("health/birth-certificate"), 60)],
+        time_limit_secs: 3600,
+        consent: None,
+    }
+}
+
+fn attempt() -> Event {
+    Event::AttemptStarted {
+        step: step("health/birth-certificate"),
+        attempt: 1,
+        plugin_version: "1.0.0".into(),
+        plugin_digest: Digest::of(b"plugin"),
+        disclosed: vec![onething_model::audit::Flow {
+            key: "child.name".into(),
+            from: "applicant".into(),
+        }],
+        materials: vec![],
+    }
+}
+
+/// Submit an application and start its first attempt; its state.
+async fn submit(store: &dyn Store, id: &str, at_ms: i64) -> AppState {
+    let event = submission();
+    let state = AppState::submitted(id, at_ms, &event).expect("a submission");
+    store
+        .create(Some(&format!("key-{id}")), &state, &event, at_ms)
+        .await
+        .expect("create");
+    let mut after = state.clone();
+    after.apply(&attempt(), at_ms + 1);
+    store
+        .append(&state, &after, &[(attempt(), at_ms + 1)])
+        .await
+        .expect("append");
+    after
+}
+
+fn activation(subject: &str, digest: Digest) -> ChangeRecord {
+    ChangeRecord {
+        seq: 0,
+        at_ms: 1_000,
+        kind: VersionKind::Plugin,
+        subject: Some(subject.into()),
+        action: ChangeAction::Activated,
+        digest: Some(digest),
+        version: Some("1.0.0".into()),
+        actor: "ops-1".into(),
+        source: "upload".into(),
+        reason: None,
+    }
+}
+
+fn open(dir: &Path) -> SqliteStore {
+    SqliteStore::open(dir, StoreOptions::default()).expect("open the store")
+}
+
+#[tokio::test]
+async fn a_reopened_store_keeps_everything_and_the_chain_goes_on() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let version = StoredVersion {
+        kind: VersionKind::Plugin,
+        subject: "health".into(),
+        digest: Digest::of(b"component"),
+        version: "1.0.0".into(),
+        source: "upload".into(),
+        added_ms: 1_000,
+        added_by: "ops-1".into(),
+        bytes: b"component".to_vec(),
+        signature: None,
+    };
+    let (state, checkpoint) = {
+        let store = open(&data);
+        let state = submit(&store, "app-1", 1_000).await;
+        store
+            .record_changes(Some(&version), &[activation("health", version.digest)])
+            .await
+            .expect("changes");
+        store
+            .kv()
+            .set(&DepartmentId::parse("health").expect("id"), "k", b"v")
+            .await
+            .expect("kv");
+        let checkpoint = store
+            .audit_checkpoint()
+            .await
+            .expect("checkpoint")
+            .expect("a checkpoint");
+        (state, checkpoint)
+    };
+
+    let store = open(&data);
+    assert_eq!(
+        store.state("app-1").await.expect("state"),
+        Some(state.clone())
+    );
+    assert_eq!(store.unfinished().await.expect("unfinished"), ["app-1"]);
+    let event = submission();
+    let again = AppState::submitted("app-2", 5_000, &event).expect("submission");
+    assert_eq!(
+        store
+            .create(Some("key-app-1"), &again, &event, 5_000)
+            .await
+            .expect("create"),
+        onething_store::Created::Existing("app-1".into()),
+        "client keys survive a restart"
+    );
+    assert_eq!(
+        store
+            .version(VersionKind::Plugin, &version.digest)
+            .await
+            .expect("version"),
+        Some(version.clone())
+    );
+    let history = store
+        .changes(Some(VersionKind::Plugin), Some("health"), 100)
+        .await
+        .expect("changes");
+    assert_eq!(
+        ActivationStack::replay(&history).active(),
+        Some(version.digest)
+    );
+    assert_eq!(
+        store
+            .kv()
+            .get(&DepartmentId::parse("health").expect("id"), "k")
+            .await
+            .expect("kv"),
+        Some(b"v".to_vec())
+    );
+    assert_eq!(
+        store.audit_checkpoint().await.expect("checkpoint"),
+        Some(checkpoint.clone())
+    );
+
+    // The chain goes on from the checkpoint.
+    submit(&store, "app-3", 6_000).await;
+    let next = store
+        .audit_records(checkpoint.seq, 10)
+        .await
+        .expect("records");
+    assert_eq!(next.first().map(|r| r.seq), Some(checkpoint.seq + 1));
+    assert_eq!(
+        next.first().map(|r| r.prev.clone()),
+        Some(checkpoint.digest.clone())
+    );
+    let verified = store.verify_audit().await.expect("verify").expect("intact");
+    assert_eq!(verified.records, checkpoint.seq + next.len() as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_offline_verify_reads_a_store_while_it_is_open_and_written() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().to_path_buf();
+    let store = Arc::new(open(&data));
+    submit(&*store, "app-0", 1_000).await;
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for i in 1..40 {
+                submit(&*store, &format!("app-{i}"), 1_000 + i).await;
+            }
+        })
+    };
+    let mut checks = 0;
+    while !writer.is_finished() {
+        let dir = data.clone();
+        let result = tokio::task::spawn_blocking(move || verify_audit_in(&dir))
+            .await
+            .expect("task")
+            .expect("read");
+        assert!(result.is_ok(), "a consistent snapshot: {result:?}");
+        checks += 1;
+    }
+    writer.await.expect("writer");
+    assert!(checks > 0);
+    let offline = verify_audit_in(&data).expect("read").expect("intact");
+    let online = store.verify_audit().await.expect("verify").expect("intact");
+    assert_eq!(offline, online);
+    let checkpoint = store
+        .audit_checkpoint()
+        .await
+        .expect("checkpoint")
+        .expect("a checkpoint");
+    assert_eq!(
+        audit_digest_in(&data, checkpoint.seq).expect("read"),
+        Some(checkpoint.digest)
+    );
+    assert_eq!(
+        audit_digest_in(&data, checkpoint.seq + 1).expect("read"),
+        None
+    );
+}
+
+#[tokio::test]
+async fn an_edited_audit_row_is_named_by_the_offline_verify() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().to_path_buf();
+    {
+        let store = open(&data);
+        for i in 0..3 {
+            submit(&store, &format!("app-{i}"), 1_000 + i).await;
+        }
+        assert!(verify_audit_in(&data).expect("read").is_ok());
+    }
+    // Someone with the file rewrites what record 2 says.
+    let conn = rusqlite::Connection::open(data.join(DB_FILE)).expect("open the file");
+    let body: Vec<u8> = conn
+        .query_row("SELECT body FROM audit WHERE seq = 2", [], |r| r.get(0))
+        .expect("record 2");
+    let json = String::from_utf8(decompress(&body).expect("a body")).expect("UTF-8");
+    assert!(json.contains("child.name"), "{json}");
+    let edited = compress(json.replace("child.name", "child.sex").as_bytes());
+    conn.execute(
+        "UPDATE audit SET body = ?1 WHERE seq = 2",
+        rusqlite::params![edited],
+    )
+    .expect("edit");
+    drop(conn);
+
+    let broken = verify_audit_in(&data)
+        .expect("read")
+        .expect_err("an edited record");
+    assert_eq!(broken.seq, 2);
+    assert!(broken.reason.contains("edited"), "{broken}");
+    // The running store says the same.
+    let store = open(&data);
+    let online = store.verify_audit().await.expect("verify");
+    assert_eq!(online, Err(broken));
+}
+
+#[test]
+fn errors_name_the_data_directory() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let missing = tmp.path().join("nowhere");
+    let err = verify_audit_in(&missing).expect_err("no directory");
+    assert!(err.to_string().contains("nowhere"), "{err}");
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    let err = verify_audit_in(&empty).expect_err("no database");
+    assert!(
+        err.to_string().contains("empty") && err.to_string().contains(DB_FILE),
+        "{err}"
+    );
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, b"not a directory").expect("write");
+    let err = SqliteStore::open(&file, StoreOptions::default()).expect_err("a file");
+    assert!(err.to_string().contains("a-file"), "{err}");
+    let store = open(&tmp.path().join("made"));
+    assert!(
+        store
+            .dir()
+            .metadata(DB_FILE)
+            .expect("the database in the directory")
+            .is_file()
+    );
+    assert!(store.describe().starts_with("sqlite "));
+    assert!(store.describe().ends_with(DB_FILE));
+}
+
+#[tokio::test]
+async fn a_database_written_before_the_restructure_opens_and_reads() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().to_path_buf();
+    drop(open(&data));
+    // Rows exactly as the single-crate host wrote them.
+    let digest = Digest::of(b"bundle");
+    let conn = rusqlite::Connection::open(data.join(DB_FILE)).expect("open the file");
+    conn.execute_batch(&format!(
+        r#"
+        INSERT INTO applications (id, bundle, status, overdue, client_key, submitted_ms, updated_ms)
+            VALUES ('app-old', 'newborn', 'manual', 0, 'key-old', 1000, 3000);
+        INSERT INTO events (application, seq, at_ms, kind, step, body) VALUES
+            ('app-old', 1, 1000, 'submitted', NULL,
+             '{{"kind":"submitted","bundle":"newborn","bundle_digest":"{digest}","form":{{"child.name":"a value"}},"materials":{{}},"steps":[["health/birth-certificate",60]],"time_limit_secs":3600}}'),
+            ('app-old', 2, 2000, 'attempt-started', 'health/birth-certificate',
+             '{{"kind":"attempt-started","step":"health/birth-certificate","attempt":1,"plugin_version":"1.0.0","plugin_digest":"{digest}","disclosed":{{"applicant":["child.name"]}}}}'),
+            ('app-old', 3, 3000, 'sent-to-manual-queue', 'health/birth-certificate',
+             '{{"kind":"sent-to-manual-queue","step":"health/birth-certificate","reason":"check"}}');
+        INSERT INTO versions (kind, digest, subject, version, source, added_ms, added_by, bytes, signature)
+            VALUES ('plugin', '{digest}', 'health', '1.0.0', 'upload', 1000, 'ops-1', x'00', NULL);
+        INSERT INTO changes (at_ms, kind, subject, action, digest, version, actor, source, reason)
+            VALUES (1000, 'plugin', 'health', 'activated', '{digest}', '1.0.0', 'ops-1', 'upload', NULL);
+        "#
+    ))
+    .expect("old rows");
+    drop(conn);
+
+    let store = open(&data);
+    let state = store
+        .state("app-old")
+        .await
+        .expect("state")
+        .expect("stored");
+    assert_eq!(state.status, AppStatus::Manual);
+    assert_eq!(state.events, 3);
+    let manual = store
+        .list(Some(AppStatus::Manual), false, 10)
+        .await
+        .expect("list");
+    assert_eq!(manual.len(), 1);
+    assert_eq!(manual[0].bundle.as_str(), "newborn");
+    let history = store.changes(None, None, 10).await.expect("changes");
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].digest, Some(digest));
+    assert!(
+        store
+            .version(VersionKind::Plugin, &digest)
+            .await
+            .expect("version")
+            .is_some()
+    );
+    // The unique approval holds on old rows too.
+    let mut after = state.clone();
+    let approval = Event::StepApproved {
+        step: step("health/birth-certificate"),
+        attempt: 0,
+        outputs: BTreeMap::new(),
+        documents: vec![],
+        operator: Some("ops-1".into()),
+    };
+    after.apply(&approval, 4_000);
+    store
+        .append(&state, &after, &[(approval.clone(), 4_000)])
+        .await
+        .expect("approve");
+    let mut twice = after.clone();
+    twice.apply(&approval, 5_000);
+    let err = store
+        .append(&after, &twice, &[(approval, 5_000)])
+        .await
+        .expect_err("a second approval");
+    assert!(
+        matches!(err, onething_store::StoreError::AlreadyApproved { .. }),
+        "{err}"
+    );
+    assert_eq!(
+        store.state("app-old").await.expect("state"),
+        Some(after),
+        "the stored fold is the engine's"
+    );
+}

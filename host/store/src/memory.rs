@@ -1,0 +1,510 @@
+//! An in-memory store: every concern of [`crate::Store`], kept in the
+//! process, gone when it ends. For tests and the local runner
+//! (`onething run`); it passes the same conformance suite as the durable
+//! backends, so what works on it works on them.
+//!
+//! Not for a service: nothing survives a restart. Each write takes one
+//! lock and is sealed into the audit chain on its own (there is no group
+//! commit to share a record).
+
+use std::collections::hash_map::Entry as MapEntry;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use onething_model::audit::Entry;
+use onething_model::consent::ConsentRecord;
+use onething_model::events::Event;
+use onething_model::ids::{BundleId, DepartmentId, Digest};
+use onething_model::state::{AppState, AppStatus};
+
+use crate::applications::{self, AppSummary, Applications, Created, EventRecord};
+use crate::audit::{self, AuditLog, Broken, Chain, Record, Sealer, Verified};
+use crate::consents::Consents;
+use crate::error::StoreError;
+use crate::kv::{DepartmentKv, KvError};
+use crate::materials::{MaterialMeta, Materials};
+use crate::versions::{ChangeRecord, StoredVersion, VersionKind, Versions};
+use crate::{Store, StoreOptions};
+
+/// One application as kept.
+struct App {
+    /// Order of creation, to break ties between equal submission times.
+    order: u64,
+    bundle: BundleId,
+    status: AppStatus,
+    overdue: bool,
+    submitted_ms: i64,
+    events: Vec<EventRecord>,
+}
+
+/// Everything, under one lock.
+struct Inner {
+    apps: HashMap<String, App>,
+    client_keys: HashMap<String, String>,
+    materials: HashMap<Digest, (MaterialMeta, Arc<[u8]>)>,
+    /// Versions in the order they were stored.
+    versions: Vec<StoredVersion>,
+    changes: Vec<ChangeRecord>,
+    consents: HashMap<String, ConsentRecord>,
+    audit: Vec<Record>,
+    checkpoint: Option<Chain>,
+    sealer: Sealer,
+}
+
+impl Inner {
+    /// Seal one write's entries as a record of its own.
+    fn seal(&mut self, part: Option<&str>) {
+        self.sealer.begin();
+        self.sealer.add(part);
+        if let Some(record) = self.sealer.seal() {
+            self.checkpoint = Some(self.sealer.head().clone());
+            self.audit.push(record);
+        }
+    }
+}
+
+/// The in-memory store.
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+    kv: Arc<MemoryKv>,
+    audit: bool,
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("audit", &self.audit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new(StoreOptions::default())
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new(options: StoreOptions) -> Self {
+        Self {
+            inner: Mutex::new(Inner {
+                apps: HashMap::new(),
+                client_keys: HashMap::new(),
+                materials: HashMap::new(),
+                versions: Vec::new(),
+                changes: Vec::new(),
+                consents: HashMap::new(),
+                audit: Vec::new(),
+                checkpoint: None,
+                sealer: Sealer::new(options.audit, Chain::default()),
+            }),
+            kv: Arc::new(MemoryKv::default()),
+            audit: options.audit,
+        }
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Inner>, StoreError> {
+        self.inner
+            .lock()
+            .map_err(|_| StoreError::Database("in-memory store poisoned by a panic".into()))
+    }
+}
+
+#[async_trait]
+impl Applications for MemoryStore {
+    async fn create(
+        &self,
+        client_key: Option<&str>,
+        state: &AppState,
+        event: &Event,
+        at_ms: i64,
+    ) -> Result<Created, StoreError> {
+        let part = audit::create_part(self.audit, &state.id, event);
+        let mut g = self.lock()?;
+        if let Some(existing) = client_key.and_then(|k| g.client_keys.get(k)) {
+            return Ok(Created::Existing(existing.clone()));
+        }
+        if g.apps.contains_key(&state.id) {
+            return Err(StoreError::Database(format!(
+                "application {} is already stored",
+                state.id
+            )));
+        }
+        let order = g.apps.len() as u64;
+        g.apps.insert(
+            state.id.clone(),
+            App {
+                order,
+                bundle: state.bundle.clone(),
+                status: state.status,
+                overdue: false,
+                submitted_ms: at_ms,
+                events: vec![EventRecord {
+                    seq: 1,
+                    at_ms,
+                    event: event.clone(),
+                }],
+            },
+        );
+        if let Some(key) = client_key {
+            g.client_keys.insert(key.to_owned(), state.id.clone());
+        }
+        g.seal(part.as_deref());
+        Ok(Created::New)
+    }
+
+    async fn append(
+        &self,
+        before: &AppState,
+        after: &AppState,
+        events: &[(Event, i64)],
+    ) -> Result<(), StoreError> {
+        let first_seq = applications::first_seq(after, events.len())?;
+        let status = applications::status_change(before, after);
+        let part = audit::append_part(self.audit, &after.id, events);
+        let mut g = self.lock()?;
+        let Some(app) = g.apps.get_mut(&after.id) else {
+            return Err(StoreError::Database(format!(
+                "no application {} to append to",
+                after.id
+            )));
+        };
+        let stored = app.events.len() as u64;
+        if first_seq != stored + 1 {
+            return Err(StoreError::Database(format!(
+                "application {}: events from seq {first_seq} appended after {stored}",
+                after.id
+            )));
+        }
+        // The unique approval per step, checked before anything is kept.
+        for (i, (event, _)) in events.iter().enumerate() {
+            if let Event::StepApproved { step, .. } = event {
+                let approved =
+                    |e: &Event| matches!(e, Event::StepApproved { step: s, .. } if s == step);
+                if app.events.iter().any(|r| approved(&r.event))
+                    || events[..i].iter().any(|(e, _)| approved(e))
+                {
+                    return Err(StoreError::AlreadyApproved {
+                        application: after.id.clone(),
+                        step: step.clone(),
+                    });
+                }
+            }
+        }
+        app.events.extend(
+            events
+                .iter()
+                .enumerate()
+                .map(|(i, (event, at_ms))| EventRecord {
+                    seq: first_seq + i as u64,
+                    at_ms: *at_ms,
+                    event: event.clone(),
+                }),
+        );
+        if let Some((status, overdue)) = status {
+            app.status = status;
+            app.overdue = overdue;
+        }
+        g.seal(part.as_deref());
+        Ok(())
+    }
+
+    async fn events(&self, id: &str, after_seq: u64) -> Result<Vec<EventRecord>, StoreError> {
+        let g = self.lock()?;
+        Ok(g.apps.get(id).map_or_else(Vec::new, |app| {
+            app.events
+                .iter()
+                .filter(|r| r.seq > after_seq)
+                .cloned()
+                .collect()
+        }))
+    }
+
+    async fn unfinished(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .list(Some(AppStatus::Running), false, usize::MAX)
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .collect())
+    }
+
+    async fn list(
+        &self,
+        status: Option<AppStatus>,
+        overdue_only: bool,
+        limit: usize,
+    ) -> Result<Vec<AppSummary>, StoreError> {
+        let g = self.lock()?;
+        let mut found: Vec<(&String, &App)> = g
+            .apps
+            .iter()
+            .filter(|(_, a)| status.is_none_or(|s| a.status == s) && (!overdue_only || a.overdue))
+            .collect();
+        found.sort_by_key(|(_, a)| (a.submitted_ms, a.order));
+        Ok(found
+            .into_iter()
+            .take(limit)
+            .map(|(id, a)| AppSummary {
+                id: id.clone(),
+                bundle: a.bundle.clone(),
+                status: a.status,
+                overdue: a.overdue,
+                submitted_ms: a.submitted_ms,
+            })
+            .collect())
+    }
+
+    async fn counts(&self) -> Result<Vec<(AppStatus, u64)>, StoreError> {
+        let g = self.lock()?;
+        let mut counts: BTreeMap<&'static str, (AppStatus, u64)> = BTreeMap::new();
+        for app in g.apps.values() {
+            counts
+                .entry(app.status.as_str())
+                .or_insert((app.status, 0))
+                .1 += 1;
+        }
+        Ok(counts.into_values().collect())
+    }
+}
+
+#[async_trait]
+impl Materials for MemoryStore {
+    async fn put_material(&self, meta: &MaterialMeta, bytes: &[u8]) -> Result<(), StoreError> {
+        let mut g = self.lock()?;
+        g.materials
+            .entry(meta.digest)
+            .or_insert_with(|| (meta.clone(), Arc::from(bytes)));
+        Ok(())
+    }
+
+    async fn material(&self, digest: &Digest) -> Result<Option<MaterialMeta>, StoreError> {
+        Ok(self.lock()?.materials.get(digest).map(|(m, _)| m.clone()))
+    }
+
+    async fn material_bytes(&self, digest: &Digest) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.lock()?.materials.get(digest).map(|(_, b)| b.to_vec()))
+    }
+}
+
+#[async_trait]
+impl Versions for MemoryStore {
+    async fn record_changes(
+        &self,
+        version: Option<&StoredVersion>,
+        changes: &[ChangeRecord],
+    ) -> Result<Vec<u64>, StoreError> {
+        let part = audit::changes_part(self.audit, changes);
+        let mut g = self.lock()?;
+        if let Some(v) = version
+            && !g
+                .versions
+                .iter()
+                .any(|s| s.kind == v.kind && s.digest == v.digest)
+        {
+            g.versions.push(v.clone());
+        }
+        let mut seqs = Vec::with_capacity(changes.len());
+        for c in changes {
+            let seq = g.changes.len() as u64 + 1;
+            g.changes.push(ChangeRecord { seq, ..c.clone() });
+            seqs.push(seq);
+        }
+        g.seal(part.as_deref());
+        Ok(seqs)
+    }
+
+    async fn version(
+        &self,
+        kind: VersionKind,
+        digest: &Digest,
+    ) -> Result<Option<StoredVersion>, StoreError> {
+        Ok(self
+            .lock()?
+            .versions
+            .iter()
+            .find(|v| v.kind == kind && &v.digest == digest)
+            .cloned())
+    }
+
+    async fn versions(
+        &self,
+        kind: VersionKind,
+        subject: &str,
+    ) -> Result<Vec<StoredVersion>, StoreError> {
+        let g = self.lock()?;
+        let mut out: Vec<StoredVersion> = g
+            .versions
+            .iter()
+            .filter(|v| v.kind == kind && v.subject == subject)
+            .map(|v| StoredVersion {
+                bytes: Vec::new(),
+                ..v.clone()
+            })
+            .collect();
+        // Stable: equal times keep the order they were stored in.
+        out.sort_by_key(|v| v.added_ms);
+        Ok(out)
+    }
+
+    async fn changes(
+        &self,
+        kind: Option<VersionKind>,
+        subject: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ChangeRecord>, StoreError> {
+        let g = self.lock()?;
+        let mut out: Vec<ChangeRecord> = g
+            .changes
+            .iter()
+            .rev()
+            .filter(|c| {
+                kind.is_none_or(|k| c.kind == k)
+                    && subject.is_none_or(|s| c.subject.as_deref() == Some(s))
+            })
+            .take(limit)
+            .cloned()
+            .collect();
+        out.reverse();
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl Consents for MemoryStore {
+    async fn record_consent(
+        &self,
+        consent: &ConsentRecord,
+        entries: &[Entry],
+    ) -> Result<(), StoreError> {
+        let part = audit::entries_part(self.audit, entries);
+        let mut g = self.lock()?;
+        match g.consents.entry(consent.id.clone()) {
+            MapEntry::Occupied(_) => {
+                return Err(StoreError::Database(format!(
+                    "consent {} is already stored",
+                    consent.id
+                )));
+            }
+            MapEntry::Vacant(v) => {
+                v.insert(consent.clone());
+            }
+        }
+        g.seal(part.as_deref());
+        Ok(())
+    }
+
+    async fn consent(&self, id: &str) -> Result<Option<ConsentRecord>, StoreError> {
+        Ok(self.lock()?.consents.get(id).cloned())
+    }
+}
+
+#[async_trait]
+impl AuditLog for MemoryStore {
+    async fn verify_audit(&self) -> Result<Result<Verified, Broken>, StoreError> {
+        let g = self.lock()?;
+        Ok(audit::verify(
+            g.audit.iter().cloned(),
+            g.checkpoint.as_ref(),
+        ))
+    }
+
+    async fn audit_checkpoint(&self) -> Result<Option<Chain>, StoreError> {
+        Ok(self.lock()?.checkpoint.clone())
+    }
+
+    async fn audit_records(&self, after_seq: u64, limit: usize) -> Result<Vec<Record>, StoreError> {
+        Ok(self
+            .lock()?
+            .audit
+            .iter()
+            .filter(|r| r.seq > after_seq)
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.lock().map(|_| ())
+    }
+
+    fn kv(&self) -> Arc<dyn DepartmentKv> {
+        self.kv.clone()
+    }
+
+    fn describe(&self) -> String {
+        "memory".into()
+    }
+}
+
+/// An in-memory department key-value store: the [`MemoryStore`]'s, and
+/// usable on its own.
+#[derive(Debug, Default)]
+pub struct MemoryKv {
+    map: Mutex<HashMap<(DepartmentId, String), Vec<u8>>>,
+}
+
+impl MemoryKv {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut HashMap<(DepartmentId, String), Vec<u8>>) -> T,
+    ) -> Result<T, KvError> {
+        let mut guard = self
+            .map
+            .lock()
+            .map_err(|_| KvError::Unavailable("in-memory store poisoned by a panic".into()))?;
+        Ok(f(&mut guard))
+    }
+}
+
+#[async_trait]
+impl DepartmentKv for MemoryKv {
+    async fn get(&self, department: &DepartmentId, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        self.with(|m| m.get(&(department.clone(), key.to_owned())).cloned())
+    }
+
+    async fn set(&self, department: &DepartmentId, key: &str, value: &[u8]) -> Result<(), KvError> {
+        self.with(|m| {
+            m.insert((department.clone(), key.to_owned()), value.to_vec());
+        })
+    }
+
+    async fn insert_new(
+        &self,
+        department: &DepartmentId,
+        key: &str,
+        value: &[u8],
+    ) -> Result<bool, KvError> {
+        self.with(|m| match m.entry((department.clone(), key.to_owned())) {
+            MapEntry::Occupied(_) => false,
+            MapEntry::Vacant(e) => {
+                e.insert(value.to_vec());
+                true
+            }
+        })
+    }
+
+    async fn delete(&self, department: &DepartmentId, key: &str) -> Result<bool, KvError> {
+        self.with(|m| m.remove(&(department.clone(), key.to_owned())).is_some())
+    }
+}
+
+#[cfg(test)]
+mod conformance {
+    //! The conformance suite on the in-memory store.
+
+    use super::MemoryStore;
+    use crate::StoreOptions;
+    use crate::conformance::Fresh;
+
+    async fn fresh(options: StoreOptions) -> Fresh {
+        Fresh::new(MemoryStore::new(options))
+    }
+
+    crate::conformance_tests!(fresh);
+}
