@@ -9,9 +9,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::ActionError;
-use super::state::{AppState, AppStatus, Event};
-use crate::store::{Store, StoreError};
+use onething_model::events::Event;
+use onething_model::state::{AppState, AppStatus};
+use onething_store::{Store, StoreError};
+
+use crate::ActionError;
 
 type Slot = Arc<tokio::sync::Mutex<Option<AppState>>>;
 

@@ -25,6 +25,8 @@ mod apps;
 pub mod deadlines;
 mod drive;
 mod errors;
+#[cfg(test)]
+mod fixtures;
 pub mod metrics;
 pub mod notification;
 pub mod outcome;

@@ -16,7 +16,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::engine::state::AppStatus;
+use onething_model::ids::DepartmentId;
+use onething_model::state::AppStatus;
 
 /// A department label.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -131,12 +132,21 @@ impl Metrics {
     }
 
     /// Record one step attempt's latency.
-    pub fn observe_step(&self, department: &str, elapsed: Duration) {
+    pub fn observe_step(&self, department: &DepartmentId, elapsed: Duration) {
         self.step_seconds
             .get_or_create(&DepartmentLabel {
-                department: department.to_owned(),
+                department: department.to_string(),
             })
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// Count a retry scheduled for a department's step.
+    pub fn retried(&self, department: &DepartmentId) {
+        self.retries
+            .get_or_create(&DepartmentLabel {
+                department: department.to_string(),
+            })
+            .inc();
     }
 
     /// Count an application reaching a final status.
@@ -179,5 +189,33 @@ impl Metrics {
             out.clear();
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_happens_and_what_is_stored_are_exported() {
+        let m = Metrics::new();
+        let health = DepartmentId::parse("health").expect("id");
+        m.submitted.inc();
+        m.observe_step(&health, Duration::from_millis(3));
+        m.retried(&health);
+        m.finished(AppStatus::Completed);
+        m.set_store_gauges(&[(AppStatus::Manual, 2), (AppStatus::Completed, 5)], 1);
+        let text = m.render();
+        for line in [
+            "onething_applications_submitted_total 1",
+            "onething_step_retries_total{department=\"health\"} 1",
+            "onething_applications_finished_total{status=\"completed\"} 1",
+            "onething_manual_queue_depth 2",
+            "onething_applications{status=\"completed\"} 5",
+            "onething_overdue_applications 1",
+        ] {
+            assert!(text.contains(line), "{line} missing from\n{text}");
+        }
+        assert!(text.contains("onething_step_duration_seconds_bucket{"), "{text}");
     }
 }

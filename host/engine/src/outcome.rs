@@ -1,26 +1,29 @@
 //! From a plugin call's result to the events that record it: approvals
 //! checked against the step's declaration, retries scheduled with backoff,
 //! and everything a person must look at sent to the manual queue.
+//!
+//! A pure function of the result, the step, the dictionary, the retry
+//! policy and the time: unit-tested without a plugin.
 
-use super::RetryPolicy;
-use super::state::{DocumentRecord, Event};
-use crate::bindings::types;
-use crate::bundle::BundleStep;
-use crate::check::accept_outputs;
-use crate::dictionary::Dictionary;
-use crate::problem::Problem;
-use crate::runtime::CallError;
+use onething_model::bundle::BundleStep;
+use onething_model::call::{Handled, StepError, StepOutcome};
+use onething_model::dictionary::Dictionary;
+use onething_model::events::Event;
+use onething_model::rules::accept_outputs;
+use onething_runtime::CallError;
+
+use crate::RetryPolicy;
 
 /// The events recording attempt `attempt` of `step`.
-pub(super) fn events(
+pub fn events(
     step: &BundleStep,
     attempt: u32,
-    result: Result<Result<types::Outcome, types::StepError>, CallError>,
+    result: Result<Handled, CallError>,
     dict: &Dictionary,
     retry: &RetryPolicy,
     now_ms: i64,
 ) -> Vec<Event> {
-    let name = step.reference.to_string();
+    let name = step.reference.clone();
     let failed = |error: String, retryable: bool| {
         let mut v = vec![Event::AttemptFailed {
             step: name.clone(),
@@ -48,50 +51,170 @@ pub(super) fn events(
         v
     };
     match result {
-        Ok(Ok(types::Outcome::Approved(a))) => match accept_outputs(step, a.fields, dict) {
+        Ok(Ok(StepOutcome::Approved(a))) => match accept_outputs(step, a.fields, dict) {
             Ok(outputs) => vec![Event::StepApproved {
                 step: name.clone(),
                 attempt,
                 outputs: outputs
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_json()))
-                    .collect(),
-                documents: a
-                    .documents
                     .into_iter()
-                    .map(|d| DocumentRecord {
-                        kind: d.kind,
-                        number: d.number,
-                        title: d.title,
-                    })
+                    .map(|(k, v)| (k, v.to_json()))
                     .collect(),
+                documents: a.documents,
+                note: a.note,
                 operator: None,
             }],
             Err(e) => failed(e, false),
         },
-        Ok(Ok(types::Outcome::NeedsMore(ps))) => {
-            vec![Event::StepNeedsMore {
-                step: name.clone(),
-                problems: ps
-                    .into_iter()
-                    .map(|p| Problem::from_wit(p, &step.reference))
-                    .collect(),
-            }]
-        }
-        Ok(Ok(types::Outcome::Rejected(reason))) => vec![Event::StepRejected {
+        Ok(Ok(StepOutcome::NeedsMore(ps))) => vec![Event::StepNeedsMore {
+            step: name.clone(),
+            problems: ps
+                .into_iter()
+                .map(|p| p.found_by(&step.reference))
+                .collect(),
+        }],
+        Ok(Ok(StepOutcome::Rejected(reason))) => vec![Event::StepRejected {
             step: name.clone(),
             reason,
             operator: None,
         }],
-        Ok(Ok(types::Outcome::Deferred(t))) => {
-            vec![Event::SentToManualQueue {
-                step: name.clone(),
-                reason: format!("deferred by the department: ticket {}: {}", t.id, t.reason),
-            }]
-        }
-        Ok(Err(types::StepError::Transient(m))) => failed(format!("transient error: {m}"), true),
-        Ok(Err(types::StepError::Permanent(m))) => failed(format!("permanent error: {m}"), false),
+        Ok(Ok(StepOutcome::Deferred(t))) => vec![Event::SentToManualQueue {
+            step: name.clone(),
+            reason: format!("deferred by the department: ticket {}: {}", t.id, t.reason),
+        }],
+        Ok(Err(StepError::Transient(m))) => failed(format!("transient error: {m}"), true),
+        Ok(Err(StepError::Permanent(m))) => failed(format!("permanent error: {m}"), false),
         Err(e @ CallError::BadOutput { .. }) => failed(e.to_string(), false),
         Err(e) => failed(e.to_string(), true),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures;
+    use onething_model::call::{Approval, Document, ReportedProblem, ReturnedField, Ticket};
+    use onething_model::dictionary::FieldValue;
+    use onething_model::problem::Subject;
+
+    fn retry() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 3,
+            first_backoff_ms: 100,
+            max_backoff_ms: 1_000,
+            jitter: 0.0,
+        }
+    }
+
+    fn kinds(events: &[Event]) -> Vec<&'static str> {
+        events.iter().map(Event::kind).collect()
+    }
+
+    #[test]
+    fn an_approval_is_recorded_with_its_checked_outputs_and_documents() {
+        let (bundle, dict) = fixtures::bundle();
+        let step = fixtures::step(&bundle, "police/register");
+        let approved = Ok(Ok(StepOutcome::Approved(Approval {
+            fields: vec![ReturnedField {
+                key: "child.hukou_number".into(),
+                value: Ok(FieldValue::Text("H-1".into())),
+            }],
+            documents: vec![Document {
+                kind: "hukou".into(),
+                number: "H-1".into(),
+                title: "户口".into(),
+            }],
+            note: None,
+        })));
+        let events = events(step, 1, approved, &dict, &retry(), 0);
+        let [Event::StepApproved { outputs, documents, .. }] = events.as_slice() else {
+            panic!("{events:?}");
+        };
+        assert_eq!(outputs.len(), 1);
+        assert_eq!(documents[0].number, "H-1");
+    }
+
+    #[test]
+    fn an_undeclared_output_goes_to_the_manual_queue_without_retry() {
+        let (bundle, dict) = fixtures::bundle();
+        let step = fixtures::step(&bundle, "police/register");
+        let approved = Ok(Ok(StepOutcome::Approved(Approval {
+            fields: vec![ReturnedField {
+                key: "child.name".into(),
+                value: Ok(FieldValue::Text("x".into())),
+            }],
+            documents: vec![],
+            note: None,
+        })));
+        let events = events(step, 1, approved, &dict, &retry(), 0);
+        assert_eq!(kinds(&events), ["attempt-failed", "sent-to-manual-queue"]);
+        let Event::SentToManualQueue { reason, .. } = &events[1] else {
+            panic!()
+        };
+        assert!(reason.contains("does not declare it writes"), "{reason}");
+    }
+
+    #[test]
+    fn transient_failures_and_traps_retry_until_the_last_attempt() {
+        let (bundle, dict) = fixtures::bundle();
+        let step = fixtures::step(&bundle, "health/birth");
+        let transient = || Ok(Err(StepError::Transient("down".into())));
+        let first = events(step, 1, transient(), &dict, &retry(), 1_000);
+        assert_eq!(kinds(&first), ["attempt-failed", "retry-scheduled"]);
+        assert!(matches!(first[1], Event::RetryScheduled { at_ms: 1_100, .. }));
+        let last = events(step, 3, transient(), &dict, &retry(), 1_000);
+        assert_eq!(kinds(&last), ["attempt-failed", "sent-to-manual-queue"]);
+        let Event::SentToManualQueue { reason, .. } = &last[1] else {
+            panic!()
+        };
+        assert!(reason.starts_with("3 attempts failed"), "{reason}");
+        let trap = Err(CallError::Trap {
+            function: "handle",
+            message: "unreachable".into(),
+        });
+        assert_eq!(
+            kinds(&events(step, 1, trap, &dict, &retry(), 0)),
+            ["attempt-failed", "retry-scheduled"]
+        );
+    }
+
+    #[test]
+    fn permanent_errors_deferrals_needs_more_and_rejections() {
+        let (bundle, dict) = fixtures::bundle();
+        let step = fixtures::step(&bundle, "health/birth");
+        let permanent = events(step, 1, Ok(Err(StepError::Permanent("no".into()))), &dict, &retry(), 0);
+        assert_eq!(kinds(&permanent), ["attempt-failed", "sent-to-manual-queue"]);
+        let deferred = events(
+            step,
+            1,
+            Ok(Ok(StepOutcome::Deferred(Ticket {
+                id: "T-7".into(),
+                reason: "paper file".into(),
+            }))),
+            &dict,
+            &retry(),
+            0,
+        );
+        let [Event::SentToManualQueue { reason, .. }] = deferred.as_slice() else {
+            panic!("{deferred:?}")
+        };
+        assert!(reason.contains("ticket T-7: paper file"), "{reason}");
+        let needs_more = events(
+            step,
+            1,
+            Ok(Ok(StepOutcome::NeedsMore(vec![ReportedProblem {
+                subject: Subject::General,
+                code: "too-old".into(),
+                message: "m".into(),
+            }]))),
+            &dict,
+            &retry(),
+            0,
+        );
+        let [Event::StepNeedsMore { problems, .. }] = needs_more.as_slice() else {
+            panic!("{needs_more:?}")
+        };
+        assert_eq!(problems[0].found_by.as_ref(), Some(&step.reference));
+        let rejected = events(step, 1, Ok(Ok(StepOutcome::Rejected("no".into()))), &dict, &retry(), 0);
+        assert_eq!(kinds(&rejected), ["step-rejected"]);
     }
 }

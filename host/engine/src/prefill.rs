@@ -14,16 +14,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use onething_catalog::Catalog;
+use onething_model::audit::{Action, Entry, Flow};
+use onething_model::bundle::Bundle;
+use onething_model::call::Field;
+use onething_model::consent::{ConsentRecord, PrefillRecord, value_digest};
+use onething_model::dictionary::Dictionary;
+use onething_model::ids::{DepartmentId, FieldKey};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 
-use crate::audit::{Action, Entry, Flow};
-use crate::bindings::{types, value_from_wit, value_to_wit};
-use crate::bundle::Bundle;
-use crate::dictionary::Dictionary;
-use crate::engine::state::{ConsentUse, PrefilledField};
-use crate::ids::FieldKey;
-use crate::registry::Registry;
+use crate::{Engine, PrefillFailure, now_ms};
 
 /// The applicant's consent, as given in a prefill request.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -44,59 +44,6 @@ pub struct PrefillRequest {
     /// What the applicant has typed so far, by dictionary key.
     #[serde(default)]
     pub fields: serde_json::Map<String, serde_json::Value>,
-}
-
-/// One prefilled field as stored with the consent: the value itself is
-/// kept only as a digest, to tell later whether the applicant changed it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PrefillRecord {
-    /// The key.
-    pub key: String,
-    /// The department that filled it.
-    pub from: String,
-    /// The step it was asked for.
-    pub step: String,
-    /// Digest of the value's JSON.
-    pub value_digest: String,
-}
-
-/// A consent as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConsentRecord {
-    /// `consent-…`.
-    pub id: String,
-    /// The bundle it is for.
-    pub bundle: String,
-    /// The departments allowed.
-    pub departments: Vec<String>,
-    /// The fields allowed.
-    pub fields: Vec<String>,
-    /// When, ms since the epoch.
-    pub granted_ms: i64,
-    /// What was filled in.
-    pub prefilled: Vec<PrefillRecord>,
-}
-
-impl ConsentRecord {
-    /// How an application submitted with this consent records it: which
-    /// prefilled fields the applicant kept and which they changed.
-    pub fn used_by(&self, form: &BTreeMap<String, serde_json::Value>) -> ConsentUse {
-        ConsentUse {
-            id: self.id.clone(),
-            departments: self.departments.clone(),
-            fields: self.fields.clone(),
-            granted_ms: self.granted_ms,
-            prefilled: self
-                .prefilled
-                .iter()
-                .map(|p| PrefilledField {
-                    key: p.key.clone(),
-                    from: p.from.clone(),
-                    corrected: form.get(&p.key).map(value_digest) != Some(p.value_digest.clone()),
-                })
-                .collect(),
-        }
-    }
 }
 
 /// A value the applicant sees, with where it came from.
@@ -150,40 +97,38 @@ pub enum PrefillError {
     Invalid(String),
 }
 
-/// The JSON digest of a value, to compare without keeping it.
-pub fn value_digest(v: &serde_json::Value) -> String {
-    format!(
-        "sha256:{}",
-        hex::encode(Sha256::digest(v.to_string().as_bytes()))
-    )
-}
-
 /// Check a consent against a bundle: every department has a step in it,
-/// every field is on its form (read by a step, not issued by one).
+/// every field is on its form (read by a step, not issued by one). The
+/// departments and fields, parsed.
 fn check_consent(
     bundle: &Bundle,
     dict: &Dictionary,
     consent: &Consent,
-) -> Result<(), PrefillError> {
+) -> Result<(Vec<DepartmentId>, Vec<FieldKey>), PrefillError> {
     if consent.departments.is_empty() || consent.fields.is_empty() {
         return Err(PrefillError::Invalid(
             "the consent must name at least one department and one field".into(),
         ));
     }
-    let departments: BTreeSet<String> = bundle
-        .departments()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let in_bundle = bundle.departments();
+    let mut departments = Vec::new();
     for d in &consent.departments {
-        if !departments.contains(d) {
-            return Err(PrefillError::Invalid(format!(
-                "consent names department {d}, which has no step in bundle {}; its departments are: {}",
-                bundle.id,
-                departments.iter().cloned().collect::<Vec<_>>().join(", ")
-            )));
+        match DepartmentId::parse(d) {
+            Ok(id) if in_bundle.contains(&id) => departments.push(id),
+            _ => {
+                return Err(PrefillError::Invalid(format!(
+                    "consent names department {d}, which has no step in bundle {}; its departments are: {}",
+                    bundle.id,
+                    in_bundle
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
         }
     }
+    let mut fields = Vec::new();
     for f in &consent.fields {
         let key = FieldKey::parse(f)
             .map_err(|e| PrefillError::Invalid(format!("consent field {f}: {e}")))?;
@@ -192,10 +137,7 @@ fn check_consent(
                 "consent field {f} is not in the data dictionary"
             )));
         }
-        let read = bundle
-            .steps
-            .iter()
-            .any(|s| s.spec.reads.iter().any(|r| r.key == key));
+        let read = bundle.steps.iter().any(|s| s.spec.reads_key(&key));
         let issued = bundle.steps.iter().any(|s| s.spec.writes.contains(&key));
         if !read || issued {
             return Err(PrefillError::Invalid(format!(
@@ -204,22 +146,23 @@ fn check_consent(
                 if issued { " (a step issues it)" } else { "" }
             )));
         }
+        fields.push(key);
     }
-    Ok(())
+    Ok((departments, fields))
 }
 
 /// Ask the consented departments; the consent to store, its audit
 /// entries, and the answer. `id` names the consent.
 pub async fn prefill(
     bundle: &Bundle,
-    registry: &Registry,
-    dict: &Dictionary,
+    catalog: &Catalog,
     request: PrefillRequest,
     id: String,
     now_ms: i64,
 ) -> Result<(ConsentRecord, Vec<Entry>, Prefilled), PrefillError> {
+    let dict = catalog.dict();
     let consent = request.consent.ok_or(PrefillError::NoConsent)?;
-    check_consent(bundle, dict, &consent)?;
+    let (departments, allowed) = check_consent(bundle, dict, &consent)?;
     let mut known = BTreeMap::new();
     for (k, v) in &request.fields {
         let key =
@@ -229,67 +172,65 @@ pub async fn prefill(
             .map_err(|e| PrefillError::Invalid(format!("field {k}: {}", e.message)))?;
         known.insert(key, value);
     }
-    let allowed: BTreeSet<&str> = consent.fields.iter().map(String::as_str).collect();
+    let allowed_set: BTreeSet<&FieldKey> = allowed.iter().collect();
     let mut granted = Entry::new(Action::ConsentGranted, "applicant");
-    granted.fields = consent
-        .fields
+    granted.fields = allowed
         .iter()
         .map(|k| Flow {
-            key: k.clone(),
+            key: k.to_string(),
             from: "applicant".into(),
         })
         .collect();
     granted.note = Some(format!(
         "consent {id} for bundle {}: departments {}",
         bundle.id,
-        consent.departments.join(", ")
+        departments
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     let mut entries = vec![granted];
     let mut fields: BTreeMap<String, PrefilledValue> = BTreeMap::new();
     let mut records = Vec::new();
     let mut asked = Vec::new();
     for step in &bundle.steps {
-        let department = step.reference.department.to_string();
-        if !consent.departments.contains(&department) {
+        let department = &step.reference.department;
+        if !departments.contains(department) {
             continue;
         }
-        let wants = step
-            .spec
-            .reads
-            .iter()
-            .any(|r| allowed.contains(r.key.as_str()));
-        if !wants {
+        if !step.spec.reads.iter().any(|r| allowed_set.contains(&r.key)) {
             continue;
         }
-        let Some(plugin) = registry.get(&step.reference.department) else {
+        let Some(plugin) = catalog.plugin(department) else {
             continue;
         };
-        let sent: Vec<types::Field> = step
+        let sent: Vec<Field> = step
             .spec
             .reads
             .iter()
             .filter_map(|r| {
-                known.get(&r.key).map(|v| types::Field {
-                    key: r.key.to_string(),
-                    value: value_to_wit(v),
+                known.get(&r.key).map(|v| Field {
+                    key: r.key.clone(),
+                    value: v.clone(),
                 })
             })
             .collect();
         let reference = step.reference.to_string();
         let mut query = Entry::new(Action::PrefillQueried, "platform");
-        query.recipient = Some(department.clone());
+        query.recipient = Some(department.to_string());
         query.step = Some(reference.clone());
         query.fields = sent
             .iter()
             .map(|f| Flow {
-                key: f.key.clone(),
+                key: f.key.to_string(),
                 from: "applicant".into(),
             })
             .collect();
         query.note = Some(format!("prefill lookup under consent {id}"));
         entries.push(query);
         let mut report = Asked {
-            department: department.clone(),
+            department: department.to_string(),
             step: reference.clone(),
             filled: Vec::new(),
             dropped: Vec::new(),
@@ -299,24 +240,23 @@ pub async fn prefill(
             Err(e) => report.error = Some(e.to_string()),
             Ok(returned) => {
                 for f in returned {
-                    let reason = if !allowed.contains(f.key.as_str()) {
-                        Some("not in the consent")
-                    } else if !step.spec.reads.iter().any(|r| r.key.as_str() == f.key) {
-                        Some("the step does not read it")
-                    } else if fields.contains_key(&f.key) {
-                        Some("already filled by another department")
-                    } else {
-                        None
+                    let key = FieldKey::parse(&f.key).ok();
+                    let reason = match &key {
+                        None => Some("not a field key"),
+                        Some(k) if !allowed_set.contains(k) => Some("not in the consent"),
+                        Some(k) if !step.spec.reads_key(k) => Some("the step does not read it"),
+                        _ if fields.contains_key(&f.key) => {
+                            Some("already filled by another department")
+                        }
+                        _ => None,
                     };
-                    if let Some(reason) = reason {
-                        report.dropped.push(format!("{}: {reason}", f.key));
-                        continue;
-                    }
-                    let Ok(key) = FieldKey::parse(&f.key) else {
-                        report.dropped.push(format!("{}: not a field key", f.key));
+                    let (Some(key), None) = (key, reason) else {
+                        report
+                            .dropped
+                            .push(format!("{}: {}", f.key, reason.unwrap_or("refused")));
                         continue;
                     };
-                    let value = match value_from_wit(f.value) {
+                    let value = match f.value {
                         Ok(v) => v,
                         Err(e) => {
                             report.dropped.push(format!("{}: {e}", f.key));
@@ -329,9 +269,9 @@ pub async fn prefill(
                     }
                     let json = value.to_json();
                     records.push(PrefillRecord {
-                        key: f.key.clone(),
+                        key: key.clone(),
                         from: department.clone(),
-                        step: reference.clone(),
+                        step: step.reference.clone(),
                         value_digest: value_digest(&json),
                     });
                     report.filled.push(f.key.clone());
@@ -339,7 +279,7 @@ pub async fn prefill(
                         f.key,
                         PrefilledValue {
                             value: json,
-                            from: department.clone(),
+                            from: department.to_string(),
                             step: reference.clone(),
                         },
                     );
@@ -347,7 +287,7 @@ pub async fn prefill(
             }
         }
         if !report.filled.is_empty() {
-            let mut answer = Entry::new(Action::Prefilled, department.clone());
+            let mut answer = Entry::new(Action::Prefilled, department.to_string());
             answer.recipient = Some("applicant".into());
             answer.step = Some(reference.clone());
             answer.fields = report
@@ -355,7 +295,7 @@ pub async fn prefill(
                 .iter()
                 .map(|k| Flow {
                     key: k.clone(),
-                    from: department.clone(),
+                    from: department.to_string(),
                 })
                 .collect();
             answer.note = Some(format!("under consent {id}"));
@@ -365,9 +305,9 @@ pub async fn prefill(
     }
     let record = ConsentRecord {
         id: id.clone(),
-        bundle: bundle.id.to_string(),
-        departments: consent.departments,
-        fields: consent.fields,
+        bundle: bundle.id.clone(),
+        departments,
+        fields: allowed,
         granted_ms: now_ms,
         prefilled: records,
     };
@@ -382,52 +322,54 @@ pub async fn prefill(
     ))
 }
 
+impl Engine {
+    /// Ask the consented departments of a bundle to prefill what they
+    /// hold; the consent and every flow are recorded before the answer.
+    pub async fn prefill(
+        &self,
+        bundle: &str,
+        request: PrefillRequest,
+    ) -> Result<Prefilled, PrefillFailure> {
+        let cat = self.catalog();
+        let bundle = cat
+            .bundle_named(bundle)
+            .cloned()
+            .ok_or_else(|| PrefillFailure::UnknownBundle(bundle.to_owned()))?;
+        let id = format!("consent-{}", uuid::Uuid::now_v7().simple());
+        let (record, entries, answer) = prefill(&bundle, &cat, request, id, now_ms()).await?;
+        self.inner.store.record_consent(&record, &entries).await?;
+        tracing::info!(consent = %record.id, bundle = %bundle.id, departments = ?record.departments, filled = record.prefilled.len(), "prefill with consent");
+        Ok(answer)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures;
+
+    fn consent(departments: &[&str], fields: &[&str]) -> Consent {
+        Consent {
+            departments: departments.iter().map(|s| (*s).to_owned()).collect(),
+            fields: fields.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
 
     #[test]
-    fn a_changed_value_is_marked_corrected() {
-        let record = ConsentRecord {
-            id: "consent-1".into(),
-            bundle: "newborn".into(),
-            departments: vec!["public-security".into()],
-            fields: vec!["household.address".into(), "household.head_name".into()],
-            granted_ms: 0,
-            prefilled: vec![
-                PrefillRecord {
-                    key: "household.address".into(),
-                    from: "public-security".into(),
-                    step: "public-security/household-registration".into(),
-                    value_digest: value_digest(&serde_json::json!("厦门市湖里区")),
-                },
-                PrefillRecord {
-                    key: "household.head_name".into(),
-                    from: "public-security".into(),
-                    step: "public-security/household-registration".into(),
-                    value_digest: value_digest(&serde_json::json!("林志远")),
-                },
-            ],
-        };
-        let form = BTreeMap::from([
-            (
-                "household.address".to_string(),
-                serde_json::json!("厦门市思明区"),
-            ),
-            (
-                "household.head_name".to_string(),
-                serde_json::json!("林志远"),
-            ),
-        ]);
-        let used = record.used_by(&form);
-        let corrected: Vec<(&str, bool)> = used
-            .prefilled
-            .iter()
-            .map(|p| (p.key.as_str(), p.corrected))
-            .collect();
-        assert_eq!(
-            corrected,
-            [("household.address", true), ("household.head_name", false)]
-        );
+    fn a_consent_must_name_the_bundles_departments_and_form_fields() {
+        let (bundle, dict) = fixtures::bundle();
+        let ok = check_consent(&bundle, &dict, &consent(&["police"], &["child.name"]))
+            .expect("sound consent");
+        assert_eq!(ok.0[0].as_str(), "police");
+        for (c, words) in [
+            (consent(&[], &["child.name"]), "at least one department"),
+            (consent(&["tax"], &["child.name"]), "department tax, which has no step"),
+            (consent(&["police"], &["child.nmae"]), "not in the data dictionary"),
+            (consent(&["police"], &["child.hukou_number"]), "a step issues it"),
+            (consent(&["police"], &["mother.insured"]), "not on the form"),
+        ] {
+            let err = check_consent(&bundle, &dict, &c).expect_err(words).to_string();
+            assert!(err.contains(words), "{words}: {err}");
+        }
     }
 }

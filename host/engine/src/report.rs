@@ -1,74 +1,28 @@
-//! Run one application through a bundle, locally: the one notification
-//! first, then every active step in dependency order, independent steps
-//! concurrently, each seeing only what it declared it reads and writing
-//! only what it declared it writes.
+//! The report of one application at rest: how it ended, every step with
+//! its attempts, the version that handled it, what it wrote and issued,
+//! its problems or reason. What `onething run` prints (as text or JSON)
+//! and what the agreement test compares with the service's view.
 //!
-//! This is the in-memory runner behind `onething run` and the host tests;
-//! it retries transient failures a few times and reports everything. Not
-//! durable: the service's engine records every attempt in a store.
+//! Built from the application's state and its bundle, so the local run and
+//! the service say the same thing about the same history.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::collections::BTreeMap;
 
+use onething_model::bundle::Bundle;
+use onething_model::call::Document;
+use onething_model::ids::{Digest, FieldKey, StepRef};
+use onething_model::problem::Problem;
+use onething_model::state::{AppState, AppStatus, StepStatus};
 use serde::Serialize;
 
-use crate::application::Contents;
-use crate::bindings::types;
-use crate::bundle::{Bundle, BundleStep};
-use crate::check::{
-    CheckFailure, accept_outputs, active_steps, check_all, visible_fields, visible_materials,
-};
-use crate::dictionary::{Dictionary, FieldValue};
-use crate::ids::{FieldKey, StepRef};
-use crate::problem::Problem;
-use crate::registry::Registry;
-use crate::runtime::{CallError, StepCall};
-
-/// How a run ended. The order is precedence: a run with a rejected step is
-/// `rejected` whatever else happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RunStatus {
-    /// Every active step approved.
-    Completed,
-    /// The applicant must correct or add something.
-    NeedsMore,
-    /// A department refused.
-    Rejected,
-    /// A department handles a step off-line.
-    Deferred,
-    /// A step failed (plugin error, trap, limit, missing plugin).
-    Failed,
-}
-
-/// How one step ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StepStatus {
-    /// Done.
-    Approved,
-    /// Its condition did not hold.
-    Skipped,
-    /// Returned problems.
-    NeedsMore,
-    /// Refused.
-    Rejected,
-    /// Handled off-line.
-    Deferred,
-    /// Could not be handled.
-    Failed,
-    /// Never started (an earlier step did not approve).
-    NotRun,
-}
-
 /// What happened to one step.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StepReport {
-    /// `department/step`.
+    /// The step.
     pub step: StepRef,
     /// Step title from the manifest.
     pub title: String,
-    /// How it ended.
+    /// Where it stands.
     pub status: StepStatus,
     /// Attempts made.
     pub attempts: u32,
@@ -77,384 +31,171 @@ pub struct StepReport {
     pub plugin_version: Option<String>,
     /// Plugin digest that handled the last attempt.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub plugin_digest: Option<String>,
-    /// Fields written.
-    pub outputs: BTreeMap<FieldKey, FieldValue>,
+    pub plugin_digest: Option<Digest>,
+    /// Fields it wrote.
+    pub outputs: BTreeMap<FieldKey, serde_json::Value>,
     /// Documents issued.
     pub documents: Vec<Document>,
     /// Problems (needs-more).
     pub problems: Vec<Problem>,
-    /// Rejection reason, deferral ticket or failure, for people.
+    /// Rejection reason, manual-queue reason or last error, for people.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The department's note, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    /// Wall time of the step, all attempts.
-    pub elapsed_ms: u64,
+    /// Whether it passed its time limit.
+    pub overdue: bool,
 }
 
-/// A document a department issued.
-#[derive(Debug, Clone, Serialize)]
-pub struct Document {
-    /// Kind.
-    pub kind: String,
-    /// Number.
-    pub number: String,
-    /// Title.
-    pub title: String,
-}
-
-/// The result of a run.
-#[derive(Debug, Clone, Serialize)]
+/// How an application stands, with every step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunReport {
     /// Application id.
     pub application: String,
     /// Bundle id.
     pub bundle: String,
-    /// Overall status.
-    pub status: RunStatus,
-    /// Problems of the one notification (needs-more before any step ran).
+    /// Where it stands: `completed`, `needs-more`, `rejected`, `manual`
+    /// (a step waits for an operator), or `running`.
+    pub status: AppStatus,
+    /// The one notification, when the application was refused before
+    /// anything was stored (no step ran).
     pub problems: Vec<Problem>,
-    /// Departments whose check could not run.
-    pub check_failures: Vec<CheckFailure>,
     /// Every step, in bundle order.
     pub steps: Vec<StepReport>,
     /// Every field written by any step.
-    pub outputs: BTreeMap<FieldKey, FieldValue>,
-    /// Wall time of the run.
-    pub elapsed_ms: u64,
+    pub outputs: BTreeMap<FieldKey, serde_json::Value>,
 }
 
-/// Progress of a run, for a terminal or a live view.
-#[derive(Debug, Clone)]
-pub enum Progress {
-    /// The notification found problems; no step runs.
-    Problems(usize),
-    /// A step is starting an attempt.
-    Started {
-        /// The step.
-        step: StepRef,
-        /// Attempt number.
-        attempt: u32,
-    },
-    /// An attempt failed and will be retried.
-    Retrying {
-        /// The step.
-        step: StepRef,
-        /// Attempt that failed.
-        attempt: u32,
-        /// Why.
-        error: String,
-    },
-    /// A step ended.
-    Finished(Box<StepReport>),
-}
-
-/// Retry policy of the local runner.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    /// Attempts in all.
-    pub max_attempts: u32,
-    /// Delay before the first retry; doubles each time.
-    pub first_backoff: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_attempts: 3,
-            first_backoff: Duration::from_millis(20),
-        }
-    }
-}
-
-/// Runs applications against a registry of plugins.
-pub struct Runner<'a> {
-    /// The plugins.
-    pub registry: &'a Registry,
-    /// The dictionary.
-    pub dict: &'a Dictionary,
-    /// Retries.
-    pub retry: RetryPolicy,
-}
-
-enum Attempt {
-    Approved {
-        outputs: BTreeMap<FieldKey, FieldValue>,
-        documents: Vec<Document>,
-        note: Option<String>,
-    },
-    NeedsMore(Vec<Problem>),
-    Rejected(String),
-    Deferred(String),
-    Failed(String),
-}
-
-impl Runner<'_> {
-    /// Run one application (its contents already read) through `bundle`.
-    pub async fn run(
-        &self,
-        bundle: &Bundle,
-        application: &str,
-        contents: &Contents,
-        progress: &(dyn Fn(Progress) + Sync),
-    ) -> RunReport {
-        let started = Instant::now();
-        let (problems, check_failures) =
-            check_all(bundle, contents, self.registry, self.dict).await;
-        let mut reports: BTreeMap<StepRef, StepReport> = BTreeMap::new();
-        if !problems.is_empty() {
-            progress(Progress::Problems(problems.len()));
-            let steps = bundle
-                .steps
-                .iter()
-                .map(|s| not_run(s, StepStatus::NotRun))
-                .collect();
-            return RunReport {
-                application: application.into(),
-                bundle: bundle.id.to_string(),
-                status: RunStatus::NeedsMore,
-                problems,
-                check_failures,
-                steps,
-                outputs: BTreeMap::new(),
-                elapsed_ms: started.elapsed().as_millis() as u64,
-            };
-        }
-        let active: BTreeSet<StepRef> = active_steps(bundle, &contents.form)
-            .into_iter()
-            .map(|s| s.reference.clone())
-            .collect();
-        for s in bundle
-            .steps
-            .iter()
-            .filter(|s| !active.contains(&s.reference))
-        {
-            let r = not_run(s, StepStatus::Skipped);
-            progress(Progress::Finished(Box::new(r.clone())));
-            reports.insert(s.reference.clone(), r);
-        }
-        let mut produced: BTreeMap<FieldKey, FieldValue> = BTreeMap::new();
-        let mut stopped = false;
-        loop {
-            // Steps whose predecessors are all approved or skipped.
-            let ready: Vec<&BundleStep> = bundle
-                .steps
-                .iter()
-                .filter(|s| !reports.contains_key(&s.reference))
-                .filter(|s| {
-                    s.after.iter().all(|a| {
-                        reports.get(a).is_some_and(|r| {
-                            matches!(r.status, StepStatus::Approved | StepStatus::Skipped)
-                        })
-                    })
-                })
-                .collect();
-            if ready.is_empty() || stopped {
-                break;
-            }
-            let wave = ready
-                .iter()
-                .map(|s| self.run_step(s, application, contents, &produced, progress));
-            for report in futures::future::join_all(wave).await {
-                if report.status == StepStatus::Approved {
-                    produced.extend(report.outputs.iter().map(|(k, v)| (k.clone(), v.clone())));
-                } else {
-                    stopped = true;
-                }
-                progress(Progress::Finished(Box::new(report.clone())));
-                reports.insert(report.step.clone(), report);
-            }
-        }
-        let steps: Vec<StepReport> = bundle
+impl RunReport {
+    /// The report of a stored application.
+    pub fn of(state: &AppState, bundle: &Bundle) -> Self {
+        let steps = state
             .steps
             .iter()
             .map(|s| {
-                reports
-                    .remove(&s.reference)
-                    .unwrap_or_else(|| not_run(s, StepStatus::NotRun))
+                let spec = bundle.step(&s.step).map(|b| &b.spec);
+                let outputs = match (s.status, spec) {
+                    (StepStatus::Approved, Some(spec)) => state
+                        .outputs
+                        .iter()
+                        .filter(|(k, _)| spec.writes.contains(*k))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                    _ => BTreeMap::new(),
+                };
+                StepReport {
+                    step: s.step.clone(),
+                    title: spec.map_or_else(String::new, |spec| spec.title.clone()),
+                    status: s.status,
+                    attempts: s.attempts,
+                    plugin_version: s.plugin_version.clone(),
+                    plugin_digest: s.plugin_digest,
+                    outputs,
+                    documents: s.documents.clone(),
+                    problems: s.problems.clone(),
+                    reason: s.reason.clone(),
+                    note: s.note.clone(),
+                    overdue: s.overdue,
+                }
             })
             .collect();
-        let status = overall(&steps);
-        RunReport {
-            application: application.into(),
-            bundle: bundle.id.to_string(),
-            status,
+        Self {
+            application: state.id.clone(),
+            bundle: state.bundle.to_string(),
+            status: state.status,
             problems: Vec::new(),
-            check_failures,
             steps,
-            outputs: produced,
-            elapsed_ms: started.elapsed().as_millis() as u64,
+            outputs: (*state.outputs).clone(),
         }
     }
 
-    async fn run_step(
-        &self,
-        step: &BundleStep,
-        application: &str,
-        contents: &Contents,
-        produced: &BTreeMap<FieldKey, FieldValue>,
-        progress: &(dyn Fn(Progress) + Sync),
-    ) -> StepReport {
-        let started = Instant::now();
-        let mut report = not_run(step, StepStatus::Failed);
-        let Some(plugin) = self.registry.get(&step.reference.department) else {
-            report.reason = Some(format!(
-                "no plugin is loaded for department {}",
-                step.reference.department
-            ));
-            return report;
-        };
-        report.plugin_version = Some(plugin.manifest().version.clone());
-        report.plugin_digest = Some(plugin.digest().to_string());
-        let fields = visible_fields(step, &contents.form, produced);
-        let missing = crate::check::missing_required(step, &fields);
-        if !missing.is_empty() {
-            report.reason = Some(format!(
-                "required input not available: {} (an earlier step that writes it did not run)",
-                missing.join(", ")
-            ));
-            return report;
+    /// The report of an application refused before anything was stored:
+    /// every problem of the one notification, no step run.
+    pub fn refused(application: &str, bundle: &Bundle, problems: Vec<Problem>) -> Self {
+        Self {
+            application: application.to_owned(),
+            bundle: bundle.id.to_string(),
+            status: AppStatus::NeedsMore,
+            problems,
+            steps: bundle
+                .steps
+                .iter()
+                .map(|b| StepReport {
+                    step: b.reference.clone(),
+                    title: b.spec.title.clone(),
+                    status: StepStatus::Waiting,
+                    attempts: 0,
+                    plugin_version: None,
+                    plugin_digest: None,
+                    outputs: BTreeMap::new(),
+                    documents: Vec::new(),
+                    problems: Vec::new(),
+                    reason: None,
+                    note: None,
+                    overdue: false,
+                })
+                .collect(),
+            outputs: BTreeMap::new(),
         }
-        let mut call = StepCall {
-            application: application.into(),
-            step: step.reference.step.clone(),
-            idempotency_key: format!("{application}/{}", step.reference),
-            attempt: 0,
-            fields,
-            materials: visible_materials(step, &contents.materials),
-        };
-        let mut backoff = self.retry.first_backoff;
-        let outcome = loop {
-            call.attempt += 1;
-            progress(Progress::Started {
-                step: step.reference.clone(),
-                attempt: call.attempt,
-            });
-            let (attempt, retryable) = match plugin.handle(&call).await {
-                Ok(Ok(outcome)) => (self.accept(step, outcome), false),
-                Ok(Err(types::StepError::Transient(m))) => {
-                    (Attempt::Failed(format!("transient error: {m}")), true)
-                }
-                Ok(Err(types::StepError::Permanent(m))) => {
-                    (Attempt::Failed(format!("permanent error: {m}")), false)
-                }
-                Err(e @ CallError::BadOutput { .. }) => (Attempt::Failed(e.to_string()), false),
-                Err(e) => (Attempt::Failed(e.to_string()), true),
-            };
-            match attempt {
-                Attempt::Failed(reason) if retryable && call.attempt < self.retry.max_attempts => {
-                    progress(Progress::Retrying {
-                        step: step.reference.clone(),
-                        attempt: call.attempt,
-                        error: reason,
-                    });
-                    tokio::time::sleep(backoff).await;
-                    backoff *= 2;
-                }
-                other => break other,
-            }
-        };
-        report.attempts = call.attempt;
-        match outcome {
-            Attempt::Approved {
-                outputs,
-                documents,
-                note,
-            } => {
-                report.status = StepStatus::Approved;
-                report.outputs = outputs;
-                report.documents = documents;
-                report.note = note;
-            }
-            Attempt::NeedsMore(p) => {
-                report.status = StepStatus::NeedsMore;
-                report.problems = p;
-            }
-            Attempt::Rejected(r) => {
-                report.status = StepStatus::Rejected;
-                report.reason = Some(r);
-            }
-            Attempt::Deferred(t) => {
-                report.status = StepStatus::Deferred;
-                report.reason = Some(t);
-            }
-            Attempt::Failed(r) => {
-                report.status = StepStatus::Failed;
-                report.reason = Some(r);
-            }
-        }
-        report.elapsed_ms = started.elapsed().as_millis() as u64;
-        report
     }
+}
 
-    /// Check an outcome against the step's declaration and the dictionary.
-    fn accept(&self, step: &BundleStep, outcome: types::Outcome) -> Attempt {
-        match outcome {
-            types::Outcome::Approved(a) => {
-                let outputs = match accept_outputs(step, a.fields, self.dict) {
-                    Ok(o) => o,
-                    Err(e) => return Attempt::Failed(e),
-                };
-                let documents = a
-                    .documents
-                    .into_iter()
-                    .map(|d| Document {
-                        kind: d.kind,
-                        number: d.number,
-                        title: d.title,
-                    })
-                    .collect();
-                Attempt::Approved {
-                    outputs,
-                    documents,
-                    note: a.note,
-                }
-            }
-            types::Outcome::NeedsMore(ps) => Attempt::NeedsMore(
-                ps.into_iter()
-                    .map(|p| Problem::from_wit(p, &step.reference))
-                    .collect(),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{self, reference};
+    use onething_model::events::Event;
+
+    #[test]
+    fn each_step_reports_what_it_wrote() {
+        let (bundle, _) = fixtures::bundle();
+        let mut state = fixtures::submitted(&bundle, 0);
+        let hukou = FieldKey::parse("child.hukou_number").expect("key");
+        for (step, outputs) in [
+            ("health/birth", BTreeMap::new()),
+            (
+                "police/register",
+                BTreeMap::from([(hukou.clone(), serde_json::json!("H-1"))]),
             ),
-            types::Outcome::Rejected(r) => Attempt::Rejected(r),
-            types::Outcome::Deferred(t) => {
-                Attempt::Deferred(format!("ticket {}: {}", t.id, t.reason))
-            }
+        ] {
+            state.apply(
+                &Event::StepApproved {
+                    step: reference(step),
+                    attempt: 1,
+                    outputs,
+                    documents: vec![],
+                    note: Some("ok".into()),
+                    operator: None,
+                },
+                1,
+            );
         }
+        state.apply(
+            &Event::SentToManualQueue {
+                step: reference("insurance/enrol"),
+                reason: "deferred by the department: ticket T: paper".into(),
+            },
+            2,
+        );
+        let r = RunReport::of(&state, &bundle);
+        assert_eq!(r.status, AppStatus::Manual);
+        assert!(r.steps[0].outputs.is_empty());
+        assert_eq!(r.steps[1].outputs[&hukou], "H-1");
+        assert_eq!(r.steps[1].note.as_deref(), Some("ok"));
+        assert_eq!(r.steps[2].status, StepStatus::Manual);
+        assert!(r.steps[2].reason.as_deref().is_some_and(|x| x.contains("ticket")));
+        let json = serde_json::to_value(&r).expect("json");
+        assert_eq!(json["status"], "manual");
+        assert_eq!(json["steps"][1]["status"], "approved");
     }
-}
 
-fn not_run(step: &BundleStep, status: StepStatus) -> StepReport {
-    StepReport {
-        step: step.reference.clone(),
-        title: step.spec.title.clone(),
-        status,
-        attempts: 0,
-        plugin_version: None,
-        plugin_digest: None,
-        outputs: BTreeMap::new(),
-        documents: Vec::new(),
-        problems: Vec::new(),
-        reason: None,
-        note: None,
-        elapsed_ms: 0,
-    }
-}
-
-fn overall(steps: &[StepReport]) -> RunStatus {
-    let has = |s: StepStatus| steps.iter().any(|r| r.status == s);
-    if has(StepStatus::Rejected) {
-        RunStatus::Rejected
-    } else if has(StepStatus::Failed) {
-        RunStatus::Failed
-    } else if has(StepStatus::NeedsMore) {
-        RunStatus::NeedsMore
-    } else if has(StepStatus::Deferred) {
-        RunStatus::Deferred
-    } else if has(StepStatus::NotRun) {
-        RunStatus::Failed
-    } else {
-        RunStatus::Completed
+    #[test]
+    fn a_refusal_reports_every_problem_and_no_step_run() {
+        let (bundle, _) = fixtures::bundle();
+        let r = RunReport::refused("local-1", &bundle, vec![Problem::general("x", "y")]);
+        assert_eq!(r.status, AppStatus::NeedsMore);
+        assert_eq!(r.problems.len(), 1);
+        assert!(r.steps.iter().all(|s| s.attempts == 0));
     }
 }

@@ -76,6 +76,9 @@ pub enum Event {
         outputs: BTreeMap<FieldKey, serde_json::Value>,
         /// Documents issued.
         documents: Vec<Document>,
+        /// The department's note for the applicant, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
         /// Operator who resolved it by hand, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         operator: Option<String>,

@@ -108,6 +108,9 @@ pub struct StepState {
     /// Documents issued.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<Document>,
+    /// The department's note for the applicant, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Whether it passed its time limit.
     #[serde(default)]
     pub overdue: bool,
@@ -184,6 +187,7 @@ impl AppState {
                         reason: None,
                         problems: Vec::new(),
                         documents: Vec::new(),
+                        note: None,
                         overdue: false,
                     })
                     .collect(),
@@ -242,12 +246,14 @@ impl AppState {
                 step,
                 outputs,
                 documents,
+                note,
                 ..
             } => {
                 if let Some(s) = self.step_mut(step) {
                     s.status = StepStatus::Approved;
                     s.finished_ms = Some(at_ms);
                     s.documents = documents.clone();
+                    s.note = note.clone();
                     s.problems.clear();
                     s.reason = None;
                 }
@@ -380,6 +386,7 @@ mod tests {
                 attempt: 1,
                 outputs: out,
                 documents: vec![],
+                note: None,
                 operator: None,
             },
             3_000,
@@ -411,6 +418,7 @@ mod tests {
                 attempt: 0,
                 outputs: BTreeMap::new(),
                 documents: vec![],
+                note: None,
                 operator: Some("ops".into()),
             },
             3_000,

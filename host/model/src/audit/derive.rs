@@ -166,6 +166,7 @@ mod tests {
                     serde_json::json!("3502..."),
                 )]),
                 documents: vec![],
+                note: None,
                 operator: None,
             },
             Event::RetryScheduled {

@@ -1,0 +1,69 @@
+//! Why the engine refused a submission, a prefill or an action. Nothing is
+//! stored for a refusal; the API turns each into problem+json.
+
+use onething_model::problem::Problem;
+use onething_store::StoreError;
+
+use crate::prefill::PrefillError;
+
+/// Why a submission was refused. Nothing is stored for any of these.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// No bundle has that id.
+    #[error("unknown bundle {0}")]
+    UnknownBundle(String),
+    /// The form has problems: every one of them.
+    #[error("the application has {} problem(s)", .0.len())]
+    Problems(Vec<Problem>),
+    /// The consent it names is unknown or for another bundle.
+    #[error("{0}")]
+    Consent(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a prefill request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PrefillFailure {
+    /// No bundle has that id.
+    #[error("unknown bundle {0}")]
+    UnknownBundle(String),
+    /// No consent, or a consent naming something wrong.
+    #[error(transparent)]
+    Refused(#[from] PrefillError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why an operator's or applicant's action was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    /// No such application.
+    #[error("no application {0}")]
+    NotFound(String),
+    /// The application or step is not in a state that allows it.
+    #[error("{0}")]
+    Conflict(String),
+    /// The request names something wrong (field, step, value).
+    #[error("{0}")]
+    Invalid(String),
+    /// The corrected form still has problems.
+    #[error("the corrected application has {} problem(s)", .0.len())]
+    Problems(Vec<Problem>),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ActionError {
+    /// As a store error, for the engine's own changes (which name nothing
+    /// a caller could have got wrong).
+    pub(crate) fn into_store(self) -> StoreError {
+        match self {
+            ActionError::Store(s) => s,
+            other => StoreError::Database(other.to_string()),
+        }
+    }
+}

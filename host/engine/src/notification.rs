@@ -1,0 +1,61 @@
+//! The one notification: every problem with a filled form at once, from
+//! the dictionary (missing, mistyped, failing a check digit) and from every
+//! active step's `check`, asked concurrently, merged and deduplicated.
+//!
+//! The rules of what counts and what is dropped are the model's
+//! ([`onething_model::rules`]); this module asks the departments.
+
+use std::collections::BTreeMap;
+
+use onething_catalog::Catalog;
+use onething_model::application::Contents;
+use onething_model::bundle::Bundle;
+use onething_model::problem::Problem;
+use onething_model::rules::{Notification, active_steps, host_problems, visible_fields, visible_materials};
+use serde::Serialize;
+
+/// A department whose `check` could not run (the problem is the host's or
+/// the plugin's, not the applicant's).
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckFailure {
+    /// The step.
+    pub step: String,
+    /// Why.
+    pub error: String,
+}
+
+/// Every problem with `contents` for `bundle`, and any check that failed.
+pub async fn check_all(
+    bundle: &Bundle,
+    contents: &Contents,
+    catalog: &Catalog,
+) -> (Vec<Problem>, Vec<CheckFailure>) {
+    let dict = catalog.dict();
+    let mut notification = Notification::new(host_problems(bundle, contents, dict));
+    let no_outputs = BTreeMap::new();
+    let calls = active_steps(bundle, &contents.form).into_iter().filter_map(|s| {
+        let plugin = catalog.plugin(&s.reference.department)?.clone();
+        let fields = visible_fields(s, &contents.form, &no_outputs);
+        let materials = visible_materials(s, &contents.materials);
+        Some(async move {
+            (
+                s.reference.clone(),
+                plugin.check(&s.reference.step, &fields, &materials).await,
+            )
+        })
+    });
+    let mut failures = Vec::new();
+    for (step, result) in futures::future::join_all(calls).await {
+        match result {
+            Ok(found) => notification.add_reported(found, dict),
+            Err(e) => {
+                tracing::warn!(step = %step, error = %e, "a department's check failed; its problems are not in the notification");
+                failures.push(CheckFailure {
+                    step: step.to_string(),
+                    error: e.to_string(),
+                });
+            }
+        }
+    }
+    (notification.into_problems(), failures)
+}
