@@ -11,19 +11,19 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::AppState;
+use super::ApiState;
 use super::error::ApiError;
 use super::json::ApiJson;
 use super::operator::OperatorName;
-use crate::hotload::{Hotload, Origin, Outcome};
-use crate::store::versions::VersionKind;
+use onething_catalog::{Loader, Origin, Outcome, Submission};
+use onething_store::versions::{ChangeAction, VersionKind};
 
 /// The header that carries a component's detached signature (the text of
 /// its `.wasm.sig` file).
 pub const SIGNATURE_HEADER: &str = "onething-signature";
 
-fn loader(s: &AppState) -> Result<&Hotload, ApiError> {
-    s.hotload
+fn loader(s: &ApiState) -> Result<&Loader, ApiError> {
+    s.loader
         .as_deref()
         .ok_or_else(|| ApiError::not_found("hot loading is not enabled in this server"))
 }
@@ -47,7 +47,7 @@ fn answer(outcome: Outcome) -> impl IntoResponse {
 }
 
 pub(super) async fn upload_component(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     axum::Extension(op): axum::Extension<OperatorName>,
     Query(q): Query<UploadQuery>,
     headers: HeaderMap,
@@ -61,14 +61,13 @@ pub(super) async fn upload_component(
         ),
         None => None,
     };
+    let submission = Submission::Component {
+        bytes: body.to_vec(),
+        signature,
+        department: q.department,
+    };
     let outcome = loader(&s)?
-        .admit_component(
-            body.to_vec(),
-            signature,
-            &Origin::upload(&op.0),
-            q.department.as_deref(),
-            q.activate.unwrap_or(true),
-        )
+        .admit(submission, &Origin::upload(&op.0), q.activate.unwrap_or(true))
         .await?;
     Ok(answer(outcome))
 }
@@ -81,7 +80,7 @@ pub(super) struct BundleQuery {
 }
 
 pub(super) async fn upload_bundle(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     axum::Extension(op): axum::Extension<OperatorName>,
     Query(q): Query<BundleQuery>,
     body: Bytes,
@@ -89,13 +88,17 @@ pub(super) async fn upload_bundle(
     let text = String::from_utf8(body.to_vec())
         .map_err(|e| ApiError::bad_request(format!("a bundle is UTF-8 TOML text: {e}")))?;
     let outcome = loader(&s)?
-        .admit_bundle(text, &Origin::upload(&op.0), q.activate.unwrap_or(true))
+        .admit(
+            Submission::Bundle { text },
+            &Origin::upload(&op.0),
+            q.activate.unwrap_or(true),
+        )
         .await?;
     Ok(answer(outcome))
 }
 
 async fn versions_of(
-    s: &AppState,
+    s: &ApiState,
     kind: VersionKind,
     subject: &str,
 ) -> Result<Json<serde_json::Value>, ApiError> {
@@ -112,7 +115,7 @@ async fn versions_of(
             kind.as_str()
         )));
     }
-    let serving = loader.serving_digest(kind, subject).await;
+    let serving = loader.serving_digest(kind, subject);
     Ok(Json(json!({
         "kind": kind,
         "subject": subject,
@@ -123,14 +126,14 @@ async fn versions_of(
 }
 
 pub(super) async fn plugin_versions(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     Path(department): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     versions_of(&s, VersionKind::Plugin, &department).await
 }
 
 pub(super) async fn bundle_versions(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     versions_of(&s, VersionKind::Bundle, &id).await
@@ -145,42 +148,48 @@ pub(super) struct Activation {
 }
 
 pub(super) async fn activate_plugin(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     axum::Extension(op): axum::Extension<OperatorName>,
     Path(department): Path<String>,
     ApiJson(a): ApiJson<Activation>,
 ) -> Result<impl IntoResponse, ApiError> {
     let outcome = loader(&s)?
-        .activate_component(&department, &a.version, &op.0)
+        .activate(VersionKind::Plugin, &department, &a.version, &op.0)
         .await?;
     Ok(answer(outcome))
 }
 
 pub(super) async fn rollback_plugin(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     axum::Extension(op): axum::Extension<OperatorName>,
     Path(department): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let outcome = loader(&s)?.rollback_component(&department, &op.0).await?;
+    let outcome = loader(&s)?
+        .rollback(VersionKind::Plugin, &department, &op.0)
+        .await?;
     Ok(answer(outcome))
 }
 
 pub(super) async fn activate_bundle(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     axum::Extension(op): axum::Extension<OperatorName>,
     Path(id): Path<String>,
     ApiJson(a): ApiJson<Activation>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let outcome = loader(&s)?.activate_bundle(&id, &a.version, &op.0).await?;
+    let outcome = loader(&s)?
+        .activate(VersionKind::Bundle, &id, &a.version, &op.0)
+        .await?;
     Ok(answer(outcome))
 }
 
 pub(super) async fn rollback_bundle(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     axum::Extension(op): axum::Extension<OperatorName>,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let outcome = loader(&s)?.rollback_bundle(&id, &op.0).await?;
+    let outcome = loader(&s)?
+        .rollback(VersionKind::Bundle, &id, &op.0)
+        .await?;
     Ok(answer(outcome))
 }
 
@@ -196,7 +205,7 @@ pub(super) struct ChangesQuery {
 }
 
 pub(super) async fn changes(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     Query(q): Query<ChangesQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let kind = match q.kind.as_deref() {
@@ -211,7 +220,7 @@ pub(super) async fn changes(
         .changes(kind, None, q.limit.unwrap_or(100).min(10_000))
         .await?;
     if q.refused == Some(true) {
-        list.retain(|c| c.action == crate::store::versions::ChangeAction::Refused);
+        list.retain(|c| c.action == ChangeAction::Refused);
     }
     Ok(Json(json!({ "changes": list })))
 }

@@ -1,9 +1,11 @@
 //! The HTTP API (axum): applicants under `/api`, operators under `/admin`
 //! (bearer token), and `/healthz`, `/readyz`, `/metrics`.
 //!
-//! [`router`] builds the whole app from an [`AppState`] so tests can call
-//! it with `oneshot` and no socket. Handlers are thin: they parse, call the
-//! engine, and map errors to problem+json ([`error`]).
+//! [`router`] builds the whole app from an [`ApiState`] so tests call it
+//! with tower's `oneshot` and no socket (see the tests at the end of this
+//! file). Handlers are thin: they parse, call the engine or the loader,
+//! and map errors to problem+json ([`error`]). The OpenAPI document is
+//! [`openapi`].
 
 mod applicant;
 mod audit;
@@ -20,27 +22,47 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use onething_catalog::Loader;
+use onething_engine::Engine;
+use serde::Deserialize;
 
-use crate::config::Operator;
-use crate::engine::Engine;
+/// An operator allowed to call `/admin/...`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Operator {
+    /// Name recorded with every action.
+    pub name: String,
+    /// Bearer token (at least 16 characters).
+    pub token: String,
+}
+
+/// The API's size limits.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    /// Largest JSON request body, in bytes.
+    pub json_bytes: usize,
+    /// Largest material upload, in bytes.
+    pub material_bytes: usize,
+    /// Largest component upload, in bytes.
+    pub component_bytes: usize,
+}
 
 /// Everything handlers share.
 #[derive(Clone)]
-pub struct AppState {
+pub struct ApiState {
     /// The engine.
     pub engine: Engine,
     /// Operators and their tokens.
     pub operators: Arc<Vec<Operator>>,
-    /// Largest material upload, in bytes.
-    pub max_material_bytes: usize,
-    /// The hot loader, when versions can be changed while serving.
-    pub hotload: Option<Arc<crate::hotload::Hotload>>,
-    /// Largest component upload, in bytes.
-    pub max_component_bytes: usize,
+    /// The loader, when versions can be changed while serving.
+    pub loader: Option<Arc<Loader>>,
+    /// Size limits.
+    pub limits: BodyLimits,
 }
 
 /// The whole HTTP app.
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+pub fn router(state: ApiState) -> Router {
+    let max_body_bytes = state.limits.json_bytes;
     let admin = Router::new()
         .route("/admin/manual-queue", get(operator::manual_queue))
         .route("/admin/overdue", get(operator::overdue))
@@ -94,10 +116,10 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             state.clone(),
             operator::require_operator,
         ))
-        .layer(DefaultBodyLimit::max(state.max_component_bytes));
+        .layer(DefaultBodyLimit::max(state.limits.component_bytes));
     let materials = Router::new()
         .route("/api/materials", post(applicant::upload_material))
-        .layer(DefaultBodyLimit::max(state.max_material_bytes));
+        .layer(DefaultBodyLimit::max(state.limits.material_bytes));
     Router::new()
         .route("/api/bundles", get(applicant::bundles))
         .route("/api/bundles/{id}/form", get(applicant::form))
@@ -125,9 +147,9 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
-async fn ready(State(s): State<AppState>) -> impl IntoResponse {
+async fn ready(State(s): State<ApiState>) -> impl IntoResponse {
     let store = s.engine.store().ping().await;
-    let plugins = s.engine.catalogue().registry.plugins().count();
+    let plugins = s.engine.catalog().plugins().count();
     match store {
         Ok(()) if plugins > 0 => (
             StatusCode::OK,
@@ -141,7 +163,7 @@ async fn ready(State(s): State<AppState>) -> impl IntoResponse {
     }
 }
 
-async fn metrics(State(s): State<AppState>) -> Result<impl IntoResponse, error::ApiError> {
+async fn metrics(State(s): State<ApiState>) -> Result<impl IntoResponse, error::ApiError> {
     let counts = s.engine.store().counts().await?;
     let overdue = s
         .engine
@@ -160,3 +182,6 @@ async fn metrics(State(s): State<AppState>) -> Result<impl IntoResponse, error::
         s.engine.metrics().render(),
     ))
 }
+
+#[cfg(test)]
+mod tests;

@@ -11,18 +11,19 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
-use super::AppState;
+use super::ApiState;
 use super::error::ApiError;
 use super::json::ApiJson;
-use crate::engine::Resolution;
-use crate::engine::state::{AppStatus, StepStatus};
+use onething_engine::Resolution;
+use onething_model::ids::StepRef;
+use onething_model::state::{AppStatus, StepStatus};
 
 /// The operator a request was authenticated as.
 #[derive(Clone, Debug)]
 pub(super) struct OperatorName(pub String);
 
 pub(super) async fn require_operator(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     mut req: Request,
     next: Next,
 ) -> Response {
@@ -55,19 +56,18 @@ pub(super) async fn require_operator(
     }
 }
 
-pub(super) async fn plugins(State(s): State<AppState>) -> Json<serde_json::Value> {
+pub(super) async fn plugins(State(s): State<ApiState>) -> Json<serde_json::Value> {
     let list: Vec<serde_json::Value> = s
         .engine
-        .catalogue()
-        .registry
+        .catalog()
         .plugins()
-        .map(|p| json!({ "department": p.department(), "digest": p.digest(), "size": p.size(), "origin": p.origin(), "manifest": p.manifest() }))
+        .map(|p| json!({ "department": p.department(), "digest": p.digest(), "size": p.size(), "origin": p.origin(), "contract": p.contract().to_string(), "manifest": p.manifest() }))
         .collect();
     Json(json!({ "plugins": list }))
 }
 
 pub(super) async fn manual_queue(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let mut items = Vec::new();
     for app in s
@@ -99,7 +99,7 @@ pub(super) async fn manual_queue(
 }
 
 pub(super) async fn overdue(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let list: Vec<_> = s
         .engine
@@ -113,12 +113,13 @@ pub(super) async fn overdue(
 }
 
 pub(super) async fn resolve(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     axum::Extension(op): axum::Extension<OperatorName>,
     Path((id, department, step)): Path<(String, String, String)>,
     ApiJson(resolution): ApiJson<Resolution>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let step = format!("{department}/{step}");
+    let step = StepRef::parse(&format!("{department}/{step}"))
+        .map_err(|e| ApiError::not_found(format!("no step {department}/{step}: {e}")))?;
     let state = s.engine.resolve(&id, &step, resolution, &op.0).await?;
     Ok((
         StatusCode::OK,

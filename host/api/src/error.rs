@@ -7,9 +7,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::engine::{ActionError, SubmitError};
-use crate::problem::Problem;
-use crate::store::StoreError;
+use onething_catalog::LoaderError;
+use onething_engine::prefill::PrefillError;
+use onething_engine::{ActionError, PrefillFailure, SubmitError};
+use onething_model::problem::Problem;
+use onething_store::StoreError;
 
 /// An error answered as `application/problem+json`.
 #[derive(Debug)]
@@ -141,13 +143,14 @@ impl From<ActionError> for ApiError {
     }
 }
 
-impl From<crate::hotload::HotloadError> for ApiError {
-    fn from(e: crate::hotload::HotloadError) -> Self {
-        use crate::hotload::HotloadError as H;
+impl From<LoaderError> for ApiError {
+    fn from(e: LoaderError) -> Self {
+        use LoaderError as H;
         match e {
             H::NotFound(m) => ApiError::not_found(m),
             H::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "Conflict", m),
             H::Store(s) => ApiError::internal(s),
+            e @ (H::Source(_) | H::NothingServes { .. }) => ApiError::internal(e),
             refused => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Version refused; the serving version still serves",
@@ -157,10 +160,10 @@ impl From<crate::hotload::HotloadError> for ApiError {
     }
 }
 
-impl From<crate::engine::PrefillFailure> for ApiError {
-    fn from(e: crate::engine::PrefillFailure) -> Self {
-        use crate::engine::PrefillFailure as F;
-        use crate::prefill::PrefillError as P;
+impl From<PrefillFailure> for ApiError {
+    fn from(e: PrefillFailure) -> Self {
+        use PrefillError as P;
+        use PrefillFailure as F;
         match e {
             F::UnknownBundle(b) => ApiError::not_found(format!(
                 "no bundle {b:?} is loaded; GET /api/bundles lists them"

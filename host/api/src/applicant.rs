@@ -14,19 +14,20 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::AppState;
+use super::ApiState;
 use super::error::ApiError;
 use super::json::ApiJson;
-use crate::application::{ApplicationDoc, sniff_media_type};
-use crate::ids::Digest;
-use crate::store::{EventRecord, MaterialMeta};
+use onething_engine::prefill::PrefillRequest;
+use onething_model::application::{ApplicationDoc, sniff_media_type};
+use onething_model::ids::Digest;
+use onething_store::applications::EventRecord;
+use onething_store::materials::MaterialMeta;
 
-pub(super) async fn bundles(State(s): State<AppState>) -> Json<serde_json::Value> {
-    let cat = s.engine.catalogue();
+pub(super) async fn bundles(State(s): State<ApiState>) -> Json<serde_json::Value> {
+    let cat = s.engine.catalog();
     let mut themes: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let list: Vec<serde_json::Value> = cat
-        .bundles
-        .values()
+        .bundles()
         .map(|b| {
             for t in &b.themes {
                 themes.entry(t.as_str()).or_default().push(b.id.as_str());
@@ -51,25 +52,24 @@ pub(super) async fn bundles(State(s): State<AppState>) -> Json<serde_json::Value
 }
 
 pub(super) async fn form(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let cat = s.engine.catalogue();
+    let cat = s.engine.catalog();
     let bundle = cat
-        .bundles
-        .get(&id)
+        .bundle_named(&id)
         .ok_or_else(|| ApiError::not_found(format!("no bundle {id:?}")))?;
-    let form = crate::form::build(bundle, &cat.dict);
+    let form = onething_model::form::build(bundle, cat.dict());
     Ok(Json(json!({
         "bundle": bundle.id,
-        "schema": form.json_schema(&cat.dict),
+        "schema": form.json_schema(cat.dict()),
         "materials": form.materials,
         "notification": form.notification(),
     })))
 }
 
 pub(super) async fn check(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     Path(id): Path<String>,
     ApiJson(doc): ApiJson<ApplicationDoc>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
@@ -90,7 +90,7 @@ pub(super) async fn check(
 }
 
 pub(super) async fn submit(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     ApiJson(doc): ApiJson<ApplicationDoc>,
 ) -> Result<impl IntoResponse, ApiError> {
     let (id, existing) = s.engine.submit(&doc).await?;
@@ -108,7 +108,7 @@ pub(super) async fn submit(
 }
 
 pub(super) async fn status(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let state = s
@@ -116,12 +116,12 @@ pub(super) async fn status(
         .state(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no application {id}")))?;
-    let cat = s.engine.catalogue();
+    let cat = s.engine.catalog();
     let steps: Vec<serde_json::Value> = state
         .steps
         .iter()
         .map(|st| {
-            let department = st.step.split('/').next().unwrap_or("");
+            let department = &st.step.department;
             let due_ms = st
                 .started_ms
                 .map(|t| t + (st.time_limit_secs as i64) * 1000);
@@ -137,10 +137,11 @@ pub(super) async fn status(
                 "reason": st.reason,
                 "problems": st.problems,
                 "documents": st.documents,
+                "note": st.note,
             })
         })
         .collect();
-    let title = cat.bundles.get(&state.bundle).map(|b| b.title.clone());
+    let title = cat.bundle(&state.bundle).map(|b| b.title.clone());
     Ok(Json(json!({
         "id": state.id,
         "bundle": state.bundle,
@@ -163,7 +164,7 @@ pub(super) struct Correction {
 }
 
 pub(super) async fn correct(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     Path(id): Path<String>,
     ApiJson(c): ApiJson<Correction>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -175,7 +176,7 @@ pub(super) async fn correct(
 }
 
 pub(super) async fn events(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let engine = s.engine.clone();
@@ -230,7 +231,7 @@ pub(super) async fn events(
 }
 
 pub(super) async fn upload_material(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -239,7 +240,7 @@ pub(super) async fn upload_material(
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Material too large",
-                format!("materials are limited to {} bytes", s.max_material_bytes),
+                format!("materials are limited to {} bytes", s.limits.material_bytes),
             )
         } else {
             ApiError::bad_request(format!("cannot read the body: {e}"))
@@ -272,7 +273,7 @@ pub(super) async fn upload_material(
         ));
     }
     let meta = MaterialMeta {
-        digest: Digest::of(&body).to_string(),
+        digest: Digest::of(&body),
         media_type: sniffed.to_owned(),
         size: body.len() as u64,
     };
@@ -281,9 +282,9 @@ pub(super) async fn upload_material(
 }
 
 pub(super) async fn prefill(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     Path(id): Path<String>,
-    ApiJson(request): ApiJson<crate::prefill::PrefillRequest>,
+    ApiJson(request): ApiJson<PrefillRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let answer = s.engine.prefill(&id, request).await?;
     Ok(Json(json!(answer)))

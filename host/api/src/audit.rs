@@ -5,7 +5,7 @@
 //! elsewhere.
 //!
 //! An application's entries are made from its events with the same
-//! [`crate::audit::derive`] the store uses to seal them into the chain, so
+//! `onething_model::audit::derive` the store uses to seal them into the chain, so
 //! the view and the log say the same thing; the chain is what proves it.
 
 use std::collections::BTreeMap;
@@ -17,10 +17,11 @@ use axum::response::IntoResponse;
 use serde::Serialize;
 use serde_json::json;
 
-use super::AppState;
+use super::ApiState;
 use super::error::ApiError;
-use crate::audit::{Action, Entry, Flow};
-use crate::engine::state::Event;
+use onething_model::audit::{Action, Entry, Flow};
+use onething_model::events::Event;
+use onething_store::applications::EventRecord;
 
 /// One department's receipt of fields.
 #[derive(Debug, Serialize)]
@@ -42,7 +43,7 @@ struct Recipient {
 }
 
 pub(super) async fn data_flows(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Some(state) = s.engine.state(&id).await? else {
@@ -106,11 +107,11 @@ pub(super) async fn data_flows(
 }
 
 /// The audit entries of an application's events, each with its time.
-fn entries_of(id: &str, events: &[crate::store::EventRecord]) -> Vec<(i64, Entry)> {
+fn entries_of(id: &str, events: &[EventRecord]) -> Vec<(i64, Entry)> {
     events
         .iter()
         .flat_map(|r| {
-            crate::audit::derive::from_events(id, [&r.event])
+            onething_model::audit::derive::from_events(id, [&r.event])
                 .into_iter()
                 .map(move |e| (r.at_ms, e))
         })
@@ -118,7 +119,7 @@ fn entries_of(id: &str, events: &[crate::store::EventRecord]) -> Vec<(i64, Entry
 }
 
 pub(super) async fn application_audit(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let events = s.engine.store().events(&id, 0).await?;
@@ -136,7 +137,7 @@ pub(super) async fn application_audit(
     Ok(Json(json!({ "application": id, "entries": list })))
 }
 
-pub(super) async fn verify(State(s): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+pub(super) async fn verify(State(s): State<ApiState>) -> Result<impl IntoResponse, ApiError> {
     let checkpoint = s.engine.store().audit_checkpoint().await?;
     Ok(match s.engine.store().verify_audit().await? {
         Ok(v) => (
@@ -158,11 +159,11 @@ pub(super) async fn verify(State(s): State<AppState>) -> Result<impl IntoRespons
 }
 
 pub(super) async fn checkpoint(
-    State(s): State<AppState>,
+    State(s): State<ApiState>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let c = s.engine.store().audit_checkpoint().await?;
     Ok(Json(json!({
         "seq": c.as_ref().map_or(0, |c| c.seq),
-        "digest": c.map_or(crate::audit::GENESIS.to_owned(), |c| c.digest),
+        "digest": c.map_or(onething_store::audit::GENESIS.to_owned(), |c| c.digest),
     })))
 }

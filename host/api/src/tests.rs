@@ -1,0 +1,204 @@
+//! The router driven in process with tower's `oneshot`, no socket: health,
+//! readiness, metrics, OpenAPI, the fallback, operator authentication and
+//! the refusals of malformed requests (each a problem+json naming what is
+//! wrong, nothing stored). Behaviour that needs real plugins is tested
+//! end to end in the top-level `tests/`.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use onething_catalog::{Catalog, Serving};
+use onething_engine::{Engine, Metrics, RetryPolicy};
+use onething_model::dictionary::Dictionary;
+use onething_store::memory::MemoryStore;
+use onething_store::{Store, StoreOptions};
+use serde_json::Value;
+use tower::ServiceExt as _;
+
+use super::*;
+
+const TOKEN: &str = "a-token-of-at-least-16-chars";
+
+fn app() -> Router {
+    let dict = Dictionary::from_toml(
+        "version = \"t\"\n[fields.\"child.name\"]\ntype = \"text\"\nlabel = { zh = \"姓名\", en = \"Name\" }\nsensitivity = \"personal\"\n",
+        "dict",
+    )
+    .expect("dictionary");
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new(StoreOptions::default()));
+    let serving = Arc::new(Serving::new(Catalog::new(Arc::new(dict)), store.clone()));
+    let engine = Engine::new(
+        store,
+        serving,
+        RetryPolicy::default(),
+        Arc::new(Metrics::new()),
+    );
+    router(ApiState {
+        engine,
+        operators: Arc::new(vec![Operator {
+            name: "duty-officer".into(),
+            token: TOKEN.into(),
+        }]),
+        loader: None,
+        limits: BodyLimits {
+            json_bytes: 4096,
+            material_bytes: 8192,
+            component_bytes: 8192,
+        },
+    })
+}
+
+async fn call(req: Request<Body>) -> (StatusCode, String, String) {
+    let resp = app().oneshot(req).await.expect("infallible");
+    let status = resp.status();
+    let content_type = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+        .await
+        .expect("body");
+    (status, content_type, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).expect("request")
+}
+
+fn post_json(uri: &str, body: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_owned()))
+        .expect("request")
+}
+
+fn problem(body: &str) -> Value {
+    serde_json::from_str(body).expect("problem+json")
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    let (status, _, body) = call(get("/healthz")).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+    let (status, _, body) = call(get("/readyz")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(body.contains("no plugins loaded"), "{body}");
+    let (status, content_type, body) = call(get("/metrics")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("application/openmetrics-text"), "{content_type}");
+    assert!(body.contains("onething_applications"), "{body}");
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_served() {
+    let (status, _, body) = call(get("/api/openapi.json")).await;
+    assert_eq!(status, StatusCode::OK);
+    let doc: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(doc["openapi"].as_str().map(|v| &v[..2]), Some("3."));
+    for (method, path) in openapi::ROUTES {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_endpoint_is_a_problem_pointing_at_the_document() {
+    let (status, content_type, body) = call(get("/api/nothing-here")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(content_type, "application/problem+json");
+    assert!(problem(&body)["detail"]
+        .as_str()
+        .is_some_and(|d| d.contains("/api/openapi.json")));
+}
+
+#[tokio::test]
+async fn operator_endpoints_need_a_configured_token() {
+    let resp = app()
+        .oneshot(get("/admin/manual-queue"))
+        .await
+        .expect("infallible");
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        resp.headers().get(header::WWW_AUTHENTICATE).map(|v| v.as_bytes()),
+        Some(&b"Bearer"[..])
+    );
+    let wrong = Request::get("/admin/manual-queue")
+        .header(header::AUTHORIZATION, "Bearer not-the-token-at-all")
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(call(wrong).await.0, StatusCode::UNAUTHORIZED);
+    let right = Request::get("/admin/manual-queue")
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .body(Body::empty())
+        .expect("request");
+    let (status, _, body) = call(right).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(serde_json::from_str::<Value>(&body).expect("json")["depth"], 0);
+    // Versions cannot change on a server without a loader.
+    let upload = Request::post("/admin/bundles")
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .body(Body::from("id = \"x\""))
+        .expect("request");
+    let (status, _, body) = call(upload).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("not enabled"), "{body}");
+}
+
+#[tokio::test]
+async fn malformed_submissions_are_refused_naming_the_fault() {
+    let wrong_type = Request::post("/api/applications")
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(Body::from("{}"))
+        .expect("request");
+    let (status, _, body) = call(wrong_type).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
+    let (status, _, body) = call(post_json("/api/applications", "{\"bundle\": ")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(problem(&body)["detail"]
+        .as_str()
+        .is_some_and(|d| d.contains("line 1")), "{body}");
+    let (status, _, body) = call(post_json(
+        "/api/applications",
+        r#"{"bundle": "newborn", "feilds": {}}"#,
+    ))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("feilds"), "{body}");
+    let (status, _, body) = call(post_json(
+        "/api/applications",
+        r#"{"bundle": "no-such-bundle"}"#,
+    ))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(problem(&body)["title"], "Unknown bundle");
+    let big = format!(r#"{{"bundle": "x", "fields": {{"child.name": "{}"}}}}"#, "x".repeat(5000));
+    let (status, _, body) = call(post_json("/api/applications", &big)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    let (status, _, _) = call(get("/api/applications/app-unknown")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn materials_must_be_what_they_say() {
+    let pdf = Request::post("/api/materials")
+        .header(header::CONTENT_TYPE, "image/png")
+        .body(Body::from(&b"%PDF-1.4 a small pdf"[..]))
+        .expect("request");
+    let (status, _, body) = call(pdf).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
+    assert!(body.contains("application/pdf"), "{body}");
+    let ok = Request::post("/api/materials")
+        .header(header::CONTENT_TYPE, "application/pdf")
+        .body(Body::from(&b"%PDF-1.4 a small pdf"[..]))
+        .expect("request");
+    let (status, _, body) = call(ok).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(body.contains("sha256:"), "{body}");
+    let empty = Request::post("/api/materials")
+        .header(header::CONTENT_TYPE, "application/pdf")
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(call(empty).await.0, StatusCode::BAD_REQUEST);
+}
