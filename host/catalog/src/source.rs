@@ -126,6 +126,16 @@ impl SourceDir {
         })
     }
 
+    /// A file below the directory, by a relative path (`materials/a.pdf`):
+    /// cap-std refuses a path that leaves the directory (`..`, an absolute
+    /// path, a symlink pointing out).
+    pub fn read_relative(&self, relative: &str) -> Result<Vec<u8>, SourceError> {
+        self.dir.read(relative).map_err(|source| SourceError {
+            path: self.shown(relative),
+            source,
+        })
+    }
+
     /// A component and its detached signature (`NAME.sig`), if any.
     pub fn read_component(&self, name: &str) -> Result<(Vec<u8>, Option<String>), SourceError> {
         let bytes = self.read(name)?;
@@ -157,6 +167,12 @@ mod tests {
         for bad in ["../secret.wasm", "/etc/passwd", "..", "x/../../secret.wasm"] {
             let err = dir.read(bad).expect_err(bad);
             assert!(err.to_string().contains("only a file name"), "{err}");
+        }
+        std::fs::create_dir(inner.join("sub")).expect("mkdir");
+        std::fs::write(inner.join("sub/c.pdf"), b"c").expect("write");
+        assert_eq!(dir.read_relative("sub/c.pdf").expect("below"), b"c");
+        for bad in ["../secret.wasm", "sub/../../secret.wasm", "/etc/hostname"] {
+            assert!(dir.read_relative(bad).is_err(), "{bad} must not be read");
         }
         let missing = SourceDir::open(&tmp.path().join("nowhere")).expect_err("missing");
         assert!(missing.to_string().contains("nowhere"), "{missing}");

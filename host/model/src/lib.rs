@@ -23,3 +23,6 @@ pub mod problem;
 pub mod rules;
 pub mod state;
 
+/// The coded-identifier rules (GB 11643, GB 32100, GB 11714, Luhn) the
+/// dictionary applies, shared with the SDK.
+pub use onething_idcodes as idcodes;

@@ -17,14 +17,15 @@
 //! | `stdout` | prints to stdout and stderr, logs, approves |
 //! | `needs-more-once` | needs more until `testkit.answer` is `corrected`, then approves |
 //! | `slow` | busy-waits [`SLOW_MS`] ms of wall time, then approves |
+//! | `reject` | rejects, with the reason [`REJECTION`] |
 //!
 //! `check` returns no problems and `prefill` nothing for every step, so a
 //! submission always reaches `handle`. Every step is covered by a test in
-//! host/tests/components.rs, which fails if one is added without a test.
+//! tests/all/components.rs, which fails if one is added without a test.
 
 use onething_sdk::{
     Department, Field, Manifest, Material, Outcome, Problem, Request, StepError, StepSpec, approve,
-    defer, log,
+    defer, log, reject,
 };
 
 /// The component.
@@ -48,7 +49,10 @@ pub const FLAKY_SUCCEEDS_AT: u32 = 3;
 /// How long `slow` works, in milliseconds.
 pub const SLOW_MS: u64 = 20;
 
-const STEPS: [&str; 12] = [
+/// The reason `reject` gives.
+pub const REJECTION: &str = "testkit: rejected on purpose";
+
+const STEPS: [&str; 13] = [
     "trap",
     "spin",
     "memory-bomb",
@@ -61,6 +65,7 @@ const STEPS: [&str; 12] = [
     "stdout",
     "needs-more-once",
     "slow",
+    "reject",
 ];
 
 fn step(id: &str) -> StepSpec {
@@ -194,6 +199,7 @@ impl Department for Testkit {
                 }
                 Ok(approve().into())
             }
+            "reject" => Ok(reject(REJECTION)),
             other => Err(StepError::unknown_step(other)),
         }
     }

@@ -1,6 +1,8 @@
 //! The `onething` binary: the command-line edge of the host.
 
 mod cli;
+mod config;
+mod paths;
 
 // The host allocates many small objects per step (fresh stores, events,
 // requests); mimalloc handles that across threads far better than glibc.

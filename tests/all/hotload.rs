@@ -3,21 +3,19 @@
 //! with the reason readable, and bundle files edited while the service
 //! runs.
 
-mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use sha2::Digest as _;
-use support::{
+use crate::support::{
     Server, Site, TOKEN, admin_post, client, count, prepared, repo, submit_to, wait_for,
 };
 
 /// GET an operator endpoint that must answer 2xx.
 async fn admin_get(server: &Server, path: &str) -> Value {
-    let (status, body) = support::admin_get(server, path).await;
+    let (status, body) = crate::support::admin_get(server, path).await;
     assert!(
         (200..300).contains(&status),
         "GET {path}: {status} {body:#}"
@@ -26,7 +24,7 @@ async fn admin_get(server: &Server, path: &str) -> Value {
 }
 
 fn digest(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
+    onething_model::ids::Digest::of(bytes).to_string()
 }
 
 fn now_ms() -> i64 {
@@ -93,7 +91,7 @@ async fn activate_then_roll_back_under_load_fails_no_application() {
     let server = site.start();
     let v1_bytes = component("plugins/health.wasm");
     let v1 = digest(&v1_bytes);
-    let v2_bytes = onething::hotload::tagged_build(&v1_bytes, "v2");
+    let v2_bytes = onething_testing::tagged_build(&v1_bytes, "v2");
     let v2 = digest(&v2_bytes);
     let v2_sig = site.sign("health", &v2_bytes);
     assert_eq!(serving(&server, "plugins", "health").await, v1);
@@ -238,7 +236,7 @@ async fn refused_versions_leave_the_serving_one_serving() {
     let mut server = site.start();
     let v1 = digest(&component("plugins/health.wasm"));
     let health = component("plugins/health.wasm");
-    let v2_bytes = onething::hotload::tagged_build(&health, "v2");
+    let v2_bytes = onething_testing::tagged_build(&health, "v2");
     let truncated = health[..health.len() / 2].to_vec();
     let wrong_world = component("test-components/wrong-world.wasm");
     let other_wit = component("test-components/other-wit.wasm");
@@ -400,7 +398,7 @@ fn replace_file(path: &std::path::Path, text: &str) {
 }
 
 async fn steps_of(server: &Server, id: &str) -> Vec<String> {
-    support::status(server, id).await["steps"]
+    crate::support::status(server, id).await["steps"]
         .as_array()
         .expect("steps")
         .iter()
@@ -506,7 +504,7 @@ async fn component_files_dropped_into_the_plugins_directory_are_picked_up() {
     let server = site.start();
     let dir = site.path().join("plugins");
     let v1 = digest(&component("plugins/health.wasm"));
-    let v2_bytes = onething::hotload::tagged_build(&component("plugins/health.wasm"), "dropped");
+    let v2_bytes = onething_testing::tagged_build(&component("plugins/health.wasm"), "dropped");
     let v2 = digest(&v2_bytes);
     // The signature first, then the component, each renamed into place.
     std::fs::write(dir.join(".health.sig.tmp"), site.sign("health", &v2_bytes)).expect("write");
@@ -530,7 +528,7 @@ async fn component_files_dropped_into_the_plugins_directory_are_picked_up() {
     );
 
     // A file signed with another department's key is refused; v2 keeps serving.
-    let v3_bytes = onething::hotload::tagged_build(&v2_bytes, "wrong key");
+    let v3_bytes = onething_testing::tagged_build(&v2_bytes, "wrong key");
     std::fs::write(dir.join(".health.sig.tmp"), site.sign("tax", &v3_bytes)).expect("write");
     std::fs::rename(dir.join(".health.sig.tmp"), dir.join("health.wasm.sig")).expect("rename");
     std::fs::write(dir.join(".health.tmp"), &v3_bytes).expect("write");

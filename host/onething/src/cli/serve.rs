@@ -11,14 +11,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use onething::api::{AppState, router};
-use onething::capabilities::Capabilities;
-use onething::config::Config;
-use onething::engine::Engine;
-use onething::hotload::Hotload;
-use onething::hotload::watch::watch;
-use onething::metrics::Metrics;
-use onething::store::sqlite::SqliteStore;
+use onething_api::{ApiState, BodyLimits, router};
+use onething_catalog::watch::watch;
+use onething_catalog::{Catalog, Loader, Serving, SourceDir};
+use onething_engine::{Engine, Metrics};
+use onething_runtime::Runtime;
+use onething_runtime::capabilities::{Capabilities, clock};
+use onething_store::{Store, StoreOptions};
+use onething_store_sqlite::SqliteStore;
+
+use crate::config::Config;
 
 /// Arguments of `onething serve`.
 #[derive(Debug, clap::Args)]
@@ -59,36 +61,43 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     if config.limits.compile_cache_dir.is_none() {
         config.limits.compile_cache_dir = Some(config.data_dir.join("compile-cache"));
     }
-    let store = Arc::new(
-        SqliteStore::open(&config.data_dir)
-            .with_context(|| format!("opening the store in {}", config.data_dir.display()))?,
-    );
+    let sqlite = SqliteStore::open(&config.data_dir, StoreOptions::default())
+        .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
+    let store_path = sqlite.path().to_path_buf();
+    if let Some(cache) = &config.limits.compile_cache_dir {
+        // Made before wasmtime is handed its path.
+        cap_std::fs::Dir::create_ambient_dir_all(cache, cap_std::ambient_authority())
+            .with_context(|| format!("creating the compile cache {}", cache.display()))?;
+    }
+    let store: Arc<dyn Store> = Arc::new(sqlite);
     if let Some(d) = args.today {
         tracing::warn!(today = %d, "the plugins' clock is pinned (--today)");
     }
-    let clock = onething::capabilities::clock::pinned_or_system(args.today);
-    let caps = Capabilities {
-        clock,
-        kv: Arc::new(store.kv()?),
-    };
-    let dict = Arc::new(onething::dictionary::Dictionary::load(&config.dictionary)?);
-    let runtime = onething::runtime::Runtime::new(config.limits.clone(), caps)?;
+    let caps = Capabilities::new(clock::pinned_or_system(args.today), store.kv());
+    let dict = Arc::new(onething_catalog::local::load_dictionary(&config.dictionary)?);
+    let runtime = Runtime::new(config.limits.clone(), caps)?;
     let policy = config
         .signatures
         .policy()
         .map_err(|e| anyhow::anyhow!("config: {e}"))?;
-    let hotload = Arc::new(Hotload::new(runtime, dict, store.clone(), policy));
-    let catalogue = hotload
-        .start(&config.plugins_dir, &config.bundles_dir)
-        .await?;
+    let plugins_dir = Arc::new(SourceDir::open(&config.plugins_dir)?);
+    let bundles_dir = Arc::new(SourceDir::open(&config.bundles_dir)?);
+    let serving = Arc::new(Serving::new(Catalog::new(dict.clone()), store.clone()));
+    let loader = Arc::new(Loader::new(
+        runtime,
+        dict,
+        store.clone(),
+        policy,
+        serving.clone(),
+    ));
+    loader.start(&plugins_dir, &bundles_dir).await?;
     let engine = Engine::new(
         store.clone(),
-        catalogue,
+        serving,
         config.retry.clone(),
         Arc::new(Metrics::new()),
     );
-    hotload.attach(engine.clone());
-    let _watch = match watch(hotload.clone(), &config.plugins_dir, &config.bundles_dir) {
+    let _watch = match watch(loader.clone(), plugins_dir.clone(), bundles_dir.clone()) {
         Ok(w) => Some(w),
         Err(e) => {
             tracing::warn!(error = %e, "cannot watch the plugin and bundle directories; upload versions through /admin instead");
@@ -108,14 +117,17 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         })
     };
-    let state = AppState {
+    let state = ApiState {
         engine: engine.clone(),
         operators: Arc::new(config.operators.clone()),
-        max_material_bytes: config.max_material_bytes,
-        hotload: Some(hotload.clone()),
-        max_component_bytes: config.max_component_bytes,
+        loader: Some(loader.clone()),
+        limits: BodyLimits {
+            json_bytes: config.max_body_bytes,
+            material_bytes: config.max_material_bytes,
+            component_bytes: config.max_component_bytes,
+        },
     };
-    let app = router(state, config.max_body_bytes);
+    let app = router(state);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
@@ -126,15 +138,15 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     // One line on stdout that scripts and tests wait for.
     println!(
         "onething listening on http://{addr} (store {}, {} plugins, {} bundles, {resumed} resumed, pooling {}, signatures {})",
-        store.path().display(),
-        engine.catalogue().registry.plugins().count(),
-        engine.catalogue().bundles.len(),
-        if hotload.runtime().is_pooling() {
+        store_path.display(),
+        engine.catalog().plugins().count(),
+        engine.catalog().bundles().count(),
+        if loader.runtime().is_pooling() {
             "on"
         } else {
             "off"
         },
-        if hotload.signatures_required() {
+        if loader.signatures_required() {
             "required"
         } else {
             "not required"

@@ -14,7 +14,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use onething::platform::Paths;
+
+use crate::paths::Paths;
 
 /// OneThing: a WebAssembly plugin host for cross-department public services.
 #[derive(Debug, Parser)]
@@ -33,7 +34,8 @@ enum LogFormat {
     Json,
 }
 
-/// Where inputs live; defaults point into this repository.
+/// Where inputs live; the defaults are the repository layout, relative to
+/// the current directory.
 #[derive(Debug, clap::Args)]
 struct PathArgs {
     /// Directory of bundle files.
@@ -74,6 +76,15 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(audit::Command),
+}
+
+/// Limits for the local commands (`run`, `form`, `plugin check`): the
+/// defaults, with compiled components cached per user.
+fn local_limits() -> onething_runtime::Limits {
+    onething_runtime::Limits {
+        compile_cache_dir: Some(crate::paths::user_compile_cache()),
+        ..onething_runtime::Limits::default()
+    }
 }
 
 /// Parse arguments, run the command, print errors with their causes.

@@ -6,7 +6,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use onething::config::Config;
+use onething_store::audit::Broken;
+use onething_store_sqlite::{audit_digest_in, verify_audit_in};
+
+use crate::config::Config;
 
 /// `onething audit …`.
 #[derive(Debug, clap::Subcommand)]
@@ -53,18 +56,18 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             Some((seq, digest.to_owned()))
         }
     };
-    let result = onething::store::sqlite::verify_audit_in(&data_dir)?;
+    let result = verify_audit_in(&data_dir)?;
     let result = match (result, expect) {
         (Ok(v), Some((seq, digest))) => {
-            match onething::store::sqlite::audit_digest_in(&data_dir, seq)? {
+            match audit_digest_in(&data_dir, seq)? {
                 Some(d) if d == digest => Ok(v),
-                Some(d) => Err(onething::audit::Broken {
+                Some(d) => Err(Broken {
                     seq,
                     reason: format!(
                         "its digest is {d}, not {digest} as kept outside the host (the log was rewritten)"
                     ),
                 }),
-                None => Err(onething::audit::Broken {
+                None => Err(Broken {
                     seq,
                     reason:
                         "missing, though the checkpoint kept outside the host has it (truncated)"

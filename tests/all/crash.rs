@@ -3,16 +3,15 @@
 //! reaches a final or manual state, none is lost, and no step's approval
 //! is recorded twice.
 
-mod support;
 
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use support::{count, submit_to};
+use crate::support::{count, submit_to};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn applications_survive_sigkill_and_resume() {
-    let site = support::Site::new();
+    let site = crate::support::Site::new();
     let mut server = site.start();
     let mut ids = Vec::new();
     let mut tasks = tokio::task::JoinSet::new();
@@ -87,7 +86,7 @@ async fn applications_survive_sigkill_and_resume() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_shuts_down_gracefully_and_the_rest_resumes() {
-    let site = support::Site::new();
+    let site = crate::support::Site::new();
     let mut server = site.start();
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..40 {

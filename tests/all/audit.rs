@@ -5,14 +5,13 @@
 //! the first bad record; prefill needs consent; sensitive values never
 //! reach the logs.
 
-mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use support::{Server, Site, admin_get, client, prepared, submit_to, wait_for};
+use crate::support::{Server, Site, admin_get, client, prepared, submit_to, wait_for};
 
 async fn get(server: &Server, path: &str) -> Value {
     let r = client().get(server.url(path)).send().await.expect("get");
@@ -180,7 +179,7 @@ fn sealed_entries(db: &rusqlite::Connection) -> Vec<Value> {
     stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))
         .expect("query")
         .flat_map(|b| {
-            let json = onething::audit::decompress(&b.expect("row")).expect("a compressed body");
+            let json = onething_store::audit::decompress(&b.expect("row")).expect("a compressed body");
             serde_json::from_slice::<Vec<Value>>(&json).expect("entries")
         })
         .collect()
@@ -381,7 +380,7 @@ async fn prefill_needs_consent_and_is_recorded_with_the_application() {
     {
         let db = site.db();
         assert_eq!(
-            support::count(&db, "SELECT COUNT(*) FROM consents"),
+            crate::support::count(&db, "SELECT COUNT(*) FROM consents"),
             0,
             "refusals store nothing"
         );

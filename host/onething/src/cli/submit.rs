@@ -3,12 +3,13 @@
 //! them to the end, printing each step as it changes.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use onething::application::sniff_media_type;
+use onething_catalog::source::SourceDir;
+use onething_model::application::sniff_media_type;
 use serde_json::{Value, json};
 
 /// Arguments of `onething submit`.
@@ -32,12 +33,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let base = args.server.trim_end_matches('/');
     let mut all_completed = true;
     for path in &args.application {
-        let mut doc: Value = serde_json::from_str(
-            &std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?,
-        )
-        .with_context(|| format!("{} is not JSON", path.display()))?;
-        upload_materials(&client, base, path, &mut doc).await?;
+        let (dir, name) = SourceDir::of_file(path)?;
+        let mut doc: Value = serde_json::from_str(&dir.read_to_string(&name)?)
+            .with_context(|| format!("{} is not JSON", path.display()))?;
+        upload_materials(&client, base, &dir, &mut doc).await?;
         let r = client
             .post(format!("{base}/api/applications"))
             .json(&doc)
@@ -83,19 +82,19 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 async fn upload_materials(
     client: &reqwest::Client,
     base: &str,
-    doc_path: &Path,
+    dir: &SourceDir,
     doc: &mut Value,
 ) -> anyhow::Result<()> {
-    let dir = doc_path.parent().unwrap_or(Path::new("."));
     for m in doc["materials"].as_array_mut().into_iter().flatten() {
         let Some(rel) = m["path"].as_str() else {
             continue;
         };
-        let file = dir.join(rel);
-        let bytes =
-            std::fs::read(&file).with_context(|| format!("reading material {}", file.display()))?;
+        let file = dir.shown(rel);
+        let bytes = dir
+            .read_relative(rel)
+            .with_context(|| format!("reading material {file}"))?;
         let Some(media) = sniff_media_type(&bytes) else {
-            bail!("material {} is not a PDF, PNG or JPEG file", file.display());
+            bail!("material {file} is not a PDF, PNG or JPEG file");
         };
         let r = client
             .post(format!("{base}/api/materials"))
@@ -106,7 +105,7 @@ async fn upload_materials(
         if !r.status().is_success() {
             bail!(
                 "uploading {} was refused: {}",
-                file.display(),
+                file,
                 r.text().await.unwrap_or_default()
             );
         }

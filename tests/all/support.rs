@@ -3,10 +3,9 @@
 //! plugins (departments plus the testkit) and bundles (examples plus test
 //! bundles), and a small HTTP client.
 
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,9 +13,7 @@ use serde_json::{Value, json};
 
 pub const TOKEN: &str = "test-operator-token-0123456789";
 
-pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+pub use onething_testing::repo;
 
 /// Test bundles over the testkit, written next to the examples.
 pub const TEST_BUNDLES: &[(&str, &str)] = &[
@@ -31,6 +28,18 @@ pub const TEST_BUNDLES: &[(&str, &str)] = &[
     (
         "testkit-correction",
         "[[steps]]\ndepartment = \"testkit\"\nstep = \"probe\"\n[[steps]]\ndepartment = \"testkit\"\nstep = \"needs-more-once\"\nafter = [\"testkit/probe\"]\n",
+    ),
+    (
+        "testkit-reject",
+        "[[steps]]\ndepartment = \"testkit\"\nstep = \"reject\"\n",
+    ),
+    (
+        "testkit-deferred",
+        "[[steps]]\ndepartment = \"testkit\"\nstep = \"deferred\"\n",
+    ),
+    (
+        "testkit-permanent",
+        "[[steps]]\ndepartment = \"testkit\"\nstep = \"permanent\"\n",
     ),
     (
         "testkit-slow",
@@ -67,10 +76,14 @@ impl Site {
                 .expect("stem")
                 .to_string_lossy()
                 .into_owned();
+            let keys_dir = cap_std::fs::Dir::open_ambient_dir(&keys, cap_std::ambient_authority())
+                .expect("keys dir");
             let (secret, public, _) =
-                onething::signing::keygen(&keys, &department).expect("keygen");
-            let sig = onething::signing::sign(&bytes, &secret).expect("sign");
-            std::fs::write(onething::signing::signature_path(&path), sig).expect("write sig");
+                onething_runtime::signing::keygen(&keys_dir, &keys, &department).expect("keygen");
+            let secret = std::fs::read_to_string(&secret).expect("secret key");
+            let sig = onething_runtime::signing::sign(&bytes, &secret, &department).expect("sign");
+            std::fs::write(onething_runtime::signing::signature_path(&path), sig)
+                .expect("write sig");
             trusted.push_str(&format!(
                 "{department} = [\"keys/{}\"]\n",
                 public.file_name().expect("name").to_string_lossy()
@@ -82,8 +95,9 @@ impl Site {
 
     /// Sign `bytes` with `department`'s key of a signed site.
     pub fn sign(&self, department: &str, bytes: &[u8]) -> String {
-        onething::signing::sign(bytes, &self.path().join(format!("keys/{department}.key")))
-            .expect("sign")
+        let secret = std::fs::read_to_string(self.path().join(format!("keys/{department}.key")))
+            .expect("secret key");
+        onething_runtime::signing::sign(bytes, &secret, department).expect("sign")
     }
 
     fn unconfigured() -> Self {

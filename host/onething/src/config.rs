@@ -45,19 +45,15 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::engine::RetryPolicy;
-use crate::platform::{Paths, repo_root};
-use crate::runtime::Limits;
+use onething_api::Operator;
+use onething_catalog::SignaturePolicy;
+use onething_catalog::source::SourceDir;
+use onething_engine::RetryPolicy;
+use onething_model::ids::DepartmentId;
+use onething_runtime::Limits;
+use onething_runtime::signing::{TrustedKeys, parse_public_key};
 
-/// An operator allowed to call `/admin/...`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Operator {
-    /// Name recorded with every action.
-    pub name: String,
-    /// Bearer token (at least 16 characters).
-    pub token: String,
-}
+use crate::paths::{Paths, default_data_dir};
 
 /// Which component signatures the service accepts.
 #[derive(Debug, Clone, Deserialize)]
@@ -81,28 +77,35 @@ impl Default for Signatures {
 
 impl Signatures {
     /// Read the trusted keys into a policy, naming the key that fails.
-    pub fn policy(&self) -> Result<crate::hotload::SignaturePolicy, String> {
-        let mut trusted = crate::signing::TrustedKeys::default();
+    pub fn policy(&self) -> Result<SignaturePolicy, String> {
+        let mut trusted = TrustedKeys::default();
         for (department, keys) in &self.trusted {
-            let dept = crate::ids::DepartmentId::parse(department)
+            let dept = DepartmentId::parse(department)
                 .map_err(|e| format!("signatures.trusted.{department}: {e}"))?;
             for key in keys {
                 let what = format!("signatures.trusted.{department} ({key})");
                 let text = if is_hex_key(key) {
                     key.clone()
                 } else {
-                    std::fs::read_to_string(key).map_err(|e| format!("{what}: {e}"))?
+                    read_text(Path::new(key)).map_err(|e| format!("{what}: {e}"))?
                 };
                 let parsed =
-                    crate::signing::parse_public_key(&text, &what).map_err(|e| e.to_string())?;
+                    parse_public_key(&text, &what).map_err(|e| e.to_string())?;
                 trusted.add(dept.clone(), parsed);
             }
         }
-        Ok(crate::hotload::SignaturePolicy {
+        Ok(SignaturePolicy {
             required: self.required,
             trusted,
         })
     }
+}
+
+/// A configured file's text, read through its directory opened with
+/// cap-std.
+fn read_text(path: &Path) -> Result<String, onething_catalog::source::SourceError> {
+    let (dir, name) = SourceDir::of_file(path)?;
+    dir.read_to_string(&name)
 }
 
 /// Whether a trusted-key setting is the key itself (64 hex digits) rather
@@ -148,7 +151,7 @@ impl Default for Config {
         let paths = Paths::default();
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            data_dir: repo_root().join("target/onething-data"),
+            data_dir: default_data_dir(),
             plugins_dir: paths.plugins,
             bundles_dir: paths.bundles,
             dictionary: paths.dictionary,
@@ -196,9 +199,9 @@ pub enum ConfigError {
 impl Config {
     /// Load a config file; relative paths are resolved against its directory.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        let text = read_text(path).map_err(|e| ConfigError::Io {
             path: path.display().to_string(),
-            source,
+            source: e.source,
         })?;
         let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Syntax {
             path: path.display().to_string(),
@@ -262,15 +265,6 @@ impl Config {
         self.signatures.policy()?;
         Ok(())
     }
-
-    /// The input paths.
-    pub fn paths(&self) -> Paths {
-        Paths {
-            dictionary: self.dictionary.clone(),
-            plugins: self.plugins_dir.clone(),
-            bundles: self.bundles_dir.clone(),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -296,7 +290,10 @@ mod tests {
         let err = load("").expect_err("no keys").to_string();
         assert!(err.contains("signatures.trusted"), "{err}");
         let dir = tempfile::tempdir().expect("tempdir");
-        let (_, public, key) = crate::signing::keygen(dir.path(), "health").expect("keygen");
+        let keys = cap_std::fs::Dir::open_ambient_dir(dir.path(), cap_std::ambient_authority())
+            .expect("dir");
+        let (_, public, key) =
+            onething_runtime::signing::keygen(&keys, dir.path(), "health").expect("keygen");
         let p = dir.path().join("onething.toml");
         let name = public.file_name().expect("name").to_string_lossy();
         std::fs::write(&p, format!("[signatures.trusted]\nhealth = [\"{name}\"]")).expect("write");

@@ -4,11 +4,44 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use onething::capabilities::Capabilities;
-use onething::dictionary::Dictionary;
-use onething::platform::Paths;
-use onething::runtime::Runtime;
-use onething::signing;
+use std::sync::Arc;
+
+use onething_catalog::local;
+use onething_catalog::source::SourceDir;
+use onething_model::ids::{DepartmentId, Digest};
+use onething_runtime::Runtime;
+use onething_runtime::capabilities::{Capabilities, SystemClock};
+use onething_runtime::signing;
+use onething_store::memory::MemoryKv;
+
+use crate::paths::Paths;
+
+/// A file's bytes, read through its directory opened with cap-std.
+fn read_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let (dir, name) = SourceDir::of_file(path)?;
+    Ok(dir.read(&name)?)
+}
+
+/// Write a file through its directory opened with cap-std.
+fn write_beside(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| anyhow::anyhow!("{} is not a file name", path.display()))?;
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let dir = cap_std::fs::Dir::open_ambient_dir(parent, cap_std::ambient_authority())
+        .map_err(|e| anyhow::anyhow!("opening {}: {e}", parent.display()))?;
+    dir.write(name, bytes)
+        .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))
+}
+
+/// A file's text, read through its directory opened with cap-std.
+fn read_text(path: &std::path::Path) -> anyhow::Result<String> {
+    let (dir, name) = SourceDir::of_file(path)?;
+    Ok(dir.read_to_string(&name)?)
+}
 
 /// Plugin subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -56,20 +89,20 @@ fn verify_signature(
     file: &std::path::Path,
     bytes: &[u8],
     trust: &[String],
-) -> anyhow::Result<Vec<onething::ids::DepartmentId>> {
+) -> anyhow::Result<Vec<DepartmentId>> {
     use anyhow::Context as _;
     let mut trusted = signing::TrustedKeys::default();
     for t in trust {
         let (dept, key_file) = t
             .split_once('=')
             .with_context(|| format!("--trust {t:?}: expected DEPARTMENT=PUBLIC_KEY_FILE"))?;
-        let dept = onething::ids::DepartmentId::parse(dept)?;
+        let dept = DepartmentId::parse(dept)?;
         let text =
-            std::fs::read_to_string(key_file).with_context(|| format!("reading {key_file}"))?;
+            read_text(std::path::Path::new(key_file)).with_context(|| format!("reading {key_file}"))?;
         trusted.add(dept, signing::parse_public_key(&text, key_file)?);
     }
     let sig_path = signing::signature_path(file);
-    let sig = std::fs::read_to_string(&sig_path).map_err(|_| signing::SigningError::Unsigned {
+    let sig = read_text(&sig_path).map_err(|_| signing::SigningError::Unsigned {
         component: file.display().to_string(),
         signature: sig_path.display().to_string(),
     })?;
@@ -79,8 +112,10 @@ fn verify_signature(
 pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Keygen { name, out } => {
-            onething::ids::DepartmentId::parse(&name)?;
-            let (secret, public, key) = signing::keygen(&out, &name)?;
+            DepartmentId::parse(&name)?;
+            let dir = cap_std::fs::Dir::open_ambient_dir(&out, cap_std::ambient_authority())
+                .map_err(|e| anyhow::anyhow!("opening {}: {e}", out.display()))?;
+            let (secret, public, key) = signing::keygen(&dir, &out, &name)?;
             println!(
                 "secret key {} (keep it with the department; never share it)",
                 secret.display()
@@ -93,16 +128,15 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sign { file, key } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
-            let sig = signing::sign(&bytes, &key)?;
+            let bytes = read_file(&file)?;
+            let secret = read_text(&key)?;
+            let sig = signing::sign(&bytes, &secret, &key.display().to_string())?;
             let path = signing::signature_path(&file);
-            std::fs::write(&path, format!("{sig}\n"))
-                .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+            write_beside(&path, format!("{sig}\n").as_bytes())?;
             println!(
                 "{}: signed ({}), signature in {}",
                 file.display(),
-                onething::ids::Digest::of(&bytes),
+                Digest::of(&bytes),
                 path.display()
             );
             Ok(ExitCode::SUCCESS)
@@ -116,17 +150,19 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             let signers = if trust.is_empty() {
                 None
             } else {
-                let bytes = std::fs::read(&file)
-                    .map_err(|e| anyhow::anyhow!("reading {}: {e}", file.display()))?;
+                let bytes = read_file(&file)?;
                 Some(verify_signature(&file, &bytes, &trust)?)
             };
             let dict =
-                Dictionary::load(&dictionary.unwrap_or_else(|| Paths::default().dictionary))?;
-            let runtime = Runtime::new(
-                onething::platform::local_limits(),
-                Capabilities::in_memory(),
-            )?;
-            let plugin = runtime.load_file(&file, &dict).await?;
+                local::load_dictionary(&dictionary.unwrap_or_else(|| Paths::default().dictionary))?;
+            let caps = Capabilities::new(
+                Arc::new(SystemClock::china_standard_time()),
+                Arc::new(MemoryKv::default()),
+            );
+            let runtime = Runtime::new(super::local_limits(), caps)?;
+            let plugin = runtime
+                .load_bytes(read_file(&file)?, &file.display().to_string(), &dict)
+                .await?;
             let m = plugin.manifest();
             if let Some(signers) = &signers
                 && !signers.contains(&m.department)
@@ -144,6 +180,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                     "file": file,
                     "digest": plugin.digest(),
                     "size": plugin.size(),
+                    "contract": plugin.contract().to_string(),
                     "manifest": m,
                 });
                 println!("{}", serde_json::to_string_pretty(&out)?);
@@ -154,6 +191,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                     m.department, m.name, m.version
                 );
                 println!("  digest {} ({} bytes)", plugin.digest(), plugin.size());
+                println!("  contract {}", plugin.contract());
                 for s in &m.steps {
                     println!(
                         "  step {} — {} (time limit {} min)",

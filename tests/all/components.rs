@@ -1,23 +1,25 @@
 //! Host tests against the real components built from plugins/: both
 //! example bundles, the one notification, data rights, hostile components
-//! and refusals of bad input.
+//! and refusals of bad input. Applications run through the engine over the
+//! in-memory store, as `onething run` does.
 
-mod common;
+use onething_contract::WorldError;
+use onething_engine::RunReport;
+use onething_model::ids::{FieldKey, StepId};
+use onething_model::call::StepRequest;
+use onething_model::problem::Subject;
+use onething_model::state::{AppStatus, StepStatus};
+use onething_runtime::{CallError, LoadError};
 
-use common::{component, testkit_bundle, world};
-use onething::dictionary::FieldValue;
-use onething::ids::{FieldKey, StepId};
-use onething::problem::Subject;
-use onething::run::{RunStatus, StepStatus};
-use onething::runtime::{CallError, LoadError, StepCall};
+use crate::world::{component, testkit_bundle, world};
 
 fn key(k: &str) -> FieldKey {
     FieldKey::parse(k).expect("key")
 }
 
-fn text(report: &onething::run::RunReport, k: &str) -> String {
+fn text(report: &RunReport, k: &str) -> String {
     match report.outputs.get(&key(k)) {
-        Some(FieldValue::Text(s)) => s.clone(),
+        Some(serde_json::Value::String(s)) => s.clone(),
         other => panic!("{k} should be a text output, got {other:?}"),
     }
 }
@@ -28,7 +30,7 @@ fn text(report: &onething::run::RunReport, k: &str) -> String {
 async fn newborn_bundle_completes_with_issued_numbers_flowing_between_departments() {
     let w = world().await;
     let report = w.run_sample("newborn.json", "t-newborn-1").await;
-    assert_eq!(report.status, RunStatus::Completed, "{report:#?}");
+    assert_eq!(report.status, AppStatus::Completed, "{report:#?}");
     for s in &report.steps {
         assert!(
             matches!(s.status, StepStatus::Approved | StepStatus::Skipped),
@@ -39,7 +41,7 @@ async fn newborn_bundle_completes_with_issued_numbers_flowing_between_department
     }
     // The child's ID number is issued by public security and is valid.
     let child_id = text(&report, "child.id_number");
-    onething::dictionary::validators::resident_id(&child_id)
+    onething_model::idcodes::resident_id::validate(&child_id)
         .expect("issued child ID number is valid (GB 11643)");
     // ...and it reached medical insurance and the social security card.
     assert!(
@@ -61,9 +63,9 @@ async fn business_startup_bundle_completes_with_a_valid_credit_code() {
     let report = w
         .run_sample_with("business-startup.json", "t-business-1", &[name])
         .await;
-    assert_eq!(report.status, RunStatus::Completed, "{report:#?}");
+    assert_eq!(report.status, AppStatus::Completed, "{report:#?}");
     let uscc = text(&report, "enterprise.uscc");
-    onething::dictionary::validators::uscc(&uscc).expect("issued code is valid (GB 32100)");
+    onething_model::idcodes::uscc::validate(&uscc).expect("issued code is valid (GB 32100)");
     assert!(
         report
             .outputs
@@ -82,12 +84,12 @@ async fn a_name_already_taken_is_refused_by_market_regulation() {
             std::slice::from_ref(&name),
         )
         .await;
-    assert_eq!(first.status, RunStatus::Completed, "{first:#?}");
+    assert_eq!(first.status, AppStatus::Completed, "{first:#?}");
     // Another application with the same enterprise name is refused.
     let second = w
         .run_sample_with("business-startup.json", "t-name-b", &[name])
         .await;
-    assert_ne!(second.status, RunStatus::Completed);
+    assert_ne!(second.status, AppStatus::Completed);
     let licence = second
         .steps
         .iter()
@@ -110,7 +112,7 @@ async fn sample_needs_more_gets_every_problem_at_once() {
     let report = w
         .run_sample("newborn-needs-more.json", "t-needs-more")
         .await;
-    assert_eq!(report.status, RunStatus::NeedsMore);
+    assert_eq!(report.status, AppStatus::NeedsMore);
     assert!(report.problems.len() >= 3, "{:#?}", report.problems);
     assert!(
         report.steps.iter().all(|s| s.attempts == 0),
@@ -132,9 +134,8 @@ async fn three_faults_in_two_departments_fields_come_back_in_one_answer() {
     doc.fields
         .insert("guardian.phone".into(), serde_json::json!("12345"));
     let bundle = w.bundle("newborn");
-    let contents = onething::application::read_contents(&doc, bundle, &w.dict, path.parent());
-    let report = w.run(bundle, "t-three-faults", &contents).await;
-    assert_eq!(report.status, RunStatus::NeedsMore);
+    let report = w.run_doc(&bundle, "t-three-faults", doc, path.parent()).await;
+    assert_eq!(report.status, AppStatus::NeedsMore);
     let about: Vec<String> = report
         .problems
         .iter()
@@ -165,9 +166,8 @@ async fn an_invalid_id_number_is_named() {
     doc.fields
         .insert("mother.id_number".into(), serde_json::json!(bad));
     let bundle = w.bundle("newborn");
-    let contents = onething::application::read_contents(&doc, bundle, &w.dict, path.parent());
-    let report = w.run(bundle, "t-bad-id", &contents).await;
-    assert_eq!(report.status, RunStatus::NeedsMore);
+    let report = w.run_doc(&bundle, "t-bad-id", doc, path.parent()).await;
+    assert_eq!(report.status, AppStatus::NeedsMore);
     let p = report
         .problems
         .iter()
@@ -209,9 +209,9 @@ after = ["health/birth-certificate"]
             .any(|s| s.spec.reads.iter().any(|r| r.key.as_str() == k))
     });
     doc.materials.clear();
-    let contents = onething::application::read_contents(&doc, &bundle, &w.dict, path.parent());
-    let report = w.run(&bundle, "t-probe", &contents).await;
-    assert_eq!(report.status, RunStatus::Completed, "{report:#?}");
+    let offered = doc.fields.len();
+    let report = w.run_doc(&bundle, "t-probe", doc, path.parent()).await;
+    assert_eq!(report.status, AppStatus::Completed, "{report:#?}");
     let probe = bundle
         .steps
         .iter()
@@ -223,7 +223,7 @@ after = ["health/birth-certificate"]
         v
     };
     assert!(
-        contents.form.len() > declared.len(),
+        offered > declared.len(),
         "the form must offer more than the probe declares"
     );
     assert_eq!(text(&report, "testkit.seen"), declared.join(","));
@@ -236,13 +236,11 @@ async fn writing_an_undeclared_field_is_refused_and_named() {
         .inline_bundle(&testkit_bundle("undeclared-write"))
         .expect("bundle");
     let report = w
-        .run(
-            &bundle,
-            "t-undeclared",
-            &w.contents(&bundle, r#"{"bundle":"testkit-undeclared-write"}"#),
-        )
+        .run_json(&bundle, "t-undeclared", r#"{"bundle":"testkit-undeclared-write"}"#)
         .await;
-    assert_eq!(report.status, RunStatus::Failed);
+    // A plugin bug is not the applicant's: the step waits for an operator.
+    assert_eq!(report.status, AppStatus::Manual);
+    assert_eq!(report.steps[0].status, StepStatus::Manual);
     let reason = report.steps[0].reason.clone().unwrap_or_default();
     assert!(reason.contains("does not declare it writes"), "{reason}");
     assert_eq!(report.steps[0].attempts, 1, "a plugin bug is not retried");
@@ -257,7 +255,7 @@ async fn writing_an_undeclared_field_is_refused_and_named() {
 async fn hostile(step: &str) -> CallError {
     let w = world().await;
     let plugin = w.plugin("testkit");
-    let call = StepCall {
+    let call = StepRequest {
         application: format!("t-{step}"),
         step: StepId::parse(step).expect("step"),
         idempotency_key: format!("t-{step}/testkit/{step}"),
@@ -276,7 +274,7 @@ async fn hostile(step: &str) -> CallError {
         .await
         .expect("the next call succeeds");
     assert_eq!(next.department, "testkit");
-    let probe = StepCall {
+    let probe = StepRequest {
         step: StepId::parse("probe").expect("step"),
         ..call
     };
@@ -350,13 +348,9 @@ async fn transient_failures_are_retried_until_success() {
     let w = world().await;
     let bundle = w.inline_bundle(&testkit_bundle("flaky")).expect("bundle");
     let report = w
-        .run(
-            &bundle,
-            "t-flaky",
-            &w.contents(&bundle, r#"{"bundle":"testkit-flaky"}"#),
-        )
+        .run_json(&bundle, "t-flaky", r#"{"bundle":"testkit-flaky"}"#)
         .await;
-    assert_eq!(report.status, RunStatus::Completed, "{report:#?}");
+    assert_eq!(report.status, AppStatus::Completed, "{report:#?}");
     assert_eq!(report.steps[0].attempts, 3);
 }
 
@@ -367,31 +361,47 @@ async fn permanent_errors_and_deferrals_are_reported() {
         .inline_bundle(&testkit_bundle("permanent"))
         .expect("bundle");
     let report = w
-        .run(
-            &bundle,
-            "t-perm",
-            &w.contents(&bundle, r#"{"bundle":"testkit-permanent"}"#),
-        )
+        .run_json(&bundle, "t-perm", r#"{"bundle":"testkit-permanent"}"#)
         .await;
-    assert_eq!(report.status, RunStatus::Failed);
-    assert_eq!(report.steps[0].attempts, 1);
+    assert_eq!(report.status, AppStatus::Manual);
+    assert_eq!(report.steps[0].attempts, 1, "a permanent error is not retried");
+    assert!(
+        report.steps[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("permanent error")),
+        "{report:#?}"
+    );
     let bundle = w
         .inline_bundle(&testkit_bundle("deferred"))
         .expect("bundle");
     let report = w
-        .run(
-            &bundle,
-            "t-def",
-            &w.contents(&bundle, r#"{"bundle":"testkit-deferred"}"#),
-        )
+        .run_json(&bundle, "t-def", r#"{"bundle":"testkit-deferred"}"#)
         .await;
-    assert_eq!(report.status, RunStatus::Deferred);
+    // Handled off-line: the step waits in the manual queue for its result.
+    assert_eq!(report.status, AppStatus::Manual);
     assert!(
         report.steps[0]
             .reason
             .as_deref()
             .is_some_and(|r| r.contains("ticket"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rejection_ends_the_application_with_its_reason() {
+    let w = world().await;
+    let bundle = w.inline_bundle(&testkit_bundle("reject")).expect("bundle");
+    let report = w
+        .run_json(&bundle, "t-reject", r#"{"bundle":"testkit-reject"}"#)
+        .await;
+    assert_eq!(report.status, AppStatus::Rejected);
+    assert_eq!(report.steps[0].status, StepStatus::Rejected);
+    assert_eq!(
+        report.steps[0].reason.as_deref(),
+        Some("testkit: rejected on purpose")
+    );
+    assert_eq!(report.steps[0].attempts, 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -408,15 +418,17 @@ async fn every_testkit_step_has_a_test() {
         "permanent",
         "deferred",
         "stdout",
-        // Tested end to end over HTTP in tests/service.rs and tests/crash.rs:
+        // Tested end to end over HTTP in tests/all/service.rs and crash.rs:
         "needs-more-once",
         "slow",
+        // Tested here and end to end in tests/all/agreement.rs:
+        "reject",
     ];
     let w = world().await;
     for s in &w.plugin("testkit").manifest().steps {
         assert!(
             tested.contains(&s.id.as_str()),
-            "testkit step {} has no test in host/tests/components.rs",
+            "testkit step {} has no test in tests/all/components.rs",
             s.id
         );
     }
@@ -427,13 +439,9 @@ async fn plugin_stdout_does_not_fail_the_call() {
     let w = world().await;
     let bundle = w.inline_bundle(&testkit_bundle("stdout")).expect("bundle");
     let report = w
-        .run(
-            &bundle,
-            "t-stdout",
-            &w.contents(&bundle, r#"{"bundle":"testkit-stdout"}"#),
-        )
+        .run_json(&bundle, "t-stdout", r#"{"bundle":"testkit-stdout"}"#)
         .await;
-    assert_eq!(report.status, RunStatus::Completed, "{report:#?}");
+    assert_eq!(report.status, AppStatus::Completed, "{report:#?}");
 }
 
 // ---- refusals of bad components and bundles ------------------------------
@@ -448,7 +456,7 @@ async fn a_corrupted_component_is_refused_with_its_file_named() {
     }
     let err = w
         .runtime
-        .load_bytes(bytes, "corrupt-health.wasm", &w.dict)
+        .load_bytes(bytes, "corrupt-health.wasm", w.dict())
         .await
         .expect_err("corrupt");
     assert!(matches!(err, LoadError::Invalid { .. }), "{err}");
@@ -460,14 +468,14 @@ async fn a_corrupted_component_is_refused_with_its_file_named() {
 
     let err = w
         .runtime
-        .load_bytes(b"hello".to_vec(), "text.wasm", &w.dict)
+        .load_bytes(b"hello".to_vec(), "text.wasm", w.dict())
         .await
         .expect_err("not wasm");
     assert!(matches!(err, LoadError::NotWasm { .. }), "{err}");
     let core = vec![0, b'a', b's', b'm', 1, 0, 0, 0];
     let err = w
         .runtime
-        .load_bytes(core, "core.wasm", &w.dict)
+        .load_bytes(core, "core.wasm", w.dict())
         .await
         .expect_err("core module");
     assert!(err.to_string().contains("core WebAssembly module"), "{err}");
@@ -476,12 +484,22 @@ async fn a_corrupted_component_is_refused_with_its_file_named() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_component_of_the_wrong_world_is_refused_naming_the_missing_export() {
     let w = world().await;
+    let bytes = std::fs::read(component("test-components", "wrong-world")).expect("read");
     let err = w
         .runtime
-        .load_file(&component("test-components", "wrong-world"), &w.dict)
+        .load_bytes(bytes, "wrong-world.wasm", w.dict())
         .await
         .expect_err("wrong world");
-    assert!(matches!(err, LoadError::WrongWorld { .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            LoadError::World {
+                source: WorldError::WrongWorld { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
     let text = err.to_string();
     assert!(
         text.contains("wrong-world.wasm") && text.contains("onething:matter/handler@0.1.0"),

@@ -4,11 +4,14 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use onething::bundle::Bundle;
-use onething::capabilities::Capabilities;
-use onething::dictionary::Dictionary;
-use onething::registry::Registry;
-use onething::runtime::Runtime;
+use std::sync::Arc;
+
+use onething_catalog::local;
+use onething_catalog::source::SourceDir;
+use onething_model::bundle::Bundle;
+use onething_runtime::Runtime;
+use onething_runtime::capabilities::{Capabilities, SystemClock};
+use onething_store::memory::MemoryKv;
 
 use super::PathArgs;
 
@@ -26,15 +29,19 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let paths = args.paths.resolve();
-    let dict = Dictionary::load(&paths.dictionary)?;
-    let runtime = Runtime::new(
-        onething::platform::local_limits(),
-        Capabilities::in_memory(),
-    )?;
-    let registry = Registry::load_dir(&runtime, &paths.plugins, &dict).await?;
-    let bundle = Bundle::load(&args.bundle, &dict, &registry)?;
-    let form = onething::form::build(&bundle, &dict);
-    let schema = form.json_schema(&dict);
+    let dict = Arc::new(local::load_dictionary(&paths.dictionary)?);
+    let caps = Capabilities::new(
+        Arc::new(SystemClock::china_standard_time()),
+        Arc::new(MemoryKv::default()),
+    );
+    let runtime = Runtime::new(super::local_limits(), caps)?;
+    let catalog = local::load_plugins(&runtime, &SourceDir::open(&paths.plugins)?, dict).await?;
+    let (dir, name) = SourceDir::of_file(&args.bundle)?;
+    let text = dir.read_to_string(&name)?;
+    let bundle = Bundle::from_toml(&text, &args.bundle.display().to_string(), catalog.dict(), &catalog)?;
+    let dict = catalog.dict();
+    let form = onething_model::form::build(&bundle, dict);
+    let schema = form.json_schema(dict);
     if args.json {
         let out = serde_json::json!({
             "bundle": bundle.id,

@@ -1,12 +1,9 @@
 //! End-to-end tests through the real `onething` binary: the commands an
 //! integrator types, their output and their exit codes.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use onething_testing::repo;
 
 fn onething(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_onething"))

@@ -2,14 +2,13 @@
 //! both bundles, corrections, retries, the manual queue, operator auth, and
 //! bad requests that must store nothing.
 
-mod support;
 
 use serde_json::{Value, json};
-use support::{TOKEN, client, count, prepared, status, submit, wait_for};
+use crate::support::{TOKEN, client, count, prepared, status, submit, wait_for};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn both_example_bundles_complete_over_http() {
-    let site = support::Site::new();
+    let site = crate::support::Site::new();
     let server = site.start();
     for sample in ["newborn.json", "business-startup.json"] {
         let doc = prepared(&server, sample).await;
@@ -56,7 +55,7 @@ async fn both_example_bundles_complete_over_http() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn submission_is_idempotent_on_the_client_key() {
-    let site = support::Site::new();
+    let site = crate::support::Site::new();
     let server = site.start();
     let mut doc = prepared(&server, "newborn.json").await;
     doc["idempotency_key"] = json!("client-key-42");
@@ -76,7 +75,7 @@ async fn submission_is_idempotent_on_the_client_key() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_needs_more_application_is_corrected_without_rerunning_approved_steps() {
-    let site = support::Site::new();
+    let site = crate::support::Site::new();
     let server = site.start();
     let doc = json!({ "bundle": "testkit-correction", "fields": { "child.name": "林安然", "testkit.answer": "wrong" } });
     let id = submit(&server, &doc).await;
@@ -110,7 +109,7 @@ async fn a_needs_more_application_is_corrected_without_rerunning_approved_steps(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_transient_failure_is_retried_until_it_succeeds() {
-    let site = support::Site::new();
+    let site = crate::support::Site::new();
     let server = site.start();
     let id = submit(&server, &json!({ "bundle": "testkit-flaky" })).await;
     let s = wait_for(&server, &id, &["completed", "manual"]).await;
@@ -139,7 +138,7 @@ async fn a_transient_failure_is_retried_until_it_succeeds() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_step_that_always_traps_goes_to_the_manual_queue_and_an_operator_completes_it() {
-    let site = support::Site::new();
+    let site = crate::support::Site::new();
     let server = site.start();
     let id = submit(&server, &json!({ "bundle": "testkit-trap" })).await;
     let s = wait_for(&server, &id, &["manual"]).await;
@@ -221,7 +220,7 @@ async fn a_step_that_always_traps_goes_to_the_manual_queue_and_an_operator_compl
 
 #[tokio::test(flavor = "multi_thread")]
 async fn operator_endpoints_refuse_a_missing_or_wrong_token() {
-    let site = support::Site::new();
+    let site = crate::support::Site::new();
     let server = site.start();
     let c = client();
     for path in ["/admin/plugins", "/admin/manual-queue", "/admin/overdue"] {
@@ -257,7 +256,7 @@ async fn operator_endpoints_refuse_a_missing_or_wrong_token() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_requests_get_problem_json_and_store_nothing() {
-    let site = support::Site::new();
+    let site = crate::support::Site::new();
     let server = site.start();
     let c = client();
     let url = server.url("/api/applications");
@@ -356,7 +355,7 @@ async fn bad_requests_get_problem_json_and_store_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn health_readiness_metrics_and_openapi() {
-    let site = support::Site::new();
+    let site = crate::support::Site::new();
     let server = site.start();
     let c = client();
     assert_eq!(

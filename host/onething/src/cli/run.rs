@@ -1,0 +1,166 @@
+//! `onething run`: applications through their bundles, locally, with the
+//! service's own engine over the in-memory store: the same notification,
+//! the same plans, retries, manual queue and outcomes as `onething serve`,
+//! printed step by step as the events happen, or as a JSON report.
+//!
+//! Material files beside a document are read through its directory
+//! (cap-std: a path that leaves it is refused), stored once by digest and
+//! referenced like uploads.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use chrono::NaiveDate;
+use onething_catalog::Serving;
+use onething_catalog::source::SourceDir;
+use onething_engine::{Engine, Metrics, RetryPolicy, RunReport, SubmitError};
+use onething_model::application::{ApplicationDoc, sniff_media_type};
+use onething_model::ids::Digest;
+use onething_model::state::AppStatus;
+use onething_runtime::Runtime;
+use onething_runtime::capabilities::{Capabilities, clock};
+use onething_store::memory::MemoryStore;
+use onething_store::materials::MaterialMeta;
+use onething_store::{Store, StoreOptions};
+
+use super::{PathArgs, render};
+
+/// Arguments of `onething run`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The application documents (JSON).
+    application: Vec<PathBuf>,
+    #[command(flatten)]
+    paths: PathArgs,
+    /// Print a machine-readable report instead of progress.
+    #[arg(long)]
+    json: bool,
+    /// Pin the plugins' clock to this date (YYYY-MM-DD), for reproducible runs.
+    #[arg(long, value_name = "DATE")]
+    today: Option<NaiveDate>,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.application.is_empty() {
+        bail!("name at least one application file, e.g. examples/applications/newborn.json");
+    }
+    let paths = args.paths.resolve();
+    let store = Arc::new(MemoryStore::new(StoreOptions::default()));
+    let caps = Capabilities::new(clock::pinned_or_system(args.today), store.kv());
+    let runtime = Runtime::new(super::local_limits(), caps)?;
+    let catalog =
+        onething_catalog::local::load(&runtime, &paths.dictionary, &paths.plugins, &paths.bundles)
+            .await?;
+    let store: Arc<dyn Store> = store;
+    let serving = Arc::new(Serving::new(catalog, store.clone()));
+    let engine = Engine::new(
+        store,
+        serving,
+        RetryPolicy::default(),
+        Arc::new(Metrics::new()),
+    );
+    let mut all_completed = true;
+    let mut reports = Vec::new();
+    for (n, path) in args.application.iter().enumerate() {
+        let (doc, base) = read_document(path)?;
+        let cat = engine.catalog();
+        let bundle = cat.bundle(&doc.bundle).cloned().with_context(|| {
+            let known: Vec<&str> = cat.bundles().map(|b| b.id.as_str()).collect();
+            format!(
+                "{}: bundle {} is not loaded (known: {})",
+                path.display(),
+                doc.bundle,
+                known.join(", ")
+            )
+        })?;
+        let doc = store_materials(&engine, doc, &base, path).await?;
+        let id = application_id(path, n);
+        if !args.json {
+            render::header(&bundle, &id, path);
+        }
+        let started = std::time::Instant::now();
+        let progress = (!args.json).then(|| render::follow(&engine, &id));
+        let report = match engine.submit_as(&doc, id.clone()).await {
+            Err(SubmitError::Problems(problems)) => RunReport::refused(&id, &bundle, problems),
+            Err(e) => return Err(e.into()),
+            Ok(_) => {
+                let state = engine
+                    .at_rest(&id)
+                    .await?
+                    .with_context(|| format!("application {id} vanished from the store"))?;
+                RunReport::of(&state, &bundle)
+            }
+        };
+        if let Some(progress) = progress {
+            progress.finish(&engine).await;
+            render::summary(&report, started.elapsed());
+        }
+        all_completed &= report.status == AppStatus::Completed;
+        reports.push(report);
+    }
+    if args.json {
+        let out = if reports.len() == 1 {
+            serde_json::to_string_pretty(&reports[0])?
+        } else {
+            serde_json::to_string_pretty(&reports)?
+        };
+        println!("{out}");
+    }
+    Ok(if all_completed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The document, and its directory (where its material paths point).
+fn read_document(path: &Path) -> anyhow::Result<(ApplicationDoc, SourceDir)> {
+    let (dir, name) = SourceDir::of_file(path)?;
+    let text = dir.read_to_string(&name)?;
+    let doc = ApplicationDoc::from_json(&text, &path.display().to_string())?;
+    Ok((doc, dir))
+}
+
+/// Store every material given by path (read within the document's
+/// directory) and reference it by digest, as an upload would.
+async fn store_materials(
+    engine: &Engine,
+    mut doc: ApplicationDoc,
+    base: &SourceDir,
+    path: &Path,
+) -> anyhow::Result<ApplicationDoc> {
+    for m in &mut doc.materials {
+        let Some(rel) = m.path.take() else { continue };
+        let bytes = base.read_relative(&rel).with_context(|| {
+            format!("{}: material {}", path.display(), m.code)
+        })?;
+        let Some(media_type) = sniff_media_type(&bytes) else {
+            bail!(
+                "{}: material {}: {} is not a PDF, PNG or JPEG file",
+                path.display(),
+                m.code,
+                base.shown(&rel)
+            );
+        };
+        let meta = MaterialMeta {
+            digest: Digest::of(&bytes),
+            media_type: media_type.to_owned(),
+            size: bytes.len() as u64,
+        };
+        engine.store().put_material(&meta, &bytes).await?;
+        m.digest = Some(meta.digest.to_string());
+        m.media_type = Some(meta.media_type);
+        m.size = Some(meta.size);
+    }
+    Ok(doc)
+}
+
+fn application_id(path: &Path, n: usize) -> String {
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("application");
+    format!("local-{}-{stem}", n + 1)
+}

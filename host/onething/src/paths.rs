@@ -1,0 +1,49 @@
+//! Where the host finds its inputs when nothing says otherwise, resolved
+//! at run time, never from the build checkout:
+//!
+//! - the dictionary, plugins and bundles: the repository's layout,
+//!   relative to the current directory (`examples/dictionary.toml`,
+//!   `target/plugins`, `examples/bundles`), so an integrator in a clone
+//!   runs `onething run examples/applications/newborn.json` with no flags;
+//! - with a config file: its settings, relative to the file's directory;
+//! - the service's data: `onething-data` in the current directory;
+//! - compiled components: the per-user cache directory,
+//!   `$XDG_CACHE_HOME/onething/compiled` (on Linux usually
+//!   `~/.cache/onething/compiled`), or `target/onething-cache` when the
+//!   system has none; the service keeps its own under its data directory.
+
+use std::path::PathBuf;
+
+/// Paths to the host's inputs.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// The data dictionary.
+    pub dictionary: PathBuf,
+    /// Directory of department components.
+    pub plugins: PathBuf,
+    /// Directory of bundle files.
+    pub bundles: PathBuf,
+}
+
+impl Default for Paths {
+    fn default() -> Self {
+        Self {
+            dictionary: PathBuf::from("examples/dictionary.toml"),
+            plugins: PathBuf::from("target/plugins"),
+            bundles: PathBuf::from("examples/bundles"),
+        }
+    }
+}
+
+/// The default data directory of the service.
+pub fn default_data_dir() -> PathBuf {
+    PathBuf::from("onething-data")
+}
+
+/// The per-user cache of compiled components, for the local commands.
+pub fn user_compile_cache() -> PathBuf {
+    dirs::cache_dir().map_or_else(
+        || PathBuf::from("target/onething-cache"),
+        |d| d.join("onething").join("compiled"),
+    )
+}

@@ -1,0 +1,24 @@
+//! Every end-to-end and host test in one binary, as wasmtime's
+//! `tests/all`: the suite links wasmtime once.
+//!
+//! - [`components`]: the host against the real components built from
+//!   `plugins/` (both bundles, the one notification, data rights, hostile
+//!   components, refusals), through the engine over the in-memory store;
+//! - [`cli`]: the commands an integrator types, through the real binary;
+//! - [`service`], [`crash`], [`hotload`], [`audit`]: `onething serve`
+//!   through HTTP and signals, with its SQLite store;
+//! - [`agreement`]: `onething run` and `onething serve` give the same
+//!   result for the same applications.
+//!
+//! Components come from `cargo xtask build-plugins` (`cargo xtask test`
+//! builds them first).
+
+mod agreement;
+mod audit;
+mod cli;
+mod components;
+mod crash;
+mod hotload;
+mod service;
+mod support;
+mod world;
