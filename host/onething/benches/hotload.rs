@@ -5,7 +5,7 @@
 //! compile-cache hit), world and WIT checks, `describe()` against the
 //! dictionary, re-resolving every serving bundle that uses the department,
 //! storing the version and its history in SQLite, and the atomic swap of
-//! the engine's catalogue. It ends when new attempts use the new version.
+//! the serving catalog. It ends when new attempts use the new version.
 //!
 //! - cold: a fresh compile cache; the component has never been compiled.
 //! - warm: a restarted host (fresh process state, fresh store) on the same
@@ -21,68 +21,76 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use onething::capabilities::{Capabilities, FixedClock};
-use onething::dictionary::Dictionary;
-use onething::engine::{Engine, RetryPolicy};
-use onething::hotload::{Hotload, Origin, SignaturePolicy};
-use onething::metrics::Metrics;
-use onething::platform::{Paths, repo_root};
-use onething::runtime::Runtime;
-use onething::store::sqlite::SqliteStore;
+use onething_catalog::{Catalog, Loader, Origin, Serving, SignaturePolicy, SourceDir, Submission};
+use onething_engine::{Engine, Metrics, RetryPolicy};
+use onething_model::ids::Digest;
+use onething_runtime::capabilities::{Capabilities, FixedClock};
+use onething_runtime::{Limits, Runtime};
+use onething_store::{Store, StoreOptions};
+use onething_store_sqlite::SqliteStore;
+use onething_testing::repo;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// A host as `onething serve` builds it, on `cache` and a fresh store.
-async fn host(
-    cache: &std::path::Path,
-) -> anyhow::Result<(Arc<Hotload>, Engine, tempfile::TempDir)> {
-    let paths = Paths::default();
+async fn host(cache: &std::path::Path) -> anyhow::Result<(Arc<Loader>, Engine, tempfile::TempDir)> {
     let data = tempfile::tempdir()?;
-    let store = Arc::new(SqliteStore::open(data.path())?);
-    let mut limits = onething::platform::local_limits();
-    limits.compile_cache_dir = Some(cache.to_owned());
-    let caps = Capabilities {
-        clock: Arc::new(FixedClock::new(
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(data.path(), StoreOptions::default())?);
+    let limits = Limits {
+        compile_cache_dir: Some(cache.to_owned()),
+        ..Limits::default()
+    };
+    let caps = Capabilities::new(
+        Arc::new(FixedClock::new(
             chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
         )),
-        kv: Arc::new(store.kv()?),
-    };
+        store.kv(),
+    );
     let runtime = Runtime::new(limits, caps)?;
-    let dict = Arc::new(Dictionary::load(&paths.dictionary)?);
-    let hotload = Arc::new(Hotload::new(
+    let dict = Arc::new(onething_catalog::local::load_dictionary(
+        &repo().join("examples/dictionary.toml"),
+    )?);
+    let serving = Arc::new(Serving::new(Catalog::new(dict.clone()), store.clone()));
+    let loader = Arc::new(Loader::new(
         runtime,
         dict,
         store.clone(),
         SignaturePolicy::default(),
+        serving.clone(),
     ));
-    let catalogue = hotload.start(&paths.plugins, &paths.bundles).await?;
+    loader
+        .start(
+            &SourceDir::open(&repo().join("target/plugins"))?,
+            &SourceDir::open(&repo().join("examples/bundles"))?,
+        )
+        .await?;
     let engine = Engine::new(
         store,
-        catalogue,
+        serving,
         RetryPolicy::default(),
         Arc::new(Metrics::new()),
     );
-    hotload.attach(engine.clone());
-    Ok((hotload, engine, data))
+    Ok((loader, engine, data))
 }
 
-async fn upload(hotload: &Hotload, engine: &Engine, bytes: Vec<u8>) -> anyhow::Result<Duration> {
-    let digest = onething::ids::Digest::of(&bytes).to_string();
+async fn upload(loader: &Loader, engine: &Engine, bytes: Vec<u8>) -> anyhow::Result<Duration> {
+    let digest = Digest::of(&bytes);
     let started = Instant::now();
-    let outcome = hotload
-        .admit_component(bytes, None, &Origin::upload("bench"), None, true)
+    let submission = Submission::Component {
+        bytes,
+        signature: None,
+        department: None,
+    };
+    let outcome = loader
+        .admit(submission, &Origin::upload("bench"), true)
         .await?;
     let took = started.elapsed();
     anyhow::ensure!(
         outcome.active && outcome.changed,
         "not activated: {outcome:?}"
     );
-    let serving = engine
-        .catalogue()
-        .registry
-        .plugins()
-        .any(|p| p.digest().to_string() == digest);
+    let serving = engine.catalog().plugins().any(|p| *p.digest() == digest);
     anyhow::ensure!(serving, "the engine does not serve {digest}");
     Ok(took)
 }
@@ -115,7 +123,7 @@ async fn async_main() -> anyhow::Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(if smoke { 1 } else { 5 });
-    let dir = repo_root().join("target/plugins");
+    let dir = repo().join("target/plugins");
     let mut components: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
@@ -141,18 +149,18 @@ async fn async_main() -> anyhow::Result<()> {
         let cache = tempfile::tempdir()?;
         let builds: Vec<Vec<u8>> = components
             .iter()
-            .map(|(_, b)| onething::hotload::tagged_build(b, &format!("round-{round}")))
+            .map(|(_, b)| onething_testing::tagged_build(b, &format!("round-{round}")))
             .collect();
         {
-            let (hotload, engine, _data) = host(cache.path()).await?;
+            let (loader, engine, _data) = host(cache.path()).await?;
             for (i, b) in builds.iter().enumerate() {
-                cold[i].push(ms(upload(&hotload, &engine, b.clone()).await?));
+                cold[i].push(ms(upload(&loader, &engine, b.clone()).await?));
             }
         }
         {
-            let (hotload, engine, _data) = host(cache.path()).await?;
+            let (loader, engine, _data) = host(cache.path()).await?;
             for (i, b) in builds.iter().enumerate() {
-                warm[i].push(ms(upload(&hotload, &engine, b.clone()).await?));
+                warm[i].push(ms(upload(&loader, &engine, b.clone()).await?));
             }
         }
     }

@@ -3,7 +3,8 @@
 //! Prints completed applications per second and p50/p99 latency of submit
 //! (HTTP round trip) and of completion (submit to last step recorded),
 //! beside a baseline measured in the same run: the same applications
-//! through the in-memory local runner (no HTTP, no store).
+//! through the same engine over the in-memory store (what `onething run`
+//! does: no HTTP, no SQLite).
 //!
 //! The service runs with the audit log and without it, alternating
 //! (BENCH_PAIRS pairs, default 2), to show what the audit log costs.
@@ -18,16 +19,19 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use onething::api::{AppState, router};
-use onething::application::{ApplicationDoc, read_contents};
-use onething::capabilities::{Capabilities, FixedClock, MemoryKv};
-use onething::engine::state::AppStatus;
-use onething::engine::{Catalogue, Engine, RetryPolicy};
-use onething::metrics::Metrics;
-use onething::platform::{Paths, Platform, repo_root};
-use onething::run::{RetryPolicy as LocalRetry, RunStatus, Runner};
-use onething::store::Store as _;
-use onething::store::sqlite::{SqliteStore, StoreOptions};
+use onething_api::{ApiState, BodyLimits, router};
+use onething_catalog::{Catalog, Serving, local};
+use onething_engine::{Engine, Metrics, RetryPolicy};
+use onething_model::application::{ApplicationDoc, sniff_media_type};
+use onething_model::ids::Digest;
+use onething_model::state::AppStatus;
+use onething_runtime::capabilities::{Capabilities, FixedClock};
+use onething_runtime::{Limits, Runtime};
+use onething_store::materials::MaterialMeta;
+use onething_store::memory::MemoryStore;
+use onething_store::{Store, StoreOptions};
+use onething_store_sqlite::SqliteStore;
+use onething_testing::repo;
 use serde_json::{Value, json};
 
 #[global_allocator]
@@ -79,60 +83,45 @@ async fn async_main() -> anyhow::Result<()> {
     let n = env_usize("BENCH_APPS", if smoke { 200 } else { 2000 });
     let concurrency = env_usize("BENCH_CONCURRENCY", 16);
     let direct = std::env::var_os("BENCH_DIRECT").is_some();
-    let limits = onething::platform::local_limits();
-    let sample_path = repo_root().join("examples/applications/newborn.json");
-
-    // Baseline: the in-memory local runner, same applications.
-    let local = Platform::load(
-        &Paths::default(),
-        limits.clone(),
-        Capabilities {
-            clock: Arc::new(FixedClock::new(today())),
-            kv: Arc::new(MemoryKv::default()),
-        },
-    )
-    .await?;
-    let sample: Value = serde_json::from_str(&std::fs::read_to_string(&sample_path)?)?;
-    let doc = ApplicationDoc::load(&sample_path)?;
-    let bundle = local
-        .bundle(&doc.bundle)
-        .ok_or_else(|| anyhow::anyhow!("newborn bundle"))?;
-    let mut all_contents = Vec::with_capacity(n);
-    for i in 0..n {
-        let d: ApplicationDoc = serde_json::from_value(vary(&sample, i))?;
-        all_contents.push(read_contents(&d, bundle, &local.dict, sample_path.parent()));
-    }
-    let runner = Runner {
-        registry: &local.registry,
-        dict: &local.dict,
-        retry: LocalRetry::default(),
+    let limits = Limits {
+        compile_cache_dir: Some(repo().join("target/onething-cache")),
+        ..Limits::default()
     };
+    let sample_path = repo().join("examples/applications/newborn.json");
+    let sample: Value = serde_json::from_str(&std::fs::read_to_string(&sample_path)?)?;
+
+    // Baseline: the same engine over the in-memory store, no HTTP.
+    let store = Arc::new(MemoryStore::new(StoreOptions::default()));
+    let (engine, runtime) = engine_over(store.clone(), &limits).await?;
+    let body = with_stored_materials(&sample, &sample_path, &*store).await?;
+    let mut updates = engine.subscribe();
     let started = Instant::now();
-    let mut done = 0;
-    let ids: Vec<String> = (0..n).map(|i| format!("local-{i}")).collect();
-    for (chunk, contents) in ids
-        .chunks(concurrency)
-        .zip(all_contents.chunks(concurrency))
-    {
-        let runs = chunk
-            .iter()
-            .zip(contents)
-            .map(|(id, c)| runner.run(bundle, id, c, &|_| {}));
-        for r in futures::future::join_all(runs).await {
-            anyhow::ensure!(
-                r.status == RunStatus::Completed,
-                "local run did not complete: {:?}: {:?}",
-                r.status,
-                r.steps
-                    .iter()
-                    .map(|s| format!("{} {:?} {:?} {:?}", s.step, s.status, s.reason, s.problems))
-                    .collect::<Vec<_>>()
-            );
-            done += 1;
+    let mut pending = std::collections::HashSet::new();
+    let mut done = 0usize;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(concurrency) {
+        for &i in chunk {
+            let doc: ApplicationDoc = serde_json::from_value(vary(&body, i))?;
+            let (id, _) = engine
+                .submit(&doc)
+                .await
+                .map_err(|e| anyhow::anyhow!("submit: {e}"))?;
+            pending.insert(id);
+        }
+        // Wait for this chunk, as the service bench's submitters do.
+        while !pending.is_empty() {
+            let u = updates.recv().await?;
+            if u.status != AppStatus::Running && pending.remove(&u.application) {
+                anyhow::ensure!(
+                    u.status == AppStatus::Completed,
+                    "local run did not complete: {:?}",
+                    u.status
+                );
+                done += 1;
+            }
         }
     }
     let local_rate = done as f64 / started.elapsed().as_secs_f64();
-    drop(local);
+    drop((engine, runtime));
 
     // The service, with the audit log and without it, alternating.
     let pairs = env_usize("BENCH_PAIRS", if smoke { 1 } else { 2 });
@@ -191,7 +180,7 @@ async fn async_main() -> anyhow::Result<()> {
         pair_costs.join(", ")
     );
     println!(
-        "  baseline (in-memory local runner, same applications): {local_rate:>8.0} applications/s"
+        "  baseline (the engine over the in-memory store, as onething run): {local_rate:>8.0} applications/s"
     );
     println!(
         "  ratio service (audit on) / baseline: {:>8.2}",
@@ -211,40 +200,77 @@ struct Figures {
     audit_records: u64,
 }
 
+/// The engine over `store`, serving the example bundles with every
+/// department plugin, the plugins' clock pinned; and the runtime, which
+/// must outlive every call.
+async fn engine_over(store: Arc<dyn Store>, limits: &Limits) -> anyhow::Result<(Engine, Runtime)> {
+    let caps = Capabilities::new(Arc::new(FixedClock::new(today())), store.kv());
+    let runtime = Runtime::new(limits.clone(), caps)?;
+    let catalog: Catalog = local::load(
+        &runtime,
+        &repo().join("examples/dictionary.toml"),
+        &repo().join("target/plugins"),
+        &repo().join("examples/bundles"),
+    )
+    .await?;
+    let engine = Engine::new(
+        store.clone(),
+        Arc::new(Serving::new(catalog, store)),
+        RetryPolicy::default(),
+        Arc::new(Metrics::new()),
+    );
+    Ok((engine, runtime))
+}
+
+/// The sample with its materials stored and referenced by digest.
+async fn with_stored_materials(
+    sample: &Value,
+    sample_path: &std::path::Path,
+    store: &dyn Store,
+) -> anyhow::Result<Value> {
+    let mut body = sample.clone();
+    for m in body["materials"].as_array_mut().into_iter().flatten() {
+        let bytes = std::fs::read(
+            sample_path
+                .parent()
+                .expect("dir")
+                .join(m["path"].as_str().unwrap_or("")),
+        )?;
+        let meta = MaterialMeta {
+            digest: Digest::of(&bytes),
+            media_type: sniff_media_type(&bytes).unwrap_or("application/pdf").to_owned(),
+            size: bytes.len() as u64,
+        };
+        store.put_material(&meta, &bytes).await?;
+        *m = json!({ "code": m["code"], "digest": meta.digest, "media_type": meta.media_type, "size": meta.size });
+    }
+    Ok(body)
+}
+
 /// One run of the service over a fresh store, with or without the audit log.
 async fn service_run(
     n: usize,
     concurrency: usize,
     direct: bool,
     audit: bool,
-    limits: &onething::runtime::Limits,
+    limits: &Limits,
     sample_path: &std::path::Path,
 ) -> anyhow::Result<Figures> {
     // The service: SQLite store, engine, axum on loopback.
     let dir = tempfile::tempdir()?;
-    let store = Arc::new(SqliteStore::open_with(dir.path(), StoreOptions { audit })?);
-    let caps = Capabilities {
-        clock: Arc::new(FixedClock::new(today())),
-        kv: Arc::new(store.kv()?),
-    };
-    let platform = Platform::load(&Paths::default(), limits.clone(), caps).await?;
-    let (catalogue, runtime) = Catalogue::from_platform(platform);
-    let engine = Engine::new(
-        store.clone(),
-        catalogue,
-        RetryPolicy::default(),
-        Arc::new(Metrics::new()),
-    );
-    let app = router(
-        AppState {
-            hotload: None,
-            max_component_bytes: 64 << 20,
-            engine: engine.clone(),
-            operators: Arc::new(vec![]),
-            max_material_bytes: 10 << 20,
+    let sqlite = SqliteStore::open(dir.path(), StoreOptions { audit })?;
+    let store: Arc<dyn Store> = Arc::new(sqlite);
+    let (engine, runtime) = engine_over(store.clone(), limits).await?;
+    let app = router(ApiState {
+        engine: engine.clone(),
+        operators: Arc::new(vec![]),
+        loader: None,
+        limits: BodyLimits {
+            json_bytes: 1 << 20,
+            material_bytes: 10 << 20,
+            component_bytes: 64 << 20,
         },
-        1 << 20,
-    );
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -280,7 +306,7 @@ async fn service_run(
                 .expect("dir")
                 .join(m["path"].as_str().unwrap_or("")),
         )?;
-        let media = onething::application::sniff_media_type(&bytes).unwrap_or("application/pdf");
+        let media = sniff_media_type(&bytes).unwrap_or("application/pdf");
         let meta: Value = client
             .post(format!("{base}/api/materials"))
             .header("content-type", media)

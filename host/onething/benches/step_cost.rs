@@ -11,13 +11,30 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use onething::bindings::{Department, DepartmentPre, onething::matter, types};
-use onething::capabilities::{Capabilities, FixedClock, MemoryKv};
-use onething::dictionary::Dictionary;
-use onething::runtime::{Limits, Runtime, StepCall};
+use onething_catalog::local::load_dictionary;
+use onething_model::call::{Field, StepRequest};
+use onething_model::dictionary::FieldValue;
+use onething_model::ids::{FieldKey, StepId};
+use onething_runtime::capabilities::{Capabilities, FixedClock};
+use onething_runtime::{Limits, Runtime};
+use onething_store::memory::MemoryKv;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// Bindings of the contract for the bare embedding, as any wasmtime user
+/// would generate them (the host's own are private to its contract crate).
+#[allow(missing_docs, clippy::all)]
+mod bare {
+    wasmtime::component::bindgen!({
+        path: "../../wit/matter.wit",
+        world: "department",
+        imports: { default: async | trappable },
+        exports: { default: async },
+    });
+}
+
+use bare::{Department, DepartmentPre, onething::matter, onething::matter::types};
 
 /// The bare embedding's state: WASI defaults and trivial capabilities.
 struct Bare {
@@ -98,7 +115,7 @@ impl matter::store::Host for Bare {
 }
 
 fn repo() -> PathBuf {
-    onething::platform::repo_root()
+    onething_testing::repo()
 }
 
 /// Median per-iteration time over `batches` batches of `iters` calls.
@@ -186,7 +203,7 @@ fn main() -> anyhow::Result<()> {
 
 async fn async_main() -> anyhow::Result<()> {
     let wasm = repo().join("target/test-components/testkit.wasm");
-    let dict = Dictionary::load(&repo().join("examples/dictionary.toml"))?;
+    let dict = load_dictionary(&repo().join("examples/dictionary.toml"))?;
     let bytes = std::fs::read(&wasm).map_err(|e| {
         anyhow::anyhow!(
             "{}: {e} (run `cargo xtask build-plugins` first)",
@@ -220,22 +237,31 @@ async fn async_main() -> anyhow::Result<()> {
     let bare_pooled = bare_cost(&pooled, &bytes, &req, batches, iters).await?;
 
     // The host: Plugin::handle with every safeguard on.
-    let caps = Capabilities {
-        clock: std::sync::Arc::new(FixedClock::new(
+    let caps = Capabilities::new(
+        std::sync::Arc::new(FixedClock::new(
             chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
         )),
-        kv: std::sync::Arc::new(MemoryKv::default()),
-    };
+        std::sync::Arc::new(MemoryKv::default()),
+    );
     let runtime = Runtime::new(Limits::default(), caps)?;
     let plugin = runtime
         .load_bytes(bytes.clone(), "testkit.wasm", &dict)
         .await?;
-    let call = StepCall {
+    let text = |k: &str, v: &str| -> anyhow::Result<Field> {
+        Ok(Field {
+            key: FieldKey::parse(k)?,
+            value: FieldValue::Text(v.into()),
+        })
+    };
+    let call = StepRequest {
         application: req.application.clone(),
-        step: onething::ids::StepId::parse("probe")?,
+        step: StepId::parse("probe")?,
         idempotency_key: req.idempotency_key.clone(),
         attempt: 1,
-        fields: req.fields.clone(),
+        fields: vec![
+            text("child.name", "林安然")?,
+            text("mother.id_number", "350203199003071527")?,
+        ],
         materials: vec![],
     };
     let host = measure(batches, iters, || async {
