@@ -24,12 +24,17 @@ fn cases() -> Vec<(&'static str, Result<&'static str, Value>)> {
         ("refused with every problem", Ok("newborn-needs-more.json")),
         (
             "needs more from a step",
-            Err(json!({ "bundle": "testkit-correction", "fields": { "child.name": "林安然", "testkit.answer": "wrong" } })),
+            Err(
+                json!({ "bundle": "testkit-correction", "fields": { "child.name": "林安然", "testkit.answer": "wrong" } }),
+            ),
         ),
         ("rejected", Err(json!({ "bundle": "testkit-reject" }))),
         ("deferred", Err(json!({ "bundle": "testkit-deferred" }))),
         ("trap", Err(json!({ "bundle": "testkit-trap" }))),
-        ("permanent error", Err(json!({ "bundle": "testkit-permanent" }))),
+        (
+            "permanent error",
+            Err(json!({ "bundle": "testkit-permanent" })),
+        ),
     ]
 }
 
@@ -108,7 +113,11 @@ fn run_locally(site: &Site, file: &std::path::Path) -> Value {
             String::from_utf8_lossy(&out.stderr)
         )
     });
-    let expected_code = if report["status"] == "completed" { 0 } else { 1 };
+    let expected_code = if report["status"] == "completed" {
+        0
+    } else {
+        1
+    };
     assert_eq!(out.status.code(), Some(expected_code), "{report:#}");
     comparable(
         &report["status"],

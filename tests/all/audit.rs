@@ -5,13 +5,12 @@
 //! the first bad record; prefill needs consent; sensitive values never
 //! reach the logs.
 
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use serde_json::{Value, json};
 use crate::support::{Server, Site, admin_get, client, prepared, submit_to, wait_for};
+use serde_json::{Value, json};
 
 async fn get(server: &Server, path: &str) -> Value {
     let r = client().get(server.url(path)).send().await.expect("get");
@@ -179,7 +178,8 @@ fn sealed_entries(db: &rusqlite::Connection) -> Vec<Value> {
     stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))
         .expect("query")
         .flat_map(|b| {
-            let json = onething_store::audit::decompress(&b.expect("row")).expect("a compressed body");
+            let json =
+                onething_store::audit::decompress(&b.expect("row")).expect("a compressed body");
             serde_json::from_slice::<Vec<Value>>(&json).expect("entries")
         })
         .collect()

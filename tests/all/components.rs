@@ -5,8 +5,8 @@
 
 use onething_contract::WorldError;
 use onething_engine::RunReport;
-use onething_model::ids::{FieldKey, StepId};
 use onething_model::call::StepRequest;
+use onething_model::ids::{FieldKey, StepId};
 use onething_model::problem::Subject;
 use onething_model::state::{AppStatus, StepStatus};
 use onething_runtime::{CallError, LoadError};
@@ -134,7 +134,9 @@ async fn three_faults_in_two_departments_fields_come_back_in_one_answer() {
     doc.fields
         .insert("guardian.phone".into(), serde_json::json!("12345"));
     let bundle = w.bundle("newborn");
-    let report = w.run_doc(&bundle, "t-three-faults", doc, path.parent()).await;
+    let report = w
+        .run_doc(&bundle, "t-three-faults", doc, path.parent())
+        .await;
     assert_eq!(report.status, AppStatus::NeedsMore);
     let about: Vec<String> = report
         .problems
@@ -236,7 +238,11 @@ async fn writing_an_undeclared_field_is_refused_and_named() {
         .inline_bundle(&testkit_bundle("undeclared-write"))
         .expect("bundle");
     let report = w
-        .run_json(&bundle, "t-undeclared", r#"{"bundle":"testkit-undeclared-write"}"#)
+        .run_json(
+            &bundle,
+            "t-undeclared",
+            r#"{"bundle":"testkit-undeclared-write"}"#,
+        )
         .await;
     // A plugin bug is not the applicant's: the step waits for an operator.
     assert_eq!(report.status, AppStatus::Manual);
@@ -364,7 +370,10 @@ async fn permanent_errors_and_deferrals_are_reported() {
         .run_json(&bundle, "t-perm", r#"{"bundle":"testkit-permanent"}"#)
         .await;
     assert_eq!(report.status, AppStatus::Manual);
-    assert_eq!(report.steps[0].attempts, 1, "a permanent error is not retried");
+    assert_eq!(
+        report.steps[0].attempts, 1,
+        "a permanent error is not retried"
+    );
     assert!(
         report.steps[0]
             .reason

@@ -3,11 +3,10 @@
 //! reaches a final or manual state, none is lost, and no step's approval
 //! is recorded twice.
 
-
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use crate::support::{count, submit_to};
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn applications_survive_sigkill_and_resume() {

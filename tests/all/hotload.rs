@@ -3,15 +3,14 @@
 //! with the reason readable, and bundle files edited while the service
 //! runs.
 
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
 use crate::support::{
     Server, Site, TOKEN, admin_post, client, count, prepared, repo, submit_to, wait_for,
 };
+use serde_json::{Value, json};
 
 /// GET an operator endpoint that must answer 2xx.
 async fn admin_get(server: &Server, path: &str) -> Value {

@@ -2,9 +2,8 @@
 //! both bundles, corrections, retries, the manual queue, operator auth, and
 //! bad requests that must store nothing.
 
-
-use serde_json::{Value, json};
 use crate::support::{TOKEN, client, count, prepared, status, submit, wait_for};
+use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn both_example_bundles_complete_over_http() {

@@ -3,7 +3,6 @@
 //! plugins (departments plus the testkit) and bundles (examples plus test
 //! bundles), and a small HTTP client.
 
-
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -14,10 +14,10 @@ use onething_model::bundle::{Bundle, BundleError};
 use onething_model::ids::{DepartmentId, Digest};
 use onething_runtime::capabilities::{Capabilities, FixedClock};
 use onething_runtime::{Limits, Plugin, Runtime};
-use onething_store::memory::{MemoryKv, MemoryStore};
-use onething_store::materials::MaterialMeta;
-use onething_store::prelude::*;
 use onething_store::StoreOptions;
+use onething_store::materials::MaterialMeta;
+use onething_store::memory::{MemoryKv, MemoryStore};
+use onething_store::prelude::*;
 use tokio::sync::OnceCell;
 
 pub use onething_testing::{component, repo};
@@ -146,7 +146,10 @@ impl World {
                 media_type: sniff_media_type(&bytes).expect("pdf or png").to_owned(),
                 size: bytes.len() as u64,
             };
-            store.put_material(&meta, &bytes).await.expect("store material");
+            store
+                .put_material(&meta, &bytes)
+                .await
+                .expect("store material");
             m.digest = Some(meta.digest.to_string());
             m.media_type = Some(meta.media_type);
             m.size = Some(meta.size);

@@ -3,6 +3,7 @@
 //! `cargo xtask demo`   sets up and runs the main job on the examples.
 //! `cargo xtask test`   sets up and runs every test.
 //! `cargo xtask build-plugins` builds the Wasm components only.
+//! `cargo xtask deps`   checks the host's crate layering (run by `test`).
 //!
 //! Every step prints the command it runs, so each can be run by hand.
 
@@ -24,6 +25,7 @@ fn main() -> Result<()> {
         Some("test") => test(&root),
         Some("build-plugins") => build_plugins(&root),
         Some("bench") => bench(&root, &args[1..]),
+        Some("deps") => deps(&root),
         _ => {
             eprintln!("usage: cargo xtask <demo|test|build-plugins|bench>");
             eprintln!("  demo           build the plugins and run the example bundles");
@@ -32,6 +34,9 @@ fn main() -> Result<()> {
                 "  build-plugins  build the Wasm components into target/plugins and target/test-components"
             );
             eprintln!("  bench          run the benchmarks (host workspace)");
+            eprintln!(
+                "  deps           check the host's crate layering (no wasmtime below the engine but in runtime and contract)"
+            );
             bail!("unknown or missing command");
         }
     }
@@ -260,6 +265,7 @@ fn host_triple() -> Result<String> {
 
 fn test(root: &Path) -> Result<()> {
     build_plugins(root)?;
+    deps(root)?;
     run(cargo().current_dir(root).args(["fmt", "--all", "--check"]))?;
     run(cargo()
         .current_dir(root.join("plugins"))
@@ -289,4 +295,159 @@ fn bench(root: &Path, extra: &[String]) -> Result<()> {
         .current_dir(root)
         .args(["bench", "-p", "onething"])
         .args(extra))
+}
+
+/// Each host crate and the host crates it may depend on (normal
+/// dependencies). The layering makes import cycles impossible and keeps
+/// wasmtime out of everything below the engine but the runtime and the
+/// contract.
+const LAYERS: &[(&str, &[&str])] = &[
+    ("onething-idcodes", &[]),
+    ("onething-model", &["onething-idcodes"]),
+    ("onething-store", &["onething-model"]),
+    (
+        "onething-store-sqlite",
+        &["onething-model", "onething-store"],
+    ),
+    ("onething-contract", &["onething-model"]),
+    (
+        "onething-runtime",
+        &["onething-model", "onething-contract", "onething-store"],
+    ),
+    (
+        "onething-catalog",
+        &["onething-model", "onething-runtime", "onething-store"],
+    ),
+    (
+        "onething-engine",
+        &[
+            "onething-model",
+            "onething-runtime",
+            "onething-store",
+            "onething-catalog",
+        ],
+    ),
+    (
+        "onething-api",
+        &[
+            "onething-model",
+            "onething-store",
+            "onething-catalog",
+            "onething-engine",
+        ],
+    ),
+    ("onething-testing", &[]),
+    ("onething-sdk", &["onething-idcodes"]),
+];
+
+/// The only host crates that may depend on wasmtime themselves.
+const WASMTIME_USERS: &[&str] = &["onething-contract", "onething-runtime"];
+
+/// Crates below the engine whose whole dependency tree must be free of
+/// wasmtime.
+const NO_WASMTIME_BELOW: &[&str] = &[
+    "onething-idcodes",
+    "onething-model",
+    "onething-store",
+    "onething-store-sqlite",
+    "onething-sdk",
+];
+
+/// Check the layering with `cargo metadata`, naming every dependency out
+/// of place.
+fn deps(root: &Path) -> Result<()> {
+    eprintln!("\n$ cargo metadata (checking the crate layering)");
+    let out = cargo()
+        .current_dir(root)
+        .args(["metadata", "--format-version", "1"])
+        .output()
+        .context("running cargo metadata")?;
+    if !out.status.success() {
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let meta: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("reading cargo metadata")?;
+    let name_of = |id: &str| -> String {
+        meta["packages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["id"] == id)
+            .and_then(|p| p["name"].as_str())
+            .unwrap_or(id)
+            .to_owned()
+    };
+    // Normal (not dev, not build) dependencies of every package, by name.
+    let mut normal: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for node in meta["resolve"]["nodes"].as_array().into_iter().flatten() {
+        let name = name_of(node["id"].as_str().unwrap_or(""));
+        let deps = node["deps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| {
+                d["dep_kinds"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|k| k["kind"].is_null())
+            })
+            .map(|d| name_of(d["pkg"].as_str().unwrap_or("")))
+            .collect();
+        normal.insert(name, deps);
+    }
+    let mut faults = Vec::new();
+    for (krate, allowed) in LAYERS {
+        let Some(direct) = normal.get(*krate) else {
+            faults.push(format!("{krate} is not in the workspace"));
+            continue;
+        };
+        for dep in direct {
+            if dep.starts_with("onething-") && !allowed.contains(&dep.as_str()) {
+                faults.push(format!(
+                    "{krate} depends on {dep}, which is not below it (it may use: {})",
+                    if allowed.is_empty() {
+                        "no host crate".to_owned()
+                    } else {
+                        allowed.join(", ")
+                    }
+                ));
+            }
+            if dep.starts_with("wasmtime") && !WASMTIME_USERS.contains(krate) {
+                faults.push(format!(
+                    "{krate} depends on {dep}; only {} may",
+                    WASMTIME_USERS.join(" and ")
+                ));
+            }
+        }
+    }
+    for krate in NO_WASMTIME_BELOW {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stack = vec![(*krate).to_owned()];
+        while let Some(name) = stack.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            if name.starts_with("wasmtime") {
+                faults.push(format!("{krate} pulls in {name}"));
+                break;
+            }
+            stack.extend(normal.get(&name).cloned().unwrap_or_default());
+        }
+    }
+    if !faults.is_empty() {
+        bail!(
+            "the crate layering is broken:\n  - {}",
+            faults.join("\n  - ")
+        );
+    }
+    eprintln!(
+        "crate layering sound: {} host crates checked; wasmtime only in {}",
+        LAYERS.len(),
+        WASMTIME_USERS.join(" and ")
+    );
+    Ok(())
 }

@@ -61,7 +61,11 @@ async fn call(req: Request<Body>) -> (StatusCode, String, String) {
     let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
         .await
         .expect("body");
-    (status, content_type, String::from_utf8_lossy(&bytes).into_owned())
+    (
+        status,
+        content_type,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
 }
 
 fn get(uri: &str) -> Request<Body> {
@@ -88,7 +92,10 @@ async fn health_readiness_and_metrics() {
     assert!(body.contains("no plugins loaded"), "{body}");
     let (status, content_type, body) = call(get("/metrics")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(content_type.starts_with("application/openmetrics-text"), "{content_type}");
+    assert!(
+        content_type.starts_with("application/openmetrics-text"),
+        "{content_type}"
+    );
     assert!(body.contains("onething_applications"), "{body}");
 }
 
@@ -108,9 +115,11 @@ async fn an_unknown_endpoint_is_a_problem_pointing_at_the_document() {
     let (status, content_type, body) = call(get("/api/nothing-here")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(content_type, "application/problem+json");
-    assert!(problem(&body)["detail"]
-        .as_str()
-        .is_some_and(|d| d.contains("/api/openapi.json")));
+    assert!(
+        problem(&body)["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("/api/openapi.json"))
+    );
 }
 
 #[tokio::test]
@@ -121,7 +130,9 @@ async fn operator_endpoints_need_a_configured_token() {
         .expect("infallible");
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
-        resp.headers().get(header::WWW_AUTHENTICATE).map(|v| v.as_bytes()),
+        resp.headers()
+            .get(header::WWW_AUTHENTICATE)
+            .map(|v| v.as_bytes()),
         Some(&b"Bearer"[..])
     );
     let wrong = Request::get("/admin/manual-queue")
@@ -135,7 +146,10 @@ async fn operator_endpoints_need_a_configured_token() {
         .expect("request");
     let (status, _, body) = call(right).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(serde_json::from_str::<Value>(&body).expect("json")["depth"], 0);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).expect("json")["depth"],
+        0
+    );
     // Versions cannot change on a server without a loader.
     let upload = Request::post("/admin/bundles")
         .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
@@ -156,9 +170,12 @@ async fn malformed_submissions_are_refused_naming_the_fault() {
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
     let (status, _, body) = call(post_json("/api/applications", "{\"bundle\": ")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(problem(&body)["detail"]
-        .as_str()
-        .is_some_and(|d| d.contains("line 1")), "{body}");
+    assert!(
+        problem(&body)["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("line 1")),
+        "{body}"
+    );
     let (status, _, body) = call(post_json(
         "/api/applications",
         r#"{"bundle": "newborn", "feilds": {}}"#,
@@ -173,7 +190,10 @@ async fn malformed_submissions_are_refused_naming_the_fault() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(problem(&body)["title"], "Unknown bundle");
-    let big = format!(r#"{{"bundle": "x", "fields": {{"child.name": "{}"}}}}"#, "x".repeat(5000));
+    let big = format!(
+        r#"{{"bundle": "x", "fields": {{"child.name": "{}"}}}}"#,
+        "x".repeat(5000)
+    );
     let (status, _, body) = call(post_json("/api/applications", &big)).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     let (status, _, _) = call(get("/api/applications/app-unknown")).await;

@@ -67,7 +67,11 @@ pub(super) async fn upload_component(
         department: q.department,
     };
     let outcome = loader(&s)?
-        .admit(submission, &Origin::upload(&op.0), q.activate.unwrap_or(true))
+        .admit(
+            submission,
+            &Origin::upload(&op.0),
+            q.activate.unwrap_or(true),
+        )
         .await?;
     Ok(answer(outcome))
 }

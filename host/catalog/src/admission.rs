@@ -14,8 +14,8 @@ use onething_model::ids::DepartmentId;
 use onething_runtime::signing::SigningError;
 use onething_runtime::{Plugin, Runtime};
 
-use crate::loader::{LoaderError, SignaturePolicy};
 use crate::Catalog;
+use crate::loader::{LoaderError, SignaturePolicy};
 
 /// Check a component; the loaded plugin and the serving bundles that use
 /// its department, resolved again against it.

@@ -482,8 +482,15 @@ impl Loader {
     ) -> Result<Outcome, LoaderError> {
         let mut loaded = self.loaded.lock().await;
         let digest = self.full_digest(kind, subject, wanted).await?;
-        self.switch(&mut loaded, kind, subject, digest, actor, ChangeAction::Activated)
-            .await
+        self.switch(
+            &mut loaded,
+            kind,
+            subject,
+            digest,
+            actor,
+            ChangeAction::Activated,
+        )
+        .await
     }
 
     /// Serve again the version that served before the current one.
@@ -495,8 +502,15 @@ impl Loader {
     ) -> Result<Outcome, LoaderError> {
         let mut loaded = self.loaded.lock().await;
         let digest = self.previous(kind, subject).await?;
-        self.switch(&mut loaded, kind, subject, digest, actor, ChangeAction::RolledBack)
-            .await
+        self.switch(
+            &mut loaded,
+            kind,
+            subject,
+            digest,
+            actor,
+            ChangeAction::RolledBack,
+        )
+        .await
     }
 
     /// Check a submission into a candidate; the refusal is recorded.
@@ -513,28 +527,26 @@ impl Loader {
                 bytes,
                 signature,
                 department,
-            } => {
-                admission::component(
-                    &self.runtime,
-                    &self.dict,
-                    &self.policy,
-                    &current,
-                    &bytes,
-                    signature.as_deref(),
-                    &origin.source,
-                    department.as_deref(),
+            } => admission::component(
+                &self.runtime,
+                &self.dict,
+                &self.policy,
+                &current,
+                &bytes,
+                signature.as_deref(),
+                &origin.source,
+                department.as_deref(),
+            )
+            .await
+            .map(|(plugin, bundles)| {
+                (
+                    Candidate::Component {
+                        plugin: Arc::new(plugin),
+                        bundles,
+                    },
+                    signature,
                 )
-                .await
-                .map(|(plugin, bundles)| {
-                    (
-                        Candidate::Component {
-                            plugin: Arc::new(plugin),
-                            bundles,
-                        },
-                        signature,
-                    )
-                })
-            }
+            }),
             Submission::Bundle { text } => {
                 Bundle::from_toml(&text, &origin.source, &self.dict, &*current)
                     .map(|b| (Candidate::Bundle(Arc::new(b)), None))
@@ -653,7 +665,11 @@ impl Loader {
         }
     }
 
-    async fn stored(&self, kind: VersionKind, digest: Digest) -> Result<StoredVersion, LoaderError> {
+    async fn stored(
+        &self,
+        kind: VersionKind,
+        digest: Digest,
+    ) -> Result<StoredVersion, LoaderError> {
         self.store.version(kind, &digest).await?.ok_or_else(|| {
             LoaderError::NotFound(format!("no stored {} version {digest}", kind.as_str()))
         })

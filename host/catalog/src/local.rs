@@ -13,9 +13,9 @@ use onething_model::bundle::{Bundle, BundleError};
 use onething_model::dictionary::{Dictionary, DictionaryError};
 use onething_runtime::{LoadError, Runtime};
 
+use crate::Catalog;
 use crate::snapshot::DuplicateDepartment;
 use crate::source::{SourceDir, SourceError};
-use crate::Catalog;
 
 /// Why a local catalog could not be loaded.
 #[derive(Debug, thiserror::Error)]

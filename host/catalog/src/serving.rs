@@ -29,10 +29,7 @@ pub struct Serving {
 impl Serving {
     /// Serve `catalog`; `store` holds the version history.
     pub fn new(catalog: Catalog, store: Arc<dyn Store>) -> Self {
-        let versions = catalog
-            .bundles()
-            .map(|b| (b.digest, b.clone()))
-            .collect();
+        let versions = catalog.bundles().map(|b| (b.digest, b.clone())).collect();
         Self {
             current: ArcSwap::from_pointee(catalog),
             bundle_versions: Mutex::new(versions),

@@ -16,7 +16,9 @@ use onething_runtime::Plugin;
 
 /// Two components claim one department.
 #[derive(Debug, thiserror::Error)]
-#[error("{second} and {first} both declare department {department}; keep one component per department")]
+#[error(
+    "{second} and {first} both declare department {department}; keep one component per department"
+)]
 pub struct DuplicateDepartment {
     /// The department.
     pub department: DepartmentId,
@@ -76,7 +78,9 @@ impl Catalog {
 
     /// A bundle by id as text (an id from a path or a document).
     pub fn bundle_named(&self, id: &str) -> Option<&Arc<Bundle>> {
-        BundleId::parse(id).ok().and_then(|id| self.bundles.get(&id))
+        BundleId::parse(id)
+            .ok()
+            .and_then(|id| self.bundles.get(&id))
     }
 
     /// Every bundle, by id.

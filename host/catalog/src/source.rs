@@ -31,10 +31,11 @@ pub struct SourceDir {
 impl SourceDir {
     /// Open a configured directory.
     pub fn open(path: &Path) -> Result<Self, SourceError> {
-        let dir = Dir::open_ambient_dir(path, ambient_authority()).map_err(|source| SourceError {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let dir =
+            Dir::open_ambient_dir(path, ambient_authority()).map_err(|source| SourceError {
+                path: path.display().to_string(),
+                source,
+            })?;
         Ok(Self {
             dir,
             path: path.to_path_buf(),

@@ -65,7 +65,8 @@ pub trait Imports: Send {
         value: Vec<u8>,
     ) -> impl Future<Output = Result<bool, StoreFailure>> + Send;
     /// Remove `key`; whether it was there.
-    fn kv_delete(&mut self, key: String) -> impl Future<Output = Result<bool, StoreFailure>> + Send;
+    fn kv_delete(&mut self, key: String)
+    -> impl Future<Output = Result<bool, StoreFailure>> + Send;
 }
 
 /// The store data, seen through a contract version's import traits.

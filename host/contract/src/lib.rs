@@ -19,7 +19,9 @@ pub mod v0_1;
 
 use std::fmt;
 
-use onething_model::call::{CallMaterial, Field, Handled, ReportedProblem, ReturnedField, StepRequest};
+use onething_model::call::{
+    CallMaterial, Field, Handled, ReportedProblem, ReturnedField, StepRequest,
+};
 use onething_model::manifest::RawManifest;
 use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime::{Engine, Store};
@@ -149,21 +151,29 @@ pub fn detect(
     bytes: &[u8],
 ) -> Result<ContractVersion, WorldError> {
     let ty = component.component_type();
-    let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_owned()).collect();
+    let exports: Vec<String> = ty
+        .exports(engine)
+        .map(|(name, _)| name.to_owned())
+        .collect();
     let Some(version) = ContractVersion::ALL
         .into_iter()
         .find(|v| exports.iter().any(|e| e == v.handler_export()))
     else {
-        return Err(match exports
-            .iter()
-            .find_map(|e| e.strip_prefix("onething:matter/handler@"))
-        {
-            Some(other) => WorldError::WitVersion {
-                found: other.to_owned(),
-                differences: differences::handler_differences(bytes, ContractVersion::NEWEST.wit()),
+        return Err(
+            match exports
+                .iter()
+                .find_map(|e| e.strip_prefix("onething:matter/handler@"))
+            {
+                Some(other) => WorldError::WitVersion {
+                    found: other.to_owned(),
+                    differences: differences::handler_differences(
+                        bytes,
+                        ContractVersion::NEWEST.wit(),
+                    ),
+                },
+                None => WorldError::WrongWorld { exports },
             },
-            None => WorldError::WrongWorld { exports },
-        });
+        );
     };
     for (name, _) in ty.imports(engine) {
         if let Some(rest) = name.strip_prefix("onething:matter/") {
@@ -289,7 +299,11 @@ mod tests {
             "onething:matter/handler@0.1.0"
         );
         assert_eq!(ContractVersion::spoken(), "0.1.0");
-        assert!(ContractVersion::NEWEST.wit().contains("package onething:matter@0.1.0"));
+        assert!(
+            ContractVersion::NEWEST
+                .wit()
+                .contains("package onething:matter@0.1.0")
+        );
     }
 
     #[test]
@@ -309,6 +323,9 @@ mod tests {
         let e = WorldError::WrongWorld {
             exports: vec!["wasi:cli/run@0.2.0".into()],
         };
-        assert!(e.to_string().contains("onething:matter/handler@0.1.0"), "{e}");
+        assert!(
+            e.to_string().contains("onething:matter/handler@0.1.0"),
+            "{e}"
+        );
     }
 }

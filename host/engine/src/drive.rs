@@ -151,7 +151,11 @@ impl Engine {
                                 plugin_version: plugin.manifest().version.clone(),
                                 plugin_digest: *plugin.digest(),
                                 disclosed,
-                                materials: request.materials.iter().map(|m| m.code.clone()).collect(),
+                                materials: request
+                                    .materials
+                                    .iter()
+                                    .map(|m| m.code.clone())
+                                    .collect(),
                             });
                             calls.push((b.clone(), plugin, request));
                         }

@@ -216,6 +216,9 @@ mod tests {
         ] {
             assert!(text.contains(line), "{line} missing from\n{text}");
         }
-        assert!(text.contains("onething_step_duration_seconds_bucket{"), "{text}");
+        assert!(
+            text.contains("onething_step_duration_seconds_bucket{"),
+            "{text}"
+        );
     }
 }

@@ -11,7 +11,9 @@ use onething_catalog::Catalog;
 use onething_model::application::Contents;
 use onething_model::bundle::Bundle;
 use onething_model::problem::Problem;
-use onething_model::rules::{Notification, active_steps, host_problems, visible_fields, visible_materials};
+use onething_model::rules::{
+    Notification, active_steps, host_problems, visible_fields, visible_materials,
+};
 use serde::Serialize;
 
 /// A department whose `check` could not run (the problem is the host's or
@@ -33,17 +35,19 @@ pub async fn check_all(
     let dict = catalog.dict();
     let mut notification = Notification::new(host_problems(bundle, contents, dict));
     let no_outputs = BTreeMap::new();
-    let calls = active_steps(bundle, &contents.form).into_iter().filter_map(|s| {
-        let plugin = catalog.plugin(&s.reference.department)?.clone();
-        let fields = visible_fields(s, &contents.form, &no_outputs);
-        let materials = visible_materials(s, &contents.materials);
-        Some(async move {
-            (
-                s.reference.clone(),
-                plugin.check(&s.reference.step, &fields, &materials).await,
-            )
-        })
-    });
+    let calls = active_steps(bundle, &contents.form)
+        .into_iter()
+        .filter_map(|s| {
+            let plugin = catalog.plugin(&s.reference.department)?.clone();
+            let fields = visible_fields(s, &contents.form, &no_outputs);
+            let materials = visible_materials(s, &contents.materials);
+            Some(async move {
+                (
+                    s.reference.clone(),
+                    plugin.check(&s.reference.step, &fields, &materials).await,
+                )
+            })
+        });
     let mut failures = Vec::new();
     for (step, result) in futures::future::join_all(calls).await {
         match result {

@@ -55,10 +55,7 @@ pub fn events(
             Ok(outputs) => vec![Event::StepApproved {
                 step: name.clone(),
                 attempt,
-                outputs: outputs
-                    .into_iter()
-                    .map(|(k, v)| (k, v.to_json()))
-                    .collect(),
+                outputs: outputs.into_iter().map(|(k, v)| (k, v.to_json())).collect(),
                 documents: a.documents,
                 note: a.note,
                 operator: None,
@@ -126,7 +123,12 @@ mod tests {
             note: None,
         })));
         let events = events(step, 1, approved, &dict, &retry(), 0);
-        let [Event::StepApproved { outputs, documents, .. }] = events.as_slice() else {
+        let [
+            Event::StepApproved {
+                outputs, documents, ..
+            },
+        ] = events.as_slice()
+        else {
             panic!("{events:?}");
         };
         assert_eq!(outputs.len(), 1);
@@ -160,7 +162,10 @@ mod tests {
         let transient = || Ok(Err(StepError::Transient("down".into())));
         let first = events(step, 1, transient(), &dict, &retry(), 1_000);
         assert_eq!(kinds(&first), ["attempt-failed", "retry-scheduled"]);
-        assert!(matches!(first[1], Event::RetryScheduled { at_ms: 1_100, .. }));
+        assert!(matches!(
+            first[1],
+            Event::RetryScheduled { at_ms: 1_100, .. }
+        ));
         let last = events(step, 3, transient(), &dict, &retry(), 1_000);
         assert_eq!(kinds(&last), ["attempt-failed", "sent-to-manual-queue"]);
         let Event::SentToManualQueue { reason, .. } = &last[1] else {
@@ -181,8 +186,18 @@ mod tests {
     fn permanent_errors_deferrals_needs_more_and_rejections() {
         let (bundle, dict) = fixtures::bundle();
         let step = fixtures::step(&bundle, "health/birth");
-        let permanent = events(step, 1, Ok(Err(StepError::Permanent("no".into()))), &dict, &retry(), 0);
-        assert_eq!(kinds(&permanent), ["attempt-failed", "sent-to-manual-queue"]);
+        let permanent = events(
+            step,
+            1,
+            Ok(Err(StepError::Permanent("no".into()))),
+            &dict,
+            &retry(),
+            0,
+        );
+        assert_eq!(
+            kinds(&permanent),
+            ["attempt-failed", "sent-to-manual-queue"]
+        );
         let deferred = events(
             step,
             1,
@@ -214,7 +229,14 @@ mod tests {
             panic!("{needs_more:?}")
         };
         assert_eq!(problems[0].found_by.as_ref(), Some(&step.reference));
-        let rejected = events(step, 1, Ok(Ok(StepOutcome::Rejected("no".into()))), &dict, &retry(), 0);
+        let rejected = events(
+            step,
+            1,
+            Ok(Ok(StepOutcome::Rejected("no".into()))),
+            &dict,
+            &retry(),
+            0,
+        );
         assert_eq!(kinds(&rejected), ["step-rejected"]);
     }
 }

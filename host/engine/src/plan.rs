@@ -144,7 +144,10 @@ mod tests {
             FieldKey::parse("mother.insured").expect("key"),
             FieldValue::Boolean(true),
         )]);
-        assert_eq!(start(&next(&state, &bundle, &insured, 20)), ["insurance/enrol"]);
+        assert_eq!(
+            start(&next(&state, &bundle, &insured, 20)),
+            ["insurance/enrol"]
+        );
     }
 
     #[test]
@@ -200,7 +203,10 @@ mod tests {
             5,
         );
         assert_eq!(state.status, AppStatus::Manual);
-        assert_eq!(next(&state, &bundle, &BTreeMap::new(), 10), Decision::default());
+        assert_eq!(
+            next(&state, &bundle, &BTreeMap::new(), 10),
+            Decision::default()
+        );
     }
 
     #[test]

@@ -363,12 +363,23 @@ mod tests {
         assert_eq!(ok.0[0].as_str(), "police");
         for (c, words) in [
             (consent(&[], &["child.name"]), "at least one department"),
-            (consent(&["tax"], &["child.name"]), "department tax, which has no step"),
-            (consent(&["police"], &["child.nmae"]), "not in the data dictionary"),
-            (consent(&["police"], &["child.hukou_number"]), "a step issues it"),
+            (
+                consent(&["tax"], &["child.name"]),
+                "department tax, which has no step",
+            ),
+            (
+                consent(&["police"], &["child.nmae"]),
+                "not in the data dictionary",
+            ),
+            (
+                consent(&["police"], &["child.hukou_number"]),
+                "a step issues it",
+            ),
             (consent(&["police"], &["mother.insured"]), "not on the form"),
         ] {
-            let err = check_consent(&bundle, &dict, &c).expect_err(words).to_string();
+            let err = check_consent(&bundle, &dict, &c)
+                .expect_err(words)
+                .to_string();
             assert!(err.contains(words), "{words}: {err}");
         }
     }

@@ -184,7 +184,12 @@ mod tests {
         assert_eq!(r.steps[1].outputs[&hukou], "H-1");
         assert_eq!(r.steps[1].note.as_deref(), Some("ok"));
         assert_eq!(r.steps[2].status, StepStatus::Manual);
-        assert!(r.steps[2].reason.as_deref().is_some_and(|x| x.contains("ticket")));
+        assert!(
+            r.steps[2]
+                .reason
+                .as_deref()
+                .is_some_and(|x| x.contains("ticket"))
+        );
         let json = serde_json::to_value(&r).expect("json");
         assert_eq!(json["status"], "manual");
         assert_eq!(json["steps"][1]["status"], "approved");

@@ -10,8 +10,8 @@
 //! (`POST /api/materials`, or `onething run` reading the files beside the
 //! document). Reading files is the edge's job, not this module's.
 
-use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use crate::bundle::Bundle;
 use crate::dictionary::{Dictionary, FieldValue};
@@ -182,7 +182,10 @@ pub fn read_contents(doc: &ApplicationDoc, bundle: &Bundle, dict: &Dictionary) -
     out
 }
 
-fn read_material(m: &MaterialRef, dict: &Dictionary) -> Result<(MaterialCode, Material), Box<Problem>> {
+fn read_material(
+    m: &MaterialRef,
+    dict: &Dictionary,
+) -> Result<(MaterialCode, Material), Box<Problem>> {
     let fail = |code: &str, msg: String| Box::new(Problem::material(&m.code, code, msg));
     let code = MaterialCode::parse(&m.code).map_err(|e| fail("bad-code", e.to_string()))?;
     let def = dict.material(&code).ok_or_else(|| {

@@ -262,10 +262,8 @@ mod tests {
             media_type: "application/pdf".into(),
             size: 3,
         };
-        let materials = BTreeMap::from([(
-            MaterialCode::parse("birth-record").expect("code"),
-            record,
-        )]);
+        let materials =
+            BTreeMap::from([(MaterialCode::parse("birth-record").expect("code"), record)]);
         assert_eq!(
             visible_materials(step(&b, "health/birth"), &materials).len(),
             1
@@ -315,9 +313,19 @@ mod tests {
         n.add_reported(
             [
                 // Already flagged by the host: the host is the judge.
-                Problem::found_by(Subject::Field("child.name".into()), "too-long".into(), "x".into(), &by),
+                Problem::found_by(
+                    Subject::Field("child.name".into()),
+                    "too-long".into(),
+                    "x".into(),
+                    &by,
+                ),
                 // Issued fields do not exist yet in a draft.
-                Problem::found_by(Subject::Field("child.hukou_number".into()), "missing".into(), "x".into(), &by),
+                Problem::found_by(
+                    Subject::Field("child.hukou_number".into()),
+                    "missing".into(),
+                    "x".into(),
+                    &by,
+                ),
                 Problem::found_by(Subject::General, "too-old".into(), "x".into(), &by),
                 Problem::found_by(Subject::General, "too-old".into(), "again".into(), &by),
             ],
@@ -356,7 +364,10 @@ mod tests {
             &d,
         )
         .expect_err("undeclared");
-        assert!(undeclared.contains("does not declare it writes") && undeclared.contains("child.name"), "{undeclared}");
+        assert!(
+            undeclared.contains("does not declare it writes") && undeclared.contains("child.name"),
+            "{undeclared}"
+        );
         let bad_date = accept_outputs(
             register,
             vec![ReturnedField {

@@ -445,7 +445,10 @@ mod tests {
             Some(StepStatus::Approved),
             "approved steps stay approved"
         );
-        assert_eq!(s.step(&step("b/two")).map(|x| x.status), Some(StepStatus::Waiting));
+        assert_eq!(
+            s.step(&step("b/two")).map(|x| x.status),
+            Some(StepStatus::Waiting)
+        );
     }
 
     #[test]

@@ -238,7 +238,9 @@ async fn with_stored_materials(
         )?;
         let meta = MaterialMeta {
             digest: Digest::of(&bytes),
-            media_type: sniff_media_type(&bytes).unwrap_or("application/pdf").to_owned(),
+            media_type: sniff_media_type(&bytes)
+                .unwrap_or("application/pdf")
+                .to_owned(),
             size: bytes.len() as u64,
         };
         store.put_material(&meta, &bytes).await?;

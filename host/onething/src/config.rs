@@ -89,8 +89,7 @@ impl Signatures {
                 } else {
                     read_text(Path::new(key)).map_err(|e| format!("{what}: {e}"))?
                 };
-                let parsed =
-                    parse_public_key(&text, &what).map_err(|e| e.to_string())?;
+                let parsed = parse_public_key(&text, &what).map_err(|e| e.to_string())?;
                 trusted.add(dept.clone(), parsed);
             }
         }

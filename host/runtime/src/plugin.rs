@@ -61,18 +61,22 @@ impl Runtime {
         let component = self.compile(bytes.clone(), origin).await?;
         let digest = Digest::of(&bytes);
         let shared = self.shared().clone();
-        let version = onething_contract::detect(&shared.engine, &component, &bytes).map_err(
-            |source| LoadError::World {
-                origin: origin.into(),
-                source,
-            },
-        )?;
+        let version =
+            onething_contract::detect(&shared.engine, &component, &bytes).map_err(|source| {
+                LoadError::World {
+                    origin: origin.into(),
+                    source,
+                }
+            })?;
         let mismatch = |e: wasmtime::Error| LoadError::TypeMismatch {
             origin: origin.into(),
             expected: version,
             detail: format!("{e:#}"),
         };
-        let instance_pre = shared.linker.instantiate_pre(&component).map_err(mismatch)?;
+        let instance_pre = shared
+            .linker
+            .instantiate_pre(&component)
+            .map_err(mismatch)?;
         let pre = HandlerPre::new(version, instance_pre).map_err(mismatch)?;
         // describe() runs before the department is known: name it by file.
         let provisional =
@@ -151,10 +155,7 @@ macro_rules! fresh_call {
         let mut $store = new_store(shared, $department, $version, $secrets);
         let started = Instant::now();
         let result = async {
-            let $instance = $pre
-                .instantiate(&mut $store)
-                .await
-                .map_err(|e| (true, e))?;
+            let $instance = $pre.instantiate(&mut $store).await.map_err(|e| (true, e))?;
             $call.await.map_err(|e| (false, e))
         }
         .await;
@@ -321,8 +322,12 @@ impl Plugin {
         materials: &[CallMaterial],
     ) -> Result<Vec<Problem>, CallError> {
         let _permit = self.permit().await;
-        let reported = on_this_plugin!(self, self.secrets(fields), "check", |store, h| h
-            .check(&mut store, step.as_str(), fields, materials))?;
+        let reported = on_this_plugin!(self, self.secrets(fields), "check", |store, h| h.check(
+            &mut store,
+            step.as_str(),
+            fields,
+            materials
+        ))?;
         let by = StepRef {
             department: self.manifest.department.clone(),
             step: step.clone(),
@@ -338,8 +343,11 @@ impl Plugin {
         known: &[Field],
     ) -> Result<Vec<ReturnedField>, CallError> {
         let _permit = self.permit().await;
-        on_this_plugin!(self, self.secrets(known), "prefill", |store, h| h
-            .prefill(&mut store, step.as_str(), known))
+        on_this_plugin!(self, self.secrets(known), "prefill", |store, h| h.prefill(
+            &mut store,
+            step.as_str(),
+            known
+        ))
     }
 
     /// Call `handle()` for one attempt at a step.

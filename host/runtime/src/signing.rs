@@ -123,8 +123,11 @@ pub fn keygen(
     )
     .map_err(io(&secret_path))?;
     let public = key.verifying_key();
-    dir.write(&public_name, format!("{}\n", hex::encode(public.to_bytes())))
-        .map_err(io(&public_path))?;
+    dir.write(
+        &public_name,
+        format!("{}\n", hex::encode(public.to_bytes())),
+    )
+    .map_err(io(&public_path))?;
     Ok((secret_path, public_path, public))
 }
 

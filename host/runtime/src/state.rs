@@ -143,8 +143,10 @@ impl CallState {
     /// Pass what the plugin printed to the log sink (at the end of a call).
     pub(crate) fn flush_output(&self) {
         use crate::capabilities::log::Stream;
-        self.stdout.flush(Stream::Stdout, &self.log, &*self.caps.log);
-        self.stderr.flush(Stream::Stderr, &self.log, &*self.caps.log);
+        self.stdout
+            .flush(Stream::Stdout, &self.log, &*self.caps.log);
+        self.stderr
+            .flush(Stream::Stderr, &self.log, &*self.caps.log);
     }
 }
 

@@ -447,6 +447,7 @@ mod tests {
             attempt: 1,
             outputs: BTreeMap::new(),
             documents: vec![],
+            note: None,
             operator: None,
         }
     }

@@ -352,6 +352,7 @@ async fn a_database_written_before_the_restructure_opens_and_reads() {
         attempt: 0,
         outputs: BTreeMap::new(),
         documents: vec![],
+        note: None,
         operator: Some("ops-1".into()),
     };
     after.apply(&approval, 4_000);

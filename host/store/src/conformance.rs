@@ -194,6 +194,7 @@ fn approved(s: &str) -> Event {
             json!(format!("{SECRET}-issued")),
         )]),
         documents: vec![],
+        note: None,
         operator: None,
     }
 }
@@ -441,6 +442,7 @@ pub async fn append_folds_like_the_engine(fresh: Fresh) {
                 attempt: 0,
                 outputs: BTreeMap::from([(key("child.id_number"), json!(format!("{SECRET}-id")))]),
                 documents: vec![],
+                note: None,
                 operator: Some("ops-1".into()),
             }],
             10_000,

@@ -58,23 +58,20 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     };
     let result = verify_audit_in(&data_dir)?;
     let result = match (result, expect) {
-        (Ok(v), Some((seq, digest))) => {
-            match audit_digest_in(&data_dir, seq)? {
-                Some(d) if d == digest => Ok(v),
-                Some(d) => Err(Broken {
-                    seq,
-                    reason: format!(
-                        "its digest is {d}, not {digest} as kept outside the host (the log was rewritten)"
-                    ),
-                }),
-                None => Err(Broken {
-                    seq,
-                    reason:
-                        "missing, though the checkpoint kept outside the host has it (truncated)"
-                            .into(),
-                }),
-            }
-        }
+        (Ok(v), Some((seq, digest))) => match audit_digest_in(&data_dir, seq)? {
+            Some(d) if d == digest => Ok(v),
+            Some(d) => Err(Broken {
+                seq,
+                reason: format!(
+                    "its digest is {d}, not {digest} as kept outside the host (the log was rewritten)"
+                ),
+            }),
+            None => Err(Broken {
+                seq,
+                reason: "missing, though the checkpoint kept outside the host has it (truncated)"
+                    .into(),
+            }),
+        },
         (r, _) => r,
     };
     match result {

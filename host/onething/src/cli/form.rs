@@ -38,7 +38,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let catalog = local::load_plugins(&runtime, &SourceDir::open(&paths.plugins)?, dict).await?;
     let (dir, name) = SourceDir::of_file(&args.bundle)?;
     let text = dir.read_to_string(&name)?;
-    let bundle = Bundle::from_toml(&text, &args.bundle.display().to_string(), catalog.dict(), &catalog)?;
+    let bundle = Bundle::from_toml(
+        &text,
+        &args.bundle.display().to_string(),
+        catalog.dict(),
+        &catalog,
+    )?;
     let dict = catalog.dict();
     let form = onething_model::form::build(&bundle, dict);
     let schema = form.json_schema(dict);

@@ -97,8 +97,8 @@ fn verify_signature(
             .split_once('=')
             .with_context(|| format!("--trust {t:?}: expected DEPARTMENT=PUBLIC_KEY_FILE"))?;
         let dept = DepartmentId::parse(dept)?;
-        let text =
-            read_text(std::path::Path::new(key_file)).with_context(|| format!("reading {key_file}"))?;
+        let text = read_text(std::path::Path::new(key_file))
+            .with_context(|| format!("reading {key_file}"))?;
         trusted.add(dept, signing::parse_public_key(&text, key_file)?);
     }
     let sig_path = signing::signature_path(file);

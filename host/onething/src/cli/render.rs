@@ -53,7 +53,10 @@ fn event(record: &EventRecord, catalog: &Catalog) {
     match &record.event {
         Event::Submitted { .. } | Event::FormCorrected { .. } => {}
         Event::StepSkipped { step } => {
-            println!("  – {step}{}: skipped (condition not met)", title(catalog, step))
+            println!(
+                "  – {step}{}: skipped (condition not met)",
+                title(catalog, step)
+            )
         }
         Event::AttemptStarted {
             step,
@@ -183,7 +186,10 @@ pub fn summary(report: &RunReport, elapsed: Duration) {
         AppStatus::Running => "RUNNING",
     };
     if !report.problems.is_empty() {
-        println!("  ✗ the form has {} problem(s); no step was started", report.problems.len());
+        println!(
+            "  ✗ the form has {} problem(s); no step was started",
+            report.problems.len()
+        );
         println!("  One notification — everything to correct at once:");
         for (i, p) in report.problems.iter().enumerate() {
             println!("    {}. {}", i + 1, p.line());

@@ -21,8 +21,8 @@ use onething_model::ids::Digest;
 use onething_model::state::AppStatus;
 use onething_runtime::Runtime;
 use onething_runtime::capabilities::{Capabilities, clock};
-use onething_store::memory::MemoryStore;
 use onething_store::materials::MaterialMeta;
+use onething_store::memory::MemoryStore;
 use onething_store::{Store, StoreOptions};
 
 use super::{PathArgs, render};
@@ -133,9 +133,9 @@ async fn store_materials(
 ) -> anyhow::Result<ApplicationDoc> {
     for m in &mut doc.materials {
         let Some(rel) = m.path.take() else { continue };
-        let bytes = base.read_relative(&rel).with_context(|| {
-            format!("{}: material {}", path.display(), m.code)
-        })?;
+        let bytes = base
+            .read_relative(&rel)
+            .with_context(|| format!("{}: material {}", path.display(), m.code))?;
         let Some(media_type) = sniff_media_type(&bytes) else {
             bail!(
                 "{}: material {}: {} is not a PDF, PNG or JPEG file",

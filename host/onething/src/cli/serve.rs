@@ -74,7 +74,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         tracing::warn!(today = %d, "the plugins' clock is pinned (--today)");
     }
     let caps = Capabilities::new(clock::pinned_or_system(args.today), store.kv());
-    let dict = Arc::new(onething_catalog::local::load_dictionary(&config.dictionary)?);
+    let dict = Arc::new(onething_catalog::local::load_dictionary(
+        &config.dictionary,
+    )?);
     let runtime = Runtime::new(config.limits.clone(), caps)?;
     let policy = config
         .signatures

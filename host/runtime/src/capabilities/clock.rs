@@ -8,7 +8,6 @@
 
 use chrono::{FixedOffset, NaiveDate, NaiveTime, Offset as _, Utc};
 
-
 /// A source of the current time.
 pub trait Clock: Send + Sync {
     /// Seconds since the Unix epoch, UTC.

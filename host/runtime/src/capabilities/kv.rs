@@ -63,7 +63,10 @@ impl DepartmentStore<'_> {
     pub async fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreFailure> {
         check_key(key)?;
         check_value(value)?;
-        self.kv.set(self.department, key, value).await.map_err(failure)
+        self.kv
+            .set(self.department, key, value)
+            .await
+            .map_err(failure)
     }
 
     /// `insert-new`.
@@ -96,10 +99,18 @@ mod tests {
     #[async_trait::async_trait]
     impl DepartmentKv for MapKv {
         async fn get(&self, d: &DepartmentId, k: &str) -> Result<Option<Vec<u8>>, KvError> {
-            Ok(self.0.lock().expect("lock").get(&(d.clone(), k.into())).cloned())
+            Ok(self
+                .0
+                .lock()
+                .expect("lock")
+                .get(&(d.clone(), k.into()))
+                .cloned())
         }
         async fn set(&self, d: &DepartmentId, k: &str, v: &[u8]) -> Result<(), KvError> {
-            self.0.lock().expect("lock").insert((d.clone(), k.into()), v.to_vec());
+            self.0
+                .lock()
+                .expect("lock")
+                .insert((d.clone(), k.into()), v.to_vec());
             Ok(())
         }
         async fn insert_new(&self, d: &DepartmentId, k: &str, v: &[u8]) -> Result<bool, KvError> {
@@ -112,7 +123,12 @@ mod tests {
             Ok(true)
         }
         async fn delete(&self, d: &DepartmentId, k: &str) -> Result<bool, KvError> {
-            Ok(self.0.lock().expect("lock").remove(&(d.clone(), k.into())).is_some())
+            Ok(self
+                .0
+                .lock()
+                .expect("lock")
+                .remove(&(d.clone(), k.into()))
+                .is_some())
         }
     }
 
@@ -137,9 +153,14 @@ mod tests {
         assert_eq!(h.get("k").await, Ok(Some(b"1".to_vec())));
         assert_eq!(t.get("k").await, Ok(None), "another department's key");
         let long_key = "k".repeat(MAX_KEY_BYTES + 1);
-        assert!(matches!(h.get(&long_key).await, Err(StoreFailure::TooLarge(m)) if m.contains("512")));
+        assert!(
+            matches!(h.get(&long_key).await, Err(StoreFailure::TooLarge(m)) if m.contains("512"))
+        );
         let big = vec![0u8; MAX_VALUE_BYTES + 1];
-        assert!(matches!(h.set("k", &big).await, Err(StoreFailure::TooLarge(_))));
+        assert!(matches!(
+            h.set("k", &big).await,
+            Err(StoreFailure::TooLarge(_))
+        ));
         assert_eq!(h.delete("k").await, Ok(true));
         assert_eq!(h.delete("k").await, Ok(false));
     }

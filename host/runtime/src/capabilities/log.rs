@@ -285,7 +285,12 @@ mod tests {
     impl LogSink for Kept {
         fn record(&self, r: &LogRecord<'_>) {
             if let Ok(mut v) = self.0.lock() {
-                v.push((r.stream, r.level, r.message.to_owned(), r.attributes.to_owned()));
+                v.push((
+                    r.stream,
+                    r.level,
+                    r.message.to_owned(),
+                    r.attributes.to_owned(),
+                ));
             }
         }
     }
@@ -336,10 +341,16 @@ mod tests {
             c.log(&kept, LogLevel::Debug, "again", &[]);
         }
         let mut out = CapturedOutput::default();
-        out.write_all(b"stdout has 11010519491231002X too\n").await.expect("write");
+        out.write_all(b"stdout has 11010519491231002X too\n")
+            .await
+            .expect("write");
         out.flush(Stream::Stderr, &c, &kept);
         let records = kept.0.lock().expect("lock");
-        assert_eq!(records.len() as u32, MAX_RECORDS_PER_CALL + 1, "the log import is capped, stdio is not");
+        assert_eq!(
+            records.len() as u32,
+            MAX_RECORDS_PER_CALL + 1,
+            "the log import is capped, stdio is not"
+        );
         assert_eq!(records[0].2, format!("checking {MASK}"));
         assert_eq!(records[0].3, format!("id={MASK}"));
         let printed = records.last().expect("stderr line");
