@@ -1,7 +1,7 @@
 //! Operator endpoints for versions under `/admin`: upload a component
 //! (with its signature) or a bundle, list a department's or bundle's
 //! versions and history, activate a version, roll back in one call, and
-//! read the catalogue's history (refusals with their reasons included).
+//! read the catalog's history (refusals with their reasons included).
 
 use axum::Json;
 use axum::body::Bytes;

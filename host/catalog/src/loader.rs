@@ -2,7 +2,7 @@
 //! department components and bundles are admitted, activated and rolled
 //! back without a restart and without failing an application.
 //!
-//! Every version goes through [`crate::admission`] before it can serve. A
+//! Every version goes through the admission checks (`admission`) before it can serve. A
 //! refused version changes nothing; the reason is returned, logged and kept
 //! in the store's history. An admitted version is stored with its bytes (so
 //! rollback and restart need nothing else) and, when activated, served by
@@ -10,7 +10,7 @@
 //! attempts already started finish on the version they started with.
 //!
 //! Components and bundles take one path: a [`Submission`] is checked into a
-//! [`Candidate`] (kind by kind), and admitting, activating, rolling back,
+//! `Candidate` (kind by kind), and admitting, activating, rolling back,
 //! recording and publishing are the same for both. Versions arrive from the
 //! operator API and from the watched directories ([`crate::watch`]); one
 //! change is made at a time.

@@ -11,13 +11,13 @@
 //! On start, every unfinished application is resumed.
 //!
 //! Rooms: the one notification before anything is stored
-//! ([`notification`]), submission ([`submit`]), driving ([`drive`]: what
+//! ([`notification`]), submission ([`submit`]), driving (`drive`: what
 //! to do next is the pure [`plan`], outcomes become events in
 //! [`outcome`]), what applicants and operators may do ([`actions`]),
 //! deadlines ([`deadlines`]), prefill with consent ([`prefill`]), the
 //! report of an application at rest ([`report`]), and [`metrics`].
 //! Changes to one application are serialised by a per-application lock
-//! ([`apps`]). Not for HTTP (the api crate) nor for what serves (the
+//! (`apps`). Not for HTTP (the api crate) nor for what serves (the
 //! catalog, read here through [`Serving`]).
 
 pub mod actions;

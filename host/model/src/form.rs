@@ -5,7 +5,7 @@
 //! reads them with its purpose, and are required always, only when a
 //! conditional step runs, or never. Issued fields are not in the form:
 //! departments write them. Not for checking a filled form: see
-//! [`crate::check`].
+//! [`crate::rules`].
 
 use serde::Serialize;
 use serde_json::{Value, json};

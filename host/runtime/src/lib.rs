@@ -9,7 +9,7 @@
 //! and a thread that advances the epoch. Loading a component gives a
 //! [`Plugin`] that speaks model types whatever contract version the
 //! component was built against; every call on it gets a fresh instance in
-//! a fresh store ([`state`]). Component signatures are [`signing`].
+//! a fresh store (`state`). Component signatures are [`signing`].
 //!
 //! Not for deciding what a step may see or write (the model's rules and
 //! the engine), nor for which version serves (the catalog).

@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS versions (
     signature TEXT,
     PRIMARY KEY (kind, digest)
 );
--- The catalogue's history: admitted, refused, activated, rolled back.
+-- The catalog's history: admitted, refused, activated, rolled back.
 CREATE TABLE IF NOT EXISTS changes (
     seq     INTEGER PRIMARY KEY AUTOINCREMENT,
     at_ms   INTEGER NOT NULL,

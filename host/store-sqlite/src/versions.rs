@@ -1,8 +1,8 @@
-//! The catalogue on SQLite: the `versions` table (every admitted
+//! The catalog on SQLite: the `versions` table (every admitted
 //! version's bytes, once per kind and digest) and the `changes` table
 //! (the history, numbered by SQLite), written together through the writer
 //! with the audit entries of activations and rollbacks. Not for deciding
-//! what is admitted or active: the catalogue does.
+//! what is admitted or active: the catalog does.
 
 use async_trait::async_trait;
 use onething_model::ids::Digest;

@@ -64,7 +64,7 @@ pub(crate) enum Write {
         op: KvOp,
         reply: oneshot::Sender<Result<bool, StoreError>>,
     },
-    /// A rare write (the catalogue's history, consents): any statements,
+    /// A rare write (the catalog's history, consents): any statements,
     /// in the group, with the audit entries that describe it.
     Run {
         run: RunFn,

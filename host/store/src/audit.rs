@@ -355,8 +355,8 @@ pub fn append_entries(application: &str, events: &[(Event, i64)]) -> Vec<Entry> 
     derive::from_events(application, events.iter().map(|(e, _)| e))
 }
 
-/// The entries of catalogue changes: activations and rollbacks only
-/// (admissions and refusals move no data and are kept in the catalogue's
+/// The entries of catalog changes: activations and rollbacks only
+/// (admissions and refusals move no data and are kept in the catalog's
 /// history).
 pub fn changes_entries(changes: &[ChangeRecord]) -> Vec<Entry> {
     changes
@@ -397,7 +397,7 @@ pub fn append_part(enabled: bool, application: &str, events: &[(Event, i64)]) ->
         .flatten()
 }
 
-/// The body part of catalogue changes ([`changes_entries`]); None when
+/// The body part of catalog changes ([`changes_entries`]); None when
 /// `enabled` is false or there is nothing to log.
 pub fn changes_part(enabled: bool, changes: &[ChangeRecord]) -> Option<String> {
     enabled

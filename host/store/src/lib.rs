@@ -6,7 +6,7 @@
 //!   the one approval per step the store guarantees.
 //! - [`Materials`]: applicants' files by content digest.
 //! - [`Versions`]: every admitted component and bundle version, and the
-//!   catalogue's history.
+//!   catalog's history.
 //! - [`Consents`]: prefill consents.
 //! - [`DepartmentKv`]: the plugins' key-value store, partitioned by
 //!   department.
@@ -20,7 +20,7 @@
 //! ripgrep's `grep-matcher` or Spin's key-value factor, backends live in
 //! their own crates behind this one (`onething-store-sqlite`, a PostgreSQL
 //! backend next), and [`memory::MemoryStore`] here serves tests and the
-//! local runner. One conformance suite ([`conformance`], behind the
+//! local runner. One conformance suite (`conformance`, behind the
 //! `conformance` feature) says what "the same semantics" means: every
 //! backend runs it with one line of its tests.
 //!

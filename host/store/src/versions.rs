@@ -1,4 +1,4 @@
-//! What the store remembers of the catalogue's history: every admitted
+//! What the store remembers of the catalog's history: every admitted
 //! version of a component or bundle (its bytes, so a rollback or a restart
 //! needs nothing else), and every change — admitted, refused, activated,
 //! rolled back — with who did it, when, from where and why.
@@ -8,7 +8,7 @@
 //! [`Versions`] is what a backend stores of it.
 //!
 //! Not for admitting anything (checking signatures, manifests, bundle
-//! graphs): the catalogue decides, the store remembers.
+//! graphs): the catalog decides, the store remembers.
 
 use async_trait::async_trait;
 use onething_model::ids::Digest;
@@ -107,7 +107,7 @@ impl ChangeAction {
     }
 }
 
-/// One line of the catalogue's history.
+/// One line of the catalog's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangeRecord {
     /// Order of the change, from 1 (assigned by the store).
@@ -178,10 +178,10 @@ impl ActivationStack {
     }
 }
 
-/// The catalogue's history and every admitted version's bytes.
+/// The catalog's history and every admitted version's bytes.
 #[async_trait]
 pub trait Versions: Send + Sync {
-    /// Record changes to the catalogue atomically, storing `version` (its
+    /// Record changes to the catalog atomically, storing `version` (its
     /// bytes; once per kind and digest: storing it again changes nothing)
     /// with them, and sealing the audit entries of the activations and
     /// rollbacks among them ([`crate::audit::changes_entries`]). The seq
@@ -208,7 +208,7 @@ pub trait Versions: Send + Sync {
         subject: &str,
     ) -> Result<Vec<StoredVersion>, StoreError>;
 
-    /// The catalogue's history, filtered by kind and subject when given:
+    /// The catalog's history, filtered by kind and subject when given:
     /// the last `limit` records, oldest first.
     async fn changes(
         &self,

@@ -3,8 +3,8 @@
 //! material codes, **never values**), which application, when, and under
 //! which bundle step (the purpose).
 //!
-//! Entries are made from an application's events ([`derive`]) and from
-//! catalogue changes and prefills. Sealing them into the hash chain is the
+//! Entries are made from an application's events ([`derive`](mod@derive)) and from
+//! catalog changes and prefills. Sealing them into the hash chain is the
 //! store's job (`onething_store::audit`); this module is only the data.
 
 pub mod derive;

@@ -1,7 +1,7 @@
 //! Typed field values: conversion from applicants' JSON and validation
 //! against a field's dictionary entry.
 //!
-//! Not for the wire form plugins see: `crate::bindings` converts these to
+//! Not for the wire form plugins see: the contract crate converts these to
 //! and from the WIT `value` variant.
 
 use chrono::NaiveDate;

@@ -81,8 +81,13 @@ enum Command {
 /// Limits for the local commands (`run`, `form`, `plugin check`): the
 /// defaults, with compiled components cached per user.
 fn local_limits() -> onething_runtime::Limits {
+    let cache = crate::paths::user_compile_cache();
+    let usable = cap_std::fs::Dir::create_ambient_dir_all(&cache, cap_std::ambient_authority());
+    if let Err(e) = &usable {
+        tracing::warn!(cache = %cache.display(), error = %e, "cannot use the compile cache; components are compiled every time");
+    }
     onething_runtime::Limits {
-        compile_cache_dir: Some(crate::paths::user_compile_cache()),
+        compile_cache_dir: usable.ok().map(|()| cache),
         ..onething_runtime::Limits::default()
     }
 }

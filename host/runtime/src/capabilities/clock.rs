@@ -4,7 +4,7 @@
 //! Standard Time by default); a fixed clock pins the date so integrators
 //! can run date-dependent rules ("under six months old") reproducibly.
 //! The per-call state answers a plugin's `now` and `today` from the
-//! runtime's [`Clock`] ([`crate::state`]).
+//! runtime's [`Clock`] (`state`).
 
 use chrono::{FixedOffset, NaiveDate, NaiveTime, Offset as _, Utc};
 

@@ -5,7 +5,7 @@
 //! Each capability is a small trait with a default implementation, its
 //! limits and its tests, in its own module; [`Capabilities`] wires the
 //! chosen implementations together, and the per-call state
-//! ([`crate::state`]) answers the contract's imports from them. Not for
+//! (`state`) answers the contract's imports from them. Not for
 //! WASI: that is linked, with nothing granted, by [`crate::Runtime`].
 
 pub mod clock;
