@@ -100,18 +100,19 @@ mod tests {
         d.start.iter().map(ToString::to_string).collect()
     }
 
+    fn started(step: &str) -> Event {
+        Event::AttemptStarted {
+            step: reference(step),
+            attempt: 1,
+            plugin_version: "1.0.0".into(),
+            plugin_digest: Digest::of(b"p"),
+            disclosed: vec![],
+            materials: vec![],
+        }
+    }
+
     fn approve(state: &mut AppState, step: &str, at: i64) {
-        state.apply(
-            &Event::AttemptStarted {
-                step: reference(step),
-                attempt: 1,
-                plugin_version: "1.0.0".into(),
-                plugin_digest: Digest::of(b"p"),
-                disclosed: vec![],
-                materials: vec![],
-            },
-            at,
-        );
+        state.apply(&started(step), at);
         state.apply(
             &Event::StepApproved {
                 step: reference(step),
@@ -154,17 +155,7 @@ mod tests {
     fn an_attempt_without_an_outcome_is_attempted_again() {
         let (bundle, _) = fixtures::bundle();
         let mut state = fixtures::submitted(&bundle, 0);
-        state.apply(
-            &Event::AttemptStarted {
-                step: reference("health/birth"),
-                attempt: 1,
-                plugin_version: "1.0.0".into(),
-                plugin_digest: Digest::of(b"p"),
-                disclosed: vec![],
-                materials: vec![],
-            },
-            5,
-        );
+        state.apply(&started("health/birth"), 5);
         assert_eq!(
             start(&next(&state, &bundle, &BTreeMap::new(), 6)),
             ["health/birth"]
@@ -213,17 +204,7 @@ mod tests {
     fn deadlines_are_flagged_once_each() {
         let (bundle, _) = fixtures::bundle();
         let mut state = fixtures::submitted(&bundle, 0);
-        state.apply(
-            &Event::AttemptStarted {
-                step: reference("health/birth"),
-                attempt: 1,
-                plugin_version: "1.0.0".into(),
-                plugin_digest: Digest::of(b"p"),
-                disclosed: vec![],
-                materials: vec![],
-            },
-            1_000,
-        );
+        state.apply(&started("health/birth"), 1_000);
         // The step's limit is 10 minutes, the bundle's 2 hours.
         assert!(deadlines(&state, 1_000 + 600_000).is_empty());
         let due = deadlines(&state, 1_000 + 600_001);
