@@ -3,7 +3,9 @@
 //! rejected, deferred, trapping, failing permanently — driven through the
 //! local runner (the real binary, `--json`) and through the service (HTTP,
 //! SQLite) end with the same status, and every step with the same status,
-//! attempts, outputs, documents, problems and reason.
+//! attempts, outputs, documents, problems and reason. Both take the same
+//! configuration (`onething run --config`): the same plugins, bundles,
+//! limits and retry policy.
 //!
 //! Numbers a department issues depend on the application's id (its
 //! idempotency key), which the two give differently (`local-1-…` and
@@ -99,10 +101,8 @@ fn comparable(status: &Value, steps: &[Value], outputs: &Value, problems: &Value
 fn run_locally(site: &Site, file: &std::path::Path) -> Value {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_onething"))
         .current_dir(crate::support::repo())
-        .args(["run", "--today", "2026-11-28", "--json", "--plugins"])
-        .arg(site.path().join("plugins"))
-        .arg("--bundles")
-        .arg(site.path().join("bundles"))
+        .args(["run", "--today", "2026-11-28", "--json", "--config"])
+        .arg(site.path().join("onething.toml"))
         .arg(file)
         .output()
         .expect("the binary runs");

@@ -267,3 +267,53 @@ fn signatures_are_checked_against_the_departments_keys() {
         stderr(&out)
     );
 }
+
+#[test]
+fn run_with_the_services_config_requires_signatures_as_serve_does() {
+    let site = crate::support::Site::signed();
+    let config = site.path().join("onething.toml");
+    let c = config.to_str().expect("utf-8").to_owned();
+    let run = || {
+        onething(&[
+            "run",
+            "--config",
+            &c,
+            "--today",
+            "2026-11-28",
+            "examples/applications/newborn.json",
+        ])
+    };
+    let out = run();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("COMPLETED"), "{}", stdout(&out));
+    // Health signed with tax's key: refused, as the service refuses it.
+    let health = site.path().join("plugins/health.wasm");
+    let bytes = std::fs::read(&health).expect("read");
+    std::fs::write(
+        site.path().join("plugins/health.wasm.sig"),
+        site.sign("tax", &bytes),
+    )
+    .expect("write sig");
+    let out = run();
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("signed with the key of tax"),
+        "{}",
+        stderr(&out)
+    );
+    // Unsigned: refused, naming the signature file looked for.
+    std::fs::remove_file(site.path().join("plugins/health.wasm.sig")).expect("rm");
+    let out = run();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is not signed"), "{}", stderr(&out));
+    // The same components without a config: signatures are not required.
+    let out = onething(&[
+        "run",
+        "--plugins",
+        site.path().join("plugins").to_str().expect("utf-8"),
+        "--today",
+        "2026-11-28",
+        "examples/applications/newborn.json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -132,7 +132,7 @@ impl Site {
     fn write_config(&self, extra: &str) {
         let config = format!(
             "plugins_dir = \"plugins\"\nbundles_dir = \"bundles\"\ndictionary = \"{}\"\ndata_dir = \"data\"\nmax_body_bytes = 65536\n\
-             [limits]\ncompile_cache_dir = \"{}\"\n[retry]\nmax_attempts = 4\nfirst_backoff_ms = 10\nmax_backoff_ms = 100\n\
+             [limits]\ncompile_cache_dir = \"{}\"\ncall_timeout_ms = 10000\n[retry]\nmax_attempts = 4\nfirst_backoff_ms = 10\nmax_backoff_ms = 100\n\
              [[operators]]\nname = \"duty-officer\"\ntoken = \"{TOKEN}\"\n{extra}",
             repo().join("examples/dictionary.toml").display(),
             repo().join("target/onething-cache").display(),

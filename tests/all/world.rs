@@ -65,6 +65,7 @@ pub async fn world() -> &'static World {
                 &runtime,
                 &SourceDir::open(&repo().join("target/plugins")).expect("plugins"),
                 dict.clone(),
+                None,
             )
             .await
             .expect("department plugins load");

@@ -17,6 +17,52 @@ use onething_runtime::{Plugin, Runtime};
 use crate::Catalog;
 use crate::loader::{LoaderError, SignaturePolicy};
 
+/// The departments whose trusted keys signed `bytes`: `None` when no
+/// signature is required and none is given; a refusal when one is
+/// required and missing, or given and not valid for any trusted key.
+pub(crate) fn signers(
+    policy: &SignaturePolicy,
+    bytes: &[u8],
+    signature: Option<&str>,
+    origin: &str,
+) -> Result<Option<Vec<DepartmentId>>, LoaderError> {
+    match signature {
+        Some(sig) if policy.required || !sig.trim().is_empty() => {
+            Ok(Some(policy.trusted.verify(bytes, sig, origin)?))
+        }
+        _ if policy.required => Err(SigningError::Unsigned {
+            component: origin.to_owned(),
+            signature: if origin == "upload" {
+                "signature in the upload (the Onething-Signature header)".into()
+            } else {
+                format!("{origin}.sig")
+            },
+        }
+        .into()),
+        _ => Ok(None),
+    }
+}
+
+/// Refuse a component signed by another department's key.
+pub(crate) fn signed_by_its_department(
+    plugin: &Plugin,
+    signers: Option<Vec<DepartmentId>>,
+    origin: &str,
+) -> Result<(), LoaderError> {
+    match signers {
+        Some(signers) if !signers.contains(plugin.department()) => Err(LoaderError::WrongKey {
+            origin: origin.to_owned(),
+            department: plugin.department().clone(),
+            signed_by: signers
+                .iter()
+                .map(DepartmentId::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Check a component; the loaded plugin and the serving bundles that use
 /// its department, resolved again against it.
 #[allow(clippy::too_many_arguments)]
@@ -30,23 +76,7 @@ pub(crate) async fn component(
     origin: &str,
     department: Option<&str>,
 ) -> Result<(Plugin, Vec<Arc<Bundle>>), LoaderError> {
-    let signers = match signature {
-        Some(sig) if policy.required || !sig.trim().is_empty() => {
-            Some(policy.trusted.verify(bytes, sig, origin)?)
-        }
-        _ if policy.required => {
-            return Err(SigningError::Unsigned {
-                component: origin.to_owned(),
-                signature: if origin == "upload" {
-                    "signature in the upload (the Onething-Signature header)".into()
-                } else {
-                    format!("{origin}.sig")
-                },
-            }
-            .into());
-        }
-        _ => None,
-    };
+    let signers = signers(policy, bytes, signature, origin)?;
     let plugin = runtime.load_bytes(bytes.to_vec(), origin, dict).await?;
     if let Some(expected) = department
         && plugin.department().as_str() != expected
@@ -57,19 +87,7 @@ pub(crate) async fn component(
             found: plugin.department().clone(),
         });
     }
-    if let Some(signers) = signers
-        && !signers.contains(plugin.department())
-    {
-        return Err(LoaderError::WrongKey {
-            origin: origin.to_owned(),
-            department: plugin.department().clone(),
-            signed_by: signers
-                .iter()
-                .map(DepartmentId::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
-    }
+    signed_by_its_department(&plugin, signers, origin)?;
     let bundles = bundles_with(dict, serving, &plugin)?;
     Ok((plugin, bundles))
 }

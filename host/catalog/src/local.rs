@@ -13,9 +13,10 @@ use onething_model::bundle::{Bundle, BundleError};
 use onething_model::dictionary::{Dictionary, DictionaryError};
 use onething_runtime::{LoadError, Runtime};
 
-use crate::Catalog;
+use crate::loader::{LoaderError, SignaturePolicy};
 use crate::snapshot::DuplicateDepartment;
 use crate::source::{SourceDir, SourceError};
+use crate::{Catalog, admission};
 
 /// Why a local catalog could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +35,9 @@ pub enum LocalError {
     /// A component is refused.
     #[error(transparent)]
     Load(#[from] LoadError),
+    /// A component's signature is refused.
+    #[error(transparent)]
+    Signature(#[from] LoaderError),
     /// Two components claim one department.
     #[error(transparent)]
     Duplicate(#[from] DuplicateDepartment),
@@ -53,11 +57,13 @@ pub fn load_dictionary(path: &Path) -> Result<Dictionary, LocalError> {
 }
 
 /// Load every component of `plugins` (in file-name order) into a catalog
-/// over `dict`.
+/// over `dict`; with a policy, each must be signed as the service would
+/// require (its `NAME.wasm.sig` valid for its own department's key).
 pub async fn load_plugins(
     runtime: &Runtime,
     plugins: &SourceDir,
     dict: Arc<Dictionary>,
+    policy: Option<&SignaturePolicy>,
 ) -> Result<Catalog, LocalError> {
     let names = plugins.files_with("wasm")?;
     if names.is_empty() {
@@ -65,10 +71,14 @@ pub async fn load_plugins(
     }
     let mut catalog = Catalog::new(dict.clone());
     for name in names {
-        let bytes = plugins.read(&name)?;
-        let plugin = runtime
-            .load_bytes(bytes, &plugins.shown(&name), &dict)
-            .await?;
+        let origin = plugins.shown(&name);
+        let (bytes, signature) = plugins.read_component(&name)?;
+        let signers = match policy {
+            Some(policy) => admission::signers(policy, &bytes, signature.as_deref(), &origin)?,
+            None => None,
+        };
+        let plugin = runtime.load_bytes(bytes, &origin, &dict).await?;
+        admission::signed_by_its_department(&plugin, signers, &origin)?;
         catalog.add_plugin(Arc::new(plugin))?;
     }
     Ok(catalog)
@@ -94,15 +104,17 @@ pub fn load_bundles(catalog: &mut Catalog, bundles: &SourceDir) -> Result<(), Lo
     Ok(())
 }
 
-/// The dictionary, the plugins and the bundles, checked together.
+/// The dictionary, the plugins (signed per `policy`, when given) and the
+/// bundles, checked together.
 pub async fn load(
     runtime: &Runtime,
     dictionary: &Path,
     plugins: &Path,
     bundles: &Path,
+    policy: Option<&SignaturePolicy>,
 ) -> Result<Catalog, LocalError> {
     let dict = Arc::new(load_dictionary(dictionary)?);
-    let mut catalog = load_plugins(runtime, &SourceDir::open(plugins)?, dict).await?;
+    let mut catalog = load_plugins(runtime, &SourceDir::open(plugins)?, dict, policy).await?;
     load_bundles(&mut catalog, &SourceDir::open(bundles)?)?;
     Ok(catalog)
 }

@@ -211,6 +211,7 @@ async fn engine_over(store: Arc<dyn Store>, limits: &Limits) -> anyhow::Result<(
         &repo().join("examples/dictionary.toml"),
         &repo().join("target/plugins"),
         &repo().join("examples/bundles"),
+        None,
     )
     .await?;
     let engine = Engine::new(

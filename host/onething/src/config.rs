@@ -264,6 +264,15 @@ impl Config {
         self.signatures.policy()?;
         Ok(())
     }
+
+    /// The input paths.
+    pub fn paths(&self) -> Paths {
+        Paths {
+            dictionary: self.dictionary.clone(),
+            plugins: self.plugins_dir.clone(),
+            bundles: self.bundles_dir.clone(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -35,7 +35,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Arc::new(MemoryKv::default()),
     );
     let runtime = Runtime::new(super::local_limits(), caps)?;
-    let catalog = local::load_plugins(&runtime, &SourceDir::open(&paths.plugins)?, dict).await?;
+    let catalog =
+        local::load_plugins(&runtime, &SourceDir::open(&paths.plugins)?, dict, None).await?;
     let (dir, name) = SourceDir::of_file(&args.bundle)?;
     let text = dir.read_to_string(&name)?;
     let bundle = Bundle::from_toml(

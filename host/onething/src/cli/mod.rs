@@ -50,12 +50,17 @@ struct PathArgs {
 }
 
 impl PathArgs {
+    /// The paths given, the defaults for the others.
     fn resolve(&self) -> Paths {
-        let d = Paths::default();
+        self.resolve_over(Paths::default())
+    }
+
+    /// The paths given, `base`'s for the others.
+    fn resolve_over(&self, base: Paths) -> Paths {
         Paths {
-            dictionary: self.dictionary.clone().unwrap_or(d.dictionary),
-            plugins: self.plugins.clone().unwrap_or(d.plugins),
-            bundles: self.bundles.clone().unwrap_or(d.bundles),
+            dictionary: self.dictionary.clone().unwrap_or(base.dictionary),
+            plugins: self.plugins.clone().unwrap_or(base.plugins),
+            bundles: self.bundles.clone().unwrap_or(base.bundles),
         }
     }
 }

@@ -3,6 +3,12 @@
 //! the same plans, retries, manual queue and outcomes as `onething serve`,
 //! printed step by step as the events happen, or as a JSON report.
 //!
+//! With `--config`, it takes the service's configuration: its dictionary,
+//! plugins and bundles, its limits and retry policy, and its signature
+//! policy (every component must then be signed by its department's key, as
+//! the service would require). Without it, the repository's examples with
+//! signatures not required, as `onething serve` without a config.
+//!
 //! Material files beside a document are read through its directory
 //! (cap-std: a path that leaves it is refused), stored once by digest and
 //! referenced like uploads.
@@ -15,7 +21,7 @@ use anyhow::{Context as _, bail};
 use chrono::NaiveDate;
 use onething_catalog::Serving;
 use onething_catalog::source::SourceDir;
-use onething_engine::{Engine, Metrics, RetryPolicy, RunReport, SubmitError};
+use onething_engine::{Engine, Metrics, RunReport, SubmitError};
 use onething_model::application::{ApplicationDoc, sniff_media_type};
 use onething_model::ids::Digest;
 use onething_model::state::AppStatus;
@@ -26,6 +32,7 @@ use onething_store::memory::MemoryStore;
 use onething_store::{Store, StoreOptions};
 
 use super::{PathArgs, render};
+use crate::config::Config;
 
 /// Arguments of `onething run`.
 #[derive(Debug, clap::Args)]
@@ -40,27 +47,51 @@ pub struct Args {
     /// Pin the plugins' clock to this date (YYYY-MM-DD), for reproducible runs.
     #[arg(long, value_name = "DATE")]
     today: Option<NaiveDate>,
+    /// The service's config file (onething.toml): its paths, limits, retry
+    /// policy and signature policy (flags given here win over its paths).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.application.is_empty() {
         bail!("name at least one application file, e.g. examples/applications/newborn.json");
     }
-    let paths = args.paths.resolve();
+    let config = args.config.as_deref().map(Config::load).transpose()?;
+    let paths = match &config {
+        Some(c) => args.paths.resolve_over(c.paths()),
+        None => args.paths.resolve(),
+    };
+    let limits = match &config {
+        Some(c) => {
+            let mut limits = c.limits.clone();
+            if limits.compile_cache_dir.is_none() {
+                limits.compile_cache_dir = super::local_limits().compile_cache_dir;
+            }
+            limits
+        }
+        None => super::local_limits(),
+    };
+    let retry = config.as_ref().map(|c| c.retry.clone()).unwrap_or_default();
+    let policy = config
+        .as_ref()
+        .map(|c| c.signatures.policy())
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("config: {e}"))?;
     let store = Arc::new(MemoryStore::new(StoreOptions::default()));
     let caps = Capabilities::new(clock::pinned_or_system(args.today), store.kv());
-    let runtime = Runtime::new(super::local_limits(), caps)?;
-    let catalog =
-        onething_catalog::local::load(&runtime, &paths.dictionary, &paths.plugins, &paths.bundles)
-            .await?;
+    let runtime = Runtime::new(limits, caps)?;
+    let catalog = onething_catalog::local::load(
+        &runtime,
+        &paths.dictionary,
+        &paths.plugins,
+        &paths.bundles,
+        policy.as_ref(),
+    )
+    .await?;
     let store: Arc<dyn Store> = store;
     let serving = Arc::new(Serving::new(catalog, store.clone()));
-    let engine = Engine::new(
-        store,
-        serving,
-        RetryPolicy::default(),
-        Arc::new(Metrics::new()),
-    );
+    let engine = Engine::new(store, serving, retry, Arc::new(Metrics::new()));
     let mut all_completed = true;
     let mut reports = Vec::new();
     for (n, path) in args.application.iter().enumerate() {

@@ -1,0 +1,185 @@
+//! Cases on the audit chain: every write sealed and verifiable, values
+//! never in it, nothing sealed when the audit log is off.
+
+use onething_model::audit::Action;
+use onething_model::ids::Digest;
+
+use crate::audit::{self};
+use crate::{ChangeAction, MaterialMeta, VersionKind};
+
+use super::Fresh;
+use super::fixtures::*;
+
+/// Every create, append, activation, rollback and consent is sealed;
+/// materials and key-value writes are not; the chain verifies, the
+/// checkpoint is its head, seqs run from 1 without gaps, and no entry
+/// holds a value.
+pub async fn audit_seals_every_write(fresh: Fresh) {
+    let s = &*fresh.store;
+    assert_eq!(s.audit_checkpoint().await.expect("checkpoint"), None);
+    let mut st = submit(s, "app-1", 1_000).await;
+    apply(
+        s,
+        &mut st,
+        vec![attempt(HEALTH, 1), approved(HEALTH)],
+        2_000,
+    )
+    .await
+    .expect("append");
+    let v1 = version(VersionKind::Plugin, "health", "1.0.0", 1_000);
+    let v2 = version(VersionKind::Plugin, "health", "2.0.0", 2_000);
+    s.record_changes(
+        Some(&v1),
+        &[
+            change(&v1, ChangeAction::Admitted, 1_000),
+            change(&v1, ChangeAction::Activated, 1_000),
+        ],
+    )
+    .await
+    .expect("changes");
+    s.record_changes(
+        Some(&v2),
+        &[
+            change(&v2, ChangeAction::Admitted, 2_000),
+            change(&v2, ChangeAction::Activated, 2_000),
+        ],
+    )
+    .await
+    .expect("changes");
+    s.record_changes(None, &[change(&v1, ChangeAction::RolledBack, 3_000)])
+        .await
+        .expect("changes");
+    s.record_consent(&consent("consent-1"), &consent_entries("consent-1"))
+        .await
+        .expect("consent");
+    let sealed = all_records(s).await.len();
+    let bytes = b"%PDF-1.4 scan";
+    s.put_material(
+        &MaterialMeta {
+            digest: Digest::of(bytes),
+            media_type: "application/pdf".into(),
+            size: bytes.len() as u64,
+        },
+        bytes,
+    )
+    .await
+    .expect("material");
+    s.kv()
+        .set(&dept("health"), "k", SECRET.as_bytes())
+        .await
+        .expect("kv");
+
+    let records = all_records(s).await;
+    assert_eq!(records.len(), sealed, "materials and kv are not audited");
+    assert!(
+        records.iter().zip(1..).all(|(r, seq)| r.seq == seq),
+        "seqs from 1 without gaps: {:?}",
+        records.iter().map(|r| r.seq).collect::<Vec<_>>()
+    );
+    let entries = entries_of(&records);
+    let count = |a: Action| entries.iter().filter(|e| e.action == a).count();
+    assert_eq!(count(Action::Received), 1, "the submission");
+    assert_eq!(count(Action::Disclosed), 1, "the attempt");
+    assert_eq!(count(Action::Produced), 1, "the approval");
+    assert_eq!(
+        count(Action::VersionActivated),
+        2,
+        "activations, not admissions"
+    );
+    assert_eq!(count(Action::VersionRolledBack), 1);
+    assert_eq!(count(Action::ConsentGranted), 1);
+    assert_eq!(count(Action::Prefilled), 1);
+    assert_eq!(entries.len(), 8);
+    let activation = entries
+        .iter()
+        .find(|e| e.action == Action::VersionActivated)
+        .and_then(|e| e.note.clone())
+        .unwrap_or_default();
+    assert!(activation.contains(&v1.digest.to_string()), "{activation}");
+    let disclosed = entries
+        .iter()
+        .find(|e| e.action == Action::Disclosed)
+        .expect("a disclosure");
+    assert_eq!(disclosed.recipient.as_deref(), Some("health"));
+    assert_eq!(disclosed.step.as_deref(), Some(HEALTH));
+    assert_eq!(
+        disclosed
+            .fields
+            .iter()
+            .map(|f| f.key.as_str())
+            .collect::<Vec<_>>(),
+        ["child.name", "mother.id_number"]
+    );
+    for r in &records {
+        let json =
+            String::from_utf8(audit::decompress(&r.body).expect("a body")).expect("UTF-8 JSON");
+        assert!(
+            !json.contains(SECRET),
+            "record {}: a value in {json}",
+            r.seq
+        );
+    }
+
+    let checkpoint = s
+        .audit_checkpoint()
+        .await
+        .expect("checkpoint")
+        .expect("a checkpoint");
+    let last = records.last().expect("records");
+    assert_eq!(
+        (checkpoint.seq, &checkpoint.digest),
+        (last.seq, &last.digest)
+    );
+    let verified = s
+        .verify_audit()
+        .await
+        .expect("verify")
+        .expect("an intact chain");
+    assert_eq!(verified.records, checkpoint.seq);
+    assert_eq!(verified.head, checkpoint.digest);
+    assert_eq!(
+        audit::verify(records.clone(), Some(&checkpoint)),
+        Ok(verified),
+        "the records as read verify on their own"
+    );
+    let page = s.audit_records(1, 1).await.expect("records");
+    assert_eq!(page, records[1..2]);
+    assert!(
+        s.audit_records(last.seq, 10)
+            .await
+            .expect("records")
+            .is_empty()
+    );
+}
+
+/// With the audit log off, every write still lands and nothing is sealed.
+pub async fn audit_off_seals_nothing(fresh: Fresh) {
+    let s = &*fresh.store;
+    let mut st = submit(s, "app-1", 1_000).await;
+    apply(
+        s,
+        &mut st,
+        vec![attempt(HEALTH, 1), approved(HEALTH)],
+        2_000,
+    )
+    .await
+    .expect("append");
+    let v1 = version(VersionKind::Plugin, "health", "1.0.0", 1_000);
+    s.record_changes(Some(&v1), &[change(&v1, ChangeAction::Activated, 1_000)])
+        .await
+        .expect("changes");
+    s.record_consent(&consent("consent-1"), &consent_entries("consent-1"))
+        .await
+        .expect("consent");
+    assert_eq!(s.state("app-1").await.expect("state"), Some(st));
+    assert!(all_records(s).await.is_empty());
+    assert_eq!(s.audit_checkpoint().await.expect("checkpoint"), None);
+    let verified = s.verify_audit().await.expect("verify").expect("intact");
+    assert_eq!(verified.records, 0);
+}
+
+/// The store answers and says what it is.
+pub async fn ping_and_describe(fresh: Fresh) {
+    fresh.store.ping().await.expect("ping");
+    assert!(!fresh.store.describe().is_empty());
+}
