@@ -7,6 +7,13 @@
 //! `number/<kind>/<number>` reserves a number for one idempotency key.
 //! Not for choosing the number's shape: the caller's `candidate` does that
 //! (usually from [`crate::hash`] over the idempotency key).
+//!
+//! Use the dictionary key of the field the number is written to as the
+//! `kind` (`child.id_number`): when an operator completes a step by hand
+//! with a number of that field, the host reserves it in the department's
+//! store under `number/<field key>/<number>`, so [`unique`] never hands it
+//! out again. (The host also refuses any value of a `unique` field that
+//! another application already holds.)
 
 use crate::{StepError, store};
 

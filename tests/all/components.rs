@@ -432,6 +432,12 @@ async fn every_testkit_step_has_a_test() {
         "slow",
         // Tested here and end to end in tests/all/agreement.rs:
         "reject",
+        // Tested end to end in tests/all/hardening_engine.rs:
+        "deferred-issuer",
+        "needs-id",
+        "fixed-issuer",
+        "kv-hog",
+        "write-then-trap",
     ];
     let w = world().await;
     for s in &w.plugin("testkit").manifest().steps {

@@ -7,6 +7,8 @@
 //! - [`cli`]: the commands an integrator types, through the real binary;
 //! - [`service`], [`crash`], [`hotload`], [`audit`]: `onething serve`
 //!   through HTTP and signals, with its SQLite store;
+//! - [`hardening_engine`]: idempotency keys, issued values and department
+//!   storage quotas, through the service;
 //! - [`agreement`]: `onething run` and `onething serve` give the same
 //!   result for the same applications.
 //!
@@ -18,6 +20,7 @@ mod audit;
 mod cli;
 mod components;
 mod crash;
+mod hardening_engine;
 mod hotload;
 mod service;
 mod support;

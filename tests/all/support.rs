@@ -41,6 +41,22 @@ pub const TEST_BUNDLES: &[(&str, &str)] = &[
         "[[steps]]\ndepartment = \"testkit\"\nstep = \"permanent\"\n",
     ),
     (
+        "testkit-issue",
+        "[[steps]]\ndepartment = \"testkit\"\nstep = \"deferred-issuer\"\n[[steps]]\ndepartment = \"testkit\"\nstep = \"needs-id\"\nafter = [\"testkit/deferred-issuer\"]\n",
+    ),
+    (
+        "testkit-fixed-issuer",
+        "[[steps]]\ndepartment = \"testkit\"\nstep = \"fixed-issuer\"\n",
+    ),
+    (
+        "testkit-kv-hog",
+        "[[steps]]\ndepartment = \"testkit\"\nstep = \"kv-hog\"\n",
+    ),
+    (
+        "testkit-write-then-trap",
+        "[[steps]]\ndepartment = \"testkit\"\nstep = \"write-then-trap\"\n",
+    ),
+    (
         "testkit-slow",
         "[[steps]]\ndepartment = \"testkit\"\nstep = \"slow\"\n[[steps]]\ndepartment = \"testkit\"\nstep = \"flaky\"\nafter = [\"testkit/slow\"]\n",
     ),
@@ -54,8 +70,20 @@ pub struct Site {
 impl Site {
     /// A site with signatures not required.
     pub fn new() -> Self {
+        Self::with_limits("")
+    }
+
+    /// A site with signatures not required and more `[limits]` settings
+    /// (lines of TOML).
+    pub fn with_limits(limits: &str) -> Self {
+        Self::with_settings("", limits)
+    }
+
+    /// A site with signatures not required, more top-level settings and
+    /// more `[limits]` settings (lines of TOML).
+    pub fn with_settings(top: &str, limits: &str) -> Self {
         let site = Self::unconfigured();
-        site.write_config("[signatures]\nrequired = false\n");
+        site.write_config_with(top, limits, "[signatures]\nrequired = false\n");
         site
     }
 
@@ -130,9 +158,13 @@ impl Site {
     }
 
     fn write_config(&self, extra: &str) {
+        self.write_config_with("", "", extra);
+    }
+
+    fn write_config_with(&self, top: &str, limits: &str, extra: &str) {
         let config = format!(
-            "plugins_dir = \"plugins\"\nbundles_dir = \"bundles\"\ndictionary = \"{}\"\ndata_dir = \"data\"\nmax_body_bytes = 65536\n\
-             [limits]\ncompile_cache_dir = \"{}\"\ncall_timeout_ms = 10000\n[retry]\nmax_attempts = 4\nfirst_backoff_ms = 10\nmax_backoff_ms = 100\n\
+            "{top}\nplugins_dir = \"plugins\"\nbundles_dir = \"bundles\"\ndictionary = \"{}\"\ndata_dir = \"data\"\nmax_body_bytes = 65536\n\
+             [limits]\ncompile_cache_dir = \"{}\"\ncall_timeout_ms = 10000\n{limits}\n[retry]\nmax_attempts = 4\nfirst_backoff_ms = 10\nmax_backoff_ms = 100\n\
              [[operators]]\nname = \"duty-officer\"\ntoken = \"{TOKEN}\"\n{extra}",
             repo().join("examples/dictionary.toml").display(),
             repo().join("target/onething-cache").display(),

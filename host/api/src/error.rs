@@ -122,6 +122,18 @@ impl From<SubmitError> for ApiError {
             SubmitError::Consent(m) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "Unknown consent", m)
             }
+            SubmitError::BadIdempotencyKey(m) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Invalid idempotency key",
+                m,
+            ),
+            e @ SubmitError::IdempotencyKeyReused { .. } => {
+                let message = e.to_string();
+                ApiError::problems(
+                    "the idempotency key was used for another request; nothing was stored",
+                    vec![Problem::general("idempotency-key-reused", message)],
+                )
+            }
             SubmitError::Store(s) => ApiError::internal(s),
         }
     }

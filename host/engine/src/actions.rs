@@ -2,6 +2,15 @@
 //! completes or rejects a step waiting in the manual queue
 //! ([`Engine::resolve`]); the applicant corrects a needs-more application
 //! without approved steps running again ([`Engine::correct`]).
+//!
+//! An operator's approval is checked like a department's output, and
+//! more: every field it writes is one the step declares, of the
+//! dictionary's type; every field the step writes that a later step
+//! requires is given (else that step would wait in the queue with no way
+//! to fix this one); and a value of a `unique` field is claimed for the
+//! application (refused when another application holds it) and reserved
+//! in the department's own store, so its issuing never hands it out
+//! again.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +19,10 @@ use onething_model::bundle::Bundle;
 use onething_model::events::Event;
 use onething_model::ids::{FieldKey, StepRef};
 use onething_model::state::{AppState, AppStatus, StepStatus};
+use onething_store::KvQuota;
 use serde::{Deserialize, Serialize};
+
+use crate::issued::{held_elsewhere, issued_values};
 
 use crate::drive::materials_of;
 use crate::notification::check_all;
@@ -50,70 +62,46 @@ impl Engine {
         let bundle = self.bundle_of(&current).await.ok_or_else(|| {
             ActionError::Conflict(format!("bundle {} is no longer loaded", current.bundle))
         })?;
+        in_manual_queue(&current, step)?;
+        let event = match &resolution {
+            Resolution::Approve { outputs } => {
+                let outputs = approval_outputs(&bundle, step, outputs, cat.dict())?;
+                let issued = issued_values(&outputs, cat.dict());
+                let conflicts = self.inner.store.claim_issued(id, &issued).await?;
+                if !conflicts.is_empty() {
+                    return Err(ActionError::Conflict(format!(
+                        "step {step} cannot be approved with these values: {}",
+                        held_elsewhere(&conflicts)
+                    )));
+                }
+                self.reserve_in_department(id, step, &issued).await;
+                Event::StepApproved {
+                    step: step.clone(),
+                    attempt: 0,
+                    outputs,
+                    documents: vec![],
+                    note: None,
+                    operator: Some(operator.into()),
+                }
+            }
+            Resolution::Reject { reason } => {
+                if reason.trim().is_empty() {
+                    return Err(ActionError::Invalid(
+                        "a rejection needs a reason for the applicant".into(),
+                    ));
+                }
+                Event::StepRejected {
+                    step: step.clone(),
+                    reason: reason.clone(),
+                    operator: Some(operator.into()),
+                }
+            }
+        };
         let new_state = self
             .inner
             .apps
             .change(id, |state| {
-                let s = state.step(step).ok_or_else(|| {
-                    ActionError::Invalid(format!("application {id} has no step {step}"))
-                })?;
-                if s.status != StepStatus::Manual {
-                    return Err(ActionError::Conflict(format!(
-                        "step {step} of application {id} is {:?}, not in the manual queue",
-                        s.status
-                    )));
-                }
-                let event = match &resolution {
-                    Resolution::Approve { outputs } => {
-                        let spec = bundle.step(step).ok_or_else(|| {
-                            ActionError::Invalid(format!(
-                                "bundle {} has no step {step}",
-                                state.bundle
-                            ))
-                        })?;
-                        let mut checked = BTreeMap::new();
-                        for (k, v) in outputs {
-                            let key = FieldKey::parse(k)
-                                .map_err(|e| ActionError::Invalid(e.to_string()))?;
-                            if !spec.spec.writes.contains(&key) {
-                                return Err(ActionError::Invalid(format!(
-                                    "step {step} does not write {key}; it writes: {}",
-                                    spec.spec
-                                        .writes
-                                        .iter()
-                                        .map(ToString::to_string)
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                )));
-                            }
-                            let value = cat
-                                .dict()
-                                .parse_json(&key, v)
-                                .map_err(|e| ActionError::Invalid(e.message))?;
-                            checked.insert(key, value.to_json());
-                        }
-                        Event::StepApproved {
-                            step: step.clone(),
-                            attempt: 0,
-                            outputs: checked,
-                            documents: vec![],
-                            note: None,
-                            operator: Some(operator.into()),
-                        }
-                    }
-                    Resolution::Reject { reason } => {
-                        if reason.trim().is_empty() {
-                            return Err(ActionError::Invalid(
-                                "a rejection needs a reason for the applicant".into(),
-                            ));
-                        }
-                        Event::StepRejected {
-                            step: step.clone(),
-                            reason: reason.clone(),
-                            operator: Some(operator.into()),
-                        }
-                    }
-                };
+                in_manual_queue(state, step)?;
                 Ok(vec![event])
             })
             .await?;
@@ -124,6 +112,28 @@ impl Engine {
         self.after_change(&new_state, &["resolved-by-operator"]);
         self.spawn_drive(id.to_owned());
         Ok(new_state)
+    }
+
+    /// Reserve values an operator issued by hand in the store of the
+    /// department whose step writes them (`number/<field key>/<value>`,
+    /// the SDK's convention), so its own issuing never hands them out.
+    async fn reserve_in_department(&self, id: &str, step: &StepRef, issued: &[(FieldKey, String)]) {
+        let kv = self.inner.store.kv();
+        for (key, value) in issued {
+            let reservation = format!("number/{key}/{value}");
+            let holder = format!("operator:{id}");
+            if let Err(e) = kv
+                .insert_new(
+                    &step.department,
+                    &reservation,
+                    holder.as_bytes(),
+                    KvQuota::UNLIMITED,
+                )
+                .await
+            {
+                tracing::warn!(application = id, %step, %key, error = %e, "could not reserve a value issued by hand in the department's store");
+            }
+        }
     }
 
     /// The applicant corrects a needs-more application; approved steps are
@@ -220,4 +230,80 @@ impl Engine {
         self.spawn_drive(id.to_owned());
         Ok(new_state)
     }
+}
+
+/// Refuse unless `step` of `state` waits in the manual queue.
+fn in_manual_queue(state: &AppState, step: &StepRef) -> Result<(), ActionError> {
+    let s = state.step(step).ok_or_else(|| {
+        ActionError::Invalid(format!("application {} has no step {step}", state.id))
+    })?;
+    if s.status != StepStatus::Manual {
+        return Err(ActionError::Conflict(format!(
+            "step {step} of application {} is {:?}, not in the manual queue",
+            state.id, s.status
+        )));
+    }
+    Ok(())
+}
+
+/// An operator's outputs for `step`, checked as a department's would be,
+/// and more: every key one the step declares it writes, every value valid
+/// by the dictionary, and every field the step writes that another step
+/// of the bundle requires given.
+fn approval_outputs(
+    bundle: &Bundle,
+    step: &StepRef,
+    outputs: &BTreeMap<String, serde_json::Value>,
+    dict: &onething_model::dictionary::Dictionary,
+) -> Result<BTreeMap<FieldKey, serde_json::Value>, ActionError> {
+    let spec = bundle
+        .step(step)
+        .ok_or_else(|| ActionError::Invalid(format!("bundle {} has no step {step}", bundle.id)))?;
+    let writes_list = || {
+        spec.spec
+            .writes
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut checked = BTreeMap::new();
+    for (k, v) in outputs {
+        let key = FieldKey::parse(k).map_err(|e| ActionError::Invalid(e.to_string()))?;
+        if !spec.spec.writes.contains(&key) {
+            return Err(ActionError::Invalid(format!(
+                "step {step} does not write {key}; it writes: {}",
+                writes_list()
+            )));
+        }
+        let value = dict
+            .parse_json(&key, v)
+            .map_err(|e| ActionError::Invalid(e.message))?;
+        checked.insert(key, value.to_json());
+    }
+    let required_later: Vec<String> = spec
+        .spec
+        .writes
+        .iter()
+        .filter(|key| !checked.contains_key(*key))
+        .filter(|key| {
+            bundle.steps.iter().any(|other| {
+                other.reference != *step
+                    && other
+                        .spec
+                        .reads
+                        .iter()
+                        .any(|r| r.required && &r.key == *key)
+            })
+        })
+        .map(ToString::to_string)
+        .collect();
+    if !required_later.is_empty() {
+        return Err(ActionError::Invalid(format!(
+            "step {step} must give {} (later steps require it); it writes: {}",
+            required_later.join(", "),
+            writes_list()
+        )));
+    }
+    Ok(checked)
 }

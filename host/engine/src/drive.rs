@@ -172,24 +172,36 @@ impl Engine {
         self.after_change(&st, &["attempt-started"]);
         let runs = calls.into_iter().map(|(b, plugin, request)| async move {
             let started = std::time::Instant::now();
-            let result = plugin.handle(&request).await;
+            let (result, writes) = plugin.handle_recorded(&request).await;
             self.inner
                 .metrics
                 .observe_step(&b.reference.department, started.elapsed());
-            outcome::events(
+            let events = outcome::events(
                 &b,
                 request.attempt,
                 result,
                 self.catalog().dict(),
                 &self.inner.retry,
                 now_ms(),
-            )
+            );
+            (events, writes)
         });
-        let events: Vec<Event> = futures::future::join_all(runs)
-            .await
-            .into_iter()
-            .flatten()
-            .collect();
+        let mut events: Vec<Event> = Vec::new();
+        for (outcome, writes) in futures::future::join_all(runs).await {
+            let (outcome, refused) = self
+                .claim_approval(id, outcome, self.catalog().dict())
+                .await?;
+            // An attempt that does not stand leaves nothing behind in the
+            // department's store.
+            if refused
+                || outcome
+                    .iter()
+                    .any(|e| matches!(e, Event::AttemptFailed { .. }))
+            {
+                writes.undo().await;
+            }
+            events.extend(outcome);
+        }
         let kinds: Vec<&'static str> = events.iter().map(Event::kind).collect();
         let manual = parked
             + events

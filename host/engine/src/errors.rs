@@ -18,6 +18,20 @@ pub enum SubmitError {
     /// The consent it names is unknown or for another bundle.
     #[error("{0}")]
     Consent(String),
+    /// The idempotency key is not one the engine accepts (too long).
+    #[error("{0}")]
+    BadIdempotencyKey(String),
+    /// The idempotency key was used for another request; nothing was
+    /// stored.
+    #[error(
+        "idempotency key {key:?} was used for another request (application {existing}); use a new key for a new application"
+    )]
+    IdempotencyKeyReused {
+        /// The key (bounded, so it may be shown).
+        key: String,
+        /// The application made with it.
+        existing: String,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -27,6 +27,7 @@ mod drive;
 mod errors;
 #[cfg(test)]
 mod fixtures;
+mod issued;
 pub mod metrics;
 pub mod notification;
 pub mod outcome;
@@ -72,10 +73,31 @@ pub struct Engine {
     inner: Arc<Inner>,
 }
 
+/// The engine's settings: retries, and the limits on what one submission
+/// may carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Retry policy for transient failures and traps.
+    pub retry: RetryPolicy,
+    /// Longest client idempotency key, in bytes
+    /// (`max_idempotency_key_bytes`).
+    pub max_idempotency_key_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            retry: RetryPolicy::default(),
+            max_idempotency_key_bytes: 200,
+        }
+    }
+}
+
 struct Inner {
     store: Arc<dyn Store>,
     serving: Arc<Serving>,
     retry: RetryPolicy,
+    max_idempotency_key_bytes: usize,
     apps: apps::Apps,
     updates: broadcast::Sender<Update>,
     metrics: Arc<Metrics>,
@@ -88,11 +110,26 @@ fn now_ms() -> i64 {
 }
 
 impl Engine {
-    /// An engine over a store, serving what `serving` serves.
+    /// An engine over a store, serving what `serving` serves, with the
+    /// default settings but `retry`.
     pub fn new(
         store: Arc<dyn Store>,
         serving: Arc<Serving>,
         retry: RetryPolicy,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        let settings = Settings {
+            retry,
+            ..Settings::default()
+        };
+        Self::with_settings(store, serving, settings, metrics)
+    }
+
+    /// An engine over a store, serving what `serving` serves.
+    pub fn with_settings(
+        store: Arc<dyn Store>,
+        serving: Arc<Serving>,
+        settings: Settings,
         metrics: Arc<Metrics>,
     ) -> Self {
         let (updates, _) = broadcast::channel(8192);
@@ -102,7 +139,8 @@ impl Engine {
                 apps: apps::Apps::new(store.clone()),
                 store,
                 serving,
-                retry,
+                retry: settings.retry,
+                max_idempotency_key_bytes: settings.max_idempotency_key_bytes,
                 updates,
                 metrics,
                 stopping,

@@ -2,6 +2,11 @@
 //! the dictionary, its materials found in the store, the one notification;
 //! then, with no problem, the application stored with its first event and
 //! driven. Refused with every problem and nothing stored, or stored whole.
+//!
+//! A client's idempotency key is looked up before anything else, so a
+//! repeat after a lost answer gets the application it made (whatever the
+//! checks would say now); the key is stored with the digest of the
+//! request, and the same key with another request is refused.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,10 +14,11 @@ use std::sync::Arc;
 use onething_model::application::{ApplicationDoc, Contents, read_contents};
 use onething_model::bundle::Bundle;
 use onething_model::events::Event;
+use onething_model::ids::Digest;
 use onething_model::problem::Problem;
 use onething_model::state::{AppState, AppStatus};
 use onething_store::StoreError;
-use onething_store::applications::Created;
+use onething_store::applications::{ClientKey, Created};
 
 use crate::notification::check_all;
 use crate::{Engine, SubmitError, now_ms};
@@ -84,6 +90,12 @@ impl Engine {
         doc: &ApplicationDoc,
         id: String,
     ) -> Result<(String, bool), SubmitError> {
+        let client_key = self.client_key(doc)?;
+        if let Some(key) = &client_key
+            && let Some((existing, request)) = self.inner.store.by_client_key(&key.key).await?
+        {
+            return repeat(key, existing, request);
+        }
         let (bundle, contents, problems) = self.check(doc).await?;
         if !problems.is_empty() {
             return Err(SubmitError::Problems(problems));
@@ -130,10 +142,16 @@ impl Engine {
         match self
             .inner
             .store
-            .create(doc.idempotency_key.as_deref(), &state, &event, at)
+            .create(client_key.as_ref(), &state, &event, at)
             .await?
         {
-            Created::Existing(existing) => Ok((existing, true)),
+            Created::Existing {
+                id: existing,
+                request,
+            } => match &client_key {
+                Some(key) => repeat(key, existing, request),
+                None => Ok((existing, true)),
+            },
             Created::New => {
                 self.inner.metrics.submitted.inc();
                 self.inner.apps.insert(state);
@@ -142,5 +160,87 @@ impl Engine {
                 Ok((id, false))
             }
         }
+    }
+
+    /// The document's idempotency key, bounded, with the digest of the
+    /// request it comes with.
+    fn client_key(&self, doc: &ApplicationDoc) -> Result<Option<ClientKey>, SubmitError> {
+        let Some(key) = &doc.idempotency_key else {
+            return Ok(None);
+        };
+        let max = self.inner.max_idempotency_key_bytes;
+        if key.is_empty() || key.len() > max || key.chars().any(char::is_control) {
+            return Err(SubmitError::BadIdempotencyKey(format!(
+                "the idempotency key must be 1 to {max} bytes of printable text (max_idempotency_key_bytes = {max}); this one has {} bytes",
+                key.len()
+            )));
+        }
+        Ok(Some(ClientKey {
+            key: key.clone(),
+            request: request_digest(doc),
+        }))
+    }
+}
+
+/// A repeat of a key: the application it made, unless it came with
+/// another request.
+fn repeat(
+    key: &ClientKey,
+    existing: String,
+    request: Option<Digest>,
+) -> Result<(String, bool), SubmitError> {
+    match request {
+        Some(r) if r != key.request => Err(SubmitError::IdempotencyKeyReused {
+            key: key.key.clone(),
+            existing,
+        }),
+        // The same request (or one stored before requests were digested).
+        _ => Ok((existing, true)),
+    }
+}
+
+/// The digest of a request, without its idempotency key: the bundle, the
+/// fields (in key order), the materials and the consent, as JSON.
+pub fn request_digest(doc: &ApplicationDoc) -> Digest {
+    let fields: BTreeMap<&String, &serde_json::Value> = doc.fields.iter().collect();
+    let materials: Vec<serde_json::Value> = doc
+        .materials
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "code": m.code,
+                "path": m.path,
+                "digest": m.digest,
+                "media_type": m.media_type,
+                "size": m.size,
+            })
+        })
+        .collect();
+    let canonical = serde_json::json!({
+        "bundle": doc.bundle,
+        "fields": fields,
+        "materials": materials,
+        "consent": doc.consent,
+    });
+    Digest::of(canonical.to_string().as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(json: &str) -> ApplicationDoc {
+        ApplicationDoc::from_json(json, "test").expect("document")
+    }
+
+    #[test]
+    fn the_request_digest_ignores_the_key_and_field_order_only() {
+        let a = doc(r#"{"bundle":"newborn","fields":{"a.b":1,"c.d":"x"},"idempotency_key":"k1"}"#);
+        let b = doc(r#"{"bundle":"newborn","fields":{"c.d":"x","a.b":1},"idempotency_key":"k2"}"#);
+        assert_eq!(request_digest(&a), request_digest(&b));
+        let other_value = doc(r#"{"bundle":"newborn","fields":{"a.b":2,"c.d":"x"}}"#);
+        assert_ne!(request_digest(&a), request_digest(&other_value));
+        let other_bundle = doc(r#"{"bundle":"business","fields":{"a.b":1,"c.d":"x"}}"#);
+        assert_ne!(request_digest(&a), request_digest(&other_bundle));
     }
 }

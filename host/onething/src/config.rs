@@ -15,6 +15,7 @@
 //! max_material_bytes = 10485760
 //! max_component_bytes = 67108864
 //! shutdown_grace_secs = 10
+//! max_idempotency_key_bytes = 200
 //!
 //! [limits]                       # see runtime::Limits
 //! call_timeout_ms = 2000
@@ -48,7 +49,7 @@ use serde::Deserialize;
 use onething_api::Operator;
 use onething_catalog::SignaturePolicy;
 use onething_catalog::source::SourceDir;
-use onething_engine::RetryPolicy;
+use onething_engine::{RetryPolicy, Settings};
 use onething_model::ids::DepartmentId;
 use onething_runtime::Limits;
 use onething_runtime::signing::{TrustedKeys, parse_public_key};
@@ -135,6 +136,8 @@ pub struct Config {
     pub max_component_bytes: usize,
     /// How long shutdown waits for steps under way.
     pub shutdown_grace_secs: u64,
+    /// Longest idempotency key a client may send with a submission.
+    pub max_idempotency_key_bytes: usize,
     /// Sandbox limits.
     pub limits: Limits,
     /// Retry policy.
@@ -158,6 +161,7 @@ impl Default for Config {
             max_material_bytes: 10 << 20,
             max_component_bytes: 64 << 20,
             shutdown_grace_secs: 10,
+            max_idempotency_key_bytes: Settings::default().max_idempotency_key_bytes,
             limits: Limits::default(),
             retry: RetryPolicy::default(),
             operators: Vec::new(),
@@ -237,10 +241,24 @@ impl Config {
         Ok(config)
     }
 
+    /// The engine's settings from this file.
+    pub fn engine_settings(&self) -> Settings {
+        Settings {
+            retry: self.retry.clone(),
+            max_idempotency_key_bytes: self.max_idempotency_key_bytes,
+        }
+    }
+
     /// Refuse settings that cannot work, naming the key.
     pub fn check(&self) -> Result<(), String> {
         self.limits.check()?;
         self.retry.check()?;
+        if !(8..=4096).contains(&self.max_idempotency_key_bytes) {
+            return Err(format!(
+                "max_idempotency_key_bytes = {} is out of range (8 to 4096)",
+                self.max_idempotency_key_bytes
+            ));
+        }
         if self.max_body_bytes < 1024 {
             return Err(format!(
                 "max_body_bytes = {} is too small (at least 1024)",
@@ -340,6 +358,10 @@ mod tests {
             .expect_err("short token")
             .to_string();
         assert!(err.contains("token"), "{err}");
+        let err = load("max_idempotency_key_bytes = 2\n[signatures]\nrequired = false")
+            .expect_err("too short")
+            .to_string();
+        assert!(err.contains("max_idempotency_key_bytes = 2"), "{err}");
         let err = load("listen = \"nowhere\"")
             .expect_err("bad address")
             .to_string();

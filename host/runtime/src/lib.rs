@@ -35,9 +35,9 @@ use crate::capabilities::Capabilities;
 
 pub use capabilities::log::{MASK, redact};
 pub use error::{CallError, LoadError};
-pub use limits::{AllocationStrategy, DepartmentLimits, Limits};
+pub use limits::{AllocationStrategy, DepartmentLimits, KvQuotaSource, Limits};
 pub use onething_contract::ContractVersion;
-pub use plugin::Plugin;
+pub use plugin::{Plugin, Writes};
 pub use state::CallState;
 
 /// How often the epoch advances. Call deadlines are checked at this grain.

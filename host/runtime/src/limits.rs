@@ -30,6 +30,38 @@ pub struct DepartmentLimits {
     pub call_timeout_ms: Option<u64>,
     /// Calls of this department running at once.
     pub concurrency: Option<usize>,
+    /// Keys this department may keep in its key-value store.
+    pub kv_max_keys: Option<u64>,
+    /// Bytes (keys and values) this department may keep in its key-value
+    /// store.
+    pub kv_max_bytes: Option<u64>,
+}
+
+/// Where a department's key-value quota is set: its own override, or the
+/// general setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KvQuotaSource {
+    /// `limits.departments.<department>.kv_max_keys` is set.
+    pub keys_overridden: bool,
+    /// `limits.departments.<department>.kv_max_bytes` is set.
+    pub bytes_overridden: bool,
+}
+
+impl KvQuotaSource {
+    /// The settings to change, keys then bytes.
+    pub fn settings(self, department: &DepartmentId) -> (String, String) {
+        let name = |overridden: bool, key: &str| {
+            if overridden {
+                format!("limits.departments.{department}.{key}")
+            } else {
+                format!("limits.{key}")
+            }
+        };
+        (
+            name(self.keys_overridden, "kv_max_keys"),
+            name(self.bytes_overridden, "kv_max_bytes"),
+        )
+    }
 }
 
 /// The limits every plugin call runs under.
@@ -52,6 +84,11 @@ pub struct Limits {
     pub allocation: AllocationStrategy,
     /// Wasm stack size, in bytes.
     pub max_wasm_stack_bytes: usize,
+    /// Keys one department may keep in its key-value store.
+    pub kv_max_keys: u64,
+    /// Bytes (keys and values together) one department may keep in its
+    /// key-value store.
+    pub kv_max_bytes: u64,
     /// Per-department overrides.
     pub departments: BTreeMap<DepartmentId, DepartmentLimits>,
     /// Where compiled components are cached on disk, keyed by content
@@ -70,6 +107,8 @@ impl Default for Limits {
             pool_instances: 256,
             allocation: AllocationStrategy::Auto,
             max_wasm_stack_bytes: 512 << 10,
+            kv_max_keys: 10_000_000,
+            kv_max_bytes: 1 << 30,
             departments: BTreeMap::new(),
             compile_cache_dir: None,
         }
@@ -94,6 +133,26 @@ impl Limits {
             .and_then(|d| d.concurrency)
             .unwrap_or(self.concurrency_per_department)
             .max(1)
+    }
+
+    /// A department's key-value quota, and where each half is set.
+    pub fn kv_quota_for(
+        &self,
+        department: &DepartmentId,
+    ) -> (onething_store::KvQuota, KvQuotaSource) {
+        let own = self.departments.get(department);
+        let keys = own.and_then(|d| d.kv_max_keys);
+        let bytes = own.and_then(|d| d.kv_max_bytes);
+        (
+            onething_store::KvQuota {
+                max_keys: keys.unwrap_or(self.kv_max_keys),
+                max_bytes: bytes.unwrap_or(self.kv_max_bytes),
+            },
+            KvQuotaSource {
+                keys_overridden: keys.is_some(),
+                bytes_overridden: bytes.is_some(),
+            },
+        )
     }
 
     /// Refuse settings that cannot work, naming the setting.

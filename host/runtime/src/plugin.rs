@@ -21,9 +21,37 @@ use tracing::Instrument;
 use wasmtime::component::Component;
 use wasmtime::{Store, Trap};
 
+use onething_store::DepartmentKv;
+
+use crate::capabilities::kv::UndoLog;
 use crate::error::{CallError, LoadError};
 use crate::state::{CallState, new_store};
 use crate::{Runtime, Shared, redact};
+
+/// The key-value writes of one attempt, to take back if it does not
+/// stand.
+pub struct Writes {
+    undo: UndoLog,
+    kv: Arc<dyn DepartmentKv>,
+    department: DepartmentId,
+}
+
+impl Writes {
+    /// How many writes the attempt made.
+    pub fn len(&self) -> usize {
+        self.undo.len()
+    }
+
+    /// Whether it made none.
+    pub fn is_empty(&self) -> bool {
+        self.undo.is_empty()
+    }
+
+    /// Take them back, newest first.
+    pub async fn undo(self) {
+        self.undo.undo(&*self.kv, &self.department).await;
+    }
+}
 
 /// A loaded, described department component.
 pub struct Plugin {
@@ -148,7 +176,8 @@ impl Runtime {
 
 /// Run `$call` on a fresh instance of `$pre` under the limits, turning any
 /// failure into a [`CallError`] and checking the output size. What the
-/// plugin printed goes to the log sink, masked, whatever happened.
+/// plugin printed goes to the log sink, masked, whatever happened. Gives
+/// the result and the call's key-value writes.
 macro_rules! fresh_call {
     ($shared:expr, $pre:expr, $department:expr, $version:expr, $secrets:expr, $function:literal, |$store:ident, $instance:ident| $call:expr) => {{
         let shared: &Shared = $shared;
@@ -162,7 +191,8 @@ macro_rules! fresh_call {
         let state = $store.data();
         let last_stderr = redact(&state.stderr.contents(), &state.log.secrets).into_owned();
         state.flush_output();
-        match result {
+        let undo = state.undo.clone();
+        let result = match result {
             Ok(out) => {
                 let size = out.output_size();
                 if size > shared.limits.max_output_bytes {
@@ -184,7 +214,8 @@ macro_rules! fresh_call {
                 &last_stderr,
                 shared.limits.fuel,
             )),
-        }
+        };
+        (result, undo)
     }};
 }
 
@@ -274,6 +305,7 @@ async fn call_describe(
         "describe",
         |store, h| h.describe(&mut store)
     )
+    .0
 }
 
 impl Plugin {
@@ -327,7 +359,8 @@ impl Plugin {
             step.as_str(),
             fields,
             materials
-        ))?;
+        ))
+        .0?;
         let by = StepRef {
             department: self.manifest.department.clone(),
             step: step.clone(),
@@ -348,18 +381,42 @@ impl Plugin {
             step.as_str(),
             known
         ))
+        .0
     }
 
-    /// Call `handle()` for one attempt at a step.
+    /// Call `handle()` for one attempt at a step. When the attempt fails
+    /// (the call fails, or the department returns an error), the
+    /// key-value writes it made are taken back.
     pub async fn handle(&self, request: &StepRequest) -> Result<Handled, CallError> {
+        let (result, writes) = self.handle_recorded(request).await;
+        if !matches!(result, Ok(Ok(_))) {
+            writes.undo().await;
+        }
+        result
+    }
+
+    /// Call `handle()` for one attempt at a step, keeping its key-value
+    /// writes: the caller takes them back ([`Writes::undo`]) when the
+    /// attempt does not stand (an output it refuses, say), or lets them
+    /// be.
+    pub async fn handle_recorded(
+        &self,
+        request: &StepRequest,
+    ) -> (Result<Handled, CallError>, Writes) {
         let _permit = self.permit().await;
         let span = tracing::info_span!("step", department = %self.manifest.department, step = %request.step, version = %self.manifest.version, application = %request.application, attempt = request.attempt);
-        async {
+        let (result, undo) = async {
             on_this_plugin!(self, self.secrets(&request.fields), "handle", |store, h| h
                 .handle(&mut store, request))
         }
         .instrument(span)
-        .await
+        .await;
+        let writes = Writes {
+            undo,
+            kv: self.shared.caps.kv.clone(),
+            department: self.manifest.department.clone(),
+        };
+        (result, writes)
     }
 
     /// The values of the sensitive fields among `fields` (by the

@@ -18,8 +18,10 @@ use onething_model::ids::DepartmentId;
 
 use crate::Shared;
 use crate::capabilities::Capabilities;
-use crate::capabilities::kv::DepartmentStore;
+use crate::capabilities::kv::{DepartmentStore, UndoLog};
 use crate::capabilities::log::{CallLog, CapturedOutput};
+use crate::limits::KvQuotaSource;
+use onething_store::KvQuota;
 
 /// Everything one call's store holds.
 pub struct CallState {
@@ -34,6 +36,10 @@ pub struct CallState {
     pub(crate) started: Instant,
     pub(crate) timeout: Duration,
     pub(crate) deadline_hit: Option<Duration>,
+    /// The department's key-value quota, and where it is set.
+    kv_quota: (KvQuota, KvQuotaSource),
+    /// The call's key-value writes, to take back if its attempt fails.
+    pub(crate) undo: UndoLog,
 }
 
 impl WasiView for CallState {
@@ -110,6 +116,8 @@ pub(crate) fn new_store(
         started: Instant::now(),
         timeout: limits.timeout_for(department),
         deadline_hit: None,
+        kv_quota: limits.kv_quota_for(department),
+        undo: UndoLog::default(),
     };
     let mut store = Store::new(&shared.engine, state);
     store.limiter(|s| &mut s.limiter);
@@ -137,6 +145,9 @@ impl CallState {
         DepartmentStore {
             kv: &*self.caps.kv,
             department: &self.log.department,
+            quota: self.kv_quota.0,
+            quota_source: self.kv_quota.1,
+            undo: &self.undo,
         }
     }
 

@@ -8,11 +8,13 @@
 
 use async_trait::async_trait;
 use onething_model::events::Event;
-use onething_model::ids::BundleId;
+use onething_model::ids::{BundleId, Digest};
 use onething_model::state::{AppState, AppStatus};
 use onething_store::applications::{first_seq, parse_status, status_change};
-use onething_store::{AppSummary, Applications, Created, EventRecord, StoreError, audit};
-use rusqlite::params;
+use onething_store::{
+    AppSummary, Applications, ClientKey, Created, EventRecord, StoreError, audit,
+};
+use rusqlite::{OptionalExtension, params};
 
 use crate::writer::{AppendHeader, PreparedEvent, Write};
 use crate::{SqliteStore, db};
@@ -26,12 +28,12 @@ fn sql_limit(limit: usize) -> i64 {
 impl Applications for SqliteStore {
     async fn create(
         &self,
-        client_key: Option<&str>,
+        client_key: Option<&ClientKey>,
         state: &AppState,
         event: &Event,
         at_ms: i64,
     ) -> Result<Created, StoreError> {
-        let client_key = client_key.map(str::to_owned);
+        let client_key = client_key.map(|k| (k.key.clone(), k.request.to_string()));
         let audit = audit::create_part(self.audit, &state.id, event);
         let event = PreparedEvent::of(event, at_ms)?;
         let (id, bundle, status) = (
@@ -47,6 +49,24 @@ impl Applications for SqliteStore {
             event,
             audit,
             reply,
+        })
+        .await
+    }
+
+    async fn by_client_key(
+        &self,
+        key: &str,
+    ) -> Result<Option<(String, Option<Digest>)>, StoreError> {
+        self.read(|c| {
+            c.prepare_cached("SELECT id, client_request FROM applications WHERE client_key = ?1")
+                .and_then(|mut s| {
+                    s.query_row(params![key], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+                    })
+                    .optional()
+                })
+                .map_err(db)
+                .map(|row| row.map(|(id, r)| (id, r.and_then(|r| Digest::parse(&r).ok()))))
         })
         .await
     }

@@ -3,14 +3,16 @@
 //! through the store's group-committing writer, so `insert_new` is
 //! atomic and key-value writes share commits with everything else.
 //!
-//! Not for limits on keys and values: the runtime checks those, the same
-//! for every backend.
+//! Each department's usage (keys and bytes) is kept in `kv_usage`,
+//! updated by the writer in the same transaction as the write it counts,
+//! so a quota holds however many writers there are. Not for limits on one
+//! key or value: the runtime checks those, the same for every backend.
 
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 use onething_model::ids::DepartmentId;
-use onething_store::{DepartmentKv, KvError};
+use onething_store::{DepartmentKv, KvError, KvQuota, KvUsage, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
@@ -43,9 +45,10 @@ impl SqliteKv {
         self.writer
             .send(Write::Kv { op, reply: tx })
             .map_err(|_| gone())?;
-        rx.await
-            .map_err(|_| gone())?
-            .map_err(|e| KvError::Unavailable(e.to_string()))
+        rx.await.map_err(|_| gone())?.map_err(|e| match e {
+            StoreError::Kv(e) => e,
+            other => KvError::Unavailable(other.to_string()),
+        })
     }
 }
 
@@ -64,11 +67,18 @@ impl DepartmentKv for SqliteKv {
             .map_err(|e| KvError::Unavailable(e.to_string()))
     }
 
-    async fn set(&self, department: &DepartmentId, key: &str, value: &[u8]) -> Result<(), KvError> {
+    async fn set(
+        &self,
+        department: &DepartmentId,
+        key: &str,
+        value: &[u8],
+        quota: KvQuota,
+    ) -> Result<(), KvError> {
         self.write(KvOp::Set {
             department: department.to_string(),
             key: key.to_owned(),
             value: value.to_vec(),
+            quota,
         })
         .await
         .map(|_| ())
@@ -79,11 +89,13 @@ impl DepartmentKv for SqliteKv {
         department: &DepartmentId,
         key: &str,
         value: &[u8],
+        quota: KvQuota,
     ) -> Result<bool, KvError> {
         self.write(KvOp::InsertNew {
             department: department.to_string(),
             key: key.to_owned(),
             value: value.to_vec(),
+            quota,
         })
         .await
     }
@@ -94,5 +106,24 @@ impl DepartmentKv for SqliteKv {
             key: key.to_owned(),
         })
         .await
+    }
+
+    async fn usage(&self, department: &DepartmentId) -> Result<KvUsage, KvError> {
+        let conn = self
+            .reader
+            .lock()
+            .map_err(|_| KvError::Unavailable("connection poisoned by a panic".into()))?;
+        conn.prepare_cached("SELECT keys, bytes FROM kv_usage WHERE department = ?1")
+            .and_then(|mut s| {
+                s.query_row(params![department.as_str()], |r| {
+                    Ok(KvUsage {
+                        keys: r.get::<_, i64>(0)?.max(0) as u64,
+                        bytes: r.get::<_, i64>(1)?.max(0) as u64,
+                    })
+                })
+                .optional()
+            })
+            .map(Option::unwrap_or_default)
+            .map_err(|e| KvError::Unavailable(e.to_string()))
     }
 }

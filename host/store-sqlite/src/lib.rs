@@ -20,6 +20,7 @@
 mod applications;
 mod audit;
 mod consents;
+mod issued;
 mod kv;
 mod materials;
 pub mod offline;

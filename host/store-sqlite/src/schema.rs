@@ -2,7 +2,8 @@
 //! [`crate::audit`]), created when missing. The same schema as the
 //! single-crate host's, so a data directory it wrote opens as it is.
 //!
-//! Not for migrations: there has been one schema so far.
+//! Later versions of the schema are applied in order by [`migrate`],
+//! numbered by SQLite's `user_version`, each in one transaction.
 
 use rusqlite::Connection;
 
@@ -79,8 +80,56 @@ CREATE TABLE IF NOT EXISTS kv (
 );
 "#;
 
-/// Create every table that is missing, the audit log's included.
+/// Create every table that is missing, the audit log's included, and
+/// bring the schema to the newest version.
 pub(crate) fn create(conn: &Connection) -> Result<(), crate::StoreError> {
     conn.execute_batch(SCHEMA).map_err(db)?;
-    conn.execute_batch(crate::audit::SCHEMA).map_err(db)
+    conn.execute_batch(crate::audit::SCHEMA).map_err(db)?;
+    migrate(conn)
+}
+
+/// Version 1: the digest of the request a client key came with; the
+/// values issued to each application (one application per value); each
+/// department's key-value usage, counted from what it keeps.
+const V1: &str = r#"
+ALTER TABLE applications ADD COLUMN client_request TEXT;
+CREATE TABLE issued_values (
+    key         TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    application TEXT NOT NULL,
+    PRIMARY KEY (key, value)
+);
+CREATE TABLE kv_usage (
+    department TEXT PRIMARY KEY,
+    keys       INTEGER NOT NULL,
+    bytes      INTEGER NOT NULL
+);
+INSERT INTO kv_usage (department, keys, bytes)
+    SELECT department, COUNT(*), SUM(length(CAST(key AS BLOB)) + length(value)) FROM kv GROUP BY department;
+"#;
+
+/// The schema versions after the first, in order.
+const MIGRATIONS: &[&str] = &[V1];
+
+/// Apply the migrations a database has not had yet.
+pub(crate) fn migrate(conn: &Connection) -> Result<(), crate::StoreError> {
+    let current: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(db)?;
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        if version <= current {
+            continue;
+        }
+        conn.execute_batch(&format!(
+            "BEGIN; {sql} PRAGMA user_version = {version}; COMMIT;"
+        ))
+        .map_err(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            crate::StoreError::Database(format!(
+                "migrating the store to schema version {version}: {e}"
+            ))
+        })?;
+    }
+    Ok(())
 }

@@ -18,9 +18,10 @@
 use std::sync::mpsc::{Receiver, Sender};
 
 use onething_model::events::Event;
+use onething_model::ids::{DepartmentId, Digest};
 use onething_model::state::AppStatus;
 use onething_store::audit::Sealer;
-use onething_store::{Created, StoreError};
+use onething_store::{Created, KvError, KvQuota, KvUsage, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
@@ -36,7 +37,7 @@ pub(crate) type Queue = Sender<Write>;
 pub(crate) enum Write {
     /// A new application.
     Create {
-        client_key: Option<String>,
+        client_key: Option<(String, String)>,
         id: String,
         bundle: String,
         status: &'static str,
@@ -123,22 +124,111 @@ pub(crate) struct AppendHeader {
     pub(crate) updated_ms: i64,
 }
 
-/// A key-value write, committed with the group like every other write.
+/// A key-value write, committed with the group like every other write,
+/// the department's usage counted in the same transaction.
 pub(crate) enum KvOp {
     Set {
         department: String,
         key: String,
         value: Vec<u8>,
+        quota: KvQuota,
     },
     InsertNew {
         department: String,
         key: String,
         value: Vec<u8>,
+        quota: KvQuota,
     },
     Delete {
         department: String,
         key: String,
     },
+}
+
+impl KvOp {
+    fn department(&self) -> &str {
+        match self {
+            KvOp::Set { department, .. }
+            | KvOp::InsertNew { department, .. }
+            | KvOp::Delete { department, .. } => department,
+        }
+    }
+
+    fn key(&self) -> &str {
+        match self {
+            KvOp::Set { key, .. } | KvOp::InsertNew { key, .. } | KvOp::Delete { key, .. } => key,
+        }
+    }
+}
+
+/// Apply one key-value write with its department's usage: whether it
+/// changed anything (an `insert_new` of a present key and a `delete` of an
+/// absent one do not).
+fn apply_kv(conn: &Connection, op: &KvOp) -> Result<bool, StoreError> {
+    let (department, key) = (op.department(), op.key());
+    let old: Option<i64> = conn
+        .prepare_cached("SELECT length(value) FROM kv WHERE department = ?1 AND key = ?2")
+        .and_then(|mut s| {
+            s.query_row(params![department, key], |r| r.get(0))
+                .optional()
+        })
+        .map_err(db)?;
+    let old = old.map(|n| n.max(0) as usize);
+    let (value, quota) = match op {
+        KvOp::InsertNew { .. } if old.is_some() => return Ok(false),
+        KvOp::Delete { .. } if old.is_none() => return Ok(false),
+        KvOp::Set { value, quota, .. } | KvOp::InsertNew { value, quota, .. } => {
+            (Some(value), Some(*quota))
+        }
+        KvOp::Delete { .. } => (None, None),
+    };
+    let usage: KvUsage = conn
+        .prepare_cached("SELECT keys, bytes FROM kv_usage WHERE department = ?1")
+        .and_then(|mut s| {
+            s.query_row(params![department], |r| {
+                Ok(KvUsage {
+                    keys: r.get::<_, i64>(0)?.max(0) as u64,
+                    bytes: r.get::<_, i64>(1)?.max(0) as u64,
+                })
+            })
+            .optional()
+        })
+        .map_err(db)?
+        .unwrap_or_default();
+    let would = usage.after(key, old, value.map(Vec::len));
+    if let Some(quota) = quota
+        && !would.within(quota)
+        && (would.keys > usage.keys || would.bytes > usage.bytes)
+    {
+        let department =
+            DepartmentId::parse(department).map_err(|e| StoreError::Database(e.to_string()))?;
+        return Err(StoreError::Kv(KvError::Quota {
+            department,
+            would,
+            quota,
+        }));
+    }
+    match value {
+        Some(value) => exec(
+            conn,
+            "INSERT INTO kv (department, key, value) VALUES (?1, ?2, ?3) ON CONFLICT(department, key) DO UPDATE SET value = excluded.value",
+            params![department, key, value],
+        ),
+        None => exec(
+            conn,
+            "DELETE FROM kv WHERE department = ?1 AND key = ?2",
+            params![department, key],
+        ),
+    }
+    .map_err(db)?;
+    exec(
+        conn,
+        "INSERT INTO kv_usage (department, keys, bytes) VALUES (?1, ?2, ?3) ON CONFLICT(department) DO UPDATE SET keys = excluded.keys, bytes = excluded.bytes",
+        params![department, would.keys as i64, would.bytes as i64],
+    )
+    .map_err(db)?;
+    // A set and an insert wrote; a delete removed what was there.
+    Ok(true)
 }
 
 /// Apply writes in groups until every sender is gone.
@@ -219,7 +309,7 @@ fn run_group(
         };
         match &result {
             // A repeated submission stored nothing: nothing to log.
-            Ok(Done::Created(Created::Existing(_))) => {}
+            Ok(Done::Created(Created::Existing { .. })) => {}
             Ok(_) => sealer.add(w.audit()),
             Err(_) if !isolate => {
                 // Dropping the transaction rolls the whole group back.
@@ -265,19 +355,31 @@ fn apply_write(conn: &Connection, w: &Write) -> Result<Done, StoreError> {
             event,
             ..
         } => {
-            if let Some(key) = client_key {
-                let existing: Option<String> = conn
-                    .prepare_cached("SELECT id FROM applications WHERE client_key = ?1")
-                    .and_then(|mut s| s.query_row(params![key], |r| r.get(0)).optional())
+            if let Some((key, _)) = client_key {
+                let existing: Option<(String, Option<String>)> = conn
+                    .prepare_cached(
+                        "SELECT id, client_request FROM applications WHERE client_key = ?1",
+                    )
+                    .and_then(|mut s| {
+                        s.query_row(params![key], |r| Ok((r.get(0)?, r.get(1)?)))
+                            .optional()
+                    })
                     .map_err(db)?;
-                if let Some(id) = existing {
-                    return Ok(Done::Created(Created::Existing(id)));
+                if let Some((id, request)) = existing {
+                    return Ok(Done::Created(Created::Existing {
+                        id,
+                        request: request.and_then(|r| Digest::parse(&r).ok()),
+                    }));
                 }
             }
+            let (key, request) = match client_key {
+                Some((k, r)) => (Some(k), Some(r)),
+                None => (None, None),
+            };
             exec(
                 conn,
-                "INSERT INTO applications (id, bundle, status, overdue, client_key, submitted_ms, updated_ms) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?5)",
-                params![id, bundle, status, client_key, event.at_ms],
+                "INSERT INTO applications (id, bundle, status, overdue, client_key, client_request, submitted_ms, updated_ms) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?6)",
+                params![id, bundle, status, key, request, event.at_ms],
             )
             .map_err(db)?;
             insert_event(conn, id, 1, event)?;
@@ -297,35 +399,7 @@ fn apply_write(conn: &Connection, w: &Write) -> Result<Done, StoreError> {
             }
             Ok(Done::Unit)
         }
-        Write::Kv { op, .. } => {
-            let changed = match op {
-                KvOp::Set {
-                    department,
-                    key,
-                    value,
-                } => exec(
-                    conn,
-                    "INSERT INTO kv (department, key, value) VALUES (?1, ?2, ?3) ON CONFLICT(department, key) DO UPDATE SET value = excluded.value",
-                    params![department, key, value],
-                ),
-                KvOp::InsertNew {
-                    department,
-                    key,
-                    value,
-                } => exec(
-                    conn,
-                    "INSERT OR IGNORE INTO kv (department, key, value) VALUES (?1, ?2, ?3)",
-                    params![department, key, value],
-                ),
-                KvOp::Delete { department, key } => exec(
-                    conn,
-                    "DELETE FROM kv WHERE department = ?1 AND key = ?2",
-                    params![department, key],
-                ),
-            }
-            .map_err(db)?;
-            Ok(Done::Flag(changed == 1))
-        }
+        Write::Kv { op, .. } => apply_kv(conn, op).map(Done::Flag),
         Write::Run { run, .. } => run(conn).map(Done::Ids),
         Write::Material {
             digest,
@@ -496,6 +570,7 @@ mod tests {
             department: "health".into(),
             key: key.into(),
             value: b"v".to_vec(),
+            quota: KvQuota::UNLIMITED,
         };
         (Write::Kv { op, reply }, rx)
     }

@@ -57,8 +57,12 @@ fn attempt() -> Event {
 async fn submit(store: &dyn Store, id: &str, at_ms: i64) -> AppState {
     let event = submission();
     let state = AppState::submitted(id, at_ms, &event).expect("a submission");
+    let key = onething_store::ClientKey {
+        key: format!("key-{id}"),
+        request: Digest::of(id.as_bytes()),
+    };
     store
-        .create(Some(&format!("key-{id}")), &state, &event, at_ms)
+        .create(Some(&key), &state, &event, at_ms)
         .await
         .expect("create");
     let mut after = state.clone();
@@ -113,7 +117,12 @@ async fn a_reopened_store_keeps_everything_and_the_chain_goes_on() {
             .expect("changes");
         store
             .kv()
-            .set(&DepartmentId::parse("health").expect("id"), "k", b"v")
+            .set(
+                &DepartmentId::parse("health").expect("id"),
+                "k",
+                b"v",
+                onething_store::KvQuota::UNLIMITED,
+            )
             .await
             .expect("kv");
         let checkpoint = store
@@ -134,10 +143,21 @@ async fn a_reopened_store_keeps_everything_and_the_chain_goes_on() {
     let again = AppState::submitted("app-2", 5_000, &event).expect("submission");
     assert_eq!(
         store
-            .create(Some("key-app-1"), &again, &event, 5_000)
+            .create(
+                Some(&onething_store::ClientKey {
+                    key: "key-app-1".into(),
+                    request: Digest::of(b"another request"),
+                }),
+                &again,
+                &event,
+                5_000
+            )
             .await
             .expect("create"),
-        onething_store::Created::Existing("app-1".into()),
+        onething_store::Created::Existing {
+            id: "app-1".into(),
+            request: Some(Digest::of(b"app-1")),
+        },
         "client keys survive a restart"
     );
     assert_eq!(
@@ -375,4 +395,54 @@ async fn a_database_written_before_the_restructure_opens_and_reads() {
         Some(after),
         "the stored fold is the engine's"
     );
+}
+
+/// A store written before the schema's first migration (no request
+/// digests, no issued values, no key-value usage) is brought up to date
+/// when opened: keys keep working without a digest, and each department's
+/// usage is counted from what it already keeps.
+#[tokio::test]
+async fn a_store_from_before_the_migration_is_brought_up_to_date() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().to_path_buf();
+    drop(open(&data));
+    let conn = rusqlite::Connection::open(data.join(DB_FILE)).expect("open the file");
+    conn.execute_batch(
+        r#"
+        ALTER TABLE applications DROP COLUMN client_request;
+        DROP TABLE issued_values;
+        DROP TABLE kv_usage;
+        PRAGMA user_version = 0;
+        INSERT INTO kv (department, key, value) VALUES
+            ('health', 'a', x'0102'), ('health', 'bb', x'03'), ('tax', 'c', x'');
+        INSERT INTO applications (id, bundle, status, overdue, client_key, submitted_ms, updated_ms)
+            VALUES ('app-old', 'newborn', 'manual', 0, 'key-old', 1000, 3000);
+        "#,
+    )
+    .expect("an old store");
+    drop(conn);
+    let store = open(&data);
+    let kv = store.kv();
+    let usage = |d: &str| {
+        let kv = kv.clone();
+        let d = DepartmentId::parse(d).expect("id");
+        async move { kv.usage(&d).await.expect("usage") }
+    };
+    assert_eq!(
+        usage("health").await,
+        onething_store::KvUsage { keys: 2, bytes: 6 }
+    );
+    assert_eq!(
+        usage("tax").await,
+        onething_store::KvUsage { keys: 1, bytes: 1 }
+    );
+    assert_eq!(
+        store.by_client_key("key-old").await.expect("lookup"),
+        Some(("app-old".to_owned(), None))
+    );
+    let version: i64 = rusqlite::Connection::open(data.join(DB_FILE))
+        .expect("open")
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, 1);
 }

@@ -9,7 +9,7 @@
 
 use async_trait::async_trait;
 use onething_model::events::Event;
-use onething_model::ids::BundleId;
+use onething_model::ids::{BundleId, Digest};
 use onething_model::state::{AppState, AppStatus};
 use serde::Serialize;
 
@@ -27,14 +27,30 @@ pub struct EventRecord {
     pub event: Event,
 }
 
+/// A client's idempotency key, with the digest of the request it came
+/// with: the same key with another request is not a repeat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientKey {
+    /// The key as the client gave it.
+    pub key: String,
+    /// The digest of the request (without the key).
+    pub request: Digest,
+}
+
 /// What [`Applications::create`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Created {
     /// A new application was stored.
     New,
-    /// An application with this client key already exists: its id.
-    /// Nothing was stored (and nothing sealed into the audit log).
-    Existing(String),
+    /// An application with this client key already exists. Nothing was
+    /// stored (and nothing sealed into the audit log).
+    Existing {
+        /// Its id.
+        id: String,
+        /// The digest of the request it was made from (none for one
+        /// stored before requests were digested).
+        request: Option<Digest>,
+    },
 }
 
 /// Summary of an application for lists.
@@ -61,11 +77,18 @@ pub trait Applications: Send + Sync {
     /// application. An id already stored is an error.
     async fn create(
         &self,
-        client_key: Option<&str>,
+        client_key: Option<&ClientKey>,
         state: &AppState,
         event: &Event,
         at_ms: i64,
     ) -> Result<Created, StoreError>;
+
+    /// The application made with a client key, and the digest of its
+    /// request, if any.
+    async fn by_client_key(
+        &self,
+        key: &str,
+    ) -> Result<Option<(String, Option<Digest>)>, StoreError>;
 
     /// Append `events`, taking the application from state `before` to
     /// state `after` (`after.events` counts them), atomically with their

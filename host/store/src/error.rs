@@ -30,6 +30,10 @@ pub enum StoreError {
         /// The step.
         step: StepRef,
     },
+    /// A key-value write refused by the department's quota (nothing was
+    /// written).
+    #[error("store: {0}")]
+    Kv(crate::kv::KvError),
     /// The backend is gone (the host is shutting down).
     #[error("store: the writer has stopped")]
     Closed,

@@ -35,6 +35,7 @@ pub mod audit;
 pub mod conformance;
 pub mod consents;
 pub mod error;
+pub mod issued;
 pub mod kv;
 pub mod materials;
 pub mod memory;
@@ -44,11 +45,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-pub use applications::{AppSummary, Applications, Created, EventRecord};
+pub use applications::{AppSummary, Applications, ClientKey, Created, EventRecord};
 pub use audit::AuditLog;
 pub use consents::Consents;
 pub use error::StoreError;
-pub use kv::{DepartmentKv, KvError};
+pub use issued::{IssuedElsewhere, IssuedValues};
+pub use kv::{DepartmentKv, KvError, KvQuota, KvUsage};
 pub use materials::{MaterialMeta, Materials};
 pub use memory::{MemoryKv, MemoryStore};
 pub use versions::{
@@ -58,7 +60,9 @@ pub use versions::{
 /// Every trait of the seam, to call a concrete store's methods
 /// (`use onething_store::prelude::*;`); through `dyn Store` none is needed.
 pub mod prelude {
-    pub use crate::{Applications, AuditLog, Consents, DepartmentKv, Materials, Store, Versions};
+    pub use crate::{
+        Applications, AuditLog, Consents, DepartmentKv, IssuedValues, Materials, Store, Versions,
+    };
 }
 
 /// How a store is opened.
@@ -79,7 +83,7 @@ impl Default for StoreOptions {
 /// one backend.
 #[async_trait]
 pub trait Store:
-    Applications + Materials + Versions + Consents + AuditLog + Send + Sync + 'static
+    Applications + Materials + Versions + Consents + AuditLog + IssuedValues + Send + Sync + 'static
 {
     /// Whether the store answers.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -15,14 +15,15 @@ use async_trait::async_trait;
 use onething_model::audit::Entry;
 use onething_model::consent::ConsentRecord;
 use onething_model::events::Event;
-use onething_model::ids::{BundleId, DepartmentId, Digest};
+use onething_model::ids::{BundleId, DepartmentId, Digest, FieldKey};
 use onething_model::state::{AppState, AppStatus};
 
-use crate::applications::{self, AppSummary, Applications, Created, EventRecord};
+use crate::applications::{self, AppSummary, Applications, ClientKey, Created, EventRecord};
 use crate::audit::{self, AuditLog, Broken, Chain, Record, Sealer, Verified};
 use crate::consents::Consents;
 use crate::error::StoreError;
-use crate::kv::{DepartmentKv, KvError};
+use crate::issued::{IssuedElsewhere, IssuedValues};
+use crate::kv::{DepartmentKv, KvError, KvQuota, KvUsage};
 use crate::materials::{MaterialMeta, Materials};
 use crate::versions::{ChangeRecord, StoredVersion, VersionKind, Versions};
 use crate::{Store, StoreOptions};
@@ -41,7 +42,10 @@ struct App {
 /// Everything, under one lock.
 struct Inner {
     apps: HashMap<String, App>,
-    client_keys: HashMap<String, String>,
+    /// Client keys: the application and its request's digest.
+    client_keys: HashMap<String, (String, Digest)>,
+    /// Issued values and the application holding each.
+    issued: HashMap<(FieldKey, String), String>,
     materials: HashMap<Digest, (MaterialMeta, Arc<[u8]>)>,
     /// Versions in the order they were stored.
     versions: Vec<StoredVersion>,
@@ -92,6 +96,7 @@ impl MemoryStore {
             inner: Mutex::new(Inner {
                 apps: HashMap::new(),
                 client_keys: HashMap::new(),
+                issued: HashMap::new(),
                 materials: HashMap::new(),
                 versions: Vec::new(),
                 changes: Vec::new(),
@@ -116,15 +121,18 @@ impl MemoryStore {
 impl Applications for MemoryStore {
     async fn create(
         &self,
-        client_key: Option<&str>,
+        client_key: Option<&ClientKey>,
         state: &AppState,
         event: &Event,
         at_ms: i64,
     ) -> Result<Created, StoreError> {
         let part = audit::create_part(self.audit, &state.id, event);
         let mut g = self.lock()?;
-        if let Some(existing) = client_key.and_then(|k| g.client_keys.get(k)) {
-            return Ok(Created::Existing(existing.clone()));
+        if let Some((id, request)) = client_key.and_then(|k| g.client_keys.get(&k.key)) {
+            return Ok(Created::Existing {
+                id: id.clone(),
+                request: Some(*request),
+            });
         }
         if g.apps.contains_key(&state.id) {
             return Err(StoreError::Database(format!(
@@ -149,10 +157,22 @@ impl Applications for MemoryStore {
             },
         );
         if let Some(key) = client_key {
-            g.client_keys.insert(key.to_owned(), state.id.clone());
+            g.client_keys
+                .insert(key.key.clone(), (state.id.clone(), key.request));
         }
         g.seal(part.as_deref());
         Ok(Created::New)
+    }
+
+    async fn by_client_key(
+        &self,
+        key: &str,
+    ) -> Result<Option<(String, Option<Digest>)>, StoreError> {
+        Ok(self
+            .lock()?
+            .client_keys
+            .get(key)
+            .map(|(id, request)| (id.clone(), Some(*request))))
     }
 
     async fn append(
@@ -442,36 +462,114 @@ impl Store for MemoryStore {
     }
 }
 
+#[async_trait]
+impl IssuedValues for MemoryStore {
+    async fn claim_issued(
+        &self,
+        application: &str,
+        values: &[(FieldKey, String)],
+    ) -> Result<Vec<IssuedElsewhere>, StoreError> {
+        let mut g = self.lock()?;
+        let elsewhere: Vec<IssuedElsewhere> = values
+            .iter()
+            .filter_map(|(key, value)| {
+                let holder = g.issued.get(&(key.clone(), value.clone()))?;
+                (holder != application).then(|| IssuedElsewhere {
+                    key: key.clone(),
+                    value: value.clone(),
+                    holder: holder.clone(),
+                })
+            })
+            .collect();
+        if elsewhere.is_empty() {
+            for (key, value) in values {
+                g.issued
+                    .insert((key.clone(), value.clone()), application.to_owned());
+            }
+        }
+        Ok(elsewhere)
+    }
+
+    async fn issued_to(&self, key: &FieldKey, value: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .lock()?
+            .issued
+            .get(&(key.clone(), value.to_owned()))
+            .cloned())
+    }
+}
+
 /// An in-memory department key-value store: the [`MemoryStore`]'s, and
 /// usable on its own.
 #[derive(Debug, Default)]
 pub struct MemoryKv {
-    map: Mutex<HashMap<(DepartmentId, String), Vec<u8>>>,
+    inner: Mutex<KvMaps>,
+}
+
+/// The values, and each department's usage.
+#[derive(Debug, Default)]
+struct KvMaps {
+    values: HashMap<(DepartmentId, String), Vec<u8>>,
+    usage: HashMap<DepartmentId, KvUsage>,
+}
+
+impl KvMaps {
+    /// Write `value` (or remove when none) under `key`, unless the
+    /// department would go over `quota`; whether `key` was there.
+    fn put(
+        &mut self,
+        department: &DepartmentId,
+        key: &str,
+        value: Option<&[u8]>,
+        quota: KvQuota,
+    ) -> Result<bool, KvError> {
+        let entry = (department.clone(), key.to_owned());
+        let old = self.values.get(&entry).map(Vec::len);
+        let usage = self.usage.get(department).copied().unwrap_or_default();
+        let would = usage.after(key, old, value.map(<[u8]>::len));
+        if value.is_some()
+            && !would.within(quota)
+            && (would.keys > usage.keys || would.bytes > usage.bytes)
+        {
+            return Err(KvError::Quota {
+                department: department.clone(),
+                would,
+                quota,
+            });
+        }
+        match value {
+            Some(v) => self.values.insert(entry, v.to_vec()),
+            None => self.values.remove(&entry),
+        };
+        self.usage.insert(department.clone(), would);
+        Ok(old.is_some())
+    }
 }
 
 impl MemoryKv {
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut HashMap<(DepartmentId, String), Vec<u8>>) -> T,
-    ) -> Result<T, KvError> {
+    fn with<T>(&self, f: impl FnOnce(&mut KvMaps) -> Result<T, KvError>) -> Result<T, KvError> {
         let mut guard = self
-            .map
+            .inner
             .lock()
             .map_err(|_| KvError::Unavailable("in-memory store poisoned by a panic".into()))?;
-        Ok(f(&mut guard))
+        f(&mut guard)
     }
 }
 
 #[async_trait]
 impl DepartmentKv for MemoryKv {
     async fn get(&self, department: &DepartmentId, key: &str) -> Result<Option<Vec<u8>>, KvError> {
-        self.with(|m| m.get(&(department.clone(), key.to_owned())).cloned())
+        self.with(|m| Ok(m.values.get(&(department.clone(), key.to_owned())).cloned()))
     }
 
-    async fn set(&self, department: &DepartmentId, key: &str, value: &[u8]) -> Result<(), KvError> {
-        self.with(|m| {
-            m.insert((department.clone(), key.to_owned()), value.to_vec());
-        })
+    async fn set(
+        &self,
+        department: &DepartmentId,
+        key: &str,
+        value: &[u8],
+        quota: KvQuota,
+    ) -> Result<(), KvError> {
+        self.with(|m| m.put(department, key, Some(value), quota).map(|_| ()))
     }
 
     async fn insert_new(
@@ -479,18 +577,22 @@ impl DepartmentKv for MemoryKv {
         department: &DepartmentId,
         key: &str,
         value: &[u8],
+        quota: KvQuota,
     ) -> Result<bool, KvError> {
-        self.with(|m| match m.entry((department.clone(), key.to_owned())) {
-            MapEntry::Occupied(_) => false,
-            MapEntry::Vacant(e) => {
-                e.insert(value.to_vec());
-                true
+        self.with(|m| {
+            if m.values.contains_key(&(department.clone(), key.to_owned())) {
+                return Ok(false);
             }
+            m.put(department, key, Some(value), quota).map(|_| true)
         })
     }
 
     async fn delete(&self, department: &DepartmentId, key: &str) -> Result<bool, KvError> {
-        self.with(|m| m.remove(&(department.clone(), key.to_owned())).is_some())
+        self.with(|m| m.put(department, key, None, KvQuota::UNLIMITED))
+    }
+
+    async fn usage(&self, department: &DepartmentId) -> Result<KvUsage, KvError> {
+        self.with(|m| Ok(m.usage.get(department).copied().unwrap_or_default()))
     }
 }
 

@@ -144,6 +144,9 @@ pub struct FieldDef {
     pub sensitivity: Sensitivity,
     /// Only departments write it; applicants cannot supply it.
     pub issued: bool,
+    /// An issued value belongs to one application (a certificate or
+    /// registration number): the host refuses to record it for a second.
+    pub unique: bool,
 }
 
 /// One material code of the dictionary.
@@ -210,6 +213,8 @@ struct RawField {
     sensitivity: Sensitivity,
     #[serde(default)]
     issued: bool,
+    #[serde(default)]
+    unique: bool,
     min_length: Option<usize>,
     max_length: Option<usize>,
     format: Option<TextFormat>,
@@ -374,6 +379,13 @@ fn dec_bound(v: Option<toml::Value>, which: &str) -> Result<Option<f64>, String>
 
 fn build_field(key: FieldKey, raw: RawField) -> Result<FieldDef, String> {
     let kind_name = raw.kind.as_str();
+    if raw.unique && !raw.issued {
+        return Err(
+            "unique = true needs issued = true (an applicant's own values, \
+             such as a parent's ID number, recur across applications)"
+                .into(),
+        );
+    }
     let only = |present: bool, setting: &str, allowed: &str| -> Result<(), String> {
         if present
             && kind_name != allowed
@@ -435,6 +447,7 @@ fn build_field(key: FieldKey, raw: RawField) -> Result<FieldDef, String> {
         description: raw.description,
         sensitivity: raw.sensitivity,
         issued: raw.issued,
+        unique: raw.unique,
     })
 }
 
@@ -506,6 +519,24 @@ max_bytes = 100
         assert!(
             err.contains("enterprise.capital") && err.contains("format"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn unique_needs_issued() {
+        let bad = SAMPLE.replace("min = 0.01", "min = 0.01\nunique = true");
+        let err = Dictionary::from_toml(&bad, "sample")
+            .expect_err("unique without issued")
+            .to_string();
+        assert!(
+            err.contains("enterprise.capital") && err.contains("unique = true needs issued = true"),
+            "{err}"
+        );
+        let good = SAMPLE.replace("min = 0.01", "min = 0.01\nissued = true\nunique = true");
+        let d = Dictionary::from_toml(&good, "sample").expect("unique issued field");
+        assert!(
+            d.field(&key("enterprise.capital"))
+                .is_some_and(|f| f.unique && f.issued)
         );
     }
 

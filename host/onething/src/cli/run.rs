@@ -72,7 +72,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => super::local_limits(),
     };
-    let retry = config.as_ref().map(|c| c.retry.clone()).unwrap_or_default();
+    let settings = config
+        .as_ref()
+        .map(Config::engine_settings)
+        .unwrap_or_default();
     let policy = config
         .as_ref()
         .map(|c| c.signatures.policy())
@@ -91,7 +94,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     .await?;
     let store: Arc<dyn Store> = store;
     let serving = Arc::new(Serving::new(catalog, store.clone()));
-    let engine = Engine::new(store, serving, retry, Arc::new(Metrics::new()));
+    let engine = Engine::with_settings(store, serving, settings, Arc::new(Metrics::new()));
     let mut all_completed = true;
     let mut reports = Vec::new();
     for (n, path) in args.application.iter().enumerate() {

@@ -93,10 +93,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         serving.clone(),
     ));
     loader.start(&plugins_dir, &bundles_dir).await?;
-    let engine = Engine::new(
+    let engine = Engine::with_settings(
         store.clone(),
         serving,
-        config.retry.clone(),
+        config.engine_settings(),
         Arc::new(Metrics::new()),
     );
     let _watch = match watch(loader.clone(), plugins_dir.clone(), bundles_dir.clone()) {

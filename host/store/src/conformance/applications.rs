@@ -9,7 +9,8 @@ use onething_model::problem::Problem;
 use onething_model::state::{AppState, AppStatus};
 use serde_json::json;
 
-use crate::{Created, StoreError};
+use crate::{ClientKey, Created, StoreError};
+use onething_model::ids::Digest;
 
 use super::Fresh;
 use super::fixtures::*;
@@ -47,11 +48,32 @@ pub async fn idempotent_client_key(fresh: Fresh) {
     let event = submission();
     let a = AppState::submitted("app-a", 1_000, &event).expect("submission");
     let b = AppState::submitted("app-b", 2_000, &event).expect("submission");
-    let first = s.create(Some("key-1"), &a, &event, 1_000).await;
+    let key = |k: &str, body: &[u8]| ClientKey {
+        key: k.to_owned(),
+        request: Digest::of(body),
+    };
+    assert_eq!(s.by_client_key("key-1").await.expect("lookup"), None);
+    let first = s
+        .create(Some(&key("key-1", b"one")), &a, &event, 1_000)
+        .await;
     assert_eq!(first.expect("create"), Created::New);
+    assert_eq!(
+        s.by_client_key("key-1").await.expect("lookup"),
+        Some(("app-a".to_owned(), Some(Digest::of(b"one"))))
+    );
     let sealed = all_records(s).await.len();
-    let second = s.create(Some("key-1"), &b, &event, 2_000).await;
-    assert_eq!(second.expect("create"), Created::Existing("app-a".into()));
+    // Another request under the same key: nothing stored either, and the
+    // first request's digest is returned for the caller to compare.
+    let second = s
+        .create(Some(&key("key-1", b"two")), &b, &event, 2_000)
+        .await;
+    assert_eq!(
+        second.expect("create"),
+        Created::Existing {
+            id: "app-a".into(),
+            request: Some(Digest::of(b"one"))
+        }
+    );
     assert_eq!(s.state("app-b").await.expect("state"), None);
     assert_eq!(s.events("app-a", 0).await.expect("events").len(), 1);
     assert_eq!(
@@ -63,7 +85,9 @@ pub async fn idempotent_client_key(fresh: Fresh) {
         sealed,
         "a repeated submission seals nothing"
     );
-    let other = s.create(Some("key-2"), &b, &event, 2_000).await;
+    let other = s
+        .create(Some(&key("key-2", b"one")), &b, &event, 2_000)
+        .await;
     assert_eq!(other.expect("create"), Created::New);
 }
 
@@ -382,4 +406,49 @@ pub async fn a_second_approval_is_refused_and_stores_nothing(fresh: Fresh) {
     );
     assert_eq!(s.state("app-x").await.expect("state"), Some(x));
     assert!(s.verify_audit().await.expect("verify").is_ok());
+}
+
+/// An issued value belongs to one application: claiming it again for the
+/// same application keeps it; another application's claim is refused
+/// whole (none of its values claimed), naming the holder.
+pub async fn issued_values_are_claimed_once(fresh: Fresh) {
+    let s = &*fresh.store;
+    let id_number = key("child.id_number");
+    let hukou = key("child.hukou_number");
+    let mine = vec![
+        (id_number.clone(), "350203202610200016".to_owned()),
+        (hukou.clone(), "H-1".to_owned()),
+    ];
+    assert!(
+        s.claim_issued("app-a", &mine)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    assert!(
+        s.claim_issued("app-a", &mine)
+            .await
+            .expect("again")
+            .is_empty(),
+        "a claim the application holds is kept"
+    );
+    let theirs = vec![
+        (hukou.clone(), "H-2".to_owned()),
+        (id_number.clone(), "350203202610200016".to_owned()),
+    ];
+    let refused = s.claim_issued("app-b", &theirs).await.expect("claim");
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].holder, "app-a");
+    assert_eq!(refused[0].key, id_number);
+    assert_eq!(
+        s.issued_to(&hukou, "H-2").await.expect("lookup"),
+        None,
+        "nothing of a refused claim is kept"
+    );
+    assert_eq!(
+        s.issued_to(&id_number, "350203202610200016")
+            .await
+            .expect("lookup"),
+        Some("app-a".to_owned())
+    );
 }

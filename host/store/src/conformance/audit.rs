@@ -5,7 +5,7 @@ use onething_model::audit::Action;
 use onething_model::ids::Digest;
 
 use crate::audit::{self};
-use crate::{ChangeAction, MaterialMeta, VersionKind};
+use crate::{ChangeAction, KvQuota, MaterialMeta, VersionKind};
 
 use super::Fresh;
 use super::fixtures::*;
@@ -65,7 +65,7 @@ pub async fn audit_seals_every_write(fresh: Fresh) {
     .await
     .expect("material");
     s.kv()
-        .set(&dept("health"), "k", SECRET.as_bytes())
+        .set(&dept("health"), "k", SECRET.as_bytes(), KvQuota::UNLIMITED)
         .await
         .expect("kv");
 

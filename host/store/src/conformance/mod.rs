@@ -91,6 +91,8 @@ macro_rules! conformance_tests {
             consents_round_trip,
             kv_get_set_insert_delete_and_isolation,
             kv_insert_new_races_set_once,
+            kv_quota_holds,
+            issued_values_are_claimed_once,
             audit_seals_every_write,
             ping_and_describe,
         );

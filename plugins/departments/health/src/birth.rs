@@ -119,7 +119,7 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
         );
     }
     problems.into_outcome(|| {
-        let number = issue::unique("birth-certificate", &request.idempotency_key, |salt| {
+        let number = issue::unique("child.birth_certificate_number", &request.idempotency_key, |salt| {
             format!(
                 "{PREFIX}{}",
                 hash::digits(&[&request.idempotency_key, &salt.to_string()], 6)

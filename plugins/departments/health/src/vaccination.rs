@@ -53,7 +53,7 @@ pub fn check(f: Fields) -> Problems {
 
 pub fn handle(request: &Request) -> Result<Outcome, StepError> {
     check(request.fields()).into_outcome(|| {
-        let number = issue::unique("vaccination-record", &request.idempotency_key, |salt| {
+        let number = issue::unique("child.vaccination_record_number", &request.idempotency_key, |salt| {
             format!(
                 "JZ350200{}",
                 hash::digits(&[&request.idempotency_key, "jz", &salt.to_string()], 8)

@@ -84,7 +84,7 @@ impl Department for HousingFund {
         }
         let key = &request.idempotency_key;
         check_fields(request.fields()).into_outcome(|| {
-            let account = issue::unique("employer-account", key, |salt| {
+            let account = issue::unique("housing_fund.employer_account_number", key, |salt| {
                 format!(
                     "DW{REGION_PREFIX}{}",
                     hash::digits(&[key, "dw", &salt.to_string()], 10)

@@ -90,7 +90,7 @@ impl Department for HrSocialSecurity {
         }
         let key = &request.idempotency_key;
         check_fields(request.fields()).into_outcome(|| {
-            let number = issue::unique("social-security-card", key, |salt| {
+            let number = issue::unique("child.social_security_card_number", key, |salt| {
                 let letter = char::from(b'A' + hash::below(&[key, "letter", &salt.to_string()], 26) as u8);
                 format!("{letter}{}", hash::digits(&[key, "card", &salt.to_string()], 8))
             })?;

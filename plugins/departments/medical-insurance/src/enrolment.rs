@@ -71,7 +71,7 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
         .ok()
         .map(|id| id.birth_date());
     check(request.fields()).into_outcome(|| {
-        let number = issue::unique("medical-insurance", key, |salt| {
+        let number = issue::unique("child.medical_insurance_number", key, |salt| {
             format!(
                 "YB{REGION_PREFIX}{}",
                 hash::digits(&[key, "yb", &salt.to_string()], 12)

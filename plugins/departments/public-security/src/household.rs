@@ -176,7 +176,7 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
         .to_owned();
     let key = &request.idempotency_key;
     problems.into_outcome(|| {
-        let id_number = issue::unique("resident-id", key, |salt| {
+        let id_number = issue::unique("child.id_number", key, |salt| {
             let k = hash::below(&[key, "seq", &salt.to_string()], 499) as u16;
             let sequence = match sex {
                 Sex::Male => 2 * k + 1,
@@ -189,7 +189,7 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
         if id_number.is_empty() {
             return Err(StepError::permanent("could not build a resident ID number"));
         }
-        let hukou = issue::unique("hukou", key, |salt| {
+        let hukou = issue::unique("child.hukou_number", key, |salt| {
             format!(
                 "{region}{}",
                 hash::digits(&[key, "hukou", &salt.to_string()], 6)

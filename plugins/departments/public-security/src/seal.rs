@@ -56,7 +56,7 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
         .to_owned();
     let key = &request.idempotency_key;
     check(request.fields()).into_outcome(|| {
-        let number = issue::unique("seal-record", key, |salt| {
+        let number = issue::unique("enterprise.seal_record_number", key, |salt| {
             format!(
                 "YZ{region}{}{}",
                 clock::today().year,

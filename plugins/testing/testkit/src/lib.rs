@@ -18,6 +18,11 @@
 //! | `needs-more-once` | needs more until `testkit.answer` is `corrected`, then approves |
 //! | `slow` | busy-waits [`SLOW_MS`] ms of wall time, then approves |
 //! | `reject` | rejects, with the reason [`REJECTION`] |
+//! | `deferred-issuer` | declares it writes `child.id_number` and `child.hukou_number` (issued fields), and defers: an operator completes it |
+//! | `needs-id` | requires `child.id_number`; approves |
+//! | `fixed-issuer` | approves writing the same `child.id_number` ([`FIXED_ID`]) for every application |
+//! | `kv-hog` | writes [`HOG_KEYS`] new keys of [`HOG_VALUE_BYTES`] bytes each; a store error becomes a permanent error naming it |
+//! | `write-then-trap` | writes a key named after its idempotency key, then traps |
 //!
 //! `check` returns no problems and `prefill` nothing for every step, so a
 //! submission always reaches `handle`. Every step is covered by a test in
@@ -25,7 +30,7 @@
 
 use onething_sdk::{
     Department, Field, Manifest, Material, Outcome, Problem, Request, StepError, StepSpec, approve,
-    defer, log, reject,
+    defer, log, reject, store,
 };
 
 /// The component.
@@ -52,7 +57,16 @@ pub const SLOW_MS: u64 = 20;
 /// The reason `reject` gives.
 pub const REJECTION: &str = "testkit: rejected on purpose";
 
-const STEPS: [&str; 13] = [
+/// The resident ID number `fixed-issuer` issues to every application.
+pub const FIXED_ID: &str = "350203202610200014";
+
+/// Keys `kv-hog` writes.
+pub const HOG_KEYS: u32 = 100;
+
+/// Bytes of each value `kv-hog` writes.
+pub const HOG_VALUE_BYTES: usize = 1024;
+
+const STEPS: [&str; 18] = [
     "trap",
     "spin",
     "memory-bomb",
@@ -66,6 +80,11 @@ const STEPS: [&str; 13] = [
     "needs-more-once",
     "slow",
     "reject",
+    "deferred-issuer",
+    "needs-id",
+    "fixed-issuer",
+    "kv-hog",
+    "write-then-trap",
 ];
 
 fn step(id: &str) -> StepSpec {
@@ -81,6 +100,11 @@ fn step(id: &str) -> StepSpec {
             "testkit.answer",
             "prove a corrected form resumes the bundle",
         ),
+        "deferred-issuer" => spec.writes("child.id_number").writes("child.hukou_number"),
+        "needs-id" => spec
+            .reads("child.id_number", "prove an operator's approval gives what later steps need")
+            .writes("testkit.seen"),
+        "fixed-issuer" => spec.writes("child.id_number"),
         // `undeclared-write` declares no writes at all.
         _ => spec,
     }
@@ -200,6 +224,24 @@ impl Department for Testkit {
                 Ok(approve().into())
             }
             "reject" => Ok(reject(REJECTION)),
+            "deferred-issuer" => Ok(defer(DEFERRED_TICKET, "the number is issued at the counter")),
+            "needs-id" => Ok(approve().field("testkit.seen", "id seen").into()),
+            "fixed-issuer" => Ok(approve().field("child.id_number", FIXED_ID).into()),
+            "kv-hog" => {
+                let value = vec![b'x'; HOG_VALUE_BYTES];
+                for i in 0..HOG_KEYS {
+                    let key = format!("hog/{}/{i}", request.idempotency_key);
+                    if let Err(e) = store::set(&key, &value) {
+                        return Err(StepError::permanent(format!("kv-hog: the store said: {e:?}")));
+                    }
+                }
+                Ok(approve().into())
+            }
+            "write-then-trap" => {
+                let key = format!("left-behind/{}", request.idempotency_key);
+                store::set(&key, b"must not stay")?;
+                trap("handle")
+            }
             other => Err(StepError::unknown_step(other)),
         }
     }
