@@ -16,7 +16,8 @@
 //! ```
 //!
 //! Not for validating a manifest against the dictionary: the host does
-//! that at load time (and [`crate::testkit`] lints the shape natively).
+//! that at load time, and [`crate::testkit`] does the same natively
+//! (`testkit::assert_manifest_sound`).
 
 use crate::{FieldNeed, Manifest, MaterialNeed, StepSpec};
 

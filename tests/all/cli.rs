@@ -317,3 +317,123 @@ fn run_with_the_services_config_requires_signatures_as_serve_does() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// Item 27 of the hardening review: `onething init` (what `cargo xtask
+/// demo` runs) sets up a service whose operator API works at once: the
+/// token it wrote opens `/admin`, components must be signed and are, and
+/// a second `init` into the same directory is refused, changing nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn item_27_init_sets_up_an_operator_and_signed_components() {
+    use crate::support::{Server, client};
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = tmp.path().join("site");
+    let site_arg = site.display().to_string();
+    let out = onething(&["init", &site_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let printed = stdout(&out);
+    assert!(
+        printed.contains("operator-token") && printed.contains("/admin/plugins"),
+        "{printed}"
+    );
+    let token = std::fs::read_to_string(site.join("operator-token")).expect("token");
+    let token = token.trim();
+    assert_eq!(token.len(), 64, "32 random bytes as hex");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        for private in ["operator-token", "onething.toml", "keys/health.key"] {
+            let mode = std::fs::metadata(site.join(private))
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "{private} is owner-only: {mode:o}");
+        }
+    }
+    let config = std::fs::read_to_string(site.join("onething.toml")).expect("config");
+
+    // A second init changes nothing.
+    let again = onething(&["init", &site_arg]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("is not empty"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(
+        std::fs::read_to_string(site.join("onething.toml")).expect("config"),
+        config
+    );
+    assert_eq!(
+        std::fs::read_to_string(site.join("operator-token"))
+            .expect("token")
+            .trim(),
+        token
+    );
+
+    // Bad input is refused before anything is written.
+    let empty = tmp.path().join("no-components");
+    std::fs::create_dir(&empty).expect("mkdir");
+    let never = tmp.path().join("never");
+    let refused = onething(&[
+        "init",
+        &never.display().to_string(),
+        "--plugins",
+        &empty.display().to_string(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("holds no components"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!never.exists(), "nothing written for a refused init");
+
+    let server = Server::start_at(&site);
+    let c = client();
+    let r = c
+        .get(server.url("/admin/plugins"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 401, "no token, no admin");
+    let r = c
+        .get(server.url("/admin/plugins"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.expect("json");
+    let listed = body.to_string();
+    for department in ["health", "public-security", "tax"] {
+        assert!(
+            listed.contains(department),
+            "{department} is served: {body:#}"
+        );
+    }
+    // Signatures are required: the same component unsigned is refused,
+    // signed with its department's key it is the version serving.
+    let bytes = std::fs::read(site.join("plugins/health.wasm")).expect("component");
+    let signature = std::fs::read_to_string(site.join("plugins/health.wasm.sig")).expect("sig");
+    let upload = |signature: Option<&str>| {
+        let mut request = c
+            .post(server.url("/admin/plugins"))
+            .bearer_auth(token)
+            .header("content-type", "application/wasm")
+            .body(bytes.clone());
+        if let Some(s) = signature {
+            request = request.header("onething-signature", s.trim());
+        }
+        request.send()
+    };
+    let r = upload(None).await.expect("post");
+    assert_eq!(r.status(), 422);
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| d.contains("sign")),
+        "{body:#}"
+    );
+    let r = upload(Some(&signature)).await.expect("post");
+    assert_eq!(r.status(), 200, "already serving");
+}

@@ -3,7 +3,7 @@
 //! with an idempotency key (item 5), an operator's approval checked like
 //! a department's output and issued values kept to one application (item
 //! 6), key-value quotas and an attempt's writes taken back when it fails
-//! (item 11).
+//! (item 11), the nearest key suggested for a mistyped one (item 25).
 
 use serde_json::{Value, json};
 
@@ -282,4 +282,25 @@ async fn item_11_an_attempt_that_traps_leaves_no_writes_behind() {
         .await
         .expect("queue");
     assert_eq!(r.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn item_25_a_mistyped_key_in_a_submission_is_told_the_nearest() {
+    let site = Site::new();
+    let server = site.start();
+    let mut doc = prepared(&server, "newborn.json").await;
+    let name = doc["fields"]["child.name"].take();
+    let fields = doc["fields"].as_object_mut().expect("fields");
+    fields.remove("child.name");
+    fields.insert("child.nmae".into(), name);
+    let (status, body) = post(&server, &doc).await;
+    assert_eq!(status, 422, "{body:#}");
+    let problems = body["problems"].as_array().cloned().unwrap_or_default();
+    assert!(
+        problems.iter().any(|p| p["code"] == "unknown-field"
+            && p["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("did you mean `child.name`?"))),
+        "{body:#}"
+    );
 }

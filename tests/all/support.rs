@@ -197,6 +197,12 @@ pub struct Server {
 }
 
 impl Server {
+    /// Serve the `onething.toml` of `site`, a directory laid out by other
+    /// means (`onething init`).
+    pub fn start_at(site: &Path) -> Self {
+        Self::start(site, "warn", None)
+    }
+
     fn start(site: &Path, rust_log: &str, log: Option<&Path>) -> Self {
         let stderr = match log {
             Some(p) => Stdio::from(std::fs::File::create(p).expect("log file")),

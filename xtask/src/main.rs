@@ -145,7 +145,7 @@ fn demo(root: &Path) -> Result<()> {
     build_plugins(root)?;
     // A debug build: quicker from nothing than release, and the Wasm
     // compiler is optimised even in dev builds (see Cargo.toml).
-    run(cargo().current_dir(root).args(["build", "-p", "onething"]))?;
+    run(cargo().current_dir(root).args(DEMO_BUILD))?;
     let bin = root.join("target/debug/onething");
     let apps = root.join("examples/applications");
 
@@ -174,27 +174,28 @@ fn demo(root: &Path) -> Result<()> {
     }
 
     eprintln!("\n== 2. As a service: `onething serve` on the embedded store ==");
-    let data = root.join("target/demo-data");
-    if data.exists() {
-        std::fs::remove_dir_all(&data).with_context(|| format!("clearing {}", data.display()))?;
+    // The demo's own service directory, set up afresh each time: an
+    // operator with a token, a key pair per department, the components
+    // signed (signatures are required, as in a deployment).
+    let site = root.join("target/demo");
+    if site.exists() {
+        std::fs::remove_dir_all(&site).with_context(|| format!("clearing {}", site.display()))?;
     }
+    run(Command::new(&bin).current_dir(root).arg("init").arg(&site))?;
+    let config = site.join("onething.toml");
+    let data = site.join("data");
     let listen = std::env::var("ONETHING_DEMO_LISTEN").unwrap_or_else(|_| "127.0.0.1:0".into());
     eprintln!(
-        "$ {} serve --today {DEMO_TODAY} --listen {listen} --data-dir {}",
+        "$ {} serve --today {DEMO_TODAY} --listen {listen} --config {}",
         bin.display(),
-        data.display()
+        config.display()
     );
     let mut server = Command::new(&bin)
         .current_dir(root)
         .args([
-            "serve",
-            "--today",
-            DEMO_TODAY,
-            "--listen",
-            &listen,
-            "--data-dir",
+            "serve", "--today", DEMO_TODAY, "--listen", &listen, "--config",
         ])
-        .arg(&data)
+        .arg(&config)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .context("starting onething serve")?;
@@ -241,6 +242,16 @@ fn demo(root: &Path) -> Result<()> {
     ] {
         eprintln!("  {what:<20} {base}{path}");
     }
+    let site_shown = site.display();
+    eprintln!(
+        "\nThe operator API (the commands `onething init` printed above, with {base} for the address):"
+    );
+    eprintln!("  TOKEN=$(cat {site_shown}/operator-token)");
+    eprintln!("  curl -H \"Authorization: Bearer $TOKEN\" {base}/admin/plugins");
+    eprintln!("  curl -H \"Authorization: Bearer $TOKEN\" {base}/admin/plugins/health/versions");
+    eprintln!(
+        "  onething plugin sign --key {site_shown}/keys/health.key NEW.wasm   # then upload it, or copy it into {site_shown}/plugins/"
+    );
     if std::env::var_os("ONETHING_DEMO_EXIT").is_some() {
         let _ = server.kill();
         let _ = server.wait();
@@ -249,6 +260,51 @@ fn demo(root: &Path) -> Result<()> {
     }
     eprintln!("Press Ctrl-C to stop it.");
     server.wait().context("waiting for the server")?;
+    Ok(())
+}
+
+/// How the demo builds the host: the whole workspace, so dependencies get
+/// the same features as `cargo test --workspace` gives them and a demo
+/// after the tests (or the tests after a demo) compiles nothing again.
+/// (`-p onething` alone would resolve other features for wasmtime's
+/// dependencies and rebuild it.)
+const DEMO_BUILD: &[&str] = &["build", "--workspace"];
+
+/// Item 26 of the hardening review: after the tests, the demo's build has
+/// nothing left to compile. Cargo reports every unit it would build; each
+/// must be fresh.
+fn check_demo_shares_the_test_build(root: &Path) -> Result<()> {
+    eprintln!(
+        "\n$ cargo {} --message-format json (item 26: nothing to compile after the tests)",
+        DEMO_BUILD.join(" ")
+    );
+    let out = cargo()
+        .current_dir(root)
+        .args(DEMO_BUILD)
+        .args(["--message-format", "json"])
+        .output()
+        .context("running the demo's build")?;
+    if !out.status.success() {
+        bail!(
+            "the demo's build failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let rebuilt: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["fresh"] == false)
+        .map(|m| m["target"]["name"].as_str().unwrap_or("?").to_owned())
+        .collect();
+    if !rebuilt.is_empty() {
+        bail!(
+            "item 26: `cargo xtask demo` after the tests would compile {} unit(s) again ({}); \
+             their features or profile differ from the test build's",
+            rebuilt.len(),
+            rebuilt.join(", ")
+        );
+    }
+    eprintln!("item 26: the demo's build is the tests' build: nothing to compile");
     Ok(())
 }
 
@@ -273,6 +329,7 @@ fn test(root: &Path) -> Result<()> {
     run(cargo()
         .current_dir(root)
         .args(["test", "--workspace", "--all-targets"]))?;
+    check_demo_shares_the_test_build(root)?;
     let host = host_triple()?;
     run(cargo()
         .current_dir(root.join("plugins"))
@@ -306,6 +363,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("onething-model", &["onething-idcodes"]),
     ("onething-store", &["onething-model"]),
     (
+        "onething-store-conformance",
+        &["onething-model", "onething-store"],
+    ),
+    (
         "onething-store-sqlite",
         &["onething-model", "onething-store"],
     ),
@@ -337,7 +398,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("onething-testing", &[]),
-    ("onething-sdk", &["onething-idcodes"]),
+    ("onething-sdk", &["onething-idcodes", "onething-model"]),
 ];
 
 /// The only host crates that may depend on wasmtime themselves.
@@ -349,6 +410,7 @@ const NO_WASMTIME_BELOW: &[&str] = &[
     "onething-idcodes",
     "onething-model",
     "onething-store",
+    "onething-store-conformance",
     "onething-store-sqlite",
     "onething-sdk",
 ];

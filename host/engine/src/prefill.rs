@@ -134,7 +134,8 @@ fn check_consent(
             .map_err(|e| PrefillError::Invalid(format!("consent field {f}: {e}")))?;
         if dict.field(&key).is_none() {
             return Err(PrefillError::Invalid(format!(
-                "consent field {f} is not in the data dictionary"
+                "consent field {f} is not in the data dictionary{}",
+                dict.did_you_mean_field(f)
             )));
         }
         let read = bundle.steps.iter().any(|s| s.spec.reads_key(&key));

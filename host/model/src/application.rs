@@ -129,7 +129,10 @@ pub fn read_contents(doc: &ApplicationDoc, bundle: &Bundle, dict: &Dictionary) -
             out.problems.push(Problem::field(
                 name,
                 "unknown-field",
-                format!("{key} is not in the data dictionary"),
+                format!(
+                    "{key} is not in the data dictionary{}",
+                    dict.did_you_mean_field(key.as_str())
+                ),
             ));
             continue;
         };
@@ -191,7 +194,10 @@ fn read_material(
     let def = dict.material(&code).ok_or_else(|| {
         fail(
             "unknown-material",
-            format!("{code} is not a material code of the data dictionary"),
+            format!(
+                "{code} is not a material code of the data dictionary{}",
+                dict.did_you_mean_material(code.as_str())
+            ),
         )
     })?;
     let material = match (&m.path, &m.digest) {

@@ -178,7 +178,8 @@ pub fn validate(raw: RawManifest, dict: &Dictionary) -> Result<Manifest, Manifes
         for r in s.reads {
             match FieldKey::parse(&r.name) {
                 Ok(key) if dict.field(&key).is_none() => faults.push(format!(
-                    "step {id}: reads {key}, which is not in the data dictionary"
+                    "step {id}: reads {key}, which is not in the data dictionary{}",
+                    dict.did_you_mean_field(key.as_str())
                 )),
                 Ok(key) => {
                     if !read_keys.insert(key.clone()) {
@@ -200,7 +201,8 @@ pub fn validate(raw: RawManifest, dict: &Dictionary) -> Result<Manifest, Manifes
         for w in s.writes {
             match FieldKey::parse(&w) {
                 Ok(key) if dict.field(&key).is_none() => faults.push(format!(
-                    "step {id}: writes {key}, which is not in the data dictionary"
+                    "step {id}: writes {key}, which is not in the data dictionary{}",
+                    dict.did_you_mean_field(key.as_str())
                 )),
                 Ok(key) => {
                     writes.insert(key);
@@ -212,7 +214,8 @@ pub fn validate(raw: RawManifest, dict: &Dictionary) -> Result<Manifest, Manifes
         for m in s.materials {
             match MaterialCode::parse(&m.name) {
                 Ok(code) if dict.material(&code).is_none() => faults.push(format!(
-                    "step {id}: needs material {code}, which is not in the data dictionary"
+                    "step {id}: needs material {code}, which is not in the data dictionary{}",
+                    dict.did_you_mean_material(code.as_str())
                 )),
                 Ok(code) => materials.push(MaterialNeed {
                     code,
@@ -317,5 +320,29 @@ max_bytes = 10
         assert!(text.contains("Bad Key"), "{text}");
         assert!(text.contains("writes child.issued_thing"), "{text}");
         assert!(text.contains("semver"), "{text}");
+    }
+
+    /// Item 25 of the hardening review: wherever a key is unknown, the
+    /// nearest one is suggested.
+    #[test]
+    fn item_25_an_unknown_key_or_code_gets_the_nearest_one() {
+        let mut r = raw(&["child.nmae"], &["child.xyz"]);
+        r.steps[0].materials[0].name = "birth-recrod".into();
+        let text = validate(r, &dict()).expect_err("faulty").to_string();
+        assert!(
+            text.contains(
+                "reads child.nmae, which is not in the data dictionary (did you mean `child.name`?)"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("needs material birth-recrod, which is not in the data dictionary (did you mean `birth-record`?)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("writes child.xyz, which is not in the data dictionary\n")
+                || text.ends_with("writes child.xyz, which is not in the data dictionary"),
+            "nothing near, nothing suggested: {text}"
+        );
     }
 }

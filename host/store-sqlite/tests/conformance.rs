@@ -3,7 +3,7 @@
 //! commit, the offline tools): see `sqlite.rs`.
 
 use onething_store::StoreOptions;
-use onething_store::conformance::Fresh;
+use onething_store_conformance::Fresh;
 use onething_store_sqlite::SqliteStore;
 
 async fn fresh(options: StoreOptions) -> Fresh {
@@ -12,4 +12,4 @@ async fn fresh(options: StoreOptions) -> Fresh {
     Fresh::keeping(store, dir)
 }
 
-onething_store::conformance_tests!(fresh);
+onething_store_conformance::conformance_tests!(fresh);

@@ -20,8 +20,8 @@
 //! ripgrep's `grep-matcher` or Spin's key-value factor, backends live in
 //! their own crates behind this one (`onething-store-sqlite`, a PostgreSQL
 //! backend next), and [`memory::MemoryStore`] here serves tests and the
-//! local runner. One conformance suite (`conformance`, behind the
-//! `conformance` feature) says what "the same semantics" means: every
+//! local runner. One conformance suite (the crate
+//! `onething-store-conformance`) says what "the same semantics" means: every
 //! backend runs it with one line of its tests.
 //!
 //! Not for deciding anything: the engine decides, the store remembers, and
@@ -31,8 +31,6 @@
 
 pub mod applications;
 pub mod audit;
-#[cfg(any(test, feature = "conformance"))]
-pub mod conformance;
 pub mod consents;
 pub mod error;
 pub mod issued;

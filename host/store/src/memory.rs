@@ -1,6 +1,6 @@
 //! An in-memory store: every concern of [`crate::Store`], kept in the
 //! process, gone when it ends. For tests and the local runner
-//! (`onething run`); it passes the same conformance suite as the durable
+//! (`onething run`); it passes the same conformance suite (`onething-store-conformance`) as the durable
 //! backends, so what works on it works on them.
 //!
 //! Not for a service: nothing survives a restart. Each write takes one
@@ -594,19 +594,4 @@ impl DepartmentKv for MemoryKv {
     async fn usage(&self, department: &DepartmentId) -> Result<KvUsage, KvError> {
         self.with(|m| Ok(m.usage.get(department).copied().unwrap_or_default()))
     }
-}
-
-#[cfg(test)]
-mod conformance {
-    //! The conformance suite on the in-memory store.
-
-    use super::MemoryStore;
-    use crate::StoreOptions;
-    use crate::conformance::Fresh;
-
-    async fn fresh(options: StoreOptions) -> Fresh {
-        Fresh::new(MemoryStore::new(options))
-    }
-
-    crate::conformance_tests!(fresh);
 }

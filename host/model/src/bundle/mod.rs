@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::dictionary::{Dictionary, FieldValue, Label};
 use crate::ids::{BundleId, DepartmentId, Digest, FieldKey, StepId, StepRef};
 use crate::manifest::{Manifest, StepSpec};
+use crate::suggest::DidYouMean;
 
 /// Where bundles find department manifests: the serving catalog, or a
 /// map of manifests (to try a new version before it serves).
@@ -274,9 +275,11 @@ impl Bundle {
             let mut ds = Vec::new();
             for a in &s.after {
                 let &j = index.get(a).ok_or_else(|| {
+                    let names: Vec<String> = refs.iter().map(ToString::to_string).collect();
+                    let near = DidYouMean::among(&a.to_string(), names.iter().map(String::as_str));
                     step_err(
                         r,
-                        format!("is after {a}, which is not a step of this bundle"),
+                        format!("is after {a}, which is not a step of this bundle{near}"),
                     )
                 })?;
                 ds.push(j);
@@ -301,10 +304,11 @@ impl Bundle {
             })?;
             let spec = manifest.step(&r.step).ok_or_else(|| {
                 let offered: Vec<&str> = manifest.steps.iter().map(|s| s.id.as_str()).collect();
+                let near = DidYouMean::among(r.step.as_str(), offered.iter().copied());
                 step_err(
                     r,
                     format!(
-                        "department {} (version {}) has no step {}; it offers: {}",
+                        "department {} (version {}) has no step {}{near}; it offers: {}",
                         r.department,
                         manifest.version,
                         r.step,
@@ -424,8 +428,9 @@ impl Bundle {
 fn condition(c: &RawCondition, dict: &Dictionary) -> Result<Condition, String> {
     let def = dict.field(&c.field).ok_or_else(|| {
         format!(
-            "`when` tests {}, which is not in the data dictionary",
-            c.field
+            "`when` tests {}, which is not in the data dictionary{}",
+            c.field,
+            dict.did_you_mean_field(c.field.as_str())
         )
     })?;
     if def.issued {

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{FieldKey, IdError, MaterialCode};
+use crate::suggest::DidYouMean;
 
 pub use value::{FieldValue, ValueError};
 
@@ -311,6 +312,17 @@ impl Dictionary {
         FieldKey::parse(key).ok().and_then(|k| self.fields.get(&k))
     }
 
+    /// The field key nearest to an unknown `key`, as a suggestion to
+    /// append to a message (empty when none is near).
+    pub fn did_you_mean_field(&self, key: &str) -> DidYouMean {
+        DidYouMean::among(key, self.fields.keys().map(FieldKey::as_str))
+    }
+
+    /// The material code nearest to an unknown `code`, likewise.
+    pub fn did_you_mean_material(&self, code: &str) -> DidYouMean {
+        DidYouMean::among(code, self.materials.keys().map(MaterialCode::as_str))
+    }
+
     /// A material by code.
     pub fn material(&self, code: &MaterialCode) -> Option<&MaterialDef> {
         self.materials.get(code)
@@ -326,7 +338,10 @@ impl Dictionary {
     pub fn validate(&self, key: &FieldKey, value: &FieldValue) -> Result<(), ValueError> {
         let def = self.field(key).ok_or_else(|| ValueError {
             code: "unknown-field",
-            message: format!("{key} is not in the data dictionary"),
+            message: format!(
+                "{key} is not in the data dictionary{}",
+                self.did_you_mean_field(key.as_str())
+            ),
         })?;
         value::validate(def, value)
     }
@@ -348,7 +363,10 @@ impl Dictionary {
     ) -> Result<FieldValue, ValueError> {
         let def = self.field(key).ok_or_else(|| ValueError {
             code: "unknown-field",
-            message: format!("{key} is not in the data dictionary"),
+            message: format!(
+                "{key} is not in the data dictionary{}",
+                self.did_you_mean_field(key.as_str())
+            ),
         })?;
         let v = value::from_json(def, json)?;
         value::validate(def, &v)?;

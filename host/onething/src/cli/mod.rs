@@ -4,6 +4,7 @@
 
 mod audit;
 mod form;
+mod init;
 mod plugin;
 mod render;
 mod run;
@@ -69,6 +70,9 @@ impl PathArgs {
 enum Command {
     /// Serve the HTTP API over the durable store.
     Serve(serve::Args),
+    /// Set up a service directory: config, an operator and their token, a
+    /// key pair per department, the components signed, the bundles.
+    Init(init::Args),
     /// Submit applications to a running service and follow them.
     Submit(submit::Args),
     /// Run one application through its bundle, locally, step by step.
@@ -114,6 +118,7 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
+            Command::Init(args) => init::run(args).await,
             Command::Submit(args) => submit::run(args).await,
             Command::Run(args) => run::run(args).await,
             Command::Form(args) => form::run(args).await,

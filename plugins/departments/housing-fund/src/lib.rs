@@ -121,11 +121,8 @@ mod tests {
     }
 
     #[test]
-    fn manifest_is_well_formed() {
-        assert_eq!(
-            testkit::manifest_faults(&HousingFund::describe()),
-            Vec::<String>::new()
-        );
+    fn manifest_is_sound_against_the_dictionary() {
+        testkit::assert_manifest_sound(&HousingFund::describe());
     }
 
     #[test]

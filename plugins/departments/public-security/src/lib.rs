@@ -60,11 +60,8 @@ mod tests {
     use onething_sdk::testkit;
 
     #[test]
-    fn manifest_is_well_formed() {
-        assert_eq!(
-            testkit::manifest_faults(&PublicSecurity::describe()),
-            Vec::<String>::new()
-        );
+    fn manifest_is_sound_against_the_dictionary() {
+        testkit::assert_manifest_sound(&PublicSecurity::describe());
     }
 
     #[test]

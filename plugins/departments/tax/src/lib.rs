@@ -133,11 +133,8 @@ mod tests {
     }
 
     #[test]
-    fn manifest_is_well_formed() {
-        assert_eq!(
-            testkit::manifest_faults(&Tax::describe()),
-            Vec::<String>::new()
-        );
+    fn manifest_is_sound_against_the_dictionary() {
+        testkit::assert_manifest_sound(&Tax::describe());
     }
 
     #[test]

@@ -257,7 +257,7 @@ mod tests {
     #[test]
     fn manifest_is_well_formed() {
         let m = Testkit::describe();
-        assert_eq!(testkit::manifest_faults(&m), Vec::<String>::new());
+        testkit::assert_manifest_sound(&m);
         assert_eq!(m.steps.len(), STEPS.len());
     }
 

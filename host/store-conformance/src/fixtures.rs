@@ -13,8 +13,10 @@ use onething_model::ids::{BundleId, DepartmentId, Digest, FieldKey, MaterialCode
 use onething_model::state::AppState;
 use serde_json::json;
 
-use crate::audit::Record;
-use crate::{ChangeAction, ChangeRecord, Created, Store, StoreError, StoredVersion, VersionKind};
+use onething_store::audit::Record;
+use onething_store::{
+    ChangeAction, ChangeRecord, Created, Store, StoreError, StoredVersion, VersionKind,
+};
 // ---------------------------------------------------------------------
 // Fixtures.
 

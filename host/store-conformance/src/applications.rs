@@ -9,8 +9,8 @@ use onething_model::problem::Problem;
 use onething_model::state::{AppState, AppStatus};
 use serde_json::json;
 
-use crate::{ClientKey, Created, StoreError};
 use onething_model::ids::Digest;
+use onething_store::{ClientKey, Created, StoreError};
 
 use super::Fresh;
 use super::fixtures::*;
@@ -214,8 +214,9 @@ pub async fn events_after_a_seq(fresh: Fresh) {
     )
     .await
     .expect("append");
-    let seqs =
-        |rs: Vec<crate::EventRecord>| rs.iter().map(|r| (r.seq, r.at_ms)).collect::<Vec<_>>();
+    let seqs = |rs: Vec<onething_store::EventRecord>| {
+        rs.iter().map(|r| (r.seq, r.at_ms)).collect::<Vec<_>>()
+    };
     assert_eq!(
         seqs(s.events("app-1", 0).await.expect("events")),
         [(1, 1_000), (2, 2_000), (3, 3_000), (4, 3_000)]
@@ -265,7 +266,7 @@ pub async fn unfinished_list_and_counts(fresh: Fresh) {
         s.unfinished().await.expect("unfinished"),
         ["app-a", "app-d"]
     );
-    let ids = |l: Vec<crate::AppSummary>| l.into_iter().map(|x| x.id).collect::<Vec<_>>();
+    let ids = |l: Vec<onething_store::AppSummary>| l.into_iter().map(|x| x.id).collect::<Vec<_>>();
     assert_eq!(
         ids(s.list(None, false, 10).await.expect("list")),
         ["app-a", "app-b", "app-c", "app-d"]
@@ -280,7 +281,7 @@ pub async fn unfinished_list_and_counts(fresh: Fresh) {
         .expect("list");
     assert_eq!(
         manual,
-        [crate::AppSummary {
+        [onething_store::AppSummary {
             id: "app-b".into(),
             bundle: BundleId::parse("newborn").expect("bundle id"),
             status: AppStatus::Manual,

@@ -20,6 +20,13 @@
 //!
 //! Not compiled for wasm32: components never contain it.
 
+mod dictionary;
+
+pub use dictionary::{
+    DICTIONARY_ENV, Dictionary, assert_manifest_sound, dictionary, dictionary_from,
+    dictionary_from_toml, manifest_faults_against,
+};
+
 use onething_idcodes::ids::{is_kebab, is_key, is_semver};
 
 use crate::log::Level;
@@ -256,7 +263,9 @@ pub fn undeclared_writes(manifest: &Manifest, step: &str, outcome: &Outcome) -> 
 
 /// Every fault in the shape of a manifest (ids, keys, codes, purposes,
 /// duplicates, time limits, semver) that the host would refuse without
-/// even looking at the dictionary. Empty when well-formed. Ids, keys and
+/// even looking at the dictionary. Empty when well-formed. The dictionary
+/// is checked too by [`manifest_faults_against`] and
+/// [`assert_manifest_sound`]. Ids, keys and
 /// versions follow `onething-idcodes`, the host's rules: kebab-case ids of
 /// at most 64 bytes, keys of at most 128 bytes, Semantic Versioning.
 pub fn manifest_faults(manifest: &Manifest) -> Vec<String> {

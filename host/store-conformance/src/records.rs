@@ -3,7 +3,7 @@
 
 use onething_model::ids::Digest;
 
-use crate::{
+use onething_store::{
     ActivationStack, ChangeAction, ChangeRecord, MaterialMeta, StoredVersion, VersionKind,
 };
 

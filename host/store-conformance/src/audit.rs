@@ -4,8 +4,8 @@
 use onething_model::audit::Action;
 use onething_model::ids::Digest;
 
-use crate::audit::{self};
-use crate::{ChangeAction, KvQuota, MaterialMeta, VersionKind};
+use onething_store::audit;
+use onething_store::{ChangeAction, KvQuota, MaterialMeta, VersionKind};
 
 use super::Fresh;
 use super::fixtures::*;

@@ -1,21 +1,22 @@
 //! The conformance suite: what every backend of [`Store`] must do, the
 //! same way. Each case is a public `async fn` taking a fresh store
-//! ([`Fresh`]); [`conformance_tests!`](crate::conformance_tests) makes one
+//! ([`Fresh`]); [`conformance_tests!`] makes one
 //! `#[test]` per case, so a backend runs the whole suite with one line and
 //! a failure names its case:
 //!
 //! ```ignore
-//! async fn fresh(options: onething_store::StoreOptions) -> onething_store::conformance::Fresh {
+//! async fn fresh(options: onething_store::StoreOptions) -> onething_store_conformance::Fresh {
 //!     let dir = tempfile::tempdir().expect("tempdir");
 //!     let store = MyStore::open(dir.path(), options).expect("open");
-//!     onething_store::conformance::Fresh::keeping(store, dir)
+//!     onething_store_conformance::Fresh::keeping(store, dir)
 //! }
-//! onething_store::conformance_tests!(fresh);
+//! onething_store_conformance::conformance_tests!(fresh);
 //! ```
 //!
-//! Behind the `conformance` feature (a backend's dev-dependency turns it
-//! on). Not for a backend's own concerns (reopening, group commit, files):
-//! those are its own tests.
+//! A crate of its own, a backend's dev-dependency, so no feature of the
+//! store changes between building the service and testing it (the two
+//! share one build). Not for a backend's own concerns (reopening, group
+//! commit, files): those are its own tests.
 
 mod applications;
 mod audit;
@@ -27,7 +28,10 @@ use std::any::Any;
 use std::future::Future;
 use std::sync::Arc;
 
-use crate::Store;
+use onething_store::Store;
+
+#[doc(hidden)]
+pub use onething_store::StoreOptions;
 
 pub use applications::*;
 pub use audit::*;
@@ -104,9 +108,9 @@ macro_rules! conformance_tests {
         $(
             #[test]
             fn $case() {
-                $crate::conformance::run(async {
+                $crate::run(async {
                     let fresh = ($fresh)($options).await;
-                    $crate::conformance::$case(fresh).await;
+                    $crate::$case(fresh).await;
                 });
             }
         )+

@@ -1,7 +1,7 @@
 //! Cases on the departments' key-value store: semantics, isolation, and
 //! `insert_new` racing.
 
-use crate::{KvError, KvQuota, KvUsage};
+use onething_store::{KvError, KvQuota, KvUsage};
 
 use super::Fresh;
 use super::fixtures::*;
