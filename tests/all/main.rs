@@ -7,6 +7,8 @@
 //! - [`cli`]: the commands an integrator types, through the real binary;
 //! - [`service`], [`crash`], [`hotload`], [`audit`]: `onething serve`
 //!   through HTTP and signals, with its SQLite store;
+//! - [`hardening_hotload`]: the watcher's and the loader's hardening
+//!   (issue 10), with a 60 s soak that runs alongside the other tests;
 //! - [`agreement`]: `onething run` and `onething serve` give the same
 //!   result for the same applications.
 //!
@@ -18,6 +20,7 @@ mod audit;
 mod cli;
 mod components;
 mod crash;
+mod hardening_hotload;
 mod hotload;
 mod service;
 mod support;
