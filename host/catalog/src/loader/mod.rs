@@ -36,6 +36,7 @@ use history::change;
 
 pub use types::{
     FileContent, FileRead, LoaderError, Origin, Outcome, SignaturePolicy, StartReport, Submission,
+    VersionTaken,
 };
 
 /// The loader's memory between changes.
@@ -308,14 +309,14 @@ impl Loader {
             .into_iter()
             .find(|v| &v.version == version && v.digest != offered)
         {
-            Some(other) => Err(LoaderError::VersionTaken {
+            Some(other) => Err(LoaderError::VersionTaken(Box::new(VersionTaken {
                 origin: origin.source.clone(),
                 department: department.clone(),
                 version: version.clone(),
                 stored: other.digest,
                 stored_source: other.source,
                 offered,
-            }),
+            }))),
             None => Ok(()),
         }
     }

@@ -99,23 +99,8 @@ pub enum LoaderError {
     },
     /// Another build under a version the department already has: a
     /// department's version names one build.
-    #[error(
-        "{origin}: {department} {version} is already stored as build {stored} (from {stored_source}); this is another build, {offered}: a department's version names one build, so bump the version in the component's manifest (its crate's `version`) and build again"
-    )]
-    VersionTaken {
-        /// The component offered.
-        origin: String,
-        /// Its department.
-        department: DepartmentId,
-        /// The version both declare.
-        version: String,
-        /// The digest stored under that version.
-        stored: Digest,
-        /// Where the stored build came from.
-        stored_source: String,
-        /// The digest of the build offered.
-        offered: Digest,
-    },
+    #[error(transparent)]
+    VersionTaken(Box<VersionTaken>),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -138,13 +123,35 @@ impl LoaderError {
     /// The subject a refusal is about, when the error knows it.
     pub(super) fn subject(&self) -> Option<String> {
         match self {
-            Self::WrongKey { department, .. }
-            | Self::BreaksBundle { department, .. }
-            | Self::VersionTaken { department, .. } => Some(department.to_string()),
+            Self::WrongKey { department, .. } | Self::BreaksBundle { department, .. } => {
+                Some(department.to_string())
+            }
+            Self::VersionTaken(taken) => Some(taken.department.to_string()),
             Self::OtherDepartment { expected, .. } => Some(expected.clone()),
             _ => None,
         }
     }
+}
+
+/// A component refused because its department holds another build under
+/// the version it declares.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{origin}: {department} {version} is already stored as build {stored} (from {stored_source}); this is another build, {offered}: a department's version names one build, so bump the version in the component's manifest (its crate's `version`) and build again"
+)]
+pub struct VersionTaken {
+    /// The component offered.
+    pub origin: String,
+    /// Its department.
+    pub department: DepartmentId,
+    /// The version both declare.
+    pub version: String,
+    /// The digest stored under that version.
+    pub stored: Digest,
+    /// Where the stored build came from.
+    pub stored_source: String,
+    /// The digest of the build offered.
+    pub offered: Digest,
 }
 
 /// Where a version came from and who brought it.
