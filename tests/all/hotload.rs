@@ -90,7 +90,8 @@ async fn activate_then_roll_back_under_load_fails_no_application() {
     let server = site.start();
     let v1_bytes = component("plugins/health.wasm");
     let v1 = digest(&v1_bytes);
-    let v2_bytes = onething_testing::tagged_build(&v1_bytes, "v2");
+    // A new build declares a new version (one version, one build).
+    let v2_bytes = onething_testing::another_version(&v1_bytes, "1.0.0", "1.0.1");
     let v2 = digest(&v2_bytes);
     let v2_sig = site.sign("health", &v2_bytes);
     assert_eq!(serving(&server, "plugins", "health").await, v1);
@@ -235,7 +236,7 @@ async fn refused_versions_leave_the_serving_one_serving() {
     let mut server = site.start();
     let v1 = digest(&component("plugins/health.wasm"));
     let health = component("plugins/health.wasm");
-    let v2_bytes = onething_testing::tagged_build(&health, "v2");
+    let v2_bytes = onething_testing::another_version(&health, "1.0.0", "1.0.1");
     let truncated = health[..health.len() / 2].to_vec();
     let wrong_world = component("test-components/wrong-world.wasm");
     let other_wit = component("test-components/other-wit.wasm");
@@ -503,7 +504,8 @@ async fn component_files_dropped_into_the_plugins_directory_are_picked_up() {
     let server = site.start();
     let dir = site.path().join("plugins");
     let v1 = digest(&component("plugins/health.wasm"));
-    let v2_bytes = onething_testing::tagged_build(&component("plugins/health.wasm"), "dropped");
+    let v2_bytes =
+        onething_testing::another_version(&component("plugins/health.wasm"), "1.0.0", "1.0.1");
     let v2 = digest(&v2_bytes);
     // The signature first, then the component, each renamed into place.
     std::fs::write(dir.join(".health.sig.tmp"), site.sign("health", &v2_bytes)).expect("write");
@@ -527,7 +529,7 @@ async fn component_files_dropped_into_the_plugins_directory_are_picked_up() {
     );
 
     // A file signed with another department's key is refused; v2 keeps serving.
-    let v3_bytes = onething_testing::tagged_build(&v2_bytes, "wrong key");
+    let v3_bytes = onething_testing::another_version(&v2_bytes, "1.0.1", "1.0.2");
     std::fs::write(dir.join(".health.sig.tmp"), site.sign("tax", &v3_bytes)).expect("write");
     std::fs::rename(dir.join(".health.sig.tmp"), dir.join("health.wasm.sig")).expect("rename");
     std::fs::write(dir.join(".health.tmp"), &v3_bytes).expect("write");

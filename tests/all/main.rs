@@ -9,6 +9,8 @@
 //!   through HTTP and signals, with its SQLite store;
 //! - [`hardening_engine`]: idempotency keys, issued values and department
 //!   storage quotas, through the service;
+//! - [`hardening_hotload`]: the watcher's and the loader's hardening
+//!   (issue 10), with a 60 s soak that runs alongside the other tests;
 //! - [`agreement`]: `onething run` and `onething serve` give the same
 //!   result for the same applications.
 //!
@@ -21,6 +23,7 @@ mod cli;
 mod components;
 mod crash;
 mod hardening_engine;
+mod hardening_hotload;
 mod hotload;
 mod service;
 mod support;

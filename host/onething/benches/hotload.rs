@@ -13,7 +13,9 @@
 //!   is found on disk by content digest and wasmtime version.
 //!
 //! Each round uploads a new build of every component (a custom section
-//! appended, so the digest is new and no earlier round's cache helps).
+//! appended, so the digest is new and no earlier round's cache helps),
+//! declaring a new version (the host refuses a second build under a
+//! version it holds).
 //! `cargo bench -p onething --bench hotload` (after `cargo xtask
 //! build-plugins`); BENCH_ROUNDS (default 5; 1 under `cargo test`, where
 //! it is only a smoke run).
@@ -149,7 +151,10 @@ async fn async_main() -> anyhow::Result<()> {
         let cache = tempfile::tempdir()?;
         let builds: Vec<Vec<u8>> = components
             .iter()
-            .map(|(_, b)| onething_testing::tagged_build(b, &format!("round-{round}")))
+            .map(|(_, b)| {
+                let tagged = onething_testing::tagged_build(b, &format!("round-{round}"));
+                onething_testing::another_version(&tagged, "1.0.0", "1.0.1")
+            })
             .collect();
         {
             let (loader, engine, _data) = host(cache.path()).await?;

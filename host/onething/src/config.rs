@@ -1,6 +1,9 @@
 //! The service's configuration file, `onething.toml`: every setting has a
 //! default, unknown keys are refused by name, and relative paths are
-//! resolved against the file's directory.
+//! resolved against the file's directory. After loading, every path is
+//! absolute (the file's own path is made absolute against the current
+//! directory first, so `--config onething.toml` works): wasmtime's compile
+//! cache takes absolute paths only.
 //!
 //! Logging is set on the command line (`--log-format json`, `RUST_LOG`),
 //! since it starts before the file is read.
@@ -54,7 +57,7 @@ use onething_model::ids::DepartmentId;
 use onething_runtime::Limits;
 use onething_runtime::signing::{TrustedKeys, parse_public_key};
 
-use crate::paths::{Paths, default_data_dir};
+use crate::paths::{Paths, absolute, default_data_dir};
 
 /// Which component signatures the service accepts.
 #[derive(Debug, Clone, Deserialize)]
@@ -200,7 +203,8 @@ pub enum ConfigError {
 }
 
 impl Config {
-    /// Load a config file; relative paths are resolved against its directory.
+    /// Load a config file; relative paths are resolved against its
+    /// directory, and every path comes out absolute.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = read_text(path).map_err(|e| ConfigError::Io {
             path: path.display().to_string(),
@@ -210,7 +214,13 @@ impl Config {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
-        let base = path.parent().unwrap_or(Path::new("."));
+        // `--config onething.toml` has no parent: its directory is the
+        // current one.
+        let file = absolute(path).map_err(|source| ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let base = file.parent().unwrap_or(Path::new("/"));
         let table: toml::Table = toml::from_str(&text).unwrap_or_default();
         for (key, field) in [
             ("data_dir", &mut config.data_dir),
@@ -234,6 +244,14 @@ impl Config {
         {
             config.limits.compile_cache_dir = Some(base.join(dir));
         }
+        // The defaults of the settings not given are relative to the
+        // current directory.
+        config
+            .make_absolute()
+            .map_err(|message| ConfigError::Invalid {
+                path: path.display().to_string(),
+                message,
+            })?;
         config.check().map_err(|message| ConfigError::Invalid {
             path: path.display().to_string(),
             message,
@@ -247,6 +265,37 @@ impl Config {
             retry: self.retry.clone(),
             max_idempotency_key_bytes: self.max_idempotency_key_bytes,
         }
+    }
+
+    /// Make every path absolute against the current directory (the data
+    /// directory, the inputs, the compile cache, key files), naming the
+    /// setting that cannot be. Run after command-line overrides, before
+    /// anything reaches wasmtime, whose compile cache takes absolute paths
+    /// only.
+    pub fn make_absolute(&mut self) -> Result<(), String> {
+        for (key, field) in [
+            ("data_dir", &mut self.data_dir),
+            ("plugins_dir", &mut self.plugins_dir),
+            ("bundles_dir", &mut self.bundles_dir),
+            ("dictionary", &mut self.dictionary),
+        ] {
+            *field = absolute(field).map_err(|e| format!("{key} ({}): {e}", field.display()))?;
+        }
+        if let Some(dir) = &mut self.limits.compile_cache_dir {
+            *dir = absolute(dir)
+                .map_err(|e| format!("limits.compile_cache_dir ({}): {e}", dir.display()))?;
+        }
+        for (department, keys) in self.signatures.trusted.iter_mut() {
+            for key in keys.iter_mut() {
+                if !is_hex_key(key) {
+                    *key = absolute(Path::new(key.as_str()))
+                        .map_err(|e| format!("signatures.trusted.{department} ({key}): {e}"))?
+                        .display()
+                        .to_string();
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Refuse settings that cannot work, naming the key.
@@ -378,5 +427,36 @@ mod tests {
         std::fs::write(&p, "data_dir = \"state\"\n[signatures]\nrequired = false").expect("write");
         let c = Config::load(&p).expect("loads");
         assert_eq!(c.data_dir, dir.path().join("state"));
+    }
+
+    #[test]
+    fn item_20_every_path_of_a_loaded_config_is_absolute() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("onething.toml");
+        std::fs::write(
+            &p,
+            "data_dir = \"data\"\nplugins_dir = \"plugins\"\n[limits]\ncompile_cache_dir = \"cache\"\n[signatures]\nrequired = false",
+        )
+        .expect("write");
+        let c = Config::load(&p).expect("loads");
+        assert_eq!(c.data_dir, dir.path().join("data"));
+        assert_eq!(c.plugins_dir, dir.path().join("plugins"));
+        assert_eq!(
+            c.limits.compile_cache_dir.as_deref(),
+            Some(dir.path().join("cache").as_path())
+        );
+        // Defaults (relative to the current directory) come out absolute too.
+        for path in [&c.bundles_dir, &c.dictionary] {
+            assert!(path.is_absolute(), "{}", path.display());
+        }
+        let mut c = Config {
+            data_dir: PathBuf::from("somewhere"),
+            ..Config::default()
+        };
+        c.make_absolute().expect("absolute");
+        assert_eq!(
+            c.data_dir,
+            std::env::current_dir().expect("cwd").join("somewhere")
+        );
     }
 }

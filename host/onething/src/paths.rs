@@ -11,8 +11,11 @@
 //!   `$XDG_CACHE_HOME/onething/compiled` (on Linux usually
 //!   `~/.cache/onething/compiled`), or `target/onething-cache` when the
 //!   system has none; the service keeps its own under its data directory.
+//!
+//! Paths handed to wasmtime (the compile cache) must be absolute:
+//! [`absolute`] makes them so against the current directory.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Paths to the host's inputs.
 #[derive(Debug, Clone)]
@@ -40,10 +43,18 @@ pub fn default_data_dir() -> PathBuf {
     PathBuf::from("onething-data")
 }
 
-/// The per-user cache of compiled components, for the local commands.
+/// The per-user cache of compiled components, for the local commands
+/// (absolute when the current directory can be known).
 pub fn user_compile_cache() -> PathBuf {
-    dirs::cache_dir().map_or_else(
+    let cache = dirs::cache_dir().map_or_else(
         || PathBuf::from("target/onething-cache"),
         |d| d.join("onething").join("compiled"),
-    )
+    );
+    absolute(&cache).unwrap_or(cache)
+}
+
+/// `path` made absolute against the current directory (unchanged when it
+/// is absolute already; `..` and symbolic links are kept as they are).
+pub fn absolute(path: &Path) -> std::io::Result<PathBuf> {
+    std::path::absolute(path)
 }

@@ -1,6 +1,7 @@
 //! Helpers for OneThing's tests and benchmarks (a dev-dependency only):
-//! where the repository's fixtures are, and another build of a real
-//! component for exercising hot loading.
+//! where the repository's fixtures are, and other builds of a real
+//! component (another digest, another declared version) for exercising
+//! hot loading.
 //!
 //! Not part of the host: nothing here is reachable from the `onething`
 //! binary.
@@ -50,6 +51,41 @@ pub fn tagged_build(component: &[u8], label: &str) -> Vec<u8> {
     out
 }
 
+/// Another build of a component that declares another version: the one
+/// occurrence of its declared version `from` in its bytes (the string its
+/// `describe()` returns) replaced by `to`, of the same length, so nothing
+/// else moves. The host refuses a second build under a version it holds,
+/// so a test that offers a new build gives it a new version with this.
+///
+/// Panics, naming the reason, when `from` and `to` differ in length or
+/// `from` does not occur exactly once.
+pub fn another_version(component: &[u8], from: &str, to: &str) -> Vec<u8> {
+    let (from, to) = (from.as_bytes(), to.as_bytes());
+    assert_eq!(
+        from.len(),
+        to.len(),
+        "another_version: {:?} and {:?} must have the same length",
+        String::from_utf8_lossy(from),
+        String::from_utf8_lossy(to)
+    );
+    let at: Vec<usize> = component
+        .windows(from.len())
+        .enumerate()
+        .filter(|(_, w)| *w == from)
+        .map(|(i, _)| i)
+        .collect();
+    let [at] = at.as_slice() else {
+        panic!(
+            "another_version: {:?} occurs {} times in the component, not once",
+            String::from_utf8_lossy(from),
+            at.len()
+        );
+    };
+    let mut out = component.to_vec();
+    out[*at..*at + to.len()].copy_from_slice(to);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +99,17 @@ mod tests {
         assert!(tagged.ends_with(b"onething-buildv2"));
         assert_ne!(tagged_build(&base, "v3"), tagged);
         assert!(repo().join("Cargo.toml").exists());
+    }
+
+    #[test]
+    fn another_version_replaces_the_one_declared_version() {
+        let base = b"\0asm..health1.0.0Birth".to_vec();
+        assert_eq!(
+            another_version(&base, "1.0.0", "1.0.1"),
+            b"\0asm..health1.0.1Birth"
+        );
+        let twice = b"1.0.0 and 1.0.0".to_vec();
+        let refused = std::panic::catch_unwind(|| another_version(&twice, "1.0.0", "1.0.1"));
+        assert!(refused.is_err(), "two occurrences are ambiguous");
     }
 }

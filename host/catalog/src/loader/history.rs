@@ -136,6 +136,8 @@ impl Loader {
     }
 
     /// Log and record a refusal; a failure to record it is logged too.
+    /// The same refusal (kind, subject, digest and reason) is recorded
+    /// once: offered again, it is logged and answered, not recorded again.
     pub(super) async fn refused(
         &self,
         kind: VersionKind,
@@ -144,22 +146,57 @@ impl Loader {
         origin: &Origin,
         error: &LoaderError,
     ) {
-        tracing::warn!(kind = kind.as_str(), source = %origin.source, by = %origin.actor, reason = %error, "version refused; what served before still serves");
+        let subject = subject.map(str::to_owned).or_else(|| error.subject());
+        let reason = error.to_string();
+        match self
+            .refusal_recorded(kind, subject.as_deref(), digest, &reason)
+            .await
+        {
+            Ok(true) => {
+                tracing::info!(kind = kind.as_str(), source = %origin.source, by = %origin.actor, reason, "version refused again (recorded before); what served before still serves");
+                return;
+            }
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the history for an earlier refusal; recording this one");
+            }
+        }
+        tracing::warn!(kind = kind.as_str(), source = %origin.source, by = %origin.actor, reason, "version refused; what served before still serves");
         let record = ChangeRecord {
             seq: 0,
             at_ms: now_ms(),
             kind,
-            subject: subject.map(str::to_owned).or_else(|| error.subject()),
+            subject,
             action: ChangeAction::Refused,
             digest,
             version: None,
             actor: origin.actor.clone(),
             source: origin.source.clone(),
-            reason: Some(error.to_string()),
+            reason: Some(reason),
         };
         if let Err(e) = self.store.record_changes(None, &[record]).await {
             tracing::error!(error = %e, "could not record a refusal");
         }
+    }
+
+    /// Whether the history holds this very refusal already.
+    async fn refusal_recorded(
+        &self,
+        kind: VersionKind,
+        subject: Option<&str>,
+        digest: Option<Digest>,
+        reason: &str,
+    ) -> Result<bool, LoaderError> {
+        let history = self
+            .store
+            .changes(Some(kind), subject, usize::MAX >> 1)
+            .await?;
+        Ok(history.iter().any(|c| {
+            c.action == ChangeAction::Refused
+                && c.subject.as_deref() == subject
+                && c.digest == digest
+                && c.reason.as_deref() == Some(reason)
+        }))
     }
 }
 

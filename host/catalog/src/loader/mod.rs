@@ -34,7 +34,10 @@ use crate::{Serving, admission};
 use candidate::{Activate, Candidate, serving_digest};
 use history::change;
 
-pub use types::{LoaderError, Origin, Outcome, SignaturePolicy, StartReport, Submission};
+pub use types::{
+    FileContent, FileRead, LoaderError, Origin, Outcome, SignaturePolicy, StartReport, Submission,
+    VersionTaken,
+};
 
 /// The loader's memory between changes.
 #[derive(Default)]
@@ -129,20 +132,29 @@ impl Loader {
                         continue;
                     }
                 };
-                match self
+                let content = submission.content();
+                let admitted = match self
                     .admit_locked(&mut loaded, submission, &origin, Activate::IfNew)
                     .await
                 {
                     // A file activated now is what the history says from now on.
                     Ok(o) if o.active => {
                         active.insert(o.subject, o.digest);
+                        true
                     }
-                    Ok(_) => {}
+                    Ok(_) => true,
                     Err(e) => {
                         tracing::error!(file = %origin.source, reason = %e, "refused at start");
                         report.refused.push(e.to_string());
+                        false
                     }
-                }
+                };
+                report.files.push(FileRead {
+                    kind,
+                    name,
+                    content,
+                    admitted,
+                });
             }
             self.restore_active(&mut loaded, kind, &active).await;
             if kind == VersionKind::Plugin && self.serving.current().plugins().next().is_none() {
@@ -258,10 +270,55 @@ impl Loader {
                     .map_err(LoaderError::from)
             }
         };
-        if let Err(e) = &checked {
+        let checked = match checked {
+            Ok((candidate, signature)) => self
+                .one_build_per_version(&candidate, origin)
+                .await
+                .map(|()| (candidate, signature)),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = &checked
+            && e.is_refusal()
+        {
             self.refused(kind, None, Some(digest), origin, e).await;
         }
         checked
+    }
+
+    /// Refuse a component whose declared version the store holds as
+    /// another build: a department's version names one build. (A bundle
+    /// has no declared version: it is named by its digest.)
+    async fn one_build_per_version(
+        &self,
+        candidate: &Candidate,
+        origin: &Origin,
+    ) -> Result<(), LoaderError> {
+        let Candidate::Component { plugin, .. } = candidate else {
+            return Ok(());
+        };
+        let (department, version, offered) = (
+            plugin.department(),
+            &plugin.manifest().version,
+            *plugin.digest(),
+        );
+        let stored = self
+            .store
+            .versions(VersionKind::Plugin, department.as_str())
+            .await?;
+        match stored
+            .into_iter()
+            .find(|v| &v.version == version && v.digest != offered)
+        {
+            Some(other) => Err(LoaderError::VersionTaken(Box::new(VersionTaken {
+                origin: origin.source.clone(),
+                department: department.clone(),
+                version: version.clone(),
+                stored: other.digest,
+                stored_source: other.source,
+                offered,
+            }))),
+            None => Ok(()),
+        }
     }
 
     async fn admit_locked(

@@ -1,6 +1,7 @@
 //! What the loader takes and gives: the signature policy, a version as it
 //! arrives ([`Submission`]) and where from ([`Origin`]), what a change did
-//! ([`Outcome`]), and why one was refused ([`LoaderError`]).
+//! ([`Outcome`]), what a start read ([`StartReport`], [`FileRead`]), and
+//! why one was refused ([`LoaderError`]).
 
 use onething_model::bundle::BundleError;
 use onething_model::ids::{DepartmentId, Digest};
@@ -96,6 +97,10 @@ pub enum LoaderError {
         /// Why each file was refused, or how to build some.
         reasons: String,
     },
+    /// Another build under a version the department already has: a
+    /// department's version names one build.
+    #[error(transparent)]
+    VersionTaken(Box<VersionTaken>),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -121,10 +126,32 @@ impl LoaderError {
             Self::WrongKey { department, .. } | Self::BreaksBundle { department, .. } => {
                 Some(department.to_string())
             }
+            Self::VersionTaken(taken) => Some(taken.department.to_string()),
             Self::OtherDepartment { expected, .. } => Some(expected.clone()),
             _ => None,
         }
     }
+}
+
+/// A component refused because its department holds another build under
+/// the version it declares.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{origin}: {department} {version} is already stored as build {stored} (from {stored_source}); this is another build, {offered}: a department's version names one build, so bump the version in the component's manifest (its crate's `version`) and build again"
+)]
+pub struct VersionTaken {
+    /// The component offered.
+    pub origin: String,
+    /// Its department.
+    pub department: DepartmentId,
+    /// The version both declare.
+    pub version: String,
+    /// The digest stored under that version.
+    pub stored: Digest,
+    /// Where the stored build came from.
+    pub stored_source: String,
+    /// The digest of the build offered.
+    pub offered: Digest,
 }
 
 /// Where a version came from and who brought it.
@@ -194,6 +221,41 @@ impl Submission {
             Submission::Bundle { text } => text.as_bytes(),
         }
     }
+
+    /// What it holds: its digest, and a component's signature.
+    pub fn content(&self) -> FileContent {
+        FileContent {
+            digest: Digest::of(self.bytes()),
+            signature: match self {
+                Submission::Component { signature, .. } => signature.clone(),
+                Submission::Bundle { .. } => None,
+            },
+        }
+    }
+}
+
+/// What a file of the plugins or bundles directory held when it was read:
+/// the digest of its bytes and, for a component, the signature beside it
+/// (a new signature for the same bytes is a change of the file too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileContent {
+    /// The digest of the component's bytes or the bundle's text.
+    pub digest: Digest,
+    /// A component's detached signature, as read.
+    pub signature: Option<String>,
+}
+
+/// A file a start read, and what came of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRead {
+    /// Plugin (the plugins directory) or bundle (the bundles directory).
+    pub kind: VersionKind,
+    /// Its name in its directory.
+    pub name: String,
+    /// What it held.
+    pub content: FileContent,
+    /// Whether that content is an admitted version (false: refused).
+    pub admitted: bool,
 }
 
 /// What an admission or activation did.
@@ -218,4 +280,7 @@ pub struct Outcome {
 pub struct StartReport {
     /// Files refused, each with why.
     pub refused: Vec<String>,
+    /// Every file read, with what it held (the watcher starts from this,
+    /// so it reads again only what changes).
+    pub files: Vec<FileRead>,
 }

@@ -58,6 +58,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(d) = args.data_dir {
         config.data_dir = d;
     }
+    // Relative paths (the defaults, --data-dir) against the current
+    // directory: wasmtime's compile cache takes absolute paths only.
+    config
+        .make_absolute()
+        .map_err(|e| anyhow::anyhow!("config: {e}"))?;
     if config.limits.compile_cache_dir.is_none() {
         config.limits.compile_cache_dir = Some(config.data_dir.join("compile-cache"));
     }
@@ -92,14 +97,19 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         policy,
         serving.clone(),
     ));
-    loader.start(&plugins_dir, &bundles_dir).await?;
+    let started = loader.start(&plugins_dir, &bundles_dir).await?;
     let engine = Engine::with_settings(
         store.clone(),
         serving,
         config.engine_settings(),
         Arc::new(Metrics::new()),
     );
-    let _watch = match watch(loader.clone(), plugins_dir.clone(), bundles_dir.clone()) {
+    let _watch = match watch(
+        loader.clone(),
+        plugins_dir.clone(),
+        bundles_dir.clone(),
+        &started,
+    ) {
         Ok(w) => Some(w),
         Err(e) => {
             tracing::warn!(error = %e, "cannot watch the plugin and bundle directories; upload versions through /admin instead");
