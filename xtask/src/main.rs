@@ -273,7 +273,7 @@ const DEMO_BUILD: &[&str] = &["build", "--workspace"];
 /// Item 26 of the hardening review: after the tests, the demo's build has
 /// nothing left to compile. Cargo reports every unit it would build; each
 /// must be fresh.
-fn check_demo_shares_the_test_build(root: &Path) -> Result<()> {
+fn item_26_the_demo_shares_the_test_build(root: &Path) -> Result<()> {
     eprintln!(
         "\n$ cargo {} --message-format json (item 26: nothing to compile after the tests)",
         DEMO_BUILD.join(" ")
@@ -329,7 +329,7 @@ fn test(root: &Path) -> Result<()> {
     run(cargo()
         .current_dir(root)
         .args(["test", "--workspace", "--all-targets"]))?;
-    check_demo_shares_the_test_build(root)?;
+    item_26_the_demo_shares_the_test_build(root)?;
     let host = host_triple()?;
     run(cargo()
         .current_dir(root.join("plugins"))
