@@ -438,6 +438,9 @@ async fn every_testkit_step_has_a_test() {
         "fixed-issuer",
         "kv-hog",
         "write-then-trap",
+        // Tested in tests/all/hardening_sandbox.rs (logging and memory):
+        "log-flood",
+        "big-memory",
     ];
     let w = world().await;
     for s in &w.plugin("testkit").manifest().steps {

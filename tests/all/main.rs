@@ -12,7 +12,9 @@
 //! - [`hardening_hotload`]: the watcher's and the loader's hardening
 //!   (issue 10), with a 60 s soak that runs alongside the other tests;
 //! - [`agreement`]: `onething run` and `onething serve` give the same
-//!   result for the same applications.
+//!   result for the same applications;
+//! - [`hardening_sandbox`]: hostile components against the sandbox's
+//!   limits on memory, the pool, logging, manifests, errors and retries.
 //!
 //! Components come from `cargo xtask build-plugins` (`cargo xtask test`
 //! builds them first).
@@ -24,6 +26,7 @@ mod components;
 mod crash;
 mod hardening_engine;
 mod hardening_hotload;
+mod hardening_sandbox;
 mod hotload;
 mod service;
 mod support;

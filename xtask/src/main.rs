@@ -101,10 +101,26 @@ fn ensure_wasm_target() -> Result<()> {
 fn build_plugins(root: &Path) -> Result<()> {
     ensure_wasm_target()?;
     let plugins = root.join("plugins");
-    run(cargo()
-        .current_dir(&plugins)
-        .args(["build", "--release", "--target", WASM_TARGET]))?;
-    let built = root.join("target").join(WASM_TARGET).join("release");
+    // Cargo's JSON messages name every artifact each crate produced, so a
+    // crate that built no .wasm is caught here (not served a stale copy).
+    let mut build = cargo();
+    build.current_dir(&plugins).args([
+        "build",
+        "--release",
+        "--target",
+        WASM_TARGET,
+        "--message-format=json-render-diagnostics",
+    ]);
+    let shown = format!("{build:?}").replace('"', "");
+    eprintln!("\n$ {shown}");
+    let out = build
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot start {shown}"))?;
+    if !out.status.success() {
+        bail!("`{shown}` failed with {}", out.status);
+    }
+    let built = artifacts(&String::from_utf8_lossy(&out.stdout));
     for (group, dest) in [("departments", "plugins"), ("testing", "test-components")] {
         let dest = root.join("target").join(dest);
         if dest.exists() {
@@ -121,24 +137,85 @@ fn build_plugins(root: &Path) -> Result<()> {
                 continue;
             }
             let name = entry.file_name().to_string_lossy().into_owned();
-            // A library (cdylib) artifact takes underscores, a binary keeps its name.
-            let artifact = [name.replace('-', "_"), name.clone()]
-                .iter()
-                .map(|n| built.join(format!("{n}.wasm")))
-                .find(|p| p.exists())
-                .unwrap_or_else(|| built.join(format!("{name}.wasm")));
+            let artifact = component_of(&entry.path(), &format!("plugins/{group}/{name}"), &built)?;
             let target = dest.join(format!("{name}.wasm"));
-            std::fs::copy(&artifact, &target).with_context(|| {
-                format!(
-                    "copying {} (did plugins/{group}/{name} build as a cdylib?)",
-                    artifact.display()
-                )
-            })?;
+            std::fs::copy(&artifact, &target)
+                .with_context(|| format!("copying {}", artifact.display()))?;
             count += 1;
         }
         eprintln!("{count} components in {}", dest.display());
     }
     Ok(())
+}
+
+/// What one crate's build produced: its targets' kinds and the files.
+#[derive(Debug, Default)]
+struct Built {
+    kinds: Vec<String>,
+    files: Vec<PathBuf>,
+}
+
+/// Every crate's artifacts from cargo's JSON messages, by crate directory.
+fn artifacts(messages: &str) -> std::collections::BTreeMap<PathBuf, Built> {
+    let mut built: std::collections::BTreeMap<PathBuf, Built> = Default::default();
+    for line in messages.lines() {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if msg["reason"] != "compiler-artifact" {
+            continue;
+        }
+        let Some(dir) = msg["manifest_path"]
+            .as_str()
+            .and_then(|p| Path::new(p).parent())
+        else {
+            continue;
+        };
+        let entry = built.entry(dir.to_path_buf()).or_default();
+        for kind in msg["target"]["kind"].as_array().into_iter().flatten() {
+            if let Some(k) = kind.as_str() {
+                entry.kinds.push(k.to_owned());
+            }
+        }
+        for file in msg["filenames"].as_array().into_iter().flatten() {
+            if let Some(f) = file.as_str() {
+                entry.files.push(PathBuf::from(f));
+            }
+        }
+    }
+    built
+}
+
+/// The component a plugin crate built, or what to change so it builds one.
+fn component_of(
+    dir: &Path,
+    shown: &str,
+    built: &std::collections::BTreeMap<PathBuf, Built>,
+) -> Result<PathBuf> {
+    let crate_built = built.get(dir).or_else(|| {
+        // Cargo may report the manifest path through a symlink or with a
+        // different spelling; fall back to the directory's name.
+        built
+            .iter()
+            .find(|(d, _)| d.file_name() == dir.file_name())
+            .map(|(_, b)| b)
+    });
+    let Some(crate_built) = crate_built else {
+        bail!(
+            "{shown} built nothing: is it a member of the plugins workspace (plugins/Cargo.toml)?"
+        );
+    };
+    if let Some(wasm) = crate_built
+        .files
+        .iter()
+        .find(|f| f.extension().is_some_and(|e| e == "wasm"))
+    {
+        return Ok(wasm.clone());
+    }
+    bail!(
+        "{shown} built no .wasm component (its targets are {:?}: a library crate builds only an rlib unless it is a cdylib); add\n\n    [lib]\n    crate-type = [\"cdylib\"]\n\nto {shown}/Cargo.toml",
+        crate_built.kinds
+    )
 }
 
 fn demo(root: &Path) -> Result<()> {
@@ -267,8 +344,11 @@ fn demo(root: &Path) -> Result<()> {
 /// the same features as `cargo test --workspace` gives them and a demo
 /// after the tests (or the tests after a demo) compiles nothing again.
 /// (`-p onething` alone would resolve other features for wasmtime's
-/// dependencies and rebuild it.)
-const DEMO_BUILD: &[&str] = &["build", "--workspace"];
+/// dependencies and rebuild it.) xtask itself is left out: `cargo xtask`
+/// builds it alone (`-p xtask`, its own features), and building it again
+/// with the workspace's features would only make the next `cargo xtask`
+/// build it once more.
+const DEMO_BUILD: &[&str] = &["build", "--workspace", "--exclude", "xtask"];
 
 /// Item 26 of the hardening review: after the tests, the demo's build has
 /// nothing left to compile. Cargo reports every unit it would build; each
@@ -512,4 +592,56 @@ fn deps(root: &Path) -> Result<()> {
         WASMTIME_USERS.join(" and ")
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn artifact(dir: &str, kind: &str, file: &str) -> String {
+        serde_json::json!({
+            "reason": "compiler-artifact",
+            "manifest_path": format!("{dir}/Cargo.toml"),
+            "target": { "kind": [kind] },
+            "filenames": [file],
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn item_14_a_plugin_crate_without_cdylib_is_named_with_the_fix() {
+        let messages = [
+            artifact("/p/testing/good", "cdylib", "/t/good.wasm"),
+            artifact("/p/testing/plain", "lib", "/t/libplain.rlib"),
+            r#"{"reason":"build-finished","success":true}"#.to_owned(),
+        ]
+        .join("\n");
+        let built = artifacts(&messages);
+        assert_eq!(
+            component_of(Path::new("/p/testing/good"), "plugins/testing/good", &built)
+                .expect("built"),
+            PathBuf::from("/t/good.wasm")
+        );
+        let err = component_of(
+            Path::new("/p/testing/plain"),
+            "plugins/testing/plain",
+            &built,
+        )
+        .expect_err("no component")
+        .to_string();
+        assert!(
+            err.contains("plugins/testing/plain built no .wasm component")
+                && err.contains("crate-type = [\"cdylib\"]")
+                && err.contains("plugins/testing/plain/Cargo.toml"),
+            "{err}"
+        );
+        let err = component_of(
+            Path::new("/p/testing/absent"),
+            "plugins/testing/absent",
+            &built,
+        )
+        .expect_err("not built")
+        .to_string();
+        assert!(err.contains("plugins/Cargo.toml"), "{err}");
+    }
 }

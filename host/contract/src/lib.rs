@@ -113,6 +113,21 @@ pub enum WorldError {
         /// Each function or type that differs from the newest version, in words.
         differences: Vec<String>,
     },
+    /// It imports WASI interfaces the host does not link (outgoing HTTP,
+    /// another WASI version): named, with how to build without them.
+    #[error(
+        "it imports {}, which this host does not grant: a department may import {PACKAGE}/{{{}}} and the WASI 0.2 interfaces of {} (with nothing granted){}",
+        .imports.join(", "),
+        version.imports().join(", "),
+        wasi_families(),
+        not_granted_hint(.imports)
+    )]
+    NotGranted {
+        /// The WASI imports the host does not link.
+        imports: Vec<String>,
+        /// The version it speaks.
+        version: ContractVersion,
+    },
     /// It imports something the host does not grant.
     #[error(
         "it imports {import}, which this host does not grant (a department of {version} may import {PACKAGE}/{{{}}} and WASI p2)",
@@ -124,6 +139,75 @@ pub enum WorldError {
         /// The version it speaks.
         version: ContractVersion,
     },
+}
+
+/// The WASI interfaces the runtime links (`wasmtime_wasi::p2::add_to_linker_async`
+/// in wasmtime-wasi 48), each at any version 0.2.x. Directories, network
+/// and environment are linked but granted nothing; anything else a
+/// component imports from `wasi:` (outgoing HTTP, key-value, WASI 0.3) is
+/// refused at load by name.
+pub const WASI_LINKED: &[&str] = &[
+    "wasi:io/error",
+    "wasi:io/poll",
+    "wasi:io/streams",
+    "wasi:clocks/wall-clock",
+    "wasi:clocks/monotonic-clock",
+    "wasi:filesystem/types",
+    "wasi:filesystem/preopens",
+    "wasi:random/random",
+    "wasi:random/insecure",
+    "wasi:random/insecure-seed",
+    "wasi:cli/exit",
+    "wasi:cli/environment",
+    "wasi:cli/stdin",
+    "wasi:cli/stdout",
+    "wasi:cli/stderr",
+    "wasi:cli/terminal-input",
+    "wasi:cli/terminal-output",
+    "wasi:cli/terminal-stdin",
+    "wasi:cli/terminal-stdout",
+    "wasi:cli/terminal-stderr",
+    "wasi:sockets/tcp",
+    "wasi:sockets/udp",
+    "wasi:sockets/tcp-create-socket",
+    "wasi:sockets/udp-create-socket",
+    "wasi:sockets/instance-network",
+    "wasi:sockets/network",
+    "wasi:sockets/ip-name-lookup",
+];
+
+/// The version of WASI the runtime links, as a prefix of import versions.
+pub const WASI_VERSION_PREFIX: &str = "0.2.";
+
+/// Whether the runtime links a `wasi:` import named `name`
+/// (`wasi:cli/stdout@0.2.3`).
+pub fn wasi_linked(name: &str) -> bool {
+    let (interface, version) = name.split_once('@').unwrap_or((name, ""));
+    WASI_LINKED.contains(&interface)
+        && (version.starts_with(WASI_VERSION_PREFIX) || version == "0.2")
+}
+
+fn wasi_families() -> String {
+    let mut families: Vec<&str> = WASI_LINKED
+        .iter()
+        .filter_map(|i| i.strip_prefix("wasi:")?.split('/').next())
+        .collect();
+    families.sort_unstable();
+    families.dedup();
+    families.join(", ")
+}
+
+fn not_granted_hint(imports: &[String]) -> &'static str {
+    if imports.iter().any(|i| i.starts_with("wasi:http/")) {
+        "; departments get no outgoing HTTP: remove what uses it (a JavaScript component built with componentize-js or `jco componentize` imports wasi:http unless built with `--disable http`, `-d http`)"
+    } else if imports.iter().any(|i| {
+        i.split_once('@')
+            .is_some_and(|(_, v)| !v.starts_with("0.2"))
+    }) {
+        "; build it for WASI 0.2 (Rust: the wasm32-wasip2 target)"
+    } else {
+        ""
+    }
 }
 
 fn handler_exports() -> String {
@@ -175,8 +259,13 @@ pub fn detect(
             },
         );
     };
+    let mut not_granted = Vec::new();
     for (name, _) in ty.imports(engine) {
-        if let Some(rest) = name.strip_prefix("onething:matter/") {
+        if name.starts_with("wasi:") {
+            if !wasi_linked(name) {
+                not_granted.push(name.to_owned());
+            }
+        } else if let Some(rest) = name.strip_prefix("onething:matter/") {
             let (iface, found) = rest.split_once('@').unwrap_or((rest, ""));
             if found != version.as_str() {
                 return Err(WorldError::WitVersion {
@@ -190,12 +279,18 @@ pub fn detect(
                     version,
                 });
             }
-        } else if !name.starts_with("wasi:") {
+        } else {
             return Err(WorldError::UnknownImport {
                 import: name.to_owned(),
                 version,
             });
         }
+    }
+    if !not_granted.is_empty() {
+        return Err(WorldError::NotGranted {
+            imports: not_granted,
+            version,
+        });
     }
     Ok(version)
 }
@@ -304,6 +399,31 @@ mod tests {
                 .wit()
                 .contains("package onething:matter@0.1.0")
         );
+    }
+
+    #[test]
+    fn item_14_wasi_imports_the_host_does_not_link_are_named_as_not_granted() {
+        assert!(wasi_linked("wasi:cli/stdout@0.2.0"));
+        assert!(wasi_linked("wasi:sockets/tcp@0.2.12"));
+        assert!(!wasi_linked("wasi:http/outgoing-handler@0.2.0"));
+        assert!(!wasi_linked("wasi:cli/stdout@0.3.0-rc-2025-09-16"));
+        assert!(!wasi_linked("wasi:keyvalue/store@0.2.0-draft"));
+        let e = WorldError::NotGranted {
+            imports: vec![
+                "wasi:http/types@0.2.3".into(),
+                "wasi:http/outgoing-handler@0.2.3".into(),
+            ],
+            version: ContractVersion::V0_1,
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains("wasi:http/types@0.2.3, wasi:http/outgoing-handler@0.2.3")
+                && text.contains("does not grant")
+                && text.contains("cli, clocks, filesystem, io, random, sockets")
+                && text.contains("-d http"),
+            "{text}"
+        );
+        assert!(!text.contains("rebuild it against"), "{text}");
     }
 
     #[test]

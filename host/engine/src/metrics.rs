@@ -1,11 +1,12 @@
 //! Prometheus metrics: applications by status, step latency by
-//! department, retries, manual queue depth and overdue work.
+//! department, retries, manual queue depth and overdue work, and what
+//! plugins' calls dropped over their log and output limits.
 //!
 //! Counters and histograms are updated as things happen; gauges that
 //! describe the store (applications by status, queue depth, overdue) are
 //! set from the store when scraped, so they are right after a restart too.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -18,6 +19,10 @@ use prometheus_client::registry::Registry;
 
 use onething_model::ids::DepartmentId;
 use onething_model::state::AppStatus;
+use onething_runtime::OutputDrops;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::counter::ConstCounter;
 
 /// A department label.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -158,6 +163,16 @@ impl Metrics {
             .inc();
     }
 
+    /// Export the runtime's counters of plugin output dropped over its
+    /// limits, read at each scrape: `plugin_log_records_dropped_total`,
+    /// `plugin_log_attributes_dropped_total`,
+    /// `plugin_output_bytes_dropped_total`.
+    pub fn watch_output_drops(&self, drops: Arc<OutputDrops>) {
+        if let Ok(mut r) = self.registry.lock() {
+            r.register_collector(Box::new(DropsCollector(drops)));
+        }
+    }
+
     /// Set the store-derived gauges.
     pub fn set_store_gauges(&self, counts: &[(AppStatus, u64)], overdue: u64) {
         for s in [
@@ -192,6 +207,37 @@ impl Metrics {
     }
 }
 
+/// Reads [`OutputDrops`] at scrape time.
+#[derive(Debug)]
+struct DropsCollector(Arc<OutputDrops>);
+
+impl Collector for DropsCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        for (name, help, value) in [
+            (
+                "plugin_log_records_dropped",
+                "Plugin log records dropped over limits.log_records_per_call or limits.log_bytes_per_call",
+                self.0.records(),
+            ),
+            (
+                "plugin_log_attributes_dropped",
+                "Plugin log attributes dropped over limits.log_attributes_per_record",
+                self.0.attributes(),
+            ),
+            (
+                "plugin_output_bytes_dropped",
+                "Plugin stdout and stderr bytes dropped over limits.stdio_bytes_per_call",
+                self.0.stdio_bytes(),
+            ),
+        ] {
+            let counter = ConstCounter::new(value);
+            let metric = encoder.encode_descriptor(name, help, None, counter.metric_type())?;
+            counter.encode(metric)?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +266,19 @@ mod tests {
             text.contains("onething_step_duration_seconds_bucket{"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn item_12_plugin_output_drops_are_exported() {
+        let m = Metrics::new();
+        m.watch_output_drops(Arc::new(OutputDrops::default()));
+        let text = m.render();
+        for line in [
+            "onething_plugin_log_records_dropped_total 0",
+            "onething_plugin_log_attributes_dropped_total 0",
+            "onething_plugin_output_bytes_dropped_total 0",
+        ] {
+            assert!(text.contains(line), "{line} missing from\n{text}");
+        }
     }
 }

@@ -2,6 +2,12 @@
 //! checked against the step's declaration, retries scheduled with backoff,
 //! and everything a person must look at sent to the manual queue.
 //!
+//! Only a failure that may pass on a later attempt is retried: a transient
+//! error the department reports, a trap, a deadline, an instance the pool
+//! could not make. A failure that would repeat on the same input (a
+//! permanent error, an output the host refuses, fuel, memory or host-copy
+//! limits: see `CallError::repeats`) goes to the manual queue at once.
+//!
 //! A pure function of the result, the step, the dictionary, the retry
 //! policy and the time: unit-tested without a plugin.
 
@@ -80,8 +86,10 @@ pub fn events(
         }],
         Ok(Err(StepError::Transient(m))) => failed(format!("transient error: {m}"), true),
         Ok(Err(StepError::Permanent(m))) => failed(format!("permanent error: {m}"), false),
-        Err(e @ CallError::BadOutput { .. }) => failed(e.to_string(), false),
-        Err(e) => failed(e.to_string(), true),
+        Err(e) => {
+            let retryable = !e.repeats();
+            failed(e.to_string(), retryable)
+        }
     }
 }
 
@@ -180,6 +188,81 @@ mod tests {
             kinds(&events(step, 1, trap, &dict, &retry(), 0)),
             ["attempt-failed", "retry-scheduled"]
         );
+    }
+
+    #[test]
+    fn item_15_failures_that_always_repeat_go_to_the_manual_queue_at_once() {
+        use std::time::Duration;
+        let (bundle, dict) = fixtures::bundle();
+        let step = fixtures::step(&bundle, "health/birth");
+        let ms = Duration::from_millis;
+        let repeating = [
+            CallError::Fuel {
+                function: "handle",
+                limit: 10,
+                elapsed: ms(1),
+            },
+            CallError::Memory {
+                function: "handle",
+                limit: 10,
+                requested: 20,
+            },
+            CallError::OutputTooLarge {
+                function: "handle",
+                limit: 10,
+                actual: 20,
+            },
+            CallError::HostCopy {
+                function: "handle",
+                limit: 10,
+            },
+            CallError::BadOutput {
+                function: "handle",
+                message: "no".into(),
+            },
+        ];
+        for e in repeating {
+            let kind = e.kind();
+            let events = events(step, 1, Err(e), &dict, &retry(), 0);
+            assert_eq!(
+                kinds(&events),
+                ["attempt-failed", "sent-to-manual-queue"],
+                "{kind}"
+            );
+            assert!(
+                matches!(
+                    events[0],
+                    Event::AttemptFailed {
+                        retryable: false,
+                        ..
+                    }
+                ),
+                "{kind}"
+            );
+        }
+        let passing = [
+            CallError::Deadline {
+                function: "handle",
+                limit: ms(10),
+                elapsed: ms(11),
+            },
+            CallError::Trap {
+                function: "handle",
+                message: "unreachable".into(),
+            },
+            CallError::Instantiate {
+                function: "handle",
+                message: "pool full".into(),
+            },
+        ];
+        for e in passing {
+            let kind = e.kind();
+            assert_eq!(
+                kinds(&events(step, 1, Err(e), &dict, &retry(), 0)),
+                ["attempt-failed", "retry-scheduled"],
+                "{kind}"
+            );
+        }
     }
 
     #[test]

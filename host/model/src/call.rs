@@ -140,8 +140,15 @@ pub enum StepError {
 /// What `handle` answered.
 pub type Handled = Result<StepOutcome, StepError>;
 
+/// What every item of a list counts for beside its text.
+pub const ITEM_BYTES: usize = 8;
+/// What every step of a manifest counts for beside its text and lists (an
+/// empty step is not free: 200,000 of them are a large answer).
+pub const STEP_BYTES: usize = 32;
+
 /// Bytes a plugin returned, counted the way the output limit counts them:
-/// every string's length plus a small fixed cost per item.
+/// every string's length plus a fixed cost per item, so a long list of
+/// empty items is not counted as nothing.
 pub trait OutputSize {
     /// Approximate size in bytes.
     fn output_size(&self) -> usize;
@@ -181,7 +188,7 @@ impl OutputSize for Document {
 
 impl<T: OutputSize> OutputSize for Vec<T> {
     fn output_size(&self) -> usize {
-        self.iter().map(|x| x.output_size() + 8).sum()
+        self.iter().map(|x| x.output_size() + ITEM_BYTES).sum()
     }
 }
 
@@ -203,7 +210,7 @@ impl OutputSize for Handled {
 
 impl OutputSize for crate::manifest::RawManifest {
     fn output_size(&self) -> usize {
-        let need = |n: &crate::manifest::RawNeed| n.name.len() + n.purpose.len() + 8;
+        let need = |n: &crate::manifest::RawNeed| n.name.len() + n.purpose.len() + ITEM_BYTES;
         self.department.len()
             + self.name.len()
             + self.version.len()
@@ -211,10 +218,11 @@ impl OutputSize for crate::manifest::RawManifest {
                 .steps
                 .iter()
                 .map(|s| {
-                    s.id.len()
+                    STEP_BYTES
+                        + s.id.len()
                         + s.title.len()
                         + s.reads.iter().map(need).sum::<usize>()
-                        + s.writes.iter().map(|w| w.len() + 8).sum::<usize>()
+                        + s.writes.iter().map(|w| w.len() + ITEM_BYTES).sum::<usize>()
                         + s.materials.iter().map(need).sum::<usize>()
                 })
                 .sum::<usize>()
@@ -244,5 +252,31 @@ mod tests {
         assert_eq!(handled.output_size(), (16 + 8) + (4 + 8) + 4);
         let failed: Handled = Err(StepError::Transient("down".into()));
         assert_eq!(failed.output_size(), 4);
+    }
+
+    #[test]
+    fn item_13_every_part_of_a_manifest_counts() {
+        use crate::manifest::{RawManifest, RawNeed, RawStepSpec};
+        let empty = RawManifest {
+            steps: vec![RawStepSpec::default(); 200_000],
+            ..RawManifest::default()
+        };
+        assert_eq!(empty.output_size(), 200_000 * STEP_BYTES);
+        assert!(
+            empty.output_size() > 1 << 20,
+            "over the default output limit"
+        );
+        let step = RawStepSpec {
+            id: "s".into(),
+            reads: vec![RawNeed::default(); 3],
+            writes: vec![String::new(); 2],
+            materials: vec![RawNeed::default()],
+            ..RawStepSpec::default()
+        };
+        let one = RawManifest {
+            steps: vec![step],
+            ..RawManifest::default()
+        };
+        assert_eq!(one.output_size(), STEP_BYTES + 1 + 6 * ITEM_BYTES);
     }
 }

@@ -128,19 +128,70 @@ impl Manifest {
     }
 }
 
-/// Every fault found in a manifest.
+/// Most faults a [`ManifestError`] lists; the rest are counted.
+pub const MAX_FAULTS_LISTED: usize = 20;
+/// Longest fault line kept, in bytes (a fault quotes what the component
+/// gave, which may be long).
+pub const MAX_FAULT_BYTES: usize = 300;
+
+/// The faults found in a manifest: the first [`MAX_FAULTS_LISTED`], each
+/// cut to [`MAX_FAULT_BYTES`], and how many more there were, so a refusal
+/// stays small however broken the manifest is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("manifest of department {department:?} is not sound against the dictionary:\n  - {}", .faults.join("\n  - "))]
+#[error("manifest of department {department:?} is not sound against the dictionary:\n  - {}{}", .faults.join("\n  - "), more_faults(*.more))]
 pub struct ManifestError {
-    /// The department id as the component gave it.
+    /// The department id as the component gave it (cut).
     pub department: String,
-    /// One line per fault, each naming the step and key at fault.
+    /// One line per fault listed, each naming the step and key at fault.
     pub faults: Vec<String>,
+    /// Faults found beyond those listed.
+    pub more: usize,
+}
+
+fn more_faults(more: usize) -> String {
+    if more == 0 {
+        String::new()
+    } else {
+        format!("\n  - … and {more} more faults")
+    }
+}
+
+/// `s` cut to at most `max` bytes on a character boundary, marked `…`.
+fn cut(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// Faults collected while checking: the first few kept, the rest counted.
+#[derive(Default)]
+struct Faults {
+    listed: Vec<String>,
+    more: usize,
+}
+
+impl Faults {
+    fn push(&mut self, fault: String) {
+        if self.listed.len() < MAX_FAULTS_LISTED {
+            self.listed.push(cut(&fault, MAX_FAULT_BYTES));
+        } else {
+            self.more += 1;
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.listed.is_empty()
+    }
 }
 
 /// Check a manifest from `describe()` against the dictionary.
 pub fn validate(raw: RawManifest, dict: &Dictionary) -> Result<Manifest, ManifestError> {
-    let mut faults = Vec::new();
+    let mut faults = Faults::default();
     let department = match DepartmentId::parse(&raw.department) {
         Ok(d) => Some(d),
         Err(e) => {
@@ -245,8 +296,9 @@ pub fn validate(raw: RawManifest, dict: &Dictionary) -> Result<Manifest, Manifes
             steps,
         }),
         _ => Err(ManifestError {
-            department: raw.department,
-            faults,
+            department: cut(&raw.department, 64),
+            faults: faults.listed,
+            more: faults.more,
         }),
     }
 }
@@ -343,6 +395,33 @@ max_bytes = 10
             text.contains("writes child.xyz, which is not in the data dictionary\n")
                 || text.ends_with("writes child.xyz, which is not in the data dictionary"),
             "nothing near, nothing suggested: {text}"
+        );
+    }
+
+    #[test]
+    fn item_13_faults_listed_are_bounded_and_the_rest_counted() {
+        let mut r = raw(&[], &[]);
+        r.department = "Not A Kebab Id ".repeat(700);
+        let step = r.steps[0].clone();
+        r.steps = (0..1_000)
+            .map(|i| RawStepSpec {
+                id: if i == 0 {
+                    "y".repeat(100_000)
+                } else {
+                    String::new()
+                },
+                ..step.clone()
+            })
+            .collect();
+        let err = validate(r, &dict()).expect_err("faulty");
+        assert_eq!(err.faults.len(), MAX_FAULTS_LISTED);
+        assert_eq!(err.more, 1_001 - MAX_FAULTS_LISTED, "{err}");
+        assert!(err.faults.iter().all(|f| f.len() <= MAX_FAULT_BYTES + 3));
+        let text = err.to_string();
+        assert!(text.len() < 8_000, "{} bytes", text.len());
+        assert!(
+            text.ends_with(&format!("and {} more faults", 1_001 - MAX_FAULTS_LISTED)),
+            "{text}"
         );
     }
 }

@@ -2,7 +2,10 @@
 //! (`Plugin::handle`: pooling allocator, limits, epoch deadline, captured
 //! stdio, concurrency permit, output checks), printed beside bare wasmtime
 //! instantiate + call of the same component in the same run, and their
-//! ratio.
+//! ratio; and the host again with the pool returning memory in batches of
+//! 32 (the setting before issue 10) and with the pool's per-component
+//! maxima cut to what the component needs, to show what those settings
+//! cost.
 //!
 //! Run with `cargo xtask bench` (or `cargo bench -p onething --bench
 //! step_cost` after `cargo xtask build-plugins`).
@@ -243,8 +246,34 @@ async fn async_main() -> anyhow::Result<()> {
         )),
         std::sync::Arc::new(MemoryKv::default()),
     );
-    let runtime = Runtime::new(Limits::default(), caps)?;
+    let runtime = Runtime::new(Limits::default(), caps.clone())?;
     let plugin = runtime
+        .load_bytes(bytes.clone(), "testkit.wasm", &dict)
+        .await?;
+    // The same with memories returned to the system in batches of 32 (the
+    // default before issue 10 bounded what stays resident).
+    let batched_runtime = Runtime::new(
+        Limits {
+            pool_decommit_batch: 32,
+            pool_max_unused_warm_slots: 100,
+            ..Limits::default()
+        },
+        caps.clone(),
+    )?;
+    let caps_again = caps;
+    let batched = batched_runtime
+        .load_bytes(bytes.clone(), "testkit.wasm", &dict)
+        .await?;
+    let tight_runtime = Runtime::new(
+        Limits {
+            max_memories_per_component: 1,
+            max_tables_per_component: 4,
+            max_core_instances_per_component: 8,
+            ..Limits::default()
+        },
+        caps_again,
+    )?;
+    let tight = tight_runtime
         .load_bytes(bytes.clone(), "testkit.wasm", &dict)
         .await?;
     let text = |k: &str, v: &str| -> anyhow::Result<Field> {
@@ -270,6 +299,18 @@ async fn async_main() -> anyhow::Result<()> {
     })
     .await;
 
+    let host_batched = measure(batches, iters, || async {
+        let out = batched.handle(&call).await.expect("call");
+        assert!(out.is_ok());
+    })
+    .await;
+
+    let host_tight = measure(batches, iters, || async {
+        let out = tight.handle(&call).await.expect("call");
+        assert!(out.is_ok());
+    })
+    .await;
+
     let ratio = host.as_secs_f64() / bare_pooled.as_secs_f64();
     println!(
         "step_cost: one fresh-instance step (testkit/probe handle), median of {batches} batches x {iters} calls"
@@ -290,6 +331,14 @@ async fn async_main() -> anyhow::Result<()> {
             "on-demand"
         },
         host.as_secs_f64() * 1e6
+    );
+    println!(
+        "  the same, pool_decommit_batch 32, 100 warm slots : {:>8.1} µs",
+        host_batched.as_secs_f64() * 1e6
+    );
+    println!(
+        "  the same, 1 memory, 4 tables, 8 core instances   : {:>8.1} µs",
+        host_tight.as_secs_f64() * 1e6
     );
     println!("  ratio host / bare pooling                        : {ratio:>8.2}x");
     println!(

@@ -421,6 +421,32 @@ mod tests {
     }
 
     #[test]
+    fn item_16_sandbox_settings_are_read_and_bad_ones_named() {
+        let c = load(
+            "[limits]\nmax_core_instances_per_component = 20\nmax_memories_per_component = 2\nmax_tables_per_component = 8\npool_decommit_batch = 4\nlog_attributes_per_record = 10\n[signatures]\nrequired = false",
+        )
+        .expect("loads");
+        assert_eq!(c.limits.max_core_instances_per_component, 20);
+        assert_eq!(c.limits.max_memories_per_component, 2);
+        assert_eq!(c.limits.pool_decommit_batch, 4);
+        assert_eq!(c.limits.log_attributes_per_record, 10);
+        for (toml, named) in [
+            (
+                "[limits]\nmax_memories_per_component = 0",
+                "max_memories_per_component",
+            ),
+            ("[limits]\npool_decommit_batch = 0", "pool_decommit_batch"),
+            (
+                "[limits]\nmax_host_copy_bytes = 10",
+                "limits.max_host_copy_bytes = 10",
+            ),
+        ] {
+            let err = load(toml).expect_err(toml).to_string();
+            assert!(err.contains(named), "{toml}: {err}");
+        }
+    }
+
+    #[test]
     fn relative_paths_follow_the_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("onething.toml");

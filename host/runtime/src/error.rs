@@ -37,6 +37,16 @@ pub enum LoadError {
         /// The file.
         origin: String,
     },
+    /// It is a valid component but needs more than the sandbox allows
+    /// (memories, tables, core instances, initial memory): refused at
+    /// admission, naming each count and the setting to change.
+    #[error("{origin} does not fit this host's sandbox: {detail}")]
+    DoesNotFit {
+        /// The file.
+        origin: String,
+        /// Each count over its setting, with the setting's name and value.
+        detail: String,
+    },
     /// The component's bytes are malformed.
     #[error("{origin} is not a valid component: {detail}")]
     Invalid {
@@ -110,7 +120,7 @@ pub enum CallError {
     },
     /// Memory growth past the limit was refused and the guest trapped.
     #[error(
-        "{function}: memory limit of {limit} bytes exceeded (the guest asked to grow to {requested} bytes)"
+        "{function}: memory limit of {limit} bytes per instance exceeded (the guest asked to grow to {requested} bytes, all its memories and tables together; limits.memory_bytes = {limit})"
     )]
     Memory {
         /// The WIT function.
@@ -130,12 +140,24 @@ pub enum CallError {
         /// The result's size.
         actual: usize,
     },
+    /// The guest handed the host more than wasmtime's host-copy budget in
+    /// one transfer (a result, or one import call's arguments).
+    #[error(
+        "{function}: the plugin handed the host more than {limit} bytes in one transfer (a result or one import call's arguments; limits.max_host_copy_bytes = {limit})"
+    )]
+    HostCopy {
+        /// The WIT function.
+        function: &'static str,
+        /// The budget.
+        limit: usize,
+    },
     /// The guest trapped (a panic, an unreachable, a bad memory access).
     #[error("{function}: the plugin trapped: {message}")]
     Trap {
         /// The WIT function.
         function: &'static str,
-        /// The trap and, where the guest printed one, its panic message.
+        /// The trap and the guest's last lines on stderr (its panic
+        /// message, a Python traceback, a JavaScript error), masked.
         message: String,
     },
     /// An instance could not be created (e.g. the pool is exhausted).
@@ -165,9 +187,31 @@ impl CallError {
             CallError::Fuel { .. } => "fuel",
             CallError::Memory { .. } => "memory",
             CallError::OutputTooLarge { .. } => "output-too-large",
+            CallError::HostCopy { .. } => "host-copy",
             CallError::Trap { .. } => "trap",
             CallError::Instantiate { .. } => "instantiate",
             CallError::BadOutput { .. } => "bad-output",
+        }
+    }
+
+    /// Whether the same call on the same input would fail the same way, so
+    /// retrying it only wastes attempts. A fresh instance gets the same
+    /// code and the same input on every attempt: running out of fuel,
+    /// memory or the host-copy budget, or returning too much or something
+    /// refused, is a property of the plugin and the input. A deadline
+    /// depends on the machine's load, a trap may come from a store or
+    /// clock the plugin reads, and instantiation fails when the pool is
+    /// momentarily full: those may pass on a later attempt.
+    pub fn repeats(&self) -> bool {
+        match self {
+            CallError::Fuel { .. }
+            | CallError::Memory { .. }
+            | CallError::OutputTooLarge { .. }
+            | CallError::HostCopy { .. }
+            | CallError::BadOutput { .. } => true,
+            CallError::Deadline { .. } | CallError::Trap { .. } | CallError::Instantiate { .. } => {
+                false
+            }
         }
     }
 }

@@ -16,6 +16,7 @@
 
 pub mod capabilities;
 mod error;
+mod footprint;
 mod limits;
 mod plugin;
 pub mod signing;
@@ -33,8 +34,9 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 use crate::capabilities::Capabilities;
 
-pub use capabilities::log::{MASK, redact};
+pub use capabilities::log::{LogLimits, MASK, OutputDrops, redact};
 pub use error::{CallError, LoadError};
+pub use footprint::Footprint;
 pub use limits::{AllocationStrategy, DepartmentLimits, KvQuotaSource, Limits};
 pub use onething_contract::ContractVersion;
 pub use plugin::{Plugin, Writes};
@@ -56,6 +58,11 @@ pub(crate) struct Shared {
     pub(crate) limits: Limits,
     pub(crate) caps: Capabilities,
     pub(crate) pooling: bool,
+    /// What plugins dropped over their output limits.
+    pub(crate) drops: Arc<OutputDrops>,
+    /// One permit per pool slot (`pool_instances`), so calls beyond the
+    /// pool's size wait instead of failing to instantiate.
+    pub(crate) slots: Arc<Semaphore>,
     semaphores: Mutex<HashMap<DepartmentId, Arc<Semaphore>>>,
 }
 
@@ -96,6 +103,7 @@ impl Runtime {
         onething_contract::add_to_linker(&mut linker)
             .map_err(|e| LoadError::Config(format!("linking host capabilities: {e}")))?;
         let ticker = EpochTicker::start(engine.clone());
+        let slots = Arc::new(Semaphore::new(limits.pool_instances as usize));
         Ok(Self {
             shared: Arc::new(Shared {
                 engine,
@@ -103,6 +111,8 @@ impl Runtime {
                 limits,
                 caps,
                 pooling,
+                drops: Arc::new(OutputDrops::default()),
+                slots,
                 semaphores: Mutex::new(HashMap::new()),
             }),
             _ticker: ticker,
@@ -117,6 +127,12 @@ impl Runtime {
     /// Whether the pooling allocator is in use.
     pub fn is_pooling(&self) -> bool {
         self.shared.pooling
+    }
+
+    /// What plugins' calls have dropped over their log and output limits
+    /// since the runtime started (for metrics).
+    pub fn output_drops(&self) -> Arc<OutputDrops> {
+        self.shared.drops.clone()
     }
 
     /// The wasmtime engine (for benchmarks and compile caches).
@@ -143,31 +159,44 @@ fn build_engine(limits: &Limits, pooling: bool) -> Result<Engine, LoadError> {
         config.cache(Some(cache));
     }
     if pooling {
-        let instances = limits.pool_instances;
-        let mut pool = PoolingAllocationConfig::new();
-        pool.total_component_instances(instances)
-            .total_core_instances(instances.saturating_mul(8))
-            .total_memories(instances.saturating_mul(2))
-            .total_tables(instances.saturating_mul(8))
-            .total_stacks(instances)
-            .max_memory_size(limits.memory_bytes)
-            .max_memories_per_component(4)
-            .max_tables_per_component(16)
-            .max_core_instances_per_component(32)
-            // Return memory to the system in batches (fewer madvise calls and
-            // TLB shootdowns), and keep the first pages of each memory
-            // resident, reset by memset rather than unmapped.
-            .decommit_batch_size(32)
-            .linear_memory_keep_resident(1 << 20)
-            // Where the kernel can (Linux 6.7+), reset only the pages a
-            // call dirtied instead of the whole kept-resident prefix.
-            .pagemap_scan(wasmtime::Enabled::Auto)
-            .table_keep_resident(16 << 10);
-        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool_config(limits)));
     }
     Engine::new(&config)
         .map_err(|e| LoadError::Config(format!("creating the wasmtime engine: {e:#}")))
 }
+
+/// The pooling allocator sized from the limits: room for `pool_instances`
+/// component instances, each with up to the per-component maxima of core
+/// instances, memories and tables, so any admitted component fits in any
+/// free slot.
+fn pool_config(limits: &Limits) -> PoolingAllocationConfig {
+    let instances = limits.pool_instances;
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(instances)
+        .total_core_instances(instances.saturating_mul(limits.max_core_instances_per_component))
+        .total_memories(instances.saturating_mul(limits.max_memories_per_component))
+        .total_tables(instances.saturating_mul(limits.max_tables_per_component))
+        .total_stacks(instances)
+        .max_memory_size(limits.memory_bytes)
+        .max_memories_per_component(limits.max_memories_per_component)
+        .max_memories_per_module(limits.max_memories_per_component)
+        .max_tables_per_component(limits.max_tables_per_component)
+        .max_tables_per_module(limits.max_tables_per_component)
+        .max_core_instances_per_component(limits.max_core_instances_per_component)
+        // What stays resident when an instance ends: the first
+        // `pool_keep_resident_bytes` of each memory (reset in place; where
+        // the kernel can (Linux 6.7+), only the pages a call dirtied), and
+        // what waits in a decommit batch. See the operator guide's bound.
+        .decommit_batch_size(limits.pool_decommit_batch)
+        .linear_memory_keep_resident(limits.pool_keep_resident_bytes)
+        .max_unused_warm_slots(limits.pool_max_unused_warm_slots)
+        .pagemap_scan(wasmtime::Enabled::Auto)
+        .table_keep_resident(TABLE_KEEP_RESIDENT);
+    pool
+}
+
+/// Bytes of each pooled table kept resident between instances.
+pub const TABLE_KEEP_RESIDENT: usize = 16 << 10;
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] on its own thread until
 /// dropped.

@@ -1,6 +1,11 @@
-//! Sandbox limits: memory, wall-clock deadline, fuel, output size,
-//! concurrency and pool sizing, with sane defaults and per-department
-//! overrides of the deadline and concurrency.
+//! Sandbox limits: memory, wall-clock deadline, fuel, output size, what a
+//! guest may hand the host and log, concurrency, and the pooling
+//! allocator's size and what it keeps resident, with sane defaults and
+//! per-department overrides of the deadline and concurrency.
+//!
+//! Every limit is a setting of `[limits]` in `onething.toml`; a message
+//! about a limit names its setting and value. Not for enforcing them: the
+//! per-call state, the loader's admission check and the engine's pool do.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -68,7 +73,8 @@ impl KvQuotaSource {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
-    /// Linear memory a component instance may grow to, in bytes.
+    /// Memory one component instance may hold, in bytes: all its linear
+    /// memories and tables together (table elements count 8 bytes each).
     pub memory_bytes: usize,
     /// Wall-clock budget per call, in milliseconds (epoch deadline).
     pub call_timeout_ms: u64,
@@ -78,8 +84,44 @@ pub struct Limits {
     pub max_output_bytes: usize,
     /// Calls of one department running at once.
     pub concurrency_per_department: usize,
-    /// Component instances the pooling allocator reserves room for.
+    /// Most bytes a guest may hand the host in one transfer (a call's
+    /// result, or the arguments of one import call such as `log`):
+    /// wasmtime's host-copy budget.
+    pub max_host_copy_bytes: usize,
+    /// Component instances the pooling allocator reserves room for (calls
+    /// running at once across all departments; further calls wait).
     pub pool_instances: u32,
+    /// Core module instances one component may create; the pool holds
+    /// `pool_instances` times this many.
+    pub max_core_instances_per_component: u32,
+    /// Linear memories one component may define in all its core modules;
+    /// the pool holds `pool_instances` times this many.
+    pub max_memories_per_component: u32,
+    /// Tables one component may define in all its core modules; the pool
+    /// holds `pool_instances` times this many.
+    pub max_tables_per_component: u32,
+    /// Bytes of each pooled linear memory kept resident (and reset in
+    /// place) when its instance ends; the rest is returned to the system.
+    pub pool_keep_resident_bytes: usize,
+    /// Memories returned to the system together: 1 returns each at once;
+    /// more saves system calls but leaves up to (this - 1) memories per
+    /// CPU (at most 16) resident until their batch fills.
+    pub pool_decommit_batch: usize,
+    /// Unused pool slots kept warm for reuse before a slot last used by
+    /// another component is taken over.
+    pub pool_max_unused_warm_slots: u32,
+    /// Most `log` records one call may write; further ones are dropped and
+    /// counted.
+    pub log_records_per_call: u32,
+    /// Most bytes (messages and attributes) one call may log; further
+    /// records are dropped and counted.
+    pub log_bytes_per_call: usize,
+    /// Most attributes kept per `log` record; the rest are dropped and
+    /// counted in the record.
+    pub log_attributes_per_record: usize,
+    /// Most bytes of stdout, and of stderr, kept per call; the rest is
+    /// dropped and counted.
+    pub stdio_bytes_per_call: usize,
     /// Pooling, on-demand, or pooling with fallback.
     pub allocation: AllocationStrategy,
     /// Wasm stack size, in bytes.
@@ -104,7 +146,18 @@ impl Default for Limits {
             fuel: None,
             max_output_bytes: 1 << 20,
             concurrency_per_department: 32,
+            max_host_copy_bytes: 128 << 20,
             pool_instances: 256,
+            max_core_instances_per_component: 32,
+            max_memories_per_component: 4,
+            max_tables_per_component: 16,
+            pool_keep_resident_bytes: 1 << 20,
+            pool_decommit_batch: 1,
+            pool_max_unused_warm_slots: 16,
+            log_records_per_call: 1_000,
+            log_bytes_per_call: 64 << 10,
+            log_attributes_per_record: 32,
+            stdio_bytes_per_call: 64 << 10,
             allocation: AllocationStrategy::Auto,
             max_wasm_stack_bytes: 512 << 10,
             kv_max_keys: 10_000_000,
@@ -155,6 +208,16 @@ impl Limits {
         )
     }
 
+    /// What one call may log and print.
+    pub fn log_limits(&self) -> crate::capabilities::log::LogLimits {
+        crate::capabilities::log::LogLimits {
+            records_per_call: self.log_records_per_call,
+            bytes_per_call: self.log_bytes_per_call,
+            attributes_per_record: self.log_attributes_per_record,
+            stdio_bytes_per_call: self.stdio_bytes_per_call,
+        }
+    }
+
     /// Refuse settings that cannot work, naming the setting.
     pub fn check(&self) -> Result<(), String> {
         if self.memory_bytes < (1 << 20) {
@@ -174,6 +237,38 @@ impl Limits {
         }
         if self.pool_instances == 0 {
             return Err("limits.pool_instances must be more than 0".into());
+        }
+        if self.max_host_copy_bytes < self.max_output_bytes {
+            return Err(format!(
+                "limits.max_host_copy_bytes = {} is under limits.max_output_bytes = {}: a result of allowed size could not reach the host",
+                self.max_host_copy_bytes, self.max_output_bytes
+            ));
+        }
+        for (name, value) in [
+            (
+                "max_core_instances_per_component",
+                self.max_core_instances_per_component,
+            ),
+            (
+                "max_memories_per_component",
+                self.max_memories_per_component,
+            ),
+            ("max_tables_per_component", self.max_tables_per_component),
+        ] {
+            if value == 0 {
+                return Err(format!(
+                    "limits.{name} must be more than 0; no component can run"
+                ));
+            }
+        }
+        if self.pool_decommit_batch == 0 {
+            return Err("limits.pool_decommit_batch must be at least 1".into());
+        }
+        if self.pool_keep_resident_bytes > self.memory_bytes {
+            return Err(format!(
+                "limits.pool_keep_resident_bytes = {} is over limits.memory_bytes = {}",
+                self.pool_keep_resident_bytes, self.memory_bytes
+            ));
         }
         Ok(())
     }

@@ -25,6 +25,7 @@ use onething_store::DepartmentKv;
 
 use crate::capabilities::kv::UndoLog;
 use crate::error::{CallError, LoadError};
+use crate::footprint::Footprint;
 use crate::state::{CallState, new_store};
 use crate::{Runtime, Shared, redact};
 
@@ -140,18 +141,9 @@ impl Runtime {
 
     async fn compile(&self, bytes: Vec<u8>, origin: &str) -> Result<Component, LoadError> {
         if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
-            let shown: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
-            let detail = if bytes.is_empty() {
-                "the file is empty".to_string()
-            } else {
-                format!(
-                    "it starts with bytes [{}], not the Wasm magic 00 61 73 6d",
-                    shown.join(" ")
-                )
-            };
             return Err(LoadError::NotWasm {
                 origin: origin.into(),
-                detail,
+                detail: not_wasm(&bytes),
             });
         }
         if bytes[4..8] == [1, 0, 0, 0] {
@@ -159,18 +151,77 @@ impl Runtime {
                 origin: origin.into(),
             });
         }
+        let limits = &self.shared().limits;
+        if let Some(footprint) = Footprint::of(&bytes) {
+            let faults = footprint.faults(limits);
+            if !faults.is_empty() {
+                return Err(LoadError::DoesNotFit {
+                    origin: origin.into(),
+                    detail: faults.join("; "),
+                });
+            }
+        }
         let engine = self.engine().clone();
         let origin_owned = origin.to_owned();
-        tokio::task::spawn_blocking(move || Component::from_binary(&engine, &bytes))
+        let compiled = tokio::task::spawn_blocking(move || Component::from_binary(&engine, &bytes))
             .await
             .map_err(|e| LoadError::Invalid {
                 origin: origin_owned.clone(),
                 detail: format!("compiler task failed: {e}"),
-            })?
-            .map_err(|e| LoadError::Invalid {
-                origin: origin_owned,
-                detail: format!("{e:#}"),
-            })
+            })?;
+        compiled.map_err(|e| {
+            let detail = format!("{e:#}");
+            if detail.contains("pooling allocator") {
+                // The pool's own check, for what the count above cannot see.
+                LoadError::DoesNotFit {
+                    origin: origin_owned,
+                    detail: format!(
+                        "{detail} (the pool holds per component limits.max_core_instances_per_component = {}, limits.max_memories_per_component = {}, limits.max_tables_per_component = {} and memories of limits.memory_bytes = {})",
+                        limits.max_core_instances_per_component,
+                        limits.max_memories_per_component,
+                        limits.max_tables_per_component,
+                        limits.memory_bytes
+                    ),
+                }
+            } else {
+                LoadError::Invalid {
+                    origin: origin_owned,
+                    detail,
+                }
+            }
+        })
+    }
+}
+
+/// Why bytes that do not start with the Wasm magic are not a component,
+/// and what to build instead.
+fn not_wasm(bytes: &[u8]) -> String {
+    const BUILD: &str = "build the plugin with `cargo build --release --target wasm32-wasip2` (Rust 1.82+) and load the .wasm it writes";
+    if bytes.is_empty() {
+        return "the file is empty".to_string();
+    }
+    let native = match bytes {
+        [0x7f, b'E', b'L', b'F', ..] => Some("a native ELF executable or library (Linux)"),
+        [0xcf, 0xfa, 0xed, 0xfe, ..]
+        | [0xce, 0xfa, 0xed, 0xfe, ..]
+        | [0xfe, 0xed, 0xfa, 0xcf, ..]
+        | [0xfe, 0xed, 0xfa, 0xce, ..]
+        | [0xca, 0xfe, 0xba, 0xbe, ..] => Some("a native Mach-O executable or library (macOS)"),
+        [b'M', b'Z', ..] => Some("a native Windows executable or DLL"),
+        [b'!', b'<', b'a', b'r', b'c', b'h', b'>', ..] => Some(
+            "a static library archive (an rlib or .a; the crate needs `crate-type = [\"cdylib\"]`)",
+        ),
+        _ => None,
+    };
+    match native {
+        Some(kind) => format!("it is {kind}, not WebAssembly: {BUILD}"),
+        None => {
+            let shown: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02x}")).collect();
+            format!(
+                "it starts with bytes [{}], not the Wasm magic 00 61 73 6d: {BUILD}",
+                shown.join(" ")
+            )
+        }
     }
 }
 
@@ -181,6 +232,9 @@ impl Runtime {
 macro_rules! fresh_call {
     ($shared:expr, $pre:expr, $department:expr, $version:expr, $secrets:expr, $function:literal, |$store:ident, $instance:ident| $call:expr) => {{
         let shared: &Shared = $shared;
+        // A pool slot: calls beyond the pool's size wait here rather than
+        // fail to instantiate.
+        let _slot = shared.slots.acquire().await.ok();
         let mut $store = new_store(shared, $department, $version, $secrets);
         let started = Instant::now();
         let result = async {
@@ -188,8 +242,13 @@ macro_rules! fresh_call {
             $call.await.map_err(|e| (false, e))
         }
         .await;
-        let state = $store.data();
-        let last_stderr = redact(&state.stderr.contents(), &state.log.secrets).into_owned();
+        let state = $store.data_mut();
+        let last_stderr: Vec<String> = state
+            .stderr
+            .last_lines(STDERR_LINES, STDERR_LINE_BYTES)
+            .iter()
+            .map(|l| redact(l, &state.log.secrets).into_owned())
+            .collect();
         state.flush_output();
         let undo = state.undo.clone();
         let result = match result {
@@ -212,12 +271,21 @@ macro_rules! fresh_call {
                 e,
                 started,
                 &last_stderr,
-                shared.limits.fuel,
+                &shared.limits,
             )),
         };
         (result, undo)
     }};
 }
+
+/// How many of the guest's last stderr lines a trap message carries.
+const STDERR_LINES: usize = 8;
+/// How long each of those lines may be, in bytes.
+const STDERR_LINE_BYTES: usize = 240;
+
+/// The text of wasmtime's error when a guest hands the host more than the
+/// host-copy budget (the error type is private to wasmtime).
+const HOST_COPY_EXHAUSTED: &str = "fuel allocated for hostcalls has been exhausted";
 
 fn classify(
     store: &Store<CallState>,
@@ -225,8 +293,8 @@ fn classify(
     instantiating: bool,
     e: wasmtime::Error,
     started: Instant,
-    stderr: &str,
-    fuel: Option<u64>,
+    stderr: &[String],
+    limits: &crate::Limits,
 ) -> CallError {
     let state = store.data();
     let elapsed = started.elapsed();
@@ -244,11 +312,19 @@ fn classify(
             requested,
         };
     }
-    if let (Some(Trap::OutOfFuel), Some(limit)) = (e.downcast_ref::<Trap>(), fuel) {
+    if let (Some(Trap::OutOfFuel), Some(limit)) = (e.downcast_ref::<Trap>(), limits.fuel) {
         return CallError::Fuel {
             function,
             limit,
             elapsed,
+        };
+    }
+    if e.chain()
+        .any(|cause| cause.to_string().contains(HOST_COPY_EXHAUSTED))
+    {
+        return CallError::HostCopy {
+            function,
+            limit: limits.max_host_copy_bytes,
         };
     }
     if instantiating && e.downcast_ref::<Trap>().is_none() {
@@ -259,19 +335,14 @@ fn classify(
     }
     let trap = e
         .downcast_ref::<Trap>()
-        .map_or_else(|| e.to_string(), |t| t.to_string());
-    let panic = stderr.lines().find(|l| l.contains("panicked at")).map(|l| {
-        let mut rest = stderr.split_once(l).map_or("", |(_, r)| r).lines();
-        let detail = rest.next().unwrap_or("").trim();
-        if detail.is_empty() {
-            l.trim().to_owned()
-        } else {
-            format!("{} {detail}", l.trim())
-        }
-    });
-    let message = match panic {
-        Some(p) => format!("{trap} ({p})"),
-        None => trap,
+        .map_or_else(|| format!("{e:#}"), |t| t.to_string());
+    let message = if stderr.is_empty() {
+        trap
+    } else {
+        format!(
+            "{trap}; the plugin's last lines on stderr: {}",
+            stderr.join(" | ")
+        )
     };
     CallError::Trap { function, message }
 }

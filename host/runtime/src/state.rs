@@ -6,6 +6,7 @@
 //! contract's imports ([`Imports`]) from the runtime's capabilities, always
 //! as its own department.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmtime::component::ResourceTable;
@@ -19,7 +20,7 @@ use onething_model::ids::DepartmentId;
 use crate::Shared;
 use crate::capabilities::Capabilities;
 use crate::capabilities::kv::{DepartmentStore, UndoLog};
-use crate::capabilities::log::{CallLog, CapturedOutput};
+use crate::capabilities::log::{CallLog, CapturedOutput, OutputDrops};
 use crate::limits::KvQuotaSource;
 use onething_store::KvQuota;
 
@@ -33,6 +34,8 @@ pub struct CallState {
     pub(crate) log: CallLog,
     pub(crate) stdout: CapturedOutput,
     pub(crate) stderr: CapturedOutput,
+    /// The runtime's counters of dropped output.
+    pub(crate) drops: Arc<OutputDrops>,
     pub(crate) started: Instant,
     pub(crate) timeout: Duration,
     pub(crate) deadline_hit: Option<Duration>,
@@ -51,34 +54,59 @@ impl WasiView for CallState {
     }
 }
 
-/// Refuses memory growth past the limit and remembers the request, so a
-/// trap that follows can be reported as what it is.
+/// Bytes a table element counts for against the memory limit (a pointer).
+pub(crate) const TABLE_ELEMENT_BYTES: usize = 8;
+
+/// Holds one instance to its memory budget: all its linear memories and
+/// tables together (the store holds exactly one component instance, so
+/// the store's total is the instance's). Refused growth is remembered, so
+/// the trap that follows can be reported as what it is.
+///
+/// Every growth the limiter allows is counted, even if wasmtime then fails
+/// it for another reason (the memory type's own maximum): the count can
+/// only err on the side of the limit.
 pub(crate) struct MemoryLimiter {
+    /// `limits.memory_bytes`.
     pub(crate) limit: usize,
+    /// Bytes allowed so far, memories and tables together.
+    pub(crate) used: usize,
+    /// The total a refused growth would have reached.
     pub(crate) refused: Option<usize>,
+}
+
+impl MemoryLimiter {
+    fn grow(&mut self, more: usize) -> bool {
+        let total = self.used.saturating_add(more);
+        if total > self.limit {
+            self.refused = Some(total);
+            return false;
+        }
+        self.used = total;
+        true
+    }
 }
 
 impl ResourceLimiter for MemoryLimiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.limit {
-            self.refused = Some(desired);
-            return Ok(false);
-        }
-        Ok(true)
+        Ok(self.grow(desired.saturating_sub(current)))
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= 1_000_000)
+        Ok(self.grow(
+            desired
+                .saturating_sub(current)
+                .saturating_mul(TABLE_ELEMENT_BYTES),
+        ))
     }
 }
 
@@ -89,30 +117,33 @@ pub(crate) fn new_store(
     version: &str,
     secrets: Vec<String>,
 ) -> Store<CallState> {
-    let stdout = CapturedOutput::default();
-    let stderr = CapturedOutput::default();
+    let limits = &shared.limits;
+    let log_limits = limits.log_limits();
+    let stdout = CapturedOutput::new(log_limits.stdio_bytes_per_call);
+    let stderr = CapturedOutput::new(log_limits.stdio_bytes_per_call);
     let mut wasi = WasiCtx::builder();
     wasi.stdout(stdout.clone())
         .stderr(stderr.clone())
         .allow_tcp(false)
         .allow_udp(false)
         .allow_ip_name_lookup(false);
-    let limits = &shared.limits;
     let state = CallState {
         wasi: wasi.build(),
         table: ResourceTable::new(),
         limiter: MemoryLimiter {
             limit: limits.memory_bytes,
+            used: 0,
             refused: None,
         },
         caps: shared.caps.clone(),
         log: {
-            let mut log = CallLog::new(department.clone(), version.to_owned());
+            let mut log = CallLog::with_limits(department.clone(), version.to_owned(), log_limits);
             log.secrets = secrets;
             log
         },
         stdout,
         stderr,
+        drops: shared.drops.clone(),
         started: Instant::now(),
         timeout: limits.timeout_for(department),
         deadline_hit: None,
@@ -121,6 +152,8 @@ pub(crate) fn new_store(
     };
     let mut store = Store::new(&shared.engine, state);
     store.limiter(|s| &mut s.limiter);
+    // wasmtime's budget for what the guest hands the host in one transfer.
+    store.set_hostcall_fuel(limits.max_host_copy_bytes);
     store.set_epoch_deadline(1);
     store.epoch_deadline_callback(|mut ctx| {
         let state = ctx.data_mut();
@@ -151,13 +184,16 @@ impl CallState {
         }
     }
 
-    /// Pass what the plugin printed to the log sink (at the end of a call).
-    pub(crate) fn flush_output(&self) {
+    /// Pass what the plugin printed to the log sink and count what it
+    /// dropped (at the end of a call).
+    pub(crate) fn flush_output(&mut self) {
         use crate::capabilities::log::Stream;
+        let sink = &*self.caps.log;
         self.stdout
-            .flush(Stream::Stdout, &self.log, &*self.caps.log);
+            .flush_counted(Stream::Stdout, &self.log, sink, Some(&self.drops));
         self.stderr
-            .flush(Stream::Stderr, &self.log, &*self.caps.log);
+            .flush_counted(Stream::Stderr, &self.log, sink, Some(&self.drops));
+        self.log.finish(sink, &self.drops);
     }
 }
 

@@ -130,12 +130,30 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
-            for cause in e.chain().skip(1) {
+            for cause in causes_to_print(&e) {
                 eprintln!("  caused by: {cause}");
             }
             ExitCode::from(2)
         }
     }
+}
+
+/// The causes of `e` worth printing after its message: those not already
+/// in the text printed before them (most of the host's errors say their
+/// cause inline, "…: calling describe() failed: <cause>", and also expose
+/// it as their `source`).
+fn causes_to_print(e: &anyhow::Error) -> Vec<String> {
+    let mut shown = e.to_string();
+    let mut causes = Vec::new();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !shown.contains(&text) {
+            shown.push('\n');
+            shown.push_str(&text);
+            causes.push(text);
+        }
+    }
+    causes
 }
 
 /// The logging directive that keeps WASI's copy of plugin output out of
@@ -155,5 +173,40 @@ fn init_logging(format: LogFormat) {
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("inner fault")]
+    struct Inner;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("loading x.wasm failed: {source}")]
+    struct Inline {
+        source: Inner,
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("loading y.wasm failed")]
+    struct Separate {
+        #[source]
+        source: Inner,
+    }
+
+    #[test]
+    fn item_14_causes_already_in_the_message_are_not_printed_again() {
+        let inline = anyhow::Error::new(Inline { source: Inner });
+        assert!(causes_to_print(&inline).is_empty());
+        let separate = anyhow::Error::new(Separate { source: Inner });
+        assert_eq!(causes_to_print(&separate), ["inner fault"]);
+        let context = anyhow::Error::new(Inline { source: Inner }).context("checking x.wasm");
+        assert_eq!(
+            causes_to_print(&context),
+            ["loading x.wasm failed: inner fault"]
+        );
     }
 }

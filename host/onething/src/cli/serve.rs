@@ -83,6 +83,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         &config.dictionary,
     )?);
     let runtime = Runtime::new(config.limits.clone(), caps)?;
+    let metrics = Arc::new(Metrics::new());
+    metrics.watch_output_drops(runtime.output_drops());
     let policy = config
         .signatures
         .policy()
@@ -98,12 +100,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         serving.clone(),
     ));
     let started = loader.start(&plugins_dir, &bundles_dir).await?;
-    let engine = Engine::with_settings(
-        store.clone(),
-        serving,
-        config.engine_settings(),
-        Arc::new(Metrics::new()),
-    );
+    let engine = Engine::with_settings(store.clone(), serving, config.engine_settings(), metrics);
     let _watch = match watch(
         loader.clone(),
         plugins_dir.clone(),

@@ -4,24 +4,88 @@
 //! values of the call's sensitive fields masked.
 //!
 //! A plugin cannot flood the host: each call may write a bounded number of
-//! records and bytes, and output beyond that is counted and dropped.
+//! records and bytes, each record a bounded number of attributes, and
+//! stdout and stderr a bounded number of bytes ([`LogLimits`], settings of
+//! `[limits]`). What is over is dropped, never failed: the call ends with
+//! one line saying how much was dropped, and the runtime counts drops in
+//! [`OutputDrops`] (exported as metrics). A record the sink would not keep
+//! at its level is never built.
 
 use std::borrow::Cow;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use onething_contract::LogLevel;
 use onething_model::ids::DepartmentId;
 
-/// Most log records one call may write.
+/// Default of `limits.log_records_per_call`.
 pub const MAX_RECORDS_PER_CALL: u32 = 1_000;
 /// Longest message kept, in bytes; longer ones are cut.
 pub const MAX_MESSAGE_BYTES: usize = 4 * 1024;
-/// Most stdout or stderr bytes kept per call.
+/// Longest attribute key kept, in bytes.
+pub const MAX_KEY_BYTES: usize = 64;
+/// Longest `key=value` attribute kept, in bytes.
+pub const MAX_ATTRIBUTE_BYTES: usize = 320;
+/// Default of `limits.stdio_bytes_per_call`.
 pub const MAX_STDIO_BYTES: usize = 64 * 1024;
+/// Default of `limits.log_bytes_per_call`.
+pub const MAX_LOG_BYTES_PER_CALL: usize = 64 * 1024;
+/// Default of `limits.log_attributes_per_record`.
+pub const MAX_ATTRIBUTES_PER_RECORD: usize = 32;
 /// What replaces a sensitive value in logs.
 pub const MASK: &str = "[sensitive]";
+
+/// How much one call may log and print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogLimits {
+    /// Most `log` records (`limits.log_records_per_call`).
+    pub records_per_call: u32,
+    /// Most bytes of messages and attributes (`limits.log_bytes_per_call`).
+    pub bytes_per_call: usize,
+    /// Most attributes per record (`limits.log_attributes_per_record`).
+    pub attributes_per_record: usize,
+    /// Most bytes of stdout, and of stderr (`limits.stdio_bytes_per_call`).
+    pub stdio_bytes_per_call: usize,
+}
+
+impl Default for LogLimits {
+    fn default() -> Self {
+        Self {
+            records_per_call: MAX_RECORDS_PER_CALL,
+            bytes_per_call: MAX_LOG_BYTES_PER_CALL,
+            attributes_per_record: MAX_ATTRIBUTES_PER_RECORD,
+            stdio_bytes_per_call: MAX_STDIO_BYTES,
+        }
+    }
+}
+
+/// What plugins' calls dropped over their limits, since the runtime
+/// started: counters for metrics, shared by every call.
+#[derive(Debug, Default)]
+pub struct OutputDrops {
+    records: AtomicU64,
+    attributes: AtomicU64,
+    stdio_bytes: AtomicU64,
+}
+
+impl OutputDrops {
+    /// `log` records dropped (over the records or bytes per call).
+    pub fn records(&self) -> u64 {
+        self.records.load(Ordering::Relaxed)
+    }
+
+    /// Attributes dropped from records over the attributes per record.
+    pub fn attributes(&self) -> u64 {
+        self.attributes.load(Ordering::Relaxed)
+    }
+
+    /// Bytes of stdout and stderr dropped over the bytes per call.
+    pub fn stdio_bytes(&self) -> u64 {
+        self.stdio_bytes.load(Ordering::Relaxed)
+    }
+}
 
 /// Where a record came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +128,13 @@ pub struct LogRecord<'a> {
 
 /// Where plugins' records go.
 pub trait LogSink: Send + Sync {
+    /// Whether a record at `level` would be kept; if not, the host builds
+    /// nothing for it (no cutting, masking or formatting).
+    fn enabled(&self, level: LogLevel) -> bool {
+        let _ = level;
+        true
+    }
+
     /// Take one record.
     fn record(&self, record: &LogRecord<'_>);
 }
@@ -74,6 +145,17 @@ pub trait LogSink: Send + Sync {
 pub struct TracingLog;
 
 impl LogSink for TracingLog {
+    fn enabled(&self, level: LogLevel) -> bool {
+        use tracing::Level;
+        match level {
+            LogLevel::Trace => tracing::enabled!(target: "plugin", Level::TRACE),
+            LogLevel::Debug => tracing::enabled!(target: "plugin", Level::DEBUG),
+            LogLevel::Info => tracing::enabled!(target: "plugin", Level::INFO),
+            LogLevel::Warn => tracing::enabled!(target: "plugin", Level::WARN),
+            LogLevel::Error => tracing::enabled!(target: "plugin", Level::ERROR),
+        }
+    }
+
     fn record(&self, r: &LogRecord<'_>) {
         let (department, version, stream, attrs, message) = (
             r.department.as_str(),
@@ -124,8 +206,16 @@ fn cut(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
+/// `text` cut to `max` bytes with the secrets masked: masked before the
+/// final cut, so a secret straddling the cut is not half shown.
+fn cut_masked(text: &str, max: usize, secrets: &[String]) -> String {
+    let longest = secrets.iter().map(String::len).max().unwrap_or(0);
+    let masked = redact(cut(text, max.saturating_add(longest)), secrets);
+    cut(&masked, max).to_owned()
+}
+
 /// One call's logging: who is writing, what to mask, how much was
-/// written.
+/// written and dropped.
 #[derive(Debug, Clone)]
 pub struct CallLog {
     /// The department.
@@ -135,21 +225,40 @@ pub struct CallLog {
     /// Values of the call's sensitive input fields, masked in everything
     /// the plugin logs or prints.
     pub secrets: Vec<String>,
+    limits: LogLimits,
     records: u32,
+    bytes: usize,
+    dropped_records: u64,
+    dropped_attributes: u64,
 }
 
 impl CallLog {
-    /// A call of `department`'s `version`.
+    /// A call of `department`'s `version`, under the default limits.
     pub fn new(department: DepartmentId, version: String) -> Self {
+        Self::with_limits(department, version, LogLimits::default())
+    }
+
+    /// A call of `department`'s `version`, under `limits`.
+    pub fn with_limits(department: DepartmentId, version: String, limits: LogLimits) -> Self {
         Self {
             department,
             version,
             secrets: Vec::new(),
+            limits,
             records: 0,
+            bytes: 0,
+            dropped_records: 0,
+            dropped_attributes: 0,
         }
     }
 
-    /// A record from the `log` import: counted, cut, masked, passed on.
+    /// The limits in force.
+    pub fn limits(&self) -> LogLimits {
+        self.limits
+    }
+
+    /// A record from the `log` import: filtered by level first, then
+    /// counted, cut, masked and passed on, or dropped and counted.
     pub fn log(
         &mut self,
         sink: &dyn LogSink,
@@ -157,17 +266,47 @@ impl CallLog {
         message: &str,
         attributes: &[(String, String)],
     ) {
-        self.records += 1;
-        if self.records > MAX_RECORDS_PER_CALL {
+        if !sink.enabled(level) {
             return;
         }
-        let message = redact(cut(message, MAX_MESSAGE_BYTES), &self.secrets);
-        let attrs = attributes
-            .iter()
-            .map(|(k, v)| format!("{}={}", cut(k, 64), redact(v, &self.secrets)))
-            .map(|a| cut(&a, 320).to_owned())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let room = self.limits.bytes_per_call.saturating_sub(self.bytes);
+        if self.records >= self.limits.records_per_call || room == 0 {
+            self.dropped_records += 1;
+            return;
+        }
+        let message = cut_masked(message, MAX_MESSAGE_BYTES.min(room), &self.secrets);
+        let mut attrs = String::new();
+        let mut kept = 0;
+        for (k, v) in attributes.iter().take(self.limits.attributes_per_record) {
+            let value_room = MAX_ATTRIBUTE_BYTES.saturating_sub(k.len().min(MAX_KEY_BYTES) + 1);
+            let attr = format!(
+                "{}={}",
+                cut(k, MAX_KEY_BYTES),
+                cut_masked(v, value_room, &self.secrets)
+            );
+            let separator = usize::from(!attrs.is_empty());
+            if message.len() + attrs.len() + separator + attr.len() > room {
+                break;
+            }
+            if separator == 1 {
+                attrs.push(' ');
+            }
+            attrs.push_str(&attr);
+            kept += 1;
+        }
+        let dropped = attributes.len() - kept;
+        if dropped > 0 {
+            self.dropped_attributes += dropped as u64;
+            let note = format!(
+                "{}[{dropped} more attributes dropped]",
+                if attrs.is_empty() { "" } else { " " }
+            );
+            if message.len() + attrs.len() + note.len() <= room {
+                attrs.push_str(&note);
+            }
+        }
+        self.records += 1;
+        self.bytes += message.len() + attrs.len();
         sink.record(&LogRecord {
             department: &self.department,
             version: &self.version,
@@ -177,65 +316,150 @@ impl CallLog {
             attributes: &attrs,
         });
     }
+
+    /// `log` records dropped so far in this call.
+    pub fn dropped_records(&self) -> u64 {
+        self.dropped_records
+    }
+
+    /// At the end of the call: count what was dropped into `drops` and,
+    /// if anything was, say so in one last record.
+    pub fn finish(&mut self, sink: &dyn LogSink, drops: &OutputDrops) {
+        drops
+            .records
+            .fetch_add(self.dropped_records, Ordering::Relaxed);
+        drops
+            .attributes
+            .fetch_add(self.dropped_attributes, Ordering::Relaxed);
+        if self.dropped_records > 0 && sink.enabled(LogLevel::Warn) {
+            sink.record(&LogRecord {
+                department: &self.department,
+                version: &self.version,
+                stream: Stream::Log,
+                level: LogLevel::Warn,
+                message: &format!(
+                    "dropped {} log records over the per-call limits (limits.log_records_per_call = {}, limits.log_bytes_per_call = {})",
+                    self.dropped_records,
+                    self.limits.records_per_call,
+                    self.limits.bytes_per_call
+                ),
+                attributes: "",
+            });
+        }
+        self.dropped_records = 0;
+        self.dropped_attributes = 0;
+    }
 }
 
-/// A plugin's stdout or stderr for one call: kept in memory up to
-/// [`MAX_STDIO_BYTES`], then emitted line by line to the log sink when the
-/// call ends. Writes past the limit succeed but are dropped and counted,
-/// so a chatty plugin is never failed for printing.
-#[derive(Clone, Default)]
+/// A plugin's stdout or stderr for one call: kept in memory up to its
+/// limit (`limits.stdio_bytes_per_call`), then emitted line by line to the
+/// log sink when the call ends. Writes past the limit succeed but are
+/// dropped and counted, so a chatty plugin is never failed for printing.
+#[derive(Clone)]
 pub struct CapturedOutput {
     inner: Arc<Mutex<Captured>>,
 }
 
-#[derive(Default)]
 struct Captured {
     bytes: Vec<u8>,
     dropped: usize,
+    limit: usize,
+}
+
+impl Default for CapturedOutput {
+    fn default() -> Self {
+        Self::new(MAX_STDIO_BYTES)
+    }
 }
 
 impl CapturedOutput {
+    /// Capture up to `limit` bytes.
+    pub fn new(limit: usize) -> Self {
+        Self {
+            inner: Arc::new(Mutex::new(Captured {
+                bytes: Vec::new(),
+                dropped: 0,
+                limit,
+            })),
+        }
+    }
+
     /// Emit what was captured to `sink`, line by line, as `stream`, with
     /// the call's secrets masked; then forget it.
     pub fn flush(&self, stream: Stream, call: &CallLog, sink: &dyn LogSink) {
+        self.flush_counted(stream, call, sink, None);
+    }
+
+    /// [`Self::flush`], counting dropped bytes into `drops`.
+    pub fn flush_counted(
+        &self,
+        stream: Stream,
+        call: &CallLog,
+        sink: &dyn LogSink,
+        drops: Option<&OutputDrops>,
+    ) {
         let Ok(mut c) = self.inner.lock() else { return };
         if c.bytes.is_empty() && c.dropped == 0 {
             return;
         }
-        let text = String::from_utf8_lossy(&c.bytes).into_owned();
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            sink.record(&LogRecord {
-                department: &call.department,
-                version: &call.version,
-                stream,
-                level: LogLevel::Info,
-                message: &redact(line, &call.secrets),
-                attributes: "",
-            });
+        if sink.enabled(LogLevel::Info) {
+            let text = String::from_utf8_lossy(&c.bytes);
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                sink.record(&LogRecord {
+                    department: &call.department,
+                    version: &call.version,
+                    stream,
+                    level: LogLevel::Info,
+                    message: &redact(line, &call.secrets),
+                    attributes: "",
+                });
+            }
         }
         if c.dropped > 0 {
-            sink.record(&LogRecord {
-                department: &call.department,
-                version: &call.version,
-                stream,
-                level: LogLevel::Warn,
-                message: &format!(
-                    "plugin output over the per-call limit of {MAX_STDIO_BYTES} bytes was dropped ({} bytes)",
-                    c.dropped
-                ),
-                attributes: "",
-            });
+            if let Some(drops) = drops {
+                drops
+                    .stdio_bytes
+                    .fetch_add(c.dropped as u64, Ordering::Relaxed);
+            }
+            if sink.enabled(LogLevel::Warn) {
+                sink.record(&LogRecord {
+                    department: &call.department,
+                    version: &call.version,
+                    stream,
+                    level: LogLevel::Warn,
+                    message: &format!(
+                        "plugin output over the per-call limit of {} bytes was dropped ({} bytes; limits.stdio_bytes_per_call = {})",
+                        c.limit, c.dropped, c.limit
+                    ),
+                    attributes: "",
+                });
+            }
         }
         c.bytes.clear();
         c.dropped = 0;
     }
 
-    /// What was captured so far, as text (for tests).
+    /// What was captured so far, as text.
     pub fn contents(&self) -> String {
         self.inner
             .lock()
             .map(|c| String::from_utf8_lossy(&c.bytes).into_owned())
             .unwrap_or_default()
+    }
+
+    /// The last `lines` non-empty lines captured, each cut to `line_bytes`
+    /// (for error messages).
+    pub fn last_lines(&self, lines: usize, line_bytes: usize) -> Vec<String> {
+        let text = self.contents();
+        let mut last: Vec<String> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .rev()
+            .take(lines)
+            .map(|l| cut(l.trim_end(), line_bytes).to_owned())
+            .collect();
+        last.reverse();
+        last
     }
 }
 
@@ -258,7 +482,7 @@ impl tokio::io::AsyncWrite for CapturedOutput {
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
         if let Ok(mut c) = self.inner.lock() {
-            let room = MAX_STDIO_BYTES.saturating_sub(c.bytes.len());
+            let room = c.limit.saturating_sub(c.bytes.len());
             let keep = room.min(buf.len());
             c.bytes.extend_from_slice(&buf[..keep]);
             c.dropped += buf.len() - keep;

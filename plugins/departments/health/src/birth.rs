@@ -119,12 +119,16 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
         );
     }
     problems.into_outcome(|| {
-        let number = issue::unique("child.birth_certificate_number", &request.idempotency_key, |salt| {
-            format!(
-                "{PREFIX}{}",
-                hash::digits(&[&request.idempotency_key, &salt.to_string()], 6)
-            )
-        })?;
+        let number = issue::unique(
+            "child.birth_certificate_number",
+            &request.idempotency_key,
+            |salt| {
+                format!(
+                    "{PREFIX}{}",
+                    hash::digits(&[&request.idempotency_key, &salt.to_string()], 6)
+                )
+            },
+        )?;
         log::info(
             "birth certificate issued",
             &[("step", STEP), ("application", &request.application)],

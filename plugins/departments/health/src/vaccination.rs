@@ -53,12 +53,16 @@ pub fn check(f: Fields) -> Problems {
 
 pub fn handle(request: &Request) -> Result<Outcome, StepError> {
     check(request.fields()).into_outcome(|| {
-        let number = issue::unique("child.vaccination_record_number", &request.idempotency_key, |salt| {
-            format!(
-                "JZ350200{}",
-                hash::digits(&[&request.idempotency_key, "jz", &salt.to_string()], 8)
-            )
-        })?;
+        let number = issue::unique(
+            "child.vaccination_record_number",
+            &request.idempotency_key,
+            |salt| {
+                format!(
+                    "JZ350200{}",
+                    hash::digits(&[&request.idempotency_key, "jz", &salt.to_string()], 8)
+                )
+            },
+        )?;
         log::info(
             "vaccination record opened",
             &[("step", STEP), ("application", &request.application)],

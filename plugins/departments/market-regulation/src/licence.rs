@@ -185,7 +185,9 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
     let scope = f.text("enterprise.business_scope").unwrap_or_default();
     let hires = f.boolean("enterprise.hires_staff") == Some(true);
     problems.into_outcome(|| {
-        let uscc = issue::unique("enterprise.uscc", key, |salt| credit_code(key, region, salt))?;
+        let uscc = issue::unique("enterprise.uscc", key, |salt| {
+            credit_code(key, region, salt)
+        })?;
         if uscc.is_empty() {
             return Err(StepError::permanent("could not build a credit code"));
         }

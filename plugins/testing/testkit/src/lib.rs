@@ -23,6 +23,8 @@
 //! | `fixed-issuer` | approves writing the same `child.id_number` ([`FIXED_ID`]) for every application |
 //! | `kv-hog` | writes [`HOG_KEYS`] new keys of [`HOG_VALUE_BYTES`] bytes each; a store error becomes a permanent error naming it |
 //! | `write-then-trap` | writes a key named after its idempotency key, then traps |
+//! | `log-flood` | one `log` record with [`FLOOD_ATTRIBUTES`] attributes, then [`FLOOD_RECORDS`] records of 1 KiB, and [`FLOOD_STDOUT`] bytes of stdout; approves |
+//! | `big-memory` | fills [`BIG_MEMORY`] bytes of memory, then approves (a big but legitimate call) |
 //!
 //! `check` returns no problems and `prefill` nothing for every step, so a
 //! submission always reaches `handle`. Every step is covered by a test in
@@ -66,7 +68,19 @@ pub const HOG_KEYS: u32 = 100;
 /// Bytes of each value `kv-hog` writes.
 pub const HOG_VALUE_BYTES: usize = 1024;
 
-const STEPS: [&str; 18] = [
+/// Attributes of the one huge `log-flood` record.
+pub const FLOOD_ATTRIBUTES: usize = 360_000;
+
+/// Records of 1 KiB `log-flood` writes after it.
+pub const FLOOD_RECORDS: usize = 5_000;
+
+/// Bytes `log-flood` prints to stdout.
+pub const FLOOD_STDOUT: usize = 256 << 10;
+
+/// Bytes `big-memory` fills.
+pub const BIG_MEMORY: usize = 64 << 20;
+
+const STEPS: [&str; 20] = [
     "trap",
     "spin",
     "memory-bomb",
@@ -85,6 +99,8 @@ const STEPS: [&str; 18] = [
     "fixed-issuer",
     "kv-hog",
     "write-then-trap",
+    "log-flood",
+    "big-memory",
 ];
 
 fn step(id: &str) -> StepSpec {
@@ -95,14 +111,17 @@ fn step(id: &str) -> StepSpec {
             .reads("child.name", "prove what a step sees")
             .reads_optional("mother.id_number", "prove what a step sees")
             .writes("testkit.seen"),
-        "flaky" | "stdout" => spec.writes("testkit.seen"),
+        "flaky" | "stdout" | "log-flood" | "big-memory" => spec.writes("testkit.seen"),
         "needs-more-once" => spec.reads(
             "testkit.answer",
             "prove a corrected form resumes the bundle",
         ),
         "deferred-issuer" => spec.writes("child.id_number").writes("child.hukou_number"),
         "needs-id" => spec
-            .reads("child.id_number", "prove an operator's approval gives what later steps need")
+            .reads(
+                "child.id_number",
+                "prove an operator's approval gives what later steps need",
+            )
             .writes("testkit.seen"),
         "fixed-issuer" => spec.writes("child.id_number"),
         // `undeclared-write` declares no writes at all.
@@ -131,6 +150,35 @@ fn memory_bomb() -> ! {
         }
         chunks.push(std::hint::black_box(chunk));
     }
+}
+
+fn log_flood() {
+    // The keys in one string, sliced: the guest's memory goes to the
+    // record, not to building it.
+    let keys: String = (0..FLOOD_ATTRIBUTES).map(|i| format!("a{i:06}")).collect();
+    let attributes: Vec<(&str, &str)> = (0..FLOOD_ATTRIBUTES)
+        .map(|i| (&keys[i * 7..i * 7 + 7], "v"))
+        .collect();
+    log::info("log-flood: one record, many attributes", &attributes);
+    drop(attributes);
+    drop(keys);
+    let line = "x".repeat(1024);
+    for _ in 0..FLOOD_RECORDS {
+        log::info(&line, &[("step", "log-flood")]);
+    }
+    let out = format!("{}\n", "y".repeat(1023));
+    for _ in 0..FLOOD_STDOUT / out.len() {
+        print!("{out}");
+    }
+}
+
+fn big_memory() -> usize {
+    let mut block = vec![0u8; BIG_MEMORY];
+    // Touch every page so the memory is really committed.
+    for page in block.iter_mut().step_by(4096) {
+        *page = 1;
+    }
+    std::hint::black_box(&block).iter().step_by(4096).count()
 }
 
 impl Department for Testkit {
@@ -224,7 +272,10 @@ impl Department for Testkit {
                 Ok(approve().into())
             }
             "reject" => Ok(reject(REJECTION)),
-            "deferred-issuer" => Ok(defer(DEFERRED_TICKET, "the number is issued at the counter")),
+            "deferred-issuer" => Ok(defer(
+                DEFERRED_TICKET,
+                "the number is issued at the counter",
+            )),
             "needs-id" => Ok(approve().field("testkit.seen", "id seen").into()),
             "fixed-issuer" => Ok(approve().field("child.id_number", FIXED_ID).into()),
             "kv-hog" => {
@@ -232,7 +283,9 @@ impl Department for Testkit {
                 for i in 0..HOG_KEYS {
                     let key = format!("hog/{}/{i}", request.idempotency_key);
                     if let Err(e) = store::set(&key, &value) {
-                        return Err(StepError::permanent(format!("kv-hog: the store said: {e:?}")));
+                        return Err(StepError::permanent(format!(
+                            "kv-hog: the store said: {e:?}"
+                        )));
                     }
                 }
                 Ok(approve().into())
@@ -241,6 +294,16 @@ impl Department for Testkit {
                 let key = format!("left-behind/{}", request.idempotency_key);
                 store::set(&key, b"must not stay")?;
                 trap("handle")
+            }
+            "log-flood" => {
+                log_flood();
+                Ok(approve().field("testkit.seen", "log-flood").into())
+            }
+            "big-memory" => {
+                let pages = big_memory();
+                Ok(approve()
+                    .field("testkit.seen", format!("{pages} pages"))
+                    .into())
             }
             other => Err(StepError::unknown_step(other)),
         }
@@ -338,6 +401,22 @@ mod tests {
     #[should_panic(expected = "trap on purpose")]
     fn trap_traps() {
         let _ = Testkit::handle(testkit::request("trap").build());
+    }
+
+    #[test]
+    fn log_flood_and_big_memory_approve() {
+        let outcome =
+            testkit::handle::<Testkit>(testkit::request("log-flood").build()).expect("handled");
+        assert!(outcome.is_approved());
+        let logs = testkit::logs();
+        assert_eq!(logs.len(), 1 + FLOOD_RECORDS);
+        assert_eq!(logs[0].attributes.len(), FLOOD_ATTRIBUTES);
+        let outcome =
+            testkit::handle::<Testkit>(testkit::request("big-memory").build()).expect("handled");
+        assert_eq!(
+            outcome.approval().and_then(|a| a.text("testkit.seen")),
+            Some(format!("{} pages", BIG_MEMORY / 4096).as_str())
+        );
     }
 
     #[test]
