@@ -441,6 +441,11 @@ async fn every_testkit_step_has_a_test() {
         // Tested in tests/all/hardening_sandbox.rs (logging and memory):
         "log-flood",
         "big-memory",
+        // Tested end to end in tests/all/hardening_service.rs (item 4: a
+        // check that fails is never "ok"):
+        "check-traps",
+        "check-spins",
+        "check-huge",
     ];
     let w = world().await;
     for s in &w.plugin("testkit").manifest().steps {

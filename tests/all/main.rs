@@ -14,7 +14,9 @@
 //! - [`agreement`]: `onething run` and `onething serve` give the same
 //!   result for the same applications;
 //! - [`hardening_sandbox`]: hostile components against the sandbox's
-//!   limits on memory, the pool, logging, manifests, errors and retries.
+//!   limits on memory, the pool, logging, manifests, errors and retries;
+//! - [`hardening_service`]: the service's shutdown, connection limits,
+//!   bounded work per request, failed checks and new users' stumbles.
 //!
 //! Components come from `cargo xtask build-plugins` (`cargo xtask test`
 //! builds them first).
@@ -27,6 +29,7 @@ mod crash;
 mod hardening_engine;
 mod hardening_hotload;
 mod hardening_sandbox;
+mod hardening_service;
 mod hotload;
 mod service;
 mod support;

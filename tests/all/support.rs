@@ -161,13 +161,30 @@ impl Site {
         self.write_config_with("", "", extra);
     }
 
+    /// Write `onething.toml`: `top` holds top-level keys and may end with
+    /// tables of its own (`[http]` …), `limits` lines of `[limits]`; a key
+    /// either gives replaces the tests' default for it.
     fn write_config_with(&self, top: &str, limits: &str, extra: &str) {
+        let (top_keys, top_tables) = match top.find("\n[") {
+            Some(i) => top.split_at(i + 1),
+            None if top.starts_with('[') => ("", top),
+            None => (top, ""),
+        };
+        let default = |key: &str, line: &str, given: &str| {
+            if given.contains(&format!("{key} =")) {
+                String::new()
+            } else {
+                format!("{line}\n")
+            }
+        };
         let config = format!(
-            "{top}\nplugins_dir = \"plugins\"\nbundles_dir = \"bundles\"\ndictionary = \"{}\"\ndata_dir = \"data\"\nmax_body_bytes = 65536\n\
-             [limits]\ncompile_cache_dir = \"{}\"\ncall_timeout_ms = 10000\n{limits}\n[retry]\nmax_attempts = 4\nfirst_backoff_ms = 10\nmax_backoff_ms = 100\n\
-             [[operators]]\nname = \"duty-officer\"\ntoken = \"{TOKEN}\"\n{extra}",
+            "{top_keys}\nplugins_dir = \"plugins\"\nbundles_dir = \"bundles\"\ndictionary = \"{}\"\ndata_dir = \"data\"\n{}\
+             [limits]\ncompile_cache_dir = \"{}\"\n{}{limits}\n[retry]\nmax_attempts = 4\nfirst_backoff_ms = 10\nmax_backoff_ms = 100\n\
+             [[operators]]\nname = \"duty-officer\"\ntoken = \"{TOKEN}\"\n{extra}\n{top_tables}",
             repo().join("examples/dictionary.toml").display(),
+            default("max_body_bytes", "max_body_bytes = 65536", top_keys),
             repo().join("target/onething-cache").display(),
+            default("call_timeout_ms", "call_timeout_ms = 10000", limits),
         );
         std::fs::write(self.path().join("onething.toml"), config).expect("write config");
     }

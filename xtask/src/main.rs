@@ -4,6 +4,8 @@
 //! `cargo xtask test`   sets up and runs every test.
 //! `cargo xtask build-plugins` builds the Wasm components only.
 //! `cargo xtask deps`   checks the host's crate layering (run by `test`).
+//! `cargo xtask schemathesis` checks the API against its OpenAPI document
+//!                      (run by `test`).
 //!
 //! Every step prints the command it runs, so each can be run by hand.
 
@@ -12,10 +14,12 @@ use std::process::Command;
 
 use anyhow::{Context as _, Result, bail};
 
+mod schemathesis;
+
 const WASM_TARGET: &str = "wasm32-wasip2";
 /// The date the sample applications are written for (children born
 /// 2026-10-20 are under six months old on it).
-const DEMO_TODAY: &str = "2026-11-28";
+pub(crate) const DEMO_TODAY: &str = "2026-11-28";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,6 +30,10 @@ fn main() -> Result<()> {
         Some("build-plugins") => build_plugins(&root),
         Some("bench") => bench(&root, &args[1..]),
         Some("deps") => deps(&root),
+        Some("schemathesis") => {
+            run(cargo().current_dir(&root).args(DEMO_BUILD))?;
+            schemathesis::run_checks(&root)
+        }
         _ => {
             eprintln!("usage: cargo xtask <demo|test|build-plugins|bench>");
             eprintln!("  demo           build the plugins and run the example bundles");
@@ -36,6 +44,9 @@ fn main() -> Result<()> {
             eprintln!("  bench          run the benchmarks (host workspace)");
             eprintln!(
                 "  deps           check the host's crate layering (no wasmtime below the engine but in runtime and contract)"
+            );
+            eprintln!(
+                "  schemathesis   check the running API against its OpenAPI document (installs schemathesis in target/)"
             );
             bail!("unknown or missing command");
         }
@@ -63,7 +74,7 @@ fn cargo() -> Command {
     c
 }
 
-fn run(cmd: &mut Command) -> Result<()> {
+pub(crate) fn run(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}").replace('"', "");
     eprintln!("\n$ {shown}");
     let status = cmd
@@ -410,6 +421,8 @@ fn test(root: &Path) -> Result<()> {
         .current_dir(root)
         .args(["test", "--workspace", "--all-targets"]))?;
     item_26_the_demo_shares_the_test_build(root)?;
+    // Item 8: the live service against its own OpenAPI document.
+    schemathesis::run_checks(root)?;
     let host = host_triple()?;
     run(cargo()
         .current_dir(root.join("plugins"))

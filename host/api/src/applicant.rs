@@ -11,68 +11,184 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::ApiState;
-use super::error::ApiError;
+use super::error::{ApiError, ProblemDetails};
 use super::json::ApiJson;
-use onething_engine::prefill::PrefillRequest;
+use onething_engine::notification::CheckFailure;
+use onething_engine::prefill::{PrefillRequest, Prefilled};
 use onething_model::application::{ApplicationDoc, sniff_media_type};
-use onething_model::ids::Digest;
+use onething_model::call::Document;
+use onething_model::dictionary::Label;
+use onething_model::form::FormMaterial;
+use onething_model::ids::{BundleId, DepartmentId, Digest, StepRef};
+use onething_model::problem::Problem;
+use onething_model::state::{AppStatus, StepStatus};
 use onething_store::applications::EventRecord;
 use onething_store::materials::MaterialMeta;
 
-pub(super) async fn bundles(State(s): State<ApiState>) -> Json<serde_json::Value> {
+/// A step of a bundle, as an applicant sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BundleStepSummary {
+    /// The step, `department/step`.
+    pub step: StepRef,
+    /// Its title.
+    pub title: String,
+    /// The steps it waits for.
+    pub after: Vec<StepRef>,
+    /// Its time limit.
+    pub time_limit_hours: f64,
+    /// Whether it runs only when a form field says so.
+    pub conditional: bool,
+}
+
+/// A bundle ("one thing").
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BundleSummary {
+    /// The bundle's id.
+    pub id: BundleId,
+    /// Its title.
+    pub title: Label,
+    /// What it is for.
+    pub description: Label,
+    /// The time limit of the whole bundle.
+    pub time_limit_hours: f64,
+    /// The themes ("one type of thing") it belongs to.
+    pub themes: Vec<String>,
+    /// The departments of its steps.
+    pub departments: Vec<DepartmentId>,
+    /// Its steps, in dependency order.
+    pub steps: Vec<BundleStepSummary>,
+    /// Where its one form is.
+    pub form: String,
+}
+
+/// A theme and its bundles.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Theme {
+    /// The theme.
+    pub theme: String,
+    /// Its bundles.
+    pub bundles: Vec<BundleId>,
+}
+
+/// The bundles served, and their themes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BundleList {
+    /// Every bundle.
+    pub bundles: Vec<BundleSummary>,
+    /// Every theme.
+    pub themes: Vec<Theme>,
+}
+
+#[utoipa::path(get, path = "/api/bundles", tag = "applicant",
+    summary = "The bundles served, and their themes",
+    responses((status = 200, description = "bundles and themes", body = BundleList)))]
+pub(super) async fn bundles(State(s): State<ApiState>) -> Json<BundleList> {
     let cat = s.engine.catalog();
-    let mut themes: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    let list: Vec<serde_json::Value> = cat
+    let mut themes: BTreeMap<String, Vec<BundleId>> = BTreeMap::new();
+    let bundles = cat
         .bundles()
         .map(|b| {
             for t in &b.themes {
-                themes.entry(t.as_str()).or_default().push(b.id.as_str());
+                themes.entry(t.clone()).or_default().push(b.id.clone());
             }
-            json!({
-                "id": b.id,
-                "title": b.title,
-                "description": b.description,
-                "time_limit_hours": b.time_limit.as_secs_f64() / 3600.0,
-                "themes": b.themes,
-                "departments": b.departments(),
-                "steps": b.steps.iter().map(|st| json!({"step": st.reference, "title": st.spec.title, "after": st.after, "time_limit_hours": st.time_limit.as_secs_f64() / 3600.0, "conditional": st.when.is_some()})).collect::<Vec<_>>(),
-                "form": format!("/api/bundles/{}/form", b.id),
-            })
+            BundleSummary {
+                id: b.id.clone(),
+                title: b.title.clone(),
+                description: b.description.clone(),
+                time_limit_hours: b.time_limit.as_secs_f64() / 3600.0,
+                themes: b.themes.clone(),
+                departments: b.departments(),
+                steps: b
+                    .steps
+                    .iter()
+                    .map(|st| BundleStepSummary {
+                        step: st.reference.clone(),
+                        title: st.spec.title.clone(),
+                        after: st.after.clone(),
+                        time_limit_hours: st.time_limit.as_secs_f64() / 3600.0,
+                        conditional: st.when.is_some(),
+                    })
+                    .collect(),
+                form: format!("/api/bundles/{}/form", b.id),
+            }
         })
         .collect();
-    let themes: Vec<serde_json::Value> = themes
+    let themes = themes
         .into_iter()
-        .map(|(t, b)| json!({"theme": t, "bundles": b}))
+        .map(|(theme, bundles)| Theme { theme, bundles })
         .collect();
-    Json(json!({ "bundles": list, "themes": themes }))
+    Json(BundleList { bundles, themes })
 }
 
+/// A bundle's one form.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FormAnswer {
+    /// The bundle.
+    pub bundle: BundleId,
+    /// The form as a JSON Schema (2020-12): every field any step reads,
+    /// once, with conditions for the conditional steps' fields.
+    #[schema(value_type = Object)]
+    pub schema: serde_json::Value,
+    /// The one set of materials.
+    pub materials: Vec<FormMaterial>,
+    /// The one notification of everything needed, as text.
+    pub notification: String,
+}
+
+#[utoipa::path(get, path = "/api/bundles/{id}/form", tag = "applicant",
+    summary = "A bundle's one form (JSON Schema), materials and notification",
+    params(("id" = String, Path, description = "the bundle's id")),
+    responses(
+        (status = 200, description = "the form", body = FormAnswer),
+        (status = 404, description = "no such bundle", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn form(
     State(s): State<ApiState>,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<FormAnswer>, ApiError> {
     let cat = s.engine.catalog();
     let bundle = cat
         .bundle_named(&id)
         .ok_or_else(|| ApiError::not_found(format!("no bundle {id:?}")))?;
     let form = onething_model::form::build(bundle, cat.dict());
-    Ok(Json(json!({
-        "bundle": bundle.id,
-        "schema": form.json_schema(cat.dict()),
-        "materials": form.materials,
-        "notification": form.notification(),
-    })))
+    Ok(Json(FormAnswer {
+        bundle: bundle.id.clone(),
+        schema: form.json_schema(cat.dict()),
+        notification: form.notification(),
+        materials: form.materials,
+    }))
 }
 
+/// The one notification for a draft.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckAnswer {
+    /// True only when there is no problem and every department could
+    /// check.
+    pub ok: bool,
+    /// Every problem, the dictionary's and the departments' (the first
+    /// `max_problems`; a last `more-problems` counts the rest), and one
+    /// `department-could-not-check` per department that could not.
+    pub problems: Vec<Problem>,
+    /// The departments whose `check` could not run.
+    pub unchecked: Vec<CheckFailure>,
+}
+
+#[utoipa::path(post, path = "/api/bundles/{id}/check", tag = "applicant",
+    summary = "Check a draft: every problem at once; nothing is stored",
+    params(("id" = String, Path, description = "the bundle's id; the body's `bundle` must be the same")),
+    request_body(content = ApplicationDoc, content_type = "application/json"),
+    responses(
+        (status = 200, description = "the problems (none when ok)", body = CheckAnswer),
+        (status = 422, description = "unknown bundle, bundle mismatch, unknown key in the body, or too many fields", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn check(
     State(s): State<ApiState>,
     Path(id): Path<String>,
     ApiJson(doc): ApiJson<ApplicationDoc>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<CheckAnswer>, ApiError> {
     if doc.bundle.as_str() != id {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -83,23 +199,49 @@ pub(super) async fn check(
             ),
         ));
     }
-    let (_, _, problems) = s.engine.check(&doc).await?;
-    Ok(Json(
-        json!({ "ok": problems.is_empty(), "problems": problems }),
-    ))
+    let checked = s.engine.check(&doc).await?;
+    // A department that could not check leaves its problems unknown: the
+    // draft is not "ok", and the applicant is told who could not check.
+    let mut problems: Vec<_> = checked.unchecked.iter().map(|f| f.problem()).collect();
+    problems.extend(checked.problems);
+    Ok(Json(CheckAnswer {
+        ok: problems.is_empty(),
+        problems,
+        unchecked: checked.unchecked,
+    }))
 }
 
+/// A submission accepted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Submitted {
+    /// The application's id.
+    pub id: String,
+    /// Whether it existed already (a repeat of its idempotency key).
+    pub existing: bool,
+    /// Where its status is.
+    pub status: String,
+    /// Where its live events are.
+    pub events: String,
+}
+
+#[utoipa::path(post, path = "/api/applications", tag = "applicant",
+    summary = "Submit an application: stored whole and driven, or refused with every problem and nothing stored",
+    request_body(content = ApplicationDoc, content_type = "application/json"),
+    responses(
+        (status = 202, description = "accepted (or, for a repeated idempotency key, the application it made)", body = Submitted,
+            headers(("Location" = String, description = "the application's status"))),
+        (status = 422, description = "problems, an unknown bundle, consent or key, or an idempotency key used for another request; nothing stored", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn submit(
     State(s): State<ApiState>,
     ApiJson(doc): ApiJson<ApplicationDoc>,
 ) -> Result<impl IntoResponse, ApiError> {
     let (id, existing) = s.engine.submit(&doc).await?;
-    let body = json!({
-        "id": id,
-        "existing": existing,
-        "status": format!("/api/applications/{id}"),
-        "events": format!("/api/applications/{id}/events"),
-    });
+    let body = Submitted {
+        status: format!("/api/applications/{id}"),
+        events: format!("/api/applications/{id}/events"),
+        id: id.clone(),
+        existing,
+    };
     Ok((
         StatusCode::ACCEPTED,
         [(header::LOCATION, format!("/api/applications/{id}"))],
@@ -107,62 +249,139 @@ pub(super) async fn submit(
     ))
 }
 
+/// One step of an application.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepView {
+    /// The step, `department/step`.
+    pub step: StepRef,
+    /// Its department.
+    pub department: DepartmentId,
+    /// Where it stands.
+    pub status: StepStatus,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The version that handled the last attempt.
+    pub plugin_version: Option<String>,
+    /// The digest of that version.
+    pub plugin_digest: Option<Digest>,
+    /// When it is due, ms since the epoch (once it has started).
+    pub due_ms: Option<i64>,
+    /// Whether it passed its time limit.
+    pub overdue: bool,
+    /// The last error, rejection reason or manual-queue reason.
+    pub reason: Option<String>,
+    /// Problems it returned (needs-more).
+    pub problems: Vec<Problem>,
+    /// Documents it issued.
+    pub documents: Vec<Document>,
+    /// The department's note for the applicant.
+    pub note: Option<String>,
+}
+
+/// Where an application stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusAnswer {
+    /// Its id.
+    pub id: String,
+    /// Its bundle.
+    pub bundle: BundleId,
+    /// The bundle's title, while the bundle is served.
+    pub title: Option<Label>,
+    /// Where it stands.
+    pub status: AppStatus,
+    /// When it was submitted, ms since the epoch.
+    pub submitted_ms: i64,
+    /// When the whole bundle is due.
+    pub due_ms: i64,
+    /// Whether the bundle passed its time limit.
+    pub overdue: bool,
+    /// Every step.
+    pub steps: Vec<StepView>,
+    /// Every field the steps wrote, by key (values typed by the
+    /// dictionary).
+    pub outputs: BTreeMap<String, serde_json::Value>,
+}
+
+#[utoipa::path(get, path = "/api/applications/{id}", tag = "applicant",
+    summary = "An application's status: every step, its department, outcome, documents, note and deadline",
+    params(("id" = String, Path, description = "the application's id")),
+    responses(
+        (status = 200, description = "the status", body = StatusAnswer),
+        (status = 404, description = "no such application", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn status(
     State(s): State<ApiState>,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<StatusAnswer>, ApiError> {
     let state = s
         .engine
         .state(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no application {id}")))?;
     let cat = s.engine.catalog();
-    let steps: Vec<serde_json::Value> = state
+    let steps = state
         .steps
         .iter()
-        .map(|st| {
-            let department = &st.step.department;
-            let due_ms = st
+        .map(|st| StepView {
+            step: st.step.clone(),
+            department: st.step.department.clone(),
+            status: st.status,
+            attempts: st.attempts,
+            plugin_version: st.plugin_version.clone(),
+            plugin_digest: st.plugin_digest,
+            due_ms: st
                 .started_ms
-                .map(|t| t + (st.time_limit_secs as i64) * 1000);
-            json!({
-                "step": st.step,
-                "department": department,
-                "status": st.status,
-                "attempts": st.attempts,
-                "plugin_version": st.plugin_version,
-                "plugin_digest": st.plugin_digest,
-                "due_ms": due_ms,
-                "overdue": st.overdue,
-                "reason": st.reason,
-                "problems": st.problems,
-                "documents": st.documents,
-                "note": st.note,
-            })
+                .map(|t| t.saturating_add((st.time_limit_secs as i64).saturating_mul(1000))),
+            overdue: st.overdue,
+            reason: st.reason.clone(),
+            problems: st.problems.clone(),
+            documents: st.documents.clone(),
+            note: st.note.clone(),
         })
         .collect();
     let title = cat.bundle(&state.bundle).map(|b| b.title.clone());
-    Ok(Json(json!({
-        "id": state.id,
-        "bundle": state.bundle,
-        "title": title,
-        "status": state.status,
-        "submitted_ms": state.submitted_ms,
-        "due_ms": state.due_ms,
-        "overdue": state.overdue,
-        "steps": steps,
-        "outputs": state.outputs,
-    })))
+    Ok(Json(StatusAnswer {
+        outputs: state
+            .outputs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+        id: state.id,
+        bundle: state.bundle,
+        title,
+        status: state.status,
+        submitted_ms: state.submitted_ms,
+        due_ms: state.due_ms,
+        overdue: state.overdue,
+        steps,
+    }))
 }
 
 /// A correction of a needs-more application.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Correction {
-    /// Fields to set (null removes).
+    /// Fields to set, by dictionary key (null removes one).
     fields: BTreeMap<String, serde_json::Value>,
 }
 
+/// An application and where it stands now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Moved {
+    /// Its id.
+    pub id: String,
+    /// Where it stands.
+    pub status: AppStatus,
+}
+
+#[utoipa::path(patch, path = "/api/applications/{id}", tag = "applicant",
+    summary = "Correct a needs-more application; approved steps are not run again",
+    params(("id" = String, Path, description = "the application's id")),
+    request_body(content = Correction, content_type = "application/json"),
+    responses(
+        (status = 202, description = "corrected and resumed", body = Moved),
+        (status = 404, description = "no such application", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "the application is not needs-more", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "the corrected form still has problems", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn correct(
     State(s): State<ApiState>,
     Path(id): Path<String>,
@@ -171,65 +390,168 @@ pub(super) async fn correct(
     let state = s.engine.correct(&id, c.fields).await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "id": state.id, "status": state.status })),
+        Json(Moved {
+            id: state.id,
+            status: state.status,
+        }),
     ))
 }
 
+#[utoipa::path(get, path = "/api/applications/{id}/events", tag = "applicant",
+    summary = "Live progress as server-sent events: the history first, then each event as it happens, until the application is final",
+    description = "Each event's `event` is its kind (`submitted`, `attempt-started`, `step-approved`, …), its `id` its sequence number and its `data` the event as JSON. A follower that reconnects sends `Last-Event-ID` to get only what it has not seen. When the service shuts down, a last `shutdown` event ends the stream.",
+    params(
+        ("id" = String, Path, description = "the application's id"),
+        ("Last-Event-ID" = Option<u64>, Header, description = "the last event seen; only later ones are sent")),
+    responses(
+        (status = 200, description = "the event stream: each message as described", body = EventMessage, content_type = "text/event-stream"),
+        (status = 404, description = "no such application", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn events(
     State(s): State<ApiState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
+    // A follower that reconnects says the last event it saw.
+    let from = match headers.get("last-event-id") {
+        None => 0,
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|t| t.trim().parse::<u64>().ok())
+            .ok_or_else(|| {
+                ApiError::bad_request("Last-Event-ID must be the number of an event (its id)")
+            })?,
+    };
     let engine = s.engine.clone();
     let rx = engine.subscribe();
     let state = engine
         .state(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no application {id}")))?;
-    let history: VecDeque<EventRecord> = engine.store().events(&id, 0).await?.into();
-    let done = state.status.is_final();
-    let stream = futures::stream::unfold(
-        (engine, id, rx, 0u64, history, done),
-        |(engine, id, mut rx, mut last, mut pending, mut done)| async move {
-            loop {
-                if let Some(ev) = pending.pop_front() {
-                    last = ev.seq;
-                    let sse = SseEvent::default()
-                        .event(ev.event.kind())
-                        .id(ev.seq.to_string())
-                        .json_data(&ev)
-                        .unwrap_or_else(|_| SseEvent::default().comment("unencodable event"));
-                    return Some((
-                        Ok::<_, Infallible>(sse),
-                        (engine, id, rx, last, pending, done),
-                    ));
-                }
-                if done {
-                    return None;
-                }
-                match rx.recv().await {
-                    Ok(u) if u.application != id => continue,
-                    Ok(u) => {
-                        if let Ok(more) = engine.store().events(&id, last).await {
-                            pending.extend(more);
-                        }
-                        done = u.status.is_final();
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        if let Ok(more) = engine.store().events(&id, last).await {
-                            pending.extend(more);
-                        }
-                        if let Ok(Some(st)) = engine.state(&id).await {
-                            done = st.status.is_final();
-                        }
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-                }
-            }
-        },
-    );
+    let history: VecDeque<EventRecord> = engine.store().events(&id, from).await?.into();
+    let follow = Follow {
+        engine,
+        id,
+        rx,
+        closing: s.closing.clone(),
+        last: from,
+        pending: history,
+        done: state.status.is_final(),
+    };
+    let stream = futures::stream::unfold(Some(follow), |follow| async move {
+        let mut f = follow?;
+        let next = f.next().await;
+        match next {
+            Next::Event(sse) => Some((Ok::<_, Infallible>(sse), Some(f))),
+            Next::Closing(sse) => Some((Ok(sse), None)),
+            Next::End => None,
+        }
+    });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
+/// One message of an application's event stream, as the server sends it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventMessage {
+    /// The event's kind (`submitted`, `attempt-started`, `step-approved`,
+    /// …), or `shutdown` for the last message before the service stops.
+    pub event: String,
+    /// The event's sequence number (absent on `shutdown`).
+    pub id: Option<String>,
+    /// The event as JSON: its `seq`, `at_ms`, `kind` and what happened.
+    pub data: String,
+}
+
+/// One follower of an application's events: its history first, then what
+/// the engine appends, until the application is final or the service
+/// shuts down.
+struct Follow {
+    engine: onething_engine::Engine,
+    id: String,
+    rx: tokio::sync::broadcast::Receiver<onething_engine::Update>,
+    closing: crate::Closing,
+    last: u64,
+    pending: VecDeque<EventRecord>,
+    done: bool,
+}
+
+/// What a follower sends next.
+enum Next {
+    /// An event of the application.
+    Event(SseEvent),
+    /// The last message: the service is shutting down.
+    Closing(SseEvent),
+    /// The application is final and every event was sent.
+    End,
+}
+
+impl Follow {
+    async fn next(&mut self) -> Next {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            if let Some(ev) = self.pending.pop_front() {
+                self.last = ev.seq;
+                return Next::Event(
+                    SseEvent::default()
+                        .event(ev.event.kind())
+                        .id(ev.seq.to_string())
+                        .json_data(&ev)
+                        .unwrap_or_else(|_| SseEvent::default().comment("unencodable event")),
+                );
+            }
+            if self.done {
+                return Next::End;
+            }
+            let received = tokio::select! {
+                () = self.closing.wait() => return Next::Closing(self.shutdown_event()),
+                r = self.rx.recv() => r,
+            };
+            match received {
+                Ok(u) if u.application != self.id => continue,
+                Ok(u) => {
+                    self.catch_up().await;
+                    self.done = u.status.is_final();
+                }
+                Err(RecvError::Lagged(_)) => {
+                    self.catch_up().await;
+                    if let Ok(Some(st)) = self.engine.state(&self.id).await {
+                        self.done = st.status.is_final();
+                    }
+                }
+                Err(RecvError::Closed) => return Next::End,
+            }
+        }
+    }
+
+    async fn catch_up(&mut self) {
+        if let Ok(more) = self.engine.store().events(&self.id, self.last).await {
+            self.pending.extend(more);
+        }
+    }
+
+    /// The final event when the service shuts down: follow again (with
+    /// `Last-Event-ID`, or from the status) once it is back.
+    fn shutdown_event(&self) -> SseEvent {
+        SseEvent::default().event("shutdown").data(
+            json!({
+                "reason": "the service is shutting down; follow again when it is back",
+                "application": self.id,
+                "last_seq": self.last,
+            })
+            .to_string(),
+        )
+    }
+}
+
+#[utoipa::path(post, path = "/api/materials", tag = "applicant",
+    summary = "Upload a material once (PDF, PNG or JPEG; Content-Type must match its content); reference it by digest",
+    request_body(description = "the file", content(
+        (Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"))),
+    responses(
+        (status = 201, description = "stored (or already stored): its digest, media type and size", body = MaterialMeta),
+        (status = 400, description = "empty or unreadable body", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 413, description = "over max_material_bytes", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 415, description = "not a PDF, PNG or JPEG file, or not what Content-Type says", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn upload_material(
     State(s): State<ApiState>,
     headers: HeaderMap,
@@ -278,14 +600,22 @@ pub(super) async fn upload_material(
         size: body.len() as u64,
     };
     s.engine.store().put_material(&meta, &body).await?;
-    Ok((StatusCode::CREATED, Json(json!(meta))))
+    Ok((StatusCode::CREATED, Json(meta)))
 }
 
+#[utoipa::path(post, path = "/api/bundles/{id}/prefill", tag = "applicant",
+    summary = "Ask the consented departments to prefill what they hold; refused without consent",
+    params(("id" = String, Path, description = "the bundle's id")),
+    request_body(content = PrefillRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "the prefilled values, their sources, and a consent id to submit with", body = Prefilled),
+        (status = 403, description = "no consent", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "no such bundle", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "the consent or the fields name something wrong", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn prefill(
     State(s): State<ApiState>,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<PrefillRequest>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let answer = s.engine.prefill(&id, request).await?;
-    Ok(Json(json!(answer)))
+) -> Result<Json<Prefilled>, ApiError> {
+    Ok(Json(s.engine.prefill(&id, request).await?))
 }

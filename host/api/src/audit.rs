@@ -13,39 +13,89 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::json;
+use utoipa::ToSchema;
 
 use super::ApiState;
-use super::error::ApiError;
+use super::error::{ApiError, ProblemDetails};
 use onething_model::audit::{Action, Entry, Flow};
+use onething_model::consent::ConsentUse;
 use onething_model::events::Event;
+use onething_model::ids::BundleId;
 use onething_store::applications::EventRecord;
+use onething_store::audit::Broken;
 
 /// One department's receipt of fields.
-#[derive(Debug, Serialize)]
-struct Receipt {
-    department: String,
-    step: String,
-    at_ms: i64,
-    fields: Vec<Flow>,
-    materials: Vec<String>,
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Receipt {
+    /// The department.
+    pub department: String,
+    /// The step it received them for, `department/step`.
+    pub step: String,
+    /// When, ms since the epoch.
+    pub at_ms: i64,
+    /// The fields, each with where its value came from.
+    pub fields: Vec<Flow>,
+    /// The material codes.
+    pub materials: Vec<String>,
 }
 
 /// Who received a field, and first when.
-#[derive(Debug, Serialize)]
-struct Recipient {
-    department: String,
-    step: String,
-    first_at_ms: i64,
-    times: usize,
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Recipient {
+    /// The department.
+    pub department: String,
+    /// The step, `department/step`.
+    pub step: String,
+    /// The first time, ms since the epoch.
+    pub first_at_ms: i64,
+    /// How many times (once per attempt).
+    pub times: usize,
 }
 
+/// Fields a department or an operator wrote into the application.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Production {
+    /// Who: a department, or the operator who resolved the step.
+    pub by: String,
+    /// The step, `department/step`.
+    pub step: Option<String>,
+    /// When, ms since the epoch.
+    pub at_ms: i64,
+    /// The keys written.
+    pub fields: Vec<String>,
+    /// The decision or note recorded with it.
+    pub note: Option<String>,
+}
+
+/// Who received or wrote which of an application's fields.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DataFlows {
+    /// The application.
+    pub application: String,
+    /// Its bundle.
+    pub bundle: BundleId,
+    /// For each field key, the departments that received it.
+    pub fields: BTreeMap<String, Vec<Recipient>>,
+    /// Every receipt, in order.
+    pub received: Vec<Receipt>,
+    /// What each department (or operator) produced.
+    pub produced: Vec<Production>,
+    /// The prefill consent the application was submitted with.
+    pub prefill_consent: Option<ConsentUse>,
+}
+
+#[utoipa::path(get, path = "/api/applications/{id}/data-flows", tag = "applicant",
+    summary = "Who received which of the application's fields, when and for which step; what each department produced; the prefill consent",
+    params(("id" = String, Path, description = "the application's id")),
+    responses(
+        (status = 200, description = "the data flows", body = DataFlows),
+        (status = 404, description = "no such application", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn data_flows(
     State(s): State<ApiState>,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<DataFlows>, ApiError> {
     let Some(state) = s.engine.state(&id).await? else {
         return Err(ApiError::not_found(format!("no application {id}")));
     };
@@ -81,13 +131,13 @@ pub(super) async fn data_flows(
                     materials: e.materials,
                 });
             }
-            Action::Produced | Action::OperatorResolved => produced.push(json!({
-                "by": e.actor,
-                "step": e.step,
-                "at_ms": at_ms,
-                "fields": e.fields.iter().map(|f| &f.key).collect::<Vec<_>>(),
-                "note": e.note,
-            })),
+            Action::Produced | Action::OperatorResolved => produced.push(Production {
+                by: e.actor,
+                step: e.step,
+                at_ms,
+                fields: e.fields.into_iter().map(|f| f.key).collect(),
+                note: e.note,
+            }),
             _ => {}
         }
     }
@@ -96,14 +146,14 @@ pub(super) async fn data_flows(
         Event::Submitted { consent, .. } => consent,
         _ => None,
     });
-    Ok(Json(json!({
-        "application": id,
-        "bundle": state.bundle,
-        "fields": by_field,
-        "received": receipts,
-        "produced": produced,
-        "prefill_consent": consent,
-    })))
+    Ok(Json(DataFlows {
+        application: id,
+        bundle: state.bundle,
+        fields: by_field,
+        received: receipts,
+        produced,
+        prefill_consent: consent,
+    }))
 }
 
 /// The audit entries of an application's events, each with its time.
@@ -118,52 +168,153 @@ fn entries_of(id: &str, events: &[EventRecord]) -> Vec<(i64, Entry)> {
         .collect()
 }
 
+/// One audit entry of an application, with its time.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimedEntry {
+    /// When, ms since the epoch.
+    pub at_ms: i64,
+    /// The entry.
+    #[serde(flatten)]
+    pub entry: Entry,
+}
+
+/// An application's audit entries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationAudit {
+    /// The application.
+    pub application: String,
+    /// Its entries, in order (keys, never values).
+    pub entries: Vec<TimedEntry>,
+}
+
+#[utoipa::path(get, path = "/admin/applications/{id}/audit", tag = "operator",
+    summary = "An application's audit entries (keys, never values)",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "the application's id")),
+    responses(
+        (status = 200, description = "the entries", body = ApplicationAudit),
+        (status = 404, description = "no such application", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn application_audit(
     State(s): State<ApiState>,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ApplicationAudit>, ApiError> {
     let events = s.engine.store().events(&id, 0).await?;
     if events.is_empty() {
         return Err(ApiError::not_found(format!("no application {id}")));
     }
-    let list: Vec<serde_json::Value> = entries_of(&id, &events)
+    let entries = entries_of(&id, &events)
         .into_iter()
-        .map(|(at_ms, e)| {
-            let mut v = json!(e);
-            v["at_ms"] = json!(at_ms);
-            v
-        })
+        .map(|(at_ms, entry)| TimedEntry { at_ms, entry })
         .collect();
-    Ok(Json(json!({ "application": id, "entries": list })))
+    Ok(Json(ApplicationAudit {
+        application: id,
+        entries,
+    }))
 }
 
-pub(super) async fn verify(State(s): State<ApiState>) -> Result<impl IntoResponse, ApiError> {
-    let checkpoint = s.engine.store().audit_checkpoint().await?;
+/// A checkpoint of the audit chain: its last record's seq and digest.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Checkpoint {
+    /// The last record's seq (0 when there is none).
+    pub seq: u64,
+    /// The last record's digest (the genesis digest when there is none).
+    pub digest: String,
+}
+
+/// A check of the whole chain that found it intact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditIntact {
+    /// Always true here.
+    pub intact: bool,
+    /// Records checked.
+    pub records: u64,
+    /// The last digest.
+    pub head: String,
+    /// The checkpoint checked against.
+    pub checkpoint: Option<Checkpoint>,
+}
+
+/// A check of the whole chain that found it broken: a problem (RFC 9457)
+/// with the finding as extension members.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditBroken {
+    /// Always `about:blank`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// What went wrong, in a few words.
+    pub title: String,
+    /// 409.
+    pub status: u16,
+    /// The finding in words, naming the record.
+    pub detail: String,
+    /// Always false here.
+    pub intact: bool,
+    /// The first record that is wrong, and what is wrong with it.
+    pub first_broken: Broken,
+    /// The finding in words (as `detail`).
+    pub message: String,
+    /// The checkpoint checked against.
+    pub checkpoint: Option<Checkpoint>,
+}
+
+#[utoipa::path(get, path = "/admin/audit/verify", tag = "operator",
+    summary = "Check the whole audit chain against its checkpoint; names the first broken record",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "intact", body = AuditIntact),
+        (status = 409, description = "broken: first_broken names the record and what is wrong", body = AuditBroken, content_type = "application/problem+json")))]
+pub(super) async fn verify(State(s): State<ApiState>) -> Result<Response, ApiError> {
+    let checkpoint = s
+        .engine
+        .store()
+        .audit_checkpoint()
+        .await?
+        .map(|c| Checkpoint {
+            seq: c.seq,
+            digest: c.digest,
+        });
     Ok(match s.engine.store().verify_audit().await? {
-        Ok(v) => (
-            StatusCode::OK,
-            Json(
-                json!({ "intact": true, "records": v.records, "head": v.head, "checkpoint": checkpoint.map(|c| json!({"seq": c.seq, "digest": c.digest})) }),
-            ),
-        ),
+        Ok(v) => Json(AuditIntact {
+            intact: true,
+            records: v.records,
+            head: v.head,
+            checkpoint,
+        })
+        .into_response(),
         Err(broken) => {
             tracing::error!(record = broken.seq, reason = %broken.reason, "the audit log is broken");
-            (
+            let message = broken.to_string();
+            let mut resp = (
                 StatusCode::CONFLICT,
-                Json(
-                    json!({ "intact": false, "first_broken": broken, "message": broken.to_string() }),
-                ),
+                Json(AuditBroken {
+                    kind: "about:blank",
+                    title: "The audit log is broken".into(),
+                    status: StatusCode::CONFLICT.as_u16(),
+                    detail: message.clone(),
+                    intact: false,
+                    first_broken: broken,
+                    message,
+                    checkpoint,
+                }),
             )
+                .into_response();
+            resp.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static(crate::guard::PROBLEM_JSON),
+            );
+            resp
         }
     })
 }
 
-pub(super) async fn checkpoint(
-    State(s): State<ApiState>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+#[utoipa::path(get, path = "/admin/audit/checkpoint", tag = "operator",
+    summary = "The audit checkpoint (last seq and digest), to keep outside the host",
+    security(("bearer" = [])),
+    responses((status = 200, description = "the checkpoint", body = Checkpoint)))]
+pub(super) async fn checkpoint(State(s): State<ApiState>) -> Result<Json<Checkpoint>, ApiError> {
     let c = s.engine.store().audit_checkpoint().await?;
-    Ok(Json(json!({
-        "seq": c.as_ref().map_or(0, |c| c.seq),
-        "digest": c.map_or(onething_store::audit::GENESIS.to_owned(), |c| c.digest),
-    })))
+    Ok(Json(Checkpoint {
+        seq: c.as_ref().map_or(0, |c| c.seq),
+        digest: c.map_or(onething_store::audit::GENESIS.to_owned(), |c| c.digest),
+    }))
 }

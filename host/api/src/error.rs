@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
 
 use onething_catalog::LoaderError;
 use onething_engine::prefill::PrefillError;
@@ -74,17 +74,35 @@ impl ApiError {
     }
 }
 
+/// The body of every error answer (RFC 9457), as the OpenAPI document
+/// describes it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProblemDetails {
+    /// Always `about:blank`: the status and title say what happened.
+    #[serde(rename = "type")]
+    #[schema(example = "about:blank")]
+    pub kind: &'static str,
+    /// What went wrong, in a few words.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong and what to do, naming the field, step, value or
+    /// setting at fault.
+    pub detail: String,
+    /// Every problem with an application, when there are several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({
-            "type": "about:blank",
-            "title": self.title,
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-        });
-        if !self.problems.is_empty() {
-            body["problems"] = json!(self.problems);
-        }
+        let body = ProblemDetails {
+            kind: "about:blank",
+            title: self.title.to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+            problems: self.problems,
+        };
         let mut resp = (self.status, Json(body)).into_response();
         resp.headers_mut().insert(
             header::CONTENT_TYPE,

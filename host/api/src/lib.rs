@@ -2,17 +2,22 @@
 //! (bearer token), and `/healthz`, `/readyz`, `/metrics`.
 //!
 //! [`router`] builds the whole app from an [`ApiState`] so tests call it
-//! with tower's `oneshot` and no socket (see the tests at the end of this
-//! file). Handlers are thin: they parse, call the engine or the loader,
-//! and map errors to problem+json ([`error`]). The OpenAPI document is
-//! [`openapi`].
+//! with tower's `oneshot` and no socket (`tests.rs`). Handlers are thin:
+//! they parse, call the engine or the loader, and map errors to
+//! problem+json ([`error`]); every other error answer (an unknown method,
+//! a malformed path or query, a body or head over its limit) is made
+//! problem+json by [`guard`]. The OpenAPI document is [`openapi`]; the
+//! server under the router, with its connection limits and shutdown, is
+//! [`server`].
 
 mod applicant;
 mod audit;
 pub mod error;
+pub mod guard;
 mod json;
 pub mod openapi;
 mod operator;
+pub mod server;
 pub mod versions;
 
 use std::sync::Arc;
@@ -21,10 +26,11 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
 use onething_catalog::Loader;
 use onething_engine::Engine;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// An operator allowed to call `/admin/...`.
 #[derive(Debug, Clone, Deserialize)]
@@ -36,15 +42,62 @@ pub struct Operator {
     pub token: String,
 }
 
-/// The API's size limits.
+/// The API's limits on one request.
 #[derive(Debug, Clone, Copy)]
-pub struct BodyLimits {
-    /// Largest JSON request body, in bytes.
+pub struct RequestLimits {
+    /// Largest JSON request body, in bytes (`max_body_bytes`).
     pub json_bytes: usize,
-    /// Largest material upload, in bytes.
+    /// Largest material upload, in bytes (`max_material_bytes`).
     pub material_bytes: usize,
-    /// Largest component upload, in bytes.
+    /// Largest component upload, in bytes (`max_component_bytes`).
     pub component_bytes: usize,
+    /// Largest request head, in bytes (`http.max_header_bytes`).
+    pub header_bytes: usize,
+    /// Most headers (`http.max_headers`).
+    pub headers: usize,
+}
+
+impl Default for RequestLimits {
+    fn default() -> Self {
+        let http = server::HttpSettings::default();
+        Self {
+            json_bytes: 1 << 20,
+            material_bytes: 10 << 20,
+            component_bytes: 64 << 20,
+            header_bytes: http.max_header_bytes,
+            headers: http.max_headers,
+        }
+    }
+}
+
+/// Whether the service is shutting down: live event streams end with a
+/// final `shutdown` event when it is, so the server can drain.
+#[derive(Debug, Clone)]
+pub struct Closing(Option<tokio::sync::watch::Receiver<bool>>);
+
+impl Closing {
+    /// Follow a sender that is set to `true` when shutdown begins.
+    pub fn follow(rx: tokio::sync::watch::Receiver<bool>) -> Self {
+        Self(Some(rx))
+    }
+
+    /// A service that is never told to close (tests, benchmarks).
+    pub fn never() -> Self {
+        Self(None)
+    }
+
+    /// Resolves when shutdown begins; never, if it cannot.
+    pub async fn wait(&mut self) {
+        match &mut self.0 {
+            Some(rx) => {
+                if rx.wait_for(|closing| *closing).await.is_err() {
+                    // The sender is gone without asking anyone to close.
+                    std::future::pending::<()>().await;
+                }
+            }
+            None => std::future::pending::<()>().await,
+        }
+    }
 }
 
 /// Everything handlers share.
@@ -57,112 +110,111 @@ pub struct ApiState {
     /// The loader, when versions can be changed while serving.
     pub loader: Option<Arc<Loader>>,
     /// Size limits.
-    pub limits: BodyLimits,
+    pub limits: RequestLimits,
+    /// Shutdown, for live event streams.
+    pub closing: Closing,
 }
 
-/// The whole HTTP app.
+/// The whole HTTP app, and the OpenAPI document generated from the same
+/// routes (served at `/api/openapi.json`).
 pub fn router(state: ApiState) -> Router {
-    let max_body_bytes = state.limits.json_bytes;
-    let admin = Router::new()
-        .route("/admin/manual-queue", get(operator::manual_queue))
-        .route("/admin/overdue", get(operator::overdue))
-        .route(
-            "/admin/applications/{id}/steps/{department}/{step}/resolve",
-            post(operator::resolve),
-        )
-        .route(
-            "/admin/plugins/{department}/versions",
-            get(versions::plugin_versions),
-        )
-        .route(
-            "/admin/plugins/{department}/activate",
-            post(versions::activate_plugin),
-        )
-        .route(
-            "/admin/plugins/{department}/rollback",
-            post(versions::rollback_plugin),
-        )
-        .route("/admin/bundles", post(versions::upload_bundle))
-        .route(
-            "/admin/bundles/{id}/versions",
-            get(versions::bundle_versions),
-        )
-        .route(
-            "/admin/bundles/{id}/activate",
-            post(versions::activate_bundle),
-        )
-        .route(
-            "/admin/bundles/{id}/rollback",
-            post(versions::rollback_bundle),
-        )
-        .route("/admin/changes", get(versions::changes))
-        .route("/admin/audit/verify", get(audit::verify))
-        .route("/admin/audit/checkpoint", get(audit::checkpoint))
-        .route(
-            "/admin/applications/{id}/audit",
-            get(audit::application_audit),
-        )
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            operator::require_operator,
-        ));
-    // Components are larger than JSON bodies: their own limit.
-    let uploads = Router::new()
-        .route(
-            "/admin/plugins",
-            get(operator::plugins).post(versions::upload_component),
-        )
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            operator::require_operator,
-        ))
-        .layer(DefaultBodyLimit::max(state.limits.component_bytes));
-    let materials = Router::new()
-        .route("/api/materials", post(applicant::upload_material))
-        .layer(DefaultBodyLimit::max(state.limits.material_bytes));
-    Router::new()
-        .route("/api/bundles", get(applicant::bundles))
-        .route("/api/bundles/{id}/form", get(applicant::form))
-        .route("/api/bundles/{id}/check", post(applicant::check))
-        .route("/api/applications", post(applicant::submit))
-        .route(
-            "/api/applications/{id}",
-            get(applicant::status).patch(applicant::correct),
-        )
-        .route("/api/applications/{id}/events", get(applicant::events))
-        .route("/api/applications/{id}/data-flows", get(audit::data_flows))
-        .route("/api/bundles/{id}/prefill", post(applicant::prefill))
-        .route("/api/openapi.json", get(openapi::document))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
-        .route("/metrics", get(metrics))
-        .merge(admin)
-        .layer(DefaultBodyLimit::max(max_body_bytes))
-        .merge(materials)
-        .merge(uploads)
+    let (router, document) = routes(&state).split_for_parts();
+    let document = Arc::new(openapi::finish(document));
+    router
         .fallback(|| async {
             error::ApiError::not_found("no such endpoint; GET /api/openapi.json lists them")
         })
+        .layer(axum::Extension(openapi::Document(document)))
+        .layer(axum::middleware::from_fn_with_state(
+            state.limits,
+            guard::head_limits,
+        ))
+        .layer(axum::middleware::from_fn(guard::problem_json))
         .with_state(state)
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
-async fn ready(State(s): State<ApiState>) -> impl IntoResponse {
+/// The OpenAPI document of [`router`], as JSON.
+pub fn openapi_json(state: &ApiState) -> serde_json::Value {
+    let (_, document) = routes(state).split_for_parts();
+    serde_json::to_value(openapi::finish(document)).unwrap_or_default()
+}
+
+/// Every route with its documentation: each handler's `#[utoipa::path]`
+/// names its path, method, parameters, body and answers, so the document
+/// cannot drift from the router.
+fn routes(state: &ApiState) -> OpenApiRouter<ApiState> {
+    let operators_only =
+        || axum::middleware::from_fn_with_state(state.clone(), operator::require_operator);
+    let admin = OpenApiRouter::new()
+        .routes(routes!(operator::manual_queue))
+        .routes(routes!(operator::overdue))
+        .routes(routes!(operator::resolve))
+        .routes(routes!(versions::plugin_versions))
+        .routes(routes!(versions::activate_plugin))
+        .routes(routes!(versions::rollback_plugin))
+        .routes(routes!(versions::upload_bundle))
+        .routes(routes!(versions::bundle_versions))
+        .routes(routes!(versions::activate_bundle))
+        .routes(routes!(versions::rollback_bundle))
+        .routes(routes!(versions::changes))
+        .routes(routes!(audit::verify))
+        .routes(routes!(audit::checkpoint))
+        .routes(routes!(audit::application_audit))
+        .route_layer(operators_only());
+    // Components are larger than JSON bodies: their own limit.
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(operator::plugins, versions::upload_component))
+        .route_layer(operators_only())
+        .layer(DefaultBodyLimit::max(state.limits.component_bytes));
+    let materials = OpenApiRouter::new()
+        .routes(routes!(applicant::upload_material))
+        .layer(DefaultBodyLimit::max(state.limits.material_bytes));
+    OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(applicant::bundles))
+        .routes(routes!(applicant::form))
+        .routes(routes!(applicant::check))
+        .routes(routes!(applicant::submit))
+        .routes(routes!(applicant::status, applicant::correct))
+        .routes(routes!(applicant::events))
+        .routes(routes!(audit::data_flows))
+        .routes(routes!(applicant::prefill))
+        .routes(routes!(openapi::document))
+        .routes(routes!(healthz))
+        .routes(routes!(ready))
+        .routes(routes!(metrics))
+        .merge(admin)
+        .layer(DefaultBodyLimit::max(state.limits.json_bytes))
+        .merge(materials)
+        .merge(uploads)
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "meta", summary = "Liveness: the process answers",
+    responses((status = 200, description = "alive", body = String, content_type = "text/plain")))]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+#[utoipa::path(get, path = "/readyz", tag = "meta",
+    summary = "Readiness: the store answers and plugins are loaded",
+    responses(
+        (status = 200, description = "ready", body = String, content_type = "text/plain"),
+        (status = 503, description = "not ready, and why", body = error::ProblemDetails, content_type = "application/problem+json")))]
+async fn ready(State(s): State<ApiState>) -> Result<String, error::ApiError> {
     let store = s.engine.store().ping().await;
     let plugins = s.engine.catalog().plugins().count();
+    let not_ready =
+        |why: String| error::ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "Not ready", why);
     match store {
-        Ok(()) if plugins > 0 => (
-            StatusCode::OK,
-            format!("ready: store reachable, {plugins} plugins loaded"),
-        ),
-        Ok(()) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not ready: no plugins loaded".to_string(),
-        ),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {e}")),
+        Ok(()) if plugins > 0 => Ok(format!("ready: store reachable, {plugins} plugins loaded")),
+        Ok(()) => Err(not_ready("not ready: no plugins loaded".into())),
+        Err(e) => Err(not_ready(format!("not ready: {e}"))),
     }
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "meta", summary = "Prometheus metrics",
+    responses((status = 200, description = "OpenMetrics text", body = String,
+        content_type = "application/openmetrics-text")))]
 async fn metrics(State(s): State<ApiState>) -> Result<impl IntoResponse, error::ApiError> {
     let counts = s.engine.store().counts().await?;
     let overdue = s

@@ -41,11 +41,13 @@ fn app() -> Router {
             token: TOKEN.into(),
         }]),
         loader: None,
-        limits: BodyLimits {
+        limits: RequestLimits {
             json_bytes: 4096,
             material_bytes: 8192,
             component_bytes: 8192,
+            ..RequestLimits::default()
         },
+        closing: Closing::never(),
     })
 }
 
@@ -99,15 +101,77 @@ async fn health_readiness_and_metrics() {
     assert!(body.contains("onething_applications"), "{body}");
 }
 
+/// Item 8 of the hardening review: the document describes the API it is
+/// generated from: every path parameter declared, every answer with its
+/// content type and schema, every operator route secured.
 #[tokio::test]
-async fn the_openapi_document_is_served() {
+async fn item_8_the_openapi_document_describes_every_operation() {
     let (status, _, body) = call(get("/api/openapi.json")).await;
     assert_eq!(status, StatusCode::OK);
     let doc: Value = serde_json::from_str(&body).expect("json");
     assert_eq!(doc["openapi"].as_str().map(|v| &v[..2]), Some("3."));
-    for (method, path) in openapi::ROUTES {
-        assert!(doc["paths"][path][method].is_object(), "{method} {path}");
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut operations = 0;
+    for (path, item) in paths {
+        for (method, op) in item.as_object().expect("path item") {
+            operations += 1;
+            let shown = format!("{method} {path}");
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            for name in path
+                .split('/')
+                .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+            {
+                assert!(
+                    params
+                        .iter()
+                        .any(|p| p["name"] == name && p["in"] == "path" && p["required"] == true),
+                    "{shown}: path parameter {name} is not declared"
+                );
+            }
+            let responses = op["responses"].as_object().expect("responses");
+            for (code, answer) in responses {
+                let content = answer["content"]
+                    .as_object()
+                    .unwrap_or_else(|| panic!("{shown} {code}: no content type"));
+                for (media, c) in content {
+                    assert!(c["schema"].is_object(), "{shown} {code} {media}: no schema");
+                }
+                if code.starts_with('4') || code.starts_with('5') {
+                    assert!(
+                        content.contains_key("application/problem+json"),
+                        "{shown} {code}: an error answer that is not problem+json"
+                    );
+                }
+            }
+            for code in ["431", "500", "503"] {
+                assert!(responses.contains_key(code), "{shown}: {code} undocumented");
+            }
+            if path.starts_with("/admin") {
+                assert!(op["security"].is_array(), "{shown}: not secured");
+                assert!(responses.contains_key("401"), "{shown}: 401 undocumented");
+            }
+            if op["requestBody"]["content"]["application/json"].is_object() {
+                for code in ["400", "413", "415", "422"] {
+                    assert!(responses.contains_key(code), "{shown}: {code} undocumented");
+                }
+            }
+        }
     }
+    assert_eq!(
+        operations, 30,
+        "every route of the router is in the document"
+    );
+    // Request schemas are as strict as the server: a bundle id is a
+    // kebab-case id, and unknown keys are refused.
+    let application = &doc["components"]["schemas"]["ApplicationDoc"];
+    assert_eq!(application["additionalProperties"], false, "{application}");
+    assert_eq!(
+        application["required"],
+        serde_json::json!(["bundle"]),
+        "{application}"
+    );
+    let bundle_id = &doc["components"]["schemas"]["BundleId"];
+    assert!(bundle_id["pattern"].is_string(), "{bundle_id}");
 }
 
 #[tokio::test]
@@ -221,4 +285,103 @@ async fn materials_must_be_what_they_say() {
         .body(Body::empty())
         .expect("request");
     assert_eq!(call(empty).await.0, StatusCode::BAD_REQUEST);
+}
+
+/// Item 7 of the hardening review: every 4xx the router makes is
+/// problem+json, whatever made it.
+#[tokio::test]
+async fn item_7_every_error_answer_is_problem_json() {
+    let token = format!("Bearer {TOKEN}");
+    let cases: Vec<(Request<Body>, StatusCode)> = vec![
+        // An unknown method on a known path: 405 with Allow.
+        (
+            Request::delete("/api/bundles")
+                .body(Body::empty())
+                .expect("request"),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        // A path that is not UTF-8.
+        (get("/api/applications/%FF"), StatusCode::BAD_REQUEST),
+        // A query that does not parse.
+        (
+            Request::get("/admin/changes?limit=abc")
+                .header(header::AUTHORIZATION, &token)
+                .body(Body::empty())
+                .expect("request"),
+            StatusCode::BAD_REQUEST,
+        ),
+        // A component over its limit.
+        (
+            Request::post("/admin/plugins")
+                .header(header::AUTHORIZATION, &token)
+                .body(Body::from(vec![0u8; 9000]))
+                .expect("request"),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        // A bundle over the JSON body limit.
+        (
+            Request::post("/admin/bundles")
+                .header(header::AUTHORIZATION, &token)
+                .body(Body::from(vec![b'#'; 9000]))
+                .expect("request"),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        // A Content-Type that only starts like JSON.
+        (
+            Request::post("/api/applications")
+                .header(header::CONTENT_TYPE, "application/jsonfoo")
+                .body(Body::from(r#"{"bundle":"x"}"#))
+                .expect("request"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        // Too many headers.
+        (
+            {
+                let mut r = Request::get("/api/bundles");
+                for i in 0..120 {
+                    r = r.header(format!("x-filler-{i}"), "v");
+                }
+                r.body(Body::empty()).expect("request")
+            },
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        ),
+    ];
+    for (req, want) in cases {
+        let shown = format!("{} {}", req.method(), req.uri());
+        let resp = app().oneshot(req).await.expect("infallible");
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let allow = resp.headers().get(header::ALLOW).cloned();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        let body: Value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|e| panic!("{shown}: not JSON ({e}): {bytes:?}"));
+        assert_eq!(status, want, "{shown}: {body}");
+        assert_eq!(content_type, "application/problem+json", "{shown}");
+        assert_eq!(body["status"], want.as_u16(), "{shown}: {body}");
+        assert!(
+            body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{shown}: {body}"
+        );
+        if want == StatusCode::METHOD_NOT_ALLOWED {
+            assert!(allow.is_some(), "{shown}: a 405 says what is allowed");
+        }
+    }
+}
+
+#[tokio::test]
+async fn item_7_the_bearer_scheme_is_not_case_sensitive() {
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let req = Request::get("/admin/manual-queue")
+            .header(header::AUTHORIZATION, format!("{scheme} {TOKEN}"))
+            .body(Body::empty())
+            .expect("request");
+        assert_eq!(call(req).await.0, StatusCode::OK, "{scheme}");
+    }
 }

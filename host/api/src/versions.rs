@@ -8,15 +8,16 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::ApiState;
-use super::error::ApiError;
+use super::error::{ApiError, ProblemDetails};
 use super::json::ApiJson;
 use super::operator::OperatorName;
 use onething_catalog::{Loader, Origin, Outcome, Submission};
-use onething_store::versions::{ChangeAction, VersionKind};
+use onething_model::ids::Digest;
+use onething_store::versions::{ChangeAction, ChangeRecord, StoredVersion, VersionKind};
 
 /// The header that carries a component's detached signature (the text of
 /// its `.wasm.sig` file).
@@ -28,12 +29,14 @@ fn loader(s: &ApiState) -> Result<&Loader, ApiError> {
         .ok_or_else(|| ApiError::not_found("hot loading is not enabled in this server"))
 }
 
-#[derive(Debug, Deserialize)]
+/// How to take an uploaded component.
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct UploadQuery {
     /// Activate once admitted (default true).
     activate: Option<bool>,
-    /// The department the component must be (optional check).
+    /// The department the component must be (a check).
     department: Option<String>,
 }
 
@@ -43,9 +46,22 @@ fn answer(outcome: Outcome) -> impl IntoResponse {
     } else {
         StatusCode::OK
     };
-    (status, Json(json!(outcome)))
+    (status, Json(outcome))
 }
 
+#[utoipa::path(post, path = "/admin/plugins", tag = "operator",
+    summary = "Upload a component: admitted (and activated), or refused with the reason while the serving version keeps serving",
+    security(("bearer" = [])),
+    params(UploadQuery,
+        ("Onething-Signature" = Option<String>, Header, description = "the text of the component's .wasm.sig (required when signatures are)")),
+    request_body(description = "the component's .wasm bytes", content((Vec<u8> = "application/wasm"), (Vec<u8> = "application/octet-stream"))),
+    responses(
+        (status = 201, description = "admitted (and activated)", body = Outcome),
+        (status = 200, description = "this version was already there: nothing changed", body = Outcome),
+        (status = 400, description = "the signature header is not text", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "hot loading is not enabled in this server", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 413, description = "over max_component_bytes", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "refused: the reason (bytes, world, contract version, signature, manifest, bundles that would break)", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn upload_component(
     State(s): State<ApiState>,
     axum::Extension(op): axum::Extension<OperatorName>,
@@ -76,13 +92,27 @@ pub(super) async fn upload_component(
     Ok(answer(outcome))
 }
 
-#[derive(Debug, Deserialize)]
+/// How to take an uploaded bundle.
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct BundleQuery {
     /// Activate once admitted (default true).
     activate: Option<bool>,
 }
 
+#[utoipa::path(post, path = "/admin/bundles", tag = "operator",
+    summary = "Upload a bundle definition (TOML): admitted (and activated), or refused with every fault while the serving version keeps serving",
+    security(("bearer" = [])),
+    params(BundleQuery),
+    request_body(description = "the bundle's TOML", content((String = "application/toml"), (String = "text/plain"))),
+    responses(
+        (status = 201, description = "admitted (and activated)", body = Outcome),
+        (status = 200, description = "this version was already there: nothing changed", body = Outcome),
+        (status = 400, description = "not UTF-8 text", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "hot loading is not enabled in this server", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 413, description = "over max_body_bytes", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "refused: every fault", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn upload_bundle(
     State(s): State<ApiState>,
     axum::Extension(op): axum::Extension<OperatorName>,
@@ -101,11 +131,27 @@ pub(super) async fn upload_bundle(
     Ok(answer(outcome))
 }
 
+/// A department's or bundle's versions and history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Versions {
+    /// Plugin or bundle.
+    pub kind: VersionKind,
+    /// The department or bundle.
+    pub subject: String,
+    /// The digest serving now.
+    pub serving: Option<Digest>,
+    /// Every stored version.
+    pub versions: Vec<StoredVersion>,
+    /// Every change, oldest first: admitted, refused (with the reason),
+    /// activated, rolled back; who and when.
+    pub history: Vec<ChangeRecord>,
+}
+
 async fn versions_of(
     s: &ApiState,
     kind: VersionKind,
     subject: &str,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Versions>, ApiError> {
     let loader = loader(s)?;
     let versions = s.engine.store().versions(kind, subject).await?;
     let history = s
@@ -120,37 +166,64 @@ async fn versions_of(
         )));
     }
     let serving = loader.serving_digest(kind, subject);
-    Ok(Json(json!({
-        "kind": kind,
-        "subject": subject,
-        "serving": serving,
-        "versions": versions,
-        "history": history,
-    })))
+    Ok(Json(Versions {
+        kind,
+        subject: subject.to_owned(),
+        serving,
+        versions,
+        history,
+    }))
 }
 
+#[utoipa::path(get, path = "/admin/plugins/{department}/versions", tag = "operator",
+    summary = "A department's stored versions, the serving one, and its history (who activated what, when; refusals with reasons)",
+    security(("bearer" = [])),
+    params(("department" = String, Path, description = "the department's id")),
+    responses(
+        (status = 200, description = "versions and history", body = Versions),
+        (status = 404, description = "no such department is known, or hot loading is not enabled", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn plugin_versions(
     State(s): State<ApiState>,
     Path(department): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Versions>, ApiError> {
     versions_of(&s, VersionKind::Plugin, &department).await
 }
 
+#[utoipa::path(get, path = "/admin/bundles/{id}/versions", tag = "operator",
+    summary = "A bundle's stored versions, the serving one, and its history",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "the bundle's id")),
+    responses(
+        (status = 200, description = "versions and history", body = Versions),
+        (status = 404, description = "no such bundle is known, or hot loading is not enabled", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn bundle_versions(
     State(s): State<ApiState>,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Versions>, ApiError> {
     versions_of(&s, VersionKind::Bundle, &id).await
 }
 
-/// Which stored version to serve: a digest, a digest prefix of at least 8
-/// hex digits, or a declared version.
-#[derive(Debug, Deserialize)]
+/// Which stored version to serve.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Activation {
+    /// A digest, a digest prefix of at least 8 hex digits, or a declared
+    /// version.
+    #[schema(min_length = 1, example = "1.0.0")]
     version: String,
 }
 
+#[utoipa::path(post, path = "/admin/plugins/{department}/activate", tag = "operator",
+    summary = "Serve a stored version of a department (digest, digest prefix or declared version)",
+    security(("bearer" = [])),
+    params(("department" = String, Path, description = "the department's id")),
+    request_body(content = Activation, content_type = "application/json"),
+    responses(
+        (status = 201, description = "activated", body = Outcome),
+        (status = 200, description = "it was serving already", body = Outcome),
+        (status = 404, description = "no such version (or hot loading is not enabled)", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "the prefix names more than one version", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "refused: the reason (a bundle it would break)", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn activate_plugin(
     State(s): State<ApiState>,
     axum::Extension(op): axum::Extension<OperatorName>,
@@ -163,6 +236,15 @@ pub(super) async fn activate_plugin(
     Ok(answer(outcome))
 }
 
+#[utoipa::path(post, path = "/admin/plugins/{department}/rollback", tag = "operator",
+    summary = "Serve again the version of a department that served before the current one",
+    security(("bearer" = [])),
+    params(("department" = String, Path, description = "the department's id")),
+    responses(
+        (status = 201, description = "rolled back", body = Outcome),
+        (status = 404, description = "no such department is known (or hot loading is not enabled)", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "nothing to roll back to", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "refused: the reason (a bundle it would break)", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn rollback_plugin(
     State(s): State<ApiState>,
     axum::Extension(op): axum::Extension<OperatorName>,
@@ -174,6 +256,17 @@ pub(super) async fn rollback_plugin(
     Ok(answer(outcome))
 }
 
+#[utoipa::path(post, path = "/admin/bundles/{id}/activate", tag = "operator",
+    summary = "Serve a stored version of a bundle (digest, digest prefix or declared version)",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "the bundle's id")),
+    request_body(content = Activation, content_type = "application/json"),
+    responses(
+        (status = 201, description = "activated", body = Outcome),
+        (status = 200, description = "it was serving already", body = Outcome),
+        (status = 404, description = "no such version (or hot loading is not enabled)", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "the prefix names more than one version", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "refused: every fault", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn activate_bundle(
     State(s): State<ApiState>,
     axum::Extension(op): axum::Extension<OperatorName>,
@@ -186,6 +279,15 @@ pub(super) async fn activate_bundle(
     Ok(answer(outcome))
 }
 
+#[utoipa::path(post, path = "/admin/bundles/{id}/rollback", tag = "operator",
+    summary = "Serve again the version of a bundle that served before the current one",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "the bundle's id")),
+    responses(
+        (status = 201, description = "rolled back", body = Outcome),
+        (status = 404, description = "no such bundle is known (or hot loading is not enabled)", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "nothing to roll back to", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "refused: every fault", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn rollback_bundle(
     State(s): State<ApiState>,
     axum::Extension(op): axum::Extension<OperatorName>,
@@ -197,27 +299,37 @@ pub(super) async fn rollback_bundle(
     Ok(answer(outcome))
 }
 
-#[derive(Debug, Deserialize)]
+/// Which changes to list.
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ChangesQuery {
-    /// `plugin` or `bundle`.
-    kind: Option<String>,
+    /// Only changes of plugins, or of bundles.
+    kind: Option<VersionKind>,
     /// Only refusals.
     refused: Option<bool>,
-    /// How many of the latest (default 100).
+    /// How many of the latest (default 100, at most 10,000).
+    #[param(minimum = 0)]
     limit: Option<usize>,
 }
 
+/// The catalog's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Changes {
+    /// Changes, oldest first.
+    pub changes: Vec<ChangeRecord>,
+}
+
+#[utoipa::path(get, path = "/admin/changes", tag = "operator",
+    summary = "The catalog's history, latest last",
+    security(("bearer" = [])),
+    params(ChangesQuery),
+    responses((status = 200, description = "changes", body = Changes)))]
 pub(super) async fn changes(
     State(s): State<ApiState>,
     Query(q): Query<ChangesQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let kind = match q.kind.as_deref() {
-        None => None,
-        Some(k) => Some(VersionKind::parse(k).ok_or_else(|| {
-            ApiError::bad_request(format!("kind={k}: expected plugin or bundle"))
-        })?),
-    };
+) -> Result<Json<Changes>, ApiError> {
+    let kind = q.kind;
     let mut list = s
         .engine
         .store()
@@ -226,5 +338,5 @@ pub(super) async fn changes(
     if q.refused == Some(true) {
         list.retain(|c| c.action == ChangeAction::Refused);
     }
-    Ok(Json(json!({ "changes": list })))
+    Ok(Json(Changes { changes: list }))
 }

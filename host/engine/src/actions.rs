@@ -18,6 +18,7 @@ use onething_model::application::{ApplicationDoc, read_contents};
 use onething_model::bundle::Bundle;
 use onething_model::events::Event;
 use onething_model::ids::{FieldKey, StepRef};
+use onething_model::problem::first_of;
 use onething_model::state::{AppState, AppStatus, StepStatus};
 use onething_store::KvQuota;
 use serde::{Deserialize, Serialize};
@@ -29,6 +30,7 @@ use crate::notification::check_all;
 use crate::{ActionError, Engine};
 
 /// An operator's decision on a step in the manual queue.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(tag = "decision", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Resolution {
@@ -143,6 +145,8 @@ impl Engine {
         id: &str,
         fields: BTreeMap<String, serde_json::Value>,
     ) -> Result<AppState, ActionError> {
+        self.within_bounds(fields.len(), 0)
+            .map_err(ActionError::Problems)?;
         let cat = self.catalog();
         let current = self
             .state(id)
@@ -194,7 +198,10 @@ impl Engine {
         };
         let (problems, _) = check_all(&remaining, &contents, &cat).await;
         if !problems.is_empty() {
-            return Err(ActionError::Problems(problems));
+            return Err(ActionError::Problems(first_of(
+                problems,
+                self.inner.max_problems,
+            )));
         }
         // Store the corrections as typed by the dictionary (every key was
         // just checked).

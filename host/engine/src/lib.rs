@@ -53,6 +53,7 @@ pub use errors::{ActionError, PrefillFailure, SubmitError};
 pub use metrics::Metrics;
 pub use report::{RunReport, StepReport};
 pub use retry::RetryPolicy;
+pub use submit::Checked;
 
 /// A change to an application, broadcast for live views.
 #[derive(Debug, Clone, Serialize)]
@@ -82,6 +83,14 @@ pub struct Settings {
     /// Longest client idempotency key, in bytes
     /// (`max_idempotency_key_bytes`).
     pub max_idempotency_key_bytes: usize,
+    /// Most fields one application, draft or correction may carry
+    /// (`max_form_fields`); more are refused before any is read.
+    pub max_form_fields: usize,
+    /// Most materials one application may reference (`max_materials`).
+    pub max_materials: usize,
+    /// Most problems listed in one answer (`max_problems`); the rest are
+    /// counted in a last `more-problems` problem.
+    pub max_problems: usize,
 }
 
 impl Default for Settings {
@@ -89,6 +98,9 @@ impl Default for Settings {
         Self {
             retry: RetryPolicy::default(),
             max_idempotency_key_bytes: 200,
+            max_form_fields: 500,
+            max_materials: 100,
+            max_problems: 100,
         }
     }
 }
@@ -98,6 +110,9 @@ struct Inner {
     serving: Arc<Serving>,
     retry: RetryPolicy,
     max_idempotency_key_bytes: usize,
+    max_form_fields: usize,
+    max_materials: usize,
+    max_problems: usize,
     apps: apps::Apps,
     updates: broadcast::Sender<Update>,
     metrics: Arc<Metrics>,
@@ -141,6 +156,9 @@ impl Engine {
                 serving,
                 retry: settings.retry,
                 max_idempotency_key_bytes: settings.max_idempotency_key_bytes,
+                max_form_fields: settings.max_form_fields,
+                max_materials: settings.max_materials,
+                max_problems: settings.max_problems,
                 updates,
                 metrics,
                 stopping,

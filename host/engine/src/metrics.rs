@@ -63,6 +63,10 @@ pub struct Metrics {
     pub manual_queue_depth: Gauge,
     /// Applications with something overdue (set on scrape).
     pub overdue: Gauge,
+    /// HTTP connections open now.
+    pub http_connections_open: Gauge,
+    /// HTTP connections refused over `http.max_connections`.
+    pub http_connections_refused: Counter,
 }
 
 impl Default for Metrics {
@@ -85,6 +89,8 @@ impl Metrics {
             applications: Family::default(),
             manual_queue_depth: Gauge::default(),
             overdue: Gauge::default(),
+            http_connections_open: Gauge::default(),
+            http_connections_refused: Counter::default(),
         };
         if let Ok(mut r) = m.registry.lock() {
             r.register(
@@ -131,6 +137,16 @@ impl Metrics {
                 "overdue_applications",
                 "Applications with a step or the bundle past its time limit",
                 m.overdue.clone(),
+            );
+            r.register(
+                "http_connections_open",
+                "HTTP connections open now",
+                m.http_connections_open.clone(),
+            );
+            r.register(
+                "http_connections_refused",
+                "HTTP connections refused over http.max_connections",
+                m.http_connections_refused.clone(),
             );
         }
         m

@@ -10,20 +10,41 @@ use std::collections::BTreeMap;
 use onething_catalog::Catalog;
 use onething_model::application::Contents;
 use onething_model::bundle::Bundle;
-use onething_model::problem::Problem;
+use onething_model::ids::{DepartmentId, StepRef};
+use onething_model::problem::{Problem, Subject};
 use onething_model::rules::{
     Notification, active_steps, host_problems, visible_fields, visible_materials,
 };
 use serde::Serialize;
 
 /// A department whose `check` could not run (the problem is the host's or
-/// the plugin's, not the applicant's).
+/// the plugin's, not the applicant's): its problems are unknown, so a
+/// draft with one is never "ok".
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckFailure {
-    /// The step.
-    pub step: String,
-    /// Why.
+    /// The department.
+    pub department: DepartmentId,
+    /// The step, `department/step`.
+    pub step: StepRef,
+    /// Why, as the host saw it (a deadline, a trap, an output over the
+    /// limit).
     pub error: String,
+}
+
+impl CheckFailure {
+    /// The problem an applicant is shown for it.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            subject: Subject::General,
+            code: "department-could-not-check".into(),
+            message: format!(
+                "department {} could not check its step {} just now ({}); its problems are not in this list: check again later, or submit and the department checks when it handles the step",
+                self.department, self.step.step, self.error
+            ),
+            found_by: Some(self.step.clone()),
+        }
+    }
 }
 
 /// Every problem with `contents` for `bundle`, and any check that failed.
@@ -55,7 +76,8 @@ pub async fn check_all(
             Err(e) => {
                 tracing::warn!(step = %step, error = %e, "a department's check failed; its problems are not in the notification");
                 failures.push(CheckFailure {
-                    step: step.to_string(),
+                    department: step.department.clone(),
+                    step,
                     error: e.to_string(),
                 });
             }

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Engine, PrefillFailure, now_ms};
 
 /// The applicant's consent, as given in a prefill request.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Consent {
@@ -36,6 +37,7 @@ pub struct Consent {
 }
 
 /// A prefill request.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PrefillRequest {
@@ -47,6 +49,7 @@ pub struct PrefillRequest {
 }
 
 /// A value the applicant sees, with where it came from.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct PrefilledValue {
     /// The value.
@@ -58,6 +61,7 @@ pub struct PrefilledValue {
 }
 
 /// What one department said.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Asked {
     /// The department.
@@ -74,6 +78,7 @@ pub struct Asked {
 }
 
 /// The answer to a prefill request.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Prefilled {
     /// The consent's id: submit the application with `"consent": id`.

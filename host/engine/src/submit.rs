@@ -15,21 +15,36 @@ use onething_model::application::{ApplicationDoc, Contents, read_contents};
 use onething_model::bundle::Bundle;
 use onething_model::events::Event;
 use onething_model::ids::Digest;
-use onething_model::problem::Problem;
+use onething_model::problem::{Problem, first_of};
 use onething_model::state::{AppState, AppStatus};
 use onething_store::StoreError;
 use onething_store::applications::{ClientKey, Created};
 
-use crate::notification::check_all;
+use crate::notification::{CheckFailure, check_all};
 use crate::{Engine, SubmitError, now_ms};
+
+/// A draft read and checked: the one notification.
+#[derive(Debug)]
+pub struct Checked {
+    /// The bundle applied for.
+    pub bundle: Arc<Bundle>,
+    /// The document's fields and materials, typed.
+    pub contents: Contents,
+    /// Every problem found (the first `max_problems`, and a count of the
+    /// rest).
+    pub problems: Vec<Problem>,
+    /// The departments whose `check` could not run.
+    pub unchecked: Vec<CheckFailure>,
+}
 
 impl Engine {
     /// Read and check an application document against its bundle: the one
-    /// notification, without storing anything.
-    pub async fn check(
-        &self,
-        doc: &ApplicationDoc,
-    ) -> Result<(Arc<Bundle>, Contents, Vec<Problem>), SubmitError> {
+    /// notification, without storing anything. The problems are the first
+    /// `max_problems` (and a count of the rest); the departments whose
+    /// `check` could not run are listed apart, never as "no problem".
+    pub async fn check(&self, doc: &ApplicationDoc) -> Result<Checked, SubmitError> {
+        self.within_bounds(doc.fields.len(), doc.materials.len())
+            .map_err(SubmitError::Problems)?;
         let cat = self.catalog();
         let bundle = cat
             .bundle(&doc.bundle)
@@ -37,8 +52,46 @@ impl Engine {
             .ok_or_else(|| SubmitError::UnknownBundle(doc.bundle.to_string()))?;
         let mut contents = read_contents(doc, &bundle, cat.dict());
         self.check_stored_materials(&mut contents).await?;
-        let (problems, _failures) = check_all(&bundle, &contents, &cat).await;
-        Ok((bundle, contents, problems))
+        let (problems, unchecked) = check_all(&bundle, &contents, &cat).await;
+        Ok(Checked {
+            bundle,
+            contents,
+            problems: first_of(problems, self.inner.max_problems),
+            unchecked,
+        })
+    }
+
+    /// Refuse, before reading any of them, more fields or materials than
+    /// one application may carry, naming the setting.
+    pub(crate) fn within_bounds(
+        &self,
+        fields: usize,
+        materials: usize,
+    ) -> Result<(), Vec<Problem>> {
+        let max_fields = self.inner.max_form_fields;
+        let max_materials = self.inner.max_materials;
+        let mut problems = Vec::new();
+        if fields > max_fields {
+            problems.push(Problem::general(
+                "too-many-fields",
+                format!(
+                    "the request has {fields} fields; an application takes at most {max_fields} (max_form_fields); none was read"
+                ),
+            ));
+        }
+        if materials > max_materials {
+            problems.push(Problem::general(
+                "too-many-materials",
+                format!(
+                    "the request references {materials} materials; an application takes at most {max_materials} (max_materials); none was read"
+                ),
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
     }
 
     /// Every material referenced must be stored, with the size and media
@@ -96,7 +149,12 @@ impl Engine {
         {
             return repeat(key, existing, request);
         }
-        let (bundle, contents, problems) = self.check(doc).await?;
+        let Checked {
+            bundle,
+            contents,
+            problems,
+            ..
+        } = self.check(doc).await?;
         if !problems.is_empty() {
             return Err(SubmitError::Problems(problems));
         }

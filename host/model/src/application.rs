@@ -19,6 +19,7 @@ use crate::ids::{BundleId, Digest, FieldKey, MaterialCode};
 use crate::problem::Problem;
 
 /// A material reference in an application document.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MaterialRef {
@@ -37,6 +38,7 @@ pub struct MaterialRef {
 }
 
 /// An application document as written.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicationDoc {

@@ -85,6 +85,7 @@ impl ReportedProblem {
 }
 
 /// A document a department issued (a certificate, a licence, a card).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
     /// Kind of document, e.g. `birth-medical-certificate`.

@@ -14,6 +14,7 @@ use sha2::{Digest as _, Sha256};
 use crate::ids::{BundleId, DepartmentId, FieldKey, StepRef};
 
 /// One prefilled field of a submitted application.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrefilledField {
     /// The key.
@@ -25,6 +26,7 @@ pub struct PrefilledField {
 }
 
 /// A prefill consent as recorded with the application it was used for.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentUse {
     /// The consent's id (from the prefill answer).

@@ -15,6 +15,7 @@ use crate::dictionary::{Dictionary, FieldKind, Label, Sensitivity, TextFormat};
 use crate::ids::{FieldKey, MaterialCode, StepRef};
 
 /// A department that asks for a field or material, and why.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Need {
     /// The step.
@@ -26,6 +27,7 @@ pub struct Need {
 }
 
 /// When a field or material is required.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "when", content = "conditions", rename_all = "kebab-case")]
 pub enum Requirement {
@@ -53,6 +55,7 @@ pub struct FormField {
 }
 
 /// One material of the merged list.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct FormMaterial {
     /// Material code.

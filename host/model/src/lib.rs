@@ -16,9 +16,12 @@ pub mod call;
 pub mod consent;
 pub mod dictionary;
 pub mod events;
+pub mod faults;
 pub mod form;
 pub mod ids;
 pub mod manifest;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod problem;
 pub mod rules;
 pub mod state;

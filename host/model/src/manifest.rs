@@ -58,6 +58,7 @@ pub struct RawNeed {
 }
 
 /// A field a step reads.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldNeed {
     /// The dictionary key.
@@ -69,6 +70,7 @@ pub struct FieldNeed {
 }
 
 /// A material a step needs.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MaterialNeed {
     /// The material code.
@@ -80,6 +82,7 @@ pub struct MaterialNeed {
 }
 
 /// One step a department offers.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StepSpec {
     /// Step id.
@@ -94,6 +97,7 @@ pub struct StepSpec {
     pub materials: Vec<MaterialNeed>,
     /// Its time limit.
     #[serde(serialize_with = "minutes")]
+    #[cfg_attr(feature = "openapi", schema(value_type = u64))]
     pub time_limit: Duration,
 }
 
@@ -109,6 +113,7 @@ impl StepSpec {
 }
 
 /// A department's validated manifest.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Manifest {
     /// Department id.
@@ -128,11 +133,8 @@ impl Manifest {
     }
 }
 
-/// Most faults a [`ManifestError`] lists; the rest are counted.
-pub const MAX_FAULTS_LISTED: usize = 20;
-/// Longest fault line kept, in bytes (a fault quotes what the component
-/// gave, which may be long).
-pub const MAX_FAULT_BYTES: usize = 300;
+use crate::faults::{Faults, cut};
+pub use crate::faults::{MAX_FAULT_BYTES, MAX_FAULTS_LISTED};
 
 /// The faults found in a manifest: the first [`MAX_FAULTS_LISTED`], each
 /// cut to [`MAX_FAULT_BYTES`], and how many more there were, so a refusal
@@ -153,39 +155,6 @@ fn more_faults(more: usize) -> String {
         String::new()
     } else {
         format!("\n  - … and {more} more faults")
-    }
-}
-
-/// `s` cut to at most `max` bytes on a character boundary, marked `…`.
-fn cut(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_owned();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
-}
-
-/// Faults collected while checking: the first few kept, the rest counted.
-#[derive(Default)]
-struct Faults {
-    listed: Vec<String>,
-    more: usize,
-}
-
-impl Faults {
-    fn push(&mut self, fault: String) {
-        if self.listed.len() < MAX_FAULTS_LISTED {
-            self.listed.push(cut(&fault, MAX_FAULT_BYTES));
-        } else {
-            self.more += 1;
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.listed.is_empty()
     }
 }
 

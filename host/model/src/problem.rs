@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::StepRef;
 
 /// What a problem is about.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "name", rename_all = "kebab-case")]
 pub enum Subject {
@@ -19,6 +20,7 @@ pub enum Subject {
 }
 
 /// One thing wrong with an application.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// What it is about.
@@ -30,6 +32,23 @@ pub struct Problem {
     /// Who found it: `None` for the dictionary, else the department's step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub found_by: Option<StepRef>,
+}
+
+/// The first `max` problems, and when there were more, one last problem
+/// `more-problems` counting the rest and naming the setting
+/// (`max_problems`) that bounds the list.
+pub fn first_of(mut problems: Vec<Problem>, max: usize) -> Vec<Problem> {
+    if problems.len() > max {
+        let rest = problems.len() - max;
+        problems.truncate(max);
+        problems.push(Problem::general(
+            "more-problems",
+            format!(
+                "{rest} more problem(s) not listed (an answer lists the first {max}: max_problems); correct these and check again"
+            ),
+        ));
+    }
+    problems
 }
 
 impl Problem {
@@ -93,5 +112,28 @@ impl Problem {
             .as_ref()
             .map_or_else(|| "the form check".to_string(), ToString::to_string);
         format!("{about}: {} [{}; found by {by}]", self.message, self.code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_3_an_answer_lists_the_first_problems_and_counts_the_rest() {
+        let many: Vec<Problem> = (0..250)
+            .map(|i| Problem::field(format!("x.f{i}"), "unknown-field", "unknown"))
+            .collect();
+        let listed = first_of(many, 100);
+        assert_eq!(listed.len(), 101);
+        let last = listed.last().expect("last");
+        assert_eq!(last.code, "more-problems");
+        assert!(
+            last.message.contains("150 more") && last.message.contains("max_problems"),
+            "{}",
+            last.message
+        );
+        let few = first_of(vec![Problem::general("a", "b")], 100);
+        assert_eq!(few.len(), 1);
     }
 }

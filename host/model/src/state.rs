@@ -18,6 +18,7 @@ use crate::ids::{BundleId, Digest, FieldKey, MaterialCode, StepRef};
 use crate::problem::Problem;
 
 /// Where an application stands.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AppStatus {
@@ -52,6 +53,7 @@ impl AppStatus {
 }
 
 /// Where a step stands.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepStatus {

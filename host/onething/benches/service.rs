@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use onething_api::{ApiState, BodyLimits, router};
+use onething_api::{ApiState, Closing, RequestLimits, router};
 use onething_catalog::{Catalog, Serving, local};
 use onething_engine::{Engine, Metrics, RetryPolicy};
 use onething_model::application::{ApplicationDoc, sniff_media_type};
@@ -268,15 +268,24 @@ async fn service_run(
         engine: engine.clone(),
         operators: Arc::new(vec![]),
         loader: None,
-        limits: BodyLimits {
-            json_bytes: 1 << 20,
-            material_bytes: 10 << 20,
-            component_bytes: 64 << 20,
-        },
+        limits: RequestLimits::default(),
+        closing: Closing::never(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    // The service's own server, with its default connection limits.
+    let metrics = engine.metrics().clone();
+    tokio::spawn(async move {
+        onething_api::server::serve(
+            listener,
+            app,
+            onething_api::server::HttpSettings::default(),
+            metrics,
+            std::future::pending(),
+            Duration::from_secs(1),
+        )
+        .await
+    });
 
     // Completion instants, from the engine's live updates.
     let submitted_at: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();

@@ -19,6 +19,16 @@
 //! max_component_bytes = 67108864
 //! shutdown_grace_secs = 10
 //! max_idempotency_key_bytes = 200
+//! max_form_fields = 500
+//! max_materials = 100
+//! max_problems = 100
+//!
+//! [http]                         # see api::server::HttpSettings
+//! header_read_timeout_secs = 10
+//! idle_timeout_secs = 60
+//! max_connections = 1024
+//! max_header_bytes = 16384
+//! max_headers = 100
 //!
 //! [limits]                       # see runtime::Limits
 //! call_timeout_ms = 2000
@@ -50,6 +60,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use onething_api::Operator;
+use onething_api::server::HttpSettings;
 use onething_catalog::SignaturePolicy;
 use onething_catalog::source::SourceDir;
 use onething_engine::{RetryPolicy, Settings};
@@ -141,6 +152,14 @@ pub struct Config {
     pub shutdown_grace_secs: u64,
     /// Longest idempotency key a client may send with a submission.
     pub max_idempotency_key_bytes: usize,
+    /// Most fields one application, draft or correction may carry.
+    pub max_form_fields: usize,
+    /// Most materials one application may reference.
+    pub max_materials: usize,
+    /// Most problems listed in one answer (the rest are counted).
+    pub max_problems: usize,
+    /// The HTTP server's connection limits.
+    pub http: HttpSettings,
     /// Sandbox limits.
     pub limits: Limits,
     /// Retry policy.
@@ -154,6 +173,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         let paths = Paths::default();
+        let engine = Settings::default();
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: default_data_dir(),
@@ -164,7 +184,11 @@ impl Default for Config {
             max_material_bytes: 10 << 20,
             max_component_bytes: 64 << 20,
             shutdown_grace_secs: 10,
-            max_idempotency_key_bytes: Settings::default().max_idempotency_key_bytes,
+            max_idempotency_key_bytes: engine.max_idempotency_key_bytes,
+            max_form_fields: engine.max_form_fields,
+            max_materials: engine.max_materials,
+            max_problems: engine.max_problems,
+            http: HttpSettings::default(),
             limits: Limits::default(),
             retry: RetryPolicy::default(),
             operators: Vec::new(),
@@ -264,6 +288,9 @@ impl Config {
         Settings {
             retry: self.retry.clone(),
             max_idempotency_key_bytes: self.max_idempotency_key_bytes,
+            max_form_fields: self.max_form_fields,
+            max_materials: self.max_materials,
+            max_problems: self.max_problems,
         }
     }
 
@@ -307,6 +334,20 @@ impl Config {
                 "max_idempotency_key_bytes = {} is out of range (8 to 4096)",
                 self.max_idempotency_key_bytes
             ));
+        }
+        self.http.validate()?;
+        for (key, value, range) in [
+            ("max_form_fields", self.max_form_fields, 1..=100_000),
+            ("max_materials", self.max_materials, 1..=10_000),
+            ("max_problems", self.max_problems, 1..=100_000),
+        ] {
+            if !range.contains(&value) {
+                return Err(format!(
+                    "{key} = {value} is out of range ({} to {})",
+                    range.start(),
+                    range.end()
+                ));
+            }
         }
         if self.max_body_bytes < 1024 {
             return Err(format!(

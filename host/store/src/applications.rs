@@ -54,6 +54,7 @@ pub enum Created {
 }
 
 /// Summary of an application for lists.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AppSummary {
     /// Id.

@@ -145,6 +145,7 @@ pub fn to_body_part(entries: &[Entry]) -> Option<String> {
 }
 
 /// The first thing wrong with a chain.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("audit record {seq}: {reason}")]
 pub struct Broken {
@@ -155,6 +156,7 @@ pub struct Broken {
 }
 
 /// What a verification found.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verified {
     /// Records checked.

@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::error::StoreError;
 
 /// A stored material's description.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MaterialMeta {
     /// Content digest.

@@ -17,7 +17,8 @@ use serde::Serialize;
 use crate::error::StoreError;
 
 /// What a version is a version of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum VersionKind {
     /// A department's component.
@@ -46,6 +47,7 @@ impl VersionKind {
 }
 
 /// One admitted version, with its bytes.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredVersion {
     /// Plugin or bundle.
@@ -71,6 +73,7 @@ pub struct StoredVersion {
 }
 
 /// What happened to a version.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ChangeAction {
@@ -108,6 +111,7 @@ impl ChangeAction {
 }
 
 /// One line of the catalog's history.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangeRecord {
     /// Order of the change, from 1 (assigned by the store).

@@ -259,6 +259,7 @@ pub struct FileRead {
 }
 
 /// What an admission or activation did.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
     /// Plugin or bundle.

@@ -12,6 +12,7 @@ pub mod derive;
 use serde::{Deserialize, Serialize};
 
 /// What happened.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
@@ -36,6 +37,7 @@ pub enum Action {
 }
 
 /// One field that flowed, and where its value came from.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flow {
     /// The dictionary key.
@@ -45,6 +47,7 @@ pub struct Flow {
 }
 
 /// One thing that happened, in words an auditor reads.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// What happened.
@@ -64,6 +67,7 @@ pub struct Entry {
     /// grouped by source (`{"applicant": [keys], "health": [keys]}`),
     /// which keeps the log small.
     #[serde(default, skip_serializing_if = "Vec::is_empty", with = "by_source")]
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::BTreeMap<String, Vec<String>>))]
     pub fields: Vec<Flow>,
     /// Material codes that flowed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -18,6 +18,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::dictionary::{Dictionary, FieldValue, Label};
+use crate::faults::Faults;
 use crate::ids::{BundleId, DepartmentId, Digest, FieldKey, StepId, StepRef};
 use crate::manifest::{Manifest, StepSpec};
 use crate::suggest::DidYouMean;
@@ -36,6 +37,7 @@ impl ManifestSource for BTreeMap<DepartmentId, Manifest> {
 }
 
 /// A condition on a form field that decides whether a step runs.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Condition {
     /// The form field tested.
@@ -45,6 +47,7 @@ pub struct Condition {
 }
 
 /// What a condition tests.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Test {
@@ -145,23 +148,16 @@ pub enum BundleError {
         /// The parser's message (names line and key).
         message: String,
     },
-    /// The steps wait for each other in a circle.
-    #[error("bundle {origin}: the steps wait for each other in a cycle: {}", .cycle.join(" waits for "))]
-    Cycle {
+    /// What is wrong with the steps and the bundle, every fault at once:
+    /// duplicates, dangling `after`s, a cycle, unknown departments and
+    /// steps, two writers of a field, bad conditions, issued fields read
+    /// before they are written, bad time limits.
+    #[error("bundle {origin} has {} fault(s):\n{}", .faults.len(), .faults.lines())]
+    Faults {
         /// The file.
         origin: String,
-        /// The steps of the cycle, first repeated at the end.
-        cycle: Vec<String>,
-    },
-    /// Something is wrong with one step.
-    #[error("bundle {origin}: step {step}: {message}")]
-    Step {
-        /// The file.
-        origin: String,
-        /// The step at fault.
-        step: String,
-        /// What is wrong.
-        message: String,
+        /// Each fault, naming its step.
+        faults: Faults,
     },
     /// Something is wrong with the bundle as a whole.
     #[error("bundle {origin}: {message}")]
@@ -227,6 +223,8 @@ fn toml_to_json(v: toml::Value) -> serde_json::Value {
 
 impl Bundle {
     /// Parse and check bundle TOML; `origin` names the source in errors.
+    /// Past the TOML itself, every fault is found and listed at once (the
+    /// first [`crate::faults::MAX_FAULTS_LISTED`], and a count of the rest).
     pub fn from_toml(
         text: &str,
         origin: &str,
@@ -237,18 +235,16 @@ impl Bundle {
             origin: origin.into(),
             message: e.to_string(),
         })?;
-        let whole = |message: String| BundleError::Bundle {
-            origin: origin.into(),
-            message,
-        };
-        let time_limit = hours_to_duration(raw.time_limit_hours).ok_or_else(|| {
-            whole(format!(
+        let mut faults = Faults::default();
+        let time_limit = hours_to_duration(raw.time_limit_hours).unwrap_or_else(|| {
+            faults.push(format!(
                 "time_limit_hours = {} must be a positive number of hours under a year",
                 raw.time_limit_hours
-            ))
-        })?;
+            ));
+            Duration::from_secs(3600)
+        });
         if raw.steps.is_empty() {
-            return Err(whole("has no steps".into()));
+            faults.push("has no steps".into());
         }
         let refs: Vec<StepRef> = raw
             .steps
@@ -258,116 +254,122 @@ impl Bundle {
                 step: s.step.clone(),
             })
             .collect();
-        let step_err = |r: &StepRef, message: String| BundleError::Step {
-            origin: origin.into(),
-            step: r.to_string(),
-            message,
-        };
         // Structure: duplicates, dangling `after`, cycles.
         let mut index = BTreeMap::new();
         for (i, r) in refs.iter().enumerate() {
-            if index.insert(r.clone(), i).is_some() {
-                return Err(step_err(r, "appears twice in the bundle".into()));
+            if index.contains_key(r) {
+                faults.push(format!("step {r}: appears twice in the bundle"));
+            } else {
+                index.insert(r.clone(), i);
             }
         }
         let mut deps = Vec::with_capacity(refs.len());
         for (r, s) in refs.iter().zip(&raw.steps) {
             let mut ds = Vec::new();
             for a in &s.after {
-                let &j = index.get(a).ok_or_else(|| {
-                    let names: Vec<String> = refs.iter().map(ToString::to_string).collect();
-                    let near = DidYouMean::among(&a.to_string(), names.iter().map(String::as_str));
-                    step_err(
-                        r,
-                        format!("is after {a}, which is not a step of this bundle{near}"),
-                    )
-                })?;
-                ds.push(j);
+                match index.get(a) {
+                    Some(&j) => ds.push(j),
+                    None => {
+                        let names: Vec<String> = refs.iter().map(ToString::to_string).collect();
+                        let near =
+                            DidYouMean::among(&a.to_string(), names.iter().map(String::as_str));
+                        faults.push(format!(
+                            "step {r}: is after {a}, which is not a step of this bundle{near}"
+                        ));
+                    }
+                }
             }
             deps.push(ds);
         }
-        let order = graph::topological_order(&deps).map_err(|cycle| BundleError::Cycle {
-            origin: origin.into(),
-            cycle: cycle.iter().map(|&i| refs[i].to_string()).collect(),
-        })?;
+        let order = match graph::topological_order(&deps) {
+            Ok(order) => order,
+            Err(cycle) => {
+                let names: Vec<String> = cycle.iter().map(|&i| refs[i].to_string()).collect();
+                faults.push(format!(
+                    "the steps wait for each other in a cycle: {}",
+                    names.join(" waits for ")
+                ));
+                (0..refs.len()).collect()
+            }
+        };
         // Departments and steps must exist.
-        let mut specs = Vec::with_capacity(refs.len());
-        for r in &refs {
-            let manifest = manifests.manifest(&r.department).ok_or_else(|| {
-                step_err(
-                    r,
-                    format!(
-                        "department {} is not loaded (no plugin declares it)",
+        let specs: Vec<Option<StepSpec>> = refs
+            .iter()
+            .map(|r| {
+                let Some(manifest) = manifests.manifest(&r.department) else {
+                    faults.push(format!(
+                        "step {r}: department {} is not loaded (no plugin declares it)",
                         r.department
-                    ),
-                )
-            })?;
-            let spec = manifest.step(&r.step).ok_or_else(|| {
-                let offered: Vec<&str> = manifest.steps.iter().map(|s| s.id.as_str()).collect();
-                let near = DidYouMean::among(r.step.as_str(), offered.iter().copied());
-                step_err(
-                    r,
-                    format!(
-                        "department {} (version {}) has no step {}{near}; it offers: {}",
+                    ));
+                    return None;
+                };
+                let spec = manifest.step(&r.step);
+                if spec.is_none() {
+                    let offered: Vec<&str> = manifest.steps.iter().map(|s| s.id.as_str()).collect();
+                    let near = DidYouMean::among(r.step.as_str(), offered.iter().copied());
+                    faults.push(format!(
+                        "step {r}: department {} (version {}) has no step {}{near}; it offers: {}",
                         r.department,
                         manifest.version,
                         r.step,
                         offered.join(", ")
-                    ),
-                )
-            })?;
-            specs.push(spec.clone());
-        }
-        // Issued fields need an earlier writer; no field has two writers.
+                    ));
+                }
+                spec.cloned()
+            })
+            .collect();
+        // No field has two writers.
         let ancestry = graph::ancestors(&deps);
         let mut writer: BTreeMap<&FieldKey, &StepRef> = BTreeMap::new();
         for (i, spec) in specs.iter().enumerate() {
-            for w in &spec.writes {
+            for w in spec.iter().flat_map(|s| &s.writes) {
                 if let Some(other) = writer.insert(w, &refs[i]) {
-                    return Err(step_err(
-                        &refs[i],
-                        format!(
-                            "writes {w}, which {other} also writes; a field has one issuing step per bundle"
-                        ),
+                    faults.push(format!(
+                        "step {}: writes {w}, which {other} also writes; a field has one issuing step per bundle",
+                        refs[i]
                     ));
                 }
             }
         }
         // Conditions, parsed before the issued-field check, which needs them.
-        let mut whens: Vec<Option<Condition>> = Vec::with_capacity(refs.len());
-        for (r, s) in refs.iter().zip(&raw.steps) {
-            whens.push(match &s.when {
-                None => None,
-                Some(c) => Some(condition(c, dict).map_err(|m| step_err(r, m))?),
-            });
-        }
+        let whens: Vec<Option<Condition>> = refs
+            .iter()
+            .zip(&raw.steps)
+            .map(|(r, s)| {
+                s.when.as_ref().and_then(|c| {
+                    condition(c, dict)
+                        .map_err(|m| faults.push(format!("step {r}: {m}")))
+                        .ok()
+                })
+            })
+            .collect();
+        // Issued fields need an earlier writer, whenever they are needed.
         for (i, spec) in specs.iter().enumerate() {
+            let Some(spec) = spec else { continue };
             for need in spec.reads.iter().filter(|n| n.required) {
                 let issued = dict.field(&need.key).is_some_and(|f| f.issued);
                 if !issued {
                     continue;
                 }
-                let written_before = specs
-                    .iter()
-                    .enumerate()
-                    .any(|(j, other)| ancestry[i][j] && other.writes.contains(&need.key));
+                let writes_before = |j: usize| {
+                    ancestry[i][j]
+                        && specs[j]
+                            .as_ref()
+                            .is_some_and(|o| o.writes.contains(&need.key))
+                };
+                let written_before = (0..specs.len()).any(writes_before);
                 // A writer that may be skipped leaves the field missing,
                 // unless this step runs under the same condition.
-                let written_whenever_needed = specs.iter().enumerate().any(|(j, other)| {
-                    ancestry[i][j]
-                        && other.writes.contains(&need.key)
-                        && (whens[j].is_none() || whens[j] == whens[i])
-                });
+                let written_whenever_needed = (0..specs.len())
+                    .any(|j| writes_before(j) && (whens[j].is_none() || whens[j] == whens[i]));
                 if written_before && !written_whenever_needed {
-                    return Err(step_err(
-                        &refs[i],
-                        format!(
-                            "reads {}, which only a conditional step writes ({}); when its condition fails the field is missing: give this step the same `when`, or make the writer unconditional",
-                            need.key,
-                            writer
-                                .get(&need.key)
-                                .map_or_else(String::new, ToString::to_string)
-                        ),
+                    faults.push(format!(
+                        "step {}: reads {}, which only a conditional step writes ({}); when its condition fails the field is missing: give this step the same `when`, or make the writer unconditional",
+                        refs[i],
+                        need.key,
+                        writer
+                            .get(&need.key)
+                            .map_or_else(String::new, ToString::to_string)
                     ));
                 }
                 if !written_before {
@@ -375,41 +377,52 @@ impl Bundle {
                         Some(w) => format!("; {w} writes it, so add it to `after`"),
                         None => "; no step of this bundle writes it".into(),
                     };
-                    return Err(step_err(
-                        &refs[i],
-                        format!(
-                            "reads {}, a field only departments issue, but no step before it writes it{hint}",
-                            need.key
-                        ),
+                    faults.push(format!(
+                        "step {}: reads {}, a field only departments issue, but no step before it writes it{hint}",
+                        refs[i], need.key
                     ));
                 }
             }
         }
-        // Conditions.
+        // Time limits of the steps.
+        let limits: Vec<Option<Duration>> = refs
+            .iter()
+            .zip(&raw.steps)
+            .map(|(r, s)| {
+                s.time_limit_hours.and_then(|h| {
+                    let d = hours_to_duration(h);
+                    if d.is_none() {
+                        faults.push(format!(
+                            "step {r}: time_limit_hours = {h} must be a positive number of hours under a year"
+                        ));
+                    }
+                    d
+                })
+            })
+            .collect();
+        if !faults.is_empty() {
+            return Err(BundleError::Faults {
+                origin: origin.into(),
+                faults,
+            });
+        }
         let mut steps_by_index: Vec<Option<BundleStep>> = Vec::with_capacity(refs.len());
-        for (((r, s), spec), when) in refs.iter().zip(raw.steps).zip(specs).zip(whens) {
-            let step_limit = match s.time_limit_hours {
-                Some(h) => hours_to_duration(h).ok_or_else(|| {
-                    step_err(
-                        r,
-                        format!(
-                            "time_limit_hours = {h} must be a positive number of hours under a year"
-                        ),
-                    )
-                })?,
-                None => spec.time_limit,
-            };
+        for ((((r, s), spec), when), limit) in
+            refs.iter().zip(raw.steps).zip(specs).zip(whens).zip(limits)
+        {
+            // Every spec is known here: a missing one is a fault above.
+            let Some(spec) = spec else { continue };
             steps_by_index.push(Some(BundleStep {
                 reference: r.clone(),
                 after: s.after,
-                time_limit: step_limit,
+                time_limit: limit.unwrap_or(spec.time_limit),
                 when,
                 spec,
             }));
         }
         let steps = order
             .iter()
-            .filter_map(|&i| steps_by_index[i].take())
+            .filter_map(|&i| steps_by_index.get_mut(i).and_then(Option::take))
             .collect();
         Ok(Bundle {
             id: raw.id,

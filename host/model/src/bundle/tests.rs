@@ -237,3 +237,40 @@ fn issued_field_written_only_by_a_conditional_step_is_named() {
     );
     assert!(load(&same).is_ok());
 }
+
+#[test]
+fn item_23_a_bundle_check_lists_every_fault_at_once() {
+    let text = GOOD
+        .replace("department = \"health\"", "department = \"healht\"")
+        .replace("time_limit_hours = 2", "time_limit_hours = -1")
+        .replace("equals = true", "equals = \"yes\"");
+    let err = load(&text).expect_err("three faults");
+    let BundleError::Faults { faults, .. } = &err else {
+        panic!("not a list of faults: {err}");
+    };
+    let text = err.to_string();
+    assert!(faults.len() >= 3, "{text}");
+    for culprit in [
+        "department healht is not loaded",
+        "police/register: time_limit_hours = -1",
+        "`when` on mother.insured",
+    ] {
+        assert!(text.contains(culprit), "{culprit} missing from: {text}");
+    }
+}
+
+#[test]
+fn item_23_a_bundle_with_very_many_faults_lists_the_first_and_counts_the_rest() {
+    let mut text = String::from(
+        "id = \"many\"\ntitle = { zh = \"多\", en = \"Many\" }\ndescription = { zh = \"多\", en = \"Many\" }\ntime_limit_hours = 1\n",
+    );
+    for i in 0..60 {
+        text.push_str(&format!(
+            "[[steps]]\ndepartment = \"nobody{i}\"\nstep = \"s\"\n"
+        ));
+    }
+    let err = load(&text).expect_err("faults").to_string();
+    assert!(err.contains("60 fault(s)"), "{err}");
+    assert!(err.contains("… and 40 more faults"), "{err}");
+    assert!(err.len() < 8_000, "{} bytes", err.len());
+}

@@ -19,6 +19,7 @@ use crate::suggest::DidYouMean;
 pub use value::{FieldValue, ValueError};
 
 /// A text in Chinese and English.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Label {

@@ -77,23 +77,23 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     match result {
         Ok(v) => {
             if args.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({ "intact": true, "records": v.records, "head": v.head })
                 );
             } else {
-                println!("audit log intact: {} records, head {}", v.records, v.head);
+                outln!("audit log intact: {} records, head {}", v.records, v.head);
             }
             Ok(ExitCode::SUCCESS)
         }
         Err(broken) => {
             if args.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({ "intact": false, "first_broken": broken })
                 );
             } else {
-                println!("audit log BROKEN at {broken}");
+                outln!("audit log BROKEN at {broken}");
             }
             Ok(ExitCode::from(1))
         }

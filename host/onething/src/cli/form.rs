@@ -55,13 +55,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             "materials": form.materials,
             "notification": form.notification(),
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("{}", form.notification());
-        println!("One form (JSON Schema):");
-        println!("{}", serde_json::to_string_pretty(&schema)?);
-        println!("\nOne set of materials:");
-        println!("{}", serde_json::to_string_pretty(&form.materials)?);
+        outln!("{}", form.notification());
+        outln!("One form (JSON Schema):");
+        outln!("{}", serde_json::to_string_pretty(&schema)?);
+        outln!("\nOne set of materials:");
+        outln!("{}", serde_json::to_string_pretty(&form.materials)?);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -217,26 +217,26 @@ fn config_text(listen: &SocketAddr, operator: &str, token: &str, trusted: &str) 
 
 fn print_summary(args: &Args, components: &[Component], bundles: usize, config: &Path) {
     let dir = args.dir.display();
-    println!("set up {dir}:");
-    println!(
+    outln!("set up {dir}:");
+    outln!(
         "  onething.toml    the service's config: signatures required, operator {:?}",
         args.operator
     );
-    println!("  operator-token   the operator's bearer token (owner-only)");
-    println!(
+    outln!("  operator-token   the operator's bearer token (owner-only)");
+    outln!(
         "  keys/            a key pair per department ({}), secret keys owner-only",
         components.len()
     );
-    println!(
+    outln!(
         "  plugins/         {} components, each signed with its department's key",
         components.len()
     );
-    println!("  bundles/         {bundles} bundles");
-    println!("  dictionary.toml  the data dictionary");
-    println!();
-    println!("serve it:");
-    println!("  onething serve --config {}", config.display());
-    println!();
+    outln!("  bundles/         {bundles} bundles");
+    outln!("  dictionary.toml  the data dictionary");
+    outln!();
+    outln!("serve it:");
+    outln!("  onething serve --config {}", config.display());
+    outln!();
     print_operator_help(
         &dir.to_string(),
         &format!("http://{}", args.listen),
@@ -251,24 +251,24 @@ fn print_operator_help(dir: &str, base: &str, components: &[Component]) {
         .iter()
         .find(|c| c.department.as_str() == "health")
         .or(components.first());
-    println!("as the operator:");
-    println!("  TOKEN=$(cat {dir}/operator-token)");
-    println!("  curl -H \"Authorization: Bearer $TOKEN\" {base}/admin/plugins");
-    println!("  curl -H \"Authorization: Bearer $TOKEN\" {base}/admin/manual-queue");
+    outln!("as the operator:");
+    outln!("  TOKEN=$(cat {dir}/operator-token)");
+    outln!("  curl -H \"Authorization: Bearer $TOKEN\" {base}/admin/plugins");
+    outln!("  curl -H \"Authorization: Bearer $TOKEN\" {base}/admin/manual-queue");
     if let Some(c) = example {
         let d = &c.department;
-        println!(
+        outln!(
             "  # a new version of {d}'s component, signed with its key, served without a restart:"
         );
-        println!("  onething plugin sign --key {dir}/keys/{d}.key NEW.wasm");
-        println!(
+        outln!("  onething plugin sign --key {dir}/keys/{d}.key NEW.wasm");
+        outln!(
             "  curl -H \"Authorization: Bearer $TOKEN\" -H \"Content-Type: application/wasm\" \\\n       -H \"Onething-Signature: $(cat NEW.wasm.sig)\" --data-binary @NEW.wasm {base}/admin/plugins"
         );
-        println!(
+        outln!(
             "  # (or copy NEW.wasm and NEW.wasm.sig into {dir}/plugins/: the service watches it)"
         );
-        println!("  curl -H \"Authorization: Bearer $TOKEN\" {base}/admin/plugins/{d}/versions");
-        println!(
+        outln!("  curl -H \"Authorization: Bearer $TOKEN\" {base}/admin/plugins/{d}/versions");
+        outln!(
             "  curl -X POST -H \"Authorization: Bearer $TOKEN\" {base}/admin/plugins/{d}/rollback"
         );
     }

@@ -2,6 +2,9 @@
 //! per command. Errors reach here as `anyhow` and are printed with their
 //! whole cause chain.
 
+#[macro_use]
+mod out;
+
 mod audit;
 mod form;
 mod init;
@@ -126,6 +129,9 @@ pub fn main() -> ExitCode {
             Command::Audit(cmd) => audit::run(cmd).await,
         }
     });
+    // Nothing the commands leave behind (a blocking read of a client gone,
+    // a task of a dropped connection) may hold the process up.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     match result {
         Ok(code) => code,
         Err(e) => {

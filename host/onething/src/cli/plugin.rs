@@ -116,15 +116,15 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             let dir = cap_std::fs::Dir::open_ambient_dir(&out, cap_std::ambient_authority())
                 .map_err(|e| anyhow::anyhow!("opening {}: {e}", out.display()))?;
             let (secret, public, key) = signing::keygen(&dir, &out, &name)?;
-            println!(
+            outln!(
                 "secret key {} (keep it with the department; never share it)",
                 secret.display()
             );
-            println!(
+            outln!(
                 "public key {} — trust it in the host's config for department {name}:",
                 public.display()
             );
-            println!("  {}", hex::encode(key.to_bytes()));
+            outln!("  {}", hex::encode(key.to_bytes()));
             Ok(ExitCode::SUCCESS)
         }
         Command::Sign { file, key } => {
@@ -133,7 +133,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             let sig = signing::sign(&bytes, &secret, &key.display().to_string())?;
             let path = signing::signature_path(&file);
             write_beside(&path, format!("{sig}\n").as_bytes())?;
-            println!(
+            outln!(
                 "{}: signed ({}), signature in {}",
                 file.display(),
                 Digest::of(&bytes),
@@ -183,24 +183,26 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                     "contract": plugin.contract().to_string(),
                     "manifest": m,
                 });
-                println!("{}", serde_json::to_string_pretty(&out)?);
+                outln!("{}", serde_json::to_string_pretty(&out)?);
             } else {
-                println!("{}: ok", file.display());
-                println!(
+                outln!("{}: ok", file.display());
+                outln!(
                     "  department {} ({}) version {}",
-                    m.department, m.name, m.version
+                    m.department,
+                    m.name,
+                    m.version
                 );
-                println!("  digest {} ({} bytes)", plugin.digest(), plugin.size());
-                println!("  contract {}", plugin.contract());
+                outln!("  digest {} ({} bytes)", plugin.digest(), plugin.size());
+                outln!("  contract {}", plugin.contract());
                 for s in &m.steps {
-                    println!(
+                    outln!(
                         "  step {} — {} (time limit {} min)",
                         s.id,
                         s.title,
                         s.time_limit.as_secs() / 60
                     );
                     for r in &s.reads {
-                        println!(
+                        outln!(
                             "    reads  {}{} — {}",
                             r.key,
                             if r.required { "" } else { " (optional)" },
@@ -208,10 +210,10 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                         );
                     }
                     for w in &s.writes {
-                        println!("    writes {w}");
+                        outln!("    writes {w}");
                     }
                     for mat in &s.materials {
-                        println!(
+                        outln!(
                             "    needs  {}{} — {}",
                             mat.code,
                             if mat.required { "" } else { " (optional)" },

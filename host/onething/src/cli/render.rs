@@ -15,8 +15,8 @@ use onething_store::applications::EventRecord;
 use tokio::sync::{broadcast, oneshot};
 
 pub fn header(bundle: &Bundle, id: &str, path: &Path) {
-    println!("{} / {}  [{}]", bundle.title.zh, bundle.title.en, bundle.id);
-    println!("  application {id} from {}", path.display());
+    outln!("{} / {}  [{}]", bundle.title.zh, bundle.title.en, bundle.id);
+    outln!("  application {id} from {}", path.display());
 }
 
 /// A value as shown on a terminal: sensitive values keep only their ends.
@@ -53,7 +53,7 @@ fn event(record: &EventRecord, catalog: &Catalog) {
     match &record.event {
         Event::Submitted { .. } | Event::FormCorrected { .. } => {}
         Event::StepSkipped { step } => {
-            println!(
+            outln!(
                 "  – {step}{}: skipped (condition not met)",
                 title(catalog, step)
             )
@@ -64,7 +64,7 @@ fn event(record: &EventRecord, catalog: &Catalog) {
             plugin_version,
             plugin_digest,
             ..
-        } => println!(
+        } => outln!(
             "  ▶ {step} (attempt {attempt}) by v{plugin_version} @{}",
             plugin_digest.short()
         ),
@@ -73,10 +73,10 @@ fn event(record: &EventRecord, catalog: &Catalog) {
             attempt,
             error,
             ..
-        } => println!("  ↻ {step} attempt {attempt} failed: {error}"),
+        } => outln!("  ↻ {step} attempt {attempt} failed: {error}"),
         Event::RetryScheduled { step, at_ms } => {
             let wait = at_ms - record.at_ms;
-            println!("      {step} will be tried again in {wait} ms")
+            outln!("      {step} will be tried again in {wait} ms")
         }
         Event::StepApproved {
             step,
@@ -89,34 +89,34 @@ fn event(record: &EventRecord, catalog: &Catalog) {
             let by = operator
                 .as_ref()
                 .map_or_else(String::new, |op| format!(" by operator {op}"));
-            println!("  ✔ {step}{}: approved{by}", title(catalog, step));
+            outln!("  ✔ {step}{}: approved{by}", title(catalog, step));
             for (k, v) in outputs {
-                println!("      {k} = {}", shown(k, v, dict));
+                outln!("      {k} = {}", shown(k, v, dict));
             }
             for d in documents {
-                println!("      issued {} № {}", d.title, d.number);
+                outln!("      issued {} № {}", d.title, d.number);
             }
             if let Some(note) = note {
-                println!("      note: {note}");
+                outln!("      note: {note}");
             }
         }
         Event::StepNeedsMore { step, problems } => {
-            println!("  ✗ {step}{}: needs more", title(catalog, step));
+            outln!("  ✗ {step}{}: needs more", title(catalog, step));
             for p in problems {
-                println!("      problem: {}", p.line());
+                outln!("      problem: {}", p.line());
             }
         }
         Event::StepRejected { step, reason, .. } => {
-            println!("  ✗ {step}{}: rejected: {reason}", title(catalog, step))
+            outln!("  ✗ {step}{}: rejected: {reason}", title(catalog, step))
         }
-        Event::SentToManualQueue { step, reason } => println!(
+        Event::SentToManualQueue { step, reason } => outln!(
             "  ✗ {step}{}: sent to the manual queue: {reason}",
             title(catalog, step)
         ),
         Event::DeadlinePassed { step: Some(step) } => {
-            println!("  ⏰ {step} passed its time limit")
+            outln!("  ⏰ {step} passed its time limit")
         }
-        Event::DeadlinePassed { step: None } => println!("  ⏰ the bundle passed its time limit"),
+        Event::DeadlinePassed { step: None } => outln!("  ⏰ the bundle passed its time limit"),
     }
 }
 
@@ -186,13 +186,13 @@ pub fn summary(report: &RunReport, elapsed: Duration) {
         AppStatus::Running => "RUNNING",
     };
     if !report.problems.is_empty() {
-        println!(
+        outln!(
             "  ✗ the form has {} problem(s); no step was started",
             report.problems.len()
         );
-        println!("  One notification — everything to correct at once:");
+        outln!("  One notification — everything to correct at once:");
         for (i, p) in report.problems.iter().enumerate() {
-            println!("    {}. {}", i + 1, p.line());
+            outln!("    {}. {}", i + 1, p.line());
         }
     }
     let approved = report
@@ -200,7 +200,7 @@ pub fn summary(report: &RunReport, elapsed: Duration) {
         .iter()
         .filter(|s| s.status == StepStatus::Approved)
         .count();
-    println!(
+    outln!(
         "  => {word}: {approved} of {} steps approved in {} ms\n",
         report.steps.len(),
         elapsed.as_millis()

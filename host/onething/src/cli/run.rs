@@ -140,7 +140,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         } else {
             serde_json::to_string_pretty(&reports)?
         };
-        println!("{out}");
+        outln!("{out}");
     }
     Ok(if all_completed {
         ExitCode::SUCCESS

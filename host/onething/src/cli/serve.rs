@@ -2,16 +2,21 @@
 //! opens the store; admits the plugins and bundles (the directories' files
 //! and the versions the store's history says are active); resumes
 //! unfinished applications; watches the directories for new versions;
-//! serves the HTTP API until SIGTERM or Ctrl-C, then finishes or safely
-//! parks the steps under way.
+//! serves the HTTP API until SIGTERM or Ctrl-C. Then, within
+//! `shutdown_grace_secs` whatever clients do: live event streams end with
+//! a `shutdown` event, no connection is accepted, requests under way may
+//! finish, the steps under way finish or are safely parked, and whatever
+//! is still open when the grace runs out is dropped.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::io::Write as _;
+
 use anyhow::Context as _;
-use onething_api::{ApiState, BodyLimits, router};
+use onething_api::{ApiState, Closing, RequestLimits, router};
 use onething_catalog::watch::watch;
 use onething_catalog::{Catalog, Loader, Serving, SourceDir};
 use onething_engine::{Engine, Metrics};
@@ -126,15 +131,19 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         })
     };
+    let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
     let state = ApiState {
         engine: engine.clone(),
         operators: Arc::new(config.operators.clone()),
         loader: Some(loader.clone()),
-        limits: BodyLimits {
+        limits: RequestLimits {
             json_bytes: config.max_body_bytes,
             material_bytes: config.max_material_bytes,
             component_bytes: config.max_component_bytes,
+            header_bytes: config.http.max_header_bytes,
+            headers: config.http.max_headers,
         },
+        closing: Closing::follow(closing_rx),
     };
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -144,8 +153,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     if config.operators.is_empty() {
         tracing::warn!("no operators configured: /admin endpoints refuse every request");
     }
-    // One line on stdout that scripts and tests wait for.
-    println!(
+    // One line on stdout that scripts and tests wait for. A reader that
+    // has gone must not stop the service, so a failed write is ignored.
+    let _ = writeln!(
+        std::io::stdout(),
         "onething listening on http://{addr} (store {}, {} plugins, {} bundles, {resumed} resumed, pooling {}, signatures {})",
         store_path.display(),
         engine.catalog().plugins().count(),
@@ -161,15 +172,48 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             "not required"
         }
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-    tracing::info!("shutting down: finishing steps under way");
+    let grace = Duration::from_secs(config.shutdown_grace_secs);
+    let signalled = async move {
+        shutdown_signal().await;
+        tracing::info!(
+            grace_secs = grace.as_secs(),
+            "shutting down: ending live streams, draining connections, finishing steps under way"
+        );
+        let _ = closing_tx.send(true);
+    };
+    // The server drains (for at most the grace) once signalled; the steps
+    // under way get the same grace, counted from the signal too.
+    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = onething_api::server::serve(
+        listener,
+        app,
+        config.http.clone(),
+        engine.metrics().clone(),
+        async move {
+            signalled.await;
+            let _ = stopped_tx.send(());
+        },
+        grace,
+    );
+    let engine_stop = {
+        let engine = engine.clone();
+        async move {
+            if stopped_rx.await.is_ok() {
+                engine.shutdown(grace).await;
+            }
+        }
+    };
+    let (served, ()) = tokio::join!(server, engine_stop);
+    let stopped = served.context("serving HTTP")?;
+    if stopped.dropped_connections > 0 {
+        tracing::warn!(
+            dropped = stopped.dropped_connections,
+            "connections still open after the grace were dropped"
+        );
+    }
     sweeper.abort();
-    engine
-        .shutdown(Duration::from_secs(config.shutdown_grace_secs))
-        .await;
     drop(_watch);
+    tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -46,13 +46,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         let status = r.status();
         let body: Value = r.json().await.unwrap_or(Value::Null);
         if !status.is_success() {
-            println!(
+            outln!(
                 "{}: refused ({status}): {}",
                 path.display(),
                 body["detail"].as_str().unwrap_or("")
             );
             for p in body["problems"].as_array().into_iter().flatten() {
-                println!(
+                outln!(
                     "    - {} [{}]",
                     p["message"].as_str().unwrap_or(""),
                     p["code"].as_str().unwrap_or("")
@@ -65,9 +65,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             .as_str()
             .context("the service answered without an id")?
             .to_owned();
-        println!("{}: accepted as {id}", path.display());
-        println!("    status {base}/api/applications/{id}");
-        println!("    live   {base}/api/applications/{id}/events");
+        outln!("{}: accepted as {id}", path.display());
+        outln!("    status {base}/api/applications/{id}");
+        outln!("    live   {base}/api/applications/{id}/events");
         if args.follow {
             all_completed &= follow(&client, base, &id).await? == "completed";
         }
@@ -85,7 +85,10 @@ async fn upload_materials(
     dir: &SourceDir,
     doc: &mut Value,
 ) -> anyhow::Result<()> {
-    for m in doc["materials"].as_array_mut().into_iter().flatten() {
+    // `doc["materials"]` would insert a null into a document without
+    // materials (which may leave them out), and the service refuses a null.
+    let materials = doc.get_mut("materials").and_then(Value::as_array_mut);
+    for m in materials.into_iter().flatten() {
         let Some(rel) = m["path"].as_str() else {
             continue;
         };
@@ -139,7 +142,7 @@ async fn follow(client: &reqwest::Client, base: &str, id: &str) -> anyhow::Resul
                     Some("running") | Some("waiting") | Some("retrying") => "▶",
                     _ => "✗",
                 };
-                println!(
+                outln!(
                     "    {mark} {name}: {now}{}",
                     step["reason"]
                         .as_str()
@@ -154,7 +157,7 @@ async fn follow(client: &reqwest::Client, base: &str, id: &str) -> anyhow::Resul
             status.as_str(),
             "completed" | "rejected" | "manual" | "needs-more"
         ) {
-            println!("    => {status}");
+            outln!("    => {status}");
             return Ok(status);
         }
         if std::time::Instant::now() > deadline {

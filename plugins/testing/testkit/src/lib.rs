@@ -25,9 +25,13 @@
 //! | `write-then-trap` | writes a key named after its idempotency key, then traps |
 //! | `log-flood` | one `log` record with [`FLOOD_ATTRIBUTES`] attributes, then [`FLOOD_RECORDS`] records of 1 KiB, and [`FLOOD_STDOUT`] bytes of stdout; approves |
 //! | `big-memory` | fills [`BIG_MEMORY`] bytes of memory, then approves (a big but legitimate call) |
+//! | `check-traps` | `check` panics; `handle` approves |
+//! | `check-spins` | `check` loops forever; `handle` approves |
+//! | `check-huge` | `check` returns [`HUGE_CHECK_PROBLEMS`] problems of 1 KiB (over the output limit); `handle` approves |
 //!
-//! `check` returns no problems and `prefill` nothing for every step, so a
-//! submission always reaches `handle`. Every step is covered by a test in
+//! But for the three `check-*` steps, `check` returns no problems, and
+//! `prefill` returns nothing for every step, so a submission always
+//! reaches `handle`. Every step is covered by a test in
 //! tests/all/components.rs, which fails if one is added without a test.
 
 use onething_sdk::{
@@ -80,7 +84,10 @@ pub const FLOOD_STDOUT: usize = 256 << 10;
 /// Bytes `big-memory` fills.
 pub const BIG_MEMORY: usize = 64 << 20;
 
-const STEPS: [&str; 20] = [
+/// Problems `check-huge` returns from `check` (1 KiB each: 4 MiB).
+pub const HUGE_CHECK_PROBLEMS: usize = 4096;
+
+const STEPS: [&str; 23] = [
     "trap",
     "spin",
     "memory-bomb",
@@ -101,6 +108,9 @@ const STEPS: [&str; 20] = [
     "write-then-trap",
     "log-flood",
     "big-memory",
+    "check-traps",
+    "check-spins",
+    "check-huge",
 ];
 
 fn step(id: &str) -> StepSpec {
@@ -194,10 +204,14 @@ impl Department for Testkit {
     }
 
     fn check(step: String, _fields: Vec<Field>, _materials: Vec<Material>) -> Vec<Problem> {
-        if STEPS.contains(&step.as_str()) {
-            Vec::new()
-        } else {
-            vec![Problem::unknown_step(&step)]
+        match step.as_str() {
+            "check-traps" => trap("check"),
+            "check-spins" => spin(),
+            "check-huge" => (0..HUGE_CHECK_PROBLEMS)
+                .map(|i| Problem::general("huge", format!("{i:04} {}", "x".repeat(1019))))
+                .collect(),
+            s if STEPS.contains(&s) => Vec::new(),
+            _ => vec![Problem::unknown_step(&step)],
         }
     }
 
@@ -208,6 +222,7 @@ impl Department for Testkit {
     fn handle(request: Request) -> Result<Outcome, StepError> {
         match request.step.as_str() {
             "trap" => trap("handle"),
+            "check-traps" | "check-spins" | "check-huge" => Ok(approve().into()),
             "spin" => spin(),
             "memory-bomb" => memory_bomb(),
             "huge-output" => Ok(approve()
@@ -421,7 +436,7 @@ mod tests {
 
     #[test]
     fn check_and_prefill_never_misbehave() {
-        for id in STEPS {
+        for id in STEPS.into_iter().filter(|s| !s.starts_with("check-")) {
             assert!(Testkit::check(id.into(), vec![], vec![]).is_empty());
             assert!(Testkit::prefill(id.into(), vec![]).is_empty());
         }
