@@ -311,6 +311,8 @@ fn run_with_the_services_config_requires_signatures_as_serve_does() {
         "run",
         "--plugins",
         site.path().join("plugins").to_str().expect("utf-8"),
+        "--grants",
+        site.path().join("grants.toml").to_str().expect("utf-8"),
         "--today",
         "2026-11-28",
         "examples/applications/newborn.json",

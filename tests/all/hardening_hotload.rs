@@ -369,7 +369,7 @@ async fn item_20_serve_with_a_relative_config_path_from_its_directory() {
     std::fs::write(
         site.path().join("onething.toml"),
         format!(
-            "plugins_dir = \"plugins\"\nbundles_dir = \"bundles\"\ndictionary = \"dictionary.toml\"\ndata_dir = \"data\"\n\
+            "plugins_dir = \"plugins\"\nbundles_dir = \"bundles\"\ndictionary = \"dictionary.toml\"\ngrants = \"grants.toml\"\ndata_dir = \"data\"\n\
              [signatures]\nrequired = false\n[[operators]]\nname = \"duty-officer\"\ntoken = \"{TOKEN}\"\n"
         ),
     )

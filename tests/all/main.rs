@@ -11,6 +11,7 @@
 //!   storage quotas, through the service;
 //! - [`hardening_hotload`]: the watcher's and the loader's hardening
 //!   (issue 10), with a 60 s soak that runs alongside the other tests;
+//! - [`data_rights`]: who may see what: the data-sharing register;
 //! - [`agreement`]: `onething run` and `onething serve` give the same
 //!   result for the same applications;
 //! - [`hardening_sandbox`]: hostile components against the sandbox's
@@ -26,6 +27,7 @@ mod audit;
 mod cli;
 mod components;
 mod crash;
+mod data_rights;
 mod hardening_engine;
 mod hardening_hotload;
 mod hardening_sandbox;

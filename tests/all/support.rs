@@ -148,6 +148,11 @@ impl Site {
             let p = entry.expect("entry").path();
             std::fs::copy(&p, bundles.join(p.file_name().expect("name"))).expect("copy bundle");
         }
+        std::fs::write(
+            dir.path().join("grants.toml"),
+            onething_testing::test_grants(),
+        )
+        .expect("write grants");
         for (id, steps) in TEST_BUNDLES {
             let text = format!(
                 "id = \"{id}\"\ntitle = {{ zh = \"测试\", en = \"Test\" }}\ndescription = {{ zh = \"测试\", en = \"Test\" }}\ntime_limit_hours = 1\n{steps}"
@@ -178,7 +183,7 @@ impl Site {
             }
         };
         let config = format!(
-            "{top_keys}\nplugins_dir = \"plugins\"\nbundles_dir = \"bundles\"\ndictionary = \"{}\"\ndata_dir = \"data\"\n{}\
+            "{top_keys}\nplugins_dir = \"plugins\"\nbundles_dir = \"bundles\"\ndictionary = \"{}\"\ngrants = \"grants.toml\"\ndata_dir = \"data\"\n{}\
              [limits]\ncompile_cache_dir = \"{}\"\n{}{limits}\n[retry]\nmax_attempts = 4\nfirst_backoff_ms = 10\nmax_backoff_ms = 100\n\
              [[operators]]\nname = \"duty-officer\"\ntoken = \"{TOKEN}\"\n{extra}\n{top_tables}",
             repo().join("examples/dictionary.toml").display(),
@@ -381,6 +386,26 @@ pub async fn admin_post(server: &Server, path: &str, body: Value) -> (u16, Value
         .send()
         .await
         .expect("post");
+    let status = r.status().as_u16();
+    (status, r.json().await.expect("json"))
+}
+
+/// POST raw bytes to an operator endpoint (a component, a bundle, the
+/// grants register), with extra headers: status and JSON body.
+pub async fn admin_upload(
+    server: &Server,
+    path: &str,
+    body: Vec<u8>,
+    headers: &[(&str, String)],
+) -> (u16, Value) {
+    let mut req = client()
+        .post(server.url(path))
+        .bearer_auth(TOKEN)
+        .body(body);
+    for (name, value) in headers {
+        req = req.header(*name, value);
+    }
+    let r = req.send().await.expect("upload");
     let status = r.status().as_u16();
     (status, r.json().await.expect("json"))
 }

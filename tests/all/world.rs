@@ -61,10 +61,19 @@ pub async fn world() -> &'static World {
                 local::load_dictionary(&repo().join("examples/dictionary.toml"))
                     .expect("dictionary loads"),
             );
+            let grants = Arc::new(
+                onething_model::grants::Grants::from_toml(
+                    &onething_testing::test_grants(),
+                    "test grants",
+                    &dict,
+                )
+                .expect("the test grants load"),
+            );
             let mut catalog = local::load_plugins(
                 &runtime,
                 &SourceDir::open(&repo().join("target/plugins")).expect("plugins"),
                 dict.clone(),
+                grants,
                 None,
             )
             .await

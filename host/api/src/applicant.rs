@@ -154,7 +154,7 @@ pub(super) async fn form(
     let bundle = cat
         .bundle_named(&id)
         .ok_or_else(|| ApiError::not_found(format!("no bundle {id:?}")))?;
-    let form = onething_model::form::build(bundle, cat.dict());
+    let form = onething_model::form::build(bundle, cat.dict(), cat.grants());
     Ok(Json(FormAnswer {
         bundle: bundle.id.clone(),
         schema: form.json_schema(cat.dict()),

@@ -1,7 +1,9 @@
 //! Operator endpoints for versions under `/admin`: upload a component
-//! (with its signature) or a bundle, list a department's or bundle's
-//! versions and history, activate a version, roll back in one call, and
-//! read the catalog's history (refusals with their reasons included).
+//! (with its signature), a bundle or the grants register, list a
+//! department's, bundle's or the register's versions and history, activate
+//! a version, roll back in one call, and read the catalog's history
+//! (refusals with their reasons included). The register itself is public:
+//! `GET /api/grants`.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -16,8 +18,11 @@ use super::error::{ApiError, ProblemDetails};
 use super::json::ApiJson;
 use super::operator::OperatorName;
 use onething_catalog::{Loader, Origin, Outcome, Submission};
+use onething_model::grants::Grant;
 use onething_model::ids::Digest;
-use onething_store::versions::{ChangeAction, ChangeRecord, StoredVersion, VersionKind};
+use onething_store::versions::{
+    ChangeAction, ChangeRecord, GRANTS_SUBJECT, StoredVersion, VersionKind,
+};
 
 /// The header that carries a component's detached signature (the text of
 /// its `.wasm.sig` file).
@@ -119,8 +124,7 @@ pub(super) async fn upload_bundle(
     Query(q): Query<BundleQuery>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let text = String::from_utf8(body.to_vec())
-        .map_err(|e| ApiError::bad_request(format!("a bundle is UTF-8 TOML text: {e}")))?;
+    let text = toml_text(body, "a bundle")?;
     let outcome = loader(&s)?
         .admit(
             Submission::Bundle { text },
@@ -339,4 +343,106 @@ pub(super) async fn changes(
         list.retain(|c| c.action == ChangeAction::Refused);
     }
     Ok(Json(Changes { changes: list }))
+}
+
+/// A TOML upload's text.
+fn toml_text(body: Bytes, what: &str) -> Result<String, ApiError> {
+    String::from_utf8(body.to_vec())
+        .map_err(|e| ApiError::bad_request(format!("{what} is UTF-8 TOML text: {e}")))
+}
+
+#[utoipa::path(post, path = "/admin/grants", tag = "operator",
+    summary = "Upload a version of the data-sharing register (TOML): admitted (and activated), or refused with every fault, or because a serving component would lose a grant it needs",
+    security(("bearer" = [])),
+    params(BundleQuery),
+    request_body(description = "the register's TOML", content((String = "application/toml"), (String = "text/plain"))),
+    responses(
+        (status = 201, description = "admitted (and activated)", body = Outcome),
+        (status = 200, description = "this version was already there: nothing changed", body = Outcome),
+        (status = 404, description = "hot loading is not enabled in this server", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "refused: every fault, or each read of a serving component it would no longer grant", body = ProblemDetails, content_type = "application/problem+json")))]
+pub(super) async fn upload_grants(
+    State(s): State<ApiState>,
+    axum::Extension(op): axum::Extension<OperatorName>,
+    Query(q): Query<BundleQuery>,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let text = toml_text(body, "the grants register")?;
+    let outcome = loader(&s)?
+        .admit(
+            Submission::Grants { text },
+            &Origin::upload(&op.0),
+            q.activate.unwrap_or(true),
+        )
+        .await?;
+    Ok(answer(outcome))
+}
+
+#[utoipa::path(get, path = "/admin/grants/versions", tag = "operator",
+    summary = "The data-sharing register's stored versions, the serving one, and its history",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "versions and history", body = Versions),
+        (status = 404, description = "no register is known, or hot loading is not enabled", body = ProblemDetails, content_type = "application/problem+json")))]
+pub(super) async fn grants_versions(State(s): State<ApiState>) -> Result<Json<Versions>, ApiError> {
+    versions_of(&s, VersionKind::Grants, GRANTS_SUBJECT).await
+}
+
+#[utoipa::path(post, path = "/admin/grants/activate", tag = "operator",
+    summary = "Serve a stored version of the data-sharing register (digest or digest prefix)",
+    security(("bearer" = [])),
+    request_body(content = Activation, content_type = "application/json"),
+    responses(
+        (status = 201, description = "activated", body = Outcome),
+        (status = 200, description = "it was serving already", body = Outcome),
+        (status = 404, description = "no such version (or hot loading is not enabled)", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "the prefix names more than one version", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "refused: a serving component would lose a grant it needs", body = ProblemDetails, content_type = "application/problem+json")))]
+pub(super) async fn activate_grants(
+    State(s): State<ApiState>,
+    axum::Extension(op): axum::Extension<OperatorName>,
+    ApiJson(a): ApiJson<Activation>,
+) -> Result<impl IntoResponse, ApiError> {
+    let outcome = loader(&s)?
+        .activate(VersionKind::Grants, GRANTS_SUBJECT, &a.version, &op.0)
+        .await?;
+    Ok(answer(outcome))
+}
+
+#[utoipa::path(post, path = "/admin/grants/rollback", tag = "operator",
+    summary = "Serve again the version of the data-sharing register that served before the current one",
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "rolled back", body = Outcome),
+        (status = 404, description = "no register is known (or hot loading is not enabled)", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "nothing to roll back to", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "refused: a serving component would lose a grant it needs (roll it back first)", body = ProblemDetails, content_type = "application/problem+json")))]
+pub(super) async fn rollback_grants(
+    State(s): State<ApiState>,
+    axum::Extension(op): axum::Extension<OperatorName>,
+) -> Result<impl IntoResponse, ApiError> {
+    let outcome = loader(&s)?
+        .rollback(VersionKind::Grants, GRANTS_SUBJECT, &op.0)
+        .await?;
+    Ok(answer(outcome))
+}
+
+/// The data-sharing register serving.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GrantsAnswer {
+    /// The serving version's digest (none before a register is loaded).
+    pub digest: Option<Digest>,
+    /// Every grant: department, fields, purpose, legal basis, approver.
+    pub grants: Vec<Grant>,
+}
+
+#[utoipa::path(get, path = "/api/grants", tag = "applicant",
+    summary = "The data-sharing register: which department may read which field, why, under which law, approved by whom",
+    responses((status = 200, description = "the register", body = GrantsAnswer)))]
+pub(super) async fn grants(State(s): State<ApiState>) -> Json<GrantsAnswer> {
+    let cat = s.engine.catalog();
+    Json(GrantsAnswer {
+        digest: cat.grants_loaded().map(|g| g.digest),
+        grants: cat.grants().grants.clone(),
+    })
 }

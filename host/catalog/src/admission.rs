@@ -3,13 +3,17 @@
 //! version and `describe()` against the dictionary (all in
 //! [`onething_runtime::Runtime::load_bytes`]), the department named in the
 //! request, the signer's department, and every serving bundle that uses
-//! the department still resolving with the new manifest. A bundle must
-//! resolve against the serving plugins.
+//! the department still resolving with the new manifest; and every read
+//! its manifest declares given to its department by the data-sharing
+//! register ([`granted`]). A bundle must resolve against the serving
+//! plugins, within the grants; a register must still grant every read of
+//! what serves ([`covers_serving`]).
 
 use std::sync::Arc;
 
 use onething_model::bundle::Bundle;
 use onething_model::dictionary::Dictionary;
+use onething_model::grants::Grants;
 use onething_model::ids::DepartmentId;
 use onething_runtime::signing::SigningError;
 use onething_runtime::{Plugin, Runtime};
@@ -88,8 +92,82 @@ pub(crate) async fn component(
         });
     }
     signed_by_its_department(&plugin, signers, origin)?;
+    granted(serving.grants(), &plugin)?;
     let bundles = bundles_with(dict, serving, &plugin)?;
     Ok((plugin, bundles))
+}
+
+/// Refuse a component whose manifest reads a field no grant gives its
+/// department, naming each read.
+pub(crate) fn granted(grants: &Grants, plugin: &Plugin) -> Result<(), LoaderError> {
+    let missing = grants.ungranted(plugin.manifest());
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(LoaderError::Ungranted {
+        origin: plugin.origin().to_owned(),
+        department: Some(plugin.department().clone()),
+        faults: missing
+            .iter()
+            .map(|m| format!("{m} (in {})", grants.origin))
+            .collect(),
+    })
+}
+
+/// Refuse a bundle one of whose steps reads a field no grant gives the
+/// step's department.
+pub(crate) fn bundle_granted(grants: &Grants, bundle: &Bundle) -> Result<(), LoaderError> {
+    let faults: Vec<String> = bundle
+        .steps
+        .iter()
+        .flat_map(|s| {
+            s.spec
+                .reads
+                .iter()
+                .filter(|need| {
+                    grants
+                        .grant_for(&s.reference.department, &need.key)
+                        .is_none()
+                })
+                .map(move |need| {
+                    format!(
+                        "step {} reads {}, which no grant gives department {}",
+                        s.reference, need.key, s.reference.department
+                    )
+                })
+        })
+        .collect();
+    if faults.is_empty() {
+        return Ok(());
+    }
+    Err(LoaderError::Ungranted {
+        origin: format!("bundle {} ({})", bundle.id, bundle.origin),
+        department: None,
+        faults,
+    })
+}
+
+/// Refuse a register that would take away a grant what serves needs:
+/// every read of every serving component and bundle must stay granted.
+pub(crate) fn covers_serving(grants: &Grants, serving: &Catalog) -> Result<(), LoaderError> {
+    let mut faults = Vec::new();
+    for plugin in serving.plugins() {
+        for m in grants.ungranted(plugin.manifest()) {
+            faults.push(format!(
+                "{m}: serving {} {} needs it (roll it back or grant the field first)",
+                plugin.department(),
+                plugin.manifest().version
+            ));
+        }
+    }
+    if faults.is_empty() {
+        return Ok(());
+    }
+    Err(LoaderError::Ungranted {
+        origin: grants.origin.clone(),
+        department: None,
+        faults,
+    })
 }
 
 /// The serving bundles that use `plugin`'s department, resolved again with

@@ -1,7 +1,8 @@
 //! Loading a catalog from directories for the local commands (`onething
-//! run`, `form`, `plugin check`): the dictionary, every component in the
-//! plugins directory and every bundle in the bundles directory, checked
-//! against each other, the first fault stopping the load with its cause.
+//! run`, `form`, `plugin check`): the dictionary, the grants register,
+//! every component in the plugins directory and every bundle in the
+//! bundles directory, checked against each other as the service checks
+//! them, the first fault stopping the load with its cause.
 //!
 //! Not for the service, which admits versions one by one and keeps
 //! serving without a refused file ([`crate::Loader::start`]).
@@ -11,6 +12,7 @@ use std::sync::Arc;
 
 use onething_model::bundle::{Bundle, BundleError};
 use onething_model::dictionary::{Dictionary, DictionaryError};
+use onething_model::grants::{Grants, GrantsError};
 use onething_runtime::{LoadError, Runtime};
 
 use crate::loader::{LoaderError, SignaturePolicy};
@@ -47,6 +49,9 @@ pub enum LocalError {
     /// A bundle file is not UTF-8.
     #[error("{0}: a bundle is UTF-8 TOML text")]
     NotText(String),
+    /// The grants register is refused.
+    #[error(transparent)]
+    Grants(#[from] GrantsError),
 }
 
 /// Read and parse the data dictionary file.
@@ -56,13 +61,22 @@ pub fn load_dictionary(path: &Path) -> Result<Dictionary, LocalError> {
     Ok(Dictionary::from_toml(&text, &path.display().to_string())?)
 }
 
+/// Read and check the grants register against the dictionary.
+pub fn load_grants(path: &Path, dict: &Dictionary) -> Result<Grants, LocalError> {
+    let (dir, name) = SourceDir::of_file(path)?;
+    let text = dir.read_to_string(&name)?;
+    Ok(Grants::from_toml(&text, &path.display().to_string(), dict)?)
+}
+
 /// Load every component of `plugins` (in file-name order) into a catalog
-/// over `dict`; with a policy, each must be signed as the service would
-/// require (its `NAME.wasm.sig` valid for its own department's key).
+/// over `dict` and `grants`; with a policy, each must be signed as the
+/// service would require (its `NAME.wasm.sig` valid for its own
+/// department's key); each must read only what its grants give.
 pub async fn load_plugins(
     runtime: &Runtime,
     plugins: &SourceDir,
     dict: Arc<Dictionary>,
+    grants: Arc<Grants>,
     policy: Option<&SignaturePolicy>,
 ) -> Result<Catalog, LocalError> {
     let names = plugins.files_with("wasm")?;
@@ -70,6 +84,7 @@ pub async fn load_plugins(
         return Err(LocalError::NoPlugins(plugins.path().display().to_string()));
     }
     let mut catalog = Catalog::new(dict.clone());
+    catalog.replace_grants(grants);
     for name in names {
         let origin = plugins.shown(&name);
         let (bytes, signature) = plugins.read_component(&name)?;
@@ -79,6 +94,7 @@ pub async fn load_plugins(
         };
         let plugin = runtime.load_bytes(bytes, &origin, &dict).await?;
         admission::signed_by_its_department(&plugin, signers, &origin)?;
+        admission::granted(catalog.grants(), &plugin)?;
         catalog.add_plugin(Arc::new(plugin))?;
     }
     Ok(catalog)
@@ -92,6 +108,7 @@ pub fn load_bundles(catalog: &mut Catalog, bundles: &SourceDir) -> Result<(), Lo
         let text = String::from_utf8(bundles.read(&name)?)
             .map_err(|_| LocalError::NotText(shown.clone()))?;
         let bundle = Bundle::from_toml(&text, &shown, catalog.dict(), catalog)?;
+        admission::bundle_granted(catalog.grants(), &bundle)?;
         if let Some(other) = catalog.bundle(&bundle.id) {
             return Err(BundleError::Bundle {
                 origin: shown,
@@ -104,17 +121,37 @@ pub fn load_bundles(catalog: &mut Catalog, bundles: &SourceDir) -> Result<(), Lo
     Ok(())
 }
 
-/// The dictionary, the plugins (signed per `policy`, when given) and the
-/// bundles, checked together.
+/// The inputs of a local catalog.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalPaths<'a> {
+    /// The data dictionary.
+    pub dictionary: &'a Path,
+    /// The grants register.
+    pub grants: &'a Path,
+    /// The components.
+    pub plugins: &'a Path,
+    /// The bundles.
+    pub bundles: &'a Path,
+}
+
+/// The dictionary, the grants, the plugins (signed per `policy`, when
+/// given) and the bundles, checked together.
 pub async fn load(
     runtime: &Runtime,
-    dictionary: &Path,
-    plugins: &Path,
-    bundles: &Path,
+    paths: LocalPaths<'_>,
     policy: Option<&SignaturePolicy>,
 ) -> Result<Catalog, LocalError> {
-    let dict = Arc::new(load_dictionary(dictionary)?);
-    let mut catalog = load_plugins(runtime, &SourceDir::open(plugins)?, dict, policy).await?;
+    let dict = Arc::new(load_dictionary(paths.dictionary)?);
+    let grants = Arc::new(load_grants(paths.grants, &dict)?);
+    let mut catalog = load_plugins(
+        runtime,
+        &SourceDir::open(paths.plugins)?,
+        dict,
+        grants,
+        policy,
+    )
+    .await?;
+    let bundles = paths.bundles;
     load_bundles(&mut catalog, &SourceDir::open(bundles)?)?;
     Ok(catalog)
 }

@@ -1,15 +1,17 @@
-//! What is loaded: the dictionary, one plugin per department and the
-//! bundles, as one immutable snapshot ([`Catalog`]).
+//! What is loaded: the dictionary, the data-sharing register, one plugin
+//! per department and the bundles, as one immutable snapshot
+//! ([`Catalog`]).
 //!
 //! A snapshot is what a piece of work runs against; the serving snapshot
 //! is replaced whole ([`crate::Serving`]) when a version is activated, so
 //! work already under way keeps the snapshot it started with.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use onething_model::bundle::{Bundle, ManifestSource};
 use onething_model::dictionary::Dictionary;
+use onething_model::grants::Grants;
 use onething_model::ids::{BundleId, DepartmentId};
 use onething_model::manifest::Manifest;
 use onething_runtime::Plugin;
@@ -28,10 +30,11 @@ pub struct DuplicateDepartment {
     pub second: String,
 }
 
-/// The dictionary, plugins and bundles that serve together.
+/// The dictionary, grants, plugins and bundles that serve together.
 #[derive(Clone)]
 pub struct Catalog {
     dict: Arc<Dictionary>,
+    grants: Option<Arc<Grants>>,
     plugins: BTreeMap<DepartmentId, Arc<Plugin>>,
     bundles: BTreeMap<BundleId, Arc<Bundle>>,
 }
@@ -40,6 +43,7 @@ impl std::fmt::Debug for Catalog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Catalog")
             .field("dictionary", &self.dict.version())
+            .field("grants", &self.grants.as_ref().map(|g| g.digest.short()))
             .field("plugins", &self.plugins.keys().collect::<Vec<_>>())
             .field("bundles", &self.bundles.keys().collect::<Vec<_>>())
             .finish()
@@ -47,10 +51,11 @@ impl std::fmt::Debug for Catalog {
 }
 
 impl Catalog {
-    /// Nothing loaded but the dictionary.
+    /// Nothing loaded but the dictionary (and a register granting nothing).
     pub fn new(dict: Arc<Dictionary>) -> Self {
         Self {
             dict,
+            grants: None,
             plugins: BTreeMap::new(),
             bundles: BTreeMap::new(),
         }
@@ -59,6 +64,23 @@ impl Catalog {
     /// The data dictionary.
     pub fn dict(&self) -> &Arc<Dictionary> {
         &self.dict
+    }
+
+    /// The data-sharing register (one granting nothing before any is
+    /// loaded).
+    pub fn grants(&self) -> &Grants {
+        static NONE: LazyLock<Grants> = LazyLock::new(Grants::empty);
+        self.grants.as_deref().unwrap_or(&NONE)
+    }
+
+    /// The register serving, if one was loaded.
+    pub fn grants_loaded(&self) -> Option<&Arc<Grants>> {
+        self.grants.as_ref()
+    }
+
+    /// Serve `grants` in place of the register before.
+    pub fn replace_grants(&mut self, grants: Arc<Grants>) {
+        self.grants = Some(grants);
     }
 
     /// The plugin serving a department.

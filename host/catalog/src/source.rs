@@ -179,3 +179,27 @@ mod tests {
         assert!(missing.to_string().contains("nowhere"), "{missing}");
     }
 }
+
+/// One configured file read through its directory: the data-sharing
+/// register (`grants`), which is watched like the plugins and bundles
+/// directories but is a single file.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Its directory, opened once.
+    pub dir: SourceDir,
+    /// Its name in that directory.
+    pub name: String,
+}
+
+impl SourceFile {
+    /// Open a configured file's directory.
+    pub fn open(path: &Path) -> Result<Self, SourceError> {
+        let (dir, name) = SourceDir::of_file(path)?;
+        Ok(Self { dir, name })
+    }
+
+    /// The file as shown in messages.
+    pub fn shown(&self) -> String {
+        self.dir.shown(&self.name)
+    }
+}

@@ -1,6 +1,8 @@
-//! Watching the plugin and bundle directories: a component (`*.wasm`, or
-//! its `*.wasm.sig`) or bundle (`*.toml`) that appears or changes is
-//! admitted and activated by itself, as if uploaded by the `watcher`.
+//! Watching the plugin and bundle directories and the grants register: a
+//! component (`*.wasm`, or its `*.wasm.sig`), bundle (`*.toml`) or the
+//! register's file that appears or changes is admitted and activated by
+//! itself, as if uploaded by the `watcher`. (The register's directory is
+//! watched for that one file only.)
 //!
 //! Only writes and renames count (a file created, written, closed after
 //! writing, renamed into or out of place, removed), never reads: reading a
@@ -37,7 +39,7 @@ use onething_model::ids::Digest;
 use onething_store::versions::VersionKind;
 
 use crate::loader::{FileContent, Loader, Origin, StartReport, read_submission};
-use crate::source::SourceDir;
+use crate::source::{SourceDir, SourceFile};
 
 /// How long a directory must be quiet before its changes are read.
 pub const QUIET: Duration = Duration::from_millis(250);
@@ -62,16 +64,18 @@ enum Signal {
     Rescan,
 }
 
-/// Watch the plugins and bundles directories (not recursively), starting
-/// from what `start` read. Files are read through the directories opened
-/// from the configuration, by name only.
+/// Watch the plugins and bundles directories and the grants register's
+/// file (not recursively), starting from what `start` read. Files are read
+/// through the directories opened from the configuration, by name only.
 pub fn watch(
     loader: Arc<Loader>,
     plugins: Arc<SourceDir>,
     bundles: Arc<SourceDir>,
+    grants: Arc<SourceFile>,
     start: &StartReport,
 ) -> notify::Result<WatchHandle> {
     let (plugins_dir, bundles_dir) = (plugins.path().to_path_buf(), bundles.path().to_path_buf());
+    let grants_file = grants.dir.path().join(&grants.name);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Signal>();
     let mut watcher =
         notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
@@ -89,13 +93,17 @@ pub fn watch(
         })?;
     watcher.watch(&plugins_dir, RecursiveMode::NonRecursive)?;
     watcher.watch(&bundles_dir, RecursiveMode::NonRecursive)?;
-    tracing::info!(plugins = %plugins_dir.display(), bundles = %bundles_dir.display(), "watching for new versions");
+    if grants.dir.path() != plugins_dir && grants.dir.path() != bundles_dir {
+        watcher.watch(grants.dir.path(), RecursiveMode::NonRecursive)?;
+    }
+    tracing::info!(plugins = %plugins_dir.display(), bundles = %bundles_dir.display(), grants = %grants_file.display(), "watching for new versions");
     let mut memory = Memory::from_start(start);
     let task = tokio::spawn(async move {
         let dirs = Dirs {
             loader: &loader,
             plugins: &plugins,
             bundles: &bundles,
+            grants: &grants,
         };
         // What changed between the start's reads and the watch.
         memory.sweep(&dirs).await;
@@ -109,7 +117,7 @@ pub fn watch(
             let mut wanted = BTreeSet::new();
             for signal in signals {
                 match signal {
-                    Signal::Changed(path) => wanted.extend(classify(path)),
+                    Signal::Changed(path) => wanted.extend(classify(path, &dirs)),
                     Signal::Rescan => rescan = true,
                 }
             }
@@ -147,6 +155,7 @@ fn is_a_change(kind: &EventKind) -> bool {
 enum Kind {
     Component,
     Bundle,
+    Grants,
 }
 
 impl Kind {
@@ -154,6 +163,7 @@ impl Kind {
         match self {
             Kind::Component => VersionKind::Plugin,
             Kind::Bundle => VersionKind::Bundle,
+            Kind::Grants => VersionKind::Grants,
         }
     }
 
@@ -161,14 +171,28 @@ impl Kind {
         match kind {
             VersionKind::Plugin => Kind::Component,
             VersionKind::Bundle => Kind::Bundle,
+            VersionKind::Grants => Kind::Grants,
         }
     }
 }
 
-/// What a changed path is about, and the file name to read: a signature
-/// file stands for its component.
-fn classify(path: PathBuf) -> Option<(Kind, String)> {
+/// What a changed path is about, and the file name to read: the register's
+/// own file, else by directory and name (a signature file stands for its
+/// component).
+fn classify(path: PathBuf, dirs: &Dirs<'_>) -> Option<(Kind, String)> {
     let name = path.file_name()?.to_str()?.to_owned();
+    let dir = path.parent()?;
+    if dir == dirs.grants.dir.path() && name == dirs.grants.name {
+        return Some((Kind::Grants, name));
+    }
+    if dir != dirs.plugins.path() && dir != dirs.bundles.path() {
+        return None;
+    }
+    classify_name(name)
+}
+
+/// What a file of the plugins or bundles directory is, by its name.
+fn classify_name(name: String) -> Option<(Kind, String)> {
     if name.starts_with('.') {
         return None;
     }
@@ -191,6 +215,7 @@ struct Dirs<'a> {
     loader: &'a Loader,
     plugins: &'a SourceDir,
     bundles: &'a SourceDir,
+    grants: &'a SourceFile,
 }
 
 impl Dirs<'_> {
@@ -198,6 +223,7 @@ impl Dirs<'_> {
         match kind {
             Kind::Component => self.plugins,
             Kind::Bundle => self.bundles,
+            Kind::Grants => &self.grants.dir,
         }
     }
 }
@@ -274,8 +300,14 @@ impl Memory {
         }
     }
 
-    /// Read every file of both directories; check what is new.
+    /// Read every file of both directories and the register; check what
+    /// is new.
     async fn sweep(&mut self, dirs: &Dirs<'_>) {
+        if dirs.grants.dir.exists(&dirs.grants.name) {
+            let name = dirs.grants.name.clone();
+            self.pick_up(dirs, Kind::Grants, &name, Trigger::Sweep)
+                .await;
+        }
         for (kind, ext) in [(Kind::Component, "wasm"), (Kind::Bundle, "toml")] {
             let dir = dirs.of(kind);
             match dir.files_with(ext) {
@@ -352,16 +384,16 @@ mod tests {
 
     #[test]
     fn signature_files_stand_for_their_component() {
-        let c = |s: &str| classify(PathBuf::from(s));
+        let c = |s: &str| classify_name(s.to_owned());
         assert_eq!(
-            c("/p/health.wasm.sig"),
+            c("health.wasm.sig"),
             Some((Kind::Component, "health.wasm".to_owned()))
         );
-        assert_eq!(c("/p/health.wasm").map(|x| x.0), Some(Kind::Component));
-        assert_eq!(c("/b/newborn.toml").map(|x| x.0), Some(Kind::Bundle));
-        assert_eq!(c("/p/.health.wasm.tmp"), None);
-        assert_eq!(c("/p/health.wasm.part"), None);
-        assert_eq!(c("/p/notes.txt"), None);
+        assert_eq!(c("health.wasm").map(|x| x.0), Some(Kind::Component));
+        assert_eq!(c("newborn.toml").map(|x| x.0), Some(Kind::Bundle));
+        assert_eq!(c(".health.wasm.tmp"), None);
+        assert_eq!(c("health.wasm.part"), None);
+        assert_eq!(c("notes.txt"), None);
     }
 
     #[test]

@@ -12,9 +12,11 @@ use serde_json::{Value, json};
 
 use crate::bundle::{Bundle, Condition, Test};
 use crate::dictionary::{Dictionary, FieldKind, Label, Sensitivity, TextFormat};
+use crate::grants::Grants;
 use crate::ids::{FieldKey, MaterialCode, StepRef};
 
-/// A department that asks for a field or material, and why.
+/// A department that asks for a field or material, and why; for a field,
+/// the grant under which it may read it.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Need {
@@ -24,6 +26,13 @@ pub struct Need {
     pub purpose: String,
     /// Whether that step requires it.
     pub required: bool,
+    /// The law or regulation under which the department receives it (its
+    /// grant in the data-sharing register).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_basis: Option<String>,
+    /// The owner of the data who approved that grant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
 }
 
 /// When a field or material is required.
@@ -103,8 +112,9 @@ fn merge_requirement(current: &mut Requirement, step_required: bool, when: Optio
     }
 }
 
-/// Merge a bundle's steps into its one form.
-pub fn build(bundle: &Bundle, dict: &Dictionary) -> OneForm {
+/// Merge a bundle's steps into its one form; each field says who receives
+/// it, why, and under which grant of `grants`.
+pub fn build(bundle: &Bundle, dict: &Dictionary, grants: &Grants) -> OneForm {
     let mut fields: Vec<FormField> = Vec::new();
     let mut materials: Vec<FormMaterial> = Vec::new();
     for s in &bundle.steps {
@@ -130,10 +140,13 @@ pub fn build(bundle: &Bundle, dict: &Dictionary) -> OneForm {
             };
             let f = &mut fields[pos];
             merge_requirement(&mut f.requirement, r.required, s.when.as_ref());
+            let grant = grants.grant_for(&s.reference.department, &r.key);
             f.needed_by.push(Need {
                 step: s.reference.clone(),
                 purpose: r.purpose.clone(),
                 required: r.required,
+                legal_basis: grant.map(|g| g.legal_basis.clone()),
+                approved_by: grant.map(|g| g.approved_by.clone()),
             });
         }
         for m in &s.spec.materials {
@@ -160,6 +173,8 @@ pub fn build(bundle: &Bundle, dict: &Dictionary) -> OneForm {
                 step: s.reference.clone(),
                 purpose: m.purpose.clone(),
                 required: m.required,
+                legal_basis: None,
+                approved_by: None,
             });
         }
     }
@@ -311,7 +326,10 @@ impl OneForm {
             let who: Vec<String> = f
                 .needed_by
                 .iter()
-                .map(|n| format!("{} ({})", n.step, n.purpose))
+                .map(|n| match &n.legal_basis {
+                    Some(basis) => format!("{} ({}; under {basis})", n.step, n.purpose),
+                    None => format!("{} ({})", n.step, n.purpose),
+                })
                 .collect();
             let _ = writeln!(
                 s,

@@ -18,6 +18,7 @@ pub mod dictionary;
 pub mod events;
 pub mod faults;
 pub mod form;
+pub mod grants;
 pub mod ids;
 pub mod manifest;
 #[cfg(feature = "openapi")]

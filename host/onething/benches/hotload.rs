@@ -65,6 +65,7 @@ async fn host(cache: &std::path::Path) -> anyhow::Result<(Arc<Loader>, Engine, t
         .start(
             &SourceDir::open(&repo().join("target/plugins"))?,
             &SourceDir::open(&repo().join("examples/bundles"))?,
+            &onething_catalog::source::SourceFile::open(&repo().join("examples/grants.toml"))?,
         )
         .await?;
     let engine = Engine::new(

@@ -206,14 +206,19 @@ struct Figures {
 async fn engine_over(store: Arc<dyn Store>, limits: &Limits) -> anyhow::Result<(Engine, Runtime)> {
     let caps = Capabilities::new(Arc::new(FixedClock::new(today())), store.kv());
     let runtime = Runtime::new(limits.clone(), caps)?;
-    let catalog: Catalog = local::load(
-        &runtime,
-        &repo().join("examples/dictionary.toml"),
-        &repo().join("target/plugins"),
-        &repo().join("examples/bundles"),
-        None,
-    )
-    .await?;
+    let (dictionary, grants, plugins, bundles) = (
+        repo().join("examples/dictionary.toml"),
+        repo().join("examples/grants.toml"),
+        repo().join("target/plugins"),
+        repo().join("examples/bundles"),
+    );
+    let paths = local::LocalPaths {
+        dictionary: &dictionary,
+        grants: &grants,
+        plugins: &plugins,
+        bundles: &bundles,
+    };
+    let catalog: Catalog = local::load(&runtime, paths, None).await?;
     let engine = Engine::new(
         store.clone(),
         Arc::new(Serving::new(catalog, store)),

@@ -14,6 +14,7 @@
 //! plugins_dir = "target/plugins"
 //! bundles_dir = "examples/bundles"
 //! dictionary = "examples/dictionary.toml"
+//! grants = "examples/grants.toml"
 //! max_body_bytes = 1048576
 //! max_material_bytes = 10485760
 //! max_component_bytes = 67108864
@@ -142,6 +143,8 @@ pub struct Config {
     pub bundles_dir: PathBuf,
     /// The data dictionary.
     pub dictionary: PathBuf,
+    /// The data-sharing register (watched; versioned like a bundle).
+    pub grants: PathBuf,
     /// Largest JSON request body.
     pub max_body_bytes: usize,
     /// Largest material upload.
@@ -180,6 +183,7 @@ impl Default for Config {
             plugins_dir: paths.plugins,
             bundles_dir: paths.bundles,
             dictionary: paths.dictionary,
+            grants: paths.grants,
             max_body_bytes: 1 << 20,
             max_material_bytes: 10 << 20,
             max_component_bytes: 64 << 20,
@@ -251,6 +255,7 @@ impl Config {
             ("plugins_dir", &mut config.plugins_dir),
             ("bundles_dir", &mut config.bundles_dir),
             ("dictionary", &mut config.dictionary),
+            ("grants", &mut config.grants),
         ] {
             if table.contains_key(key) && field.is_relative() {
                 *field = base.join(&*field);
@@ -305,6 +310,7 @@ impl Config {
             ("plugins_dir", &mut self.plugins_dir),
             ("bundles_dir", &mut self.bundles_dir),
             ("dictionary", &mut self.dictionary),
+            ("grants", &mut self.grants),
         ] {
             *field = absolute(field).map_err(|e| format!("{key} ({}): {e}", field.display()))?;
         }
@@ -370,6 +376,13 @@ impl Config {
             return Err("signatures.required is true (the default) but signatures.trusted lists no keys, so every component would be refused: list each department's public key under [signatures.trusted], or set required = false".into());
         }
         self.signatures.policy()?;
+        if self.grants.parent() == Some(self.bundles_dir.as_path()) {
+            return Err(format!(
+                "grants ({}) is inside bundles_dir ({}), where every .toml file is read as a bundle: keep the register outside it",
+                self.grants.display(),
+                self.bundles_dir.display()
+            ));
+        }
         Ok(())
     }
 
@@ -377,6 +390,7 @@ impl Config {
     pub fn paths(&self) -> Paths {
         Paths {
             dictionary: self.dictionary.clone(),
+            grants: self.grants.clone(),
             plugins: self.plugins_dir.clone(),
             bundles: self.bundles_dir.clone(),
         }
@@ -513,7 +527,7 @@ mod tests {
             Some(dir.path().join("cache").as_path())
         );
         // Defaults (relative to the current directory) come out absolute too.
-        for path in [&c.bundles_dir, &c.dictionary] {
+        for path in [&c.bundles_dir, &c.dictionary, &c.grants] {
             assert!(path.is_absolute(), "{}", path.display());
         }
         let mut c = Config {

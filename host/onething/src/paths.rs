@@ -1,8 +1,9 @@
 //! Where the host finds its inputs when nothing says otherwise, resolved
 //! at run time, never from the build checkout:
 //!
-//! - the dictionary, plugins and bundles: the repository's layout,
-//!   relative to the current directory (`examples/dictionary.toml`,
+//! - the dictionary, grants register, plugins and bundles: the
+//!   repository's layout, relative to the current directory
+//!   (`examples/dictionary.toml`, `examples/grants.toml`,
 //!   `target/plugins`, `examples/bundles`), so an integrator in a clone
 //!   runs `onething run examples/applications/newborn.json` with no flags;
 //! - with a config file: its settings, relative to the file's directory;
@@ -22,6 +23,8 @@ use std::path::{Path, PathBuf};
 pub struct Paths {
     /// The data dictionary.
     pub dictionary: PathBuf,
+    /// The data-sharing register.
+    pub grants: PathBuf,
     /// Directory of department components.
     pub plugins: PathBuf,
     /// Directory of bundle files.
@@ -32,8 +35,21 @@ impl Default for Paths {
     fn default() -> Self {
         Self {
             dictionary: PathBuf::from("examples/dictionary.toml"),
+            grants: PathBuf::from("examples/grants.toml"),
             plugins: PathBuf::from("target/plugins"),
             bundles: PathBuf::from("examples/bundles"),
+        }
+    }
+}
+
+impl Paths {
+    /// As the local catalog loader takes them.
+    pub fn local(&self) -> onething_catalog::local::LocalPaths<'_> {
+        onething_catalog::local::LocalPaths {
+            dictionary: &self.dictionary,
+            grants: &self.grants,
+            plugins: &self.plugins,
+            bundles: &self.bundles,
         }
     }
 }

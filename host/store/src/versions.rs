@@ -25,6 +25,8 @@ pub enum VersionKind {
     Plugin,
     /// A bundle definition.
     Bundle,
+    /// The data-sharing register (one subject, `grants`).
+    Grants,
 }
 
 impl VersionKind {
@@ -33,6 +35,7 @@ impl VersionKind {
         match self {
             Self::Plugin => "plugin",
             Self::Bundle => "bundle",
+            Self::Grants => "grants",
         }
     }
 
@@ -41,10 +44,14 @@ impl VersionKind {
         match s {
             "plugin" => Some(Self::Plugin),
             "bundle" => Some(Self::Bundle),
+            "grants" => Some(Self::Grants),
             _ => None,
         }
     }
 }
+
+/// The one subject of the grants register's versions.
+pub const GRANTS_SUBJECT: &str = "grants";
 
 /// One admitted version, with its bytes.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -16,6 +16,24 @@ pub fn repo() -> PathBuf {
         .map_or(here.clone(), PathBuf::from)
 }
 
+/// The grant the tests give the testkit department (a test component, not
+/// a department: it is granted what its steps read, for testing only).
+pub const TESTKIT_GRANT: &str = r#"
+[[grants]]
+department = "testkit"
+fields = ["child.name", "mother.id_number", "child.id_number", "testkit.answer"]
+purpose = "测试宿主（非真实事项）"
+legal_basis = "tests only: no legal basis; never in a deployment"
+approved_by = "the host's test suite"
+"#;
+
+/// The grants register of the tests: the examples' and the testkit's.
+pub fn test_grants() -> String {
+    let examples = std::fs::read_to_string(repo().join("examples/grants.toml"))
+        .unwrap_or_else(|e| panic!("examples/grants.toml: {e}"));
+    format!("{examples}\n{TESTKIT_GRANT}")
+}
+
 /// A built component: `target/<dir>/<name>.wasm` (`dir` is `plugins` or
 /// `test-components`), with a message saying how to build it if missing.
 pub fn component(dir: &str, name: &str) -> PathBuf {
@@ -60,11 +78,21 @@ pub fn tagged_build(component: &[u8], label: &str) -> Vec<u8> {
 /// Panics, naming the reason, when `from` and `to` differ in length or
 /// `from` does not occur exactly once.
 pub fn another_version(component: &[u8], from: &str, to: &str) -> Vec<u8> {
+    replaced_once(component, from, to)
+}
+
+/// A component with the one occurrence of the text `from` in its bytes
+/// replaced by `to`, of the same length (a key its manifest declares, say:
+/// `father.id_number` read as `mother.bank_card`), so nothing else moves.
+///
+/// Panics, naming the reason, when `from` and `to` differ in length or
+/// `from` does not occur exactly once.
+pub fn replaced_once(component: &[u8], from: &str, to: &str) -> Vec<u8> {
     let (from, to) = (from.as_bytes(), to.as_bytes());
     assert_eq!(
         from.len(),
         to.len(),
-        "another_version: {:?} and {:?} must have the same length",
+        "replaced_once: {:?} and {:?} must have the same length",
         String::from_utf8_lossy(from),
         String::from_utf8_lossy(to)
     );
@@ -76,7 +104,7 @@ pub fn another_version(component: &[u8], from: &str, to: &str) -> Vec<u8> {
         .collect();
     let [at] = at.as_slice() else {
         panic!(
-            "another_version: {:?} occurs {} times in the component, not once",
+            "replaced_once: {:?} occurs {} times in the component, not once",
             String::from_utf8_lossy(from),
             at.len()
         );

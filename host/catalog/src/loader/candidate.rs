@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use onething_model::bundle::Bundle;
+use onething_model::grants::Grants;
 use onething_model::ids::Digest;
 use onething_runtime::Plugin;
-use onething_store::versions::VersionKind;
+use onething_store::versions::{GRANTS_SUBJECT, VersionKind};
 
 use crate::Catalog;
 
@@ -23,6 +24,8 @@ pub(super) enum Candidate {
     },
     /// A bundle definition.
     Bundle(Arc<Bundle>),
+    /// The data-sharing register.
+    Grants(Arc<Grants>),
 }
 
 impl Candidate {
@@ -30,6 +33,7 @@ impl Candidate {
         match self {
             Candidate::Component { .. } => VersionKind::Plugin,
             Candidate::Bundle(_) => VersionKind::Bundle,
+            Candidate::Grants(_) => VersionKind::Grants,
         }
     }
 
@@ -37,6 +41,7 @@ impl Candidate {
         match self {
             Candidate::Component { plugin, .. } => plugin.department().to_string(),
             Candidate::Bundle(b) => b.id.to_string(),
+            Candidate::Grants(_) => GRANTS_SUBJECT.to_owned(),
         }
     }
 
@@ -44,6 +49,7 @@ impl Candidate {
         match self {
             Candidate::Component { plugin, .. } => *plugin.digest(),
             Candidate::Bundle(b) => b.digest,
+            Candidate::Grants(g) => g.digest,
         }
     }
 
@@ -51,6 +57,7 @@ impl Candidate {
         match self {
             Candidate::Component { plugin, .. } => plugin.manifest().version.clone(),
             Candidate::Bundle(b) => b.digest.short(),
+            Candidate::Grants(g) => g.digest.short(),
         }
     }
 
@@ -69,6 +76,7 @@ impl Candidate {
                 }
             }
             Candidate::Bundle(b) => catalog.replace_bundle(b),
+            Candidate::Grants(g) => catalog.replace_grants(g),
         }
     }
 }
@@ -85,6 +93,10 @@ pub(super) fn serving_digest(
             .find(|p| p.department().as_str() == subject)
             .map(|p| *p.digest()),
         VersionKind::Bundle => catalog.bundle_named(subject).map(|b| b.digest),
+        VersionKind::Grants => catalog
+            .grants_loaded()
+            .filter(|_| subject == GRANTS_SUBJECT)
+            .map(|g| g.digest),
     }
 }
 

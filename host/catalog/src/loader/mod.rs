@@ -24,12 +24,13 @@ use std::sync::Arc;
 
 use onething_model::bundle::Bundle;
 use onething_model::dictionary::Dictionary;
+use onething_model::grants::Grants;
 use onething_model::ids::Digest;
 use onething_runtime::{Plugin, Runtime};
 use onething_store::Store;
 use onething_store::versions::{ChangeAction, ChangeRecord, StoredVersion, VersionKind};
 
-use crate::source::SourceDir;
+use crate::source::{SourceDir, SourceFile};
 use crate::{Serving, admission};
 use candidate::{Activate, Candidate, serving_digest};
 use history::change;
@@ -102,27 +103,29 @@ impl Loader {
         serving_digest(&self.serving.current(), kind, subject)
     }
 
-    /// What serves at start: the directories' files (a file not seen
-    /// before is activated) and, for every department and bundle, the
-    /// version its history says is active. Refused files are logged and
-    /// recorded, and the service starts without them; it does not start
-    /// when no component can serve.
+    /// What serves at start: the grants register, then the directories'
+    /// files (a file not seen before is activated) and, for the register,
+    /// every department and bundle, the version its history says is
+    /// active. Refused files are logged and recorded, and the service
+    /// starts without them; it does not start when no component can serve.
     pub async fn start(
         &self,
         plugins: &SourceDir,
         bundles: &SourceDir,
+        grants: &SourceFile,
     ) -> Result<StartReport, LoaderError> {
         let mut loaded = self.loaded.lock().await;
         let mut report = StartReport::default();
-        for (kind, dir, ext) in [
-            (VersionKind::Plugin, plugins, "wasm"),
-            (VersionKind::Bundle, bundles, "toml"),
+        for (kind, dir, names) in [
+            (VersionKind::Grants, &grants.dir, vec![grants.name.clone()]),
+            (VersionKind::Plugin, plugins, plugins.files_with("wasm")?),
+            (VersionKind::Bundle, bundles, bundles.files_with("toml")?),
         ] {
             let mut active = self.active_in_history(kind).await?;
             loaded
                 .history_active
                 .extend(active.keys().map(|subject| (kind, subject.clone())));
-            for name in dir.files_with(ext)? {
+            for name in names {
                 let origin = Origin::file(dir.shown(&name), "startup");
                 let submission = match read_submission(dir, kind, &name) {
                     Ok(s) => s,
@@ -157,6 +160,12 @@ impl Loader {
                 });
             }
             self.restore_active(&mut loaded, kind, &active).await;
+            if kind == VersionKind::Grants && self.serving.current().grants_loaded().is_none() {
+                tracing::warn!(
+                    file = %grants.shown(),
+                    "no grants register serves: every component reading a field will be refused"
+                );
+            }
             if kind == VersionKind::Plugin && self.serving.current().plugins().next().is_none() {
                 return Err(LoaderError::NothingServes {
                     dir: plugins.path().display().to_string(),
@@ -266,9 +275,18 @@ impl Loader {
             }),
             Submission::Bundle { text } => {
                 Bundle::from_toml(&text, &origin.source, &self.dict, &*current)
-                    .map(|b| (Candidate::Bundle(Arc::new(b)), None))
                     .map_err(LoaderError::from)
+                    .and_then(|b| {
+                        admission::bundle_granted(current.grants(), &b)?;
+                        Ok((Candidate::Bundle(Arc::new(b)), None))
+                    })
             }
+            Submission::Grants { text } => Grants::from_toml(&text, &origin.source, &self.dict)
+                .map_err(LoaderError::from)
+                .and_then(|g| {
+                    admission::covers_serving(&g, &current)?;
+                    Ok((Candidate::Grants(Arc::new(g)), None))
+                }),
         };
         let checked = match checked {
             Ok((candidate, signature)) => self
@@ -412,19 +430,37 @@ impl Loader {
                         plugin
                     }
                 };
+                admission::granted(current.grants(), &plugin)?;
                 let bundles = admission::bundles_with(&self.dict, &current, &plugin)?;
                 Ok(Candidate::Component { plugin, bundles })
             }
             VersionKind::Bundle => {
-                let stored = self.stored(kind, digest).await?;
-                let text = String::from_utf8(stored.bytes).map_err(|e| LoaderError::NotText {
-                    origin: stored.source.clone(),
-                    message: e.to_string(),
-                })?;
-                let bundle = Bundle::from_toml(&text, &stored.source, &self.dict, &*current)?;
+                let (text, origin) = self.stored_text(kind, digest).await?;
+                let bundle = Bundle::from_toml(&text, &origin, &self.dict, &*current)?;
+                admission::bundle_granted(current.grants(), &bundle)?;
                 Ok(Candidate::Bundle(Arc::new(bundle)))
             }
+            VersionKind::Grants => {
+                let (text, origin) = self.stored_text(kind, digest).await?;
+                let grants = Grants::from_toml(&text, &origin, &self.dict)?;
+                admission::covers_serving(&grants, &current)?;
+                Ok(Candidate::Grants(Arc::new(grants)))
+            }
         }
+    }
+
+    /// A stored bundle's or register's text, and where it came from.
+    async fn stored_text(
+        &self,
+        kind: VersionKind,
+        digest: Digest,
+    ) -> Result<(String, String), LoaderError> {
+        let stored = self.stored(kind, digest).await?;
+        let text = String::from_utf8(stored.bytes).map_err(|e| LoaderError::NotText {
+            origin: stored.source.clone(),
+            message: e.to_string(),
+        })?;
+        Ok((text, stored.source))
     }
 
     async fn stored(
@@ -525,13 +561,17 @@ pub(crate) fn read_submission(
                 department: None,
             }
         }
-        VersionKind::Bundle => {
+        VersionKind::Bundle | VersionKind::Grants => {
             let bytes = dir.read(name)?;
             let text = String::from_utf8(bytes).map_err(|e| LoaderError::NotText {
                 origin: dir.shown(name),
                 message: e.to_string(),
             })?;
-            Submission::Bundle { text }
+            if kind == VersionKind::Bundle {
+                Submission::Bundle { text }
+            } else {
+                Submission::Grants { text }
+            }
         }
     })
 }

@@ -4,6 +4,7 @@
 //! why one was refused ([`LoaderError`]).
 
 use onething_model::bundle::BundleError;
+use onething_model::grants::GrantsError;
 use onething_model::ids::{DepartmentId, Digest};
 use onething_runtime::LoadError;
 use onething_runtime::signing::{SigningError, TrustedKeys};
@@ -72,6 +73,20 @@ pub enum LoaderError {
     /// The bundle definition is refused.
     #[error(transparent)]
     Bundle(#[from] BundleError),
+    /// The grants register is refused.
+    #[error(transparent)]
+    Grants(#[from] GrantsError),
+    /// A component or bundle reads fields no grant gives its department,
+    /// or a register would take away grants what serves needs.
+    #[error("{origin}: {}; a department reads only what the data-sharing register grants it (a grant names the department, fields, purpose, legal_basis and approved_by), and a signature does not replace a grant", .faults.join("; "))]
+    Ungranted {
+        /// The component, bundle or register.
+        origin: String,
+        /// The department concerned, when there is one.
+        department: Option<DepartmentId>,
+        /// Each read without a grant, naming the step and the field.
+        faults: Vec<String>,
+    },
     /// A bundle file is not UTF-8 text.
     #[error("{origin}: a bundle is UTF-8 TOML text: {message}")]
     NotText {
@@ -128,6 +143,10 @@ impl LoaderError {
             }
             Self::VersionTaken(taken) => Some(taken.department.to_string()),
             Self::OtherDepartment { expected, .. } => Some(expected.clone()),
+            Self::Ungranted {
+                department: Some(d),
+                ..
+            } => Some(d.to_string()),
             _ => None,
         }
     }
@@ -205,6 +224,11 @@ pub enum Submission {
         /// Its text.
         text: String,
     },
+    /// The data-sharing register (TOML).
+    Grants {
+        /// Its text.
+        text: String,
+    },
 }
 
 impl Submission {
@@ -212,13 +236,14 @@ impl Submission {
         match self {
             Submission::Component { .. } => VersionKind::Plugin,
             Submission::Bundle { .. } => VersionKind::Bundle,
+            Submission::Grants { .. } => VersionKind::Grants,
         }
     }
 
     pub(super) fn bytes(&self) -> &[u8] {
         match self {
             Submission::Component { bytes, .. } => bytes,
-            Submission::Bundle { text } => text.as_bytes(),
+            Submission::Bundle { text } | Submission::Grants { text } => text.as_bytes(),
         }
     }
 
@@ -228,7 +253,7 @@ impl Submission {
             digest: Digest::of(self.bytes()),
             signature: match self {
                 Submission::Component { signature, .. } => signature.clone(),
-                Submission::Bundle { .. } => None,
+                Submission::Bundle { .. } | Submission::Grants { .. } => None,
             },
         }
     }

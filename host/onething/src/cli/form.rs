@@ -30,13 +30,20 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let paths = args.paths.resolve();
     let dict = Arc::new(local::load_dictionary(&paths.dictionary)?);
+    let grants = Arc::new(local::load_grants(&paths.grants, &dict)?);
     let caps = Capabilities::new(
         Arc::new(SystemClock::china_standard_time()),
         Arc::new(MemoryKv::default()),
     );
     let runtime = Runtime::new(super::local_limits(), caps)?;
-    let catalog =
-        local::load_plugins(&runtime, &SourceDir::open(&paths.plugins)?, dict, None).await?;
+    let catalog = local::load_plugins(
+        &runtime,
+        &SourceDir::open(&paths.plugins)?,
+        dict,
+        grants,
+        None,
+    )
+    .await?;
     let (dir, name) = SourceDir::of_file(&args.bundle)?;
     let text = dir.read_to_string(&name)?;
     let bundle = Bundle::from_toml(
@@ -46,7 +53,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         &catalog,
     )?;
     let dict = catalog.dict();
-    let form = onething_model::form::build(&bundle, dict);
+    let form = onething_model::form::build(&bundle, dict, catalog.grants());
     let schema = form.json_schema(dict);
     if args.json {
         let out = serde_json::json!({

@@ -65,6 +65,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (dict_dir, dict_name) = SourceDir::of_file(&paths.dictionary)?;
     let dictionary_text = dict_dir.read_to_string(&dict_name)?;
     let dict = Arc::new(local::load_dictionary(&paths.dictionary)?);
+    let (grants_dir, grants_name) = SourceDir::of_file(&paths.grants)?;
+    let grants_text = grants_dir.read_to_string(&grants_name)?;
+    let grants = Arc::new(local::load_grants(&paths.grants, &dict)?);
     let caps = Capabilities::new(
         Arc::new(SystemClock::china_standard_time()),
         Arc::new(MemoryKv::default()),
@@ -73,6 +76,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let plugins = SourceDir::open(&paths.plugins)?;
     let mut components = Vec::new();
     let mut catalog = Catalog::new(dict.clone());
+    catalog.replace_grants(grants.clone());
     for name in plugins.files_with("wasm")? {
         let origin = plugins.shown(&name);
         let bytes = plugins.read(&name)?;
@@ -85,6 +89,15 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             anyhow::bail!(
                 "{origin} and {} both declare department {department}; a service serves one component per department",
                 plugins.shown(&other.name)
+            );
+        }
+        let ungranted = grants.ungranted(plugin.manifest());
+        if !ungranted.is_empty() {
+            let faults: Vec<String> = ungranted.iter().map(ToString::to_string).collect();
+            anyhow::bail!(
+                "{origin}: {} (grants {}); the service would refuse it",
+                faults.join("; "),
+                paths.grants.display()
             );
         }
         catalog.add_plugin(Arc::new(plugin))?;
@@ -151,6 +164,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     site.write("dictionary.toml", &dictionary_text)
         .with_context(|| format!("writing {}", shown("dictionary.toml")))?;
+    site.write("grants.toml", &grants_text)
+        .with_context(|| format!("writing {}", shown("grants.toml")))?;
     let config = config_text(&args.listen, &args.operator, &token, &trusted);
     write_private(&site, "onething.toml", &config)
         .with_context(|| format!("writing {}", shown("onething.toml")))?;
@@ -203,6 +218,7 @@ fn config_text(listen: &SocketAddr, operator: &str, token: &str, trusted: &str) 
          plugins_dir = \"plugins\"\n\
          bundles_dir = \"bundles\"\n\
          dictionary = \"dictionary.toml\"\n\
+         grants = \"grants.toml\"  # the data-sharing register, watched\n\
          \n\
          [[operators]]\n\
          name = {operator:?}\n\
@@ -233,6 +249,7 @@ fn print_summary(args: &Args, components: &[Component], bundles: usize, config: 
     );
     outln!("  bundles/         {bundles} bundles");
     outln!("  dictionary.toml  the data dictionary");
+    outln!("  grants.toml      the data-sharing register: who may read which field, why");
     outln!();
     outln!("serve it:");
     outln!("  onething serve --config {}", config.display());

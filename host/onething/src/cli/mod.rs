@@ -51,6 +51,9 @@ struct PathArgs {
     /// The data dictionary.
     #[arg(long, value_name = "FILE")]
     dictionary: Option<PathBuf>,
+    /// The data-sharing register (grants).
+    #[arg(long, value_name = "FILE")]
+    grants: Option<PathBuf>,
 }
 
 impl PathArgs {
@@ -63,6 +66,7 @@ impl PathArgs {
     fn resolve_over(&self, base: Paths) -> Paths {
         Paths {
             dictionary: self.dictionary.clone().unwrap_or(base.dictionary),
+            grants: self.grants.clone().unwrap_or(base.grants),
             plugins: self.plugins.clone().unwrap_or(base.plugins),
             bundles: self.bundles.clone().unwrap_or(base.bundles),
         }

@@ -54,6 +54,10 @@ pub enum Command {
         /// The data dictionary.
         #[arg(long, value_name = "FILE")]
         dictionary: Option<PathBuf>,
+        /// The data-sharing register the reads must be granted by
+        /// (default examples/grants.toml, when there is one).
+        #[arg(long, value_name = "FILE")]
+        grants: Option<PathBuf>,
         /// Print the manifest as JSON.
         #[arg(long)]
         json: bool,
@@ -144,6 +148,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Check {
             file,
             dictionary,
+            grants,
             json,
             trust,
         } => {
@@ -164,6 +169,24 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 .load_bytes(read_file(&file)?, &file.display().to_string(), &dict)
                 .await?;
             let m = plugin.manifest();
+            let grants_path = grants.clone().unwrap_or_else(|| Paths::default().grants);
+            let register = if grants.is_some() || grants_path.exists() {
+                Some(local::load_grants(&grants_path, &dict)?)
+            } else {
+                None
+            };
+            if let Some(register) = &register {
+                let ungranted = register.ungranted(m);
+                if !ungranted.is_empty() {
+                    let faults: Vec<String> = ungranted.iter().map(ToString::to_string).collect();
+                    anyhow::bail!(
+                        "{}: {}; the service refuses a component reading a field no grant gives its department (grants {})",
+                        file.display(),
+                        faults.join("; "),
+                        grants_path.display()
+                    );
+                }
+            }
             if let Some(signers) = &signers
                 && !signers.contains(&m.department)
             {
@@ -194,6 +217,13 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 );
                 outln!("  digest {} ({} bytes)", plugin.digest(), plugin.size());
                 outln!("  contract {}", plugin.contract());
+                match &register {
+                    Some(_) => outln!("  every read is granted by {}", grants_path.display()),
+                    None => outln!(
+                        "  reads not checked against a grants register (no {}; give --grants FILE)",
+                        grants_path.display()
+                    ),
+                }
                 for s in &m.steps {
                     outln!(
                         "  step {} — {} (time limit {} min)",

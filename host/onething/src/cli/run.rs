@@ -84,14 +84,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let store = Arc::new(MemoryStore::new(StoreOptions::default()));
     let caps = Capabilities::new(clock::pinned_or_system(args.today), store.kv());
     let runtime = Runtime::new(limits, caps)?;
-    let catalog = onething_catalog::local::load(
-        &runtime,
-        &paths.dictionary,
-        &paths.plugins,
-        &paths.bundles,
-        policy.as_ref(),
-    )
-    .await?;
+    let catalog = onething_catalog::local::load(&runtime, paths.local(), policy.as_ref()).await?;
     let store: Arc<dyn Store> = store;
     let serving = Arc::new(Serving::new(catalog, store.clone()));
     let engine = Engine::with_settings(store, serving, settings, Arc::new(Metrics::new()));

@@ -17,6 +17,7 @@ use std::io::Write as _;
 
 use anyhow::Context as _;
 use onething_api::{ApiState, Closing, RequestLimits, router};
+use onething_catalog::source::SourceFile;
 use onething_catalog::watch::watch;
 use onething_catalog::{Catalog, Loader, Serving, SourceDir};
 use onething_engine::{Engine, Metrics};
@@ -96,6 +97,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!("config: {e}"))?;
     let plugins_dir = Arc::new(SourceDir::open(&config.plugins_dir)?);
     let bundles_dir = Arc::new(SourceDir::open(&config.bundles_dir)?);
+    let grants_file =
+        Arc::new(SourceFile::open(&config.grants).with_context(|| {
+            format!("the grants register (grants = {})", config.grants.display())
+        })?);
     let serving = Arc::new(Serving::new(Catalog::new(dict.clone()), store.clone()));
     let loader = Arc::new(Loader::new(
         runtime,
@@ -104,12 +109,15 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         policy,
         serving.clone(),
     ));
-    let started = loader.start(&plugins_dir, &bundles_dir).await?;
+    let started = loader
+        .start(&plugins_dir, &bundles_dir, &grants_file)
+        .await?;
     let engine = Engine::with_settings(store.clone(), serving, config.engine_settings(), metrics);
     let _watch = match watch(
         loader.clone(),
         plugins_dir.clone(),
         bundles_dir.clone(),
+        grants_file.clone(),
         &started,
     ) {
         Ok(w) => Some(w),
