@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use crate::support::{Server, Site, client, prepared, wait_for};
+use crate::support::{Server, Site, prepared, wait_for};
 
 /// The applications, by name: a sample file of examples/applications, or
 /// a document written here.
@@ -132,7 +132,7 @@ fn run_locally(site: &Site, file: &std::path::Path) -> Value {
 
 /// The service's view, over HTTP.
 async fn run_on_service(server: &Server, doc: &Value) -> Value {
-    let r = client()
+    let r = crate::support::applicant_client(doc)
         .post(server.url("/api/applications"))
         .json(doc)
         .send()
@@ -146,6 +146,7 @@ async fn run_on_service(server: &Server, doc: &Value) -> Value {
     }
     assert_eq!(code, 202, "{body:#}");
     let id = body["id"].as_str().expect("id");
+    crate::support::remember_owner(id, doc);
     let s = wait_for(
         server,
         id,

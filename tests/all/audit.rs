@@ -9,11 +9,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{Server, Site, admin_get, client, prepared, submit_to, wait_for};
+use crate::support::{
+    Server, Site, admin_get, applicant_client, client_for_path, prepared, submit_to, wait_for,
+};
 use serde_json::{Value, json};
 
 async fn get(server: &Server, path: &str) -> Value {
-    let r = client().get(server.url(path)).send().await.expect("get");
+    let r = client_for_path(path)
+        .get(server.url(path))
+        .send()
+        .await
+        .expect("get");
     assert!(r.status().is_success(), "GET {path}: {}", r.status());
     r.json().await.expect("json")
 }
@@ -339,15 +345,12 @@ async fn prefill_needs_consent_and_is_recorded_with_the_application() {
         "mother.id_number": first["fields"]["mother.id_number"],
         "father.id_number": first["fields"]["father.id_number"],
     });
+    let mother = applicant_client(&first);
     let post = |body: Value| {
         let url = server.url("/api/bundles/newborn/prefill");
+        let mother = mother.clone();
         async move {
-            let r = client()
-                .post(url)
-                .json(&body)
-                .send()
-                .await
-                .expect("prefill");
+            let r = mother.post(url).json(&body).send().await.expect("prefill");
             let status = r.status().as_u16();
             (status, r.json::<Value>().await.expect("json"))
         }
@@ -441,7 +444,7 @@ async fn prefill_needs_consent_and_is_recorded_with_the_application() {
     );
     // An unknown consent is refused at submission.
     second["consent"] = json!("consent-unknown");
-    let r = client()
+    let r = applicant_client(&second)
         .post(server.url("/api/applications"))
         .json(&second)
         .send()

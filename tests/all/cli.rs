@@ -438,4 +438,34 @@ async fn item_27_init_sets_up_an_operator_and_signed_components() {
     );
     let r = upload(Some(&signature)).await.expect("post");
     assert_eq!(r.status(), 200, "already serving");
+    // Its development issuer mints an applicant's token, which submits.
+    let minted = onething(&[
+        "identity",
+        "token",
+        "--issuer",
+        &format!("{site_arg}/dev-issuer"),
+        "--subject",
+        "mother-1",
+        "--id-number",
+        "350203199003071527",
+    ]);
+    assert!(minted.status.success(), "{}", stderr(&minted));
+    let applicant = stdout(&minted).trim().to_owned();
+    let submitted = std::process::Command::new(env!("CARGO_BIN_EXE_onething"))
+        .args(["submit", "--follow", "--server", &server.base])
+        .arg(crate::support::repo().join("examples/applications/newborn.json"))
+        .env("ONETHING_TOKEN", &applicant)
+        .output()
+        .expect("onething submit");
+    assert!(
+        submitted.status.success(),
+        "{}{}",
+        stdout(&submitted),
+        stderr(&submitted)
+    );
+    assert!(
+        stdout(&submitted).contains("completed"),
+        "{}",
+        stdout(&submitted)
+    );
 }

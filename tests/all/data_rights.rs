@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{Server, Site, admin_get, admin_post, admin_upload, client, repo};
+use crate::support::{Server, Site, admin_get, admin_post, admin_upload, repo};
 
 /// Health's real component, with its optional read of `father.id_number`
 /// turned into one of `mother.bank_card` and its version made 1.0.7: a
@@ -74,7 +74,7 @@ async fn a_read_needs_a_grant_however_the_component_is_signed() {
     assert_eq!(status, 201, "{v:#}");
     assert_eq!(serving_health(&server).await, greedy_digest);
     // The one form says who receives the card, and under which grant.
-    let form: Value = client()
+    let form: Value = crate::support::client_for_path("/api/bundles")
         .get(server.url("/api/bundles/newborn/form"))
         .send()
         .await
@@ -135,7 +135,7 @@ async fn a_read_needs_a_grant_however_the_component_is_signed() {
         "{actions:?}"
     );
     // And the register is public.
-    let public: Value = client()
+    let public: Value = crate::support::client_for_path("/api/grants")
         .get(server.url("/api/grants"))
         .send()
         .await
@@ -192,4 +192,432 @@ async fn the_register_file_is_watched() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+// ---- identity, scoping, roles, least exposure, reads on the record -----
+
+use crate::support::{
+    DEFAULT_ID, TOKEN, client, client_with, officer_token, owner_client, prepared, submit,
+    token_of, wait_for,
+};
+
+/// The applicant routes of one application, as (method, path, body).
+fn owners_routes(id: &str) -> Vec<(reqwest::Method, String, Option<Value>)> {
+    use reqwest::Method;
+    vec![
+        (Method::GET, format!("/api/applications/{id}"), None),
+        (Method::GET, format!("/api/applications/{id}/events"), None),
+        (
+            Method::PATCH,
+            format!("/api/applications/{id}"),
+            Some(serde_json::json!({ "fields": {} })),
+        ),
+        (
+            Method::GET,
+            format!("/api/applications/{id}/data-flows"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/applications/{id}/materials/marriage-certificate"),
+            None,
+        ),
+    ]
+}
+
+async fn call(
+    server: &Server,
+    c: &reqwest::Client,
+    (method, path, body): &(reqwest::Method, String, Option<Value>),
+) -> (u16, Option<String>, String) {
+    let mut req = c.request(method.clone(), server.url(path));
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    let r = req.send().await.expect("request");
+    let status = r.status().as_u16();
+    let challenge = r
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (status, challenge, r.text().await.unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_are_verified_and_applications_belong_to_their_owner() {
+    use onething_identity::dev::{DEV_AUDIENCE, DEV_ISSUER, DevIssuer};
+    let site = Site::new();
+    let server = site.start();
+    let doc = prepared(&server, "newborn.json").await;
+    let id = submit(&server, &doc).await;
+    wait_for(&server, &id, &["completed"]).await;
+    let mut routes = owners_routes(&id);
+    routes.push((
+        reqwest::Method::POST,
+        "/api/applications".into(),
+        Some(doc.clone()),
+    ));
+    routes.push((
+        reqwest::Method::POST,
+        "/api/bundles/newborn/check".into(),
+        Some(doc.clone()),
+    ));
+    routes.push((
+        reqwest::Method::POST,
+        "/api/bundles/newborn/prefill".into(),
+        Some(serde_json::json!({ "fields": {} })),
+    ));
+    // Without a token: 401, with a challenge.
+    for route in &routes {
+        let (status, challenge, body) = call(&server, &client(), route).await;
+        assert_eq!(
+            status, 401,
+            "{} {} without a token: {body}",
+            route.0, route.1
+        );
+        assert!(
+            challenge.is_some_and(|c| c.starts_with("Bearer")),
+            "{}",
+            route.1
+        );
+        assert!(body.contains("bearer token is needed"), "{body}");
+    }
+    // Each wrong token: 401 naming why.
+    let issuer = crate::support::issuer();
+    let now = chrono::Utc::now().timestamp();
+    let claims = |k: &str, v: Value| {
+        let mut c = serde_json::json!({"iss": DEV_ISSUER, "aud": DEV_AUDIENCE, "sub": "person-x", "id_number": DEFAULT_ID, "exp": now + 600});
+        c[k] = v;
+        issuer.sign(&c).expect("sign")
+    };
+    let other_dir = tempfile::tempdir().expect("tempdir");
+    let other = DevIssuer::create(other_dir.path()).expect("issuer");
+    let good = token_of(DEFAULT_ID);
+    let parts: Vec<&str> = good.split('.').collect();
+    let b64 = |s: &str| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+    };
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64(&serde_json::json!({"iss": DEV_ISSUER, "aud": DEV_AUDIENCE, "sub": "person-y", "exp": now + 600}).to_string()),
+        parts[2]
+    );
+    let unsigned = format!("{}.{}.", b64(r#"{"alg":"none","typ":"JWT"}"#), parts[1]);
+    let wrong: Vec<(&str, String, &str)> = vec![
+        ("expired", claims("exp", (now - 3600).into()), "expired"),
+        (
+            "another audience",
+            claims("aud", "another-service".into()),
+            "audience",
+        ),
+        (
+            "another issuer",
+            claims("iss", "https://elsewhere.invalid".into()),
+            "issuer",
+        ),
+        (
+            "an unknown key",
+            other
+                .mint(
+                    &onething_identity::dev::TokenClaims {
+                        subject: "x".into(),
+                        ..Default::default()
+                    },
+                    Duration::from_secs(60),
+                )
+                .expect("mint"),
+            "no trusted issuer publishes",
+        ),
+        ("alg none", unsigned, "algorithm"),
+        ("a tampered payload", tampered, "signature does not verify"),
+    ];
+    for (what, token, why) in &wrong {
+        let (status, challenge, body) = call(&server, &client_with(token), &routes[0]).await;
+        assert_eq!(status, 401, "{what}: {body}");
+        assert!(body.contains(why), "{what}: {why:?} not in {body}");
+        assert!(
+            challenge.is_some_and(|c| c.contains("invalid_token")),
+            "{what}"
+        );
+    }
+    // Another applicant's valid token: 404 on every route of the owner's
+    // application, as if it did not exist.
+    let stranger = client_with(&token_of("11010519491231002X"));
+    for route in owners_routes(&id) {
+        let (status, _, body) = call(&server, &stranger, &route).await;
+        assert_eq!(status, 404, "{} {}: {body}", route.0, route.1);
+    }
+    // The owner reads it all, the material included.
+    for route in owners_routes(&id) {
+        let (status, _, body) = call(&server, &owner_client(&id), &route).await;
+        assert!(
+            status == 200 || (route.0 == reqwest::Method::PATCH && status == 409),
+            "{} {}: {status} {body}",
+            route.0,
+            route.1
+        );
+    }
+    // A material someone else uploaded cannot be referenced by another.
+    let mut theirs = doc.clone();
+    theirs["fields"]["mother.id_number"] = serde_json::json!("11010519491231002X");
+    let r = stranger
+        .post(server.url("/api/applications"))
+        .json(&theirs)
+        .send()
+        .await
+        .expect("submit");
+    let body: Value = r.json().await.expect("json");
+    assert!(
+        body.to_string().contains("has not been uploaded"),
+        "another's materials are unknown to them: {body:#}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_prefill_is_bound_to_the_person_and_rate_limited() {
+    let site = Site::with_settings(
+        "[rate_limits]\nper_subject_per_minute = 30\nper_address_per_minute = 100000\nburst = 10\n",
+        "",
+    );
+    let server = site.start();
+    let consents = || crate::support::count(&site.db(), "SELECT COUNT(*) FROM consents");
+    let consent = serde_json::json!({ "departments": ["public-security"], "fields": ["household.head_name", "household.address"] });
+    let mother = client_with(&token_of(DEFAULT_ID));
+    // Keyed by someone else's ID: refused, naming the field; no consent row.
+    let r = mother
+        .post(server.url("/api/bundles/newborn/prefill"))
+        .json(&serde_json::json!({ "consent": consent, "fields": { "mother.id_number": "11010519491231002X" } }))
+        .send()
+        .await
+        .expect("prefill");
+    assert_eq!(r.status(), 403);
+    let body: Value = r.json().await.expect("json");
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("mother.id_number")),
+        "{body:#}"
+    );
+    assert_eq!(consents(), 0, "no consent row for a refused prefill");
+    // Keyed by her own: answered, and the consent names her.
+    let r = mother
+        .post(server.url("/api/bundles/newborn/prefill"))
+        .json(&serde_json::json!({ "consent": consent, "fields": { "mother.id_number": DEFAULT_ID } }))
+        .send()
+        .await
+        .expect("prefill");
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    let owner: String = site
+        .db()
+        .query_row("SELECT body FROM consents", [], |r| r.get(0))
+        .expect("consent");
+    assert!(
+        owner.contains(&crate::support::subject_of(DEFAULT_ID)),
+        "{owner}"
+    );
+    // An officer or an operator is no applicant.
+    let r = client_with(&officer_token("wang", "tax"))
+        .post(server.url("/api/bundles/newborn/prefill"))
+        .json(&serde_json::json!({ "consent": consent, "fields": {} }))
+        .send()
+        .await
+        .expect("prefill");
+    assert_eq!(r.status(), 403);
+    // 200 rapid prefills from one person meet 429s, with Retry-After.
+    let mut limited = 0;
+    for _ in 0..200 {
+        let r = mother
+            .post(server.url("/api/bundles/newborn/prefill"))
+            .json(&serde_json::json!({ "consent": consent, "fields": { "mother.id_number": DEFAULT_ID } }))
+            .send()
+            .await
+            .expect("prefill");
+        if r.status() == 429 {
+            assert!(r.headers().contains_key("retry-after"));
+            let body: Value = r.json().await.expect("json");
+            assert!(
+                body["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("rate_limits.per_subject_per_minute")),
+                "{body:#}"
+            );
+            limited += 1;
+        }
+    }
+    assert!(limited >= 150, "{limited} of 200 were limited");
+    // Another person is not held back by her.
+    let r = client_with(&token_of("11010519491231002X"))
+        .post(server.url("/api/bundles/newborn/check"))
+        .json(&serde_json::json!({ "bundle": "newborn" }))
+        .send()
+        .await
+        .expect("check");
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn officers_and_operators_see_what_their_role_allows_and_are_on_the_record() {
+    let site = Site::with_settings(
+        "[[operators]]\nname = \"watcher-on-duty\"\ntoken = \"viewer-only-token-0123456789\"\nroles = [\"viewer\"]\n",
+        "",
+    );
+    let server = site.start();
+    // A business start-up (tax has a step) and a parked testkit item.
+    let business = prepared(&server, "business-startup.json").await;
+    let id = submit(&server, &business).await;
+    wait_for(&server, &id, &["completed"]).await;
+    let parked = submit(
+        &server,
+        &serde_json::json!({ "bundle": "testkit-deferred" }),
+    )
+    .await;
+    wait_for(&server, &parked, &["manual"]).await;
+    let tax = client_with(&officer_token("wang", "tax"));
+
+    // The tax officer's queue holds no other department's item, and they
+    // resolve only tax's steps.
+    let queue: Value = tax
+        .get(server.url("/admin/manual-queue"))
+        .send()
+        .await
+        .expect("queue")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(queue["depth"], 0, "{queue:#}");
+    let r = tax
+        .post(server.url(&format!(
+            "/admin/applications/{parked}/steps/testkit/deferred/resolve"
+        )))
+        .json(&serde_json::json!({ "decision": "approve" }))
+        .send()
+        .await
+        .expect("resolve");
+    assert_eq!(r.status(), 403);
+    assert!(
+        r.text()
+            .await
+            .unwrap_or_default()
+            .contains("only tax's steps")
+    );
+    // Nor does an officer publish.
+    let r = tax
+        .post(server.url("/admin/plugins/tax/rollback"))
+        .send()
+        .await
+        .expect("rollback");
+    assert_eq!(r.status(), 403);
+
+    // A viewer operator reads but does not publish.
+    let viewer = client_with("viewer-only-token-0123456789");
+    let r = viewer
+        .post(server.url("/admin/plugins/health/activate"))
+        .json(&serde_json::json!({ "version": "1.0.0" }))
+        .send()
+        .await
+        .expect("activate");
+    assert_eq!(r.status(), 403);
+    assert!(
+        r.text()
+            .await
+            .unwrap_or_default()
+            .contains("needs the role publisher"),
+    );
+
+    // What each sees of the application's values.
+    let events = |c: reqwest::Client| {
+        let url = server.url(&format!("/api/applications/{id}/events"));
+        async move {
+            c.get(url)
+                .send()
+                .await
+                .expect("events")
+                .text()
+                .await
+                .expect("text")
+        }
+    };
+    let legal_rep_id = business["fields"]["legal_rep.id_number"]
+        .as_str()
+        .expect("id");
+    let legal_rep_phone = business["fields"]["legal_rep.phone"]
+        .as_str()
+        .expect("phone");
+    let owners = events(owner_client(&id)).await;
+    assert!(owners.contains(legal_rep_id) && owners.contains(legal_rep_phone));
+    // Tax reads the legal representative's ID (its grant), not the phone.
+    let taxs = events(tax.clone()).await;
+    assert!(
+        taxs.contains(legal_rep_id),
+        "tax reads the ID it is granted"
+    );
+    assert!(
+        !taxs.contains(legal_rep_phone),
+        "the phone is masked for tax"
+    );
+    // The operator sees neither in clear.
+    let viewers = events(viewer.clone()).await;
+    for clear in [legal_rep_id, legal_rep_phone] {
+        if let Some(at) = viewers.find(clear) {
+            panic!(
+                "{clear} in clear for the operator: …{}…",
+                &viewers[at.saturating_sub(300)..(at + 50).min(viewers.len())]
+            );
+        }
+    }
+    let masked_tail = &legal_rep_id[legal_rep_id.len() - 4..];
+    assert!(
+        viewers.contains(&format!("**************{masked_tail}")),
+        "masked, not dropped"
+    );
+    let status: Value = viewer
+        .get(server.url(&format!("/api/applications/{id}")))
+        .send()
+        .await
+        .expect("status")
+        .json()
+        .await
+        .expect("json");
+    let uscc_owner =
+        crate::support::status(&server, &id).await["outputs"]["enterprise.uscc"].clone();
+    assert!(uscc_owner.is_string());
+
+    // Every one of those reads is on the owner's record.
+    let flows: Value = owner_client(&id)
+        .get(server.url(&format!("/api/applications/{id}/data-flows")))
+        .send()
+        .await
+        .expect("flows")
+        .json()
+        .await
+        .expect("json");
+    let readers: Vec<&str> = flows["reads"]
+        .as_array()
+        .expect("reads")
+        .iter()
+        .filter_map(|r| r["by"].as_str())
+        .collect();
+    assert!(
+        readers
+            .iter()
+            .any(|r| r.contains("wang") && r.contains("tax")),
+        "{readers:?}"
+    );
+    assert!(readers.contains(&"watcher-on-duty"), "{readers:?}");
+    let tax_read = flows["reads"]
+        .as_array()
+        .expect("reads")
+        .iter()
+        .find(|r| r["by"].as_str().is_some_and(|b| b.contains("tax")))
+        .expect("tax's read");
+    assert!(
+        tax_read["fields"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|k| k == "legal_rep.id_number")),
+        "{tax_read:#}"
+    );
+    let _ = (status, TOKEN);
 }

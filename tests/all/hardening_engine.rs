@@ -7,17 +7,23 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Server, Site, TOKEN, admin_post, client, count, prepared, submit, wait_for};
+use crate::support::{
+    Server, Site, TOKEN, admin_post, applicant_client, client, count, prepared, submit, wait_for,
+};
 
 async fn post(server: &Server, doc: &Value) -> (u16, Value) {
-    let r = client()
+    let r = applicant_client(doc)
         .post(server.url("/api/applications"))
         .json(doc)
         .send()
         .await
         .expect("submit");
     let status = r.status().as_u16();
-    (status, r.json().await.expect("json"))
+    let body: Value = r.json().await.expect("json");
+    if let Some(id) = body["id"].as_str() {
+        crate::support::remember_owner(id, doc);
+    }
+    (status, body)
 }
 
 fn audit_records(site: &Site) -> i64 {

@@ -370,7 +370,9 @@ async fn item_20_serve_with_a_relative_config_path_from_its_directory() {
         site.path().join("onething.toml"),
         format!(
             "plugins_dir = \"plugins\"\nbundles_dir = \"bundles\"\ndictionary = \"dictionary.toml\"\ngrants = \"grants.toml\"\ndata_dir = \"data\"\n\
-             [signatures]\nrequired = false\n[[operators]]\nname = \"duty-officer\"\ntoken = \"{TOKEN}\"\n"
+             [signatures]\nrequired = false\n[[operators]]\nname = \"duty-officer\"\ntoken = \"{TOKEN}\"\nroles = [\"viewer\", \"publisher\"]\n\
+             [identity]\ndev_issuer = \"{}\"\n",
+            crate::support::issuer().dir().display()
         ),
     )
     .expect("write config");

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::{Site, client, status, submit, wait_for};
+use crate::support::{
+    DEFAULT_ID, Site, applicant_client, client, owner_client, status, submit, token_of, wait_for,
+};
 
 /// A bundle of one testkit step, written into a site's bundles.
 fn with_bundle(site: &Site, id: &str, step: &str) {
@@ -68,7 +70,7 @@ async fn item_1_sigterm_ends_within_the_grace_whatever_clients_do() {
     // open (the application is not final).
     let id = submit(&server, &json!({ "bundle": "testkit-deferred" })).await;
     wait_for(&server, &id, &["manual"]).await;
-    let mut follower = client()
+    let mut follower = owner_client(&id)
         .get(server.url(&format!("/api/applications/{id}/events")))
         .send()
         .await
@@ -199,7 +201,7 @@ async fn item_2_half_sent_and_idle_connections_are_closed_and_capped() {
 async fn item_3_one_request_cannot_stall_the_service() {
     let site = Site::with_settings("max_body_bytes = 2097152\nmax_problems = 50", "");
     let server = site.start();
-    let c = client();
+    let c = applicant_client(&json!({}));
     // About 1 MB of unknown keys (85,000 of them): refused at once, with
     // one problem naming the setting, not 85,000.
     let mut fields = serde_json::Map::new();
@@ -262,7 +264,7 @@ async fn item_3_one_request_cannot_stall_the_service() {
     // /readyz still answer (they waited 17 s before the fix).
     let base = server.base.clone();
     let load = tokio::spawn(async move {
-        let c = client();
+        let c = applicant_client(&json!({}));
         let until = Instant::now() + Duration::from_secs(3);
         while Instant::now() < until {
             let calls = (0..4).map(|_| {
@@ -304,7 +306,7 @@ async fn item_4_a_check_that_fails_is_never_ok() {
         with_bundle(&site, id, step);
     }
     let server = site.start();
-    let c = client();
+    let c = applicant_client(&json!({}));
     for (bundle, why) in [
         ("t-check-traps", "trap"),
         ("t-check-spins", "deadline"),
@@ -350,6 +352,7 @@ async fn item_21_onething_submit_takes_an_application_without_materials() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_onething"))
         .args(["submit", "--server", &server.base])
         .arg(&doc)
+        .env("ONETHING_TOKEN", token_of(DEFAULT_ID))
         .output()
         .expect("onething submit");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -380,7 +383,7 @@ async fn item_22_a_departments_note_reaches_the_applicant() {
         "no step's note reached the status: {done:#}"
     );
     // And the approval event in the stream carries it.
-    let stream = client()
+    let stream = owner_client(&id)
         .get(server.url(&format!("/api/applications/{id}/events")))
         .send()
         .await

@@ -11,7 +11,10 @@
 //!   storage quotas, through the service;
 //! - [`hardening_hotload`]: the watcher's and the loader's hardening
 //!   (issue 10), with a 60 s soak that runs alongside the other tests;
-//! - [`data_rights`]: who may see what: the data-sharing register;
+//! - [`data_rights`]: who may see what: the data-sharing register,
+//!   tokens and their verification, an application's owner, officers and
+//!   operator roles, masking, prefill bound to the person, rate limits,
+//!   reads on the record;
 //! - [`agreement`]: `onething run` and `onething serve` give the same
 //!   result for the same applications;
 //! - [`hardening_sandbox`]: hostile components against the sandbox's

@@ -2,7 +2,9 @@
 //! both bundles, corrections, retries, the manual queue, operator auth, and
 //! bad requests that must store nothing.
 
-use crate::support::{TOKEN, client, count, prepared, status, submit, wait_for};
+use crate::support::{
+    TOKEN, applicant_client, client, count, owner_client, prepared, status, submit, wait_for,
+};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -38,7 +40,7 @@ async fn both_example_bundles_complete_over_http() {
     let doc = prepared(&server, "newborn.json").await;
     let id = submit(&server, &doc).await;
     wait_for(&server, &id, &["completed"]).await;
-    let text = client()
+    let text = owner_client(&id)
         .get(server.url(&format!("/api/applications/{id}/events")))
         .send()
         .await
@@ -59,7 +61,7 @@ async fn submission_is_idempotent_on_the_client_key() {
     let mut doc = prepared(&server, "newborn.json").await;
     doc["idempotency_key"] = json!("client-key-42");
     let first = submit(&server, &doc).await;
-    let r = client()
+    let r = applicant_client(&doc)
         .post(server.url("/api/applications"))
         .json(&doc)
         .send()
@@ -83,7 +85,7 @@ async fn a_needs_more_application_is_corrected_without_rerunning_approved_steps(
     assert_eq!(problems[0]["subject"]["name"], "testkit.answer", "{s:#}");
     // Correcting something else is still refused by the department later;
     // here we give the right answer.
-    let r = client()
+    let r = owner_client(&id)
         .patch(server.url(&format!("/api/applications/{id}")))
         .json(&json!({ "fields": { "testkit.answer": "corrected" } }))
         .send()
@@ -97,7 +99,7 @@ async fn a_needs_more_application_is_corrected_without_rerunning_approved_steps(
     );
     assert_eq!(s["steps"][1]["attempts"], 2);
     // A second correction of a completed application is a conflict.
-    let r = client()
+    let r = owner_client(&id)
         .patch(server.url(&format!("/api/applications/{id}")))
         .json(&json!({ "fields": {} }))
         .send()
@@ -257,9 +259,9 @@ async fn operator_endpoints_refuse_a_missing_or_wrong_token() {
 async fn bad_requests_get_problem_json_and_store_nothing() {
     let site = crate::support::Site::new();
     let server = site.start();
-    let c = client();
     let url = server.url("/api/applications");
     let good = prepared(&server, "newborn.json").await;
+    let c = applicant_client(&good);
     let before = count(&site.db(), "SELECT COUNT(*) FROM applications");
 
     let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str)> = vec![
@@ -401,6 +403,7 @@ async fn health_readiness_metrics_and_openapi() {
         .await
         .expect("json");
     assert_eq!(doc["openapi"], "3.1.0");
+    let c = applicant_client(&json!({}));
     let bundles: Value = c
         .get(server.url("/api/bundles"))
         .send()

@@ -182,14 +182,22 @@ impl Site {
                 format!("{line}\n")
             }
         };
+        let rate_limits = if top_tables.contains("[rate_limits]") {
+            ""
+        } else {
+            // The tests submit far more than a person does.
+            "[rate_limits]\nper_subject_per_minute = 1000000\nper_address_per_minute = 1000000\nburst = 100000\n"
+        };
         let config = format!(
             "{top_keys}\nplugins_dir = \"plugins\"\nbundles_dir = \"bundles\"\ndictionary = \"{}\"\ngrants = \"grants.toml\"\ndata_dir = \"data\"\n{}\
              [limits]\ncompile_cache_dir = \"{}\"\n{}{limits}\n[retry]\nmax_attempts = 4\nfirst_backoff_ms = 10\nmax_backoff_ms = 100\n\
-             [[operators]]\nname = \"duty-officer\"\ntoken = \"{TOKEN}\"\n{extra}\n{top_tables}",
+             [[operators]]\nname = \"duty-officer\"\ntoken = \"{TOKEN}\"\nroles = [\"viewer\", \"resolver\", \"publisher\", \"auditor\"]\n\
+             [identity]\ndev_issuer = \"{}\"\n{rate_limits}{extra}\n{top_tables}",
             repo().join("examples/dictionary.toml").display(),
             default("max_body_bytes", "max_body_bytes = 65536", top_keys),
             repo().join("target/onething-cache").display(),
             default("call_timeout_ms", "call_timeout_ms = 10000", limits),
+            issuer().dir().display(),
         );
         std::fs::write(self.path().join("onething.toml"), config).expect("write config");
     }
@@ -284,12 +292,138 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
+/// The development issuer every test site trusts (one for the whole test
+/// binary, so any helper can mint a token).
+pub fn issuer() -> &'static onething_identity::dev::DevIssuer {
+    static ISSUER: std::sync::OnceLock<(tempfile::TempDir, onething_identity::dev::DevIssuer)> =
+        std::sync::OnceLock::new();
+    &ISSUER
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let issuer = onething_identity::dev::DevIssuer::create(dir.path()).expect("dev issuer");
+            (dir, issuer)
+        })
+        .1
+}
+
+/// The resident ID number of the person the tests' applicants are when a
+/// document names nobody (the newborn sample's mother).
+pub const DEFAULT_ID: &str = "350203199003071527";
+
+/// An applicant's token: the person with resident ID number `id`.
+pub fn token_of(id: &str) -> String {
+    issuer()
+        .mint(
+            &onething_identity::dev::TokenClaims {
+                subject: subject_of(id),
+                id_number: Some(id.to_owned()),
+                name: None,
+                department: None,
+            },
+            Duration::from_secs(3600),
+        )
+        .expect("token")
+}
+
+/// The subject the tests' issuer gives the person with ID number `id`
+/// (not the number itself: a subject is the issuer's own name for a
+/// person).
+pub fn subject_of(id: &str) -> String {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut h);
+    format!("person-{:016x}", h.finish())
+}
+
+/// An officer's token for `department`.
+pub fn officer_token(name: &str, department: &str) -> String {
+    issuer()
+        .mint(
+            &onething_identity::dev::TokenClaims {
+                subject: format!("officer-{name}"),
+                id_number: None,
+                name: Some(name.to_owned()),
+                department: Some(department.to_owned()),
+            },
+            Duration::from_secs(3600),
+        )
+        .expect("token")
+}
+
+/// The person a document is for: its legal representative, mother or
+/// father, else [`DEFAULT_ID`].
+pub fn applicant_of(doc: &Value) -> String {
+    for key in [
+        "legal_rep.id_number",
+        "mother.id_number",
+        "father.id_number",
+    ] {
+        if let Some(id) = doc["fields"][key].as_str() {
+            return id.to_owned();
+        }
+    }
+    DEFAULT_ID.to_owned()
+}
+
+/// Who submitted each application (its id to the applicant's ID number).
+fn owners() -> &'static std::sync::Mutex<std::collections::HashMap<String, String>> {
+    static OWNERS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, String>>,
+    > = std::sync::OnceLock::new();
+    OWNERS.get_or_init(Default::default)
+}
+
+/// Note that the person `doc` is for submitted `application` (for a test
+/// that submits by other means than [`submit_to`]).
+pub fn remember_owner(application: &str, doc: &Value) {
+    owners()
+        .lock()
+        .expect("lock")
+        .insert(application.to_owned(), applicant_of(doc));
+}
+
+/// The token of the applicant who submitted `application` (the default
+/// applicant's for one submitted otherwise).
+pub fn owner_token(application: &str) -> String {
+    let id = owners()
+        .lock()
+        .expect("lock")
+        .get(application)
+        .cloned()
+        .unwrap_or_else(|| DEFAULT_ID.to_owned());
+    token_of(&id)
+}
+
+/// A client that sends `token` with every request.
+pub fn client_with(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).expect("header"),
+    );
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
+/// A client of the person `doc` is for.
+pub fn applicant_client(doc: &Value) -> reqwest::Client {
+    client_with(&token_of(&applicant_of(doc)))
+}
+
+/// A client of the applicant who submitted `application`.
+pub fn owner_client(application: &str) -> reqwest::Client {
+    client_with(&owner_token(application))
+}
+
 /// Upload a sample's materials and turn its paths into digests.
 pub async fn prepared(server: &Server, sample: &str) -> Value {
     let path = repo().join("examples/applications").join(sample);
     let mut doc: Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("sample")).expect("json");
-    let c = client();
+    let c = applicant_client(&doc);
     if let Some(materials) = doc["materials"].as_array_mut() {
         for m in materials.iter_mut() {
             let file = path
@@ -322,7 +456,8 @@ pub async fn submit(server: &Server, doc: &Value) -> String {
 }
 
 pub async fn submit_to(base: &str, doc: &Value) -> String {
-    let r = client()
+    let person = applicant_of(doc);
+    let r = client_with(&token_of(&person))
         .post(format!("{base}/api/applications"))
         .json(doc)
         .send()
@@ -331,11 +466,13 @@ pub async fn submit_to(base: &str, doc: &Value) -> String {
     let status = r.status();
     let body: Value = r.json().await.expect("json");
     assert_eq!(status, 202, "{body:#}");
-    body["id"].as_str().expect("id").to_owned()
+    let id = body["id"].as_str().expect("id").to_owned();
+    owners().lock().expect("lock").insert(id.clone(), person);
+    id
 }
 
 pub async fn status(server: &Server, id: &str) -> Value {
-    client()
+    owner_client(id)
         .get(server.url(&format!("/api/applications/{id}")))
         .send()
         .await
@@ -408,4 +545,16 @@ pub async fn admin_upload(
     let r = req.send().await.expect("upload");
     let status = r.status().as_u16();
     (status, r.json().await.expect("json"))
+}
+
+/// The client to GET an applicant's `path` with: the owner's, for a path
+/// of an application; the default applicant's otherwise.
+pub fn client_for_path(path: &str) -> reqwest::Client {
+    match path
+        .strip_prefix("/api/applications/")
+        .and_then(|rest| rest.split(['/', '?']).next())
+    {
+        Some(id) if !id.is_empty() => owner_client(id),
+        _ => client_with(&token_of(DEFAULT_ID)),
+    }
 }

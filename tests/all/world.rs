@@ -178,7 +178,7 @@ impl World {
             },
             Arc::new(Metrics::new()),
         );
-        match engine.submit_as(&doc, application.to_owned()).await {
+        match engine.submit_as(&doc, application.to_owned(), None).await {
             Err(SubmitError::Problems(problems)) => {
                 RunReport::refused(application, bundle, problems)
             }

@@ -46,8 +46,9 @@ pub fn run_checks(root: &Path) -> Result<()> {
         .to_owned();
     let log = work.join("server.log");
     let mut server = Server::start(&bin, &site, &log)?;
-    let result = (|| {
-        let application = submit_one(&bin, root, &server.base)?;
+    let result: Result<()> = (|| {
+        let applicant = applicant_token(&bin, &site)?;
+        let application = submit_one(&bin, root, &server.base, &applicant)?;
         let config = work.join("schemathesis.toml");
         std::fs::write(&config, config_text(&application))
             .with_context(|| format!("writing {}", config.display()))?;
@@ -55,17 +56,35 @@ pub fn run_checks(root: &Path) -> Result<()> {
             std::env::var("ONETHING_SCHEMATHESIS_SEED").unwrap_or_else(|_| "20261201".into());
         let examples =
             std::env::var("ONETHING_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "100".into());
-        run(Command::new(&st)
-            .current_dir(&work)
-            .arg("--config-file")
-            .arg(&config)
-            .args(["--no-color", "run"])
-            .arg(format!("{}/api/openapi.json", server.base))
-            .args(["--checks", CHECKS])
-            .args(["--header", &format!("Authorization: Bearer {token}")])
-            .args(["--max-examples", &examples, "--seed", &seed])
-            .args(["--request-timeout", "30", "--workers", "2"]))
-        .context("schemathesis found answers the OpenAPI document does not describe (the server's log is target/schemathesis/server.log)")
+        // The applicant's operations with an applicant's token, the
+        // operator's (and the public ones) with the operator's.
+        let passes: [(&[&str], &str); 2] = [
+            (&["applicant"], &applicant),
+            (&["operator", "meta"], &token),
+        ];
+        for (tags, bearer) in passes {
+            let mut st_run = Command::new(&st);
+            st_run
+                .current_dir(&work)
+                .arg("--config-file")
+                .arg(&config)
+                .args(["--no-color", "run"])
+                .arg(format!("{}/api/openapi.json", server.base))
+                .args(["--checks", CHECKS])
+                .args(["--header", &format!("Authorization: Bearer {bearer}")])
+                .args(["--max-examples", &examples, "--seed", &seed])
+                .args(["--request-timeout", "30", "--workers", "2"]);
+            for tag in tags {
+                st_run.args(["--include-tag", tag]);
+            }
+            run(&mut st_run).with_context(|| {
+                format!(
+                    "schemathesis found answers of the {} operations the OpenAPI document does not describe (the server's log is target/schemathesis/server.log)",
+                    tags.join(" and ")
+                )
+            })?;
+        }
+        Ok(())
     })();
     server.stop();
     result?;
@@ -107,12 +126,38 @@ fn ensure_installed(work: &Path) -> Result<PathBuf> {
     Ok(st)
 }
 
+/// A token of the newborn sample's mother, from the site's development
+/// issuer.
+fn applicant_token(bin: &Path, site: &Path) -> Result<String> {
+    let out = Command::new(bin)
+        .args(["identity", "token", "--issuer"])
+        .arg(site.join("dev-issuer"))
+        .args([
+            "--subject",
+            "schemathesis-mother",
+            "--id-number",
+            "350203199003071527",
+            "--ttl",
+            "2h",
+        ])
+        .output()
+        .context("running onething identity token")?;
+    if !out.status.success() {
+        bail!(
+            "onething identity token failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
 /// Submit the newborn sample and return its application id, so the
 /// application routes are tried on one that exists.
-fn submit_one(bin: &Path, root: &Path, base: &str) -> Result<String> {
+fn submit_one(bin: &Path, root: &Path, base: &str, token: &str) -> Result<String> {
     let out = Command::new(bin)
         .args(["submit", "--follow", "--server", base])
         .arg(root.join("examples/applications/newborn.json"))
+        .env("ONETHING_TOKEN", token)
         .output()
         .context("running onething submit")?;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -139,7 +184,7 @@ parameters = {{ department = "health" }}
 
 [[operations]]
 include-path-regex = "^/(api|admin)/applications/"
-parameters = {{ id = "{application}", department = "health", step = "birth-certificate" }}
+parameters = {{ id = "{application}", department = "health", step = "birth-certificate", code = "marriage-certificate" }}
 "#
     )
 }

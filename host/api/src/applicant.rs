@@ -18,13 +18,16 @@ use utoipa::ToSchema;
 use super::ApiState;
 use super::error::{ApiError, ProblemDetails};
 use super::json::ApiJson;
+use crate::access;
+use crate::auth::{Caller, CatalogueReader};
+use crate::server::Peer;
 use onething_engine::notification::CheckFailure;
 use onething_engine::prefill::{PrefillRequest, Prefilled};
 use onething_model::application::{ApplicationDoc, sniff_media_type};
 use onething_model::call::Document;
 use onething_model::dictionary::Label;
 use onething_model::form::FormMaterial;
-use onething_model::ids::{BundleId, DepartmentId, Digest, StepRef};
+use onething_model::ids::{BundleId, DepartmentId, Digest, MaterialCode, StepRef};
 use onething_model::problem::Problem;
 use onething_model::state::{AppStatus, StepStatus};
 use onething_store::applications::EventRecord;
@@ -85,9 +88,10 @@ pub struct BundleList {
 }
 
 #[utoipa::path(get, path = "/api/bundles", tag = "applicant",
+    security(("bearer" = [])),
     summary = "The bundles served, and their themes",
     responses((status = 200, description = "bundles and themes", body = BundleList)))]
-pub(super) async fn bundles(State(s): State<ApiState>) -> Json<BundleList> {
+pub(super) async fn bundles(_: CatalogueReader, State(s): State<ApiState>) -> Json<BundleList> {
     let cat = s.engine.catalog();
     let mut themes: BTreeMap<String, Vec<BundleId>> = BTreeMap::new();
     let bundles = cat
@@ -141,12 +145,14 @@ pub struct FormAnswer {
 }
 
 #[utoipa::path(get, path = "/api/bundles/{id}/form", tag = "applicant",
+    security(("bearer" = [])),
     summary = "A bundle's one form (JSON Schema), materials and notification",
     params(("id" = String, Path, description = "the bundle's id")),
     responses(
         (status = 200, description = "the form", body = FormAnswer),
         (status = 404, description = "no such bundle", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn form(
+    _: CatalogueReader,
     State(s): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Json<FormAnswer>, ApiError> {
@@ -178,17 +184,24 @@ pub struct CheckAnswer {
 }
 
 #[utoipa::path(post, path = "/api/bundles/{id}/check", tag = "applicant",
+    security(("bearer" = [])),
     summary = "Check a draft: every problem at once; nothing is stored",
     params(("id" = String, Path, description = "the bundle's id; the body's `bundle` must be the same")),
     request_body(content = ApplicationDoc, content_type = "application/json"),
     responses(
         (status = 200, description = "the problems (none when ok)", body = CheckAnswer),
-        (status = 422, description = "unknown bundle, bundle mismatch, unknown key in the body, or too many fields", body = ProblemDetails, content_type = "application/problem+json")))]
+        (status = 403, description = "not an applicant's token, or the applicant is none of the persons the bundle is for", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "unknown bundle, bundle mismatch, unknown key in the body, or too many fields", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "over the rate limits (Retry-After says when to try again)", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn check(
+    caller: Caller,
+    Peer(peer): Peer,
     State(s): State<ApiState>,
     Path(id): Path<String>,
     ApiJson(doc): ApiJson<ApplicationDoc>,
 ) -> Result<Json<CheckAnswer>, ApiError> {
+    let applicant = caller.require_applicant("check a draft")?;
+    s.rates.take(&applicant.owner, peer)?;
     if doc.bundle.as_str() != id {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -199,7 +212,7 @@ pub(super) async fn check(
             ),
         ));
     }
-    let checked = s.engine.check(&doc).await?;
+    let checked = s.engine.check(&doc, Some(&applicant)).await?;
     // A department that could not check leaves its problems unknown: the
     // draft is not "ok", and the applicant is told who could not check.
     let mut problems: Vec<_> = checked.unchecked.iter().map(|f| f.problem()).collect();
@@ -225,17 +238,24 @@ pub struct Submitted {
 }
 
 #[utoipa::path(post, path = "/api/applications", tag = "applicant",
+    security(("bearer" = [])),
     summary = "Submit an application: stored whole and driven, or refused with every problem and nothing stored",
     request_body(content = ApplicationDoc, content_type = "application/json"),
     responses(
         (status = 202, description = "accepted (or, for a repeated idempotency key, the application it made)", body = Submitted,
             headers(("Location" = String, description = "the application's status"))),
-        (status = 422, description = "problems, an unknown bundle, consent or key, or an idempotency key used for another request; nothing stored", body = ProblemDetails, content_type = "application/problem+json")))]
+        (status = 403, description = "not an applicant's token, or the applicant is none of the persons the bundle is for", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "problems, an unknown bundle, consent or key, or an idempotency key used for another request; nothing stored", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "over the rate limits (Retry-After says when to try again)", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn submit(
+    caller: Caller,
+    Peer(peer): Peer,
     State(s): State<ApiState>,
     ApiJson(doc): ApiJson<ApplicationDoc>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (id, existing) = s.engine.submit(&doc).await?;
+    let applicant = caller.require_applicant("submit an application")?;
+    s.rates.take(&applicant.owner, peer)?;
+    let (id, existing) = s.engine.submit(&doc, Some(&applicant)).await?;
     let body = Submitted {
         status: format!("/api/applications/{id}"),
         events: format!("/api/applications/{id}/events"),
@@ -303,12 +323,14 @@ pub struct StatusAnswer {
 }
 
 #[utoipa::path(get, path = "/api/applications/{id}", tag = "applicant",
+    security(("bearer" = [])),
     summary = "An application's status: every step, its department, outcome, documents, note and deadline",
     params(("id" = String, Path, description = "the application's id")),
     responses(
         (status = 200, description = "the status", body = StatusAnswer),
         (status = 404, description = "no such application", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn status(
+    caller: Caller,
     State(s): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Json<StatusAnswer>, ApiError> {
@@ -317,7 +339,22 @@ pub(super) async fn status(
         .state(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no application {id}")))?;
+    let reader = access::reader(&s, &caller, &state).await?;
     let cat = s.engine.catalog();
+    let dict = cat.dict();
+    let bundle = s.engine.bundle_of(&state).await;
+    // A document's number is shown to whoever sees the fields its step
+    // writes.
+    let shows_step = |step: &StepRef| {
+        reader.is_owner()
+            || bundle
+                .as_ref()
+                .and_then(|b| b.step(step))
+                .is_some_and(|st| {
+                    !st.spec.writes.is_empty()
+                        && st.spec.writes.iter().all(|k| reader.exposure.shows(k))
+                })
+    };
     let steps = state
         .steps
         .iter()
@@ -334,16 +371,21 @@ pub(super) async fn status(
             overdue: st.overdue,
             reason: st.reason.clone(),
             problems: st.problems.clone(),
-            documents: st.documents.clone(),
+            documents: if shows_step(&st.step) {
+                st.documents.clone()
+            } else {
+                st.documents.iter().map(masked_document).collect()
+            },
             note: st.note.clone(),
         })
         .collect();
     let title = cat.bundle(&state.bundle).map(|b| b.title.clone());
+    access::record_read(&s, &reader, &state, "GET /api/applications/{id}", &[]).await?;
     Ok(Json(StatusAnswer {
         outputs: state
             .outputs
             .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
+            .map(|(k, v)| (k.to_string(), reader.exposure.value(k, v, dict)))
             .collect(),
         id: state.id,
         bundle: state.bundle,
@@ -354,6 +396,20 @@ pub(super) async fn status(
         overdue: state.overdue,
         steps,
     }))
+}
+
+/// A document as someone who may not see its number sees it.
+fn masked_document(d: &Document) -> Document {
+    Document {
+        number: onething_model::exposure::mask(
+            &serde_json::Value::String(d.number.clone()),
+            onething_model::dictionary::Sensitivity::Sensitive,
+        )
+        .as_str()
+        .unwrap_or("[sensitive]")
+        .to_owned(),
+        ..d.clone()
+    }
 }
 
 /// A correction of a needs-more application.
@@ -374,6 +430,7 @@ pub struct Moved {
 }
 
 #[utoipa::path(patch, path = "/api/applications/{id}", tag = "applicant",
+    security(("bearer" = [])),
     summary = "Correct a needs-more application; approved steps are not run again",
     params(("id" = String, Path, description = "the application's id")),
     request_body(content = Correction, content_type = "application/json"),
@@ -383,10 +440,20 @@ pub struct Moved {
         (status = 409, description = "the application is not needs-more", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "the corrected form still has problems", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn correct(
+    caller: Caller,
     State(s): State<ApiState>,
     Path(id): Path<String>,
     ApiJson(c): ApiJson<Correction>,
 ) -> Result<impl IntoResponse, ApiError> {
+    // Only the owner corrects: to anyone else it does not exist.
+    let current = s
+        .engine
+        .state(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no application {id}")))?;
+    if !access::reader(&s, &caller, &current).await?.is_owner() {
+        return Err(ApiError::not_found(format!("no application {id}")));
+    }
     let state = s.engine.correct(&id, c.fields).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -398,6 +465,7 @@ pub(super) async fn correct(
 }
 
 #[utoipa::path(get, path = "/api/applications/{id}/events", tag = "applicant",
+    security(("bearer" = [])),
     summary = "Live progress as server-sent events: the history first, then each event as it happens, until the application is final",
     description = "Each event's `event` is its kind (`submitted`, `attempt-started`, `step-approved`, …), its `id` its sequence number and its `data` the event as JSON. A follower that reconnects sends `Last-Event-ID` to get only what it has not seen. When the service shuts down, a last `shutdown` event ends the stream.",
     params(
@@ -407,6 +475,7 @@ pub(super) async fn correct(
         (status = 200, description = "the event stream: each message as described", body = EventMessage, content_type = "text/event-stream"),
         (status = 404, description = "no such application", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn events(
+    caller: Caller,
     State(s): State<ApiState>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -428,12 +497,22 @@ pub(super) async fn events(
         .state(&id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no application {id}")))?;
+    let reader = access::reader(&s, &caller, &state).await?;
+    access::record_read(
+        &s,
+        &reader,
+        &state,
+        "GET /api/applications/{id}/events",
+        &[],
+    )
+    .await?;
     let history: VecDeque<EventRecord> = engine.store().events(&id, from).await?.into();
     let follow = Follow {
         engine,
         id,
         rx,
         closing: s.closing.clone(),
+        exposure: reader.exposure,
         last: from,
         pending: history,
         done: state.status.is_final(),
@@ -470,6 +549,7 @@ struct Follow {
     id: String,
     rx: tokio::sync::broadcast::Receiver<onething_engine::Update>,
     closing: crate::Closing,
+    exposure: onething_model::exposure::Exposure,
     last: u64,
     pending: VecDeque<EventRecord>,
     done: bool,
@@ -489,8 +569,13 @@ impl Follow {
     async fn next(&mut self) -> Next {
         use tokio::sync::broadcast::error::RecvError;
         loop {
-            if let Some(ev) = self.pending.pop_front() {
+            if let Some(mut ev) = self.pending.pop_front() {
                 self.last = ev.seq;
+                if !self.exposure.is_full() {
+                    ev.event = ev
+                        .event
+                        .exposed(&self.exposure, self.engine.catalog().dict());
+                }
                 return Next::Event(
                     SseEvent::default()
                         .event(ev.event.kind())
@@ -544,6 +629,7 @@ impl Follow {
 }
 
 #[utoipa::path(post, path = "/api/materials", tag = "applicant",
+    security(("bearer" = [])),
     summary = "Upload a material once (PDF, PNG or JPEG; Content-Type must match its content); reference it by digest",
     request_body(description = "the file", content(
         (Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"))),
@@ -553,10 +639,12 @@ impl Follow {
         (status = 413, description = "over max_material_bytes", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 415, description = "not a PDF, PNG or JPEG file, or not what Content-Type says", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn upload_material(
+    caller: Caller,
     State(s): State<ApiState>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let applicant = caller.require_applicant("upload a material")?;
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -600,22 +688,90 @@ pub(super) async fn upload_material(
         size: body.len() as u64,
     };
     s.engine.store().put_material(&meta, &body).await?;
+    s.engine
+        .store()
+        .record_upload(&meta.digest, &applicant.owner)
+        .await?;
     Ok((StatusCode::CREATED, Json(meta)))
 }
 
 #[utoipa::path(post, path = "/api/bundles/{id}/prefill", tag = "applicant",
+    security(("bearer" = [])),
     summary = "Ask the consented departments to prefill what they hold; refused without consent",
     params(("id" = String, Path, description = "the bundle's id")),
     request_body(content = PrefillRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "the prefilled values, their sources, and a consent id to submit with", body = Prefilled),
-        (status = 403, description = "no consent", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 403, description = "no consent, not an applicant's token, or keyed by someone the applicant is not (the field named)", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "no such bundle", body = ProblemDetails, content_type = "application/problem+json"),
-        (status = 422, description = "the consent or the fields name something wrong", body = ProblemDetails, content_type = "application/problem+json")))]
+        (status = 422, description = "the consent or the fields name something wrong", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "over the rate limits (Retry-After says when to try again)", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn prefill(
+    caller: Caller,
+    Peer(peer): Peer,
     State(s): State<ApiState>,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<PrefillRequest>,
 ) -> Result<Json<Prefilled>, ApiError> {
-    Ok(Json(s.engine.prefill(&id, request).await?))
+    let applicant = caller.require_applicant("ask for a prefill")?;
+    s.rates.take(&applicant.owner, peer)?;
+    Ok(Json(s.engine.prefill(&id, request, &applicant).await?))
+}
+
+#[utoipa::path(get, path = "/api/applications/{id}/materials/{code}", tag = "applicant",
+    security(("bearer" = [])),
+    summary = "A material of an application: to its owner, and to the officers of the departments whose steps need it (each such read is recorded)",
+    params(
+        ("id" = String, Path, description = "the application's id"),
+        ("code" = String, Path, description = "the material's code")),
+    responses(
+        (status = 200, description = "the file", content(
+            (Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"))),
+        (status = 403, description = "an operator, or an officer whose department's steps do not need it", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "no such application or material", body = ProblemDetails, content_type = "application/problem+json")))]
+pub(super) async fn material(
+    caller: Caller,
+    State(s): State<ApiState>,
+    Path((id, code)): Path<(String, String)>,
+) -> Result<impl IntoResponse, ApiError> {
+    let state = s
+        .engine
+        .state(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no application {id}")))?;
+    let reader = access::reader(&s, &caller, &state).await?;
+    let material = MaterialCode::parse(&code)
+        .ok()
+        .and_then(|c| state.materials.get(&c).map(|m| (c, m.clone())));
+    let Some((code, material)) = material else {
+        return Err(ApiError::not_found(format!(
+            "application {id} has no material {code}"
+        )));
+    };
+    if let Some(allowed) = &reader.materials
+        && !allowed.contains(&code)
+    {
+        return Err(ApiError::forbidden(
+            "Not yours to see",
+            format!(
+                "material {code} is shown only to the applicant and to the officers of the departments whose steps need it; {} is neither",
+                caller.actor()
+            ),
+        ));
+    }
+    let bytes = s
+        .engine
+        .store()
+        .material_bytes(&material.digest)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("material {code} is not stored")))?;
+    access::record_read(
+        &s,
+        &reader,
+        &state,
+        "GET /api/applications/{id}/materials/{code}",
+        &[code.to_string()],
+    )
+    .await?;
+    Ok(([(header::CONTENT_TYPE, material.media_type.clone())], bytes))
 }

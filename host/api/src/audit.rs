@@ -19,6 +19,8 @@ use utoipa::ToSchema;
 
 use super::ApiState;
 use super::error::{ApiError, ProblemDetails};
+use crate::access;
+use crate::auth::{Allowed, Audit, Caller};
 use onething_model::audit::{Action, Entry, Flow};
 use onething_model::consent::ConsentUse;
 use onething_model::events::Event;
@@ -69,6 +71,21 @@ pub struct Production {
     pub note: Option<String>,
 }
 
+/// A read of the application's data by someone other than its owner.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadRecord {
+    /// Who read it: an officer (with their department) or an operator.
+    pub by: String,
+    /// When, ms since the epoch.
+    pub at_ms: i64,
+    /// The fields they saw in full (the rest were masked).
+    pub fields: Vec<String>,
+    /// The materials they fetched.
+    pub materials: Vec<String>,
+    /// The route, and how many fields were masked.
+    pub route: Option<String>,
+}
+
 /// Who received or wrote which of an application's fields.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DataFlows {
@@ -84,21 +101,54 @@ pub struct DataFlows {
     pub produced: Vec<Production>,
     /// The prefill consent the application was submitted with.
     pub prefill_consent: Option<ConsentUse>,
+    /// Every read of its data by someone other than its owner, from the
+    /// audit log.
+    pub reads: Vec<ReadRecord>,
 }
 
 #[utoipa::path(get, path = "/api/applications/{id}/data-flows", tag = "applicant",
-    summary = "Who received which of the application's fields, when and for which step; what each department produced; the prefill consent",
+    security(("bearer" = [])),
+    summary = "Who received which of the application's fields, when and for which step; what each department produced; the prefill consent; who else read its data (to its owner, and to operators with viewer or auditor)",
     params(("id" = String, Path, description = "the application's id")),
     responses(
         (status = 200, description = "the data flows", body = DataFlows),
         (status = 404, description = "no such application", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn data_flows(
+    caller: Caller,
     State(s): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Json<DataFlows>, ApiError> {
     let Some(state) = s.engine.state(&id).await? else {
         return Err(ApiError::not_found(format!("no application {id}")));
     };
+    // Its owner, and operators; not another department's officer.
+    if matches!(caller, Caller::Officer { .. }) {
+        return Err(ApiError::not_found(format!("no application {id}")));
+    }
+    let reader = access::reader(&s, &caller, &state).await?;
+    let reads = s
+        .engine
+        .store()
+        .entries_of(&id)
+        .await?
+        .into_iter()
+        .filter(|(_, e)| e.action == Action::Read)
+        .map(|(at_ms, e)| ReadRecord {
+            by: e.actor,
+            at_ms,
+            fields: e.fields.into_iter().map(|f| f.key).collect(),
+            materials: e.materials,
+            route: e.note,
+        })
+        .collect();
+    access::record_read(
+        &s,
+        &reader,
+        &state,
+        "GET /api/applications/{id}/data-flows",
+        &[],
+    )
+    .await?;
     let events = s.engine.store().events(&id, 0).await?;
     let mut receipts = Vec::new();
     let mut produced = Vec::new();
@@ -153,6 +203,7 @@ pub(super) async fn data_flows(
         received: receipts,
         produced,
         prefill_consent: consent,
+        reads,
     }))
 }
 
@@ -189,12 +240,13 @@ pub struct ApplicationAudit {
 
 #[utoipa::path(get, path = "/admin/applications/{id}/audit", tag = "operator",
     summary = "An application's audit entries (keys, never values)",
-    security(("bearer" = [])),
+    security(("bearer" = ["auditor"])),
     params(("id" = String, Path, description = "the application's id")),
     responses(
         (status = 200, description = "the entries", body = ApplicationAudit),
         (status = 404, description = "no such application", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn application_audit(
+    _: Allowed<Audit>,
     State(s): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Json<ApplicationAudit>, ApiError> {
@@ -259,11 +311,14 @@ pub struct AuditBroken {
 
 #[utoipa::path(get, path = "/admin/audit/verify", tag = "operator",
     summary = "Check the whole audit chain against its checkpoint; names the first broken record",
-    security(("bearer" = [])),
+    security(("bearer" = ["auditor"])),
     responses(
         (status = 200, description = "intact", body = AuditIntact),
         (status = 409, description = "broken: first_broken names the record and what is wrong", body = AuditBroken, content_type = "application/problem+json")))]
-pub(super) async fn verify(State(s): State<ApiState>) -> Result<Response, ApiError> {
+pub(super) async fn verify(
+    _: Allowed<Audit>,
+    State(s): State<ApiState>,
+) -> Result<Response, ApiError> {
     let checkpoint = s
         .engine
         .store()
@@ -309,9 +364,12 @@ pub(super) async fn verify(State(s): State<ApiState>) -> Result<Response, ApiErr
 
 #[utoipa::path(get, path = "/admin/audit/checkpoint", tag = "operator",
     summary = "The audit checkpoint (last seq and digest), to keep outside the host",
-    security(("bearer" = [])),
+    security(("bearer" = ["auditor"])),
     responses((status = 200, description = "the checkpoint", body = Checkpoint)))]
-pub(super) async fn checkpoint(State(s): State<ApiState>) -> Result<Json<Checkpoint>, ApiError> {
+pub(super) async fn checkpoint(
+    _: Allowed<Audit>,
+    State(s): State<ApiState>,
+) -> Result<Json<Checkpoint>, ApiError> {
     let c = s.engine.store().audit_checkpoint().await?;
     Ok(Json(Checkpoint {
         seq: c.as_ref().map_or(0, |c| c.seq),

@@ -20,6 +20,10 @@ pub struct ApiError {
     title: &'static str,
     detail: String,
     problems: Vec<Problem>,
+    /// `WWW-Authenticate` of a 401 (plain `Bearer` when unset).
+    challenge: Option<String>,
+    /// `Retry-After` seconds of a 429 or 503.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -30,7 +34,15 @@ impl ApiError {
             title,
             detail: detail.into(),
             problems: Vec::new(),
+            challenge: None,
+            retry_after: None,
         }
+    }
+
+    /// The same error, telling the caller to try again in `secs`.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
     }
 
     /// 400.
@@ -48,6 +60,25 @@ impl ApiError {
         Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail)
     }
 
+    /// 401 for a token that is missing or refused, naming why (and saying
+    /// so in `WWW-Authenticate`, RFC 6750).
+    pub fn unauthenticated(why: &onething_identity::AuthError) -> Self {
+        let mut e = Self::new(StatusCode::UNAUTHORIZED, "Unauthorized", why.to_string());
+        e.challenge = Some(match why {
+            onething_identity::AuthError::Missing => "Bearer".to_owned(),
+            other => format!(
+                "Bearer error=\"invalid_token\", error_description=\"{}\"",
+                other.to_string().replace(['"', '\\'], "'")
+            ),
+        });
+        e
+    }
+
+    /// 403.
+    pub fn forbidden(title: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, title, detail)
+    }
+
     /// 422 with every problem.
     pub fn problems(detail: impl Into<String>, problems: Vec<Problem>) -> Self {
         Self {
@@ -55,6 +86,8 @@ impl ApiError {
             title: "The application has problems",
             detail: detail.into(),
             problems,
+            challenge: None,
+            retry_after: None,
         }
     }
 
@@ -109,8 +142,15 @@ impl IntoResponse for ApiError {
             HeaderValue::from_static("application/problem+json"),
         );
         if self.status == StatusCode::UNAUTHORIZED {
+            let challenge = self.challenge.as_deref().unwrap_or("Bearer");
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_str(challenge).unwrap_or(HeaderValue::from_static("Bearer")),
+            );
+        }
+        if let Some(secs) = self.retry_after {
             resp.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         resp
     }
@@ -152,6 +192,7 @@ impl From<SubmitError> for ApiError {
                     vec![Problem::general("idempotency-key-reused", message)],
                 )
             }
+            SubmitError::NotAParty(e) => ApiError::forbidden("Not a party", e.to_string()),
             SubmitError::Store(s) => ApiError::internal(s),
         }
     }
@@ -208,6 +249,7 @@ impl From<PrefillFailure> for ApiError {
                 "Invalid prefill request",
                 m,
             ),
+            F::NotAParty(e) => ApiError::forbidden("Not a party", e.to_string()),
             F::Store(s) => ApiError::internal(s),
         }
     }

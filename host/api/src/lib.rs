@@ -10,13 +10,16 @@
 //! server under the router, with its connection limits and shutdown, is
 //! [`server`].
 
+mod access;
 mod applicant;
 mod audit;
+pub mod auth;
 pub mod error;
 pub mod guard;
 mod json;
 pub mod openapi;
 mod operator;
+pub mod rate;
 pub mod server;
 pub mod versions;
 
@@ -28,19 +31,10 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use onething_catalog::Loader;
 use onething_engine::Engine;
-use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// An operator allowed to call `/admin/...`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Operator {
-    /// Name recorded with every action.
-    pub name: String,
-    /// Bearer token (at least 16 characters).
-    pub token: String,
-}
+pub use auth::{Authenticator, Officer, Operator, Role};
 
 /// The API's limits on one request.
 #[derive(Debug, Clone, Copy)]
@@ -105,8 +99,13 @@ impl Closing {
 pub struct ApiState {
     /// The engine.
     pub engine: Engine,
-    /// Operators and their tokens.
-    pub operators: Arc<Vec<Operator>>,
+    /// Who callers are: operators, officers, trusted issuers.
+    pub auth: Arc<Authenticator>,
+    /// Rate limits on prefill, check and submit.
+    pub rates: Arc<rate::RateLimits>,
+    /// Whether the catalogue (bundles, forms, the grants register) may be
+    /// read without a token.
+    pub anonymous_catalogue: bool,
     /// The loader, when versions can be changed while serving.
     pub loader: Option<Arc<Loader>>,
     /// Size limits.
@@ -144,8 +143,6 @@ pub fn openapi_json(state: &ApiState) -> serde_json::Value {
 /// names its path, method, parameters, body and answers, so the document
 /// cannot drift from the router.
 fn routes(state: &ApiState) -> OpenApiRouter<ApiState> {
-    let operators_only =
-        || axum::middleware::from_fn_with_state(state.clone(), operator::require_operator);
     let admin = OpenApiRouter::new()
         .routes(routes!(operator::manual_queue))
         .routes(routes!(operator::overdue))
@@ -164,12 +161,10 @@ fn routes(state: &ApiState) -> OpenApiRouter<ApiState> {
         .routes(routes!(versions::rollback_grants))
         .routes(routes!(audit::verify))
         .routes(routes!(audit::checkpoint))
-        .routes(routes!(audit::application_audit))
-        .route_layer(operators_only());
+        .routes(routes!(audit::application_audit));
     // Components are larger than JSON bodies: their own limit.
     let uploads = OpenApiRouter::new()
         .routes(routes!(operator::plugins, versions::upload_component))
-        .route_layer(operators_only())
         .layer(DefaultBodyLimit::max(state.limits.component_bytes));
     let materials = OpenApiRouter::new()
         .routes(routes!(applicant::upload_material))
@@ -181,6 +176,7 @@ fn routes(state: &ApiState) -> OpenApiRouter<ApiState> {
         .routes(routes!(applicant::submit))
         .routes(routes!(applicant::status, applicant::correct))
         .routes(routes!(applicant::events))
+        .routes(routes!(applicant::material))
         .routes(routes!(audit::data_flows))
         .routes(routes!(applicant::prefill))
         .routes(routes!(versions::grants))

@@ -55,7 +55,7 @@ pub fn finish(mut doc: OpenApi) -> OpenApi {
         SecurityScheme::Http(
             HttpBuilder::new()
                 .scheme(HttpAuthScheme::Bearer)
-                .description(Some("an operator's token (onething.toml [[operators]])"))
+                .description(Some("an applicant's or officer's JWT from a trusted issuer ([identity]), or an operator's or officer's token ([[operators]], [[officers]]); an operation's security lists the operator role it needs"))
                 .build(),
         ),
     );
@@ -131,7 +131,11 @@ fn add_common_answers(op: &mut Operation) {
     if secured {
         answers.push((
             "401",
-            "no bearer token, or one that is not a configured operator's (WWW-Authenticate: Bearer)",
+            "no bearer token, or one that is refused (WWW-Authenticate names why): expired, for another audience or issuer, an unknown key or algorithm, a signature that does not verify, or not a configured operator's or officer's",
+        ));
+        answers.push((
+            "403",
+            "the caller may not: the role it lacks is named (the operation's security lists it), or it is not an applicant's operation",
         ));
     }
     answers.push((

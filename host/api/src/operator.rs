@@ -1,16 +1,16 @@
-//! Operator endpoints under `/admin`: loaded plugins and their manifests,
-//! the manual queue, resolving a queued step, overdue applications. Every
-//! request needs `Authorization: Bearer <token>` of a configured operator,
-//! compared in constant time.
+//! Operator and officer endpoints under `/admin`: loaded plugins and
+//! their manifests, the manual queue, resolving a queued step, overdue
+//! applications. Each states the permission it needs ([`crate::auth`]):
+//! an officer sees and resolves only their own department's items.
 
 use axum::Json;
-use axum::extract::{Path, Request, State};
-use axum::http::{StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use serde::Serialize;
-use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
+
+use crate::auth::{Allowed, Caller, Resolve, View};
 
 use super::ApiState;
 use super::error::{ApiError, ProblemDetails};
@@ -20,51 +20,6 @@ use onething_model::ids::{BundleId, DepartmentId, Digest, StepRef};
 use onething_model::manifest::Manifest;
 use onething_model::state::{AppStatus, StepStatus};
 use onething_store::applications::AppSummary;
-
-/// The operator a request was authenticated as.
-#[derive(Clone, Debug)]
-pub(super) struct OperatorName(pub String);
-
-pub(super) async fn require_operator(
-    State(s): State<ApiState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let presented = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer_token)
-        .map(str::to_owned);
-    let Some(token) = presented else {
-        return ApiError::unauthorized("operator endpoints need Authorization: Bearer <token>")
-            .into_response();
-    };
-    // Check every configured token so timing does not reveal which matched.
-    let mut matched: Option<String> = None;
-    for op in s.operators.iter() {
-        let eq: bool = op.token.as_bytes().ct_eq(token.as_bytes()).into();
-        if eq && matched.is_none() {
-            matched = Some(op.name.clone());
-        }
-    }
-    match matched {
-        Some(name) => {
-            req.extensions_mut().insert(OperatorName(name));
-            next.run(req).await
-        }
-        None => ApiError::unauthorized("the bearer token is not one of a configured operator")
-            .into_response(),
-    }
-}
-
-/// The token of an `Authorization: Bearer <token>` header. The scheme is
-/// matched without regard to case (RFC 9110, section 11.1).
-pub(crate) fn bearer_token(header: &str) -> Option<&str> {
-    let (scheme, token) = header.trim_start().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
-}
 
 /// A loaded plugin.
 #[derive(Debug, Serialize, ToSchema)]
@@ -93,9 +48,9 @@ pub struct PluginList {
 
 #[utoipa::path(get, path = "/admin/plugins", tag = "operator",
     summary = "The plugins serving and their manifests",
-    security(("bearer" = [])),
+    security(("bearer" = ["viewer"])),
     responses((status = 200, description = "plugins", body = PluginList)))]
-pub(super) async fn plugins(State(s): State<ApiState>) -> Json<PluginList> {
+pub(super) async fn plugins(_: Allowed<View>, State(s): State<ApiState>) -> Json<PluginList> {
     let plugins = s
         .engine
         .catalog()
@@ -141,10 +96,17 @@ pub struct ManualQueue {
 }
 
 #[utoipa::path(get, path = "/admin/manual-queue", tag = "operator",
-    summary = "Steps waiting for an operator",
-    security(("bearer" = [])),
+    summary = "Steps waiting for an operator (an officer sees only their department's)",
+    security(("bearer" = ["viewer"])),
     responses((status = 200, description = "the queue", body = ManualQueue)))]
-pub(super) async fn manual_queue(State(s): State<ApiState>) -> Result<Json<ManualQueue>, ApiError> {
+pub(super) async fn manual_queue(
+    allowed: Allowed<View>,
+    State(s): State<ApiState>,
+) -> Result<Json<ManualQueue>, ApiError> {
+    let department = match &allowed.caller {
+        Caller::Officer { department, .. } => Some(department.clone()),
+        _ => None,
+    };
     let mut items = Vec::new();
     for app in s
         .engine
@@ -155,11 +117,10 @@ pub(super) async fn manual_queue(State(s): State<ApiState>) -> Result<Json<Manua
         let Some(state) = s.engine.state(&app.id).await? else {
             continue;
         };
-        for st in state
-            .steps
-            .iter()
-            .filter(|st| st.status == StepStatus::Manual)
-        {
+        for st in state.steps.iter().filter(|st| {
+            st.status == StepStatus::Manual
+                && department.as_ref().is_none_or(|d| &st.step.department == d)
+        }) {
             items.push(QueueItem {
                 application: state.id.clone(),
                 bundle: state.bundle.clone(),
@@ -188,9 +149,12 @@ pub struct Overdue {
 
 #[utoipa::path(get, path = "/admin/overdue", tag = "operator",
     summary = "Unfinished applications with a step or the bundle past its time limit",
-    security(("bearer" = [])),
+    security(("bearer" = ["viewer"])),
     responses((status = 200, description = "the applications", body = Overdue)))]
-pub(super) async fn overdue(State(s): State<ApiState>) -> Result<Json<Overdue>, ApiError> {
+pub(super) async fn overdue(
+    _: Allowed<View>,
+    State(s): State<ApiState>,
+) -> Result<Json<Overdue>, ApiError> {
     let applications: Vec<_> = s
         .engine
         .store()
@@ -206,8 +170,8 @@ pub(super) async fn overdue(State(s): State<ApiState>) -> Result<Json<Overdue>, 
 }
 
 #[utoipa::path(post, path = "/admin/applications/{id}/steps/{department}/{step}/resolve", tag = "operator",
-    summary = "Resolve a step in the manual queue: approve it with the fields it writes, or reject the application with a reason",
-    security(("bearer" = [])),
+    summary = "Resolve a step in the manual queue: approve it with the fields it writes, or reject the application with a reason (an officer: only their department's steps)",
+    security(("bearer" = ["resolver"])),
     params(
         ("id" = String, Path, description = "the application's id"),
         ("department" = String, Path, description = "the step's department"),
@@ -215,18 +179,35 @@ pub(super) async fn overdue(State(s): State<ApiState>) -> Result<Json<Overdue>, 
     request_body(content = Resolution, content_type = "application/json"),
     responses(
         (status = 200, description = "resolved; the application goes on", body = crate::applicant::Moved),
+        (status = 403, description = "the role is missing, or an officer's step of another department", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 404, description = "no such application or step", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "the step is not in the manual queue", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 422, description = "the outputs are not what the step writes, or a value is refused", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn resolve(
+    allowed: Allowed<Resolve>,
     State(s): State<ApiState>,
-    axum::Extension(op): axum::Extension<OperatorName>,
     Path((id, department, step)): Path<(String, String, String)>,
     ApiJson(resolution): ApiJson<Resolution>,
 ) -> Result<impl IntoResponse, ApiError> {
     let step = StepRef::parse(&format!("{department}/{step}"))
         .map_err(|e| ApiError::not_found(format!("no step {department}/{step}: {e}")))?;
-    let state = s.engine.resolve(&id, &step, resolution, &op.0).await?;
+    if let Caller::Officer {
+        department: own, ..
+    } = &allowed.caller
+        && own != &step.department
+    {
+        return Err(ApiError::forbidden(
+            "Another department's step",
+            format!(
+                "{} may resolve only {own}'s steps, not {step}",
+                allowed.caller.actor()
+            ),
+        ));
+    }
+    let state = s
+        .engine
+        .resolve(&id, &step, resolution, &allowed.caller.actor())
+        .await?;
     Ok((
         StatusCode::OK,
         Json(crate::applicant::Moved {
@@ -234,19 +215,4 @@ pub(super) async fn resolve(
             status: state.status,
         }),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::bearer_token;
-
-    #[test]
-    fn item_7_the_bearer_scheme_is_matched_in_any_case() {
-        for header in ["Bearer abc", "bearer abc", "BEARER abc", "bEaReR   abc  "] {
-            assert_eq!(bearer_token(header), Some("abc"), "{header}");
-        }
-        for header in ["Basic abc", "Bearer", "Bearer ", "Bearerabc", ""] {
-            assert_eq!(bearer_token(header), None, "{header}");
-        }
-    }
 }

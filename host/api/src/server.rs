@@ -356,11 +356,25 @@ impl AsyncWrite for IdleTimeout {
     }
 }
 
-/// The peer of a request served by [`serve`] (absent in `oneshot` tests).
-pub fn peer_of<B>(req: &Request<B>) -> Option<SocketAddr> {
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0)
+/// The address a request came from, when it came through [`serve`]
+/// (absent in `oneshot` tests).
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
 }
 
 #[cfg(test)]

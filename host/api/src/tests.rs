@@ -20,6 +20,44 @@ use super::*;
 
 const TOKEN: &str = "a-token-of-at-least-16-chars";
 
+/// A development issuer for the applicants of these tests.
+fn issuer() -> &'static onething_identity::dev::DevIssuer {
+    static ISSUER: std::sync::OnceLock<(tempfile::TempDir, onething_identity::dev::DevIssuer)> =
+        std::sync::OnceLock::new();
+    &ISSUER
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let issuer = onething_identity::dev::DevIssuer::create(dir.path()).expect("issuer");
+            (dir, issuer)
+        })
+        .1
+}
+
+/// An applicant's token.
+fn applicant() -> String {
+    issuer()
+        .mint(
+            &onething_identity::dev::TokenClaims {
+                subject: "applicant-1".into(),
+                id_number: Some("350203199003071527".into()),
+                ..Default::default()
+            },
+            std::time::Duration::from_secs(600),
+        )
+        .expect("token")
+}
+
+/// An operator's token with every role but `missing` (its name is the
+/// role it lacks).
+fn operator_without(missing: Role) -> String {
+    format!("operator-without-{}", missing.as_str())
+}
+
+/// An operator's token with `role` only.
+fn operator_with(role: Role) -> String {
+    format!("operator-with-only-{}", role.as_str())
+}
+
 fn app() -> Router {
     let dict = Dictionary::from_toml(
         "version = \"t\"\n[fields.\"child.name\"]\ntype = \"text\"\nlabel = { zh = \"姓名\", en = \"Name\" }\nsensitivity = \"personal\"\n",
@@ -34,12 +72,33 @@ fn app() -> Router {
         RetryPolicy::default(),
         Arc::new(Metrics::new()),
     );
+    let mut operators = vec![Operator {
+        name: "duty-officer".into(),
+        token: TOKEN.into(),
+        roles: Role::ALL.to_vec(),
+    }];
+    for role in Role::ALL {
+        operators.push(Operator {
+            name: format!("without-{}", role.as_str()),
+            token: operator_without(role),
+            roles: Role::ALL.into_iter().filter(|r| *r != role).collect(),
+        });
+        operators.push(Operator {
+            name: format!("only-{}", role.as_str()),
+            token: operator_with(role),
+            roles: vec![role],
+        });
+    }
+    let verifier = onething_identity::Verifier::with_keys(issuer().config(), issuer().jwks());
     router(ApiState {
         engine,
-        operators: Arc::new(vec![Operator {
-            name: "duty-officer".into(),
-            token: TOKEN.into(),
-        }]),
+        auth: Arc::new(Authenticator::new(
+            operators,
+            Vec::new(),
+            Some(Arc::new(verifier)),
+        )),
+        rates: Arc::new(rate::RateLimits::new(rate::RateSettings::default())),
+        anonymous_catalogue: false,
         loader: None,
         limits: RequestLimits {
             json_bytes: 4096,
@@ -77,6 +136,7 @@ fn get(uri: &str) -> Request<Body> {
 fn post_json(uri: &str, body: &str) -> Request<Body> {
     Request::post(uri)
         .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {}", applicant()))
         .body(Body::from(body.to_owned()))
         .expect("request")
 }
@@ -158,7 +218,7 @@ async fn item_8_the_openapi_document_describes_every_operation() {
         }
     }
     assert_eq!(
-        operations, 35,
+        operations, 36,
         "every route of the router is in the document"
     );
     // Request schemas are as strict as the server: a bundle id is a
@@ -228,6 +288,7 @@ async fn operator_endpoints_need_a_configured_token() {
 async fn malformed_submissions_are_refused_naming_the_fault() {
     let wrong_type = Request::post("/api/applications")
         .header(header::CONTENT_TYPE, "text/plain")
+        .header(header::AUTHORIZATION, format!("Bearer {}", applicant()))
         .body(Body::from("{}"))
         .expect("request");
     let (status, _, body) = call(wrong_type).await;
@@ -260,14 +321,18 @@ async fn malformed_submissions_are_refused_naming_the_fault() {
     );
     let (status, _, body) = call(post_json("/api/applications", &big)).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
-    let (status, _, _) = call(get("/api/applications/app-unknown")).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let unknown = Request::get("/api/applications/app-unknown")
+        .header(header::AUTHORIZATION, format!("Bearer {}", applicant()))
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(call(unknown).await.0, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn materials_must_be_what_they_say() {
     let pdf = Request::post("/api/materials")
         .header(header::CONTENT_TYPE, "image/png")
+        .header(header::AUTHORIZATION, format!("Bearer {}", applicant()))
         .body(Body::from(&b"%PDF-1.4 a small pdf"[..]))
         .expect("request");
     let (status, _, body) = call(pdf).await;
@@ -275,6 +340,7 @@ async fn materials_must_be_what_they_say() {
     assert!(body.contains("application/pdf"), "{body}");
     let ok = Request::post("/api/materials")
         .header(header::CONTENT_TYPE, "application/pdf")
+        .header(header::AUTHORIZATION, format!("Bearer {}", applicant()))
         .body(Body::from(&b"%PDF-1.4 a small pdf"[..]))
         .expect("request");
     let (status, _, body) = call(ok).await;
@@ -282,6 +348,7 @@ async fn materials_must_be_what_they_say() {
     assert!(body.contains("sha256:"), "{body}");
     let empty = Request::post("/api/materials")
         .header(header::CONTENT_TYPE, "application/pdf")
+        .header(header::AUTHORIZATION, format!("Bearer {}", applicant()))
         .body(Body::empty())
         .expect("request");
     assert_eq!(call(empty).await.0, StatusCode::BAD_REQUEST);
@@ -301,7 +368,13 @@ async fn item_7_every_error_answer_is_problem_json() {
             StatusCode::METHOD_NOT_ALLOWED,
         ),
         // A path that is not UTF-8.
-        (get("/api/applications/%FF"), StatusCode::BAD_REQUEST),
+        (
+            Request::get("/api/applications/%FF")
+                .header(header::AUTHORIZATION, format!("Bearer {}", applicant()))
+                .body(Body::empty())
+                .expect("request"),
+            StatusCode::BAD_REQUEST,
+        ),
         // A query that does not parse.
         (
             Request::get("/admin/changes?limit=abc")
@@ -330,6 +403,7 @@ async fn item_7_every_error_answer_is_problem_json() {
         (
             Request::post("/api/applications")
                 .header(header::CONTENT_TYPE, "application/jsonfoo")
+                .header(header::AUTHORIZATION, format!("Bearer {}", applicant()))
                 .body(Body::from(r#"{"bundle":"x"}"#))
                 .expect("request"),
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -337,7 +411,8 @@ async fn item_7_every_error_answer_is_problem_json() {
         // Too many headers.
         (
             {
-                let mut r = Request::get("/api/bundles");
+                let mut r = Request::get("/api/bundles")
+                    .header(header::AUTHORIZATION, format!("Bearer {}", applicant()));
                 for i in 0..120 {
                     r = r.header(format!("x-filler-{i}"), "v");
                 }
@@ -383,5 +458,94 @@ async fn item_7_the_bearer_scheme_is_not_case_sensitive() {
             .body(Body::empty())
             .expect("request");
         assert_eq!(call(req).await.0, StatusCode::OK, "{scheme}");
+    }
+}
+
+/// Every `/admin` operation states the role it needs in the OpenAPI
+/// document, and the code enforces that very role: an operator with every
+/// other role gets 403 naming it, one with just that role gets past.
+#[tokio::test]
+async fn every_admin_route_needs_the_role_its_document_states() {
+    let (_, _, body) = call(get("/api/openapi.json")).await;
+    let doc: Value = serde_json::from_str(&body).expect("json");
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        if !path.starts_with("/admin") {
+            continue;
+        }
+        for (method, op) in item.as_object().expect("item") {
+            let shown = format!("{method} {path}");
+            let role = op["security"][0]["bearer"][0]
+                .as_str()
+                .unwrap_or_else(|| panic!("{shown}: no role in its security"));
+            let role = Role::ALL
+                .into_iter()
+                .find(|r| r.as_str() == role)
+                .unwrap_or_else(|| panic!("{shown}: {role} is not a role"));
+            let uri: String = path
+                .split('/')
+                .map(|seg| if seg.starts_with('{') { "x" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/");
+            let request = |token: &str| {
+                Request::builder()
+                    .method(method.to_uppercase().as_str())
+                    .uri(&uri)
+                    .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from("{}"))
+                    .expect("request")
+            };
+            let (status, _, body) = call(request(&operator_without(role))).await;
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{shown} without {role:?}: {body}"
+            );
+            assert!(
+                body.contains(&format!("needs the role {}", role.as_str())),
+                "{shown}: {body}"
+            );
+            let (status, _, body) = call(request(&operator_with(role))).await;
+            assert!(
+                status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED,
+                "{shown} with {role:?}: {status} {body}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "{checked} admin operations");
+}
+
+/// Without a token, every operation but the public ones answers 401
+/// problem+json with a WWW-Authenticate challenge.
+#[tokio::test]
+async fn without_a_token_every_applicant_and_operator_route_is_401() {
+    let (_, _, body) = call(get("/api/openapi.json")).await;
+    let doc: Value = serde_json::from_str(&body).expect("json");
+    let public = ["/healthz", "/readyz", "/metrics", "/api/openapi.json"];
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, _) in item.as_object().expect("item") {
+            if public.contains(&path.as_str()) {
+                continue;
+            }
+            let uri: String = path
+                .split('/')
+                .map(|seg| if seg.starts_with('{') { "x" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/");
+            let req = Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&uri)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}"))
+                .expect("request");
+            let resp = app().oneshot(req).await.expect("infallible");
+            assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
+            assert!(
+                resp.headers().contains_key(header::WWW_AUTHENTICATE),
+                "{method} {path}"
+            );
+        }
     }
 }

@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::ApiState;
 use super::error::{ApiError, ProblemDetails};
 use super::json::ApiJson;
-use super::operator::OperatorName;
+use crate::auth::{Allowed, Publish, View};
 use onething_catalog::{Loader, Origin, Outcome, Submission};
 use onething_model::grants::Grant;
 use onething_model::ids::Digest;
@@ -56,7 +56,7 @@ fn answer(outcome: Outcome) -> impl IntoResponse {
 
 #[utoipa::path(post, path = "/admin/plugins", tag = "operator",
     summary = "Upload a component: admitted (and activated), or refused with the reason while the serving version keeps serving",
-    security(("bearer" = [])),
+    security(("bearer" = ["publisher"])),
     params(UploadQuery,
         ("Onething-Signature" = Option<String>, Header, description = "the text of the component's .wasm.sig (required when signatures are)")),
     request_body(description = "the component's .wasm bytes", content((Vec<u8> = "application/wasm"), (Vec<u8> = "application/octet-stream"))),
@@ -69,7 +69,7 @@ fn answer(outcome: Outcome) -> impl IntoResponse {
         (status = 422, description = "refused: the reason (bytes, world, contract version, signature, manifest, bundles that would break)", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn upload_component(
     State(s): State<ApiState>,
-    axum::Extension(op): axum::Extension<OperatorName>,
+    allowed: Allowed<Publish>,
     Query(q): Query<UploadQuery>,
     headers: HeaderMap,
     body: Bytes,
@@ -90,7 +90,7 @@ pub(super) async fn upload_component(
     let outcome = loader(&s)?
         .admit(
             submission,
-            &Origin::upload(&op.0),
+            &Origin::upload(&allowed.caller.actor()),
             q.activate.unwrap_or(true),
         )
         .await?;
@@ -108,7 +108,7 @@ pub(super) struct BundleQuery {
 
 #[utoipa::path(post, path = "/admin/bundles", tag = "operator",
     summary = "Upload a bundle definition (TOML): admitted (and activated), or refused with every fault while the serving version keeps serving",
-    security(("bearer" = [])),
+    security(("bearer" = ["publisher"])),
     params(BundleQuery),
     request_body(description = "the bundle's TOML", content((String = "application/toml"), (String = "text/plain"))),
     responses(
@@ -120,7 +120,7 @@ pub(super) struct BundleQuery {
         (status = 422, description = "refused: every fault", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn upload_bundle(
     State(s): State<ApiState>,
-    axum::Extension(op): axum::Extension<OperatorName>,
+    allowed: Allowed<Publish>,
     Query(q): Query<BundleQuery>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -128,7 +128,7 @@ pub(super) async fn upload_bundle(
     let outcome = loader(&s)?
         .admit(
             Submission::Bundle { text },
-            &Origin::upload(&op.0),
+            &Origin::upload(&allowed.caller.actor()),
             q.activate.unwrap_or(true),
         )
         .await?;
@@ -181,12 +181,13 @@ async fn versions_of(
 
 #[utoipa::path(get, path = "/admin/plugins/{department}/versions", tag = "operator",
     summary = "A department's stored versions, the serving one, and its history (who activated what, when; refusals with reasons)",
-    security(("bearer" = [])),
+    security(("bearer" = ["viewer"])),
     params(("department" = String, Path, description = "the department's id")),
     responses(
         (status = 200, description = "versions and history", body = Versions),
         (status = 404, description = "no such department is known, or hot loading is not enabled", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn plugin_versions(
+    _: Allowed<View>,
     State(s): State<ApiState>,
     Path(department): Path<String>,
 ) -> Result<Json<Versions>, ApiError> {
@@ -195,12 +196,13 @@ pub(super) async fn plugin_versions(
 
 #[utoipa::path(get, path = "/admin/bundles/{id}/versions", tag = "operator",
     summary = "A bundle's stored versions, the serving one, and its history",
-    security(("bearer" = [])),
+    security(("bearer" = ["viewer"])),
     params(("id" = String, Path, description = "the bundle's id")),
     responses(
         (status = 200, description = "versions and history", body = Versions),
         (status = 404, description = "no such bundle is known, or hot loading is not enabled", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn bundle_versions(
+    _: Allowed<View>,
     State(s): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Json<Versions>, ApiError> {
@@ -219,7 +221,7 @@ pub(super) struct Activation {
 
 #[utoipa::path(post, path = "/admin/plugins/{department}/activate", tag = "operator",
     summary = "Serve a stored version of a department (digest, digest prefix or declared version)",
-    security(("bearer" = [])),
+    security(("bearer" = ["publisher"])),
     params(("department" = String, Path, description = "the department's id")),
     request_body(content = Activation, content_type = "application/json"),
     responses(
@@ -230,19 +232,24 @@ pub(super) struct Activation {
         (status = 422, description = "refused: the reason (a bundle it would break)", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn activate_plugin(
     State(s): State<ApiState>,
-    axum::Extension(op): axum::Extension<OperatorName>,
+    allowed: Allowed<Publish>,
     Path(department): Path<String>,
     ApiJson(a): ApiJson<Activation>,
 ) -> Result<impl IntoResponse, ApiError> {
     let outcome = loader(&s)?
-        .activate(VersionKind::Plugin, &department, &a.version, &op.0)
+        .activate(
+            VersionKind::Plugin,
+            &department,
+            &a.version,
+            &allowed.caller.actor(),
+        )
         .await?;
     Ok(answer(outcome))
 }
 
 #[utoipa::path(post, path = "/admin/plugins/{department}/rollback", tag = "operator",
     summary = "Serve again the version of a department that served before the current one",
-    security(("bearer" = [])),
+    security(("bearer" = ["publisher"])),
     params(("department" = String, Path, description = "the department's id")),
     responses(
         (status = 201, description = "rolled back", body = Outcome),
@@ -251,18 +258,18 @@ pub(super) async fn activate_plugin(
         (status = 422, description = "refused: the reason (a bundle it would break)", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn rollback_plugin(
     State(s): State<ApiState>,
-    axum::Extension(op): axum::Extension<OperatorName>,
+    allowed: Allowed<Publish>,
     Path(department): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let outcome = loader(&s)?
-        .rollback(VersionKind::Plugin, &department, &op.0)
+        .rollback(VersionKind::Plugin, &department, &allowed.caller.actor())
         .await?;
     Ok(answer(outcome))
 }
 
 #[utoipa::path(post, path = "/admin/bundles/{id}/activate", tag = "operator",
     summary = "Serve a stored version of a bundle (digest, digest prefix or declared version)",
-    security(("bearer" = [])),
+    security(("bearer" = ["publisher"])),
     params(("id" = String, Path, description = "the bundle's id")),
     request_body(content = Activation, content_type = "application/json"),
     responses(
@@ -273,19 +280,24 @@ pub(super) async fn rollback_plugin(
         (status = 422, description = "refused: every fault", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn activate_bundle(
     State(s): State<ApiState>,
-    axum::Extension(op): axum::Extension<OperatorName>,
+    allowed: Allowed<Publish>,
     Path(id): Path<String>,
     ApiJson(a): ApiJson<Activation>,
 ) -> Result<impl IntoResponse, ApiError> {
     let outcome = loader(&s)?
-        .activate(VersionKind::Bundle, &id, &a.version, &op.0)
+        .activate(
+            VersionKind::Bundle,
+            &id,
+            &a.version,
+            &allowed.caller.actor(),
+        )
         .await?;
     Ok(answer(outcome))
 }
 
 #[utoipa::path(post, path = "/admin/bundles/{id}/rollback", tag = "operator",
     summary = "Serve again the version of a bundle that served before the current one",
-    security(("bearer" = [])),
+    security(("bearer" = ["publisher"])),
     params(("id" = String, Path, description = "the bundle's id")),
     responses(
         (status = 201, description = "rolled back", body = Outcome),
@@ -294,11 +306,11 @@ pub(super) async fn activate_bundle(
         (status = 422, description = "refused: every fault", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn rollback_bundle(
     State(s): State<ApiState>,
-    axum::Extension(op): axum::Extension<OperatorName>,
+    allowed: Allowed<Publish>,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let outcome = loader(&s)?
-        .rollback(VersionKind::Bundle, &id, &op.0)
+        .rollback(VersionKind::Bundle, &id, &allowed.caller.actor())
         .await?;
     Ok(answer(outcome))
 }
@@ -326,10 +338,11 @@ pub struct Changes {
 
 #[utoipa::path(get, path = "/admin/changes", tag = "operator",
     summary = "The catalog's history, latest last",
-    security(("bearer" = [])),
+    security(("bearer" = ["viewer"])),
     params(ChangesQuery),
     responses((status = 200, description = "changes", body = Changes)))]
 pub(super) async fn changes(
+    _: Allowed<View>,
     State(s): State<ApiState>,
     Query(q): Query<ChangesQuery>,
 ) -> Result<Json<Changes>, ApiError> {
@@ -353,7 +366,7 @@ fn toml_text(body: Bytes, what: &str) -> Result<String, ApiError> {
 
 #[utoipa::path(post, path = "/admin/grants", tag = "operator",
     summary = "Upload a version of the data-sharing register (TOML): admitted (and activated), or refused with every fault, or because a serving component would lose a grant it needs",
-    security(("bearer" = [])),
+    security(("bearer" = ["publisher"])),
     params(BundleQuery),
     request_body(description = "the register's TOML", content((String = "application/toml"), (String = "text/plain"))),
     responses(
@@ -363,7 +376,7 @@ fn toml_text(body: Bytes, what: &str) -> Result<String, ApiError> {
         (status = 422, description = "refused: every fault, or each read of a serving component it would no longer grant", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn upload_grants(
     State(s): State<ApiState>,
-    axum::Extension(op): axum::Extension<OperatorName>,
+    allowed: Allowed<Publish>,
     Query(q): Query<BundleQuery>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -371,7 +384,7 @@ pub(super) async fn upload_grants(
     let outcome = loader(&s)?
         .admit(
             Submission::Grants { text },
-            &Origin::upload(&op.0),
+            &Origin::upload(&allowed.caller.actor()),
             q.activate.unwrap_or(true),
         )
         .await?;
@@ -380,17 +393,20 @@ pub(super) async fn upload_grants(
 
 #[utoipa::path(get, path = "/admin/grants/versions", tag = "operator",
     summary = "The data-sharing register's stored versions, the serving one, and its history",
-    security(("bearer" = [])),
+    security(("bearer" = ["viewer"])),
     responses(
         (status = 200, description = "versions and history", body = Versions),
         (status = 404, description = "no register is known, or hot loading is not enabled", body = ProblemDetails, content_type = "application/problem+json")))]
-pub(super) async fn grants_versions(State(s): State<ApiState>) -> Result<Json<Versions>, ApiError> {
+pub(super) async fn grants_versions(
+    _: Allowed<View>,
+    State(s): State<ApiState>,
+) -> Result<Json<Versions>, ApiError> {
     versions_of(&s, VersionKind::Grants, GRANTS_SUBJECT).await
 }
 
 #[utoipa::path(post, path = "/admin/grants/activate", tag = "operator",
     summary = "Serve a stored version of the data-sharing register (digest or digest prefix)",
-    security(("bearer" = [])),
+    security(("bearer" = ["publisher"])),
     request_body(content = Activation, content_type = "application/json"),
     responses(
         (status = 201, description = "activated", body = Outcome),
@@ -400,18 +416,23 @@ pub(super) async fn grants_versions(State(s): State<ApiState>) -> Result<Json<Ve
         (status = 422, description = "refused: a serving component would lose a grant it needs", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn activate_grants(
     State(s): State<ApiState>,
-    axum::Extension(op): axum::Extension<OperatorName>,
+    allowed: Allowed<Publish>,
     ApiJson(a): ApiJson<Activation>,
 ) -> Result<impl IntoResponse, ApiError> {
     let outcome = loader(&s)?
-        .activate(VersionKind::Grants, GRANTS_SUBJECT, &a.version, &op.0)
+        .activate(
+            VersionKind::Grants,
+            GRANTS_SUBJECT,
+            &a.version,
+            &allowed.caller.actor(),
+        )
         .await?;
     Ok(answer(outcome))
 }
 
 #[utoipa::path(post, path = "/admin/grants/rollback", tag = "operator",
     summary = "Serve again the version of the data-sharing register that served before the current one",
-    security(("bearer" = [])),
+    security(("bearer" = ["publisher"])),
     responses(
         (status = 201, description = "rolled back", body = Outcome),
         (status = 404, description = "no register is known (or hot loading is not enabled)", body = ProblemDetails, content_type = "application/problem+json"),
@@ -419,10 +440,10 @@ pub(super) async fn activate_grants(
         (status = 422, description = "refused: a serving component would lose a grant it needs (roll it back first)", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn rollback_grants(
     State(s): State<ApiState>,
-    axum::Extension(op): axum::Extension<OperatorName>,
+    allowed: Allowed<Publish>,
 ) -> Result<impl IntoResponse, ApiError> {
     let outcome = loader(&s)?
-        .rollback(VersionKind::Grants, GRANTS_SUBJECT, &op.0)
+        .rollback(VersionKind::Grants, GRANTS_SUBJECT, &allowed.caller.actor())
         .await?;
     Ok(answer(outcome))
 }
@@ -437,9 +458,13 @@ pub struct GrantsAnswer {
 }
 
 #[utoipa::path(get, path = "/api/grants", tag = "applicant",
+    security(("bearer" = [])),
     summary = "The data-sharing register: which department may read which field, why, under which law, approved by whom",
     responses((status = 200, description = "the register", body = GrantsAnswer)))]
-pub(super) async fn grants(State(s): State<ApiState>) -> Json<GrantsAnswer> {
+pub(super) async fn grants(
+    _: crate::auth::CatalogueReader,
+    State(s): State<ApiState>,
+) -> Json<GrantsAnswer> {
     let cat = s.engine.catalog();
     Json(GrantsAnswer {
         digest: cat.grants_loaded().map(|g| g.digest),

@@ -1,6 +1,7 @@
 //! Why the engine refused a submission, a prefill or an action. Nothing is
 //! stored for a refusal; the API turns each into problem+json.
 
+use onething_model::party::NotAParty;
 use onething_model::problem::Problem;
 use onething_store::StoreError;
 
@@ -32,6 +33,9 @@ pub enum SubmitError {
         /// The application made with it.
         existing: String,
     },
+    /// The applicant is none of the persons the bundle is for.
+    #[error(transparent)]
+    NotAParty(#[from] NotAParty),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -46,6 +50,9 @@ pub enum PrefillFailure {
     /// No consent, or a consent naming something wrong.
     #[error(transparent)]
     Refused(#[from] PrefillError),
+    /// Keyed by someone the asker is not (or not related to).
+    #[error(transparent)]
+    NotAParty(#[from] NotAParty),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

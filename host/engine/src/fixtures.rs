@@ -122,6 +122,7 @@ pub fn submitted(bundle: &Bundle, at_ms: i64) -> AppState {
             .collect(),
         time_limit_secs: bundle.time_limit.as_secs(),
         consent: None,
+        owner: None,
     };
     AppState::submitted("app-1", at_ms, &e).expect("submitted")
 }

@@ -21,6 +21,7 @@ use onething_model::call::Field;
 use onething_model::consent::{ConsentRecord, PrefillRecord, value_digest};
 use onething_model::dictionary::Dictionary;
 use onething_model::ids::{DepartmentId, FieldKey};
+use onething_model::party::{Applicant, may_prefill};
 use serde::{Deserialize, Serialize};
 
 use crate::{Engine, PrefillFailure, now_ms};
@@ -316,6 +317,7 @@ pub async fn prefill(
         fields: allowed,
         granted_ms: now_ms,
         prefilled: records,
+        owner: None,
     };
     Ok((
         record,
@@ -335,14 +337,26 @@ impl Engine {
         &self,
         bundle: &str,
         request: PrefillRequest,
+        applicant: &Applicant,
     ) -> Result<Prefilled, PrefillFailure> {
         let cat = self.catalog();
         let bundle = cat
             .bundle_named(bundle)
             .cloned()
             .ok_or_else(|| PrefillFailure::UnknownBundle(bundle.to_owned()))?;
+        // Keyed only by who the asker is, before anything is asked or kept.
+        may_prefill(&bundle, &request.fields, applicant, cat.dict())?;
         let id = format!("consent-{}", uuid::Uuid::now_v7().simple());
-        let (record, entries, answer) = prefill(&bundle, &cat, request, id, now_ms()).await?;
+        let (mut record, mut entries, answer) =
+            prefill(&bundle, &cat, request, id, now_ms()).await?;
+        record.owner = Some(applicant.owner.clone());
+        // The consent is the applicant's: the log says whose.
+        for e in entries
+            .iter_mut()
+            .filter(|e| e.action == Action::ConsentGranted)
+        {
+            e.actor = applicant.owner.clone();
+        }
         self.inner.store.record_consent(&record, &entries).await?;
         tracing::info!(consent = %record.id, bundle = %bundle.id, departments = ?record.departments, filled = record.prefilled.len(), "prefill with consent");
         Ok(answer)

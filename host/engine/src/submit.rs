@@ -15,7 +15,9 @@ use onething_model::application::{ApplicationDoc, Contents, read_contents};
 use onething_model::bundle::Bundle;
 use onething_model::events::Event;
 use onething_model::ids::Digest;
-use onething_model::problem::{Problem, first_of};
+use onething_model::party::{Applicant, may_apply};
+use onething_model::problem::{Problem, Subject, first_of};
+use onething_model::rules::host_problems;
 use onething_model::state::{AppState, AppStatus};
 use onething_store::StoreError;
 use onething_store::applications::{ClientKey, Created};
@@ -42,7 +44,15 @@ impl Engine {
     /// notification, without storing anything. The problems are the first
     /// `max_problems` (and a count of the rest); the departments whose
     /// `check` could not run are listed apart, never as "no problem".
-    pub async fn check(&self, doc: &ApplicationDoc) -> Result<Checked, SubmitError> {
+    ///
+    /// With an applicant, the bundle must be for them (one of its
+    /// applicant fields holds their resident ID number), or nothing is
+    /// asked of any department.
+    pub async fn check(
+        &self,
+        doc: &ApplicationDoc,
+        applicant: Option<&Applicant>,
+    ) -> Result<Checked, SubmitError> {
         self.within_bounds(doc.fields.len(), doc.materials.len())
             .map_err(SubmitError::Problems)?;
         let cat = self.catalog();
@@ -51,7 +61,36 @@ impl Engine {
             .cloned()
             .ok_or_else(|| SubmitError::UnknownBundle(doc.bundle.to_string()))?;
         let mut contents = read_contents(doc, &bundle, cat.dict());
-        self.check_stored_materials(&mut contents).await?;
+        self.check_stored_materials(&mut contents, applicant)
+            .await?;
+        // While an ID the bundle keys its persons on is mistyped, no
+        // department is asked: a check keyed by a wrong number says
+        // nothing useful, and may say something of someone else. The
+        // host's problems are every one there is until it is corrected.
+        let person_mistyped = contents.problems.iter().any(|p| {
+            matches!(&p.subject, Subject::Field(k) if bundle.applicants.iter().any(|a| a.as_str() == k))
+        });
+        if person_mistyped {
+            let problems = host_problems(&bundle, &contents, cat.dict());
+            return Ok(Checked {
+                bundle,
+                problems: first_of(problems, self.inner.max_problems),
+                contents,
+                unchecked: Vec::new(),
+            });
+        }
+        if let Some(applicant) = applicant {
+            // A form naming persons the bundle is for must name the
+            // applicant among them before any department is asked (a
+            // mistyped or absent ID keys nothing: the departments are
+            // not sent it).
+            let typed: serde_json::Map<String, serde_json::Value> = contents
+                .form
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_json()))
+                .collect();
+            may_apply(&bundle, &typed, applicant)?;
+        }
         let (problems, unchecked) = check_all(&bundle, &contents, &cat).await;
         Ok(Checked {
             bundle,
@@ -95,11 +134,25 @@ impl Engine {
     }
 
     /// Every material referenced must be stored, with the size and media
-    /// type the document says.
-    async fn check_stored_materials(&self, contents: &mut Contents) -> Result<(), StoreError> {
+    /// type the document says, and, for an applicant, uploaded by them (a
+    /// material someone else uploaded is, to them, unknown).
+    async fn check_stored_materials(
+        &self,
+        contents: &mut Contents,
+        applicant: Option<&Applicant>,
+    ) -> Result<(), StoreError> {
         let mut unknown = Vec::new();
         for (code, m) in &contents.materials {
-            match self.inner.store.material(&m.digest).await? {
+            let theirs = match applicant {
+                Some(a) => self.inner.store.uploaded_by(&m.digest, &a.owner).await?,
+                None => true,
+            };
+            let stored = if theirs {
+                self.inner.store.material(&m.digest).await?
+            } else {
+                None
+            };
+            match stored {
                 Some(meta) if meta.size == m.size && meta.media_type == m.media_type => {}
                 Some(meta) => contents.problems.push(Problem::material(
                     code.as_str(),
@@ -130,10 +183,15 @@ impl Engine {
 
     /// Submit an application. Refused with every problem and nothing
     /// stored, or stored and driven; idempotent on the client key. The id,
-    /// and whether it existed already.
-    pub async fn submit(&self, doc: &ApplicationDoc) -> Result<(String, bool), SubmitError> {
+    /// and whether it existed already. With an applicant, the application
+    /// is theirs (only they read it in full).
+    pub async fn submit(
+        &self,
+        doc: &ApplicationDoc,
+        applicant: Option<&Applicant>,
+    ) -> Result<(String, bool), SubmitError> {
         let id = format!("app-{}", uuid::Uuid::now_v7().simple());
-        self.submit_as(doc, id).await
+        self.submit_as(doc, id, applicant).await
     }
 
     /// [`Engine::submit`] under a chosen id (`onething run` names its
@@ -142,8 +200,9 @@ impl Engine {
         &self,
         doc: &ApplicationDoc,
         id: String,
+        applicant: Option<&Applicant>,
     ) -> Result<(String, bool), SubmitError> {
-        let client_key = self.client_key(doc)?;
+        let client_key = self.client_key(doc, applicant)?;
         if let Some(key) = &client_key
             && let Some((existing, request)) = self.inner.store.by_client_key(&key.key).await?
         {
@@ -154,7 +213,7 @@ impl Engine {
             contents,
             problems,
             ..
-        } = self.check(doc).await?;
+        } = self.check(doc, applicant).await?;
         if !problems.is_empty() {
             return Err(SubmitError::Problems(problems));
         }
@@ -178,6 +237,15 @@ impl Engine {
                         record.bundle, bundle.id
                     )));
                 }
+                // Another person's consent is, to this one, unknown.
+                if record.owner.is_some()
+                    && record.owner.as_deref() != applicant.map(|a| a.owner.as_str())
+                {
+                    return Err(SubmitError::Consent(format!(
+                        "consent {cid} is unknown (POST /api/bundles/{}/prefill gives one)",
+                        bundle.id
+                    )));
+                }
                 Some(record.used_by(&form))
             }
         };
@@ -194,6 +262,7 @@ impl Engine {
                 .collect(),
             time_limit_secs: bundle.time_limit.as_secs(),
             consent,
+            owner: applicant.map(|a| a.owner.clone()),
         };
         let state = AppState::submitted(&id, at, &event)
             .ok_or_else(|| StoreError::Database("submitted event".into()))?;
@@ -221,8 +290,13 @@ impl Engine {
     }
 
     /// The document's idempotency key, bounded, with the digest of the
-    /// request it comes with.
-    fn client_key(&self, doc: &ApplicationDoc) -> Result<Option<ClientKey>, SubmitError> {
+    /// request it comes with; one applicant's keys are theirs alone (the
+    /// same key from two people names two applications).
+    fn client_key(
+        &self,
+        doc: &ApplicationDoc,
+        applicant: Option<&Applicant>,
+    ) -> Result<Option<ClientKey>, SubmitError> {
         let Some(key) = &doc.idempotency_key else {
             return Ok(None);
         };
@@ -234,7 +308,10 @@ impl Engine {
             )));
         }
         Ok(Some(ClientKey {
-            key: key.clone(),
+            key: match applicant {
+                Some(a) => format!("{}\u{1f}{key}", a.owner),
+                None => key.clone(),
+            },
             request: request_digest(doc),
         }))
     }

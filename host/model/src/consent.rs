@@ -71,6 +71,9 @@ pub struct ConsentRecord {
     pub granted_ms: i64,
     /// What was filled in.
     pub prefilled: Vec<PrefillRecord>,
+    /// Who gave it (`issuer#subject`); only they may submit with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// The JSON digest of a value, to compare without keeping it.
@@ -135,6 +138,7 @@ mod tests {
                     value_digest: value_digest(&serde_json::json!("林志远")),
                 },
             ],
+            owner: None,
         };
         let form = BTreeMap::from([
             (key("household.address"), serde_json::json!("厦门市思明区")),

@@ -14,6 +14,8 @@ use crate::application::Material;
 use crate::audit::Flow;
 use crate::call::Document;
 use crate::consent::ConsentUse;
+use crate::dictionary::Dictionary;
+use crate::exposure::Exposure;
 use crate::ids::{BundleId, Digest, FieldKey, MaterialCode, StepRef};
 use crate::problem::Problem;
 
@@ -38,6 +40,11 @@ pub enum Event {
         /// The prefill consent the application was submitted with.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         consent: Option<ConsentUse>,
+        /// Who submitted it and owns it: the applicant's issuer and
+        /// subject (`issuer#subject`); none for an application submitted
+        /// without an identity (`onething run`, or a store from before).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
     },
     /// A step's condition did not hold.
     StepSkipped {
@@ -141,6 +148,51 @@ pub enum Event {
 }
 
 impl Event {
+    /// The event as a reader with `exposure` sees it: the values of the
+    /// form, the corrections and the outputs masked as the dictionary's
+    /// sensitivity says, and the numbers of the documents a step issued
+    /// masked unless the reader sees that step's outputs in full.
+    pub fn exposed(&self, exposure: &Exposure, dict: &Dictionary) -> Event {
+        if exposure.is_full() {
+            return self.clone();
+        }
+        let values = |m: &BTreeMap<FieldKey, serde_json::Value>| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), exposure.value(k, v, dict)))
+                .collect()
+        };
+        let mut out = self.clone();
+        match &mut out {
+            Event::Submitted { form, owner, .. } => {
+                *form = values(form);
+                // Who owns it is the owner's business.
+                if owner.is_some() {
+                    *owner = Some("[hidden]".into());
+                }
+            }
+            Event::FormCorrected { fields, .. } => *fields = values(fields),
+            Event::StepApproved {
+                outputs, documents, ..
+            } => {
+                let all_shown = outputs.keys().all(|k| exposure.shows(k));
+                *outputs = values(outputs);
+                if !all_shown || outputs.is_empty() {
+                    for d in documents.iter_mut() {
+                        d.number = crate::exposure::mask(
+                            &serde_json::Value::String(d.number.clone()),
+                            crate::dictionary::Sensitivity::Sensitive,
+                        )
+                        .as_str()
+                        .unwrap_or("[sensitive]")
+                        .to_owned();
+                    }
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
     /// The step an event is about, if any.
     pub fn step(&self) -> Option<&StepRef> {
         match self {

@@ -16,6 +16,7 @@ pub mod call;
 pub mod consent;
 pub mod dictionary;
 pub mod events;
+pub mod exposure;
 pub mod faults;
 pub mod form;
 pub mod grants;
@@ -23,6 +24,7 @@ pub mod ids;
 pub mod manifest;
 #[cfg(feature = "openapi")]
 mod openapi;
+pub mod party;
 pub mod problem;
 pub mod rules;
 pub mod state;

@@ -145,6 +145,10 @@ pub struct AppState {
     pub steps: Arc<Vec<StepState>>,
     /// Number of events applied.
     pub events: u64,
+    /// Who owns it (`issuer#subject`), when it was submitted with an
+    /// identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 impl AppState {
@@ -157,6 +161,7 @@ impl AppState {
             materials,
             steps,
             time_limit_secs,
+            owner,
             ..
         } = event
         else {
@@ -195,6 +200,7 @@ impl AppState {
                     .collect(),
             ),
             events: 1,
+            owner: owner.clone(),
         })
     }
 
@@ -360,6 +366,7 @@ mod tests {
             steps: vec![(step("a/one"), 60), (step("b/two"), 60)],
             time_limit_secs: 3600,
             consent: None,
+            owner: Some("issuer#mother".into()),
         };
         (AppState::submitted("app", 1_000, &e).expect("submitted"), e)
     }

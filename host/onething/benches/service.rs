@@ -102,7 +102,7 @@ async fn async_main() -> anyhow::Result<()> {
         for &i in chunk {
             let doc: ApplicationDoc = serde_json::from_value(vary(&body, i))?;
             let (id, _) = engine
-                .submit(&doc)
+                .submit(&doc, None)
                 .await
                 .map_err(|e| anyhow::anyhow!("submit: {e}"))?;
             pending.insert(id);
@@ -129,19 +129,22 @@ async fn async_main() -> anyhow::Result<()> {
     println!(
         "service: {n} newborn applications (6 steps each), {concurrency} concurrent submitters, SQLite store, loopback HTTP"
     );
-    let (mut with, mut without, mut costs) = (Vec::new(), Vec::new(), Vec::new());
+    // Each pair runs the service three ways back to back (the order turned
+    // every other pair): as deployed (audit log, a token on every
+    // request), without authentication, without the audit log.
+    let mut full_rates = Vec::new();
+    let (mut auth_costs, mut audit_costs) = (Vec::new(), Vec::new());
     for pair in 0..pairs {
-        let order = if pair % 2 == 0 {
-            [true, false]
-        } else {
-            [false, true]
-        };
-        let mut rates = [0.0; 2];
-        for audit in order {
-            let f = service_run(n, concurrency, direct, audit, &limits, &sample_path).await?;
+        let mut runs = vec![Mode::Deployed, Mode::NoAuthentication, Mode::NoAuditLog];
+        if pair % 2 == 1 {
+            runs.reverse();
+        }
+        let mut rates = HashMap::new();
+        for mode in runs {
+            let f = service_run(n, concurrency, direct, mode, &limits, &sample_path).await?;
             println!(
-                "  audit {:<3}: {:>5} of {n} completed in {:>5.2} s = {:>6.0}/s; submit p50/p99 {:>6.2}/{:>6.2} ms; completion p50/p99 {:>7.2}/{:>7.2} ms; {} audit records (chain verified)",
-                if audit { "on" } else { "off" },
+                "  {:<18}: {:>5} of {n} completed in {:>5.2} s = {:>6.0}/s; submit p50/p99 {:>6.2}/{:>6.2} ms; completion p50/p99 {:>7.2}/{:>7.2} ms; {} audit records (chain verified)",
+                mode.name(),
                 f.completed,
                 f.wall.as_secs_f64(),
                 f.rate,
@@ -151,43 +154,67 @@ async fn async_main() -> anyhow::Result<()> {
                 ms(f.completion.1),
                 f.audit_records,
             );
-            if audit {
-                with.push(f.rate);
-                rates[0] = f.rate;
-            } else {
-                without.push(f.rate);
-                rates[1] = f.rate;
-            }
+            rates.insert(mode.name(), f.rate);
         }
-        // Each pair runs back to back: its own ratio is the fairest figure.
-        costs.push((1.0 - rates[0] / rates[1]) * 100.0);
+        let rate = |m: Mode| rates.get(m.name()).copied().unwrap_or(f64::NAN);
+        full_rates.push(rate(Mode::Deployed));
+        auth_costs.push((1.0 - rate(Mode::Deployed) / rate(Mode::NoAuthentication)) * 100.0);
+        audit_costs.push((1.0 - rate(Mode::Deployed) / rate(Mode::NoAuditLog)) * 100.0);
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let (rate_with, rate_without) = (median(&mut with), median(&mut without));
+    let shown = |v: &[f64]| {
+        v.iter()
+            .map(|c| format!("{c:.1}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let rate_full = median(&mut full_rates);
     println!(
-        "  throughput with audit     : {rate_with:>8.0} completed applications/s (median of {pairs})"
+        "  throughput as deployed    : {rate_full:>8.0} completed applications/s (median of {pairs})"
+    );
+    let (auth_shown, audit_shown) = (shown(&auth_costs), shown(&audit_costs));
+    println!(
+        "  authentication and scoping: {:>7.1} % of throughput, median of each pair's own ({auth_shown} %); target <= 5 %",
+        median(&mut auth_costs),
     );
     println!(
-        "  throughput without audit  : {rate_without:>8.0} completed applications/s (median of {pairs})"
-    );
-    let pair_costs: Vec<String> = costs.iter().map(|c| format!("{c:.1}")).collect();
-    println!(
-        "  audit cost                : {:>7.1} % of throughput, median of each pair's own ({} %); target < 10 %",
-        median(&mut costs),
-        pair_costs.join(", ")
+        "  audit log                 : {:>7.1} % of throughput, median of each pair's own ({audit_shown} %); target < 10 %",
+        median(&mut audit_costs),
     );
     println!(
         "  baseline (the engine over the in-memory store, as onething run): {local_rate:>8.0} applications/s"
     );
     println!(
-        "  ratio service (audit on) / baseline: {:>8.2}",
-        rate_with / local_rate
+        "  ratio service (as deployed) / baseline: {:>8.2}",
+        rate_full / local_rate
     );
     println!("  target: >= 1000 completed applications/s");
     Ok(())
+}
+
+/// How a run of the service is set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The audit log on, a bearer token (a JWT) verified on every request.
+    Deployed,
+    /// The audit log on, every request taken as the sample's applicant
+    /// without a token: what verification and scoping cost.
+    NoAuthentication,
+    /// Tokens on, the audit log off: what the audit log costs.
+    NoAuditLog,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Deployed => "as deployed",
+            Mode::NoAuthentication => "no authentication",
+            Mode::NoAuditLog => "no audit log",
+        }
+    }
 }
 
 /// What one run of the service measured.
@@ -260,18 +287,51 @@ async fn service_run(
     n: usize,
     concurrency: usize,
     direct: bool,
-    audit: bool,
+    mode: Mode,
     limits: &Limits,
     sample_path: &std::path::Path,
 ) -> anyhow::Result<Figures> {
     // The service: SQLite store, engine, axum on loopback.
     let dir = tempfile::tempdir()?;
+    let audit = mode != Mode::NoAuditLog;
     let sqlite = SqliteStore::open(dir.path(), StoreOptions { audit })?;
     let store: Arc<dyn Store> = Arc::new(sqlite);
     let (engine, runtime) = engine_over(store.clone(), limits).await?;
+    // The sample's applicant, with a token from a development issuer.
+    let issuer_dir = tempfile::tempdir()?;
+    let issuer = onething_identity::dev::DevIssuer::create(issuer_dir.path())?;
+    let token = issuer.mint(
+        &onething_identity::dev::TokenClaims {
+            subject: "bench-mother".into(),
+            id_number: Some("350203199003071527".into()),
+            ..Default::default()
+        },
+        Duration::from_secs(3600),
+    )?;
+    let verifier = Arc::new(onething_identity::Verifier::with_keys(
+        issuer.config(),
+        issuer.jwks(),
+    ));
+    let auth = match mode {
+        Mode::NoAuthentication => onething_api::Authenticator::taking_everyone_as(
+            verifier
+                .verify(&token)
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        ),
+        _ => onething_api::Authenticator::new(Vec::new(), Vec::new(), Some(verifier)),
+    };
     let app = router(ApiState {
         engine: engine.clone(),
-        operators: Arc::new(vec![]),
+        auth: Arc::new(auth),
+        // One person submits everything here.
+        rates: Arc::new(onething_api::rate::RateLimits::new(
+            onething_api::rate::RateSettings {
+                per_subject_per_minute: u32::MAX,
+                per_address_per_minute: u32::MAX,
+                burst: u32::MAX,
+            },
+        )),
+        anonymous_catalogue: false,
         loader: None,
         limits: RequestLimits::default(),
         closing: Closing::never(),
@@ -314,7 +374,20 @@ async fn service_run(
     }
 
     // Materials once, then N submissions with bounded concurrency.
-    let client = reqwest::Client::new();
+    let mut headers = reqwest::header::HeaderMap::new();
+    if mode != Mode::NoAuthentication {
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse()?,
+        );
+    }
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?;
+    let applicant = onething_model::party::Applicant {
+        owner: format!("{}#bench-mother", onething_identity::dev::DEV_ISSUER),
+        id_number: Some("350203199003071527".into()),
+    };
     let mut body: Value = serde_json::from_str(&std::fs::read_to_string(sample_path)?)?;
     for m in body["materials"].as_array_mut().into_iter().flatten() {
         let bytes = std::fs::read(
@@ -348,12 +421,13 @@ async fn service_run(
             submitted_at.clone(),
         );
         let engine = engine.clone();
+        let applicant = applicant.clone();
         tasks.spawn(async move {
             let t = Instant::now();
             let id = if direct {
                 // Diagnostic: the engine without HTTP.
                 let doc: ApplicationDoc = serde_json::from_value(body)?;
-                let r = engine.submit(&doc).await;
+                let r = engine.submit(&doc, Some(&applicant)).await;
                 drop(permit);
                 Some(r.map_err(|e| anyhow::anyhow!("submit: {e}"))?.0)
             } else {

@@ -60,11 +60,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use onething_api::Operator;
+use onething_api::rate::RateSettings;
 use onething_api::server::HttpSettings;
+use onething_api::{Officer, Operator};
 use onething_catalog::SignaturePolicy;
 use onething_catalog::source::SourceDir;
 use onething_engine::{RetryPolicy, Settings};
+use onething_identity::IssuerConfig;
 use onething_model::ids::DepartmentId;
 use onething_runtime::Limits;
 use onething_runtime::signing::{TrustedKeys, parse_public_key};
@@ -167,10 +169,31 @@ pub struct Config {
     pub limits: Limits,
     /// Retry policy.
     pub retry: RetryPolicy,
-    /// Operators and their tokens.
+    /// Operators, their tokens and roles.
     pub operators: Vec<Operator>,
+    /// Department officers with static tokens.
+    pub officers: Vec<Officer>,
+    /// Who vouches for applicants and officers.
+    pub identity: Identity,
+    /// Rate limits on prefill, check and submit.
+    pub rate_limits: RateSettings,
+    /// Whether bundles, forms and the grants register may be read without
+    /// a token (default false: every applicant endpoint needs one).
+    pub anonymous_catalogue: bool,
     /// Component signatures.
     pub signatures: Signatures,
+}
+
+/// Who vouches for applicants and department officers (`[identity]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Identity {
+    /// Trusted issuers of bearer tokens (JWT).
+    pub issuers: Vec<IssuerConfig>,
+    /// A development issuer's directory (`onething identity dev-issuer`),
+    /// trusted as one more issuer: for demos and tests, never in a
+    /// deployment.
+    pub dev_issuer: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -196,6 +219,10 @@ impl Default for Config {
             limits: Limits::default(),
             retry: RetryPolicy::default(),
             operators: Vec::new(),
+            officers: Vec::new(),
+            identity: Identity::default(),
+            rate_limits: RateSettings::default(),
+            anonymous_catalogue: false,
             signatures: Signatures::default(),
         }
     }
@@ -272,6 +299,18 @@ impl Config {
             && dir.is_relative()
         {
             config.limits.compile_cache_dir = Some(base.join(dir));
+        }
+        for issuer in &mut config.identity.issuers {
+            if let Some(file) = &issuer.jwks_file
+                && file.is_relative()
+            {
+                issuer.jwks_file = Some(base.join(file));
+            }
+        }
+        if let Some(dir) = &config.identity.dev_issuer
+            && dir.is_relative()
+        {
+            config.identity.dev_issuer = Some(base.join(dir));
         }
         // The defaults of the settings not given are relative to the
         // current directory.
@@ -372,6 +411,32 @@ impl Config {
                 return Err(format!("operators[{i}]: name must not be empty"));
             }
         }
+        for (i, officer) in self.officers.iter().enumerate() {
+            if officer.token.len() < 16 {
+                return Err(format!(
+                    "officers[{i}] ({}): token must be at least 16 characters",
+                    officer.name
+                ));
+            }
+            if officer.name.trim().is_empty() {
+                return Err(format!("officers[{i}]: name must not be empty"));
+            }
+        }
+        let mut tokens = std::collections::BTreeSet::new();
+        for token in self
+            .operators
+            .iter()
+            .map(|o| &o.token)
+            .chain(self.officers.iter().map(|o| &o.token))
+        {
+            if !tokens.insert(token) {
+                return Err("two operators or officers share a token: each needs its own".into());
+            }
+        }
+        for (i, issuer) in self.identity.issuers.iter().enumerate() {
+            issuer.check(&format!("identity.issuers[{i}]"))?;
+        }
+        self.rate_limits.validate()?;
         if self.signatures.required && self.signatures.trusted.is_empty() {
             return Err("signatures.required is true (the default) but signatures.trusted lists no keys, so every component would be refused: list each department's public key under [signatures.trusted], or set required = false".into());
         }

@@ -183,3 +183,37 @@ pub async fn ping_and_describe(fresh: Fresh) {
     fresh.store.ping().await.expect("ping");
     assert!(!fresh.store.describe().is_empty());
 }
+
+/// Entries recorded on their own (a read by someone other than the owner)
+/// are sealed into the chain, and an application's entries are found by
+/// its id, in order, with their times.
+pub async fn recorded_entries_are_sealed_and_found_by_application(fresh: Fresh) {
+    use onething_model::audit::{Action, Entry};
+    let s = &*fresh.store;
+    let before = s.audit_checkpoint().await.expect("checkpoint");
+    let mut read = Entry::new(Action::Read, "officer wang (tax)");
+    read.application = Some("app-read".into());
+    read.note = Some("GET /api/applications/{id}".into());
+    let mut other = Entry::new(Action::Read, "duty-officer");
+    other.application = Some("app-other".into());
+    s.record_entries(&[read.clone(), other])
+        .await
+        .expect("recorded");
+    s.record_entries(&[]).await.expect("nothing to record");
+    let after = s
+        .audit_checkpoint()
+        .await
+        .expect("checkpoint")
+        .expect("a record");
+    assert_eq!(
+        after.seq,
+        before.map_or(0, |c| c.seq) + 1,
+        "one record for one commit"
+    );
+    let found = s.entries_of("app-read").await.expect("entries");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].1, read);
+    assert!(found[0].0 > 0, "with its record's time");
+    assert!(s.entries_of("app-none").await.expect("entries").is_empty());
+    assert!(s.verify_audit().await.expect("verify").is_ok());
+}

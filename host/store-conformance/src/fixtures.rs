@@ -65,6 +65,7 @@ pub(super) fn submission() -> Event {
         steps: vec![(step(HEALTH), 60), (step(POLICE), 60)],
         time_limit_secs: 3600,
         consent: None,
+        owner: Some("issuer#applicant".into()),
     }
 }
 
@@ -212,6 +213,7 @@ pub(super) fn consent(id: &str) -> ConsentRecord {
             step: step(POLICE),
             value_digest: value_digest(&json!(format!("{SECRET}-address"))),
         }],
+        owner: Some("issuer#applicant".into()),
     }
 }
 

@@ -91,6 +91,7 @@ macro_rules! conformance_tests {
             unfinished_list_and_counts,
             a_second_approval_is_refused_and_stores_nothing,
             materials_dedup_meta_and_bytes,
+            material_uploads_are_noted_per_uploader,
             versions_history_and_activation,
             consents_round_trip,
             kv_get_set_insert_delete_and_isolation,
@@ -98,6 +99,7 @@ macro_rules! conformance_tests {
             kv_quota_holds,
             issued_values_are_claimed_once,
             audit_seals_every_write,
+            recorded_entries_are_sealed_and_found_by_application,
             ping_and_describe,
         );
         $crate::conformance_tests!(@cases $fresh, $crate::StoreOptions { audit: false };

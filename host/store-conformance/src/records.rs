@@ -235,3 +235,34 @@ pub async fn consents_round_trip(fresh: Fresh) {
         "a refused consent seals nothing"
     );
 }
+
+/// A material is referenced only by who uploaded it: uploads are noted per
+/// uploader (twice is no error), whoever else stored the same bytes.
+pub async fn material_uploads_are_noted_per_uploader(fresh: Fresh) {
+    let s = &*fresh.store;
+    let bytes = b"%PDF-1.4 a birth record".to_vec();
+    let meta = MaterialMeta {
+        digest: Digest::of(&bytes),
+        media_type: "application/pdf".into(),
+        size: bytes.len() as u64,
+    };
+    s.put_material(&meta, &bytes).await.expect("put");
+    s.record_upload(&meta.digest, "issuer#mother")
+        .await
+        .expect("noted");
+    s.record_upload(&meta.digest, "issuer#mother")
+        .await
+        .expect("noted twice");
+    assert!(
+        s.uploaded_by(&meta.digest, "issuer#mother")
+            .await
+            .expect("read")
+    );
+    assert!(
+        !s.uploaded_by(&meta.digest, "issuer#stranger")
+            .await
+            .expect("read")
+    );
+    let other = Digest::of(b"not uploaded");
+    assert!(!s.uploaded_by(&other, "issuer#mother").await.expect("read"));
+}

@@ -11,7 +11,9 @@ use onething_store::StoreError;
 use onething_store::audit::{AuditLog, Broken, Chain, Record, Verified};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::writer::exec;
+use onething_model::audit::Entry;
+
+use crate::writer::{RunFn, Write, exec};
 use crate::{SqliteStore, db};
 
 /// The audit tables.
@@ -152,6 +154,26 @@ impl AuditLog for SqliteStore {
 
     async fn audit_checkpoint(&self) -> Result<Option<Chain>, StoreError> {
         self.read(checkpoint).await
+    }
+
+    async fn record_entries(&self, entries: &[Entry]) -> Result<(), StoreError> {
+        let audit = onething_store::audit::entries_part(self.audit, entries);
+        if audit.is_none() {
+            return Ok(());
+        }
+        let run: RunFn = Box::new(|_| Ok(Vec::new()));
+        self.write(move |reply| Write::Run { run, audit, reply })
+            .await
+            .map(|_| ())
+    }
+
+    async fn entries_of(&self, application: &str) -> Result<Vec<(i64, Entry)>, StoreError> {
+        let application = application.to_owned();
+        self.read(move |c| {
+            let all = records(c, 0, usize::MAX >> 1)?;
+            onething_store::audit::entries_about(all.iter(), &application)
+        })
+        .await
     }
 
     async fn audit_records(&self, after_seq: u64, limit: usize) -> Result<Vec<Record>, StoreError> {

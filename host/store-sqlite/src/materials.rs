@@ -7,7 +7,7 @@ use onething_model::ids::Digest;
 use onething_store::{MaterialMeta, Materials, StoreError};
 use rusqlite::{OptionalExtension, params};
 
-use crate::writer::Write;
+use crate::writer::{RunFn, Write, exec};
 use crate::{SqliteStore, db};
 
 #[async_trait]
@@ -50,6 +50,40 @@ impl Materials for SqliteStore {
         self.read(|c| {
             c.prepare_cached("SELECT bytes FROM materials WHERE digest = ?1")
                 .and_then(|mut s| s.query_row(params![key], |r| r.get(0)).optional())
+                .map_err(db)
+        })
+        .await
+    }
+
+    async fn record_upload(&self, digest: &Digest, uploader: &str) -> Result<(), StoreError> {
+        let (digest, uploader) = (digest.to_string(), uploader.to_owned());
+        let run: RunFn = Box::new(move |conn| {
+            exec(
+                conn,
+                "INSERT OR IGNORE INTO material_uploads (digest, uploader) VALUES (?1, ?2)",
+                params![digest, uploader],
+            )
+            .map_err(db)?;
+            Ok(Vec::new())
+        });
+        self.write(move |reply| Write::Run {
+            run,
+            audit: None,
+            reply,
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn uploaded_by(&self, digest: &Digest, uploader: &str) -> Result<bool, StoreError> {
+        let (digest, uploader) = (digest.to_string(), uploader.to_owned());
+        self.read(move |c| {
+            c.prepare_cached("SELECT 1 FROM material_uploads WHERE digest = ?1 AND uploader = ?2")
+                .and_then(|mut s| {
+                    s.query_row(params![digest, uploader], |_| Ok(()))
+                        .optional()
+                })
+                .map(|found| found.is_some())
                 .map_err(db)
         })
         .await

@@ -108,8 +108,17 @@ INSERT INTO kv_usage (department, keys, bytes)
     SELECT department, COUNT(*), SUM(length(CAST(key AS BLOB)) + length(value)) FROM kv GROUP BY department;
 "#;
 
+/// Version 2: who uploaded each material (only they may reference it).
+const V2: &str = r#"
+CREATE TABLE material_uploads (
+    digest   TEXT NOT NULL,
+    uploader TEXT NOT NULL,
+    PRIMARY KEY (digest, uploader)
+);
+"#;
+
 /// The schema versions after the first, in order.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Apply the migrations a database has not had yet.
 pub(crate) fn migrate(conn: &Connection) -> Result<(), crate::StoreError> {

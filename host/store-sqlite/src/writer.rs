@@ -512,6 +512,7 @@ mod tests {
             steps: vec![(step("health/birth-certificate"), 60)],
             time_limit_secs: 3600,
             consent: None,
+            owner: None,
         }
     }
 

@@ -36,6 +36,7 @@ fn submission() -> Event {
         steps: vec![(step("health/birth-certificate"), 60)],
         time_limit_secs: 3600,
         consent: None,
+        owner: None,
     }
 }
 
@@ -412,6 +413,7 @@ async fn a_store_from_before_the_migration_is_brought_up_to_date() {
         ALTER TABLE applications DROP COLUMN client_request;
         DROP TABLE issued_values;
         DROP TABLE kv_usage;
+        DROP TABLE material_uploads;
         PRAGMA user_version = 0;
         INSERT INTO kv (department, key, value) VALUES
             ('health', 'a', x'0102'), ('health', 'bb', x'03'), ('tax', 'c', x'');
@@ -444,5 +446,5 @@ async fn a_store_from_before_the_migration_is_brought_up_to_date() {
         .expect("open")
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("version");
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
 }

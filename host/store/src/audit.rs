@@ -413,6 +413,30 @@ pub fn entries_part(enabled: bool, entries: &[Entry]) -> Option<String> {
     enabled.then(|| to_body_part(entries)).flatten()
 }
 
+/// The entries of `records` about `application`, each with its record's
+/// time (for a backend without an index of its own).
+pub fn entries_about<'a>(
+    records: impl IntoIterator<Item = &'a Record>,
+    application: &str,
+) -> Result<Vec<(i64, Entry)>, StoreError> {
+    let mut out = Vec::new();
+    for r in records {
+        let entries = r.entries().map_err(|e| {
+            StoreError::Database(format!(
+                "audit record {}: its body does not read: {e}",
+                r.seq
+            ))
+        })?;
+        out.extend(
+            entries
+                .into_iter()
+                .filter(|e| e.application.as_deref() == Some(application))
+                .map(|e| (r.at_ms, e)),
+        );
+    }
+    Ok(out)
+}
+
 /// What a backend answers about its audit log.
 #[async_trait]
 pub trait AuditLog: Send + Sync {
@@ -427,6 +451,14 @@ pub trait AuditLog: Send + Sync {
     /// Up to `limit` records with a seq greater than `after_seq`, in seq
     /// order (for offline tools and tests).
     async fn audit_records(&self, after_seq: u64, limit: usize) -> Result<Vec<Record>, StoreError>;
+
+    /// Seal entries that describe no other write (a read of an
+    /// application by someone other than its owner), as one commit.
+    async fn record_entries(&self, entries: &[Entry]) -> Result<(), StoreError>;
+
+    /// The sealed entries about one application, each with its record's
+    /// time, in order: what the chain itself says of it.
+    async fn entries_of(&self, application: &str) -> Result<Vec<(i64, Entry)>, StoreError>;
 }
 
 #[cfg(test)]

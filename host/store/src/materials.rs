@@ -36,4 +36,12 @@ pub trait Materials: Send + Sync {
 
     /// A stored material's bytes.
     async fn material_bytes(&self, digest: &Digest) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Note that `uploader` (an applicant, `issuer#subject`) uploaded the
+    /// material: only they may reference it in an application (the bytes
+    /// are stored once, whoever uploads them). Noting it twice is no error.
+    async fn record_upload(&self, digest: &Digest, uploader: &str) -> Result<(), StoreError>;
+
+    /// Whether `uploader` uploaded the material.
+    async fn uploaded_by(&self, digest: &Digest, uploader: &str) -> Result<bool, StoreError>;
 }

@@ -47,6 +47,7 @@ struct Inner {
     /// Issued values and the application holding each.
     issued: HashMap<(FieldKey, String), String>,
     materials: HashMap<Digest, (MaterialMeta, Arc<[u8]>)>,
+    uploads: std::collections::HashSet<(Digest, String)>,
     /// Versions in the order they were stored.
     versions: Vec<StoredVersion>,
     changes: Vec<ChangeRecord>,
@@ -98,6 +99,7 @@ impl MemoryStore {
                 client_keys: HashMap::new(),
                 issued: HashMap::new(),
                 materials: HashMap::new(),
+                uploads: Default::default(),
                 versions: Vec::new(),
                 changes: Vec::new(),
                 consents: HashMap::new(),
@@ -307,6 +309,18 @@ impl Materials for MemoryStore {
     async fn material_bytes(&self, digest: &Digest) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.lock()?.materials.get(digest).map(|(_, b)| b.to_vec()))
     }
+
+    async fn record_upload(&self, digest: &Digest, uploader: &str) -> Result<(), StoreError> {
+        self.lock()?.uploads.insert((*digest, uploader.to_owned()));
+        Ok(())
+    }
+
+    async fn uploaded_by(&self, digest: &Digest, uploader: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .lock()?
+            .uploads
+            .contains(&(*digest, uploader.to_owned())))
+    }
 }
 
 #[async_trait]
@@ -444,6 +458,17 @@ impl AuditLog for MemoryStore {
             .take(limit)
             .cloned()
             .collect())
+    }
+
+    async fn record_entries(&self, entries: &[Entry]) -> Result<(), StoreError> {
+        let part = audit::entries_part(self.audit, entries);
+        self.lock()?.seal(part.as_deref());
+        Ok(())
+    }
+
+    async fn entries_of(&self, application: &str) -> Result<Vec<(i64, Entry)>, StoreError> {
+        let g = self.lock()?;
+        audit::entries_about(g.audit.iter(), application)
     }
 }
 

@@ -34,6 +34,10 @@ pub enum Action {
     VersionActivated,
     /// A component or bundle version was rolled back to.
     VersionRolledBack,
+    /// Someone other than its owner (an officer, an operator, an auditor)
+    /// read an application's data: who, the fields they saw in full, the
+    /// route.
+    Read,
 }
 
 /// One field that flowed, and where its value came from.

@@ -107,6 +107,10 @@ pub struct Bundle {
     pub time_limit: Duration,
     /// Themes ("one type of thing") it belongs to.
     pub themes: Vec<String>,
+    /// The fields that identify the persons who may apply (resident ID
+    /// numbers on the form): an applicant is one of them
+    /// ([`crate::party`]). None: anyone may apply.
+    pub applicants: Vec<FieldKey>,
     /// Steps in a dependency order (every step after those it waits for).
     pub steps: Vec<BundleStep>,
     /// Where it was loaded from.
@@ -178,6 +182,8 @@ struct RawBundle {
     time_limit_hours: f64,
     #[serde(default)]
     themes: Vec<String>,
+    #[serde(default)]
+    applicants: Vec<FieldKey>,
     steps: Vec<RawStep>,
 }
 
@@ -400,6 +406,34 @@ impl Bundle {
                 })
             })
             .collect();
+        // The applicant fields: resident ID numbers some step reads (so
+        // they are on the form).
+        for key in &raw.applicants {
+            let on_form = specs.iter().flatten().any(|spec| spec.reads_key(key));
+            let is_id = dict.field(key).is_some_and(|f| {
+                matches!(
+                    f.kind,
+                    crate::dictionary::FieldKind::Text {
+                        format: Some(crate::dictionary::TextFormat::ResidentId),
+                        ..
+                    }
+                ) && !f.issued
+            });
+            if dict.field(key).is_none() {
+                faults.push(format!(
+                    "applicants names {key}, which is not in the data dictionary{}",
+                    dict.did_you_mean_field(key.as_str())
+                ));
+            } else if !is_id {
+                faults.push(format!(
+                    "applicants names {key}, which is not a resident ID number the applicant gives (format resident-id, not issued)"
+                ));
+            } else if !on_form {
+                faults.push(format!(
+                    "applicants names {key}, which no step reads, so it is never on the form"
+                ));
+            }
+        }
         if !faults.is_empty() {
             return Err(BundleError::Faults {
                 origin: origin.into(),
@@ -430,6 +464,7 @@ impl Bundle {
             description: raw.description,
             time_limit,
             themes: raw.themes,
+            applicants: raw.applicants,
             steps,
             origin: origin.into(),
             digest: Digest::of(text.as_bytes()),

@@ -166,6 +166,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("writing {}", shown("dictionary.toml")))?;
     site.write("grants.toml", &grants_text)
         .with_context(|| format!("writing {}", shown("grants.toml")))?;
+    onething_identity::dev::DevIssuer::create(&args.dir.join("dev-issuer"))
+        .with_context(|| format!("making the development issuer in {}", shown("dev-issuer")))?;
     let config = config_text(&args.listen, &args.operator, &token, &trusted);
     write_private(&site, "onething.toml", &config)
         .with_context(|| format!("writing {}", shown("onething.toml")))?;
@@ -223,6 +225,12 @@ fn config_text(listen: &SocketAddr, operator: &str, token: &str, trusted: &str) 
          [[operators]]\n\
          name = {operator:?}\n\
          token = \"{token}\"  # also in operator-token\n\
+         roles = [\"viewer\", \"resolver\", \"publisher\", \"auditor\"]\n\
+         \n\
+         # Applicants and officers: a DEVELOPMENT issuer (keys in dev-issuer/), for a\n\
+         # trial; a deployment lists its identity provider under [[identity.issuers]].\n\
+         [identity]\n\
+         dev_issuer = \"dev-issuer\"\n\
          \n\
          [signatures]\n\
          required = true\n\
@@ -250,9 +258,19 @@ fn print_summary(args: &Args, components: &[Component], bundles: usize, config: 
     outln!("  bundles/         {bundles} bundles");
     outln!("  dictionary.toml  the data dictionary");
     outln!("  grants.toml      the data-sharing register: who may read which field, why");
+    outln!("  dev-issuer/      a DEVELOPMENT identity issuer for applicants and officers");
     outln!();
     outln!("serve it:");
     outln!("  onething serve --config {}", config.display());
+    outln!();
+    outln!("as an applicant (a token from the development issuer):");
+    outln!(
+        "  export ONETHING_TOKEN=$(onething identity token --issuer {dir}/dev-issuer --subject mother-1 --id-number 350203199003071527)"
+    );
+    outln!(
+        "  onething submit --follow --server http://{} examples/applications/newborn.json",
+        args.listen
+    );
     outln!();
     print_operator_help(
         &dir.to_string(),

@@ -7,6 +7,7 @@ mod out;
 
 mod audit;
 mod form;
+mod identity;
 mod init;
 mod plugin;
 mod render;
@@ -92,6 +93,9 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(audit::Command),
+    /// A development identity issuer: make one, mint tokens with it.
+    #[command(subcommand)]
+    Identity(identity::Command),
 }
 
 /// Limits for the local commands (`run`, `form`, `plugin check`): the
@@ -131,6 +135,7 @@ pub fn main() -> ExitCode {
             Command::Form(args) => form::run(args).await,
             Command::Plugin(cmd) => plugin::run(cmd).await,
             Command::Audit(cmd) => audit::run(cmd).await,
+            Command::Identity(cmd) => identity::run(cmd).await,
         }
     });
     // Nothing the commands leave behind (a blocking read of a client gone,

@@ -109,7 +109,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         let started = std::time::Instant::now();
         let progress = (!args.json).then(|| render::follow(&engine, &id));
-        let report = match engine.submit_as(&doc, id.clone()).await {
+        let report = match engine.submit_as(&doc, id.clone(), None).await {
             Err(SubmitError::Problems(problems)) => RunReport::refused(&id, &bundle, problems),
             Err(e) => return Err(e.into()),
             Ok(_) => {

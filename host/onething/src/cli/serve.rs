@@ -47,12 +47,13 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let demo = args.config.is_none();
     let mut config = match &args.config {
         Some(p) => Config::load(p)?,
         None => {
             let mut c = Config::default();
             tracing::warn!(
-                "no --config: serving the examples with component signatures NOT required (a demo, not a deployment)"
+                "no --config: serving the examples with component signatures NOT required and a development identity issuer (a demo, not a deployment)"
             );
             c.signatures.required = false;
             c
@@ -140,9 +141,28 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         })
     };
     let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
+    if demo && config.identity.dev_issuer.is_none() {
+        config.identity.dev_issuer = Some(config.data_dir.join("dev-issuer"));
+    }
+    let verifier = Arc::new(identity_verifier(&config).await?);
+    let _jwks_refresh = verifier.spawn_refresh();
+    if verifier.is_empty() {
+        tracing::warn!(
+            "no identity issuer is configured ([identity]): applicant endpoints refuse every request"
+        );
+    }
+    let auth = Arc::new(onething_api::Authenticator::new(
+        config.operators.clone(),
+        config.officers.clone(),
+        Some(verifier.clone()),
+    ));
     let state = ApiState {
         engine: engine.clone(),
-        operators: Arc::new(config.operators.clone()),
+        auth,
+        rates: Arc::new(onething_api::rate::RateLimits::new(
+            config.rate_limits.clone(),
+        )),
+        anonymous_catalogue: config.anonymous_catalogue,
         loader: Some(loader.clone()),
         limits: RequestLimits {
             json_bytes: config.max_body_bytes,
@@ -223,6 +243,23 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     drop(_watch);
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The trusted issuers of the config, and its development issuer (made
+/// when it does not exist yet), with their keys.
+async fn identity_verifier(config: &Config) -> anyhow::Result<onething_identity::Verifier> {
+    let mut issuers = config.identity.issuers.clone();
+    if let Some(dir) = &config.identity.dev_issuer {
+        let dev = onething_identity::dev::DevIssuer::open_or_create(dir)
+            .with_context(|| format!("the development issuer in {}", dir.display()))?;
+        tracing::warn!(
+            dir = %dir.display(),
+            "trusting a DEVELOPMENT identity issuer: anyone holding its key mints tokens (`onething identity token --issuer {}`); never in a deployment",
+            dir.display()
+        );
+        issuers.push(dev.config());
+    }
+    Ok(onething_identity::Verifier::load(issuers).await?)
 }
 
 async fn shutdown_signal() {

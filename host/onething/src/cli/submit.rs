@@ -24,11 +24,23 @@ pub struct Args {
     /// Follow each application until it is completed, rejected, needs more or waits for an operator.
     #[arg(long)]
     follow: bool,
+    /// The applicant's bearer token (`onething identity token` mints one
+    /// with a development issuer).
+    #[arg(long, env = "ONETHING_TOKEN", hide_env_values = true)]
+    token: Option<String>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(token) = &args.token {
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.trim()))
+            .context("--token is not a header value")?;
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
+        .default_headers(headers)
         .build()?;
     let base = args.server.trim_end_matches('/');
     let mut all_completed = true;
