@@ -162,9 +162,10 @@ async fn every_field_that_crossed_is_audited_as_declared() {
     let (status, v) = admin_get(&server, "/admin/audit/verify").await;
     assert_eq!(status, 200, "{v:#}");
     assert_eq!(v["intact"], true);
+    // (Beside them, the chain seals the events themselves: `recorded`.)
     let sealed: Vec<Value> = sealed_entries(&site.db())
         .into_iter()
-        .filter(|e| e["application"] == json!(id))
+        .filter(|e| e["application"] == json!(id) && e["action"] != "recorded")
         .collect();
     let strip = |e: &Value| {
         let mut e = e.clone();
@@ -471,6 +472,51 @@ async fn prefill_needs_consent_and_is_recorded_with_the_application() {
     assert_eq!((status, v["intact"].clone()), (200, json!(true)), "{v:#}");
 }
 
+/// The probe step: it logs and prints the mother's ID number on purpose,
+/// plain and disguised.
+fn probe_application(id_number: &Value) -> Value {
+    json!({
+        "bundle": "testkit-correction",
+        "fields": { "child.name": "林安然", "testkit.answer": "wrong", "mother.id_number": id_number },
+    })
+}
+
+/// A log without its terminal colour codes.
+fn without_colours(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // ESC [ … m
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A value as a careless or hostile plugin might disguise it.
+fn disguises(value: &str) -> Vec<String> {
+    let (a, b) = value.split_at(value.len() / 2);
+    vec![
+        value.to_owned(),
+        value
+            .chars()
+            .flat_map(|c| [c, ' '])
+            .collect::<String>()
+            .trim_end()
+            .to_owned(),
+        value.chars().rev().collect(),
+        a.to_owned(),
+        b.to_owned(),
+    ]
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sensitive_values_never_reach_the_logs() {
     let site = Site::new();
@@ -481,24 +527,34 @@ async fn sensitive_values_never_reach_the_logs() {
     let doc = prepared(&server, "newborn.json").await;
     let id = submit_to(&server.base, &doc).await;
     wait_for(&server, &id, &["completed"]).await;
-    // The probe logs and prints the mother's ID number on purpose.
-    let probe = json!({
-        "bundle": "testkit-correction",
-        "fields": { "child.name": "林安然", "testkit.answer": "wrong", "mother.id_number": doc["fields"]["mother.id_number"] },
-    });
-    let pid = submit_to(&server.base, &probe).await;
+    let pid = submit_to(
+        &server.base,
+        &probe_application(&doc["fields"]["mother.id_number"]),
+    )
+    .await;
     wait_for(&server, &pid, &["needs-more"]).await;
     let done = wait_for(&server, &id, &["completed"]).await;
     server.kill();
-    let text = std::fs::read_to_string(&log).expect("log");
+    let text = without_colours(&std::fs::read_to_string(&log).expect("log"));
+    // By default (limits.plugin_log = "keys") the plugin's records are
+    // there as keys: their level, sizes, and the input field keys named.
+    let probe_lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("plugin: ") && l.contains("department=testkit"))
+        .collect();
     assert!(
-        text.contains("probe saw the mother's ID"),
-        "the plugin's log record is there"
+        probe_lines
+            .iter()
+            .any(|l| l.contains("bytes not kept") && l.contains("mother.id_number")),
+        "the plugin's record is there, as keys: {probe_lines:#?}"
     );
     assert!(
-        text.contains("probe: mother.id_number=[sensitive]"),
-        "its stdout is there, masked"
+        probe_lines
+            .iter()
+            .any(|l| l.contains("lines, ") && l.contains("stdout")),
+        "its stdout is counted: {probe_lines:#?}"
     );
+    assert!(!text.contains("probe saw"), "no text of the plugin's");
     let mut secrets: Vec<String> = ["mother.id_number", "father.id_number", "mother.bank_card"]
         .iter()
         .map(|k| doc["fields"][k].as_str().expect("value").to_owned())
@@ -510,12 +566,313 @@ async fn sensitive_values_never_reach_the_logs() {
             .to_owned(),
     );
     for s in &secrets {
-        let lines: Vec<&str> = text
-            .lines()
-            .filter(|l| l.contains(s.as_str()))
-            .take(3)
-            .collect();
-        assert!(lines.is_empty(), "{s} is in the log: {lines:#?}");
+        for shown in disguises(s) {
+            let lines: Vec<&str> = text
+                .lines()
+                .filter(|l| l.contains(shown.as_str()))
+                .take(3)
+                .collect();
+            assert!(lines.is_empty(), "{shown} ({s}) is in the log: {lines:#?}");
+        }
     }
     eprintln!("{} bytes of log checked", text.len());
+
+    // For development, limits.plugin_log = "text" keeps the text, with the
+    // call's sensitive values masked where they appear as they are (best
+    // effort: a disguised value goes through, which is why it is not the
+    // default).
+    let site = Site::with_limits("plugin_log = \"text\"");
+    let log = site.path().join("server.log");
+    let mut server = site.start_logged("info,plugin=trace", &log);
+    let pid = submit_to(
+        &server.base,
+        &probe_application(&doc["fields"]["mother.id_number"]),
+    )
+    .await;
+    wait_for(&server, &pid, &["needs-more"]).await;
+    server.kill();
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        text.contains("probe saw the mother's ID"),
+        "the text is kept"
+    );
+    assert!(
+        text.contains("probe: mother.id_number=[sensitive]"),
+        "its stdout is there, masked"
+    );
+    let plain = doc["fields"]["mother.id_number"].as_str().expect("value");
+    assert!(!text.contains(plain), "the plain value is masked");
+}
+
+/// `onething audit …` on a data directory, with more arguments.
+fn audit_cli(args: &[&str], data: &Path, more: &[&std::ffi::OsStr]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_onething"))
+        .arg("audit")
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .args(more)
+        .output()
+        .expect("run onething audit");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// Rewrite a store's chain consistently from record `from` on, as someone
+/// with the file but not the host's key would: each record's body through
+/// `edit`, every digest after recomputed, the checkpoint moved to the new
+/// head (its old signature kept: there is no key to make a new one).
+fn rewrite_chain(db: &rusqlite::Connection, from: i64, edit: impl Fn(&str) -> String) -> usize {
+    use onething_store::audit::{compress, decompress, seal};
+    let rows: Vec<(i64, i64, Vec<u8>, String)> = db
+        .prepare("SELECT seq, at_ms, body, prev FROM audit ORDER BY seq")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    let mut prev = String::new();
+    let mut edited = 0;
+    for (seq, at_ms, body, stored_prev) in rows {
+        if seq < from {
+            prev = db
+                .query_row("SELECT digest FROM audit WHERE seq = ?1", [seq], |r| {
+                    r.get(0)
+                })
+                .expect("digest");
+            continue;
+        }
+        let prev_digest = if prev.is_empty() {
+            stored_prev
+        } else {
+            prev.clone()
+        };
+        let json = String::from_utf8(decompress(&body).expect("body")).expect("UTF-8");
+        let new = edit(&json);
+        edited += usize::from(new != json);
+        let body = compress(new.as_bytes());
+        let digest = seal(seq as u64, at_ms, &body, &prev_digest);
+        db.execute(
+            "UPDATE audit SET body = ?1, prev = ?2, digest = ?3 WHERE seq = ?4",
+            rusqlite::params![body, prev_digest, digest, seq],
+        )
+        .expect("rewrite");
+        prev = digest;
+    }
+    db.execute("UPDATE audit_checkpoint SET digest = ?1", [prev])
+        .expect("move the checkpoint");
+    edited
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_events_and_the_checkpoint_are_vouched_for() {
+    let site = Site::new();
+    let mut server = site.start();
+    let doc = prepared(&server, "newborn.json").await;
+    let mut ids = Vec::new();
+    for i in 0..2 {
+        let mut d = doc.clone();
+        d["fields"]["child.birth_date"] = json!(format!("2026-10-{:02}", 12 + i));
+        ids.push(submit_to(&server.base, &d).await);
+    }
+    for id in &ids {
+        wait_for(&server, id, &["completed"]).await;
+    }
+    // The operator endpoint: signed, every event checked, and a checkpoint
+    // kept elsewhere found (or not).
+    let (status, v) = admin_get(&server, "/admin/audit/verify").await;
+    assert_eq!(status, 200, "{v:#}");
+    assert_eq!(v["signed"], true, "the host signs its checkpoints: {v:#}");
+    assert!(v["events"].as_u64().unwrap_or(0) >= 10, "{v:#}");
+    let (_, cp) = admin_get(&server, "/admin/audit/checkpoint").await;
+    assert!(cp["signature"].is_string(), "{cp:#}");
+    let expect = format!("{}:{}", cp["seq"], cp["digest"].as_str().expect("digest"));
+    let (status, v) = admin_get(&server, &format!("/admin/audit/verify?expect={expect}")).await;
+    assert_eq!(
+        (status, v["expected"].as_str()),
+        (200, Some(expect.as_str())),
+        "{v:#}"
+    );
+    let wrong = format!("{}:sha256:{}", cp["seq"], "0".repeat(64));
+    let (status, v) = admin_get(&server, &format!("/admin/audit/verify?expect={wrong}")).await;
+    assert_eq!(status, 409, "{v:#}");
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("rewritten since"),
+        "{v:#}"
+    );
+    let (status, v) = admin_get(&server, "/admin/audit/verify?expect=yesterday").await;
+    assert_eq!(status, 400, "{v:#}");
+    assert!(
+        v["detail"].as_str().unwrap_or("").contains("expect"),
+        "{v:#}"
+    );
+
+    // A checkpoint exported for safekeeping, while the service runs.
+    let data = site.path().join("data");
+    let kept = site.path().join("kept-checkpoint.json");
+    let (code, out) = audit_cli(
+        &["checkpoint"],
+        &data,
+        &["--out".as_ref(), kept.as_os_str()],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("(signed)"), "{out}");
+    let exported: Value =
+        serde_json::from_str(&std::fs::read_to_string(&kept).expect("exported")).expect("JSON");
+    assert!(exported["signature"].is_string() && exported["public_key"].is_string());
+    server.kill();
+    let (code, out) = audit_cli(&["verify"], &data, &["--expect".as_ref(), kept.as_os_str()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("signed by the host's key"), "{out}");
+    assert!(out.contains("holds the checkpoint kept elsewhere"), "{out}");
+
+    let public = data.join("audit.pub");
+    let id = ids[0].as_str();
+    let (records, last_seq_of_app): (i64, i64) = {
+        let db = site.db();
+        (
+            db.query_row("SELECT MAX(seq) FROM audit", [], |r| r.get(0))
+                .expect("records"),
+            db.query_row(
+                "SELECT MAX(seq) FROM events WHERE application = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .expect("events"),
+        )
+    };
+    // (what, SQL on a copy, extra arguments, what the verdict must say)
+    let key_args: Vec<&std::ffi::OsStr> = vec!["--key".as_ref(), public.as_os_str()];
+    let cases: Vec<(&str, String, Vec<&std::ffi::OsStr>, Vec<String>)> = vec![
+        (
+            "an issued ID edited",
+            format!(
+                "UPDATE events SET body = replace(body, '\"child.id_number\":\"35', '\"child.id_number\":\"36') \
+                 WHERE application = '{id}' AND kind = 'step-approved' AND body LIKE '%child.id_number%'"
+            ),
+            vec![],
+            vec![format!("of application {id}"), "edited".into()],
+        ),
+        (
+            "a disclosure removed",
+            format!(
+                "UPDATE events SET body = json_remove(body, '$.disclosed') \
+                 WHERE application = '{id}' AND kind = 'attempt-started' \
+                 AND seq = (SELECT MIN(seq) FROM events WHERE application = '{id}' AND kind = 'attempt-started')"
+            ),
+            vec![],
+            vec![format!("of application {id}"), "edited".into()],
+        ),
+        (
+            "an event deleted",
+            format!("DELETE FROM events WHERE application = '{id}' AND seq = {last_seq_of_app}"),
+            vec![],
+            vec![
+                format!("event {last_seq_of_app} of application {id}"),
+                "deleted".into(),
+            ],
+        ),
+        (
+            "an event added",
+            format!(
+                "INSERT INTO events (application, seq, at_ms, kind, step, body) \
+                 SELECT application, {next}, at_ms, kind, step, body FROM events \
+                 WHERE application = '{id}' AND seq = 1",
+                next = last_seq_of_app + 1
+            ),
+            vec![],
+            vec!["not sealed".into()],
+        ),
+        (
+            "the audit table wiped with its checkpoint",
+            "DELETE FROM audit; DELETE FROM audit_checkpoint".into(),
+            vec![],
+            vec!["not sealed".into()],
+        ),
+        (
+            "the checkpoint row deleted",
+            "DELETE FROM audit_checkpoint".into(),
+            vec![],
+            vec!["checkpoint is missing".into()],
+        ),
+        (
+            "truncated with the checkpoint moved back",
+            format!(
+                "DELETE FROM audit WHERE seq > {keep}; \
+                 UPDATE audit_checkpoint SET seq = {keep}, digest = (SELECT digest FROM audit WHERE seq = {keep})",
+                keep = records - 3
+            ),
+            key_args.clone(),
+            vec!["signature".into()],
+        ),
+        (
+            "truncated with the checkpoint moved back (no key given)",
+            format!(
+                "DELETE FROM audit WHERE seq > {keep}; \
+                 UPDATE audit_checkpoint SET seq = {keep}, digest = (SELECT digest FROM audit WHERE seq = {keep})",
+                keep = records - 3
+            ),
+            vec!["--expect".as_ref(), kept.as_os_str()],
+            vec!["truncated".into()],
+        ),
+    ];
+    for (what, sql, args, words) in cases {
+        let copy = site
+            .path()
+            .join(format!("tampered-{}", what.replace(' ', "-")));
+        copy_store(&data, &copy);
+        rusqlite::Connection::open(copy.join("onething.db"))
+            .expect("open copy")
+            .execute_batch(&sql)
+            .expect("tamper");
+        let (code, out) = audit_cli(&["verify"], &copy, &args);
+        assert_eq!(code, 1, "{what}: {out}");
+        assert!(out.contains("BROKEN"), "{what}: {out}");
+        for word in words {
+            assert!(out.contains(&word), "{what}: no {word:?} in {out}");
+        }
+    }
+
+    // A consistent rewrite of the chain (a disclosure's fields changed,
+    // every digest after it recomputed, the checkpoint moved along): the
+    // chain links hold, but neither the host's key nor the checkpoint
+    // kept elsewhere vouch for it.
+    let copy = site.path().join("tampered-rewritten");
+    copy_store(&data, &copy);
+    {
+        let db = rusqlite::Connection::open(copy.join("onething.db")).expect("open copy");
+        let edited = rewrite_chain(&db, 2, |json| {
+            json.replace("\"mother.name\"", "\"mother.sex\"")
+        });
+        assert!(edited > 0, "a disclosure of mother.name to rewrite");
+    }
+    let (code, out) = audit_cli(&["verify"], &copy, &[]);
+    assert_eq!(
+        (code, out.contains("intact")),
+        (0, true),
+        "without the key or a kept checkpoint a consistent rewrite cannot be told: {out}"
+    );
+    let (code, out) = audit_cli(&["verify"], &copy, &key_args);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("signature is not the host's key's"), "{out}");
+    let (code, out) = audit_cli(&["verify"], &copy, &["--expect".as_ref(), kept.as_os_str()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("rewritten since"), "{out}");
+    let expect_text = format!(
+        "{}:{}",
+        exported["seq"],
+        exported["digest"].as_str().expect("digest")
+    );
+    let (code, out) = audit_cli(
+        &["verify"],
+        &copy,
+        &["--expect".as_ref(), expect_text.as_ref()],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("rewritten since"), "{out}");
 }

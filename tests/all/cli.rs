@@ -344,7 +344,12 @@ async fn item_27_init_sets_up_an_operator_and_signed_components() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        for private in ["operator-token", "onething.toml", "keys/health.key"] {
+        for private in [
+            "operator-token",
+            "onething.toml",
+            "keys/health.key",
+            "keys/audit.key",
+        ] {
             let mode = std::fs::metadata(site.join(private))
                 .expect("meta")
                 .permissions()
@@ -467,5 +472,18 @@ async fn item_27_init_sets_up_an_operator_and_signed_components() {
         stdout(&submitted).contains("completed"),
         "{}",
         stdout(&submitted)
+    );
+    // Its audit log is signed with the host key init made.
+    let verified = onething(&[
+        "audit",
+        "verify",
+        "--config",
+        &format!("{site_arg}/onething.toml"),
+    ]);
+    assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
+    assert!(
+        stdout(&verified).contains("signed by the host's key"),
+        "{}",
+        stdout(&verified)
     );
 }

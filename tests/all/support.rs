@@ -285,7 +285,13 @@ impl Drop for Server {
     }
 }
 
+/// TLS for reqwest: ring's crypto, once for the process.
+fn tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 pub fn client() -> reqwest::Client {
+    tls();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -401,6 +407,7 @@ pub fn client_with(token: &str) -> reqwest::Client {
         reqwest::header::AUTHORIZATION,
         reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).expect("header"),
     );
+    tls();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .default_headers(headers)

@@ -271,7 +271,6 @@ fn demo(root: &Path) -> Result<()> {
     }
     run(Command::new(&bin).current_dir(root).arg("init").arg(&site))?;
     let config = site.join("onething.toml");
-    let data = site.join("data");
     let listen = std::env::var("ONETHING_DEMO_LISTEN").unwrap_or_else(|_| "127.0.0.1:0".into());
     eprintln!(
         "$ {} serve --today {DEMO_TODAY} --listen {listen} --config {}",
@@ -305,20 +304,77 @@ fn demo(root: &Path) -> Result<()> {
         let _ = server.kill();
         bail!("the server did not report its address within 180 s");
     };
-    let submitted = run(Command::new(&bin)
-        .current_dir(root)
-        .args(["submit", "--follow", "--server", &base])
-        .arg(apps.join("newborn.json"))
-        .arg(apps.join("business-startup.json"))
-        .arg(apps.join("newborn-needs-more.json")));
-    if let Err(e) = submitted {
-        eprintln!("(expected: the needs-more sample is refused with all its problems) {e}");
+    // Each applicant signs in: the development issuer `init` made mints
+    // their tokens (a deployment trusts its identity provider instead).
+    let issuer = site.join("dev-issuer");
+    let token_for = |subject: &str, id_number: &str| -> Result<String> {
+        eprintln!(
+            "$ {} identity token --issuer {} --subject {subject} --id-number {id_number}",
+            bin.display(),
+            issuer.display()
+        );
+        let out = Command::new(&bin)
+            .current_dir(root)
+            .args(["identity", "token", "--issuer"])
+            .arg(&issuer)
+            .args(["--subject", subject, "--id-number", id_number])
+            .output()
+            .context("running onething identity token")?;
+        if !out.status.success() {
+            bail!(
+                "onething identity token failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    // The newborn's mother, and the new business's legal representative.
+    for (app, subject, id_number, expect_ok) in [
+        ("newborn.json", "mother-1", "350203199003071527", true),
+        (
+            "business-startup.json",
+            "founder-1",
+            "350211198506150038",
+            true,
+        ),
+        (
+            "newborn-needs-more.json",
+            "father-2",
+            "350206198811230519",
+            false,
+        ),
+    ] {
+        let token = token_for(subject, id_number)?;
+        eprintln!("(ONETHING_TOKEN set to the token just minted)");
+        let submitted = run(Command::new(&bin)
+            .current_dir(root)
+            .env("ONETHING_TOKEN", &token)
+            .args(["submit", "--follow", "--server", &base])
+            .arg(apps.join(app)));
+        match (submitted, expect_ok) {
+            (Ok(()), _) => {}
+            (Err(e), false) => {
+                eprintln!("(expected: the needs-more sample is refused with all its problems) {e}")
+            }
+            (Err(e), true) => {
+                let _ = server.kill();
+                return Err(e);
+            }
+        }
     }
-    eprintln!("\n== 3. The audit log: every flow of a field, hash-chained ==");
+    eprintln!(
+        "\n== 3. The audit log: every flow of a field and every event, hash-chained, signed =="
+    );
     run(Command::new(&bin)
         .current_dir(root)
-        .args(["audit", "verify", "--data-dir"])
-        .arg(&data))?;
+        .args(["audit", "verify", "--config"])
+        .arg(&config))?;
+    run(Command::new(&bin)
+        .current_dir(root)
+        .args(["audit", "checkpoint", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(site.join("checkpoint.json")))?;
     eprintln!("\nThe service is running:");
     for (what, path) in [
         ("bundles and themes", "/api/bundles"),
@@ -464,6 +520,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["onething-model", "onething-store"],
     ),
     ("onething-contract", &["onething-model"]),
+    ("onething-identity", &["onething-model"]),
     (
         "onething-runtime",
         &["onething-model", "onething-contract", "onething-store"],
@@ -488,6 +545,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "onething-store",
             "onething-catalog",
             "onething-engine",
+            "onething-identity",
         ],
     ),
     ("onething-testing", &[]),
@@ -505,6 +563,7 @@ const NO_WASMTIME_BELOW: &[&str] = &[
     "onething-store",
     "onething-store-conformance",
     "onething-store-sqlite",
+    "onething-identity",
     "onething-sdk",
 ];
 

@@ -11,11 +11,11 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::ApiState;
 use super::error::{ApiError, ProblemDetails};
@@ -26,7 +26,7 @@ use onething_model::consent::ConsentUse;
 use onething_model::events::Event;
 use onething_model::ids::BundleId;
 use onething_store::applications::EventRecord;
-use onething_store::audit::Broken;
+use onething_store::audit::{Broken, VerifyOptions};
 
 /// One department's receipt of fields.
 #[derive(Debug, Serialize, ToSchema)]
@@ -264,13 +264,27 @@ pub(super) async fn application_audit(
     }))
 }
 
-/// A checkpoint of the audit chain: its last record's seq and digest.
+/// A checkpoint of the audit chain: its last record's seq and digest,
+/// signed with the host's key when it has one.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Checkpoint {
     /// The last record's seq (0 when there is none).
     pub seq: u64,
     /// The last record's digest (the genesis digest when there is none).
     pub digest: String,
+    /// The host's ed25519 signature over both, hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+impl From<onething_store::audit::Chain> for Checkpoint {
+    fn from(c: onething_store::audit::Chain) -> Self {
+        Self {
+            seq: c.seq,
+            digest: c.digest,
+            signature: c.signature,
+        }
+    }
 }
 
 /// A check of the whole chain that found it intact.
@@ -280,10 +294,17 @@ pub struct AuditIntact {
     pub intact: bool,
     /// Records checked.
     pub records: u64,
+    /// Events checked against the digests the chain sealed.
+    pub events: u64,
     /// The last digest.
     pub head: String,
+    /// Whether the checkpoint's signature was checked with the host's key.
+    pub signed: bool,
     /// The checkpoint checked against.
     pub checkpoint: Option<Checkpoint>,
+    /// The checkpoint kept elsewhere that the chain was found to hold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
 }
 
 /// A check of the whole chain that found it broken: a problem (RFC 9457)
@@ -309,31 +330,52 @@ pub struct AuditBroken {
     pub checkpoint: Option<Checkpoint>,
 }
 
+/// What to check the chain against beyond its own checkpoint.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(super) struct VerifyQuery {
+    /// A checkpoint kept outside the host, `SEQ:DIGEST` (from
+    /// `/admin/audit/checkpoint` or `onething audit checkpoint`): the
+    /// chain must still hold that record with that digest.
+    expect: Option<String>,
+}
+
 #[utoipa::path(get, path = "/admin/audit/verify", tag = "operator",
-    summary = "Check the whole audit chain against its checkpoint; names the first broken record",
+    summary = "Check the whole audit chain and every stored event against its checkpoint, the host's key and (if given) a checkpoint kept elsewhere; names the first fault",
     security(("bearer" = ["auditor"])),
+    params(VerifyQuery),
     responses(
         (status = 200, description = "intact", body = AuditIntact),
+        (status = 400, description = "expect is not SEQ:DIGEST", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 409, description = "broken: first_broken names the record and what is wrong", body = AuditBroken, content_type = "application/problem+json")))]
 pub(super) async fn verify(
     _: Allowed<Audit>,
     State(s): State<ApiState>,
+    Query(q): Query<VerifyQuery>,
 ) -> Result<Response, ApiError> {
-    let checkpoint = s
-        .engine
-        .store()
-        .audit_checkpoint()
-        .await?
-        .map(|c| Checkpoint {
-            seq: c.seq,
-            digest: c.digest,
-        });
-    Ok(match s.engine.store().verify_audit().await? {
+    let expected = match &q.expect {
+        None => None,
+        Some(text) => Some(
+            onething_store::audit::checkpoint::parse_expected(text)
+                .map_err(|e| ApiError::bad_request(format!("expect: {e}")))?,
+        ),
+    };
+    let options = VerifyOptions {
+        key: None,
+        expected: expected.clone(),
+    };
+    let store = s.engine.store();
+    let checkpoint = store.audit_checkpoint().await?.map(Checkpoint::from);
+    Ok(match store.verify_audit(&options).await? {
         Ok(v) => Json(AuditIntact {
             intact: true,
             records: v.records,
+            events: v.events,
             head: v.head,
+            signed: v.signed,
             checkpoint,
+            expected: expected.map(|(seq, digest)| format!("{seq}:{digest}")),
         })
         .into_response(),
         Err(broken) => {
@@ -371,8 +413,12 @@ pub(super) async fn checkpoint(
     State(s): State<ApiState>,
 ) -> Result<Json<Checkpoint>, ApiError> {
     let c = s.engine.store().audit_checkpoint().await?;
-    Ok(Json(Checkpoint {
-        seq: c.as_ref().map_or(0, |c| c.seq),
-        digest: c.map_or(onething_store::audit::GENESIS.to_owned(), |c| c.digest),
-    }))
+    Ok(Json(c.map_or_else(
+        || Checkpoint {
+            seq: 0,
+            digest: onething_store::audit::GENESIS.to_owned(),
+            signature: None,
+        },
+        Checkpoint::from,
+    )))
 }

@@ -130,6 +130,13 @@ fn read_jwks_file(path: &Path) -> Result<JwkSet, String> {
     serde_json::from_str(&text).map_err(|e| format!("not a JWKS: {e}"))
 }
 
+/// The HTTP client keys are fetched with: TLS by rustls, with ring's
+/// crypto (installed as the process's provider when none is).
+fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 /// A JWKS URL's keys.
 async fn fetch_jwks(client: &reqwest::Client, url: &str) -> Result<JwkSet, String> {
     let answer = client
@@ -149,7 +156,7 @@ impl Verifier {
     /// The issuers with their keys: files read, URLs fetched, each key
     /// checked. An issuer whose keys cannot be had is refused, named.
     pub async fn load(configs: Vec<IssuerConfig>) -> Result<Self, VerifierError> {
-        let client = reqwest::Client::new();
+        let client = http_client();
         let mut issuers = Vec::with_capacity(configs.len());
         for (i, config) in configs.into_iter().enumerate() {
             config
@@ -216,7 +223,7 @@ impl Verifier {
         }
         let me = self.clone();
         Some(tokio::spawn(async move {
-            let client = reqwest::Client::new();
+            let client = http_client();
             let every = me
                 .issuers
                 .iter()
@@ -396,4 +403,61 @@ fn unreachable_keys(
         "issuer {:?} names no keys (jwks_file or jwks_url)",
         config.issuer
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dev::{DevIssuer, TokenClaims};
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    /// A JWKS served over HTTP, as an identity provider publishes it.
+    async fn serve_once(body: String) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buf = [0u8; 2048];
+                let _ = socket.read(&mut buf).await;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            }
+        });
+        format!("http://{addr}/.well-known/jwks.json")
+    }
+
+    #[tokio::test]
+    async fn keys_come_from_a_jwks_url_and_a_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let issuer = DevIssuer::create(dir.path()).expect("issuer");
+        let url = serve_once(serde_json::to_string(issuer.jwks()).expect("json")).await;
+        let mut config = issuer.config();
+        config.jwks_file = None;
+        config.jwks_url = Some(url);
+        let verifier = Verifier::load(vec![config]).await.expect("fetched");
+        let token = issuer
+            .mint(
+                &TokenClaims {
+                    subject: "s".into(),
+                    ..TokenClaims::default()
+                },
+                Duration::from_secs(60),
+            )
+            .expect("mint");
+        assert_eq!(verifier.verify(&token).expect("verifies").subject, "s");
+        // Remembered: the same token again, from memory.
+        assert_eq!(verifier.verify(&token).expect("again").subject, "s");
+        let from_file = Verifier::load(vec![issuer.config()]).await.expect("file");
+        assert!(from_file.verify(&token).is_ok());
+        // Keys that cannot be had refuse the start, naming the issuer.
+        let mut missing = issuer.config();
+        missing.jwks_file = Some(dir.path().join("nope.json"));
+        let err = Verifier::load(vec![missing]).await.expect_err("no keys");
+        assert!(err.to_string().contains("nope.json"), "{err}");
+    }
 }

@@ -67,6 +67,7 @@ fn vary(base: &Value, i: usize) -> Value {
 }
 
 fn main() -> anyhow::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -294,7 +295,16 @@ async fn service_run(
     // The service: SQLite store, engine, axum on loopback.
     let dir = tempfile::tempdir()?;
     let audit = mode != Mode::NoAuditLog;
-    let sqlite = SqliteStore::open(dir.path(), StoreOptions { audit })?;
+    // As deployed: checkpoints signed with the host's key.
+    let checkpoint_key =
+        onething_store::CheckpointKey(ed25519_dalek::SigningKey::from_bytes(&[42u8; 32]));
+    let sqlite = SqliteStore::open(
+        dir.path(),
+        StoreOptions {
+            audit,
+            checkpoint_key: Some(checkpoint_key),
+        },
+    )?;
     let store: Arc<dyn Store> = Arc::new(sqlite);
     let (engine, runtime) = engine_over(store.clone(), limits).await?;
     // The sample's applicant, with a token from a development issuer.
@@ -479,7 +489,7 @@ async fn service_run(
         .collect();
     sl.sort();
     cl.sort();
-    let audit_records = match store.verify_audit().await? {
+    let audit_records = match store.verify_audit(&Default::default()).await? {
         Ok(v) => v.records,
         Err(broken) => anyhow::bail!("the audit log is broken after the run: {broken}"),
     };

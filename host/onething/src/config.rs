@@ -44,6 +44,10 @@
 //! name = "duty-officer"
 //! token = "a long random string"
 //!
+//! [audit]                        # the host's ed25519 key (hex, `onething plugin keygen`)
+//! signing_key = "keys/audit.key" # signs every checkpoint; default DATA_DIR/audit.key,
+//!                                # made on first start
+//!
 //! [signatures]                   # required = true unless said otherwise
 //! required = true
 //! [signatures.trusted]           # public key files (or 64 hex digits)
@@ -180,8 +184,31 @@ pub struct Config {
     /// Whether bundles, forms and the grants register may be read without
     /// a token (default false: every applicant endpoint needs one).
     pub anonymous_catalogue: bool,
+    /// The audit log's signed checkpoints.
+    pub audit: AuditSettings,
     /// Component signatures.
     pub signatures: Signatures,
+}
+
+/// The audit log (`[audit]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditSettings {
+    /// The host's own ed25519 secret key (a `.key` file: 64 hex digits),
+    /// which signs each checkpoint of the audit chain. Without it the
+    /// service keeps one at `DATA_DIR/audit.key`, making it on first
+    /// start; a key kept apart from the data directory protects more.
+    pub signing_key: Option<PathBuf>,
+}
+
+impl AuditSettings {
+    /// The key file: the configured one, or the one in the data
+    /// directory.
+    pub fn signing_key_path(&self, data_dir: &Path) -> PathBuf {
+        self.signing_key
+            .clone()
+            .unwrap_or_else(|| data_dir.join("audit.key"))
+    }
 }
 
 /// Who vouches for applicants and department officers (`[identity]`).
@@ -223,6 +250,7 @@ impl Default for Config {
             identity: Identity::default(),
             rate_limits: RateSettings::default(),
             anonymous_catalogue: false,
+            audit: AuditSettings::default(),
             signatures: Signatures::default(),
         }
     }
@@ -311,6 +339,11 @@ impl Config {
             && dir.is_relative()
         {
             config.identity.dev_issuer = Some(base.join(dir));
+        }
+        if let Some(key) = &config.audit.signing_key
+            && key.is_relative()
+        {
+            config.audit.signing_key = Some(base.join(key));
         }
         // The defaults of the settings not given are relative to the
         // current directory.

@@ -2,6 +2,7 @@
 
 mod cli;
 mod config;
+mod host_key;
 mod paths;
 
 // The host allocates many small objects per step (fresh stores, events,

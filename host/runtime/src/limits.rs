@@ -122,6 +122,10 @@ pub struct Limits {
     /// Most bytes of stdout, and of stderr, kept per call; the rest is
     /// dropped and counted.
     pub stdio_bytes_per_call: usize,
+    /// What reaches the host's log of what a plugin logs and prints in a
+    /// call with applicant data: `keys` (never text) or `text` (masked,
+    /// best effort: for development).
+    pub plugin_log: crate::capabilities::log::PluginLog,
     /// Pooling, on-demand, or pooling with fallback.
     pub allocation: AllocationStrategy,
     /// Wasm stack size, in bytes.
@@ -158,6 +162,7 @@ impl Default for Limits {
             log_bytes_per_call: 64 << 10,
             log_attributes_per_record: 32,
             stdio_bytes_per_call: 64 << 10,
+            plugin_log: crate::capabilities::log::PluginLog::Keys,
             allocation: AllocationStrategy::Auto,
             max_wasm_stack_bytes: 512 << 10,
             kv_max_keys: 10_000_000,
@@ -215,6 +220,7 @@ impl Limits {
             bytes_per_call: self.log_bytes_per_call,
             attributes_per_record: self.log_attributes_per_record,
             stdio_bytes_per_call: self.stdio_bytes_per_call,
+            content: self.plugin_log,
         }
     }
 

@@ -24,6 +24,7 @@ use wasmtime::{Store, Trap};
 use onething_store::DepartmentKv;
 
 use crate::capabilities::kv::UndoLog;
+use crate::capabilities::log::CallInput;
 use crate::error::{CallError, LoadError};
 use crate::footprint::Footprint;
 use crate::state::{CallState, new_store};
@@ -230,12 +231,12 @@ fn not_wasm(bytes: &[u8]) -> String {
 /// plugin printed goes to the log sink, masked, whatever happened. Gives
 /// the result and the call's key-value writes.
 macro_rules! fresh_call {
-    ($shared:expr, $pre:expr, $department:expr, $version:expr, $secrets:expr, $function:literal, |$store:ident, $instance:ident| $call:expr) => {{
+    ($shared:expr, $pre:expr, $department:expr, $version:expr, $input:expr, $function:literal, |$store:ident, $instance:ident| $call:expr) => {{
         let shared: &Shared = $shared;
         // A pool slot: calls beyond the pool's size wait here rather than
         // fail to instantiate.
         let _slot = shared.slots.acquire().await.ok();
-        let mut $store = new_store(shared, $department, $version, $secrets);
+        let mut $store = new_store(shared, $department, $version, $input);
         let started = Instant::now();
         let result = async {
             let $instance = $pre.instantiate(&mut $store).await.map_err(|e| (true, e))?;
@@ -243,12 +244,19 @@ macro_rules! fresh_call {
         }
         .await;
         let state = $store.data_mut();
-        let last_stderr: Vec<String> = state
-            .stderr
-            .last_lines(STDERR_LINES, STDERR_LINE_BYTES)
-            .iter()
-            .map(|l| redact(l, &state.log.secrets).into_owned())
-            .collect();
+        let lines = state.stderr.last_lines(STDERR_LINES, STDERR_LINE_BYTES);
+        // From a call with applicant data, by default none of its text.
+        let last_stderr: Vec<String> = if state.log.keys_only() && !lines.is_empty() {
+            vec![format!(
+                "{} lines not kept (limits.plugin_log = \"keys\")",
+                lines.len()
+            )]
+        } else {
+            lines
+                .iter()
+                .map(|l| redact(l, state.log.secrets()).into_owned())
+                .collect()
+        };
         state.flush_output();
         let undo = state.undo.clone();
         let result = match result {
@@ -349,13 +357,13 @@ fn classify(
 
 /// [`fresh_call!`] on this plugin's own pre-instance and identity.
 macro_rules! on_this_plugin {
-    ($self:ident, $secrets:expr, $function:literal, |$store:ident, $instance:ident| $call:expr) => {
+    ($self:ident, $input:expr, $function:literal, |$store:ident, $instance:ident| $call:expr) => {
         fresh_call!(
             &$self.shared,
             $self.pre,
             &$self.manifest.department,
             &$self.manifest.version,
-            $secrets,
+            Some($input),
             $function,
             |$store, $instance| $call
         )
@@ -372,7 +380,7 @@ async fn call_describe(
         pre,
         department,
         "?",
-        Vec::new(),
+        None,
         "describe",
         |store, h| h.describe(&mut store)
     )
@@ -425,7 +433,7 @@ impl Plugin {
         materials: &[CallMaterial],
     ) -> Result<Vec<Problem>, CallError> {
         let _permit = self.permit().await;
-        let reported = on_this_plugin!(self, self.secrets(fields), "check", |store, h| h.check(
+        let reported = on_this_plugin!(self, self.input(fields), "check", |store, h| h.check(
             &mut store,
             step.as_str(),
             fields,
@@ -447,7 +455,7 @@ impl Plugin {
         known: &[Field],
     ) -> Result<Vec<ReturnedField>, CallError> {
         let _permit = self.permit().await;
-        on_this_plugin!(self, self.secrets(known), "prefill", |store, h| h.prefill(
+        on_this_plugin!(self, self.input(known), "prefill", |store, h| h.prefill(
             &mut store,
             step.as_str(),
             known
@@ -477,7 +485,7 @@ impl Plugin {
         let _permit = self.permit().await;
         let span = tracing::info_span!("step", department = %self.manifest.department, step = %request.step, version = %self.manifest.version, application = %request.application, attempt = request.attempt);
         let (result, undo) = async {
-            on_this_plugin!(self, self.secrets(&request.fields), "handle", |store, h| h
+            on_this_plugin!(self, self.input(&request.fields), "handle", |store, h| h
                 .handle(&mut store, request))
         }
         .instrument(span)
@@ -490,18 +498,22 @@ impl Plugin {
         (result, writes)
     }
 
-    /// The values of the sensitive fields among `fields` (by the
-    /// dictionary), to be masked in what the plugin logs. Very short
-    /// values are left alone: masking "1" everywhere would hide nothing.
-    fn secrets(&self, fields: &[Field]) -> Vec<String> {
-        fields
-            .iter()
-            .filter(|f| self.sensitive.contains(&f.key))
-            .filter_map(|f| match &f.value {
-                FieldValue::Text(t) if t.chars().count() >= 4 => Some(t.clone()),
-                _ => None,
-            })
-            .collect()
+    /// What a call with `fields` carries, for its logging: their keys,
+    /// and the values of the sensitive ones (by the dictionary), masked
+    /// when the text is kept. Very short values are not masked: masking
+    /// "1" everywhere would hide nothing.
+    fn input(&self, fields: &[Field]) -> CallInput {
+        CallInput {
+            keys: fields.iter().map(|f| f.key.to_string()).collect(),
+            secrets: fields
+                .iter()
+                .filter(|f| self.sensitive.contains(&f.key))
+                .filter_map(|f| match &f.value {
+                    FieldValue::Text(t) if t.chars().count() >= 4 => Some(t.clone()),
+                    _ => None,
+                })
+                .collect(),
+        }
     }
 
     async fn permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {

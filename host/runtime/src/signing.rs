@@ -92,6 +92,12 @@ pub fn parse_public_key(text: &str, what: &str) -> Result<VerifyingKey, SigningE
     })
 }
 
+/// Parse a secret key written as 64 hex digits (the text of a `.key`
+/// file).
+pub fn parse_secret_key(text: &str, what: &str) -> Result<SigningKey, SigningError> {
+    Ok(SigningKey::from_bytes(&hex32(text, what)?))
+}
+
 /// Make a key pair in `dir`: `NAME.key` (secret, owner-only) and
 /// `NAME.pub` (public); their file names and the public key. Refuses to
 /// overwrite an existing secret key. `shown` names the directory in errors.
@@ -141,7 +147,7 @@ pub fn signature_path(component: &Path) -> PathBuf {
 /// Sign component bytes with a secret key (the text of a `.key` file);
 /// `what` names the key in errors.
 pub fn sign(bytes: &[u8], secret_key: &str, what: &str) -> Result<String, SigningError> {
-    let key = SigningKey::from_bytes(&hex32(secret_key, what)?);
+    let key = parse_secret_key(secret_key, what)?;
     let signature = key.sign(&message(&Digest::of(bytes)));
     Ok(hex::encode(signature.to_bytes()))
 }

@@ -20,7 +20,7 @@ use onething_model::ids::DepartmentId;
 use crate::Shared;
 use crate::capabilities::Capabilities;
 use crate::capabilities::kv::{DepartmentStore, UndoLog};
-use crate::capabilities::log::{CallLog, CapturedOutput, OutputDrops};
+use crate::capabilities::log::{CallInput, CallLog, CapturedOutput, OutputDrops};
 use crate::limits::KvQuotaSource;
 use onething_store::KvQuota;
 
@@ -115,7 +115,7 @@ pub(crate) fn new_store(
     shared: &Shared,
     department: &DepartmentId,
     version: &str,
-    secrets: Vec<String>,
+    input: Option<CallInput>,
 ) -> Store<CallState> {
     let limits = &shared.limits;
     let log_limits = limits.log_limits();
@@ -136,11 +136,8 @@ pub(crate) fn new_store(
             refused: None,
         },
         caps: shared.caps.clone(),
-        log: {
-            let mut log = CallLog::with_limits(department.clone(), version.to_owned(), log_limits);
-            log.secrets = secrets;
-            log
-        },
+        log: CallLog::with_limits(department.clone(), version.to_owned(), log_limits)
+            .carrying(input),
         stdout,
         stderr,
         drops: shared.drops.clone(),

@@ -386,8 +386,15 @@ pub async fn a_second_approval_is_refused_and_stores_nothing(fresh: Fresh) {
     let new_entries = entries_of(&records[sealed..]);
     assert_eq!(
         new_entries.len(),
-        16,
-        "two entries for each other application"
+        24,
+        "for each other application two entries of what moved and the seal of its events"
+    );
+    assert_eq!(
+        new_entries
+            .iter()
+            .filter(|e| e.action == onething_model::audit::Action::Recorded)
+            .count(),
+        8
     );
     assert!(
         new_entries
@@ -406,7 +413,12 @@ pub async fn a_second_approval_is_refused_and_stores_nothing(fresh: Fresh) {
         })
     );
     assert_eq!(s.state("app-x").await.expect("state"), Some(x));
-    assert!(s.verify_audit().await.expect("verify").is_ok());
+    assert!(
+        s.verify_audit(&Default::default())
+            .await
+            .expect("verify")
+            .is_ok()
+    );
 }
 
 /// An issued value belongs to one application: claiming it again for the

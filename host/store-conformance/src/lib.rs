@@ -102,7 +102,7 @@ macro_rules! conformance_tests {
             recorded_entries_are_sealed_and_found_by_application,
             ping_and_describe,
         );
-        $crate::conformance_tests!(@cases $fresh, $crate::StoreOptions { audit: false };
+        $crate::conformance_tests!(@cases $fresh, $crate::StoreOptions { audit: false, ..Default::default() };
             audit_off_seals_nothing,
         );
     };

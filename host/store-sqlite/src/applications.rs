@@ -34,8 +34,10 @@ impl Applications for SqliteStore {
         at_ms: i64,
     ) -> Result<Created, StoreError> {
         let client_key = client_key.map(|k| (k.key.clone(), k.request.to_string()));
-        let audit = audit::create_part(self.audit, &state.id, event);
-        let event = PreparedEvent::of(event, at_ms)?;
+        let prepared = PreparedEvent::of(event, at_ms)?;
+        let stored = prepared.stored(&state.id, 1);
+        let audit = audit::create_part(self.audit, &state.id, event, &stored);
+        let event = prepared;
         let (id, bundle, status) = (
             state.id.clone(),
             state.bundle.to_string(),
@@ -83,11 +85,17 @@ impl Applications for SqliteStore {
             status: status_change(before, after),
             updated_ms: events.last().map_or(0, |(_, at)| *at),
         };
-        let audit = audit::append_part(self.audit, &after.id, events);
-        let events = events
+        let prepared = events
             .iter()
             .map(|(e, at)| PreparedEvent::of(e, *at))
             .collect::<Result<Vec<_>, _>>()?;
+        let stored: Vec<_> = prepared
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.stored(&after.id, header.first_seq + i as u64))
+            .collect();
+        let audit = audit::append_part(self.audit, &after.id, events, &stored);
+        let events = prepared;
         self.write(move |reply| Write::Append {
             header,
             events,

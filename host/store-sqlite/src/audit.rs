@@ -8,7 +8,9 @@
 
 use async_trait::async_trait;
 use onething_store::StoreError;
-use onething_store::audit::{AuditLog, Broken, Chain, Record, Verified};
+use onething_store::audit::{
+    AuditLog, Broken, Chain, Record, Sealer, StoredEvent, Verified, VerifyOptions,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use onething_model::audit::Entry;
@@ -56,22 +58,87 @@ pub(crate) fn store_record(
     .map_err(db)?;
     exec(
         conn,
-        "INSERT INTO audit_checkpoint (id, seq, digest) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, digest = excluded.digest",
-        params![head.seq as i64, head.digest],
+        "INSERT INTO audit_checkpoint (id, seq, digest, signature) VALUES (1, ?1, ?2, ?3) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, digest = excluded.digest, signature = excluded.signature",
+        params![head.seq as i64, head.digest, head.signature],
     )
     .map_err(db)?;
+    Ok(())
+}
+
+/// Every stored event, by application and sequence number.
+fn stored_events(conn: &Connection) -> Result<Vec<StoredEvent>, StoreError> {
+    conn.prepare("SELECT application, seq, at_ms, body FROM events ORDER BY application, seq")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |r| {
+                Ok(StoredEvent {
+                    application: r.get(0)?,
+                    seq: r.get::<_, i64>(1)? as u64,
+                    at_ms: r.get(2)?,
+                    body: r.get(3)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(db)
+}
+
+/// Every stored application's id.
+fn applications(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    conn.prepare("SELECT id FROM applications")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(db)
+}
+
+/// A store from before schema 3 kept events the chain did not seal: seal
+/// them now, in one record of their own, in the transaction that brings
+/// the store to schema 3 and before anything else is written (so `audit
+/// verify` vouches for the history from here on; what happened to them
+/// before this moment the chain cannot say, and the record's note says
+/// so).
+pub(crate) fn seal_events_before_v3(
+    conn: &Connection,
+    sealer: &mut Sealer,
+) -> Result<(), StoreError> {
+    if !sealer.enabled() {
+        return Ok(());
+    }
+    let events = stored_events(conn)?;
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut by_app: std::collections::BTreeMap<&str, Vec<StoredEvent>> = Default::default();
+    for e in &events {
+        by_app.entry(&e.application).or_default().push(e.clone());
+    }
+    let mut entries = Vec::new();
+    for (app, evs) in &by_app {
+        let mut entry = onething_store::audit::recorded(app, evs);
+        entry.note =
+            Some("sealed when the store was brought to schema 3 (events stored before)".into());
+        entries.push(entry);
+    }
+    let part = onething_store::audit::entries_part(true, &entries);
+    sealer.begin();
+    sealer.add(part.as_deref());
+    if let Some(record) = sealer.seal() {
+        store_record(conn, &record, sealer.head())?;
+    }
     Ok(())
 }
 
 /// The checkpoint, if any record was ever written.
 pub(crate) fn checkpoint(conn: &Connection) -> Result<Option<Chain>, StoreError> {
     conn.query_row(
-        "SELECT seq, digest FROM audit_checkpoint WHERE id = 1",
+        "SELECT seq, digest, signature FROM audit_checkpoint WHERE id = 1",
         [],
         |r| {
             Ok(Chain {
                 seq: r.get::<_, i64>(0)? as u64,
                 digest: r.get(1)?,
+                signature: r.get(2)?,
             })
         },
     )
@@ -118,7 +185,10 @@ fn page(conn: &Connection, after: i64, limit: i64) -> Result<Vec<Record>, StoreE
 /// Check the whole chain against the checkpoint, reading it a page at a
 /// time, in one read transaction: the checkpoint and the records are one
 /// snapshot even while the writer commits.
-pub(crate) fn verify(conn: &Connection) -> Result<Result<Verified, Broken>, StoreError> {
+pub(crate) fn verify(
+    conn: &Connection,
+    options: &VerifyOptions,
+) -> Result<Result<Verified, Broken>, StoreError> {
     let snapshot = conn.unchecked_transaction().map_err(db)?;
     let checkpoint = checkpoint(&snapshot)?;
     let mut failure = None;
@@ -139,17 +209,44 @@ pub(crate) fn verify(conn: &Connection) -> Result<Result<Verified, Broken>, Stor
         }
         buffer.pop_front()
     });
-    let result = onething_store::audit::verify(records, checkpoint.as_ref());
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(result),
+    let result = onething_store::audit::verify(records, checkpoint.as_ref(), options);
+    if let Some(e) = failure {
+        return Err(e);
     }
+    let (mut verified, seals) = match result {
+        Ok(v) => v,
+        Err(broken) => return Ok(Err(broken)),
+    };
+    // The events, in the same snapshot, against what the chain sealed.
+    let events = stored_events(&snapshot)?;
+    let apps = applications(&snapshot)?;
+    Ok(
+        onething_store::audit::verify_events(&seals, events, apps).map(|n| {
+            verified.events = n;
+            verified
+        }),
+    )
 }
 
 #[async_trait]
 impl AuditLog for SqliteStore {
-    async fn verify_audit(&self) -> Result<Result<Verified, Broken>, StoreError> {
-        self.read(verify).await
+    async fn verify_audit(
+        &self,
+        options: &VerifyOptions,
+    ) -> Result<Result<Verified, Broken>, StoreError> {
+        let options = &options.or_key(self.verifying);
+        if !self.audit {
+            return self
+                .read(|c| {
+                    let cp = checkpoint(c)?;
+                    Ok(
+                        onething_store::audit::verify(Vec::new(), cp.as_ref(), options)
+                            .map(|(v, _)| v),
+                    )
+                })
+                .await;
+        }
+        self.read(|c| verify(c, options)).await
     }
 
     async fn audit_checkpoint(&self) -> Result<Option<Chain>, StoreError> {

@@ -40,7 +40,7 @@ use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 pub use kv::SqliteKv;
-pub use offline::{audit_digest_in, verify_audit_in};
+pub use offline::{checkpoint_in, verify_audit_in};
 
 /// The database file's name in the data directory.
 pub const DB_FILE: &str = "onething.db";
@@ -50,6 +50,8 @@ pub struct SqliteStore {
     dir: Dir,
     path: PathBuf,
     audit: bool,
+    /// The public half of the key checkpoints are signed with.
+    verifying: Option<ed25519_dalek::VerifyingKey>,
     writer: writer::Queue,
     reader: Mutex<Connection>,
     kv: Arc<SqliteKv>,
@@ -111,9 +113,24 @@ impl SqliteStore {
         }
         let path = data_dir.join(DB_FILE);
         let conn = connect(&path)?;
-        schema::create(&conn)?;
-        let head = audit::checkpoint(&conn)?.unwrap_or_default();
-        let sealer = Sealer::new(options.audit, head);
+        let key = options.checkpoint_key.map(|k| k.0);
+        let mut migrated = None;
+        schema::create_with(&conn, |conn| {
+            // Events stored before version 3 are sealed as it is made.
+            let head = audit::checkpoint(conn)?.unwrap_or_default();
+            let mut sealer = Sealer::new(options.audit, head).signing(key.clone());
+            audit::seal_events_before_v3(conn, &mut sealer)?;
+            migrated = Some(sealer);
+            Ok(())
+        })?;
+        let sealer = match migrated {
+            Some(sealer) => sealer,
+            None => {
+                let head = audit::checkpoint(&conn)?.unwrap_or_default();
+                Sealer::new(options.audit, head).signing(key)
+            }
+        };
+        let verifying = sealer.public_key();
         let reader = connect(&path)?;
         let (tx, rx) = std::sync::mpsc::channel();
         let kv = Arc::new(SqliteKv::new(connect(&path)?, tx.clone()));
@@ -125,6 +142,7 @@ impl SqliteStore {
             dir,
             path,
             audit: options.audit,
+            verifying,
             writer: tx,
             reader: Mutex::new(reader),
             kv,

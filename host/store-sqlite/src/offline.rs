@@ -1,5 +1,5 @@
-//! The offline audit tools (`onething audit verify`): check a store's
-//! audit chain, or read one record's digest, from its data directory,
+//! The offline audit tools (`onething audit verify|checkpoint`): check a
+//! store's audit chain, or read its checkpoint, from its data directory,
 //! opening the database read-only. Safe while the service runs (the check
 //! reads one consistent snapshot); never writes.
 //!
@@ -11,31 +11,25 @@ use std::path::Path;
 use cap_std::ambient_authority;
 use cap_std::fs::Dir;
 use onething_store::StoreError;
-use onething_store::audit::{Broken, Verified};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use onething_store::audit::{Broken, Chain, Verified, VerifyOptions};
+use rusqlite::{Connection, OpenFlags};
 
 use crate::{DB_FILE, db};
 
 /// Verify the audit log of the store in `data_dir` against its
-/// checkpoint, without opening it for writing.
-pub fn verify_audit_in(data_dir: &Path) -> Result<Result<Verified, Broken>, StoreError> {
-    crate::audit::verify(&open_read_only(data_dir)?)
+/// checkpoint (and `options`), and every stored event against the chain's
+/// seals, without opening it for writing.
+pub fn verify_audit_in(
+    data_dir: &Path,
+    options: &VerifyOptions,
+) -> Result<Result<Verified, Broken>, StoreError> {
+    crate::audit::verify(&open_read_only(data_dir)?, options)
 }
 
-/// The digest of audit record `seq` in the store in `data_dir`, if
-/// present (to compare with a checkpoint kept elsewhere).
-pub fn audit_digest_in(data_dir: &Path, seq: u64) -> Result<Option<String>, StoreError> {
-    let Ok(seq) = i64::try_from(seq) else {
-        return Ok(None);
-    };
-    open_read_only(data_dir)?
-        .query_row(
-            "SELECT digest FROM audit WHERE seq = ?1",
-            params![seq],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(db)
+/// The checkpoint of the store in `data_dir` (seq, digest and, when the
+/// host has a key, its signature).
+pub fn checkpoint_in(data_dir: &Path) -> Result<Option<Chain>, StoreError> {
+    crate::audit::checkpoint(&open_read_only(data_dir)?)
 }
 
 /// The store in `data_dir`, opened read-only. The directory and the file

@@ -82,10 +82,21 @@ CREATE TABLE IF NOT EXISTS kv (
 
 /// Create every table that is missing, the audit log's included, and
 /// bring the schema to the newest version.
+#[cfg(test)]
 pub(crate) fn create(conn: &Connection) -> Result<(), crate::StoreError> {
+    create_with(conn, |_| Ok(()))
+}
+
+/// The same, running `at_v3` inside the transaction that brings a store
+/// to version 3 (sealing the events stored before it), so the schema
+/// never says 3 while those events are unsealed.
+pub(crate) fn create_with(
+    conn: &Connection,
+    at_v3: impl FnOnce(&Connection) -> Result<(), crate::StoreError>,
+) -> Result<(), crate::StoreError> {
     conn.execute_batch(SCHEMA).map_err(db)?;
     conn.execute_batch(crate::audit::SCHEMA).map_err(db)?;
-    migrate(conn)
+    migrate(conn, at_v3)
 }
 
 /// Version 1: the digest of the request a client key came with; the
@@ -117,28 +128,46 @@ CREATE TABLE material_uploads (
 );
 "#;
 
-/// The schema versions after the first, in order.
-const MIGRATIONS: &[&str] = &[V1, V2];
+/// Version 3: the checkpoint's signature by the host's key. (The events
+/// stored before it are sealed into the chain when the store opens:
+/// [`crate::audit::seal_events_before_v3`].)
+const V3: &str = r#"
+ALTER TABLE audit_checkpoint ADD COLUMN signature TEXT;
+"#;
 
-/// Apply the migrations a database has not had yet.
-pub(crate) fn migrate(conn: &Connection) -> Result<(), crate::StoreError> {
+/// The schema versions after the first, in order.
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
+
+/// Apply the migrations a database has not had yet, each in one
+/// transaction (version 3's with `at_v3`).
+fn migrate(
+    conn: &Connection,
+    at_v3: impl FnOnce(&Connection) -> Result<(), crate::StoreError>,
+) -> Result<(), crate::StoreError> {
     let current: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(db)?;
+    let mut at_v3 = Some(at_v3);
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         let version = i as i64 + 1;
         if version <= current {
             continue;
         }
-        conn.execute_batch(&format!(
-            "BEGIN; {sql} PRAGMA user_version = {version}; COMMIT;"
-        ))
-        .map_err(|e| {
+        let failed = |e: String| {
             let _ = conn.execute_batch("ROLLBACK");
             crate::StoreError::Database(format!(
                 "migrating the store to schema version {version}: {e}"
             ))
-        })?;
+        };
+        conn.execute_batch(&format!("BEGIN; {sql}"))
+            .map_err(|e| failed(e.to_string()))?;
+        if version == 3
+            && let Some(hook) = at_v3.take()
+        {
+            hook(conn).map_err(|e| failed(e.to_string()))?;
+        }
+        conn.execute_batch(&format!("PRAGMA user_version = {version}; COMMIT;"))
+            .map_err(|e| failed(e.to_string()))?;
     }
     Ok(())
 }

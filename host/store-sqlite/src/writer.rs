@@ -100,6 +100,16 @@ pub(crate) struct PreparedEvent {
 }
 
 impl PreparedEvent {
+    /// The event as the audit log seals it: its body exactly as stored.
+    pub(crate) fn stored(&self, application: &str, seq: u64) -> onething_store::audit::StoredEvent {
+        onething_store::audit::StoredEvent {
+            application: application.to_owned(),
+            seq,
+            at_ms: self.at_ms,
+            body: self.body.clone(),
+        }
+    }
+
     /// Serialise `event` as stored.
     pub(crate) fn of(event: &Event, at_ms: i64) -> Result<Self, StoreError> {
         Ok(Self {
@@ -527,19 +537,25 @@ mod tests {
         }
     }
 
-    fn part(actor: &str) -> Option<String> {
-        to_body_part(&[onething_model::audit::Entry::new(Action::Received, actor)])
+    /// An entry naming `actor`, and the seal of the events written.
+    fn part(actor: &str, id: &str, events: &[(u64, &PreparedEvent)]) -> Option<String> {
+        let stored: Vec<_> = events.iter().map(|(seq, e)| e.stored(id, *seq)).collect();
+        to_body_part(&[
+            onething_model::audit::Entry::new(Action::Received, actor),
+            onething_store::audit::recorded(id, &stored),
+        ])
     }
 
     fn create(id: &str) -> (Write, oneshot::Receiver<Result<Created, StoreError>>) {
         let (reply, rx) = oneshot::channel();
+        let event = PreparedEvent::of(&submitted(), 1_000).expect("prepared");
         let write = Write::Create {
             client_key: None,
             id: id.into(),
             bundle: "newborn".into(),
             status: "running",
-            event: PreparedEvent::of(&submitted(), 1_000).expect("prepared"),
-            audit: part(id),
+            audit: part(id, id, &[(1, &event)]),
+            event,
             reply,
         };
         (write, rx)
@@ -551,6 +567,7 @@ mod tests {
         event: &Event,
     ) -> (Write, oneshot::Receiver<Result<(), StoreError>>) {
         let (reply, rx) = oneshot::channel();
+        let prepared = PreparedEvent::of(event, 2_000).expect("prepared");
         let write = Write::Append {
             header: AppendHeader {
                 id: id.into(),
@@ -558,8 +575,8 @@ mod tests {
                 status: None,
                 updated_ms: 2_000,
             },
-            events: vec![PreparedEvent::of(event, 2_000).expect("prepared")],
-            audit: part(&format!("{id} append {seq}")),
+            audit: part(&format!("{id} append {seq}"), id, &[(seq, &prepared)]),
+            events: vec![prepared],
             reply,
         };
         (write, rx)
@@ -603,7 +620,9 @@ mod tests {
             1,
             "one record per group"
         );
-        let verified = crate::audit::verify(&conn).expect("read").expect("intact");
+        let verified = crate::audit::verify(&conn, &Default::default())
+            .expect("read")
+            .expect("intact");
         assert_eq!(verified.records, 1);
     }
 
@@ -658,11 +677,16 @@ mod tests {
             .entries()
             .expect("entries")
             .into_iter()
+            .filter(|e| e.action != Action::Recorded)
             .map(|e| e.actor)
             .collect();
         assert_eq!(actors, ["app-c", "app-b append 2"]);
         assert_eq!(records[0].prev, head.digest);
-        assert!(crate::audit::verify(&conn).expect("read").is_ok());
+        assert!(
+            crate::audit::verify(&conn, &Default::default())
+                .expect("read")
+                .is_ok()
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use onething_store::prelude::*;
 use onething_store::{
     ActivationStack, ChangeAction, ChangeRecord, StoreOptions, StoredVersion, VersionKind,
 };
-use onething_store_sqlite::{DB_FILE, SqliteStore, audit_digest_in, verify_audit_in};
+use onething_store_sqlite::{DB_FILE, SqliteStore, verify_audit_in};
 
 fn step(s: &str) -> StepRef {
     StepRef::parse(s).expect("step ref")
@@ -200,7 +200,11 @@ async fn a_reopened_store_keeps_everything_and_the_chain_goes_on() {
         next.first().map(|r| r.prev.clone()),
         Some(checkpoint.digest.clone())
     );
-    let verified = store.verify_audit().await.expect("verify").expect("intact");
+    let verified = store
+        .verify_audit(&Default::default())
+        .await
+        .expect("verify")
+        .expect("intact");
     assert_eq!(verified.records, checkpoint.seq + next.len() as u64);
 }
 
@@ -221,31 +225,25 @@ async fn the_offline_verify_reads_a_store_while_it_is_open_and_written() {
     let mut checks = 0;
     while !writer.is_finished() {
         let dir = data.clone();
-        let result = tokio::task::spawn_blocking(move || verify_audit_in(&dir))
-            .await
-            .expect("task")
-            .expect("read");
+        let result =
+            tokio::task::spawn_blocking(move || verify_audit_in(&dir, &Default::default()))
+                .await
+                .expect("task")
+                .expect("read");
         assert!(result.is_ok(), "a consistent snapshot: {result:?}");
         checks += 1;
     }
     writer.await.expect("writer");
     assert!(checks > 0);
-    let offline = verify_audit_in(&data).expect("read").expect("intact");
-    let online = store.verify_audit().await.expect("verify").expect("intact");
-    assert_eq!(offline, online);
-    let checkpoint = store
-        .audit_checkpoint()
+    let offline = verify_audit_in(&data, &Default::default())
+        .expect("read")
+        .expect("intact");
+    let online = store
+        .verify_audit(&Default::default())
         .await
-        .expect("checkpoint")
-        .expect("a checkpoint");
-    assert_eq!(
-        audit_digest_in(&data, checkpoint.seq).expect("read"),
-        Some(checkpoint.digest)
-    );
-    assert_eq!(
-        audit_digest_in(&data, checkpoint.seq + 1).expect("read"),
-        None
-    );
+        .expect("verify")
+        .expect("intact");
+    assert_eq!(offline, online);
 }
 
 #[tokio::test]
@@ -257,7 +255,11 @@ async fn an_edited_audit_row_is_named_by_the_offline_verify() {
         for i in 0..3 {
             submit(&store, &format!("app-{i}"), 1_000 + i).await;
         }
-        assert!(verify_audit_in(&data).expect("read").is_ok());
+        assert!(
+            verify_audit_in(&data, &Default::default())
+                .expect("read")
+                .is_ok()
+        );
     }
     // Someone with the file rewrites what record 2 says.
     let conn = rusqlite::Connection::open(data.join(DB_FILE)).expect("open the file");
@@ -274,14 +276,17 @@ async fn an_edited_audit_row_is_named_by_the_offline_verify() {
     .expect("edit");
     drop(conn);
 
-    let broken = verify_audit_in(&data)
+    let broken = verify_audit_in(&data, &Default::default())
         .expect("read")
         .expect_err("an edited record");
     assert_eq!(broken.seq, 2);
     assert!(broken.reason.contains("edited"), "{broken}");
     // The running store says the same.
     let store = open(&data);
-    let online = store.verify_audit().await.expect("verify");
+    let online = store
+        .verify_audit(&Default::default())
+        .await
+        .expect("verify");
     assert_eq!(online, Err(broken));
 }
 
@@ -289,11 +294,11 @@ async fn an_edited_audit_row_is_named_by_the_offline_verify() {
 fn errors_name_the_data_directory() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let missing = tmp.path().join("nowhere");
-    let err = verify_audit_in(&missing).expect_err("no directory");
+    let err = verify_audit_in(&missing, &Default::default()).expect_err("no directory");
     assert!(err.to_string().contains("nowhere"), "{err}");
     let empty = tmp.path().join("empty");
     std::fs::create_dir(&empty).expect("mkdir");
-    let err = verify_audit_in(&empty).expect_err("no database");
+    let err = verify_audit_in(&empty, &Default::default()).expect_err("no database");
     assert!(
         err.to_string().contains("empty") && err.to_string().contains(DB_FILE),
         "{err}"
@@ -319,11 +324,14 @@ async fn a_database_written_before_the_restructure_opens_and_reads() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let data = tmp.path().to_path_buf();
     drop(open(&data));
-    // Rows exactly as the single-crate host wrote them.
+    // Rows exactly as the single-crate host wrote them, in a store of
+    // schema 2 (before events were sealed).
     let digest = Digest::of(b"bundle");
     let conn = rusqlite::Connection::open(data.join(DB_FILE)).expect("open the file");
     conn.execute_batch(&format!(
         r#"
+        ALTER TABLE audit_checkpoint DROP COLUMN signature;
+        PRAGMA user_version = 2;
         INSERT INTO applications (id, bundle, status, overdue, client_key, submitted_ms, updated_ms)
             VALUES ('app-old', 'newborn', 'manual', 0, 'key-old', 1000, 3000);
         INSERT INTO events (application, seq, at_ms, kind, step, body) VALUES
@@ -343,6 +351,13 @@ async fn a_database_written_before_the_restructure_opens_and_reads() {
     drop(conn);
 
     let store = open(&data);
+    // The events found are sealed as the store is brought to schema 3.
+    let verified = store
+        .verify_audit(&Default::default())
+        .await
+        .expect("verify")
+        .expect("the old events are sealed");
+    assert_eq!((verified.records, verified.events), (1, 3));
     let state = store
         .state("app-old")
         .await
@@ -414,6 +429,7 @@ async fn a_store_from_before_the_migration_is_brought_up_to_date() {
         DROP TABLE issued_values;
         DROP TABLE kv_usage;
         DROP TABLE material_uploads;
+        ALTER TABLE audit_checkpoint DROP COLUMN signature;
         PRAGMA user_version = 0;
         INSERT INTO kv (department, key, value) VALUES
             ('health', 'a', x'0102'), ('health', 'bb', x'03'), ('tax', 'c', x'');
@@ -446,5 +462,5 @@ async fn a_store_from_before_the_migration_is_brought_up_to_date() {
         .expect("open")
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("version");
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
 }

@@ -64,16 +64,35 @@ pub mod prelude {
 }
 
 /// How a store is opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct StoreOptions {
     /// Keep the audit log: on in every deployment; off only to measure
     /// what the log costs.
     pub audit: bool,
+    /// The host's key, to sign each checkpoint of the audit log.
+    pub checkpoint_key: Option<CheckpointKey>,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { audit: true }
+        Self {
+            audit: true,
+            checkpoint_key: None,
+        }
+    }
+}
+
+/// The host's ed25519 key that signs the audit log's checkpoints.
+#[derive(Clone)]
+pub struct CheckpointKey(pub ed25519_dalek::SigningKey);
+
+impl std::fmt::Debug for CheckpointKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "CheckpointKey(public {})",
+            hex::encode(self.0.verifying_key().to_bytes())
+        )
     }
 }
 

@@ -19,7 +19,9 @@ use onething_model::ids::{BundleId, DepartmentId, Digest, FieldKey};
 use onething_model::state::{AppState, AppStatus};
 
 use crate::applications::{self, AppSummary, Applications, ClientKey, Created, EventRecord};
-use crate::audit::{self, AuditLog, Broken, Chain, Record, Sealer, Verified};
+use crate::audit::{
+    self, AuditLog, Broken, Chain, Record, Sealer, StoredEvent, Verified, VerifyOptions,
+};
 use crate::consents::Consents;
 use crate::error::StoreError;
 use crate::issued::{IssuedElsewhere, IssuedValues};
@@ -69,6 +71,13 @@ impl Inner {
     }
 }
 
+/// An event's JSON, as its seal digests it (the in-memory store keeps the
+/// event itself; its JSON is the same each time).
+fn body_of(event: &Event) -> Result<String, StoreError> {
+    serde_json::to_string(event)
+        .map_err(|e| StoreError::Database(format!("serialising an event: {e}")))
+}
+
 /// The in-memory store.
 pub struct MemoryStore {
     inner: Mutex<Inner>,
@@ -105,7 +114,8 @@ impl MemoryStore {
                 consents: HashMap::new(),
                 audit: Vec::new(),
                 checkpoint: None,
-                sealer: Sealer::new(options.audit, Chain::default()),
+                sealer: Sealer::new(options.audit, Chain::default())
+                    .signing(options.checkpoint_key.map(|k| k.0)),
             }),
             kv: Arc::new(MemoryKv::default()),
             audit: options.audit,
@@ -128,7 +138,13 @@ impl Applications for MemoryStore {
         event: &Event,
         at_ms: i64,
     ) -> Result<Created, StoreError> {
-        let part = audit::create_part(self.audit, &state.id, event);
+        let stored = StoredEvent {
+            application: state.id.clone(),
+            seq: 1,
+            at_ms,
+            body: body_of(event)?,
+        };
+        let part = audit::create_part(self.audit, &state.id, event, &stored);
         let mut g = self.lock()?;
         if let Some((id, request)) = client_key.and_then(|k| g.client_keys.get(&k.key)) {
             return Ok(Created::Existing {
@@ -185,7 +201,19 @@ impl Applications for MemoryStore {
     ) -> Result<(), StoreError> {
         let first_seq = applications::first_seq(after, events.len())?;
         let status = applications::status_change(before, after);
-        let part = audit::append_part(self.audit, &after.id, events);
+        let stored: Vec<StoredEvent> = events
+            .iter()
+            .enumerate()
+            .map(|(i, (e, at))| {
+                Ok(StoredEvent {
+                    application: after.id.clone(),
+                    seq: first_seq + i as u64,
+                    at_ms: *at,
+                    body: body_of(e)?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        let part = audit::append_part(self.audit, &after.id, events, &stored);
         let mut g = self.lock()?;
         let Some(app) = g.apps.get_mut(&after.id) else {
             return Err(StoreError::Database(format!(
@@ -437,12 +465,38 @@ impl Consents for MemoryStore {
 
 #[async_trait]
 impl AuditLog for MemoryStore {
-    async fn verify_audit(&self) -> Result<Result<Verified, Broken>, StoreError> {
+    async fn verify_audit(
+        &self,
+        options: &VerifyOptions,
+    ) -> Result<Result<Verified, Broken>, StoreError> {
         let g = self.lock()?;
-        Ok(audit::verify(
-            g.audit.iter().cloned(),
-            g.checkpoint.as_ref(),
-        ))
+        let options = &options.or_key(g.sealer.public_key());
+        let (mut verified, seals) =
+            match audit::verify(g.audit.iter().cloned(), g.checkpoint.as_ref(), options) {
+                Ok(v) => v,
+                Err(broken) => return Ok(Err(broken)),
+            };
+        let mut stored = Vec::new();
+        for (id, app) in &g.apps {
+            for r in &app.events {
+                stored.push(StoredEvent {
+                    application: id.clone(),
+                    seq: r.seq,
+                    at_ms: r.at_ms,
+                    body: body_of(&r.event)?,
+                });
+            }
+        }
+        // Without the audit log nothing is sealed, and nothing to check.
+        if !self.audit {
+            return Ok(Ok(verified));
+        }
+        Ok(
+            audit::verify_events(&seals, stored, g.apps.keys().cloned()).map(|events| {
+                verified.events = events;
+                verified
+            }),
+        )
     }
 
     async fn audit_checkpoint(&self) -> Result<Option<Chain>, StoreError> {

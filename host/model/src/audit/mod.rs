@@ -38,6 +38,21 @@ pub enum Action {
     /// read an application's data: who, the fields they saw in full, the
     /// route.
     Read,
+    /// Events of an application were stored: each one's sequence number
+    /// and digest, so the chain vouches for the history (and every view
+    /// made from it) as much as for itself.
+    Recorded,
+}
+
+/// One stored event as the chain seals it: its sequence number within
+/// the application and the digest of what was stored.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventSeal {
+    /// The event's sequence number, from 1.
+    pub seq: u64,
+    /// SHA-256 of the event as stored (see the store's `event_digest`).
+    pub digest: String,
 }
 
 /// One field that flowed, and where its value came from.
@@ -80,6 +95,9 @@ pub struct Entry {
     /// digest, a consent id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The events stored, sealed (`recorded`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventSeal>,
 }
 
 impl Entry {
@@ -94,6 +112,7 @@ impl Entry {
             fields: Vec::new(),
             materials: Vec::new(),
             note: None,
+            events: Vec::new(),
         }
     }
 }

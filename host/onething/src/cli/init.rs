@@ -156,6 +156,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| format!("{dept}.pub"));
         trusted.push_str(&format!("{dept} = [\"keys/{public_name}\"]\n"));
     }
+    // The host's own key, which signs the audit log's checkpoints.
+    signing::keygen(&keys, &args.dir.join("keys"), "audit")?;
     let bundles_out = site.open_dir("bundles")?;
     for (name, bytes) in &bundle_files {
         bundles_out
@@ -232,6 +234,11 @@ fn config_text(listen: &SocketAddr, operator: &str, token: &str, trusted: &str) 
          [identity]\n\
          dev_issuer = \"dev-issuer\"\n\
          \n\
+         # The host's own key: signs every checkpoint of the audit log. Keep a copy of\n\
+         # keys/audit.pub away from the host: `onething audit verify --key` checks with it.\n\
+         [audit]\n\
+         signing_key = \"keys/audit.key\"\n\
+         \n\
          [signatures]\n\
          required = true\n\
          [signatures.trusted]  # one key pair per department, in keys/\n\
@@ -248,7 +255,7 @@ fn print_summary(args: &Args, components: &[Component], bundles: usize, config: 
     );
     outln!("  operator-token   the operator's bearer token (owner-only)");
     outln!(
-        "  keys/            a key pair per department ({}), secret keys owner-only",
+        "  keys/            a key pair per department ({}) and the host's audit key, secret keys owner-only",
         components.len()
     );
     outln!(

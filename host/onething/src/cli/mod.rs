@@ -116,6 +116,8 @@ fn local_limits() -> onething_runtime::Limits {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format);
+    // TLS (a JWKS URL, `submit` to an https server) with ring's crypto.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

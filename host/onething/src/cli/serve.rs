@@ -73,7 +73,18 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     if config.limits.compile_cache_dir.is_none() {
         config.limits.compile_cache_dir = Some(config.data_dir.join("compile-cache"));
     }
-    let sqlite = SqliteStore::open(&config.data_dir, StoreOptions::default())
+    let key_path = config.audit.signing_key_path(&config.data_dir);
+    let checkpoint_key = crate::host_key::read_or_create(&key_path).with_context(|| {
+        format!(
+            "the audit signing key ([audit] signing_key = {})",
+            key_path.display()
+        )
+    })?;
+    let options = StoreOptions {
+        checkpoint_key: Some(onething_store::CheckpointKey(checkpoint_key)),
+        ..StoreOptions::default()
+    };
+    let sqlite = SqliteStore::open(&config.data_dir, options)
         .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
     let store_path = sqlite.path().to_path_buf();
     if let Some(cache) = &config.limits.compile_cache_dir {

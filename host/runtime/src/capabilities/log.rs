@@ -1,7 +1,17 @@
 //! The `log` capability and plugin stdout/stderr: everything a plugin says
 //! reaches the host's log through a [`LogSink`] (by default `tracing`,
-//! target `plugin`), attributed to its department and version, with the
-//! values of the call's sensitive fields masked.
+//! target `plugin`), attributed to its department and version.
+//!
+//! What of it: from a call that carries applicant data (check, prefill,
+//! handle), by default only **keys, never text** ([`PluginLog::Keys`]):
+//! the record's level, the byte count of its message, and those of its
+//! attribute keys that are keys of the call's own input fields; stdout
+//! and stderr as a count of lines and bytes. Masking values in free text
+//! cannot be relied on (a value spaced out, reversed or split in two goes
+//! through), so by default there is no free text. [`PluginLog::Text`]
+//! (`limits.plugin_log = "text"`, for development) keeps the text with
+//! the values of the call's sensitive fields masked, best effort.
+//! `describe` carries no applicant data, and its output is kept whole.
 //!
 //! A plugin cannot flood the host: each call may write a bounded number of
 //! records and bytes, each record a bounded number of attributes, and
@@ -37,6 +47,29 @@ pub const MAX_ATTRIBUTES_PER_RECORD: usize = 32;
 /// What replaces a sensitive value in logs.
 pub const MASK: &str = "[sensitive]";
 
+/// What of a plugin's log text reaches the host's log from a call that
+/// carries applicant data (`limits.plugin_log`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PluginLog {
+    /// Keys, never text: levels, sizes, and attribute keys that are the
+    /// call's input field keys (the default).
+    #[default]
+    Keys,
+    /// The text, with the values of the call's sensitive fields masked:
+    /// for development, never with real applicants' data.
+    Text,
+}
+
+/// What a call carries of an applicant, for its logging.
+#[derive(Debug, Clone, Default)]
+pub struct CallInput {
+    /// The keys of its input fields (the only attribute keys kept).
+    pub keys: std::collections::BTreeSet<String>,
+    /// The values of its sensitive input fields (masked in text mode).
+    pub secrets: Vec<String>,
+}
+
 /// How much one call may log and print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogLimits {
@@ -48,6 +81,9 @@ pub struct LogLimits {
     pub attributes_per_record: usize,
     /// Most bytes of stdout, and of stderr (`limits.stdio_bytes_per_call`).
     pub stdio_bytes_per_call: usize,
+    /// What of the text is kept from calls with applicant data
+    /// (`limits.plugin_log`).
+    pub content: PluginLog,
 }
 
 impl Default for LogLimits {
@@ -57,6 +93,7 @@ impl Default for LogLimits {
             bytes_per_call: MAX_LOG_BYTES_PER_CALL,
             attributes_per_record: MAX_ATTRIBUTES_PER_RECORD,
             stdio_bytes_per_call: MAX_STDIO_BYTES,
+            content: PluginLog::Keys,
         }
     }
 }
@@ -214,17 +251,16 @@ fn cut_masked(text: &str, max: usize, secrets: &[String]) -> String {
     cut(&masked, max).to_owned()
 }
 
-/// One call's logging: who is writing, what to mask, how much was
-/// written and dropped.
+/// One call's logging: who is writing, what it carries of an applicant,
+/// how much was written and dropped.
 #[derive(Debug, Clone)]
 pub struct CallLog {
     /// The department.
     pub department: DepartmentId,
     /// The plugin version.
     pub version: String,
-    /// Values of the call's sensitive input fields, masked in everything
-    /// the plugin logs or prints.
-    pub secrets: Vec<String>,
+    /// What the call carries of an applicant (none for `describe`).
+    input: Option<CallInput>,
     limits: LogLimits,
     records: u32,
     bytes: usize,
@@ -243,7 +279,7 @@ impl CallLog {
         Self {
             department,
             version,
-            secrets: Vec::new(),
+            input: None,
             limits,
             records: 0,
             bytes: 0,
@@ -252,9 +288,32 @@ impl CallLog {
         }
     }
 
+    /// The same call, carrying `input` of an applicant.
+    pub fn carrying(mut self, input: Option<CallInput>) -> Self {
+        self.input = input;
+        self
+    }
+
     /// The limits in force.
     pub fn limits(&self) -> LogLimits {
         self.limits
+    }
+
+    /// The values masked in text (the call's sensitive input values).
+    pub fn secrets(&self) -> &[String] {
+        self.input.as_ref().map_or(&[], |i| i.secrets.as_slice())
+    }
+
+    /// Whether only keys are kept of what this call says: it carries an
+    /// applicant's data and `limits.plugin_log` is `keys`.
+    pub fn keys_only(&self) -> bool {
+        self.input.is_some() && self.limits.content == PluginLog::Keys
+    }
+
+    /// `text` as this call may show it elsewhere (an error message): whole
+    /// or masked, or None when only keys are kept.
+    pub fn shown<'t>(&self, text: &'t str) -> Option<Cow<'t, str>> {
+        (!self.keys_only()).then(|| redact(text, self.secrets()))
     }
 
     /// A record from the `log` import: filtered by level first, then
@@ -274,7 +333,11 @@ impl CallLog {
             self.dropped_records += 1;
             return;
         }
-        let message = cut_masked(message, MAX_MESSAGE_BYTES.min(room), &self.secrets);
+        if self.keys_only() {
+            self.log_keys(sink, level, message, attributes, room);
+            return;
+        }
+        let message = cut_masked(message, MAX_MESSAGE_BYTES.min(room), self.secrets());
         let mut attrs = String::new();
         let mut kept = 0;
         for (k, v) in attributes.iter().take(self.limits.attributes_per_record) {
@@ -282,7 +345,7 @@ impl CallLog {
             let attr = format!(
                 "{}={}",
                 cut(k, MAX_KEY_BYTES),
-                cut_masked(v, value_room, &self.secrets)
+                cut_masked(v, value_room, self.secrets())
             );
             let separator = usize::from(!attrs.is_empty());
             if message.len() + attrs.len() + separator + attr.len() > room {
@@ -305,6 +368,54 @@ impl CallLog {
                 attrs.push_str(&note);
             }
         }
+        self.records += 1;
+        self.bytes += message.len() + attrs.len();
+        sink.record(&LogRecord {
+            department: &self.department,
+            version: &self.version,
+            stream: Stream::Log,
+            level,
+            message: &message,
+            attributes: &attrs,
+        });
+    }
+
+    /// A record as only keys: its message's size and the attribute keys
+    /// that are the call's input field keys (the others counted).
+    fn log_keys(
+        &mut self,
+        sink: &dyn LogSink,
+        level: LogLevel,
+        message: &str,
+        attributes: &[(String, String)],
+        room: usize,
+    ) {
+        let keys = self.input.as_ref().map(|i| &i.keys);
+        let mut attrs = String::new();
+        let mut other = 0usize;
+        for (k, _) in attributes.iter().take(self.limits.attributes_per_record) {
+            if keys.is_some_and(|keys| keys.contains(k)) {
+                if !attrs.is_empty() {
+                    attrs.push(' ');
+                }
+                attrs.push_str(k);
+            } else {
+                other += 1;
+            }
+        }
+        let over = attributes
+            .len()
+            .saturating_sub(self.limits.attributes_per_record);
+        self.dropped_attributes += over as u64;
+        if other + over > 0 {
+            attrs.push_str(&format!(
+                "{}[{} other attributes]",
+                if attrs.is_empty() { "" } else { " " },
+                other + over
+            ));
+        }
+        let message = format!("[{} bytes not kept]", message.len());
+        let attrs = cut(&attrs, room.saturating_sub(message.len())).to_owned();
         self.records += 1;
         self.bytes += message.len() + attrs.len();
         sink.record(&LogRecord {
@@ -385,7 +496,8 @@ impl CapturedOutput {
     }
 
     /// Emit what was captured to `sink`, line by line, as `stream`, with
-    /// the call's secrets masked; then forget it.
+    /// the call's secrets masked (or, keys only, as one count of lines and
+    /// bytes); then forget it.
     pub fn flush(&self, stream: Stream, call: &CallLog, sink: &dyn LogSink) {
         self.flush_counted(stream, call, sink, None);
     }
@@ -404,15 +516,30 @@ impl CapturedOutput {
         }
         if sink.enabled(LogLevel::Info) {
             let text = String::from_utf8_lossy(&c.bytes);
-            for line in text.lines().filter(|l| !l.trim().is_empty()) {
-                sink.record(&LogRecord {
-                    department: &call.department,
-                    version: &call.version,
-                    stream,
-                    level: LogLevel::Info,
-                    message: &redact(line, &call.secrets),
-                    attributes: "",
-                });
+            let lines = text.lines().filter(|l| !l.trim().is_empty());
+            if call.keys_only() {
+                let n = lines.count();
+                if n > 0 {
+                    sink.record(&LogRecord {
+                        department: &call.department,
+                        version: &call.version,
+                        stream,
+                        level: LogLevel::Info,
+                        message: &format!("[{n} lines, {} bytes not kept]", c.bytes.len()),
+                        attributes: "",
+                    });
+                }
+            } else {
+                for line in lines {
+                    sink.record(&LogRecord {
+                        department: &call.department,
+                        version: &call.version,
+                        stream,
+                        level: LogLevel::Info,
+                        message: &redact(line, call.secrets()),
+                        attributes: "",
+                    });
+                }
             }
         }
         if c.dropped > 0 {
@@ -519,10 +646,73 @@ mod tests {
         }
     }
 
+    const ID: &str = "11010519491231002X";
+
+    /// A call carrying an applicant's ID number, keeping `content`.
+    fn call_keeping(content: PluginLog) -> CallLog {
+        CallLog::with_limits(
+            DepartmentId::parse("health").expect("id"),
+            "1.0.0".into(),
+            LogLimits {
+                content,
+                ..LogLimits::default()
+            },
+        )
+        .carrying(Some(CallInput {
+            keys: ["mother.id_number".to_owned()].into(),
+            secrets: vec![ID.into()],
+        }))
+    }
+
     fn call() -> CallLog {
-        let mut c = CallLog::new(DepartmentId::parse("health").expect("id"), "1.0.0".into());
-        c.secrets = vec!["11010519491231002X".into()];
-        c
+        call_keeping(PluginLog::Text)
+    }
+
+    #[tokio::test]
+    async fn by_default_only_keys_are_kept_however_a_value_is_disguised() {
+        let kept = Kept::default();
+        let mut c = call_keeping(PluginLog::default());
+        assert!(c.keys_only());
+        let spaced: String = ID.chars().flat_map(|ch| [ch, ' ']).collect();
+        let reversed: String = ID.chars().rev().collect();
+        c.log(
+            &kept,
+            LogLevel::Info,
+            &format!("saw {spaced}"),
+            &[("mother.id_number".into(), reversed.clone())],
+        );
+        c.log(
+            &kept,
+            LogLevel::Info,
+            &ID[..9],
+            &[(ID[9..].into(), "x".into())],
+        );
+        let mut out = CapturedOutput::default();
+        out.write_all(format!("{reversed}\n{spaced}\n").as_bytes())
+            .await
+            .expect("write");
+        out.flush(Stream::Stdout, &c, &kept);
+        let records = kept.0.lock().expect("lock");
+        assert_eq!(records.len(), 3);
+        assert_eq!(
+            records[0].2,
+            format!("[{} bytes not kept]", 4 + spaced.len())
+        );
+        assert_eq!(
+            records[0].3, "mother.id_number",
+            "an input field's key is kept"
+        );
+        assert_eq!(records[1].3, "[1 other attributes]", "any other key is not");
+        assert!(records[2].2.starts_with("[2 lines, "), "{}", records[2].2);
+        let all = format!("{records:?}");
+        for digits in [&ID[..6], &ID[9..15], &reversed[..6]] {
+            assert!(!all.contains(digits), "{digits} in {all}");
+        }
+        assert_eq!(c.shown("panicked at 1101"), None, "nor in error messages");
+        // describe carries nothing of an applicant: its text is kept.
+        let describe = CallLog::new(DepartmentId::parse("health").expect("id"), "?".into());
+        assert!(!describe.keys_only());
+        assert_eq!(describe.shown("panicked").as_deref(), Some("panicked"));
     }
 
     #[tokio::test]
@@ -559,7 +749,7 @@ mod tests {
             &kept,
             LogLevel::Info,
             "checking 11010519491231002X",
-            &[("id".into(), "11010519491231002X".into())],
+            &[("id".into(), ID.into())],
         );
         for _ in 0..MAX_RECORDS_PER_CALL + 5 {
             c.log(&kept, LogLevel::Debug, "again", &[]);

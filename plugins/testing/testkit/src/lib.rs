@@ -233,10 +233,20 @@ impl Department for Testkit {
                 let mut keys: Vec<&str> = request.fields().keys().collect();
                 keys.sort_unstable();
                 // Careless on purpose: logs and prints a sensitive value,
-                // which the host must mask.
+                // plain and disguised (spaced out, reversed, split in two),
+                // which must not reach the host's log.
                 if let Some(id) = request.fields().text("mother.id_number") {
                     log::info("probe saw the mother's ID", &[("mother.id_number", id)]);
                     println!("probe: mother.id_number={id}");
+                    let spaced: String = id.chars().flat_map(|c| [c, ' ']).collect();
+                    let reversed: String = id.chars().rev().collect();
+                    log::info(
+                        &format!("probe spaced {spaced}"),
+                        &[("reversed", &reversed)],
+                    );
+                    let (a, b) = id.split_at(id.len() / 2);
+                    log::info(a, &[(b, "split")]);
+                    eprintln!("probe: {reversed}");
                 }
                 Ok(approve().field("testkit.seen", keys.join(",")).into())
             }

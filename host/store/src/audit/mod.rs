@@ -32,6 +32,11 @@ use sha2::{Digest as _, Sha256};
 use crate::error::StoreError;
 use crate::versions::{ChangeAction, ChangeRecord};
 
+pub mod checkpoint;
+pub mod events;
+
+pub use events::{Seals, StoredEvent, event_digest, recorded, verify_events};
+
 /// The digest before the first record.
 pub const GENESIS: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -76,13 +81,16 @@ pub fn seal(seq: u64, at_ms: i64, body: &[u8], prev: &str) -> String {
 }
 
 /// The head of the chain, as the writer keeps it (and as the checkpoint
-/// keeps it beside the log).
+/// keeps it beside the log), signed by the host's key when it has one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Chain {
     /// Sequence number of the last record (0 before the first).
     pub seq: u64,
     /// Digest of the last record ([`GENESIS`] before the first).
     pub digest: String,
+    /// The host's signature over both ([`checkpoint::sign`]), hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 impl Default for Chain {
@@ -90,6 +98,7 @@ impl Default for Chain {
         Self {
             seq: 0,
             digest: GENESIS.to_owned(),
+            signature: None,
         }
     }
 }
@@ -113,6 +122,8 @@ impl Chain {
             digest,
         };
         self.seq = seq;
+        // A new head is unsigned until the sealer signs it.
+        self.signature = None;
         record
     }
 }
@@ -147,9 +158,10 @@ pub fn to_body_part(entries: &[Entry]) -> Option<String> {
 /// The first thing wrong with a chain.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
-#[error("audit record {seq}: {reason}")]
+#[error("{}{reason}", if *seq == 0 { "the stored events: ".to_owned() } else { format!("audit record {seq}: ") })]
 pub struct Broken {
-    /// The first record that is wrong (for truncation: the first missing).
+    /// The first record that is wrong (for truncation: the first missing);
+    /// 0 when the fault is in the stored events and no record names it.
     pub seq: u64,
     /// What is wrong with it.
     pub reason: String,
@@ -163,15 +175,45 @@ pub struct Verified {
     pub records: u64,
     /// The last digest.
     pub head: String,
+    /// Events checked against their seals.
+    pub events: u64,
+    /// Whether the checkpoint carries a signature (checked against the
+    /// host's key when one was given).
+    pub signed: bool,
+}
+
+/// What a verification checks beyond the chain's own links.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// The host's public key: the checkpoint must carry its signature.
+    pub key: Option<ed25519_dalek::VerifyingKey>,
+    /// A checkpoint kept elsewhere (`SEQ`, `DIGEST`): the chain must still
+    /// hold that record with that digest.
+    pub expected: Option<(u64, String)>,
+}
+
+impl VerifyOptions {
+    /// These options, checking against `key` (a store's own) when they
+    /// name no key of their own.
+    pub fn or_key(&self, key: Option<ed25519_dalek::VerifyingKey>) -> Self {
+        Self {
+            key: self.key.or(key),
+            expected: self.expected.clone(),
+        }
+    }
 }
 
 /// Check a chain, records in stored order (by seq), against the
-/// checkpoint (last seq and digest) kept beside it.
+/// checkpoint (last seq and digest) kept beside it, and `options`: what it
+/// found, and every event it seals (for [`verify_events`]).
 pub fn verify(
     records: impl IntoIterator<Item = Record>,
     checkpoint: Option<&Chain>,
-) -> Result<Verified, Broken> {
+    options: &VerifyOptions,
+) -> Result<(Verified, Seals), Broken> {
     let mut head = Chain::default();
+    let mut seals = Seals::default();
+    let mut expected_found = false;
     for r in records {
         let expected_seq = head.seq + 1;
         if r.seq != expected_seq {
@@ -203,48 +245,110 @@ pub fn verify(
                 reason: "its contents do not match its digest (edited)".into(),
             });
         }
-        if r.entries().is_err() {
+        let Ok(entries) = r.entries() else {
             return Err(Broken {
                 seq: r.seq,
                 reason: "its body is not a list of audit entries".into(),
             });
+        };
+        seals.add(&r, &entries)?;
+        if let Some((seq, want)) = &options.expected
+            && *seq == r.seq
+        {
+            if &r.digest != want {
+                return Err(Broken {
+                    seq: r.seq,
+                    reason: format!(
+                        "its digest is {}, not {want} as the checkpoint kept elsewhere says: the log was rewritten since",
+                        r.digest
+                    ),
+                });
+            }
+            expected_found = true;
         }
         head = Chain {
             seq: r.seq,
             digest: r.digest,
+            signature: None,
         };
     }
-    if let Some(cp) = checkpoint {
-        if cp.seq > head.seq {
-            return Err(Broken {
-                seq: head.seq + 1,
-                reason: format!(
-                    "missing: the checkpoint says the log runs to record {}, but it ends at {} (truncated)",
-                    cp.seq, head.seq
-                ),
-            });
-        }
-        if cp.seq < head.seq {
-            return Err(Broken {
-                seq: cp.seq + 1,
-                reason: format!(
-                    "records after the checkpoint ({}) were added outside the host",
-                    cp.seq
-                ),
-            });
-        }
-        if cp.digest != head.digest {
+    if let Some((seq, _)) = &options.expected
+        && !expected_found
+    {
+        return Err(Broken {
+            seq: *seq,
+            reason: format!(
+                "the checkpoint kept elsewhere names record {seq}, but the log ends at {} (truncated)",
+                head.seq
+            ),
+        });
+    }
+    match checkpoint {
+        None if head.seq > 0 => {
             return Err(Broken {
                 seq: head.seq,
-                reason: "its digest is not the one the checkpoint kept (the log was rewritten)"
-                    .into(),
+                reason: "the checkpoint is missing: the log holds records but nothing says where it ends (a truncation would not show)".into(),
             });
         }
+        None => {}
+        Some(cp) => {
+            if cp.seq > head.seq {
+                return Err(Broken {
+                    seq: head.seq + 1,
+                    reason: format!(
+                        "missing: the checkpoint says the log runs to record {}, but it ends at {} (truncated)",
+                        cp.seq, head.seq
+                    ),
+                });
+            }
+            if cp.seq < head.seq {
+                return Err(Broken {
+                    seq: cp.seq + 1,
+                    reason: format!(
+                        "records after the checkpoint ({}) were added outside the host",
+                        cp.seq
+                    ),
+                });
+            }
+            if cp.digest != head.digest {
+                return Err(Broken {
+                    seq: head.seq,
+                    reason: "its digest is not the one the checkpoint kept (the log was rewritten)"
+                        .into(),
+                });
+            }
+        }
     }
-    Ok(Verified {
-        records: head.seq,
-        head: head.digest,
-    })
+    let signed = match (&options.key, checkpoint) {
+        (None, cp) => cp.is_some_and(|c| c.signature.is_some()),
+        (Some(_), None) => false,
+        (Some(key), Some(cp)) => {
+            let good = cp
+                .signature
+                .as_deref()
+                .is_some_and(|sig| checkpoint::signed_by(key, cp.seq, &cp.digest, sig));
+            if !good {
+                return Err(Broken {
+                    seq: cp.seq,
+                    reason: if cp.signature.is_some() {
+                        "the checkpoint's signature is not the host's key's: the log and its checkpoint were rewritten together".into()
+                    } else {
+                        "the checkpoint is not signed, but the host signs every checkpoint with its key: it was rewritten outside the host".into()
+                    },
+                });
+            }
+            true
+        }
+    };
+    Ok((
+        Verified {
+            records: head.seq,
+            head: head.digest,
+            events: 0,
+            signed,
+        },
+        seals,
+    ))
 }
 
 /// A backend's sealing of its commits into the chain: whether to audit,
@@ -263,6 +367,7 @@ pub struct Sealer {
     chain: Chain,
     pending: String,
     compressor: Option<zstd::bulk::Compressor<'static>>,
+    key: Option<ed25519_dalek::SigningKey>,
 }
 
 impl fmt::Debug for Sealer {
@@ -285,7 +390,21 @@ impl Sealer {
             chain: head,
             pending: String::new(),
             compressor: zstd::bulk::Compressor::new(1).ok(),
+            key: None,
         }
+    }
+
+    /// The same, signing each new head with the host's key.
+    pub fn signing(mut self, key: Option<ed25519_dalek::SigningKey>) -> Self {
+        self.key = key;
+        self
+    }
+
+    /// The public half of the key it signs with.
+    pub fn public_key(&self) -> Option<ed25519_dalek::VerifyingKey> {
+        self.key
+            .as_ref()
+            .map(ed25519_dalek::SigningKey::verifying_key)
     }
 
     /// Whether this sealer audits at all.
@@ -330,7 +449,12 @@ impl Sealer {
             _ => compress(json),
         };
         self.pending.clear();
-        Some(self.chain.append_compressed(now_ms(), body))
+        let record = self.chain.append_compressed(now_ms(), body);
+        self.chain.signature = self
+            .key
+            .as_ref()
+            .map(|k| checkpoint::sign(k, self.chain.seq, &self.chain.digest));
+        Some(record)
     }
 
     /// The group's commit failed: the head goes back to `to` (what
@@ -347,14 +471,25 @@ fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// The entries of a new application's first event.
-pub fn create_entries(application: &str, event: &Event) -> Vec<Entry> {
-    derive::from_events(application, [event])
+/// The entries of a new application's first event, stored as `stored`:
+/// what it disclosed, and its seal.
+pub fn create_entries(application: &str, event: &Event, stored: &StoredEvent) -> Vec<Entry> {
+    let mut entries = derive::from_events(application, [event]);
+    entries.push(recorded(application, std::slice::from_ref(stored)));
+    entries
 }
 
-/// The entries of events appended to an application.
-pub fn append_entries(application: &str, events: &[(Event, i64)]) -> Vec<Entry> {
-    derive::from_events(application, events.iter().map(|(e, _)| e))
+/// The entries of events appended to an application, stored as `stored`.
+pub fn append_entries(
+    application: &str,
+    events: &[(Event, i64)],
+    stored: &[StoredEvent],
+) -> Vec<Entry> {
+    let mut entries = derive::from_events(application, events.iter().map(|(e, _)| e));
+    if !stored.is_empty() {
+        entries.push(recorded(application, stored));
+    }
+    entries
 }
 
 /// The entries of catalog changes: activations and rollbacks only
@@ -385,17 +520,27 @@ pub fn changes_entries(changes: &[ChangeRecord]) -> Vec<Entry> {
 
 /// The body part of a create ([`create_entries`]); None when `enabled`
 /// is false (nothing is made at all) or there is nothing to log.
-pub fn create_part(enabled: bool, application: &str, event: &Event) -> Option<String> {
+pub fn create_part(
+    enabled: bool,
+    application: &str,
+    event: &Event,
+    stored: &StoredEvent,
+) -> Option<String> {
     enabled
-        .then(|| to_body_part(&create_entries(application, event)))
+        .then(|| to_body_part(&create_entries(application, event, stored)))
         .flatten()
 }
 
 /// The body part of an append ([`append_entries`]); None when `enabled`
 /// is false or there is nothing to log.
-pub fn append_part(enabled: bool, application: &str, events: &[(Event, i64)]) -> Option<String> {
+pub fn append_part(
+    enabled: bool,
+    application: &str,
+    events: &[(Event, i64)],
+    stored: &[StoredEvent],
+) -> Option<String> {
     enabled
-        .then(|| to_body_part(&append_entries(application, events)))
+        .then(|| to_body_part(&append_entries(application, events, stored)))
         .flatten()
 }
 
@@ -440,9 +585,14 @@ pub fn entries_about<'a>(
 /// What a backend answers about its audit log.
 #[async_trait]
 pub trait AuditLog: Send + Sync {
-    /// Check the whole chain against the checkpoint, on one consistent
-    /// view of the log: `Ok(Err(broken))` names the first bad record.
-    async fn verify_audit(&self) -> Result<Result<Verified, Broken>, StoreError>;
+    /// Check the whole chain against the checkpoint, and every stored
+    /// event against its seal, on one consistent view: `Ok(Err(broken))`
+    /// names the first fault. A store opened with a checkpoint key checks
+    /// the checkpoint's signature with it unless `options` name a key.
+    async fn verify_audit(
+        &self,
+        options: &VerifyOptions,
+    ) -> Result<Result<Verified, Broken>, StoreError>;
 
     /// The checkpoint (last seq and digest), to keep elsewhere; none
     /// before the first record.
@@ -493,13 +643,20 @@ mod tests {
     #[test]
     fn an_untouched_chain_verifies() {
         let (records, head) = chain(5);
-        let v = verify(records, Some(&head)).expect("sound");
+        let v = verify(records, Some(&head), &VerifyOptions::default())
+            .expect("sound")
+            .0;
         assert_eq!(v.records, 5);
         assert_eq!(v.head, head.digest);
         assert_eq!(
-            verify(Vec::new(), Some(&Chain::default()))
-                .expect("empty")
-                .records,
+            verify(
+                Vec::new(),
+                Some(&Chain::default()),
+                &VerifyOptions::default()
+            )
+            .expect("empty")
+            .0
+            .records,
             0
         );
     }
@@ -508,7 +665,7 @@ mod tests {
     fn an_edit_names_the_edited_record() {
         let (mut records, head) = chain(5);
         records[2].body = rewrite(&records[2].body, "child.name", "child.sex");
-        let err = verify(records, Some(&head)).expect_err("edited");
+        let err = verify(records, Some(&head), &VerifyOptions::default()).expect_err("edited");
         assert_eq!(err.seq, 3);
         assert!(err.reason.contains("edited"), "{err}");
     }
@@ -519,7 +676,7 @@ mod tests {
         let r = &mut records[1];
         r.body = rewrite(&r.body, "health", "tax");
         r.digest = seal(r.seq, r.at_ms, &r.body, &r.prev);
-        let err = verify(records, Some(&head)).expect_err("rewritten");
+        let err = verify(records, Some(&head), &VerifyOptions::default()).expect_err("rewritten");
         assert_eq!(err.seq, 3, "{err}");
     }
 
@@ -527,7 +684,7 @@ mod tests {
     fn a_deletion_names_the_missing_record() {
         let (mut records, head) = chain(5);
         records.remove(1);
-        let err = verify(records, Some(&head)).expect_err("deleted");
+        let err = verify(records, Some(&head), &VerifyOptions::default()).expect_err("deleted");
         assert_eq!(err.seq, 2);
         assert!(err.reason.contains("missing"), "{err}");
     }
@@ -539,7 +696,7 @@ mod tests {
         let (a, b) = (records[1].clone(), records[2].clone());
         records[1] = Record { seq: 2, ..b };
         records[2] = Record { seq: 3, ..a };
-        let err = verify(records, Some(&head)).expect_err("reordered");
+        let err = verify(records, Some(&head), &VerifyOptions::default()).expect_err("reordered");
         assert_eq!(err.seq, 2);
     }
 
@@ -547,11 +704,13 @@ mod tests {
     fn truncation_is_caught_by_the_checkpoint() {
         let (mut records, head) = chain(5);
         records.truncate(3);
-        let err = verify(records.clone(), Some(&head)).expect_err("truncated");
+        let err =
+            verify(records.clone(), Some(&head), &VerifyOptions::default()).expect_err("truncated");
         assert_eq!(err.seq, 4);
         assert!(err.reason.contains("truncated"), "{err}");
-        // Without a checkpoint the cut is invisible: that is what it is for.
-        assert!(verify(records, None).is_ok());
+        // Without a checkpoint the log is refused: a cut would not show.
+        let err = verify(records, None, &VerifyOptions::default()).expect_err("no checkpoint");
+        assert!(err.reason.contains("checkpoint is missing"), "{err}");
     }
 
     fn part(actor: &str) -> String {
@@ -596,7 +755,13 @@ mod tests {
             (second.seq, second.prev.as_str()),
             (2, first.digest.as_str())
         );
-        let v = verify([first, second], Some(sealer.head())).expect("sound");
+        let v = verify(
+            [first, second],
+            Some(sealer.head()),
+            &VerifyOptions::default(),
+        )
+        .expect("sound")
+        .0;
         assert_eq!(v.records, 2);
 
         // A sealer continues a chain from its checkpoint.
@@ -652,5 +817,82 @@ mod tests {
             Some(format!("plugin health 1.0.0 {} (from upload)", Digest::of(b"v1")).as_str())
         );
         assert_eq!(entries[0].actor, "ops-1");
+    }
+}
+
+#[cfg(test)]
+mod signed {
+    use super::*;
+
+    fn part(actor: &str) -> String {
+        to_body_part(&[Entry::new(Action::Received, actor)]).expect("a part")
+    }
+
+    /// A sealer with the host's key signs every head; a rewrite of the
+    /// records and the checkpoint together fails against the key, and a
+    /// checkpoint kept elsewhere finds a rewrite made since.
+    #[test]
+    fn a_consistent_rewrite_fails_the_key_and_the_kept_checkpoint() {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
+        let options = VerifyOptions {
+            key: Some(key.verifying_key()),
+            expected: None,
+        };
+        let mut sealer = Sealer::new(true, Chain::default()).signing(Some(key));
+        let mut records = Vec::new();
+        for actor in ["a", "b", "c"] {
+            sealer.begin();
+            sealer.add(Some(&part(actor)));
+            records.push(sealer.seal().expect("record"));
+        }
+        let head = sealer.head().clone();
+        assert!(head.signature.is_some());
+        let (v, _) = verify(records.clone(), Some(&head), &options).expect("sound");
+        assert!(v.signed);
+        let kept = (2, records[1].digest.clone());
+
+        // Everything rewritten consistently, without the key.
+        let mut forger = Sealer::new(true, Chain::default());
+        let mut forged = Vec::new();
+        for actor in ["a", "x", "c"] {
+            forger.begin();
+            forger.add(Some(&part(actor)));
+            forged.push(forger.seal().expect("record"));
+        }
+        let forged_head = forger.head().clone();
+        assert!(
+            verify(
+                forged.clone(),
+                Some(&forged_head),
+                &VerifyOptions::default()
+            )
+            .is_ok(),
+            "unkeyed, the rewrite passes"
+        );
+        let err = verify(forged.clone(), Some(&forged_head), &options).expect_err("keyed");
+        assert!(err.reason.contains("not signed"), "{err}");
+        let err = verify(
+            forged,
+            Some(&forged_head),
+            &VerifyOptions {
+                key: None,
+                expected: Some(kept.clone()),
+            },
+        )
+        .expect_err("kept checkpoint");
+        assert_eq!(err.seq, 2);
+        assert!(err.reason.contains("rewritten since"), "{err}");
+        // The honest chain holds the kept checkpoint.
+        assert!(
+            verify(
+                records,
+                Some(&head),
+                &VerifyOptions {
+                    key: None,
+                    expected: Some(kept)
+                }
+            )
+            .is_ok()
+        );
     }
 }
