@@ -292,7 +292,7 @@ async fn hostile(step: &str) -> CallError {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_trap_fails_that_call_with_the_panic_message() {
+async fn a_trap_fails_that_call_and_says_what_it_printed() {
     let err = hostile("trap").await;
     assert!(
         matches!(
@@ -304,7 +304,10 @@ async fn a_trap_fails_that_call_with_the_panic_message() {
         ),
         "{err}"
     );
-    assert!(err.to_string().contains("panicked"), "{err}");
+    // How much the guest printed, never what: its panic message could
+    // carry the applicant's values (with limits.plugin_log = "text" it is
+    // shown: hardening_sandbox item 14).
+    assert!(err.to_string().contains("lines not kept"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -702,12 +702,25 @@ async fn item_14_a_panic_in_describe_is_in_the_load_error() {
             && text.contains("reading the manifest table"),
         "{text}"
     );
-    // Every function gets the guest's last stderr lines, handle too.
+    // A call with applicant data says how many lines it printed, not what
+    // (by default only keys reach the log, and errors alike)...
     let err = w
         .plugin("testkit")
         .handle(&request("trap"))
         .await
         .expect_err("traps");
+    let text = err.to_string();
+    assert!(
+        text.contains("lines not kept") && text.contains("limits.plugin_log"),
+        "{text}"
+    );
+    assert!(!text.contains("trap on purpose"), "{text}");
+    // ... and, with the text kept (development), the guest's last lines.
+    let mut limits = test_limits();
+    limits.plugin_log = onething_runtime::capabilities::log::PluginLog::Text;
+    let rt = Runtime::new(limits, caps(None)).expect("runtime");
+    let testkit = load(&rt, testkit_bytes(), "testkit.wasm", w.dict()).await;
+    let err = testkit.handle(&request("trap")).await.expect_err("traps");
     assert!(
         err.to_string().contains("trap on purpose in handle"),
         "{err}"
