@@ -6,8 +6,11 @@
 //! through the same engine over the in-memory store (what `onething run`
 //! does: no HTTP, no SQLite).
 //!
-//! The service runs with the audit log and without it, alternating
-//! (BENCH_PAIRS pairs, default 2), to show what the audit log costs.
+//! The service runs as deployed (audit log, a bearer token on every
+//! request), without authentication, with a token never seen before on
+//! every submission, and without the audit log, in rounds (BENCH_PAIRS,
+//! default 2; the order turned every other round), to show what
+//! authentication and the audit log cost.
 //!
 //! `cargo xtask bench` or `cargo bench -p onething --bench service`
 //! (after `cargo xtask build-plugins`). Sizes: BENCH_APPS (default 2000),
@@ -130,13 +133,20 @@ async fn async_main() -> anyhow::Result<()> {
     println!(
         "service: {n} newborn applications (6 steps each), {concurrency} concurrent submitters, SQLite store, loopback HTTP"
     );
-    // Each pair runs the service three ways back to back (the order turned
-    // every other pair): as deployed (audit log, a token on every
-    // request), without authentication, without the audit log.
+    // Each round runs the service four ways back to back (the order turned
+    // every other round): as deployed (audit log, one applicant's token on
+    // every request, verified once and then remembered), without
+    // authentication, with a fresh token on every submission (each one
+    // verified: the worst case for the token cache), without the audit log.
     let mut full_rates = Vec::new();
-    let (mut auth_costs, mut audit_costs) = (Vec::new(), Vec::new());
+    let (mut auth_costs, mut fresh_costs, mut audit_costs) = (Vec::new(), Vec::new(), Vec::new());
     for pair in 0..pairs {
-        let mut runs = vec![Mode::Deployed, Mode::NoAuthentication, Mode::NoAuditLog];
+        let mut runs = vec![
+            Mode::Deployed,
+            Mode::NoAuthentication,
+            Mode::FreshTokens,
+            Mode::NoAuditLog,
+        ];
         if pair % 2 == 1 {
             runs.reverse();
         }
@@ -160,6 +170,7 @@ async fn async_main() -> anyhow::Result<()> {
         let rate = |m: Mode| rates.get(m.name()).copied().unwrap_or(f64::NAN);
         full_rates.push(rate(Mode::Deployed));
         auth_costs.push((1.0 - rate(Mode::Deployed) / rate(Mode::NoAuthentication)) * 100.0);
+        fresh_costs.push((1.0 - rate(Mode::FreshTokens) / rate(Mode::NoAuthentication)) * 100.0);
         audit_costs.push((1.0 - rate(Mode::Deployed) / rate(Mode::NoAuditLog)) * 100.0);
     }
     let median = |v: &mut Vec<f64>| {
@@ -176,14 +187,30 @@ async fn async_main() -> anyhow::Result<()> {
     println!(
         "  throughput as deployed    : {rate_full:>8.0} completed applications/s (median of {pairs})"
     );
-    let (auth_shown, audit_shown) = (shown(&auth_costs), shown(&audit_costs));
+    let (auth_shown, fresh_shown, audit_shown) =
+        (shown(&auth_costs), shown(&fresh_costs), shown(&audit_costs));
     println!(
-        "  authentication and scoping: {:>7.1} % of throughput, median of each pair's own ({auth_shown} %); target <= 5 %",
+        "  authentication and scoping: {:>7.1} % of throughput, median of each round's own ({auth_shown} %); target <= 5 %",
         median(&mut auth_costs),
     );
     println!(
-        "  audit log                 : {:>7.1} % of throughput, median of each pair's own ({audit_shown} %); target < 10 %",
+        "  ... a new token every time: {:>7.1} % of throughput, median of each round's own ({fresh_shown} %)",
+        median(&mut fresh_costs),
+    );
+    println!(
+        "  audit log                 : {:>7.1} % of throughput, median of each round's own ({audit_shown} %); target < 10 %",
         median(&mut audit_costs),
+    );
+    // Verification on its own, in the same process: small next to the
+    // noise between runs, so measured directly too and set against the
+    // wall time one application takes at the deployed rate.
+    let (fresh, remembered) = token_verification(if smoke { 100 } else { 2000 })?;
+    let per_application = 1.0 / rate_full;
+    println!(
+        "  verifying a token         : {:>7.1} µs new, {:>5.2} µs remembered; a new one is {:.1} % of the wall time per application as deployed",
+        fresh.as_secs_f64() * 1e6,
+        remembered.as_secs_f64() * 1e6,
+        fresh.as_secs_f64() / per_application * 100.0,
     );
     println!(
         "  baseline (the engine over the in-memory store, as onething run): {local_rate:>8.0} applications/s"
@@ -196,6 +223,36 @@ async fn async_main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The time one bearer token takes to verify: a token never seen (its
+/// signature checked) and one already verified (answered from memory).
+fn token_verification(n: usize) -> anyhow::Result<(Duration, Duration)> {
+    let issuer_dir = tempfile::tempdir()?;
+    let issuer = onething_identity::dev::DevIssuer::create(issuer_dir.path())?;
+    let tokens = (0..n)
+        .map(|i| {
+            issuer.mint(
+                &onething_identity::dev::TokenClaims {
+                    subject: "bench-mother".into(),
+                    id_number: Some("350203199003071527".into()),
+                    ..Default::default()
+                },
+                Duration::from_secs(3601 + i as u64),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let verifier = onething_identity::Verifier::with_keys(issuer.config(), issuer.jwks());
+    let verify_all = || -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        for t in &tokens {
+            verifier.verify(t).map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        Ok(started.elapsed() / n.max(1) as u32)
+    };
+    let fresh = verify_all()?;
+    let remembered = verify_all()?;
+    Ok((fresh, remembered))
+}
+
 /// How a run of the service is set up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -204,6 +261,10 @@ enum Mode {
     /// The audit log on, every request taken as the sample's applicant
     /// without a token: what verification and scoping cost.
     NoAuthentication,
+    /// As deployed, but every submission carries a token the service has
+    /// not seen (same applicant, another expiry), so each one is verified
+    /// and nothing comes from the verified-token cache.
+    FreshTokens,
     /// Tokens on, the audit log off: what the audit log costs.
     NoAuditLog,
 }
@@ -213,6 +274,7 @@ impl Mode {
         match self {
             Mode::Deployed => "as deployed",
             Mode::NoAuthentication => "no authentication",
+            Mode::FreshTokens => "a new token each",
             Mode::NoAuditLog => "no audit log",
         }
     }
@@ -318,6 +380,24 @@ async fn service_run(
         },
         Duration::from_secs(3600),
     )?;
+    // For FreshTokens: one token per submission, each with its own expiry
+    // (so its own signature), minted before the clock starts.
+    let fresh_tokens: Arc<Vec<String>> = Arc::new(if mode == Mode::FreshTokens {
+        (0..n)
+            .map(|i| {
+                issuer.mint(
+                    &onething_identity::dev::TokenClaims {
+                        subject: "bench-mother".into(),
+                        id_number: Some("350203199003071527".into()),
+                        ..Default::default()
+                    },
+                    Duration::from_secs(3601 + i as u64),
+                )
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        Vec::new()
+    });
     let verifier = Arc::new(onething_identity::Verifier::with_keys(
         issuer.config(),
         issuer.jwks(),
@@ -432,6 +512,7 @@ async fn service_run(
         );
         let engine = engine.clone();
         let applicant = applicant.clone();
+        let fresh_token = fresh_tokens.get(i).cloned();
         tasks.spawn(async move {
             let t = Instant::now();
             let id = if direct {
@@ -441,11 +522,11 @@ async fn service_run(
                 drop(permit);
                 Some(r.map_err(|e| anyhow::anyhow!("submit: {e}"))?.0)
             } else {
-                let r = client
-                    .post(format!("{base}/api/applications"))
-                    .json(&body)
-                    .send()
-                    .await;
+                let mut request = client.post(format!("{base}/api/applications"));
+                if let Some(t) = &fresh_token {
+                    request = request.bearer_auth(t);
+                }
+                let r = request.json(&body).send().await;
                 drop(permit);
                 let r = r.map_err(|e| anyhow::anyhow!("submit: {e}"))?;
                 anyhow::ensure!(r.status() == 202, "submit answered {}", r.status());
