@@ -38,4 +38,5 @@ mod hardening_service;
 mod hotload;
 mod service;
 mod support;
+mod systems;
 mod world;

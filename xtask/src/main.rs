@@ -548,6 +548,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "onething-identity",
         ],
     ),
+    ("onething-systems", &["onething-idcodes"]),
     ("onething-testing", &[]),
     ("onething-sdk", &["onething-idcodes", "onething-model"]),
 ];
@@ -564,6 +565,7 @@ const NO_WASMTIME_BELOW: &[&str] = &[
     "onething-store-conformance",
     "onething-store-sqlite",
     "onething-identity",
+    "onething-systems",
     "onething-sdk",
 ];
 

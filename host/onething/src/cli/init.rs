@@ -200,7 +200,7 @@ fn open_empty(dir: &Path) -> anyhow::Result<Dir> {
 }
 
 /// Write a file only its owner may read (it holds a token).
-fn write_private(dir: &Dir, name: &str, text: &str) -> std::io::Result<()> {
+pub(super) fn write_private(dir: &Dir, name: &str, text: &str) -> std::io::Result<()> {
     let mut options = cap_std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

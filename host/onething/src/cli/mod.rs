@@ -14,6 +14,7 @@ mod render;
 mod run;
 mod serve;
 mod submit;
+mod systems;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -96,6 +97,9 @@ enum Command {
     /// A development identity issuer: make one, mint tokens with it.
     #[command(subcommand)]
     Identity(identity::Command),
+    /// Simulated department systems, for demos and local runs.
+    #[command(subcommand)]
+    Systems(systems::Command),
 }
 
 /// Limits for the local commands (`run`, `form`, `plugin check`): the
@@ -138,6 +142,7 @@ pub fn main() -> ExitCode {
             Command::Plugin(cmd) => plugin::run(cmd).await,
             Command::Audit(cmd) => audit::run(cmd).await,
             Command::Identity(cmd) => identity::run(cmd).await,
+            Command::Systems(cmd) => systems::run(cmd).await,
         }
     });
     // Nothing the commands leave behind (a blocking read of a client gone,

@@ -273,7 +273,7 @@ async fn identity_verifier(config: &Config) -> anyhow::Result<onething_identity:
     Ok(onething_identity::Verifier::load(issuers).await?)
 }
 
-async fn shutdown_signal() {
+pub(super) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
