@@ -1,6 +1,8 @@
 //! What the host grants a department component, one module per capability
 //! (in the spirit of Spin's factors): structured logging ([`log`]), a
-//! clock ([`clock`]) and a department-scoped key-value store ([`kv`]).
+//! clock ([`clock`]), a department-scoped key-value store ([`kv`]), and
+//! the operator's policy for outbound HTTP and the departments' secrets
+//! ([`outbound`]; the calls themselves come with contract 0.2.0).
 //!
 //! Each capability is a small trait with a default implementation, its
 //! limits and its tests, in its own module; [`Capabilities`] wires the
@@ -11,6 +13,7 @@
 pub mod clock;
 pub mod kv;
 pub mod log;
+pub mod outbound;
 
 use std::sync::Arc;
 
