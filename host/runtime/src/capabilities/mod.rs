@@ -2,7 +2,8 @@
 //! (in the spirit of Spin's factors): structured logging ([`log`]), a
 //! clock ([`clock`]), a department-scoped key-value store ([`kv`]), and
 //! the operator's policy for outbound HTTP and the departments' secrets
-//! ([`outbound`]; the calls themselves come with contract 0.2.0).
+//! ([`outbound`]) with a circuit breaker per origin ([`breaker`]); the
+//! calls themselves come with contract 0.2.0.
 //!
 //! Each capability is a small trait with a default implementation, its
 //! limits and its tests, in its own module; [`Capabilities`] wires the
@@ -10,6 +11,7 @@
 //! (`state`) answers the contract's imports from them. Not for
 //! WASI: that is linked, with nothing granted, by [`crate::Runtime`].
 
+pub mod breaker;
 pub mod clock;
 pub mod kv;
 pub mod log;
