@@ -192,6 +192,35 @@ pub async fn ping_and_describe(fresh: Fresh) {
     assert!(!fresh.store.describe().is_empty());
 }
 
+/// A department's outbound call is sealed with its record (method, origin,
+/// path, status, bytes, duration) and read back unchanged.
+pub async fn an_outbound_call_is_sealed_and_found(fresh: Fresh) {
+    use onething_model::audit::{Action, Entry, OutboundCall};
+    let s = &*fresh.store;
+    let mut call = Entry::new(Action::OutboundCall, "public-security");
+    call.application = Some("app-call".into());
+    call.step = Some("public-security/household-registration".into());
+    call.call = Some(OutboundCall {
+        status: Some(503),
+        bytes_sent: 96,
+        bytes_received: 180,
+        duration_ms: 7,
+        ..OutboundCall::to_url("POST", "http://127.0.0.1:8090/household/v1/births")
+    });
+    s.record_entries(std::slice::from_ref(&call))
+        .await
+        .expect("recorded");
+    let found = s.entries_of("app-call").await.expect("entries");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].1, call);
+    assert!(
+        s.verify_audit(&Default::default())
+            .await
+            .expect("verify")
+            .is_ok()
+    );
+}
+
 /// Entries recorded on their own (a read by someone other than the owner)
 /// are sealed into the chain, and an application's entries are found by
 /// its id, in order, with their times.

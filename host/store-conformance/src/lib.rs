@@ -100,6 +100,7 @@ macro_rules! conformance_tests {
             issued_values_are_claimed_once,
             audit_seals_every_write,
             recorded_entries_are_sealed_and_found_by_application,
+            an_outbound_call_is_sealed_and_found,
             ping_and_describe,
         );
         $crate::conformance_tests!(@cases $fresh, $crate::StoreOptions { audit: false, ..Default::default() };

@@ -42,6 +42,69 @@ pub enum Action {
     /// and digest, so the chain vouches for the history (and every view
     /// made from it) as much as for itself.
     Recorded,
+    /// A department's plugin called its department's system: method,
+    /// origin, path, status, bytes and duration ([`OutboundCall`]); never
+    /// a query, a header or a body.
+    OutboundCall,
+}
+
+/// One outbound HTTP call by a department's plugin, as the audit log
+/// keeps it: enough to say who called what and how it went, nothing that
+/// could carry personal data or a credential (no query string, no
+/// headers, no bodies).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboundCall {
+    /// The request method.
+    pub method: String,
+    /// `scheme://host:port`.
+    pub origin: String,
+    /// The path, without query or fragment.
+    pub path: String,
+    /// The answer's status; none when no answer came (refused by policy,
+    /// timed out, connection failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Why there was no answer, in a word (`denied`, `timeout`,
+    /// `connect`, `too-large`, `breaker-open`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// Request body bytes sent.
+    pub bytes_sent: u64,
+    /// Answer body bytes received.
+    pub bytes_received: u64,
+    /// How long the call took, in milliseconds.
+    pub duration_ms: u64,
+}
+
+impl OutboundCall {
+    /// The record of a call to `url`: its origin and path kept, anything
+    /// after `?` or `#` dropped, and no user information (a URL carrying
+    /// some is recorded by its host alone).
+    pub fn to_url(method: &str, url: &str) -> OutboundCall {
+        let bare = url.split(['?', '#']).next().unwrap_or("");
+        let (scheme, rest) = bare.split_once("://").unwrap_or(("", bare));
+        let (authority, path) = match rest.find('/') {
+            Some(i) => rest.split_at(i),
+            None => (rest, "/"),
+        };
+        let host = authority.rsplit('@').next().unwrap_or("");
+        OutboundCall {
+            method: method.to_ascii_uppercase(),
+            origin: format!(
+                "{}://{}",
+                scheme.to_ascii_lowercase(),
+                host.to_ascii_lowercase()
+            ),
+            path: path.to_owned(),
+            status: None,
+            failure: None,
+            bytes_sent: 0,
+            bytes_received: 0,
+            duration_ms: 0,
+        }
+    }
 }
 
 /// One stored event as the chain seals it: its sequence number within
@@ -98,6 +161,9 @@ pub struct Entry {
     /// The events stored, sealed (`recorded`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<EventSeal>,
+    /// The call made (`outbound-call`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<OutboundCall>,
 }
 
 impl Entry {
@@ -113,6 +179,7 @@ impl Entry {
             materials: Vec::new(),
             note: None,
             events: Vec::new(),
+            call: None,
         }
     }
 }
@@ -190,6 +257,44 @@ pub mod by_source {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_outbound_call_keeps_no_query_user_or_fragment() {
+        let c = OutboundCall::to_url(
+            "get",
+            "HTTP://user:pw@Registry.Example:8090/household/v1/persons/350203199003071527?token=abc#x",
+        );
+        assert_eq!(c.method, "GET");
+        assert_eq!(c.origin, "http://registry.example:8090");
+        assert_eq!(c.path, "/household/v1/persons/350203199003071527");
+        let shown = serde_json::to_string(&c).expect("json");
+        for hidden in ["token", "abc", "user", "pw", "#x"] {
+            assert!(!shown.contains(hidden), "{hidden} in {shown}");
+        }
+        assert_eq!(OutboundCall::to_url("POST", "https://h").path, "/");
+    }
+
+    #[test]
+    fn an_outbound_call_entry_round_trips_and_old_entries_still_read() {
+        let mut e = Entry::new(Action::OutboundCall, "public-security");
+        e.application = Some("app-1".into());
+        e.step = Some("public-security/household-registration".into());
+        e.call = Some(OutboundCall {
+            status: Some(201),
+            bytes_sent: 120,
+            bytes_received: 64,
+            duration_ms: 12,
+            ..OutboundCall::to_url("POST", "http://127.0.0.1:8090/household/v1/births")
+        });
+        let text = serde_json::to_string(&e).expect("json");
+        assert!(text.contains("\"action\":\"outbound-call\""), "{text}");
+        assert_eq!(serde_json::from_str::<Entry>(&text).expect("back"), e);
+        // An entry written before calls existed has none.
+        let old: Entry =
+            serde_json::from_str(r#"{"action":"read","actor":"duty-officer"}"#).expect("old");
+        assert_eq!(old.call, None);
+        assert!(!serde_json::to_string(&old).expect("json").contains("call"));
+    }
 
     #[test]
     fn flows_are_stored_by_source_and_read_back_the_same() {
