@@ -73,7 +73,12 @@ pub fn run_checks(root: &Path) -> Result<()> {
                 .args(["--checks", CHECKS])
                 .args(["--header", &format!("Authorization: Bearer {bearer}")])
                 .args(["--max-examples", &examples, "--seed", &seed])
-                .args(["--request-timeout", "30", "--workers", "2"]);
+                // One worker: with two, Hypothesis parses lambdas' sources
+                // in two threads at once, and CPython 3.11's AST converter
+                // keeps its recursion depth per interpreter, not per thread,
+                // so a run could fail with "SystemError: AST constructor
+                // recursion depth mismatch" (seen once on a clean clone).
+                .args(["--request-timeout", "30", "--workers", "1"]);
             for tag in tags {
                 st_run.args(["--include-tag", tag]);
             }
