@@ -313,20 +313,7 @@ fn demo(root: &Path) -> Result<()> {
             bin.display(),
             issuer.display()
         );
-        let out = Command::new(&bin)
-            .current_dir(root)
-            .args(["identity", "token", "--issuer"])
-            .arg(&issuer)
-            .args(["--subject", subject, "--id-number", id_number])
-            .output()
-            .context("running onething identity token")?;
-        if !out.status.success() {
-            bail!(
-                "onething identity token failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        mint_token(&bin, &issuer, subject, id_number, None)
     };
     // The newborn's mother, and the new business's legal representative.
     for (app, subject, id_number, expect_ok) in [
@@ -453,6 +440,33 @@ fn item_26_the_demo_shares_the_test_build(root: &Path) -> Result<()> {
     }
     eprintln!("item 26: the demo's build is the tests' build: nothing to compile");
     Ok(())
+}
+
+/// A token minted by the development issuer in `issuer` for `subject`
+/// with `id_number` (`onething identity token`), valid for `ttl` or its
+/// default.
+fn mint_token(
+    bin: &Path,
+    issuer: &Path,
+    subject: &str,
+    id_number: &str,
+    ttl: Option<&str>,
+) -> Result<String> {
+    let mut cmd = Command::new(bin);
+    cmd.args(["identity", "token", "--issuer"])
+        .arg(issuer)
+        .args(["--subject", subject, "--id-number", id_number]);
+    if let Some(ttl) = ttl {
+        cmd.args(["--ttl", ttl]);
+    }
+    let out = cmd.output().context("running onething identity token")?;
+    if !out.status.success() {
+        bail!(
+            "onething identity token failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 fn host_triple() -> Result<String> {

@@ -134,26 +134,13 @@ fn ensure_installed(work: &Path) -> Result<PathBuf> {
 /// A token of the newborn sample's mother, from the site's development
 /// issuer.
 fn applicant_token(bin: &Path, site: &Path) -> Result<String> {
-    let out = Command::new(bin)
-        .args(["identity", "token", "--issuer"])
-        .arg(site.join("dev-issuer"))
-        .args([
-            "--subject",
-            "schemathesis-mother",
-            "--id-number",
-            "350203199003071527",
-            "--ttl",
-            "2h",
-        ])
-        .output()
-        .context("running onething identity token")?;
-    if !out.status.success() {
-        bail!(
-            "onething identity token failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    crate::mint_token(
+        bin,
+        &site.join("dev-issuer"),
+        "schemathesis-mother",
+        "350203199003071527",
+        Some("2h"),
+    )
 }
 
 /// Submit the newborn sample and return its application id, so the

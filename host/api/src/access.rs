@@ -43,8 +43,15 @@ impl Reader {
     }
 }
 
-fn hidden(id: &str) -> ApiError {
+/// The 404 for an application that does not exist, or that the caller
+/// may not know exists: the same answer, so existence is not disclosed.
+pub(crate) fn hidden(id: &str) -> ApiError {
     ApiError::not_found(format!("no application {id}"))
+}
+
+/// The application `id`, or [`hidden`]'s 404.
+pub(crate) async fn application(s: &ApiState, id: &str) -> Result<AppState, ApiError> {
+    s.engine.state(id).await?.ok_or_else(|| hidden(id))
 }
 
 /// How `caller` may read `state`, or 404 (another applicant, another

@@ -334,11 +334,7 @@ pub(super) async fn status(
     State(s): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Json<StatusAnswer>, ApiError> {
-    let state = s
-        .engine
-        .state(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no application {id}")))?;
+    let state = access::application(&s, &id).await?;
     let reader = access::reader(&s, &caller, &state).await?;
     let cat = s.engine.catalog();
     let dict = cat.dict();
@@ -446,13 +442,9 @@ pub(super) async fn correct(
     ApiJson(c): ApiJson<Correction>,
 ) -> Result<impl IntoResponse, ApiError> {
     // Only the owner corrects: to anyone else it does not exist.
-    let current = s
-        .engine
-        .state(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no application {id}")))?;
+    let current = access::application(&s, &id).await?;
     if !access::reader(&s, &caller, &current).await?.is_owner() {
-        return Err(ApiError::not_found(format!("no application {id}")));
+        return Err(access::hidden(&id));
     }
     let state = s.engine.correct(&id, c.fields).await?;
     Ok((
@@ -493,10 +485,7 @@ pub(super) async fn events(
     };
     let engine = s.engine.clone();
     let rx = engine.subscribe();
-    let state = engine
-        .state(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no application {id}")))?;
+    let state = access::application(&s, &id).await?;
     let reader = access::reader(&s, &caller, &state).await?;
     access::record_read(
         &s,
@@ -734,11 +723,7 @@ pub(super) async fn material(
     State(s): State<ApiState>,
     Path((id, code)): Path<(String, String)>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let state = s
-        .engine
-        .state(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no application {id}")))?;
+    let state = access::application(&s, &id).await?;
     let reader = access::reader(&s, &caller, &state).await?;
     let material = MaterialCode::parse(&code)
         .ok()

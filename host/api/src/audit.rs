@@ -118,12 +118,10 @@ pub(super) async fn data_flows(
     State(s): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Json<DataFlows>, ApiError> {
-    let Some(state) = s.engine.state(&id).await? else {
-        return Err(ApiError::not_found(format!("no application {id}")));
-    };
+    let state = access::application(&s, &id).await?;
     // Its owner, and operators; not another department's officer.
     if matches!(caller, Caller::Officer { .. }) {
-        return Err(ApiError::not_found(format!("no application {id}")));
+        return Err(access::hidden(&id));
     }
     let reader = access::reader(&s, &caller, &state).await?;
     let reads = s
@@ -252,7 +250,7 @@ pub(super) async fn application_audit(
 ) -> Result<Json<ApplicationAudit>, ApiError> {
     let events = s.engine.store().events(&id, 0).await?;
     if events.is_empty() {
-        return Err(ApiError::not_found(format!("no application {id}")));
+        return Err(access::hidden(&id));
     }
     let entries = entries_of(&id, &events)
         .into_iter()

@@ -223,23 +223,30 @@ async fn async_main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `n` tokens of the sample's applicant, each with its own expiry (so its
+/// own signature): none is answered from the verified-token memory.
+fn distinct_tokens(
+    issuer: &onething_identity::dev::DevIssuer,
+    n: usize,
+) -> anyhow::Result<Vec<String>> {
+    (0..n)
+        .map(|i| {
+            let claims = onething_identity::dev::TokenClaims {
+                subject: "bench-mother".into(),
+                id_number: Some("350203199003071527".into()),
+                ..Default::default()
+            };
+            Ok(issuer.mint(&claims, Duration::from_secs(3601 + i as u64))?)
+        })
+        .collect()
+}
+
 /// The time one bearer token takes to verify: a token never seen (its
 /// signature checked) and one already verified (answered from memory).
 fn token_verification(n: usize) -> anyhow::Result<(Duration, Duration)> {
     let issuer_dir = tempfile::tempdir()?;
     let issuer = onething_identity::dev::DevIssuer::create(issuer_dir.path())?;
-    let tokens = (0..n)
-        .map(|i| {
-            issuer.mint(
-                &onething_identity::dev::TokenClaims {
-                    subject: "bench-mother".into(),
-                    id_number: Some("350203199003071527".into()),
-                    ..Default::default()
-                },
-                Duration::from_secs(3601 + i as u64),
-            )
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let tokens = distinct_tokens(&issuer, n)?;
     let verifier = onething_identity::Verifier::with_keys(issuer.config(), issuer.jwks());
     let verify_all = || -> anyhow::Result<Duration> {
         let started = Instant::now();
@@ -383,18 +390,7 @@ async fn service_run(
     // For FreshTokens: one token per submission, each with its own expiry
     // (so its own signature), minted before the clock starts.
     let fresh_tokens: Arc<Vec<String>> = Arc::new(if mode == Mode::FreshTokens {
-        (0..n)
-            .map(|i| {
-                issuer.mint(
-                    &onething_identity::dev::TokenClaims {
-                        subject: "bench-mother".into(),
-                        id_number: Some("350203199003071527".into()),
-                        ..Default::default()
-                    },
-                    Duration::from_secs(3601 + i as u64),
-                )
-            })
-            .collect::<Result<_, _>>()?
+        distinct_tokens(&issuer, n)?
     } else {
         Vec::new()
     });

@@ -139,7 +139,8 @@ fn json_answer(status: StatusCode, body: Value) -> Response {
 
 /// Runs a keyed write: a repeat of the key with the same body gets the
 /// first answer, another body is refused, a new one is handled and its
-/// answer (success or refusal) remembered.
+/// success remembered (a refusal is not: a retry is judged again, as the
+/// registry may have changed).
 fn keyed(
     ledger: &mut idempotency::Ledger,
     headers: &HeaderMap,
