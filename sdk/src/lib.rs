@@ -2,7 +2,7 @@
 //!
 //! Everything a department needs to ship its rules as a OneThing plugin: a
 //! Wasm component implementing the `department` world of
-//! `onething:matter@0.1.0` (the contract in `wit/matter.wit`).
+//! `onething:matter@0.1.0` (the contract in `wit/0.1.0/matter.wit`).
 //!
 //! - [`Department`]: the trait a plugin implements (`describe`, `check`,
 //!   `prefill`, `handle`), and [`export!`], the one line of glue.
@@ -109,7 +109,7 @@ pub mod testkit;
 #[allow(unsafe_code, missing_docs)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "../wit/0.1.0",
         world: "department",
         pub_export_macro: true,
         default_bindings_module: "onething_sdk::bindings",

@@ -262,7 +262,8 @@ async fn refused_versions_leave_the_serving_one_serving() {
             other_wit.clone(),
             Some(site.sign("health", &other_wit)),
             vec![
-                "onething:matter@0.2.0",
+                "onething:matter@0.9.0",
+                "this host speaks onething:matter@0.1.0 and 0.2.0",
                 "`prefill` is missing",
                 "`handle` differs",
                 "type `manifest` differs",

@@ -36,6 +36,7 @@ mod hardening_hotload;
 mod hardening_sandbox;
 mod hardening_service;
 mod hotload;
+mod outbound;
 mod service;
 mod support;
 mod systems;

@@ -1,5 +1,6 @@
 //! What a department may import, in the host's own terms: structured
-//! logging, a clock and its department's key-value store. Every contract
+//! logging, a clock, its department's key-value store and (from 0.2.0)
+//! its configuration and secrets. Every contract
 //! version's generated import traits forward here, so the runtime
 //! implements the capabilities once ([`Imports`]) whatever version a
 //! component speaks.
@@ -38,6 +39,15 @@ pub enum StoreFailure {
     Unavailable(String),
 }
 
+/// What setting a key only if absent did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    /// The key was absent and now holds the value.
+    Set,
+    /// The key was held: the value under it.
+    Held(Vec<u8>),
+}
+
 /// The host side of a department's imports, implemented by the runtime's
 /// per-call state. The department is the state's, never the guest's word.
 pub trait Imports: Send {
@@ -58,15 +68,21 @@ pub trait Imports: Send {
         key: String,
         value: Vec<u8>,
     ) -> impl Future<Output = Result<(), StoreFailure>> + Send;
-    /// Set `key` only if absent; whether it was set.
-    fn kv_insert_new(
+    /// Set `key` only if absent, or the value that holds it.
+    fn kv_insert_or_holder(
         &mut self,
         key: String,
         value: Vec<u8>,
-    ) -> impl Future<Output = Result<bool, StoreFailure>> + Send;
+    ) -> impl Future<Output = Result<Inserted, StoreFailure>> + Send;
     /// Remove `key`; whether it was there.
     fn kv_delete(&mut self, key: String)
     -> impl Future<Output = Result<bool, StoreFailure>> + Send;
+    /// The department's configuration value under `key`.
+    fn config_get(&mut self, key: &str) -> Option<String>;
+    /// Every configuration key the department has, sorted.
+    fn config_keys(&mut self) -> Vec<String>;
+    /// The department's secret named `name`.
+    fn config_secret(&mut self, name: &str) -> Option<String>;
 }
 
 /// The store data, seen through a contract version's import traits.

@@ -16,6 +16,7 @@
 pub mod differences;
 mod imports;
 pub mod v0_1;
+pub mod v0_2;
 
 use std::fmt;
 
@@ -26,7 +27,7 @@ use onething_model::manifest::RawManifest;
 use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime::{Engine, Store};
 
-pub use imports::{Ctx, Imports, ImportsOf, LogLevel, StoreFailure};
+pub use imports::{Ctx, Imports, ImportsOf, Inserted, LogLevel, StoreFailure};
 
 /// The package every version belongs to.
 pub const PACKAGE: &str = "onething:matter";
@@ -36,19 +37,23 @@ pub const PACKAGE: &str = "onething:matter";
 pub enum ContractVersion {
     /// `onething:matter@0.1.0`.
     V0_1,
+    /// `onething:matter@0.2.0`: outgoing HTTP, configuration, exact money,
+    /// lists, text in two languages.
+    V0_2,
 }
 
 impl ContractVersion {
     /// Every version this host speaks, oldest first.
-    pub const ALL: [ContractVersion; 1] = [ContractVersion::V0_1];
+    pub const ALL: [ContractVersion; 2] = [ContractVersion::V0_1, ContractVersion::V0_2];
 
     /// The newest version: what new plugins should be built against.
-    pub const NEWEST: ContractVersion = ContractVersion::V0_1;
+    pub const NEWEST: ContractVersion = ContractVersion::V0_2;
 
     /// The version number, e.g. `0.1.0`.
     pub fn as_str(self) -> &'static str {
         match self {
             ContractVersion::V0_1 => v0_1::VERSION,
+            ContractVersion::V0_2 => v0_2::VERSION,
         }
     }
 
@@ -56,6 +61,7 @@ impl ContractVersion {
     pub fn handler_export(self) -> &'static str {
         match self {
             ContractVersion::V0_1 => v0_1::HANDLER_EXPORT,
+            ContractVersion::V0_2 => v0_2::HANDLER_EXPORT,
         }
     }
 
@@ -63,13 +69,39 @@ impl ContractVersion {
     pub fn imports(self) -> &'static [&'static str] {
         match self {
             ContractVersion::V0_1 => v0_1::IMPORTS,
+            ContractVersion::V0_2 => v0_2::IMPORTS,
         }
+    }
+
+    /// The `wasi:http` interfaces it may import (none before 0.2.0).
+    pub fn wasi_http(self) -> &'static [&'static str] {
+        match self {
+            ContractVersion::V0_1 => &[],
+            ContractVersion::V0_2 => v0_2::WASI_HTTP,
+        }
+    }
+
+    /// Whether its departments may call out over HTTP.
+    pub fn calls_out(self) -> bool {
+        !self.wasi_http().is_empty()
+    }
+
+    /// Whether its `value` can hold a list.
+    pub fn has_lists(self) -> bool {
+        self >= ContractVersion::V0_2
+    }
+
+    /// Whether its `value` has money (in fen); before, money is a decimal
+    /// of yuan.
+    pub fn has_money(self) -> bool {
+        self >= ContractVersion::V0_2
     }
 
     /// The contract's WIT text.
     pub fn wit(self) -> &'static str {
         match self {
             ContractVersion::V0_1 => v0_1::WIT,
+            ContractVersion::V0_2 => v0_2::WIT,
         }
     }
 
@@ -116,11 +148,12 @@ pub enum WorldError {
     /// It imports WASI interfaces the host does not link (outgoing HTTP,
     /// another WASI version): named, with how to build without them.
     #[error(
-        "it imports {}, which this host does not grant: a department may import {PACKAGE}/{{{}}} and the WASI 0.2 interfaces of {} (with nothing granted){}",
+        "it imports {}, which this host does not grant: a department of {version} may import {PACKAGE}/{{{}}} and the WASI 0.2 interfaces of {} (with nothing granted){}{}",
         .imports.join(", "),
         version.imports().join(", "),
         wasi_families(),
-        not_granted_hint(.imports)
+        http_of(*.version),
+        not_granted_hint(.imports, *.version)
     )]
     NotGranted {
         /// The WASI imports the host does not link.
@@ -187,6 +220,14 @@ pub fn wasi_linked(name: &str) -> bool {
         && (version.starts_with(WASI_VERSION_PREFIX) || version == "0.2")
 }
 
+/// Whether `name` (`wasi:http/types@0.2.3`) is a `wasi:http` interface
+/// a department of `version` may import.
+fn http_granted(version: ContractVersion, name: &str) -> bool {
+    let (interface, found) = name.split_once('@').unwrap_or((name, ""));
+    version.wasi_http().contains(&interface)
+        && (found.starts_with(WASI_VERSION_PREFIX) || found == "0.2")
+}
+
 fn wasi_families() -> String {
     let mut families: Vec<&str> = WASI_LINKED
         .iter()
@@ -197,9 +238,20 @@ fn wasi_families() -> String {
     families.join(", ")
 }
 
-fn not_granted_hint(imports: &[String]) -> &'static str {
-    if imports.iter().any(|i| i.starts_with("wasi:http/")) {
-        "; departments get no outgoing HTTP: remove what uses it (a JavaScript component built with componentize-js or `jco componentize` imports wasi:http unless built with `--disable http`, `-d http`)"
+fn http_of(version: ContractVersion) -> String {
+    if version.calls_out() {
+        format!(
+            ", and {} (each request only to the origins the operator allowed)",
+            version.wasi_http().join(", ")
+        )
+    } else {
+        String::new()
+    }
+}
+
+fn not_granted_hint(imports: &[String], version: ContractVersion) -> &'static str {
+    if !version.calls_out() && imports.iter().any(|i| i.starts_with("wasi:http/")) {
+        "; a 0.1.0 department gets no outgoing HTTP: build it against onething:matter@0.2.0 to call its department's systems, or remove what uses it (a JavaScript component built with componentize-js or `jco componentize` imports wasi:http unless built with `--disable http`, `-d http`)"
     } else if imports.iter().any(|i| {
         i.split_once('@')
             .is_some_and(|(_, v)| !v.starts_with("0.2"))
@@ -262,7 +314,7 @@ pub fn detect(
     let mut not_granted = Vec::new();
     for (name, _) in ty.imports(engine) {
         if name.starts_with("wasi:") {
-            if !wasi_linked(name) {
+            if !wasi_linked(name) && !http_granted(version, name) {
                 not_granted.push(name.to_owned());
             }
         } else if let Some(rest) = name.strip_prefix("onething:matter/") {
@@ -295,9 +347,11 @@ pub fn detect(
     Ok(version)
 }
 
-/// Link the imports of every version this host speaks.
+/// Link the `onething:matter` imports of every version this host speaks
+/// (`wasi:http` is the runtime's to link, through its policy).
 pub fn add_to_linker<T: Imports + 'static>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
-    v0_1::add_to_linker(linker)
+    v0_1::add_to_linker(linker)?;
+    v0_2::add_to_linker(linker)
 }
 
 /// A component, type-checked against the version it speaks, ready to
@@ -305,6 +359,8 @@ pub fn add_to_linker<T: Imports + 'static>(linker: &mut Linker<T>) -> wasmtime::
 pub enum HandlerPre<T: 'static> {
     /// `onething:matter@0.1.0`.
     V0_1(v0_1::Pre<T>),
+    /// `onething:matter@0.2.0`.
+    V0_2(v0_2::Pre<T>),
 }
 
 impl<T: Send + 'static> HandlerPre<T> {
@@ -312,6 +368,7 @@ impl<T: Send + 'static> HandlerPre<T> {
     pub fn new(version: ContractVersion, pre: InstancePre<T>) -> wasmtime::Result<Self> {
         Ok(match version {
             ContractVersion::V0_1 => HandlerPre::V0_1(v0_1::Pre::new(pre)?),
+            ContractVersion::V0_2 => HandlerPre::V0_2(v0_2::Pre::new(pre)?),
         })
     }
 
@@ -319,6 +376,7 @@ impl<T: Send + 'static> HandlerPre<T> {
     pub fn version(&self) -> ContractVersion {
         match self {
             HandlerPre::V0_1(_) => ContractVersion::V0_1,
+            HandlerPre::V0_2(_) => ContractVersion::V0_2,
         }
     }
 
@@ -326,6 +384,7 @@ impl<T: Send + 'static> HandlerPre<T> {
     pub async fn instantiate(&self, store: &mut Store<T>) -> wasmtime::Result<HandlerInstance> {
         Ok(match self {
             HandlerPre::V0_1(p) => HandlerInstance::V0_1(p.instantiate(store).await?),
+            HandlerPre::V0_2(p) => HandlerInstance::V0_2(p.instantiate(store).await?),
         })
     }
 }
@@ -335,6 +394,8 @@ impl<T: Send + 'static> HandlerPre<T> {
 pub enum HandlerInstance {
     /// `onething:matter@0.1.0`.
     V0_1(v0_1::Instance),
+    /// `onething:matter@0.2.0`.
+    V0_2(v0_2::Instance),
 }
 
 impl HandlerInstance {
@@ -342,31 +403,37 @@ impl HandlerInstance {
     pub async fn describe<T: Send>(&self, store: &mut Store<T>) -> wasmtime::Result<RawManifest> {
         match self {
             HandlerInstance::V0_1(i) => i.describe(store).await,
+            HandlerInstance::V0_2(i) => i.describe(store).await,
         }
     }
 
-    /// `check(step, fields, materials)`.
+    /// `check`: the draft of `step` (of `application`, when it has one;
+    /// a 0.1.0 department is not told).
     pub async fn check<T: Send>(
         &self,
         store: &mut Store<T>,
+        application: Option<&str>,
         step: &str,
         fields: &[Field],
         materials: &[CallMaterial],
     ) -> wasmtime::Result<Vec<ReportedProblem>> {
         match self {
             HandlerInstance::V0_1(i) => i.check(store, step, fields, materials).await,
+            HandlerInstance::V0_2(i) => i.check(store, application, step, fields, materials).await,
         }
     }
 
-    /// `prefill(step, known)`.
+    /// `prefill`: what the department can fill in of `step`.
     pub async fn prefill<T: Send>(
         &self,
         store: &mut Store<T>,
+        application: Option<&str>,
         step: &str,
         known: &[Field],
     ) -> wasmtime::Result<Vec<ReturnedField>> {
         match self {
             HandlerInstance::V0_1(i) => i.prefill(store, step, known).await,
+            HandlerInstance::V0_2(i) => i.prefill(store, application, step, known).await,
         }
     }
 
@@ -378,6 +445,7 @@ impl HandlerInstance {
     ) -> wasmtime::Result<Handled> {
         match self {
             HandlerInstance::V0_1(i) => i.handle(store, request).await,
+            HandlerInstance::V0_2(i) => i.handle(store, request).await,
         }
     }
 }
@@ -393,12 +461,18 @@ mod tests {
             ContractVersion::V0_1.handler_export(),
             "onething:matter/handler@0.1.0"
         );
-        assert_eq!(ContractVersion::spoken(), "0.1.0");
+        assert_eq!(ContractVersion::spoken(), "0.1.0 and 0.2.0");
         assert!(
-            ContractVersion::NEWEST
+            ContractVersion::V0_1
                 .wit()
                 .contains("package onething:matter@0.1.0")
         );
+        assert!(
+            ContractVersion::NEWEST
+                .wit()
+                .contains("package onething:matter@0.2.0")
+        );
+        assert!(!ContractVersion::V0_1.calls_out() && ContractVersion::V0_2.calls_out());
     }
 
     #[test]
@@ -424,6 +498,26 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("rebuild it against"), "{text}");
+        assert!(
+            text.contains("build it against onething:matter@0.2.0"),
+            "{text}"
+        );
+        assert!(http_granted(
+            ContractVersion::V0_2,
+            "wasi:http/outgoing-handler@0.2.3"
+        ));
+        assert!(http_granted(
+            ContractVersion::V0_2,
+            "wasi:http/types@0.2.12"
+        ));
+        assert!(!http_granted(
+            ContractVersion::V0_1,
+            "wasi:http/types@0.2.12"
+        ));
+        assert!(!http_granted(
+            ContractVersion::V0_2,
+            "wasi:http/handler@0.3.0"
+        ));
     }
 
     #[test]
@@ -435,9 +529,9 @@ mod tests {
         let text = e.to_string();
         assert!(
             text.contains("onething:matter@0.0.9")
-                && text.contains("this host speaks onething:matter@0.1.0")
+                && text.contains("this host speaks onething:matter@0.1.0 and 0.2.0")
                 && text.contains("prefill")
-                && text.contains("rebuild it against an SDK for onething:matter@0.1.0"),
+                && text.contains("rebuild it against an SDK for onething:matter@0.2.0"),
             "{text}"
         );
         let e = WorldError::WrongWorld {

@@ -196,7 +196,7 @@ impl Engine {
                 .collect(),
             ..(*bundle).clone()
         };
-        let (problems, _) = check_all(&remaining, &contents, &cat).await;
+        let (problems, _) = check_all(&remaining, &contents, &cat, Some(id)).await;
         if !problems.is_empty() {
             return Err(ActionError::Problems(first_of(
                 problems,

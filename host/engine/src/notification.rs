@@ -48,10 +48,13 @@ impl CheckFailure {
 }
 
 /// Every problem with `contents` for `bundle`, and any check that failed.
+/// `application` is the application the draft belongs to, when it has one
+/// (a correction), which departments of contract 0.2.0 are told.
 pub async fn check_all(
     bundle: &Bundle,
     contents: &Contents,
     catalog: &Catalog,
+    application: Option<&str>,
 ) -> (Vec<Problem>, Vec<CheckFailure>) {
     let dict = catalog.dict();
     let mut notification = Notification::new(host_problems(bundle, contents, dict));
@@ -65,7 +68,9 @@ pub async fn check_all(
             Some(async move {
                 (
                     s.reference.clone(),
-                    plugin.check(&s.reference.step, &fields, &materials).await,
+                    plugin
+                        .check(application, &s.reference.step, &fields, &materials)
+                        .await,
                 )
             })
         });

@@ -243,7 +243,7 @@ pub async fn prefill(
             dropped: Vec::new(),
             error: None,
         };
-        match plugin.prefill(&step.reference.step, &sent).await {
+        match plugin.prefill(None, &step.reference.step, &sent).await {
             Err(e) => report.error = Some(e.to_string()),
             Ok(returned) => {
                 for f in returned {

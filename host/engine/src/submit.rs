@@ -91,7 +91,7 @@ impl Engine {
                 .collect();
             may_apply(&bundle, &typed, applicant)?;
         }
-        let (problems, unchecked) = check_all(&bundle, &contents, &cat).await;
+        let (problems, unchecked) = check_all(&bundle, &contents, &cat, None).await;
         Ok(Checked {
             bundle,
             contents,

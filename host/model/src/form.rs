@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::bundle::{Bundle, Condition, Test};
-use crate::dictionary::{Dictionary, FieldKind, Label, Sensitivity, TextFormat};
+use crate::dictionary::{Dictionary, FieldKind, Label, Sensitivity, TextFormat, money_text};
 use crate::grants::Grants;
 use crate::ids::{FieldKey, MaterialCode, StepRef};
 
@@ -233,55 +233,7 @@ impl OneForm {
             if let Some(d) = &def.description {
                 p.insert("description".into(), json!(format!("{} / {}", d.zh, d.en)));
             }
-            match &def.kind {
-                FieldKind::Text {
-                    min_length,
-                    max_length,
-                    format,
-                } => {
-                    p.insert("type".into(), json!("string"));
-                    if let Some(n) = min_length {
-                        p.insert("minLength".into(), json!(n));
-                    }
-                    if let Some(n) = max_length {
-                        p.insert("maxLength".into(), json!(n));
-                    }
-                    if let Some(fmt) = format {
-                        let (name, pattern) = format_pattern(*fmt);
-                        p.insert("format".into(), json!(name));
-                        p.insert("pattern".into(), json!(pattern));
-                    }
-                }
-                FieldKind::Integer { min, max } => {
-                    p.insert("type".into(), json!("integer"));
-                    if let Some(n) = min {
-                        p.insert("minimum".into(), json!(n));
-                    }
-                    if let Some(n) = max {
-                        p.insert("maximum".into(), json!(n));
-                    }
-                }
-                FieldKind::Decimal { min, max } => {
-                    p.insert("type".into(), json!("number"));
-                    if let Some(n) = min {
-                        p.insert("minimum".into(), json!(n));
-                    }
-                    if let Some(n) = max {
-                        p.insert("maximum".into(), json!(n));
-                    }
-                }
-                FieldKind::Boolean => {
-                    p.insert("type".into(), json!("boolean"));
-                }
-                FieldKind::Date => {
-                    p.insert("type".into(), json!("string"));
-                    p.insert("format".into(), json!("date"));
-                }
-                FieldKind::Choice { choices } => {
-                    p.insert("type".into(), json!("string"));
-                    p.insert("enum".into(), json!(choices));
-                }
-            }
+            kind_schema(&def.kind, &mut p);
             p.insert("x-sensitivity".into(), json!(def.sensitivity));
             p.insert("x-needed-by".into(), json!(f.needed_by));
             properties.insert(f.key.to_string(), Value::Object(p));
@@ -378,6 +330,78 @@ fn requirement_text(r: &Requirement) -> String {
                 })
                 .collect();
             format!("required when {}", parts.join(" or "))
+        }
+    }
+}
+
+/// The JSON Schema keywords of one kind of field (or list item).
+fn kind_schema(kind: &FieldKind, p: &mut serde_json::Map<String, Value>) {
+    match kind {
+        FieldKind::Text {
+            min_length,
+            max_length,
+            format,
+        } => {
+            p.insert("type".into(), json!("string"));
+            if let Some(n) = min_length {
+                p.insert("minLength".into(), json!(n));
+            }
+            if let Some(n) = max_length {
+                p.insert("maxLength".into(), json!(n));
+            }
+            if let Some(fmt) = format {
+                let (name, pattern) = format_pattern(*fmt);
+                p.insert("format".into(), json!(name));
+                p.insert("pattern".into(), json!(pattern));
+            }
+        }
+        FieldKind::Integer { min, max } => {
+            p.insert("type".into(), json!("integer"));
+            if let Some(n) = min {
+                p.insert("minimum".into(), json!(n));
+            }
+            if let Some(n) = max {
+                p.insert("maximum".into(), json!(n));
+            }
+        }
+        FieldKind::Decimal { min, max } => {
+            p.insert("type".into(), json!("number"));
+            if let Some(n) = min {
+                p.insert("minimum".into(), json!(n));
+            }
+            if let Some(n) = max {
+                p.insert("maximum".into(), json!(n));
+            }
+        }
+        FieldKind::Boolean => {
+            p.insert("type".into(), json!("boolean"));
+        }
+        FieldKind::Date => {
+            p.insert("type".into(), json!("string"));
+            p.insert("format".into(), json!("date"));
+        }
+        FieldKind::Choice { choices } => {
+            p.insert("type".into(), json!("string"));
+            p.insert("enum".into(), json!(choices));
+        }
+        FieldKind::Money { min, max } => {
+            // Yuan with at most two decimals, as a string: exact.
+            p.insert("type".into(), json!("string"));
+            p.insert("format".into(), json!("money"));
+            p.insert("pattern".into(), json!("^-?[0-9]+(\\.[0-9]{1,2})?$"));
+            if let Some(n) = min {
+                p.insert("x-minimum".into(), json!(money_text(*n)));
+            }
+            if let Some(n) = max {
+                p.insert("x-maximum".into(), json!(money_text(*n)));
+            }
+        }
+        FieldKind::List { items, max_items } => {
+            let mut item = serde_json::Map::new();
+            kind_schema(items, &mut item);
+            p.insert("type".into(), json!("array"));
+            p.insert("items".into(), Value::Object(item));
+            p.insert("maxItems".into(), json!(max_items));
         }
     }
 }

@@ -30,7 +30,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 #[allow(missing_docs, clippy::all)]
 mod bare {
     wasmtime::component::bindgen!({
-        path: "../../wit/matter.wit",
+        path: "../../wit/0.1.0/matter.wit",
         world: "department",
         imports: { default: async | trappable },
         exports: { default: async },

@@ -85,6 +85,23 @@ pub enum LoadError {
         /// The failure.
         source: CallError,
     },
+    /// A 0.1.0 department reads or writes a list field, which its
+    /// contract cannot carry.
+    #[error(
+        "{origin} is built against {version}, which has no list values, but step {step} {uses} the list field {key}: build it against onething:matter@0.2.0"
+    )]
+    ListInOldContract {
+        /// The file.
+        origin: String,
+        /// The version it speaks.
+        version: ContractVersion,
+        /// The step.
+        step: String,
+        /// `reads` or `writes`.
+        uses: &'static str,
+        /// The field.
+        key: String,
+    },
     /// The manifest is not sound.
     #[error("{origin}: {source}")]
     Manifest {

@@ -102,6 +102,10 @@ impl Runtime {
             .map_err(|e| LoadError::Config(format!("linking WASI: {e}")))?;
         onething_contract::add_to_linker(&mut linker)
             .map_err(|e| LoadError::Config(format!("linking host capabilities: {e}")))?;
+        // Outgoing HTTP for 0.2.0 departments, every request through the
+        // outbound policy (`capabilities::http`).
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(|e| LoadError::Config(format!("linking wasi:http: {e}")))?;
         let ticker = EpochTicker::start(engine.clone());
         let slots = Arc::new(Semaphore::new(limits.pool_instances as usize));
         Ok(Self {

@@ -11,8 +11,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use onething_contract::{ContractVersion, HandlerPre};
-use onething_model::call::{CallMaterial, Field, Handled, OutputSize, ReturnedField, StepRequest};
-use onething_model::dictionary::{Dictionary, FieldValue, Sensitivity};
+use onething_model::call::{
+    CallMaterial, Field, Handled, OutputSize, ReturnedField, StepError, StepOutcome, StepRequest,
+};
+use onething_model::dictionary::{Dictionary, FieldKind, FieldValue, Sensitivity};
 use onething_model::ids::{DepartmentId, Digest, FieldKey, StepId, StepRef};
 use onething_model::manifest::{self, Manifest, RawManifest};
 use onething_model::problem::Problem;
@@ -23,6 +25,7 @@ use wasmtime::{Store, Trap};
 
 use onething_store::DepartmentKv;
 
+use crate::capabilities::http::Notes;
 use crate::capabilities::kv::UndoLog;
 use crate::capabilities::log::CallInput;
 use crate::error::{CallError, LoadError};
@@ -66,6 +69,22 @@ pub struct Plugin {
     semaphore: Arc<Semaphore>,
     /// Keys the dictionary marks sensitive.
     sensitive: Arc<BTreeSet<FieldKey>>,
+    /// Keys the dictionary types as money (converted for 0.1.0).
+    money: Arc<BTreeSet<FieldKey>>,
+}
+
+/// A step's error with what the host noticed of its outgoing requests
+/// (a limit hit, a refusal, each naming its setting).
+fn with_notes(result: Result<Handled, CallError>, notes: &[String]) -> Result<Handled, CallError> {
+    if notes.is_empty() {
+        return result;
+    }
+    let add = |m: String| format!("{m} [the host: {}]", notes.join("; "));
+    result.map(|handled| match handled {
+        Err(StepError::Transient(m)) => Err(StepError::Transient(add(m))),
+        Err(StepError::Permanent(m)) => Err(StepError::Permanent(add(m))),
+        ok => ok,
+    })
 }
 
 impl std::fmt::Debug for Plugin {
@@ -121,6 +140,25 @@ impl Runtime {
             origin: origin.into(),
             source,
         })?;
+        let kind_of = |k: &FieldKey| dict.field(k).map(|f| &f.kind);
+        if !version.has_lists() {
+            for step in &manifest.steps {
+                let reads = step.reads.iter().map(|n| ("reads", &n.key));
+                let writes = step.writes.iter().map(|k| ("writes", k));
+                if let Some((uses, key)) = reads
+                    .chain(writes)
+                    .find(|(_, k)| matches!(kind_of(k), Some(FieldKind::List { .. })))
+                {
+                    return Err(LoadError::ListInOldContract {
+                        origin: origin.into(),
+                        version,
+                        step: step.id.to_string(),
+                        uses,
+                        key: key.to_string(),
+                    });
+                }
+            }
+        }
         let semaphore = shared.semaphore(&manifest.department);
         tracing::info!(department = %manifest.department, version = %manifest.version, contract = version.as_str(), digest = %digest.short(), origin, "plugin loaded");
         Ok(Plugin {
@@ -134,6 +172,12 @@ impl Runtime {
             sensitive: Arc::new(
                 dict.fields()
                     .filter(|f| f.sensitivity == Sensitivity::Sensitive)
+                    .map(|f| f.key.clone())
+                    .collect(),
+            ),
+            money: Arc::new(
+                dict.fields()
+                    .filter(|f| matches!(f.kind, FieldKind::Money { .. }))
                     .map(|f| f.key.clone())
                     .collect(),
             ),
@@ -231,12 +275,12 @@ fn not_wasm(bytes: &[u8]) -> String {
 /// plugin printed goes to the log sink, masked, whatever happened. Gives
 /// the result and the call's key-value writes.
 macro_rules! fresh_call {
-    ($shared:expr, $pre:expr, $department:expr, $version:expr, $input:expr, $function:literal, |$store:ident, $instance:ident| $call:expr) => {{
+    ($shared:expr, $pre:expr, $department:expr, $version:expr, $input:expr, $notes:expr, $function:literal, |$store:ident, $instance:ident| $call:expr) => {{
         let shared: &Shared = $shared;
         // A pool slot: calls beyond the pool's size wait here rather than
         // fail to instantiate.
         let _slot = shared.slots.acquire().await.ok();
-        let mut $store = new_store(shared, $department, $version, $input);
+        let mut $store = new_store(shared, $department, $version, $input, $notes);
         let started = Instant::now();
         let result = async {
             let $instance = $pre.instantiate(&mut $store).await.map_err(|e| (true, e))?;
@@ -357,13 +401,14 @@ fn classify(
 
 /// [`fresh_call!`] on this plugin's own pre-instance and identity.
 macro_rules! on_this_plugin {
-    ($self:ident, $input:expr, $function:literal, |$store:ident, $instance:ident| $call:expr) => {
+    ($self:ident, $input:expr, $notes:expr, $function:literal, |$store:ident, $instance:ident| $call:expr) => {
         fresh_call!(
             &$self.shared,
             $self.pre,
             &$self.manifest.department,
             &$self.manifest.version,
             Some($input),
+            $notes,
             $function,
             |$store, $instance| $call
         )
@@ -381,6 +426,7 @@ async fn call_describe(
         department,
         "?",
         None,
+        Notes::default(),
         "describe",
         |store, h| h.describe(&mut store)
     )
@@ -424,17 +470,21 @@ impl Plugin {
         call_describe(&self.shared, &self.pre, &self.manifest.department).await
     }
 
-    /// Call `check()` for a step: the problems it reports, found by that
-    /// step of this department.
+    /// Call `check()` for a step of `application` (when the draft has
+    /// one): the problems it reports, found by that step of this
+    /// department.
     pub async fn check(
         &self,
+        application: Option<&str>,
         step: &StepId,
         fields: &[Field],
         materials: &[CallMaterial],
     ) -> Result<Vec<Problem>, CallError> {
         let _permit = self.permit().await;
-        let reported = on_this_plugin!(self, self.input(fields), "check", |store, h| h.check(
+        let input = self.input(fields, application, step);
+        let reported = on_this_plugin!(self, input, Notes::default(), "check", |store, h| h.check(
             &mut store,
+            application,
             step.as_str(),
             fields,
             materials
@@ -451,16 +501,16 @@ impl Plugin {
     /// checked.
     pub async fn prefill(
         &self,
+        application: Option<&str>,
         step: &StepId,
         known: &[Field],
     ) -> Result<Vec<ReturnedField>, CallError> {
         let _permit = self.permit().await;
-        on_this_plugin!(self, self.input(known), "prefill", |store, h| h.prefill(
-            &mut store,
-            step.as_str(),
-            known
-        ))
+        let input = self.input(known, application, step);
+        on_this_plugin!(self, input, Notes::default(), "prefill", |store, h| h
+            .prefill(&mut store, application, step.as_str(), known))
         .0
+        .map(|fields| self.money_of_0_1(fields))
     }
 
     /// Call `handle()` for one attempt at a step. When the attempt fails
@@ -484,12 +534,23 @@ impl Plugin {
     ) -> (Result<Handled, CallError>, Writes) {
         let _permit = self.permit().await;
         let span = tracing::info_span!("step", department = %self.manifest.department, step = %request.step, version = %self.manifest.version, application = %request.application, attempt = request.attempt);
+        let notes = Notes::default();
+        let input = self.input(&request.fields, Some(&request.application), &request.step);
         let (result, undo) = async {
-            on_this_plugin!(self, self.input(&request.fields), "handle", |store, h| h
+            on_this_plugin!(self, input, notes.clone(), "handle", |store, h| h
                 .handle(&mut store, request))
         }
         .instrument(span)
         .await;
+        let result = with_notes(result, &notes.taken()).map(|handled| {
+            handled.map(|outcome| match outcome {
+                StepOutcome::Approved(mut a) => {
+                    a.fields = self.money_of_0_1(a.fields);
+                    StepOutcome::Approved(a)
+                }
+                other => other,
+            })
+        });
         let writes = Writes {
             undo,
             kv: self.shared.caps.kv.clone(),
@@ -502,8 +563,10 @@ impl Plugin {
     /// and the values of the sensitive ones (by the dictionary), masked
     /// when the text is kept. Very short values are not masked: masking
     /// "1" everywhere would hide nothing.
-    fn input(&self, fields: &[Field]) -> CallInput {
+    fn input(&self, fields: &[Field], application: Option<&str>, step: &StepId) -> CallInput {
         CallInput {
+            application: application.map(str::to_owned),
+            step: Some(step.to_string()),
             keys: fields.iter().map(|f| f.key.to_string()).collect(),
             secrets: fields
                 .iter()
@@ -514,6 +577,27 @@ impl Plugin {
                 })
                 .collect(),
         }
+    }
+
+    /// A 0.1.0 department gives money as a decimal of yuan: the fields
+    /// the dictionary types as money, in fen (or refused if not whole
+    /// fen). Newer departments' fields pass as they are.
+    fn money_of_0_1(&self, fields: Vec<ReturnedField>) -> Vec<ReturnedField> {
+        if self.pre.version().has_money() || self.money.is_empty() {
+            return fields;
+        }
+        fields
+            .into_iter()
+            .map(|mut f| {
+                if let Ok(FieldValue::Decimal(yuan)) = f.value
+                    && FieldKey::parse(&f.key).is_ok_and(|k| self.money.contains(&k))
+                {
+                    f.value =
+                        onething_contract::v0_1::money_from_decimal(yuan).map(FieldValue::Money);
+                }
+                f
+            })
+            .collect()
     }
 
     async fn permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {

@@ -12,13 +12,15 @@ use std::time::{Duration, Instant};
 use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use chrono::NaiveDate;
-use onething_contract::{Imports, LogLevel, StoreFailure};
+use onething_contract::{Imports, Inserted, LogLevel, StoreFailure};
 use onething_model::ids::DepartmentId;
 
 use crate::Shared;
 use crate::capabilities::Capabilities;
+use crate::capabilities::http::{CallContext, CallHttp, Notes};
 use crate::capabilities::kv::{DepartmentStore, UndoLog};
 use crate::capabilities::log::{CallInput, CallLog, CapturedOutput, OutputDrops};
 use crate::limits::KvQuotaSource;
@@ -43,6 +45,19 @@ pub struct CallState {
     kv_quota: (KvQuota, KvQuotaSource),
     /// The call's key-value writes, to take back if its attempt fails.
     pub(crate) undo: UndoLog,
+    http_ctx: WasiHttpCtx,
+    /// Its outgoing requests, under the department's policy.
+    http: CallHttp,
+}
+
+impl WasiHttpView for CallState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http_ctx,
+            table: &mut self.table,
+            hooks: &mut self.http,
+        }
+    }
 }
 
 impl WasiView for CallState {
@@ -116,6 +131,7 @@ pub(crate) fn new_store(
     department: &DepartmentId,
     version: &str,
     input: Option<CallInput>,
+    notes: Notes,
 ) -> Store<CallState> {
     let limits = &shared.limits;
     let log_limits = limits.log_limits();
@@ -127,6 +143,21 @@ pub(crate) fn new_store(
         .allow_tcp(false)
         .allow_udp(false)
         .allow_ip_name_lookup(false);
+    let http = CallHttp::new(
+        shared.caps.outbound.clone(),
+        CallContext {
+            department: department.to_string(),
+            application: input.as_ref().and_then(|i| i.application.clone()),
+            step: input.as_ref().and_then(|i| i.step.clone()),
+            notes,
+        },
+    );
+    let input = input.map(|mut i| {
+        // A secret the department reads is masked wherever its words are
+        // kept, like a sensitive field.
+        i.secrets.extend(shared.caps.outbound.secret_values());
+        i
+    });
     let state = CallState {
         wasi: wasi.build(),
         table: ResourceTable::new(),
@@ -146,6 +177,8 @@ pub(crate) fn new_store(
         deadline_hit: None,
         kv_quota: limits.kv_quota_for(department),
         undo: UndoLog::default(),
+        http_ctx: WasiHttpCtx::new(),
+        http,
     };
     let mut store = Store::new(&shared.engine, state);
     store.limiter(|s| &mut s.limiter);
@@ -215,11 +248,48 @@ impl Imports for CallState {
         self.kv().set(&key, &value).await
     }
 
-    async fn kv_insert_new(&mut self, key: String, value: Vec<u8>) -> Result<bool, StoreFailure> {
-        self.kv().insert_new(&key, &value).await
+    async fn kv_insert_or_holder(
+        &mut self,
+        key: String,
+        value: Vec<u8>,
+    ) -> Result<Inserted, StoreFailure> {
+        // Refused, then read: if the holder went in between, try again.
+        for _ in 0..3 {
+            if self.kv().insert_new(&key, &value).await? {
+                return Ok(Inserted::Set);
+            }
+            if let Some(holder) = self.kv().get(&key).await? {
+                return Ok(Inserted::Held(holder));
+            }
+        }
+        Err(StoreFailure::Unavailable(format!(
+            "key {key} kept changing while it was reserved; try again"
+        )))
     }
 
     async fn kv_delete(&mut self, key: String) -> Result<bool, StoreFailure> {
         self.kv().delete(&key).await
+    }
+
+    fn config_get(&mut self, key: &str) -> Option<String> {
+        self.caps
+            .outbound
+            .config_get(self.log.department.as_str(), key)
+    }
+
+    fn config_keys(&mut self) -> Vec<String> {
+        self.caps.outbound.config_keys(self.log.department.as_str())
+    }
+
+    fn config_secret(&mut self, name: &str) -> Option<String> {
+        let department = self.log.department.as_str();
+        let value = self.caps.outbound.secret(department, name);
+        tracing::debug!(
+            department,
+            secret = name,
+            found = value.is_some(),
+            "a plugin read a secret"
+        );
+        value
     }
 }

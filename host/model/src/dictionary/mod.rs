@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{FieldKey, IdError, MaterialCode};
 use crate::suggest::DidYouMean;
 
-pub use value::{FieldValue, ValueError};
+pub use value::{FieldValue, ValueError, money_text, parse_money};
 
 /// A text in Chinese and English.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -106,6 +106,13 @@ pub enum FieldKind {
         /// Largest allowed.
         max: Option<f64>,
     },
+    /// An amount of money, exact in fen (bounds in fen too).
+    Money {
+        /// Smallest allowed.
+        min: Option<i64>,
+        /// Largest allowed.
+        max: Option<i64>,
+    },
     /// Yes or no.
     Boolean,
     /// A calendar date, `YYYY-MM-DD`.
@@ -115,7 +122,18 @@ pub enum FieldKind {
         /// The allowed codes.
         choices: Vec<String>,
     },
+    /// A list, each item of one kind (never a list) with that kind's
+    /// constraints.
+    List {
+        /// The kind of every item.
+        items: Box<FieldKind>,
+        /// At most this many items (`max_items`, 100 unless set).
+        max_items: usize,
+    },
 }
+
+/// Items a list field may hold unless its `max_items` says otherwise.
+pub const DEFAULT_MAX_ITEMS: usize = 100;
 
 impl FieldKind {
     /// The type's name as written in the dictionary.
@@ -124,9 +142,11 @@ impl FieldKind {
             FieldKind::Text { .. } => "text",
             FieldKind::Integer { .. } => "integer",
             FieldKind::Decimal { .. } => "decimal",
+            FieldKind::Money { .. } => "money",
             FieldKind::Boolean => "boolean",
             FieldKind::Date => "date",
             FieldKind::Choice { .. } => "choice",
+            FieldKind::List { .. } => "list",
         }
     }
 }
@@ -223,6 +243,10 @@ struct RawField {
     min: Option<toml::Value>,
     max: Option<toml::Value>,
     choices: Option<Vec<String>>,
+    /// For a list: the type of its items.
+    items: Option<String>,
+    /// For a list: how many items it may hold.
+    max_items: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -396,8 +420,51 @@ fn dec_bound(v: Option<toml::Value>, which: &str) -> Result<Option<f64>, String>
     }
 }
 
+fn money_bound(v: Option<toml::Value>, which: &str) -> Result<Option<i64>, String> {
+    let text = match v {
+        None => return Ok(None),
+        Some(toml::Value::Integer(i)) => i.to_string(),
+        Some(toml::Value::String(s)) => s,
+        Some(toml::Value::Float(f)) => f.to_string(),
+        Some(other) => {
+            return Err(format!(
+                "{which} of a money field must be yuan with at most two decimals, not {other}"
+            ));
+        }
+    };
+    value::parse_money(&text).map(Some).ok_or_else(|| {
+        format!("{which} of a money field must be yuan with at most two decimals, not {text}")
+    })
+}
+
 fn build_field(key: FieldKey, raw: RawField) -> Result<FieldDef, String> {
-    let kind_name = raw.kind.as_str();
+    if raw.kind != "list" {
+        if raw.items.is_some() {
+            return Err(format!(
+                "items does not apply to a field of type {}",
+                raw.kind
+            ));
+        }
+        if raw.max_items.is_some() {
+            return Err(format!(
+                "max_items does not apply to a field of type {}",
+                raw.kind
+            ));
+        }
+    }
+    let (kind_name, list) = match raw.kind.as_str() {
+        "list" => match raw.items.as_deref() {
+            Some("list") => return Err("a list's items cannot be lists".into()),
+            Some(item) => (item, Some(raw.max_items.unwrap_or(DEFAULT_MAX_ITEMS))),
+            None => {
+                return Err(
+                    "a list field needs items = the type of its items (text, integer, money, decimal, boolean, date or choice)"
+                        .into(),
+                );
+            }
+        },
+        other => (other, None),
+    };
     if raw.unique && !raw.issued {
         return Err(
             "unique = true needs issued = true (an applicant's own values, \
@@ -408,7 +475,7 @@ fn build_field(key: FieldKey, raw: RawField) -> Result<FieldDef, String> {
     let only = |present: bool, setting: &str, allowed: &str| -> Result<(), String> {
         if present
             && kind_name != allowed
-            && !(allowed == "number" && matches!(kind_name, "integer" | "decimal"))
+            && !(allowed == "number" && matches!(kind_name, "integer" | "decimal" | "money"))
         {
             Err(format!(
                 "{setting} does not apply to a field of type {kind_name}"
@@ -444,6 +511,10 @@ fn build_field(key: FieldKey, raw: RawField) -> Result<FieldDef, String> {
             min: dec_bound(raw.min, "min")?,
             max: dec_bound(raw.max, "max")?,
         },
+        "money" => FieldKind::Money {
+            min: money_bound(raw.min, "min")?,
+            max: money_bound(raw.max, "max")?,
+        },
         "boolean" => FieldKind::Boolean,
         "date" => FieldKind::Date,
         "choice" => {
@@ -455,9 +526,16 @@ fn build_field(key: FieldKey, raw: RawField) -> Result<FieldDef, String> {
         }
         other => {
             return Err(format!(
-                "unknown type {other:?} (expected text, integer, decimal, boolean, date or choice)"
+                "unknown type {other:?} (expected text, integer, decimal, money, boolean, date, choice or list)"
             ));
         }
+    };
+    let kind = match list {
+        Some(max_items) => FieldKind::List {
+            items: Box::new(kind),
+            max_items,
+        },
+        None => kind,
     };
     Ok(FieldDef {
         key,
@@ -518,6 +596,87 @@ max_bytes = 100
         assert_eq!(d.fields().count(), 4);
         let code = MaterialCode::parse("marriage-certificate").expect("code");
         assert_eq!(d.material(&code).map(|m| m.max_bytes), Some(100));
+    }
+
+    const MONEY_AND_LISTS: &str = r#"
+version = "test"
+[fields."mother.benefit"]
+type = "money"
+min = 0
+max = "50000.00"
+label = { zh = "津贴", en = "Benefit" }
+sensitivity = "personal"
+[fields."household.children"]
+type = "list"
+items = "text"
+format = "resident-id"
+max_items = 2
+label = { zh = "子女", en = "Children" }
+sensitivity = "sensitive"
+"#;
+
+    #[test]
+    fn money_is_exact_in_fen_both_ways() {
+        let d = Dictionary::from_toml(MONEY_AND_LISTS, "money").expect("parses");
+        let k = key("mother.benefit");
+        for (json, fen) in [
+            (serde_json::json!("12345.67"), 1_234_567),
+            (serde_json::json!("0.1"), 10),
+            (serde_json::json!(0.29), 29),
+            (serde_json::json!(3), 300),
+            (serde_json::json!("50000.00"), 5_000_000),
+        ] {
+            let v = d.parse_json(&k, &json).expect("money");
+            assert_eq!(v, FieldValue::Money(fen), "{json}");
+            assert_eq!(d.retype(&k, &v.to_json()), Some(v.clone()), "{json}");
+        }
+        assert_eq!(
+            FieldValue::Money(1_234_567).to_json(),
+            serde_json::json!("12345.67")
+        );
+        assert_eq!(money_text(-5), "-0.05");
+        for bad in ["1.234", "1e3", "", "1.", ".5", "12,00", "abc"] {
+            let e = d.parse_json(&k, &serde_json::json!(bad)).expect_err(bad);
+            assert_eq!(e.code, "wrong-type", "{bad}");
+            assert!(e.message.contains("two decimals"), "{}", e.message);
+        }
+        let e = d
+            .parse_json(&k, &serde_json::json!("50000.01"))
+            .expect_err("over");
+        assert_eq!(e.code, "too-large");
+        assert!(e.message.contains("50000.00"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_list_checks_every_item_and_its_length() {
+        let d = Dictionary::from_toml(MONEY_AND_LISTS, "lists").expect("parses");
+        let k = key("household.children");
+        let ok = serde_json::json!(["350206202610200013", "11010519491231002X"]);
+        let v = d.parse_json(&k, &ok).expect("list");
+        assert!(matches!(&v, FieldValue::List(items) if items.len() == 2));
+        assert_eq!(v.to_json(), ok);
+        let e = d
+            .parse_json(
+                &k,
+                &serde_json::json!(["350206202610200013", "350206202610200018"]),
+            )
+            .expect_err("bad check digit");
+        assert!(e.message.contains("item 2"), "{}", e.message);
+        let e = d
+            .parse_json(&k, &serde_json::json!(["a", "b", "c"]))
+            .expect_err("too many");
+        assert_eq!(e.code, "too-many-items");
+        assert!(e.message.contains("max_items 2"), "{}", e.message);
+        let e = d
+            .parse_json(&k, &serde_json::json!("350206202610200013"))
+            .expect_err("not a list");
+        assert_eq!(e.code, "wrong-type");
+        let nested = MONEY_AND_LISTS.replace(r#"items = "text""#, r#"items = "list""#);
+        let e = Dictionary::from_toml(&nested, "nested").expect_err("nested");
+        assert!(e.to_string().contains("cannot be lists"), "{e}");
+        let stray = SAMPLE.replace("min_length = 1", "min_length = 1\nmax_items = 3");
+        let e = Dictionary::from_toml(&stray, "stray").expect_err("stray");
+        assert!(e.to_string().contains("max_items does not apply"), "{e}");
     }
 
     #[test]

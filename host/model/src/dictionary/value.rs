@@ -16,12 +16,50 @@ pub enum FieldValue {
     Text(String),
     /// A whole number.
     Integer(i64),
-    /// A decimal amount.
+    /// A measure that is not money (an area, a ratio).
     Decimal(f64),
+    /// An amount of money in fen (1/100 yuan): exact.
+    Money(i64),
     /// Yes or no.
     Boolean(bool),
     /// A calendar date.
     Date(NaiveDate),
+    /// A list of values of the field's item type (never a list).
+    List(Vec<FieldValue>),
+}
+
+/// An amount in fen as yuan with two decimals: `1234567` is `12345.67`,
+/// `-5` is `-0.05`.
+pub fn money_text(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+/// Yuan written with at most two decimals (`12345.67`, `-3`, `0.5`) in
+/// fen; `None` for anything else (three decimals, an exponent, letters,
+/// an amount beyond ±92 quadrillion yuan).
+pub fn parse_money(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !all_digits(whole) || !all_digits(frac) || frac.len() > 2 {
+        return None;
+    }
+    if digits.contains('.') && frac.is_empty() {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = match frac.len() {
+        0 => 0,
+        1 => frac.parse::<i64>().ok()? * 10,
+        _ => frac.parse().ok()?,
+    };
+    let fen = whole.checked_mul(100)?.checked_add(frac)?;
+    Some(if negative { -fen } else { fen })
 }
 
 impl FieldValue {
@@ -31,8 +69,12 @@ impl FieldValue {
             FieldValue::Text(s) => serde_json::Value::String(s.clone()),
             FieldValue::Integer(i) => serde_json::Value::from(*i),
             FieldValue::Decimal(f) => serde_json::Value::from(*f),
+            FieldValue::Money(fen) => serde_json::Value::String(money_text(*fen)),
             FieldValue::Boolean(b) => serde_json::Value::Bool(*b),
             FieldValue::Date(d) => serde_json::Value::String(d.format("%Y-%m-%d").to_string()),
+            FieldValue::List(items) => {
+                serde_json::Value::Array(items.iter().map(FieldValue::to_json).collect())
+            }
         }
     }
 
@@ -40,6 +82,7 @@ impl FieldValue {
     pub fn size(&self) -> usize {
         match self {
             FieldValue::Text(s) => s.len(),
+            FieldValue::List(items) => items.iter().map(FieldValue::size).sum::<usize>() + 8,
             _ => 8,
         }
     }
@@ -61,13 +104,15 @@ pub struct ValueError {
     pub message: String,
 }
 
-fn wrong_type(def: &FieldDef, json: &serde_json::Value) -> ValueError {
-    let expected = match def.kind {
+fn wrong_type(def: &FieldDef, kind: &FieldKind, json: &serde_json::Value) -> ValueError {
+    let expected = match kind {
         FieldKind::Text { .. } | FieldKind::Choice { .. } => "a string",
         FieldKind::Date => "a date string YYYY-MM-DD",
         FieldKind::Integer { .. } => "a whole number",
         FieldKind::Decimal { .. } => "a number",
+        FieldKind::Money { .. } => "an amount in yuan with at most two decimals, e.g. \"12345.67\"",
         FieldKind::Boolean => "true or false",
+        FieldKind::List { .. } => "a list",
     };
     let got = match json {
         serde_json::Value::Null => "null",
@@ -91,8 +136,29 @@ pub(super) fn from_json(
     def: &FieldDef,
     json: &serde_json::Value,
 ) -> Result<FieldValue, ValueError> {
+    from_json_as(def, &def.kind, json)
+}
+
+fn from_json_as(
+    def: &FieldDef,
+    kind: &FieldKind,
+    json: &serde_json::Value,
+) -> Result<FieldValue, ValueError> {
     use serde_json::Value as J;
-    match (&def.kind, json) {
+    let wrong_type = |def: &FieldDef, json: &serde_json::Value| wrong_type(def, kind, json);
+    match (kind, json) {
+        (FieldKind::Money { .. }, J::String(s)) => parse_money(s)
+            .map(FieldValue::Money)
+            .ok_or_else(|| wrong_type(def, json)),
+        // A JSON number is read by its text, so 0.1 is exactly ten fen.
+        (FieldKind::Money { .. }, J::Number(n)) => parse_money(&n.to_string())
+            .map(FieldValue::Money)
+            .ok_or_else(|| wrong_type(def, json)),
+        (FieldKind::List { items, .. }, J::Array(values)) => values
+            .iter()
+            .map(|v| from_json_as(def, items, v))
+            .collect::<Result<Vec<_>, _>>()
+            .map(FieldValue::List),
         (FieldKind::Text { .. } | FieldKind::Choice { .. }, J::String(s)) => {
             Ok(FieldValue::Text(s.clone()))
         }
@@ -120,11 +186,63 @@ pub(super) fn from_json(
 
 /// Check a typed value against the field's type and constraints.
 pub(super) fn validate(def: &FieldDef, value: &FieldValue) -> Result<(), ValueError> {
+    validate_as(def, &def.kind, value)
+}
+
+fn validate_as(def: &FieldDef, kind: &FieldKind, value: &FieldValue) -> Result<(), ValueError> {
     let fail = |code: &'static str, detail: String| ValueError {
         code,
         message: format!("{} ({}): {detail}", def.key, def.label.en),
     };
-    match (&def.kind, value) {
+    match (kind, value) {
+        (FieldKind::List { items, max_items }, FieldValue::List(values)) => {
+            if values.len() > *max_items {
+                return Err(fail(
+                    "too-many-items",
+                    format!(
+                        "holds {} items, more than its max_items {max_items}",
+                        values.len()
+                    ),
+                ));
+            }
+            for (i, v) in values.iter().enumerate() {
+                if matches!(v, FieldValue::List(_)) {
+                    return Err(fail("wrong-type", format!("item {} is a list", i + 1)));
+                }
+                validate_as(def, items, v).map_err(|e| ValueError {
+                    code: e.code,
+                    message: format!("item {}: {}", i + 1, e.message),
+                })?;
+            }
+            Ok(())
+        }
+        (FieldKind::Money { min, max }, FieldValue::Money(fen)) => {
+            if let Some(min) = min
+                && fen < min
+            {
+                return Err(fail(
+                    "too-small",
+                    format!(
+                        "{} is less than the minimum {}",
+                        money_text(*fen),
+                        money_text(*min)
+                    ),
+                ));
+            }
+            if let Some(max) = max
+                && fen > max
+            {
+                return Err(fail(
+                    "too-large",
+                    format!(
+                        "{} is more than the maximum {}",
+                        money_text(*fen),
+                        money_text(*max)
+                    ),
+                ));
+            }
+            Ok(())
+        }
         (
             FieldKind::Text {
                 min_length,
@@ -221,7 +339,9 @@ fn other_kind(v: &FieldValue) -> &'static str {
         FieldValue::Text(_) => "text",
         FieldValue::Integer(_) => "integer",
         FieldValue::Decimal(_) => "decimal",
+        FieldValue::Money(_) => "money",
         FieldValue::Boolean(_) => "boolean",
         FieldValue::Date(_) => "date",
+        FieldValue::List(_) => "list",
     }
 }

@@ -68,6 +68,10 @@ pub struct CallInput {
     pub keys: std::collections::BTreeSet<String>,
     /// The values of its sensitive input fields (masked in text mode).
     pub secrets: Vec<String>,
+    /// The application the call is for, when it has one.
+    pub application: Option<String>,
+    /// The step, when the call has one.
+    pub step: Option<String>,
 }
 
 /// How much one call may log and print.
@@ -661,6 +665,7 @@ mod tests {
         .carrying(Some(CallInput {
             keys: ["mother.id_number".to_owned()].into(),
             secrets: vec![ID.into()],
+            ..CallInput::default()
         }))
     }
 

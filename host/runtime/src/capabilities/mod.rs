@@ -2,8 +2,8 @@
 //! (in the spirit of Spin's factors): structured logging ([`log`]), a
 //! clock ([`clock`]), a department-scoped key-value store ([`kv`]), and
 //! the operator's policy for outbound HTTP and the departments' secrets
-//! ([`outbound`]) with a circuit breaker per origin ([`breaker`]); the
-//! calls themselves come with contract 0.2.0.
+//! ([`outbound`]) with a circuit breaker per origin ([`breaker`]), and
+//! the outgoing requests of 0.2.0 departments sent under them ([`http`]).
 //!
 //! Each capability is a small trait with a default implementation, its
 //! limits and its tests, in its own module; [`Capabilities`] wires the
@@ -13,6 +13,7 @@
 
 pub mod breaker;
 pub mod clock;
+pub mod http;
 pub mod kv;
 pub mod log;
 pub mod outbound;
@@ -33,6 +34,9 @@ pub struct Capabilities {
     pub clock: Arc<dyn Clock>,
     /// The durable key-value store, partitioned by department.
     pub kv: Arc<dyn DepartmentKv>,
+    /// Outgoing HTTP, configuration and secrets (nothing allowed, none
+    /// set, unless the operator says).
+    pub outbound: Arc<http::Outbound>,
 }
 
 impl Capabilities {
@@ -42,7 +46,15 @@ impl Capabilities {
             log: Arc::new(TracingLog),
             clock,
             kv,
+            outbound: Arc::new(http::Outbound::default()),
         }
+    }
+
+    /// The same, with the operator's outbound policy, secrets and
+    /// configuration.
+    pub fn with_outbound(mut self, outbound: Arc<http::Outbound>) -> Self {
+        self.outbound = outbound;
+        self
     }
 }
 

@@ -1,5 +1,5 @@
 //! Test component: a "health" department built against a different
-//! version of the contract (`wit/matter.wit` here is onething:matter@0.2.0).
+//! version of the contract (`wit/matter.wit` here is a made-up onething:matter@0.9.0).
 //! It is otherwise well formed, so the only reason to refuse it is the
 //! contract.
 

@@ -1,0 +1,560 @@
+//! Outgoing HTTP of `onething:matter@0.2.0` departments, sent by the host
+//! under the operator's policy ([`super::outbound`]).
+//!
+//! A department's `wasi:http/outgoing-handler.handle` reaches
+//! [`CallHttp::send_request`], which sends nothing the policy does not
+//! allow: the origin (and every redirect's) must be one the department
+//! may call; the call's request count, the department's concurrency,
+//! the timeouts and the answer's size are held to its limits; an open
+//! circuit breaker stops requests to a system taken as down. The host
+//! adds the credentials the operator set as headers, so the plugin never
+//! holds them. Every request, sent or refused, is recorded
+//! ([`OutboundRecorder`]: the audit log and metrics) without its headers,
+//! body or query, inside a tracing span.
+//!
+//! A refusal fails inside the guest with a `wasi:http` error code
+//! (`HTTP-request-denied`, `connection-limit-reached`,
+//! `HTTP-response-body-size`, a timeout code); the host also warns, and
+//! keeps a note naming the setting to change, which the runtime adds to
+//! the step's error ([`Notes`]).
+//!
+//! Not for deciding what is allowed (the policy) or what a refusal means
+//! to the application (the engine).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use onething_model::audit::OutboundCall;
+use tokio::sync::Semaphore;
+use tracing::Instrument;
+use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
+
+use super::breaker::{Admission, BreakerSettings, BreakerState, Breakers, Transition};
+use super::outbound::{DepartmentPolicy, OutboundPolicies, Refusal, SecretStore};
+
+/// Redirects one request may follow (each checked against the policy).
+pub const MAX_REDIRECTS: usize = 5;
+
+/// One request a department made, for the record.
+#[derive(Debug, Clone)]
+pub struct OutboundRecord {
+    /// The department.
+    pub department: String,
+    /// The application it was for, when the call had one.
+    pub application: Option<String>,
+    /// The step, when the call had one.
+    pub step: Option<String>,
+    /// Method, origin, path, status or failure, bytes, duration.
+    pub call: OutboundCall,
+    /// The breaker change this request caused, if any.
+    pub breaker: Option<Transition>,
+}
+
+/// Where the records of outgoing requests go (the audit log, metrics).
+/// Called once per request, sent or refused; must not block.
+pub trait OutboundRecorder: Send + Sync {
+    /// Record one request.
+    fn record(&self, record: OutboundRecord);
+}
+
+/// Records to `tracing` only (the default, and for tools).
+#[derive(Debug, Default)]
+pub struct TracingRecorder;
+
+impl OutboundRecorder for TracingRecorder {
+    fn record(&self, r: OutboundRecord) {
+        tracing::info!(
+            department = %r.department,
+            application = r.application.as_deref().unwrap_or("-"),
+            method = %r.call.method,
+            origin = %r.call.origin,
+            path = %r.call.path,
+            status = r.call.status.unwrap_or(0),
+            failure = r.call.failure.as_deref().unwrap_or(""),
+            duration_ms = r.call.duration_ms,
+            "outbound call"
+        );
+    }
+}
+
+/// The configuration values the operator set per department
+/// (`[config.<department>]`).
+pub type DepartmentConfig = BTreeMap<String, BTreeMap<String, String>>;
+
+/// Everything the host needs to send departments' requests: the policies,
+/// the secrets, the configuration values, a client per department, the
+/// breakers and the recorder. One per runtime, shared by every call.
+pub struct Outbound {
+    policies: OutboundPolicies,
+    secrets: SecretStore,
+    config: DepartmentConfig,
+    breakers: Breakers,
+    recorder: Arc<dyn OutboundRecorder>,
+    clients: Mutex<HashMap<String, reqwest::Client>>,
+    in_flight: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl std::fmt::Debug for Outbound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbound")
+            .field("policies", &self.policies)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Outbound {
+    fn default() -> Self {
+        Outbound::new(
+            OutboundPolicies::default(),
+            SecretStore::default(),
+            DepartmentConfig::new(),
+            BreakerSettings::default(),
+            Arc::new(TracingRecorder),
+        )
+    }
+}
+
+impl Outbound {
+    /// The host's outbound side from checked policies and resolved secrets.
+    pub fn new(
+        policies: OutboundPolicies,
+        secrets: SecretStore,
+        config: DepartmentConfig,
+        breaker: BreakerSettings,
+        recorder: Arc<dyn OutboundRecorder>,
+    ) -> Outbound {
+        Outbound {
+            policies,
+            secrets,
+            config,
+            breakers: Breakers::new(breaker),
+            recorder,
+            clients: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The configuration value `key` of `department`.
+    pub fn config_get(&self, department: &str, key: &str) -> Option<String> {
+        self.config.get(department)?.get(key).cloned()
+    }
+
+    /// Every configuration key of `department`, sorted.
+    pub fn config_keys(&self, department: &str) -> Vec<String> {
+        self.config
+            .get(department)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The secret `name` of `department`, for the plugin that asks.
+    pub fn secret(&self, department: &str, name: &str) -> Option<String> {
+        self.secrets
+            .get(department, name)
+            .map(|s| s.expose().to_owned())
+    }
+
+    /// Every secret's value, to mask wherever a plugin's words are kept.
+    pub fn secret_values(&self) -> Vec<String> {
+        self.secrets
+            .values()
+            .map(|s| s.expose().to_owned())
+            .collect()
+    }
+
+    /// Each origin's breaker that is not closed.
+    pub fn breaker_states(&self) -> BTreeMap<String, BreakerState> {
+        self.breakers.states()
+    }
+
+    fn semaphore(&self, policy: &DepartmentPolicy) -> Arc<Semaphore> {
+        let mut map = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(policy.department.clone())
+            .or_insert_with(|| Arc::new(Semaphore::new(policy.limits.concurrency as usize)))
+            .clone()
+    }
+
+    fn client(&self, policy: &DepartmentPolicy) -> Result<reqwest::Client, String> {
+        let mut map = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = map.get(&policy.department) {
+            return Ok(c.clone());
+        }
+        // reqwest's TLS needs a process-wide crypto provider; ring, as
+        // everywhere in the host (a second install is a no-op).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let judge = policy.clone();
+        let client = reqwest::Client::builder()
+            .connect_timeout(policy.limits.connect_timeout)
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() >= MAX_REDIRECTS {
+                    return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+                }
+                match judge.check(attempt.url().as_str()) {
+                    Ok(_) => attempt.follow(),
+                    Err(refusal) => attempt.error(refusal),
+                }
+            }))
+            .no_proxy()
+            .build()
+            .map_err(|e| format!("building the HTTP client: {e}"))?;
+        map.insert(policy.department.clone(), client.clone());
+        Ok(client)
+    }
+
+    fn finish(
+        &self,
+        ctx: &CallContext,
+        mut call: OutboundCall,
+        started: Instant,
+        ok: Option<bool>,
+    ) {
+        call.duration_ms = started.elapsed().as_millis() as u64;
+        let breaker = ok.and_then(|ok| self.breakers.record(&call.origin, ok, Instant::now()));
+        if let Some(t) = &breaker {
+            tracing::warn!(department = %ctx.department, origin = %call.origin, from = ?t.from, to = ?t.to, "circuit breaker changed");
+        }
+        self.recorder.record(OutboundRecord {
+            department: ctx.department.clone(),
+            application: ctx.application.clone(),
+            step: ctx.step.clone(),
+            call,
+            breaker,
+        });
+    }
+
+    /// Send one request of a call under the department's policy.
+    async fn send(
+        &self,
+        ctx: &CallContext,
+        made: u32,
+        request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+    ) -> Result<http::Response<WasiBody>, HttpError> {
+        let started = Instant::now();
+        let policy = self.policies.of(&ctx.department);
+        let d = &ctx.department;
+        let url = request.uri().to_string();
+        let mut call = OutboundCall::to_url(request.method().as_str(), &url);
+        let refuse = |call: OutboundCall, failure: &str, note: String, error: HttpError| {
+            tracing::warn!(department = %d, origin = %call.origin, "{note}");
+            ctx.notes.add(note);
+            let mut call = call;
+            call.failure = Some(failure.to_owned());
+            self.finish(ctx, call, started, None);
+            Err(error)
+        };
+        let limits = policy.limits;
+        if made > limits.max_requests_per_call {
+            let note = format!(
+                "request {made} of one call to {}{} refused: the department may make outbound.{d}.max_requests_per_call = {} per call",
+                call.origin, call.path, limits.max_requests_per_call
+            );
+            return refuse(
+                call,
+                "too-many-requests",
+                note,
+                HttpError::ConnectionLimitReached,
+            );
+        }
+        let allowed = match policy.check(&url) {
+            Ok(a) => a,
+            Err(refusal) => {
+                let note = format!("{refusal}; to allow it, change {}", refusal.setting());
+                return refuse(call, "denied", note, HttpError::HttpRequestDenied);
+            }
+        };
+        if let Admission::Refused { retry_in } = self.breakers.admit(&call.origin, Instant::now()) {
+            let note = format!(
+                "{} is taken as down (its circuit breaker is open after failures in a row; the next probe in {} s): request not sent",
+                call.origin,
+                retry_in.as_secs()
+            );
+            return refuse(
+                call,
+                "breaker-open",
+                note,
+                HttpError::DestinationUnavailable,
+            );
+        }
+        let client = match self.client(&policy) {
+            Ok(c) => c,
+            Err(e) => return refuse(call, "internal", e, HttpError::InternalError(None)),
+        };
+        let semaphore = self.semaphore(&policy);
+        let _permit = semaphore.acquire_owned().await.ok();
+
+        let (parts, body) = request.into_parts();
+        let body = match body.collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(e) => return Err(e),
+        };
+        call.bytes_sent = body.len() as u64;
+        let mut builder = client.request(parts.method, &url).body(body);
+        for (name, value) in &parts.headers {
+            if name != http::header::HOST {
+                builder = builder.header(name, value);
+            }
+        }
+        for inject in &allowed.inject {
+            if let Some(secret) = self.secrets.get(d, &inject.secret) {
+                builder = builder.header(
+                    inject.header.as_str(),
+                    format!("{}{}", inject.prefix, secret.expose()),
+                );
+            }
+        }
+        let first_byte = options
+            .and_then(|o| o.first_byte_timeout)
+            .map_or(limits.first_byte_timeout, |t| {
+                t.min(limits.first_byte_timeout)
+            })
+            .min(limits.call_timeout);
+        let deadline = tokio::time::Instant::from_std(started + limits.call_timeout);
+        let response = match tokio::time::timeout(first_byte, builder.send()).await {
+            Err(_) => {
+                let note = format!(
+                    "{}{} sent no answer within outbound.{d}.first_byte_timeout_ms = {}",
+                    call.origin,
+                    call.path,
+                    first_byte.as_millis()
+                );
+                let r = refuse(
+                    call.clone(),
+                    "timeout",
+                    note,
+                    HttpError::ConnectionReadTimeout,
+                );
+                self.breakers.record(&call.origin, false, Instant::now());
+                return r;
+            }
+            Ok(Err(e)) => return self.failed(ctx, call, started, e, &policy),
+            Ok(Ok(r)) => r,
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        let mut response = response;
+        let mut received: Vec<u8> = Vec::new();
+        loop {
+            match tokio::time::timeout_at(deadline, response.chunk()).await {
+                Err(_) => {
+                    let note = format!(
+                        "{}{} did not finish its answer within outbound.{d}.call_timeout_ms = {}",
+                        call.origin,
+                        call.path,
+                        limits.call_timeout.as_millis()
+                    );
+                    call.bytes_received = received.len() as u64;
+                    let r = refuse(
+                        call.clone(),
+                        "timeout",
+                        note,
+                        HttpError::HttpResponseTimeout,
+                    );
+                    self.breakers.record(&call.origin, false, Instant::now());
+                    return r;
+                }
+                Ok(Ok(None)) => break,
+                Ok(Ok(Some(chunk))) => {
+                    if received.len() as u64 + chunk.len() as u64 > limits.max_response_bytes {
+                        let note = format!(
+                            "the answer of {}{} is over outbound.{d}.max_response_bytes = {}: not read further",
+                            call.origin, call.path, limits.max_response_bytes
+                        );
+                        call.status = Some(status.as_u16());
+                        call.bytes_received = received.len() as u64;
+                        return refuse(
+                            call,
+                            "too-large",
+                            note,
+                            HttpError::HttpResponseBodySize(Some(limits.max_response_bytes)),
+                        );
+                    }
+                    received.extend_from_slice(&chunk);
+                }
+                Ok(Err(e)) => return self.failed(ctx, call, started, e, &policy),
+            }
+        }
+        call.status = Some(status.as_u16());
+        call.bytes_received = received.len() as u64;
+        self.finish(ctx, call, started, Some(!status.is_server_error()));
+        let mut answer = http::Response::builder().status(status);
+        for (name, value) in &headers {
+            // The body is whole: how it was framed on the wire is not the
+            // guest's concern.
+            if name != http::header::TRANSFER_ENCODING && name != http::header::CONNECTION {
+                answer = answer.header(name, value);
+            }
+        }
+        let body = Full::new(Bytes::from(received))
+            .map_err(|never| match never {})
+            .boxed_unsync();
+        answer
+            .body(body)
+            .map_err(|e| HttpError::InternalError(Some(e.to_string())))
+    }
+
+    /// A request that reqwest could not complete: a redirect the policy
+    /// refused, a connection that failed or timed out.
+    fn failed(
+        &self,
+        ctx: &CallContext,
+        mut call: OutboundCall,
+        started: Instant,
+        e: reqwest::Error,
+        policy: &DepartmentPolicy,
+    ) -> Result<http::Response<WasiBody>, HttpError> {
+        let d = &ctx.department;
+        let refusal = std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| {
+            e.source()
+        })
+        .find_map(|e| e.downcast_ref::<Refusal>())
+        .cloned();
+        let (failure, note, error, down) = if let Some(r) = refusal {
+            (
+                "denied",
+                format!(
+                    "a redirect was refused: {r}; to allow it, change {}",
+                    r.setting()
+                ),
+                HttpError::HttpRequestDenied,
+                false,
+            )
+        } else if e.is_redirect() {
+            (
+                "redirects",
+                format!("{}{}: {e}", call.origin, call.path),
+                HttpError::LoopDetected,
+                false,
+            )
+        } else if e.is_timeout() || e.is_connect() && format!("{e:?}").contains("TimedOut") {
+            (
+                "timeout",
+                format!(
+                    "could not connect to {} within outbound.{d}.connect_timeout_ms = {}",
+                    call.origin,
+                    policy.limits.connect_timeout.as_millis()
+                ),
+                HttpError::ConnectionTimeout,
+                true,
+            )
+        } else if e.is_connect() {
+            (
+                "connect",
+                format!("could not connect to {}: {e}", call.origin),
+                HttpError::ConnectionRefused,
+                true,
+            )
+        } else {
+            (
+                "protocol",
+                format!("{}{} failed: {e}", call.origin, call.path),
+                HttpError::HttpProtocolError,
+                true,
+            )
+        };
+        tracing::warn!(department = %d, origin = %call.origin, "{note}");
+        ctx.notes.add(note);
+        call.failure = Some(failure.to_owned());
+        self.finish(ctx, call, started, down.then_some(false));
+        Err(error)
+    }
+}
+
+/// What the host noticed about one call's outgoing requests (a limit hit,
+/// a refusal), each naming the setting: added to the step's error so the
+/// operator reads why without the logs.
+#[derive(Debug, Clone, Default)]
+pub struct Notes(Arc<Mutex<Vec<String>>>);
+
+/// Notes kept per call, at most.
+const MAX_NOTES: usize = 8;
+
+impl Notes {
+    fn add(&self, note: String) {
+        let mut v = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if v.len() < MAX_NOTES && !v.contains(&note) {
+            v.push(note);
+        }
+    }
+
+    /// What was noted, in order.
+    pub fn taken(&self) -> Vec<String> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// Who is calling: the department, and the application and step when the
+/// call has them.
+#[derive(Debug, Clone)]
+pub struct CallContext {
+    /// The department.
+    pub department: String,
+    /// The application.
+    pub application: Option<String>,
+    /// The step.
+    pub step: Option<String>,
+    /// Where the call's notes go.
+    pub notes: Notes,
+}
+
+/// One call's side of outgoing HTTP: the hooks wasmtime-wasi-http calls.
+pub struct CallHttp {
+    outbound: Arc<Outbound>,
+    ctx: Arc<CallContext>,
+    made: u32,
+}
+
+impl CallHttp {
+    /// For one call of `ctx.department`.
+    pub fn new(outbound: Arc<Outbound>, ctx: CallContext) -> CallHttp {
+        CallHttp {
+            outbound,
+            ctx: Arc::new(ctx),
+            made: 0,
+        }
+    }
+}
+
+type SendFuture = Box<
+    dyn Future<
+            Output = Result<
+                (
+                    http::Response<WasiBody>,
+                    Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+                ),
+                HttpError,
+            >,
+        > + Send,
+>;
+
+impl WasiHttpHooks for CallHttp {
+    fn send_request(
+        &mut self,
+        request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        _fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+    ) -> SendFuture {
+        self.made = self.made.saturating_add(1);
+        let made = self.made;
+        let outbound = self.outbound.clone();
+        let ctx = self.ctx.clone();
+        let span = tracing::info_span!(
+            "outbound",
+            department = %ctx.department,
+            method = %request.method(),
+            origin = %request.uri().authority().map_or("", |a| a.as_str()),
+        );
+        Box::new(
+            async move {
+                let response = outbound.send(&ctx, made, request, options).await?;
+                let done: Box<dyn Future<Output = Result<(), HttpError>> + Send> =
+                    Box::new(async { Ok(()) });
+                Ok((response, done))
+            }
+            .instrument(span),
+        )
+    }
+}

@@ -1,0 +1,363 @@
+//! Outgoing HTTP of a contract 0.2.0 department, through the host's
+//! policy, against real systems on loopback: the simulated household
+//! registry (with the credential the host injects) and a small server of
+//! edge cases (a big answer, a slow one, redirects). The component is
+//! plugins/testing/calls-out, built against onething:matter@0.2.0.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::get;
+use onething_contract::ContractVersion;
+use onething_model::call::{Field, StepError, StepOutcome, StepRequest};
+use onething_model::dictionary::FieldValue;
+use onething_model::ids::{FieldKey, StepId};
+use onething_runtime::capabilities::breaker::BreakerSettings;
+use onething_runtime::capabilities::http::{Outbound, OutboundRecord, OutboundRecorder};
+use onething_runtime::capabilities::log::{LogRecord, LogSink};
+use onething_runtime::capabilities::outbound::{
+    OutboundPolicies, OutboundToml, SecretsToml, resolve_secrets,
+};
+use onething_runtime::capabilities::{Capabilities, FixedClock};
+use onething_runtime::{Plugin, Runtime};
+use onething_store::memory::MemoryKv;
+use onething_systems::{System, Systems, SystemsConfig};
+
+use crate::world::{component, test_limits, today, world};
+
+/// Every outbound record and every plugin log line, to search.
+#[derive(Default)]
+struct Seen {
+    calls: Mutex<Vec<OutboundRecord>>,
+    logs: Mutex<Vec<String>>,
+}
+
+struct Recorder(Arc<Seen>);
+
+impl OutboundRecorder for Recorder {
+    fn record(&self, record: OutboundRecord) {
+        self.0.calls.lock().expect("calls").push(record);
+    }
+}
+
+struct Logs(Arc<Seen>);
+
+impl LogSink for Logs {
+    fn record(&self, r: &LogRecord<'_>) {
+        self.0
+            .logs
+            .lock()
+            .expect("logs")
+            .push(format!("{} {}", r.message, r.attributes));
+    }
+}
+
+struct Harness {
+    plugin: Plugin,
+    seen: Arc<Seen>,
+    household: String,
+    edge: String,
+    other_port: String,
+    credential: String,
+    _runtime: Runtime,
+}
+
+async fn listen(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    format!("http://{addr}")
+}
+
+fn edge_cases(other: String) -> Router {
+    Router::new()
+        .route(
+            "/edge/ok",
+            get(|headers: HeaderMap| async move {
+                let auth = headers.contains_key(header::AUTHORIZATION);
+                format!("ok auth={auth}")
+            }),
+        )
+        .route("/edge/big", get(|| async { "x".repeat(64 * 1024) }))
+        .route(
+            "/edge/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                "late"
+            }),
+        )
+        .route(
+            "/edge/redirect-in",
+            get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/edge/ok")]) }),
+        )
+        .route(
+            "/edge/redirect-out",
+            get(move || {
+                let to = format!("{other}/edge/ok");
+                async move { (StatusCode::FOUND, [(header::LOCATION, to)]) }
+            }),
+        )
+}
+
+/// A runtime whose department `calls-out` may call the household
+/// registry and the edge-case server's `/edge/` (nothing else), with the
+/// household credential injected as its bearer token and readable as the
+/// secret `household`.
+async fn harness() -> Harness {
+    let systems_config = SystemsConfig::generated().expect("credentials");
+    let credential = systems_config
+        .credential(System::Household)
+        .expect("household credential")
+        .to_owned();
+    let household = listen(onething_systems::router(Systems::new(systems_config))).await;
+    let other_port = listen(edge_cases(String::new())).await;
+    let edge = listen(edge_cases(other_port.clone())).await;
+
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("household.token"),
+        format!("{credential}\n"),
+    )
+    .expect("secret");
+    let outbound: OutboundToml = toml::from_str(&format!(
+        r#"
+        [calls-out]
+        allow = ["{household}/household/", "{edge}/edge/"]
+        first_byte_timeout_ms = 1000
+        max_response_bytes = 16384
+        max_requests_per_call = 3
+        [[calls-out.inject]]
+        origin = "{household}/household/"
+        header = "authorization"
+        prefix = "Bearer "
+        secret = "household"
+        "#
+    ))
+    .expect("outbound toml");
+    let secrets: SecretsToml = toml::from_str(
+        r#"
+        [calls-out]
+        household = { file = "household.token" }
+        "#,
+    )
+    .expect("secrets toml");
+    let policies = OutboundPolicies::build(&outbound, &secrets).expect("policy");
+    let cap_dir = cap_std::fs::Dir::open_ambient_dir(dir.path(), cap_std::ambient_authority())
+        .expect("cap dir");
+    let secret_store = resolve_secrets(&secrets, &cap_dir, |_| None).expect("secrets");
+    let mut config = BTreeMap::new();
+    config.insert(
+        "calls-out".to_owned(),
+        BTreeMap::from([("greeting".to_owned(), "你好".to_owned())]),
+    );
+    let seen = Arc::new(Seen::default());
+    let outbound = Outbound::new(
+        policies,
+        secret_store,
+        config,
+        BreakerSettings::default(),
+        Arc::new(Recorder(seen.clone())),
+    );
+    let mut caps = Capabilities::new(
+        Arc::new(FixedClock::new(today())),
+        Arc::new(MemoryKv::default()),
+    )
+    .with_outbound(Arc::new(outbound));
+    caps.log = Arc::new(Logs(seen.clone()));
+    let limits = onething_runtime::Limits {
+        call_timeout_ms: 10_000,
+        // Keep the plugin's words, to show the secret masked in them.
+        plugin_log: onething_runtime::capabilities::log::PluginLog::Text,
+        ..test_limits()
+    };
+    let runtime = Runtime::new(limits, caps).expect("runtime");
+    let bytes = std::fs::read(component("test-components", "calls-out")).expect("calls-out");
+    let plugin = runtime
+        .load_bytes(bytes, "calls-out.wasm", world().await.dict())
+        .await
+        .expect("a 0.2.0 department loads");
+    Harness {
+        plugin,
+        seen,
+        household,
+        edge,
+        other_port,
+        credential,
+        _runtime: runtime,
+    }
+}
+
+/// An attempt at `fetch` of `application` with `testkit.answer` = `answer`.
+fn fetch_request(application: &str, answer: &str) -> StepRequest {
+    StepRequest {
+        application: application.into(),
+        step: StepId::parse("fetch").expect("step"),
+        idempotency_key: "k".into(),
+        attempt: 1,
+        fields: vec![Field {
+            key: FieldKey::parse("testkit.answer").expect("key"),
+            value: FieldValue::Text(answer.into()),
+        }],
+        materials: Vec::new(),
+    }
+}
+
+impl Harness {
+    /// `fetch` with `testkit.answer` = `answer`: the seen text, or the
+    /// step's error.
+    async fn fetch(&self, answer: &str) -> Result<String, String> {
+        let request = fetch_request("app-outbound-1", answer);
+        match self.plugin.handle(&request).await.expect("the call runs") {
+            Ok(StepOutcome::Approved(a)) => match &a.fields[0].value {
+                Ok(FieldValue::Text(t)) => Ok(t.clone()),
+                other => panic!("seen: {other:?}"),
+            },
+            Ok(other) => panic!("outcome {other:?}"),
+            Err(StepError::Transient(m) | StepError::Permanent(m)) => Err(m),
+        }
+    }
+
+    fn calls(&self) -> Vec<OutboundRecord> {
+        self.seen.calls.lock().expect("calls").clone()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_allowed_origin_answers_with_the_injected_credential_unseen() {
+    let h = harness().await;
+    assert_eq!(h.plugin.contract(), ContractVersion::V0_2);
+    let url = format!(
+        "{}/household/v1/persons/35010219870712001X?fields=all",
+        h.household
+    );
+    let seen = h.fetch(&format!("1 GET {url}")).await.expect("answered");
+    assert!(seen.starts_with("status=200"), "{seen}");
+    assert!(seen.contains("household"), "{seen}");
+    assert!(seen.contains("greeting=true secret=true"), "{seen}");
+    let calls = h.calls();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    let c = &calls[0];
+    assert_eq!(c.department, "calls-out");
+    assert_eq!(c.application.as_deref(), Some("app-outbound-1"));
+    assert_eq!(c.step.as_deref(), Some("fetch"));
+    assert_eq!(c.call.status, Some(200));
+    assert_eq!(c.call.path, "/household/v1/persons/35010219870712001X");
+    assert!(c.call.bytes_received > 0);
+    // Without the injected header the registry answers 401: the edge
+    // server, not given one, says so.
+    let seen = h
+        .fetch(&format!("1 GET {}/edge/ok", h.edge))
+        .await
+        .expect("answered");
+    assert!(seen.contains("ok auth=false"), "{seen}");
+    // The credential is nowhere the guest or the record can show it; the
+    // plugin logged the secret it read, and the host masked it.
+    let logs = h.seen.logs.lock().expect("logs").join("\n");
+    assert!(logs.contains("read the household secret"), "{logs}");
+    for text in [seen, format!("{:?}", h.calls()), logs] {
+        assert!(!text.contains(&h.credential), "the secret leaked: {text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_origin_another_port_and_a_redirect_out_are_refused() {
+    let h = harness().await;
+    let port = h.edge.rsplit(':').next().unwrap_or_default().to_owned();
+    let cases = [
+        // Another host (by name) for the same server.
+        format!("http://localhost:{port}/edge/ok"),
+        // Another port on the same host.
+        format!("{}/edge/ok", h.other_port),
+        // The right origin, outside the allowed path prefix.
+        format!("{}/admin/faults", h.edge),
+        // A dot-segment escape of the prefix.
+        format!("{}/edge/../admin/faults", h.edge),
+        // A redirect to an origin not allowed.
+        format!("{}/edge/redirect-out", h.edge),
+    ];
+    for url in &cases {
+        let err = h.fetch(&format!("1 GET {url}")).await.expect_err("refused");
+        assert!(err.contains("HttpRequestDenied"), "{url}: {err}");
+        assert!(
+            err.contains("outbound.calls-out.allow"),
+            "{url}: the error names the setting: {err}"
+        );
+    }
+    // A redirect within what is allowed is followed.
+    let seen = h
+        .fetch(&format!("1 GET {}/edge/redirect-in", h.edge))
+        .await
+        .expect("followed");
+    assert!(seen.contains("ok auth=false"), "{seen}");
+    let denied = h
+        .calls()
+        .iter()
+        .filter(|c| c.call.failure.as_deref() == Some("denied"))
+        .count();
+    assert_eq!(denied, cases.len(), "{:?}", h.calls());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn size_time_and_request_limits_each_stop_the_call_naming_the_setting() {
+    let h = harness().await;
+    let err = h
+        .fetch(&format!("1 GET {}/edge/big", h.edge))
+        .await
+        .expect_err("too big");
+    assert!(err.contains("HttpResponseBodySize"), "{err}");
+    assert!(
+        err.contains("outbound.calls-out.max_response_bytes = 16384"),
+        "{err}"
+    );
+    let err = h
+        .fetch(&format!("1 GET {}/edge/slow", h.edge))
+        .await
+        .expect_err("too slow");
+    assert!(
+        err.contains("outbound.calls-out.first_byte_timeout_ms = 1000"),
+        "{err}"
+    );
+    let err = h
+        .fetch(&format!("4 GET {}/edge/ok", h.edge))
+        .await
+        .expect_err("too many");
+    assert!(err.contains("ConnectionLimitReached"), "{err}");
+    assert!(
+        err.contains("outbound.calls-out.max_requests_per_call = 3"),
+        "{err}"
+    );
+    let failures: Vec<_> = h
+        .calls()
+        .iter()
+        .filter_map(|c| c.call.failure.clone())
+        .collect();
+    assert_eq!(failures, ["too-large", "timeout", "too-many-requests"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_department_without_a_policy_reaches_nothing() {
+    let w = world().await;
+    // The shared world grants no outbound at all.
+    let bytes = std::fs::read(component("test-components", "calls-out")).expect("calls-out");
+    let plugin = w
+        .runtime
+        .load_bytes(bytes, "calls-out.wasm", w.dict())
+        .await
+        .expect("loads");
+    let request = fetch_request("app-outbound-2", "1 GET http://127.0.0.1:9/anything");
+    let Err(StepError::Transient(m)) = plugin.handle(&request).await.expect("runs") else {
+        panic!("refused inside the guest");
+    };
+    assert!(
+        m.contains("HttpRequestDenied") && m.contains("(nothing is allowed)"),
+        "{m}"
+    );
+    assert!(m.contains("outbound.calls-out.allow"), "{m}");
+}
