@@ -95,3 +95,53 @@ pub struct ImportsOf<T>(PhantomData<fn() -> T>);
 impl<T: 'static> HasData for ImportsOf<T> {
     type Data<'a> = Ctx<'a, T>;
 }
+
+/// The imports every contract version has in the same shape (`types`,
+/// `log`, `clock`, and the store's error), forwarded to [`Imports`].
+/// Expanded inside each version's module, where `types`, `log`, `clock`,
+/// `store` and `date_to_wit` name that version's own generated items; the
+/// store's functions, which differ between versions, stay in the module.
+macro_rules! forward_shared_imports {
+    () => {
+        impl<T: $crate::imports::Imports> types::Host for $crate::imports::Ctx<'_, T> {}
+
+        impl<T: $crate::imports::Imports> log::Host for $crate::imports::Ctx<'_, T> {
+            async fn log(
+                &mut self,
+                level: log::Level,
+                message: String,
+                attributes: Vec<(String, String)>,
+            ) -> wasmtime::Result<()> {
+                use $crate::imports::LogLevel;
+                let level = match level {
+                    log::Level::Trace => LogLevel::Trace,
+                    log::Level::Debug => LogLevel::Debug,
+                    log::Level::Info => LogLevel::Info,
+                    log::Level::Warn => LogLevel::Warn,
+                    log::Level::Error => LogLevel::Error,
+                };
+                self.0.log(level, message, attributes);
+                Ok(())
+            }
+        }
+
+        impl<T: $crate::imports::Imports> clock::Host for $crate::imports::Ctx<'_, T> {
+            async fn now(&mut self) -> wasmtime::Result<i64> {
+                Ok(self.0.now())
+            }
+
+            async fn today(&mut self) -> wasmtime::Result<types::Date> {
+                Ok(date_to_wit(self.0.today()))
+            }
+        }
+
+        fn store_error(e: $crate::imports::StoreFailure) -> store::StoreError {
+            match e {
+                $crate::imports::StoreFailure::TooLarge(m) => store::StoreError::TooLarge(m),
+                $crate::imports::StoreFailure::Unavailable(m) => store::StoreError::Unavailable(m),
+            }
+        }
+    };
+}
+
+pub(crate) use forward_shared_imports;

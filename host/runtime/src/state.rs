@@ -155,7 +155,8 @@ pub(crate) fn new_store(
     let input = input.map(|mut i| {
         // A secret the department reads is masked wherever its words are
         // kept, like a sensitive field.
-        i.secrets.extend(shared.caps.outbound.secret_values());
+        i.secrets
+            .extend(shared.caps.outbound.secret_values().iter().cloned());
         i
     });
     let state = CallState {

@@ -439,65 +439,34 @@ mod tests {
             "child_name": "林安然", "sex": "female", "birth_date": "2026-10-20",
             "parent_id_number": "350206198811230519",
         });
-        let (status, _, v) = sim
-            .call(
+        let birth = |key: Option<&'static str>, body: Value| {
+            sim.call(
                 "POST",
                 "/household/v1/births",
-                Some(&token),
-                None,
-                Some(body.clone()),
+                Some(token.as_str()),
+                key,
+                Some(body),
             )
-            .await;
+        };
+        let (status, _, v) = birth(None, body.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(v["title"], "idempotency-key-missing");
         let key = Some("app-1/public-security/household-registration");
-        let (status, _, first) = sim
-            .call(
-                "POST",
-                "/household/v1/births",
-                Some(&token),
-                key,
-                Some(body.clone()),
-            )
-            .await;
+        let (status, _, first) = birth(key, body.clone()).await;
         assert_eq!(status, StatusCode::CREATED, "{first}");
         let id = first["id_number"].as_str().unwrap_or_default().to_owned();
         assert!(onething_idcodes::resident_id::validate(&id).is_ok(), "{id}");
         // A retry after a lost answer issues nothing new.
-        let (status, _, again) = sim
-            .call(
-                "POST",
-                "/household/v1/births",
-                Some(&token),
-                key,
-                Some(body.clone()),
-            )
-            .await;
+        let (status, _, again) = birth(key, body.clone()).await;
         assert_eq!((status, &again), (StatusCode::CREATED, &first));
         // The same key with another child is refused.
         let mut other = body.clone();
         other["child_name"] = json!("林安心");
-        let (status, _, v) = sim
-            .call(
-                "POST",
-                "/household/v1/births",
-                Some(&token),
-                key,
-                Some(other.clone()),
-            )
-            .await;
+        let (status, _, v) = birth(key, other.clone()).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(v["title"], "idempotency-key-reused");
         // Another application's child gets another number.
-        let (_, _, second) = sim
-            .call(
-                "POST",
-                "/household/v1/births",
-                Some(&token),
-                Some("app-2/ps/hr"),
-                Some(other),
-            )
-            .await;
+        let (_, _, second) = birth(Some("app-2/ps/hr"), other).await;
         assert_ne!(second["id_number"], first["id_number"]);
         // And the child is now a registered person.
         let (status, _, v) = sim

@@ -93,6 +93,8 @@ pub struct Outbound {
     config: DepartmentConfig,
     breakers: Breakers,
     recorder: Arc<dyn OutboundRecorder>,
+    /// The secrets' values, collected once for masking.
+    secret_values: Vec<String>,
     clients: Mutex<HashMap<String, reqwest::Client>>,
     in_flight: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
@@ -127,6 +129,7 @@ impl Outbound {
         recorder: Arc<dyn OutboundRecorder>,
     ) -> Outbound {
         Outbound {
+            secret_values: secrets.values().map(|s| s.expose().to_owned()).collect(),
             policies,
             secrets,
             config,
@@ -158,11 +161,8 @@ impl Outbound {
     }
 
     /// Every secret's value, to mask wherever a plugin's words are kept.
-    pub fn secret_values(&self) -> Vec<String> {
-        self.secrets
-            .values()
-            .map(|s| s.expose().to_owned())
-            .collect()
+    pub fn secret_values(&self) -> &[String] {
+        &self.secret_values
     }
 
     /// Each origin's breaker that is not closed.
@@ -225,6 +225,23 @@ impl Outbound {
         });
     }
 
+    /// A request that ends without an answer for the guest: warned,
+    /// noted for the step's error, recorded, and counted against the
+    /// origin's breaker when it says the system is down.
+    fn stop(
+        &self,
+        ctx: &CallContext,
+        mut call: OutboundCall,
+        started: Instant,
+        stop: Stop,
+    ) -> Result<http::Response<WasiBody>, HttpError> {
+        tracing::warn!(department = %ctx.department, origin = %call.origin, "{}", stop.note);
+        ctx.notes.add(stop.note);
+        call.failure = Some(stop.failure.to_owned());
+        self.finish(ctx, call, started, stop.down.then_some(false));
+        Err(stop.error)
+    }
+
     /// Send one request of a call under the department's policy.
     async fn send(
         &self,
@@ -238,32 +255,21 @@ impl Outbound {
         let d = &ctx.department;
         let url = request.uri().to_string();
         let mut call = OutboundCall::to_url(request.method().as_str(), &url);
-        let refuse = |call: OutboundCall, failure: &str, note: String, error: HttpError| {
-            tracing::warn!(department = %d, origin = %call.origin, "{note}");
-            ctx.notes.add(note);
-            let mut call = call;
-            call.failure = Some(failure.to_owned());
-            self.finish(ctx, call, started, None);
-            Err(error)
-        };
         let limits = policy.limits;
         if made > limits.max_requests_per_call {
             let note = format!(
                 "request {made} of one call to {}{} refused: the department may make outbound.{d}.max_requests_per_call = {} per call",
                 call.origin, call.path, limits.max_requests_per_call
             );
-            return refuse(
-                call,
-                "too-many-requests",
-                note,
-                HttpError::ConnectionLimitReached,
-            );
+            let stop = Stop::new("too-many-requests", note, HttpError::ConnectionLimitReached);
+            return self.stop(ctx, call, started, stop);
         }
         let allowed = match policy.check(&url) {
             Ok(a) => a,
             Err(refusal) => {
                 let note = format!("{refusal}; to allow it, change {}", refusal.setting());
-                return refuse(call, "denied", note, HttpError::HttpRequestDenied);
+                let stop = Stop::new("denied", note, HttpError::HttpRequestDenied);
+                return self.stop(ctx, call, started, stop);
             }
         };
         if let Admission::Refused { retry_in } = self.breakers.admit(&call.origin, Instant::now()) {
@@ -272,25 +278,21 @@ impl Outbound {
                 call.origin,
                 retry_in.as_secs()
             );
-            return refuse(
-                call,
-                "breaker-open",
-                note,
-                HttpError::DestinationUnavailable,
-            );
+            let stop = Stop::new("breaker-open", note, HttpError::DestinationUnavailable);
+            return self.stop(ctx, call, started, stop);
         }
         let client = match self.client(&policy) {
             Ok(c) => c,
-            Err(e) => return refuse(call, "internal", e, HttpError::InternalError(None)),
+            Err(note) => {
+                let stop = Stop::new("internal", note, HttpError::InternalError(None));
+                return self.stop(ctx, call, started, stop);
+            }
         };
         let semaphore = self.semaphore(&policy);
         let _permit = semaphore.acquire_owned().await.ok();
 
         let (parts, body) = request.into_parts();
-        let body = match body.collect().await {
-            Ok(b) => b.to_bytes(),
-            Err(e) => return Err(e),
-        };
+        let body = body.collect().await?.to_bytes();
         call.bytes_sent = body.len() as u64;
         let mut builder = client.request(parts.method, &url).body(body);
         for (name, value) in &parts.headers {
@@ -313,7 +315,7 @@ impl Outbound {
             })
             .min(limits.call_timeout);
         let deadline = tokio::time::Instant::from_std(started + limits.call_timeout);
-        let response = match tokio::time::timeout(first_byte, builder.send()).await {
+        let mut response = match tokio::time::timeout(first_byte, builder.send()).await {
             Err(_) => {
                 let note = format!(
                     "{}{} sent no answer within outbound.{d}.first_byte_timeout_ms = {}",
@@ -321,24 +323,36 @@ impl Outbound {
                     call.path,
                     first_byte.as_millis()
                 );
-                let r = refuse(
-                    call.clone(),
-                    "timeout",
-                    note,
-                    HttpError::ConnectionReadTimeout,
-                );
-                self.breakers.record(&call.origin, false, Instant::now());
-                return r;
+                let stop = Stop::new("timeout", note, HttpError::ConnectionReadTimeout).down();
+                return self.stop(ctx, call, started, stop);
             }
-            Ok(Err(e)) => return self.failed(ctx, call, started, e, &policy),
+            Ok(Err(e)) => {
+                let stop = Stop::of(&e, &call, &policy);
+                return self.stop(ctx, call, started, stop);
+            }
             Ok(Ok(r)) => r,
         };
         let status = response.status();
-        let headers = response.headers().clone();
-        let mut response = response;
+        let headers = std::mem::take(response.headers_mut());
         let mut received: Vec<u8> = Vec::new();
         loop {
-            match tokio::time::timeout_at(deadline, response.chunk()).await {
+            let stop = match tokio::time::timeout_at(deadline, response.chunk()).await {
+                Ok(Ok(None)) => break,
+                Ok(Ok(Some(chunk)))
+                    if received.len() as u64 + chunk.len() as u64 <= limits.max_response_bytes =>
+                {
+                    received.extend_from_slice(&chunk);
+                    continue;
+                }
+                Ok(Ok(Some(_))) => {
+                    call.status = Some(status.as_u16());
+                    let note = format!(
+                        "the answer of {}{} is over outbound.{d}.max_response_bytes = {}: not read further",
+                        call.origin, call.path, limits.max_response_bytes
+                    );
+                    let error = HttpError::HttpResponseBodySize(Some(limits.max_response_bytes));
+                    Stop::new("too-large", note, error)
+                }
                 Err(_) => {
                     let note = format!(
                         "{}{} did not finish its answer within outbound.{d}.call_timeout_ms = {}",
@@ -346,36 +360,12 @@ impl Outbound {
                         call.path,
                         limits.call_timeout.as_millis()
                     );
-                    call.bytes_received = received.len() as u64;
-                    let r = refuse(
-                        call.clone(),
-                        "timeout",
-                        note,
-                        HttpError::HttpResponseTimeout,
-                    );
-                    self.breakers.record(&call.origin, false, Instant::now());
-                    return r;
+                    Stop::new("timeout", note, HttpError::HttpResponseTimeout).down()
                 }
-                Ok(Ok(None)) => break,
-                Ok(Ok(Some(chunk))) => {
-                    if received.len() as u64 + chunk.len() as u64 > limits.max_response_bytes {
-                        let note = format!(
-                            "the answer of {}{} is over outbound.{d}.max_response_bytes = {}: not read further",
-                            call.origin, call.path, limits.max_response_bytes
-                        );
-                        call.status = Some(status.as_u16());
-                        call.bytes_received = received.len() as u64;
-                        return refuse(
-                            call,
-                            "too-large",
-                            note,
-                            HttpError::HttpResponseBodySize(Some(limits.max_response_bytes)),
-                        );
-                    }
-                    received.extend_from_slice(&chunk);
-                }
-                Ok(Err(e)) => return self.failed(ctx, call, started, e, &policy),
-            }
+                Ok(Err(e)) => Stop::of(&e, &call, &policy),
+            };
+            call.bytes_received = received.len() as u64;
+            return self.stop(ctx, call, started, stop);
         }
         call.status = Some(status.as_u16());
         call.bytes_received = received.len() as u64;
@@ -395,71 +385,66 @@ impl Outbound {
             .body(body)
             .map_err(|e| HttpError::InternalError(Some(e.to_string())))
     }
+}
+
+/// How a request ended without an answer for the guest.
+struct Stop {
+    /// The record's word for it (`denied`, `timeout`, `too-large` …).
+    failure: &'static str,
+    /// What the host noticed, naming the setting where one applies.
+    note: String,
+    /// The `wasi:http` error the guest gets.
+    error: HttpError,
+    /// Whether it says the system is down (counted by its breaker).
+    down: bool,
+}
+
+impl Stop {
+    fn new(failure: &'static str, note: String, error: HttpError) -> Stop {
+        Stop {
+            failure,
+            note,
+            error,
+            down: false,
+        }
+    }
+
+    fn down(mut self) -> Stop {
+        self.down = true;
+        self
+    }
 
     /// A request that reqwest could not complete: a redirect the policy
-    /// refused, a connection that failed or timed out.
-    fn failed(
-        &self,
-        ctx: &CallContext,
-        mut call: OutboundCall,
-        started: Instant,
-        e: reqwest::Error,
-        policy: &DepartmentPolicy,
-    ) -> Result<http::Response<WasiBody>, HttpError> {
-        let d = &ctx.department;
-        let refusal = std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |e| {
+    /// refused, too many redirects, a connection that failed or timed out.
+    fn of(e: &reqwest::Error, call: &OutboundCall, policy: &DepartmentPolicy) -> Stop {
+        let refusal = std::iter::successors(Some(e as &(dyn std::error::Error + 'static)), |e| {
             e.source()
         })
-        .find_map(|e| e.downcast_ref::<Refusal>())
-        .cloned();
-        let (failure, note, error, down) = if let Some(r) = refusal {
-            (
-                "denied",
-                format!(
-                    "a redirect was refused: {r}; to allow it, change {}",
-                    r.setting()
-                ),
-                HttpError::HttpRequestDenied,
-                false,
-            )
+        .find_map(|e| e.downcast_ref::<Refusal>());
+        if let Some(r) = refusal {
+            let note = format!(
+                "a redirect was refused: {r}; to allow it, change {}",
+                r.setting()
+            );
+            Stop::new("denied", note, HttpError::HttpRequestDenied)
         } else if e.is_redirect() {
-            (
-                "redirects",
-                format!("{}{}: {e}", call.origin, call.path),
-                HttpError::LoopDetected,
-                false,
-            )
-        } else if e.is_timeout() || e.is_connect() && format!("{e:?}").contains("TimedOut") {
-            (
-                "timeout",
-                format!(
-                    "could not connect to {} within outbound.{d}.connect_timeout_ms = {}",
-                    call.origin,
-                    policy.limits.connect_timeout.as_millis()
-                ),
-                HttpError::ConnectionTimeout,
-                true,
-            )
+            let note = format!("{}{}: {e}", call.origin, call.path);
+            Stop::new("redirects", note, HttpError::LoopDetected)
+        } else if e.is_timeout() {
+            let note = format!(
+                "could not connect to {} within outbound.{}.connect_timeout_ms = {}",
+                call.origin,
+                policy.department,
+                policy.limits.connect_timeout.as_millis()
+            );
+            Stop::new("timeout", note, HttpError::ConnectionTimeout).down()
         } else if e.is_connect() {
-            (
-                "connect",
-                format!("could not connect to {}: {e}", call.origin),
-                HttpError::ConnectionRefused,
-                true,
-            )
+            let note = format!("could not connect to {}: {e}", call.origin);
+            Stop::new("connect", note, HttpError::ConnectionRefused).down()
         } else {
-            (
-                "protocol",
-                format!("{}{} failed: {e}", call.origin, call.path),
-                HttpError::HttpProtocolError,
-                true,
-            )
-        };
-        tracing::warn!(department = %d, origin = %call.origin, "{note}");
-        ctx.notes.add(note);
-        call.failure = Some(failure.to_owned());
-        self.finish(ctx, call, started, down.then_some(false));
-        Err(error)
+            let note = format!("{}{} failed: {e}", call.origin, call.path);
+            Stop::new("protocol", note, HttpError::HttpProtocolError).down()
+        }
     }
 }
 

@@ -534,12 +534,13 @@ impl OutboundPolicies {
         }
     }
 
-    /// The policy of `department` (allowing nothing if it has none).
-    pub fn of(&self, department: &str) -> DepartmentPolicy {
-        self.by_department
-            .get(department)
-            .cloned()
-            .unwrap_or_else(|| DepartmentPolicy::deny_all(department))
+    /// The policy of `department` (allowing nothing if it has none),
+    /// borrowed when it has one: asked on every request.
+    pub fn of(&self, department: &str) -> std::borrow::Cow<'_, DepartmentPolicy> {
+        match self.by_department.get(department) {
+            Some(p) => std::borrow::Cow::Borrowed(p),
+            None => std::borrow::Cow::Owned(DepartmentPolicy::deny_all(department)),
+        }
     }
 }
 
@@ -696,6 +697,7 @@ mod tests {
         OutboundPolicies::build(&o, &s)
             .expect("valid")
             .of("public-security")
+            .into_owned()
     }
 
     #[test]
@@ -757,7 +759,10 @@ mod tests {
     #[test]
     fn a_department_without_a_table_may_call_nothing() {
         let (o, s) = tables(EXAMPLE);
-        let tax = OutboundPolicies::build(&o, &s).expect("valid").of("tax");
+        let tax = OutboundPolicies::build(&o, &s)
+            .expect("valid")
+            .of("tax")
+            .into_owned();
         let e = tax
             .check("http://127.0.0.1:8090/tax/v1")
             .expect_err("denied");
