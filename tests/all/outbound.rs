@@ -26,6 +26,7 @@ use onething_runtime::{Plugin, Runtime};
 use onething_store::memory::MemoryKv;
 use onething_systems::{System, Systems, SystemsConfig};
 
+use crate::support::{Site, TOKEN, client, submit, wait_for};
 use crate::world::{component, test_limits, today, world};
 
 /// Every outbound record and every plugin log line, to search.
@@ -360,4 +361,132 @@ async fn a_department_without_a_policy_reaches_nothing() {
         "{m}"
     );
     assert!(m.contains("outbound.calls-out.allow"), "{m}");
+}
+
+/// Through the real binary: `onething serve` reads `[outbound]`,
+/// `[secrets]` and `[config]` from its onething.toml; a 0.2.0 step calls
+/// the simulated household registry with the credential the host injects;
+/// the call is sealed in the audit log and counted in the metrics; and
+/// the credential is nowhere in the server's log (at debug), its database
+/// or what the API shows.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_service_calls_out_as_its_configuration_says_and_keeps_the_record() {
+    let systems_config = SystemsConfig::generated().expect("credentials");
+    let credential = systems_config
+        .credential(System::Household)
+        .expect("household credential")
+        .to_owned();
+    let household = listen(onething_systems::router(Systems::new(systems_config))).await;
+    let top = format!(
+        r#"
+[outbound.calls-out]
+allow = ["{household}/household/"]
+[[outbound.calls-out.inject]]
+origin = "{household}/household/"
+header = "authorization"
+prefix = "Bearer "
+secret = "household"
+[secrets.calls-out]
+household = {{ file = "secrets/household.token" }}
+[config.calls-out]
+greeting = "你好"
+base_url = "{household}"
+"#
+    );
+    let site = Site::with_settings(&top, "");
+    std::fs::create_dir_all(site.path().join("secrets")).expect("mkdir");
+    std::fs::write(site.path().join("secrets/household.token"), &credential).expect("secret");
+    std::fs::copy(
+        component("test-components", "calls-out"),
+        site.path().join("plugins/calls-out.wasm"),
+    )
+    .expect("copy calls-out");
+    std::fs::write(
+        site.path().join("bundles/calls-out.toml"),
+        "id = \"calls-out\"\ntitle = { zh = \"测试\", en = \"Test\" }\ndescription = { zh = \"测试\", en = \"Test\" }\ntime_limit_hours = 1\n[[steps]]\ndepartment = \"calls-out\"\nstep = \"fetch\"\n",
+    )
+    .expect("bundle");
+    let log = site.path().join("server.log");
+    let server = site.start_logged("debug", &log);
+
+    // The path alone: the plugin takes its system's address from its
+    // configuration.
+    let doc = serde_json::json!({
+        "bundle": "calls-out",
+        "fields": { "testkit.answer": "1 GET /household/v1/persons/35010219870712001X?why=test" },
+    });
+    let id = submit(&server, &doc).await;
+    let done = wait_for(&server, &id, &["completed", "manual"]).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    let seen = done.to_string();
+    assert!(seen.contains("status=200"), "{seen}");
+    assert!(seen.contains("greeting=true secret=true"), "{seen}");
+
+    // The call is sealed about its application (shortly after it is made).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let audit = loop {
+        let audit: serde_json::Value = client()
+            .get(server.url(&format!("/admin/applications/{id}/audit")))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("audit")
+            .json()
+            .await
+            .expect("json");
+        if audit.to_string().contains("outbound-call") {
+            break audit;
+        }
+        assert!(std::time::Instant::now() < deadline, "{audit:#}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let text = audit.to_string();
+    assert!(
+        text.contains("/household/v1/persons/35010219870712001X")
+            && text.contains("\"status\":200")
+            && text.contains("calls-out/fetch"),
+        "{audit:#}"
+    );
+    assert!(
+        !text.contains("why=test"),
+        "no query in the record: {audit:#}"
+    );
+    let metrics = client()
+        .get(server.url("/metrics"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("onething_outbound_requests_total{department=\"calls-out\"")
+            && metrics.contains("outcome=\"2xx\""),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("onething_outbound_duration_seconds"),
+        "{metrics}"
+    );
+
+    // Search everything the service wrote for the credential.
+    drop(server);
+    let mut places = vec![("the server's log", std::fs::read(&log).expect("log"))];
+    for entry in std::fs::read_dir(site.path().join("data")).expect("data dir") {
+        let path = entry.expect("entry").path();
+        if path.is_file() {
+            places.push(("the data directory", std::fs::read(&path).expect("read")));
+        }
+    }
+    places.push(("the audit view", text.into_bytes()));
+    places.push(("the application", seen.into_bytes()));
+    for (place, bytes) in &places {
+        assert!(
+            !bytes
+                .windows(credential.len())
+                .any(|w| w == credential.as_bytes()),
+            "the credential is in {place}"
+        );
+    }
 }

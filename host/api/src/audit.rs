@@ -252,7 +252,19 @@ pub(super) async fn application_audit(
     if events.is_empty() {
         return Err(access::hidden(&id));
     }
-    let entries = entries_of(&id, &events)
+    // What its events say, with what was sealed on its own about it
+    // (reads by others, departments' outbound calls), in time order.
+    let mut entries = entries_of(&id, &events);
+    entries.extend(
+        s.engine
+            .store()
+            .entries_of(&id)
+            .await?
+            .into_iter()
+            .filter(|(_, e)| e.action.stands_alone()),
+    );
+    entries.sort_by_key(|(at_ms, _)| *at_ms);
+    let entries = entries
         .into_iter()
         .map(|(at_ms, entry)| TimedEntry { at_ms, entry })
         .collect();

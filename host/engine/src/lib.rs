@@ -30,6 +30,7 @@ mod fixtures;
 mod issued;
 pub mod metrics;
 pub mod notification;
+pub mod outbound;
 pub mod outcome;
 pub mod plan;
 pub mod prefill;

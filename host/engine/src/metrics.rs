@@ -38,6 +38,37 @@ pub struct StatusLabel {
     pub status: String,
 }
 
+/// The department and origin of an outgoing request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OriginLabel {
+    /// Department id.
+    pub department: String,
+    /// `scheme://host:port`.
+    pub origin: String,
+}
+
+/// How an outgoing request ended: its status class (`2xx`, `4xx`,
+/// `5xx`) or why it got no answer (`denied`, `timeout`, `too-large`,
+/// `breaker-open` …).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabel {
+    /// Department id.
+    pub department: String,
+    /// `scheme://host:port`.
+    pub origin: String,
+    /// The status class or the failure.
+    pub outcome: String,
+}
+
+/// A breaker's change.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BreakerLabel {
+    /// `scheme://host:port`.
+    pub origin: String,
+    /// The state it went to.
+    pub to: String,
+}
+
 fn step_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.000_05, 2.0, 18))
 }
@@ -67,6 +98,13 @@ pub struct Metrics {
     pub http_connections_open: Gauge,
     /// HTTP connections refused over `http.max_connections`.
     pub http_connections_refused: Counter,
+    /// Departments' outgoing requests, by department, origin and outcome.
+    pub outbound_requests: Family<OutcomeLabel, Counter>,
+    /// Time of the outgoing requests that got an answer, by department
+    /// and origin.
+    pub outbound_seconds: Family<OriginLabel, Histogram, fn() -> Histogram>,
+    /// Circuit breakers' changes, by origin and the state entered.
+    pub breaker_changes: Family<BreakerLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -91,6 +129,9 @@ impl Metrics {
             overdue: Gauge::default(),
             http_connections_open: Gauge::default(),
             http_connections_refused: Counter::default(),
+            outbound_requests: Family::default(),
+            outbound_seconds: Family::new_with_constructor(step_histogram as fn() -> Histogram),
+            breaker_changes: Family::default(),
         };
         if let Ok(mut r) = m.registry.lock() {
             r.register(
@@ -148,8 +189,57 @@ impl Metrics {
                 "HTTP connections refused over http.max_connections",
                 m.http_connections_refused.clone(),
             );
+            r.register(
+                "outbound_requests",
+                "Departments' outgoing requests, by department, origin and outcome (status class or failure)",
+                m.outbound_requests.clone(),
+            );
+            r.register(
+                "outbound_duration_seconds",
+                "Time of departments' outgoing requests that got an answer, by department and origin",
+                m.outbound_seconds.clone(),
+            );
+            r.register(
+                "breaker_changes",
+                "Circuit breakers' changes, by origin and the state entered",
+                m.breaker_changes.clone(),
+            );
         }
         m
+    }
+
+    /// Count one outgoing request (and its breaker change), and time it
+    /// if it got an answer.
+    pub fn observe_outbound(&self, r: &onething_runtime::capabilities::http::OutboundRecord) {
+        let call = &r.call;
+        let outcome = match (call.status, &call.failure) {
+            (_, Some(failure)) => failure.clone(),
+            (Some(status), None) => format!("{}xx", status / 100),
+            (None, None) => "unknown".to_owned(),
+        };
+        self.outbound_requests
+            .get_or_create(&OutcomeLabel {
+                department: r.department.clone(),
+                origin: call.origin.clone(),
+                outcome,
+            })
+            .inc();
+        if call.status.is_some() && call.failure.is_none() {
+            self.outbound_seconds
+                .get_or_create(&OriginLabel {
+                    department: r.department.clone(),
+                    origin: call.origin.clone(),
+                })
+                .observe(call.duration_ms as f64 / 1000.0);
+        }
+        if let Some(t) = &r.breaker {
+            self.breaker_changes
+                .get_or_create(&BreakerLabel {
+                    origin: t.origin.clone(),
+                    to: t.to.as_str().to_owned(),
+                })
+                .inc();
+        }
     }
 
     /// Record one step attempt's latency.

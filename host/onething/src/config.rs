@@ -53,6 +53,21 @@
 //! [signatures.trusted]           # public key files (or 64 hex digits)
 //! health = ["keys/health.pub"]
 //! tax = ["keys/tax.pub", "keys/tax-next.pub"]
+//!
+//! [outbound.tax]                 # see runtime::capabilities::outbound; deny by default
+//! allow = ["https://tax.example.gov.cn/api/"]
+//! [[outbound.tax.inject]]
+//! origin = "https://tax.example.gov.cn/api/"
+//! header = "authorization"
+//! prefix = "Bearer "
+//! secret = "registry"
+//! [secrets.tax]                  # a file (in this file's directory) or { env = "VAR" }
+//! registry = { file = "secrets/tax.token" }
+//! [config.tax]                   # values the plugin reads with config::get
+//! region = "350206"
+//! [breaker]
+//! failures_to_open = 5
+//! open_secs = 5
 //! ```
 //!
 //! Without a config file, `onething serve` serves the examples with
@@ -61,6 +76,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -73,6 +89,11 @@ use onething_engine::{RetryPolicy, Settings};
 use onething_identity::IssuerConfig;
 use onething_model::ids::DepartmentId;
 use onething_runtime::Limits;
+use onething_runtime::capabilities::breaker::BreakerSettings;
+use onething_runtime::capabilities::http::{DepartmentConfig, Outbound, OutboundRecorder};
+use onething_runtime::capabilities::outbound::{
+    OutboundPolicies, OutboundToml, SecretsToml, resolve_secrets,
+};
 use onething_runtime::signing::{TrustedKeys, parse_public_key};
 
 use crate::paths::{Paths, absolute, default_data_dir};
@@ -188,6 +209,64 @@ pub struct Config {
     pub audit: AuditSettings,
     /// Component signatures.
     pub signatures: Signatures,
+    /// Departments' outgoing HTTP (`[outbound.<department>]`): nothing
+    /// is allowed a department without a table.
+    pub outbound: OutboundToml,
+    /// Departments' secrets (`[secrets.<department>]`), each a file
+    /// (relative to this file's directory, never outside it) or an
+    /// environment variable.
+    pub secrets: SecretsToml,
+    /// Departments' configuration values (`[config.<department>]`), read
+    /// by their plugins.
+    #[serde(rename = "config")]
+    pub department_config: DepartmentConfig,
+    /// The circuit breaker kept per origin of outgoing requests.
+    pub breaker: BreakerToml,
+    /// Where secrets' files are read from: the config file's directory
+    /// (the current one without a file).
+    #[serde(skip)]
+    pub secrets_dir: Option<PathBuf>,
+}
+
+/// The circuit breaker per origin (`[breaker]`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BreakerToml {
+    /// Failures in a row (no answer, or a 5xx) that open it.
+    pub failures_to_open: u32,
+    /// How long it stays open before one probe is let through, in seconds.
+    pub open_secs: u64,
+}
+
+impl Default for BreakerToml {
+    fn default() -> Self {
+        let d = BreakerSettings::default();
+        BreakerToml {
+            failures_to_open: d.failures_to_open,
+            open_secs: d.open_for.as_secs(),
+        }
+    }
+}
+
+impl BreakerToml {
+    fn settings(self) -> Result<BreakerSettings, String> {
+        if !(1..=1000).contains(&self.failures_to_open) {
+            return Err(format!(
+                "breaker.failures_to_open = {} is out of range (1 to 1000)",
+                self.failures_to_open
+            ));
+        }
+        if !(1..=3600).contains(&self.open_secs) {
+            return Err(format!(
+                "breaker.open_secs = {} is out of range (1 to 3600)",
+                self.open_secs
+            ));
+        }
+        Ok(BreakerSettings {
+            failures_to_open: self.failures_to_open,
+            open_for: std::time::Duration::from_secs(self.open_secs),
+        })
+    }
 }
 
 /// The audit log (`[audit]`).
@@ -252,6 +331,11 @@ impl Default for Config {
             anonymous_catalogue: false,
             audit: AuditSettings::default(),
             signatures: Signatures::default(),
+            outbound: OutboundToml::new(),
+            secrets: SecretsToml::new(),
+            department_config: DepartmentConfig::new(),
+            breaker: BreakerToml::default(),
+            secrets_dir: None,
         }
     }
 }
@@ -304,6 +388,7 @@ impl Config {
             source,
         })?;
         let base = file.parent().unwrap_or(Path::new("/"));
+        config.secrets_dir = Some(base.to_path_buf());
         let table: toml::Table = toml::from_str(&text).unwrap_or_default();
         for (key, field) in [
             ("data_dir", &mut config.data_dir),
@@ -403,10 +488,63 @@ impl Config {
         Ok(())
     }
 
+    /// The outbound policies, every fault listed naming its setting.
+    fn policies(&self) -> Result<OutboundPolicies, String> {
+        OutboundPolicies::build(&self.outbound, &self.secrets).map_err(|faults| {
+            faults
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+
+    /// The departments' outgoing HTTP as configured: the checked
+    /// policies, the secrets read (files through the config directory's
+    /// capability, so none can name a path outside it), the configuration
+    /// values and the breaker, recording to `recorder`.
+    pub fn outbound(&self, recorder: Arc<dyn OutboundRecorder>) -> anyhow::Result<Outbound> {
+        let policies = self
+            .policies()
+            .map_err(|e| anyhow::anyhow!("config: {e}"))?;
+        let breaker = self
+            .breaker
+            .settings()
+            .map_err(|e| anyhow::anyhow!("config: {e}"))?;
+        let secrets = if self.secrets.is_empty() {
+            Default::default()
+        } else {
+            let dir = match &self.secrets_dir {
+                Some(d) => d.clone(),
+                None => std::env::current_dir()?,
+            };
+            let dir = cap_std::fs::Dir::open_ambient_dir(&dir, cap_std::ambient_authority())
+                .map_err(|e| anyhow::anyhow!("the secrets' directory {}: {e}", dir.display()))?;
+            resolve_secrets(&self.secrets, &dir, |var| std::env::var(var).ok())
+                .map_err(|e| anyhow::anyhow!("config: {e}"))?
+        };
+        Ok(Outbound::new(
+            policies,
+            secrets,
+            self.department_config.clone(),
+            breaker,
+            recorder,
+        ))
+    }
+
     /// Refuse settings that cannot work, naming the key.
     pub fn check(&self) -> Result<(), String> {
         self.limits.check()?;
         self.retry.check()?;
+        self.breaker.settings()?;
+        self.policies()?;
+        for department in self.department_config.keys() {
+            if DepartmentId::parse(department).is_err() {
+                return Err(format!(
+                    "[config.{department}]: not a department id (kebab-case, e.g. public-security)"
+                ));
+            }
+        }
         if !(8..=4096).contains(&self.max_idempotency_key_bytes) {
             return Err(format!(
                 "max_idempotency_key_bytes = {} is out of range (8 to 4096)",
@@ -637,5 +775,85 @@ mod tests {
             c.data_dir,
             std::env::current_dir().expect("cwd").join("somewhere")
         );
+    }
+
+    #[test]
+    fn outbound_secrets_and_department_config_are_read_and_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("secrets")).expect("mkdir");
+        std::fs::write(dir.path().join("secrets/tax.token"), "s3cret-token\n").expect("secret");
+        let p = dir.path().join("onething.toml");
+        let good = r#"
+[signatures]
+required = false
+[outbound.tax]
+allow = ["https://tax.example.gov.cn/api/"]
+max_response_bytes = 65536
+[[outbound.tax.inject]]
+origin = "https://tax.example.gov.cn/api/"
+header = "authorization"
+prefix = "Bearer "
+secret = "registry"
+[secrets.tax]
+registry = { file = "secrets/tax.token" }
+[config.tax]
+region = "350206"
+[breaker]
+failures_to_open = 3
+open_secs = 10
+"#;
+        std::fs::write(&p, good).expect("write");
+        let c = Config::load(&p).expect("valid");
+        let outbound = c
+            .outbound(Arc::new(
+                onething_runtime::capabilities::http::TracingRecorder,
+            ))
+            .expect("built");
+        assert_eq!(
+            outbound.config_get("tax", "region").as_deref(),
+            Some("350206")
+        );
+        assert_eq!(
+            outbound.secret("tax", "registry").as_deref(),
+            Some("s3cret-token")
+        );
+        assert_eq!(outbound.config_keys("health"), Vec::<String>::new());
+        // Each fault names its setting.
+        for (from, to, names) in [
+            (
+                r#"allow = ["https://tax.example.gov.cn/api/"]"#,
+                r#"allow = ["ftp://tax.example.gov.cn/"]"#,
+                "outbound.tax.allow",
+            ),
+            (
+                r#"secret = "registry""#,
+                r#"secret = "nothing""#,
+                "outbound.tax.inject",
+            ),
+            (
+                "max_response_bytes = 65536",
+                "max_response_bytes = 0",
+                "outbound.tax.max_response_bytes",
+            ),
+            ("[config.tax]", "[config.Tax_Office]", "[config.Tax_Office]"),
+            (
+                "failures_to_open = 3",
+                "failures_to_open = 0",
+                "breaker.failures_to_open",
+            ),
+        ] {
+            std::fs::write(&p, good.replace(from, to)).expect("write");
+            let e = Config::load(&p).expect_err(names).to_string();
+            assert!(e.contains(names), "{names}: {e}");
+        }
+        // A secret's file must be in the config's directory.
+        std::fs::write(&p, good.replace("secrets/tax.token", "../tax.token")).expect("write");
+        let c = Config::load(&p).expect("loads");
+        let e = c
+            .outbound(Arc::new(
+                onething_runtime::capabilities::http::TracingRecorder,
+            ))
+            .expect_err("outside");
+        assert!(e.to_string().contains("secrets.tax.registry"), "{e}");
     }
 }

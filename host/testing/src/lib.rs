@@ -16,13 +16,21 @@ pub fn repo() -> PathBuf {
         .map_or(here.clone(), PathBuf::from)
 }
 
-/// The grant the tests give the testkit department (a test component, not
-/// a department: it is granted what its steps read, for testing only).
+/// The grants the tests give the testkit and calls-out components (test
+/// components, not departments: each is granted what its steps read, for
+/// testing only).
 pub const TESTKIT_GRANT: &str = r#"
 [[grants]]
 department = "testkit"
 fields = ["child.name", "mother.id_number", "child.id_number", "testkit.answer"]
 purpose = "测试宿主（非真实事项）"
+legal_basis = "tests only: no legal basis; never in a deployment"
+approved_by = "the host's test suite"
+
+[[grants]]
+department = "calls-out"
+fields = ["testkit.answer"]
+purpose = "测试对外调用（非真实事项）"
 legal_basis = "tests only: no legal basis; never in a deployment"
 approved_by = "the host's test suite"
 "#;

@@ -48,6 +48,15 @@ pub enum Action {
     OutboundCall,
 }
 
+impl Action {
+    /// Whether an entry of this action is sealed on its own (the store's
+    /// `record_entries`), not derived from an application's events: a
+    /// read by someone other than its owner, a department's outbound call.
+    pub fn stands_alone(self) -> bool {
+        matches!(self, Action::Read | Action::OutboundCall)
+    }
+}
+
 /// One outbound HTTP call by a department's plugin, as the audit log
 /// keeps it: enough to say who called what and how it went, nothing that
 /// could carry personal data or a credential (no query string, no

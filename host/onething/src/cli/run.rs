@@ -21,6 +21,7 @@ use anyhow::{Context as _, bail};
 use chrono::NaiveDate;
 use onething_catalog::Serving;
 use onething_catalog::source::SourceDir;
+use onething_engine::outbound::AuditRecorder;
 use onething_engine::{Engine, Metrics, RunReport, SubmitError};
 use onething_model::application::{ApplicationDoc, sniff_media_type};
 use onething_model::ids::Digest;
@@ -82,12 +83,17 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         .transpose()
         .map_err(|e| anyhow::anyhow!("config: {e}"))?;
     let store = Arc::new(MemoryStore::new(StoreOptions::default()));
-    let caps = Capabilities::new(clock::pinned_or_system(args.today), store.kv());
+    let metrics = Arc::new(Metrics::new());
+    let mut caps = Capabilities::new(clock::pinned_or_system(args.today), store.kv());
+    if let Some(config) = &config {
+        let recorder = AuditRecorder::spawn(store.clone(), metrics.clone());
+        caps = caps.with_outbound(Arc::new(config.outbound(recorder)?));
+    }
     let runtime = Runtime::new(limits, caps)?;
     let catalog = onething_catalog::local::load(&runtime, paths.local(), policy.as_ref()).await?;
     let store: Arc<dyn Store> = store;
     let serving = Arc::new(Serving::new(catalog, store.clone()));
-    let engine = Engine::with_settings(store, serving, settings, Arc::new(Metrics::new()));
+    let engine = Engine::with_settings(store, serving, settings, metrics);
     let mut all_completed = true;
     let mut reports = Vec::new();
     for (n, path) in args.application.iter().enumerate() {

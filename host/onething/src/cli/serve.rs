@@ -20,6 +20,7 @@ use onething_api::{ApiState, Closing, RequestLimits, router};
 use onething_catalog::source::SourceFile;
 use onething_catalog::watch::watch;
 use onething_catalog::{Catalog, Loader, Serving, SourceDir};
+use onething_engine::outbound::AuditRecorder;
 use onething_engine::{Engine, Metrics};
 use onething_runtime::Runtime;
 use onething_runtime::capabilities::{Capabilities, clock};
@@ -96,12 +97,14 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(d) = args.today {
         tracing::warn!(today = %d, "the plugins' clock is pinned (--today)");
     }
-    let caps = Capabilities::new(clock::pinned_or_system(args.today), store.kv());
+    let metrics = Arc::new(Metrics::new());
+    let recorder = AuditRecorder::spawn(store.clone(), metrics.clone());
+    let caps = Capabilities::new(clock::pinned_or_system(args.today), store.kv())
+        .with_outbound(Arc::new(config.outbound(recorder)?));
     let dict = Arc::new(onething_catalog::local::load_dictionary(
         &config.dictionary,
     )?);
     let runtime = Runtime::new(config.limits.clone(), caps)?;
-    let metrics = Arc::new(Metrics::new());
     metrics.watch_output_drops(runtime.output_drops());
     let policy = config
         .signatures

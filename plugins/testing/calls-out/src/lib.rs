@@ -4,7 +4,8 @@
 //!
 //! Step `fetch` reads `testkit.answer`, written `N METHOD URL` (`1 GET
 //! http://127.0.0.1:8090/household/v1/persons/…`), makes that request N
-//! times, and approves with `testkit.seen` saying what the last one got:
+//! times (a URL that is a path alone is on its configured `base_url`),
+//! and approves with `testkit.seen` saying what the last one got:
 //! `status=200 bytes=123 body=<the first 300 bytes>`; when the request
 //! failed it answers a transient error saying `error=<code>`.
 //! It also reads its configuration value `greeting` and its secret
@@ -143,9 +144,17 @@ impl Guest for CallsOut {
             return Err(StepError::Permanent("testkit.answer is missing".into()));
         };
         let mut parts = answer.splitn(3, ' ');
+        // `0` makes no request (the benchmark's step without one).
         let times: u32 = parts.next().and_then(|n| n.parse().ok()).unwrap_or(1);
         let method = parts.next().unwrap_or("GET").to_owned();
-        let url = parts.next().unwrap_or_default().to_owned();
+        let mut url = parts.next().unwrap_or_default().to_owned();
+        // A path alone is on the department's system, whose address is
+        // configuration, as a real department keeps it.
+        if url.starts_with('/')
+            && let Some(base) = config::get("base_url")
+        {
+            url = format!("{}{url}", base.trim_end_matches('/'));
+        }
         let greeting = config::get("greeting");
         let secret = config::secret("household");
         if let Some(s) = &secret {
@@ -155,8 +164,8 @@ impl Guest for CallsOut {
                 &[("secret".into(), s.clone())],
             );
         }
-        let mut seen = String::new();
-        for _ in 0..times.max(1) {
+        let mut seen = String::from("no request");
+        for _ in 0..times {
             seen = fetch(&method, &url);
         }
         let seen = format!(
