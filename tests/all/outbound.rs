@@ -221,7 +221,11 @@ impl Harness {
                 other => panic!("seen: {other:?}"),
             },
             Ok(other) => panic!("outcome {other:?}"),
-            Err(StepError::Transient(m) | StepError::Permanent(m)) => Err(m),
+            Err(
+                StepError::Transient(m)
+                | StepError::Permanent(m)
+                | StepError::Unreachable { message: m, .. },
+            ) => Err(m),
         }
     }
 
@@ -371,41 +375,7 @@ async fn a_department_without_a_policy_reaches_nothing() {
 /// or what the API shows.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_service_calls_out_as_its_configuration_says_and_keeps_the_record() {
-    let systems_config = SystemsConfig::generated().expect("credentials");
-    let credential = systems_config
-        .credential(System::Household)
-        .expect("household credential")
-        .to_owned();
-    let household = listen(onething_systems::router(Systems::new(systems_config))).await;
-    let top = format!(
-        r#"
-[outbound.calls-out]
-allow = ["{household}/household/"]
-[[outbound.calls-out.inject]]
-origin = "{household}/household/"
-header = "authorization"
-prefix = "Bearer "
-secret = "household"
-[secrets.calls-out]
-household = {{ file = "secrets/household.token" }}
-[config.calls-out]
-greeting = "你好"
-base_url = "{household}"
-"#
-    );
-    let site = Site::with_settings(&top, "");
-    std::fs::create_dir_all(site.path().join("secrets")).expect("mkdir");
-    std::fs::write(site.path().join("secrets/household.token"), &credential).expect("secret");
-    std::fs::copy(
-        component("test-components", "calls-out"),
-        site.path().join("plugins/calls-out.wasm"),
-    )
-    .expect("copy calls-out");
-    std::fs::write(
-        site.path().join("bundles/calls-out.toml"),
-        "id = \"calls-out\"\ntitle = { zh = \"测试\", en = \"Test\" }\ndescription = { zh = \"测试\", en = \"Test\" }\ntime_limit_hours = 1\n[[steps]]\ndepartment = \"calls-out\"\nstep = \"fetch\"\n",
-    )
-    .expect("bundle");
+    let (site, _, credential, _) = calls_out_site("", 1.0).await;
     let log = site.path().join("server.log");
     let server = site.start_logged("debug", &log);
 
@@ -489,4 +459,152 @@ base_url = "{household}"
             "the credential is in {place}"
         );
     }
+}
+
+/// A service directory whose `calls-out` department may call the simulated
+/// household registry (started here) with the credential injected, its
+/// base URL in `[config]`, a bundle `calls-out` of its one step (with a
+/// time limit of `step_hours`), and `more` settings; the registry's
+/// address, its credential and state.
+async fn calls_out_site(more: &str, step_hours: f64) -> (Site, String, String, Arc<Systems>) {
+    let systems_config = SystemsConfig::generated().expect("credentials");
+    let credential = systems_config
+        .credential(System::Household)
+        .expect("household credential")
+        .to_owned();
+    let systems = Systems::new(systems_config);
+    let household = listen(onething_systems::router(systems.clone())).await;
+    let top = format!(
+        r#"
+{more}
+[outbound.calls-out]
+allow = ["{household}/household/"]
+[[outbound.calls-out.inject]]
+origin = "{household}/household/"
+header = "authorization"
+prefix = "Bearer "
+secret = "household"
+[secrets.calls-out]
+household = {{ file = "secrets/household.token" }}
+[config.calls-out]
+greeting = "你好"
+base_url = "{household}"
+"#
+    );
+    let site = Site::with_settings(&top, "");
+    std::fs::create_dir_all(site.path().join("secrets")).expect("mkdir");
+    std::fs::write(site.path().join("secrets/household.token"), &credential).expect("secret");
+    std::fs::copy(
+        component("test-components", "calls-out"),
+        site.path().join("plugins/calls-out.wasm"),
+    )
+    .expect("copy calls-out");
+    std::fs::write(
+        site.path().join("bundles/calls-out.toml"),
+        format!(
+            "id = \"calls-out\"\ntitle = {{ zh = \"测试\", en = \"Test\" }}\ndescription = {{ zh = \"测试\", en = \"Test\" }}\ntime_limit_hours = 1\n[[steps]]\ndepartment = \"calls-out\"\nstep = \"fetch\"\ntime_limit_hours = {step_hours}\n"
+        ),
+    )
+    .expect("bundle");
+    (site, household, credential, systems)
+}
+
+/// The household registry goes down and stays down: the request that
+/// fails opens its breaker (one failure here), which the application's
+/// events say; the step then waits for the system without its attempts
+/// counting (every attempt is the first), each probe finding it down
+/// again, until the step's time limit (7.2 s here) sends it to a person;
+/// meanwhile `/readyz` names the system while the service stays ready,
+/// and the metrics count the changes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_system_that_goes_down_opens_its_breaker_and_its_steps_wait() {
+    let (site, household, _, systems) =
+        calls_out_site("[breaker]\nfailures_to_open = 1\nopen_secs = 1\n", 0.002).await;
+    let server = site.start();
+    systems.faults().set(
+        System::Household,
+        serde_json::from_value(serde_json::json!({"mode": "down"})).expect("fault"),
+    );
+    let doc = serde_json::json!({
+        "bundle": "calls-out",
+        "fields": { "testkit.answer": "1 GET /household/v1/persons/35010219870712001X" },
+    });
+    let first = submit(&server, &doc).await;
+    // Waiting, not failing: no attempt counts while the system is down.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let text = client()
+            .get(server.url("/readyz"))
+            .send()
+            .await
+            .expect("readyz");
+        assert_eq!(text.status(), 200);
+        let text = text.text().await.expect("text");
+        if text.contains(&format!(
+            "departments' systems taken as down: {household} ("
+        )) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{text}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let done = wait_for(&server, &first, &["manual", "completed"]).await;
+    assert_eq!(done["status"], "manual", "{done:#}");
+    assert!(
+        done.to_string().contains(&format!(
+            "its department's system {household} was down past the step's time limit"
+        )),
+        "{done:#}"
+    );
+    let attempts: Vec<String> = {
+        let db = site.db();
+        let mut q = db
+            .prepare("SELECT body FROM events WHERE application = ?1 AND kind = 'attempt-started' ORDER BY seq")
+            .expect("query");
+        q.query_map([&first], |r| r.get(0))
+            .expect("rows")
+            .map(|r| r.expect("row"))
+            .collect()
+    };
+    assert!(attempts.len() >= 2, "{attempts:?}");
+    assert!(
+        attempts.iter().all(|a| a.contains("\"attempt\":1")),
+        "every attempt is the first: {attempts:?}"
+    );
+    // The application's own events say what happened to the system.
+    let events: Vec<String> = {
+        let db = site.db();
+        let mut q = db
+            .prepare("SELECT body FROM events WHERE application = ?1 AND kind = 'attempt-failed' ORDER BY seq")
+            .expect("query");
+        q.query_map([&first], |r| r.get(0))
+            .expect("rows")
+            .map(|r| r.expect("row"))
+            .collect()
+    };
+    let events = events.join("\n");
+    assert!(
+        events.contains(&format!(
+            "the circuit breaker of {household} went from closed to open"
+        )),
+        "{events}"
+    );
+
+    let metrics = client()
+        .get(server.url("/metrics"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains(&format!(
+            "onething_breaker_changes_total{{origin=\"{household}\",to=\"open\"}}"
+        )) && metrics.contains(&format!(
+            "onething_breaker_changes_total{{origin=\"{household}\",to=\"half-open\"}}"
+        )),
+        "{metrics}"
+    );
 }

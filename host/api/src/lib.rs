@@ -197,7 +197,7 @@ async fn healthz() -> &'static str {
 }
 
 #[utoipa::path(get, path = "/readyz", tag = "meta",
-    summary = "Readiness: the store answers and plugins are loaded",
+    summary = "Readiness: the store answers and plugins are loaded; names the departments' systems taken as down (which do not make it unready)",
     responses(
         (status = 200, description = "ready", body = String, content_type = "text/plain"),
         (status = 503, description = "not ready, and why", body = error::ProblemDetails, content_type = "application/problem+json")))]
@@ -206,8 +206,24 @@ async fn ready(State(s): State<ApiState>) -> Result<String, error::ApiError> {
     let plugins = s.engine.catalog().plugins().count();
     let not_ready =
         |why: String| error::ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "Not ready", why);
+    // A department's system that is down does not make the service
+    // unready: its steps wait, and the rest is served.
+    let down = s.engine.systems_down();
+    let systems = if down.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; departments' systems taken as down: {}",
+            down.iter()
+                .map(|(origin, state)| format!("{origin} ({state})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     match store {
-        Ok(()) if plugins > 0 => Ok(format!("ready: store reachable, {plugins} plugins loaded")),
+        Ok(()) if plugins > 0 => Ok(format!(
+            "ready: store reachable, {plugins} plugins loaded{systems}"
+        )),
         Ok(()) => Err(not_ready("not ready: no plugins loaded".into())),
         Err(e) => Err(not_ready(format!("not ready: {e}"))),
     }

@@ -142,6 +142,23 @@ impl Engine {
                         });
                         continue;
                     };
+                    // A step waiting for its system past its time limit
+                    // goes to a person instead of trying again.
+                    if let Some(st) = s.step(&step)
+                        && let (Some(origin), Some(started)) = (&st.waiting_for, st.started_ms)
+                        && now_ms() >= started + st.time_limit_secs as i64 * 1000
+                    {
+                        parked += 1;
+                        events.push(Event::SentToManualQueue {
+                            step,
+                            reason: format!(
+                                "its department's system {origin} was down past the step's time limit of {} min; the last attempt: {}",
+                                st.time_limit_secs / 60,
+                                st.reason.as_deref().unwrap_or("-")
+                            ),
+                        });
+                        continue;
+                    }
                     let attempt = s.step(&step).map_or(0, |x| x.attempts) + 1;
                     match call_input(id, s, bundle, b, attempt, cat.dict()) {
                         Ok((request, disclosed)) => {

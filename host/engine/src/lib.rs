@@ -119,6 +119,8 @@ struct Inner {
     metrics: Arc<Metrics>,
     stopping: tokio::sync::watch::Sender<bool>,
     tasks: tasks::Tracker,
+    /// The departments' outgoing side, to tell which systems are down.
+    outbound: std::sync::OnceLock<Arc<onething_runtime::capabilities::http::Outbound>>,
 }
 
 fn now_ms() -> i64 {
@@ -164,8 +166,33 @@ impl Engine {
                 metrics,
                 stopping,
                 tasks: tasks::Tracker::default(),
+                outbound: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Watch the departments' outgoing side (once): which of their systems
+    /// are taken as down ([`Engine::systems_down`]).
+    pub fn watch_systems(&self, outbound: Arc<onething_runtime::capabilities::http::Outbound>) {
+        let _ = self.inner.outbound.set(outbound);
+    }
+
+    /// Each origin of a department's system whose circuit breaker is not
+    /// closed, with its state (`open`, `half-open`): those taken as down.
+    pub fn systems_down(&self) -> std::collections::BTreeMap<String, &'static str> {
+        self.inner
+            .outbound
+            .get()
+            .map(|o| {
+                o.breaker_states()
+                    .into_iter()
+                    .filter(|(_, s)| {
+                        *s != onething_runtime::capabilities::breaker::BreakerState::Closed
+                    })
+                    .map(|(origin, s)| (origin, s.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The catalog serving now. Hold it for one piece of work only: an

@@ -233,13 +233,18 @@ impl Metrics {
                 .observe(call.duration_ms as f64 / 1000.0);
         }
         if let Some(t) = &r.breaker {
-            self.breaker_changes
-                .get_or_create(&BreakerLabel {
-                    origin: t.origin.clone(),
-                    to: t.to.as_str().to_owned(),
-                })
-                .inc();
+            self.breaker_changed(t);
         }
+    }
+
+    /// Count one breaker's change.
+    pub fn breaker_changed(&self, t: &onething_runtime::capabilities::breaker::Transition) {
+        self.breaker_changes
+            .get_or_create(&BreakerLabel {
+                origin: t.origin.clone(),
+                to: t.to.as_str().to_owned(),
+            })
+            .inc();
     }
 
     /// Record one step attempt's latency.

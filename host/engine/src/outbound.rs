@@ -13,6 +13,7 @@
 use std::sync::Arc;
 
 use onething_model::audit::{Action, Entry};
+use onething_runtime::capabilities::breaker::Transition;
 use onething_runtime::capabilities::http::{OutboundRecord, OutboundRecorder};
 use onething_store::Store;
 use tokio::sync::mpsc;
@@ -67,6 +68,10 @@ pub fn entry_of(record: &OutboundRecord) -> Entry {
 }
 
 impl OutboundRecorder for AuditRecorder {
+    fn breaker_changed(&self, _department: &str, change: &Transition) {
+        self.metrics.breaker_changed(change);
+    }
+
     fn record(&self, record: OutboundRecord) {
         self.metrics.observe_outbound(&record);
         if self.entries.send(entry_of(&record)).is_err() {

@@ -86,6 +86,29 @@ pub fn events(
         }],
         Ok(Err(StepError::Transient(m))) => failed(format!("transient error: {m}"), true),
         Ok(Err(StepError::Permanent(m))) => failed(format!("permanent error: {m}"), false),
+        // Its system is down: the step waits for it, and this attempt
+        // does not count (the step's time limit sends it to a person).
+        Ok(Err(StepError::Unreachable {
+            message,
+            origin,
+            retry_in_ms,
+        })) => {
+            let error = format!("transient error: {message}");
+            vec![
+                Event::AttemptFailed {
+                    step: name.clone(),
+                    attempt,
+                    error: error.clone(),
+                    retryable: true,
+                },
+                Event::StepWaiting {
+                    step: name.clone(),
+                    origin,
+                    until_ms: now_ms + retry_in_ms.max(1) as i64,
+                    reason: error,
+                },
+            ]
+        }
         Err(e) => {
             let retryable = !e.repeats();
             failed(e.to_string(), retryable)
@@ -161,6 +184,57 @@ mod tests {
             panic!()
         };
         assert!(reason.contains("does not declare it writes"), "{reason}");
+    }
+
+    #[test]
+    fn a_step_whose_system_is_down_waits_even_on_its_last_attempt() {
+        let (bundle, dict) = fixtures::bundle();
+        let step = fixtures::step(&bundle, "health/birth");
+        let unreachable = Ok(Err(StepError::Unreachable {
+            message: "the registry did not answer".into(),
+            origin: "http://127.0.0.1:8090".into(),
+            retry_in_ms: 5_000,
+        }));
+        // The last attempt of the retry policy: still no manual queue.
+        let out = events(
+            step,
+            retry().max_attempts,
+            unreachable,
+            &dict,
+            &retry(),
+            1_000,
+        );
+        assert_eq!(kinds(&out), ["attempt-failed", "step-waiting"]);
+        let Event::StepWaiting {
+            origin, until_ms, ..
+        } = &out[1]
+        else {
+            panic!("{out:?}")
+        };
+        assert_eq!(
+            (origin.as_str(), *until_ms),
+            ("http://127.0.0.1:8090", 6_000)
+        );
+        // Applied, the attempt is given back.
+        let mut state = fixtures::submitted(&bundle, 0);
+        state.apply(
+            &Event::AttemptStarted {
+                step: step.reference.clone(),
+                attempt: 3,
+                plugin_version: "1.0.0".into(),
+                plugin_digest: onething_model::ids::Digest::of(b"plugin"),
+                disclosed: Vec::new(),
+                materials: Vec::new(),
+            },
+            500,
+        );
+        for e in &out {
+            state.apply(e, 1_000);
+        }
+        let s = state.step(&step.reference).expect("step");
+        assert_eq!(s.attempts, 2);
+        assert_eq!(s.retry_at_ms, Some(6_000));
+        assert_eq!(s.waiting_for.as_deref(), Some("http://127.0.0.1:8090"));
     }
 
     #[test]

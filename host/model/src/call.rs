@@ -136,6 +136,17 @@ pub enum StepError {
     Transient(String),
     /// Retrying will not help; a person must look at it.
     Permanent(String),
+    /// Said by the host, never by a department: the attempt could not
+    /// reach the department's system, which its circuit breaker takes as
+    /// down. The step waits for it without the attempt counting.
+    Unreachable {
+        /// What the department and the host said.
+        message: String,
+        /// The system's origin, `scheme://host:port`.
+        origin: String,
+        /// When its breaker lets a probe through, from now.
+        retry_in_ms: u64,
+    },
 }
 
 /// What `handle` answered.
@@ -204,7 +215,11 @@ impl OutputSize for Handled {
             Ok(StepOutcome::NeedsMore(p)) => p.output_size(),
             Ok(StepOutcome::Rejected(s)) => s.len(),
             Ok(StepOutcome::Deferred(t)) => t.id.len() + t.reason.len(),
-            Err(StepError::Transient(s) | StepError::Permanent(s)) => s.len(),
+            Err(
+                StepError::Transient(s)
+                | StepError::Permanent(s)
+                | StepError::Unreachable { message: s, .. },
+            ) => s.len(),
         }
     }
 }

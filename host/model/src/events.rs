@@ -125,6 +125,19 @@ pub enum Event {
         /// When, in ms since the epoch.
         at_ms: i64,
     },
+    /// The step's attempt could not reach its department's system, taken
+    /// as down by its circuit breaker: the step waits for it, and the
+    /// attempt does not count against its retries.
+    StepWaiting {
+        /// The step.
+        step: StepRef,
+        /// The system's origin, `scheme://host:port`.
+        origin: String,
+        /// When to try again, in ms since the epoch.
+        until_ms: i64,
+        /// What the attempt said, for people.
+        reason: String,
+    },
     /// The step waits for an operator.
     SentToManualQueue {
         /// The step.
@@ -205,6 +218,7 @@ impl Event {
             | Event::StepRejected { step, .. }
             | Event::AttemptFailed { step, .. }
             | Event::RetryScheduled { step, .. }
+            | Event::StepWaiting { step, .. }
             | Event::SentToManualQueue { step, .. } => Some(step),
         }
     }
@@ -220,6 +234,7 @@ impl Event {
             Event::StepRejected { .. } => "step-rejected",
             Event::AttemptFailed { .. } => "attempt-failed",
             Event::RetryScheduled { .. } => "retry-scheduled",
+            Event::StepWaiting { .. } => "step-waiting",
             Event::SentToManualQueue { .. } => "sent-to-manual-queue",
             Event::FormCorrected { .. } => "form-corrected",
             Event::DeadlinePassed { .. } => "deadline-passed",

@@ -101,6 +101,10 @@ pub struct StepState {
     /// When the scheduled retry is due.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_at_ms: Option<i64>,
+    /// The origin of the department's system the step waits for (taken
+    /// as down by its breaker), until its next attempt starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_for: Option<String>,
     /// The last error, rejection reason or manual-queue reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -191,6 +195,7 @@ impl AppState {
                         plugin_version: None,
                         plugin_digest: None,
                         retry_at_ms: None,
+                        waiting_for: None,
                         reason: None,
                         problems: Vec::new(),
                         documents: Vec::new(),
@@ -248,6 +253,7 @@ impl AppState {
                     s.plugin_version = Some(plugin_version.clone());
                     s.plugin_digest = Some(*plugin_digest);
                     s.retry_at_ms = None;
+                    s.waiting_for = None;
                 }
             }
             Event::StepApproved {
@@ -290,6 +296,21 @@ impl AppState {
                 if let Some(s) = self.step_mut(step) {
                     s.status = StepStatus::Retrying;
                     s.retry_at_ms = Some(*due);
+                }
+            }
+            Event::StepWaiting {
+                step,
+                origin,
+                until_ms,
+                reason,
+            } => {
+                if let Some(s) = self.step_mut(step) {
+                    s.status = StepStatus::Retrying;
+                    s.retry_at_ms = Some(*until_ms);
+                    // The attempt that found the system down is given back.
+                    s.attempts = s.attempts.saturating_sub(1);
+                    s.waiting_for = Some(origin.clone());
+                    s.reason = Some(reason.clone());
                 }
             }
             Event::SentToManualQueue { step, reason } => {

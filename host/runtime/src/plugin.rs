@@ -74,16 +74,29 @@ pub struct Plugin {
 }
 
 /// A step's error with what the host noticed of its outgoing requests
-/// (a limit hit, a refusal, each naming its setting).
-fn with_notes(result: Result<Handled, CallError>, notes: &[String]) -> Result<Handled, CallError> {
-    if notes.is_empty() {
-        return result;
-    }
-    let add = |m: String| format!("{m} [the host: {}]", notes.join("; "));
+/// (a limit hit, a refusal, each naming its setting); a transient error
+/// after a request found its system taken as down is that system's
+/// being unreachable.
+fn with_notes(result: Result<Handled, CallError>, notes: &Notes) -> Result<Handled, CallError> {
+    let taken = notes.taken();
+    let add = |m: String| {
+        if taken.is_empty() {
+            m
+        } else {
+            format!("{m} [the host: {}]", taken.join("; "))
+        }
+    };
     result.map(|handled| match handled {
-        Err(StepError::Transient(m)) => Err(StepError::Transient(add(m))),
+        Err(StepError::Transient(m)) => match notes.system_down() {
+            Some((origin, retry_in)) => Err(StepError::Unreachable {
+                message: add(m),
+                origin,
+                retry_in_ms: retry_in.as_millis() as u64,
+            }),
+            None => Err(StepError::Transient(add(m))),
+        },
         Err(StepError::Permanent(m)) => Err(StepError::Permanent(add(m))),
-        ok => ok,
+        other => other,
     })
 }
 
@@ -542,7 +555,7 @@ impl Plugin {
         }
         .instrument(span)
         .await;
-        let result = with_notes(result, &notes.taken()).map(|handled| {
+        let result = with_notes(result, &notes).map(|handled| {
             handled.map(|outcome| match outcome {
                 StepOutcome::Approved(mut a) => {
                     a.fields = self.money_of_0_1(a.fields);

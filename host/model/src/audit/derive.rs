@@ -120,6 +120,7 @@ pub fn from_events<'e>(
             | Event::StepRejected { operator: None, .. }
             | Event::AttemptFailed { .. }
             | Event::RetryScheduled { .. }
+            | Event::StepWaiting { .. }
             | Event::SentToManualQueue { .. }
             | Event::DeadlinePassed { .. } => {}
         }

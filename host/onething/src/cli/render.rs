@@ -78,6 +78,17 @@ fn event(record: &EventRecord, catalog: &Catalog) {
             let wait = at_ms - record.at_ms;
             outln!("      {step} will be tried again in {wait} ms")
         }
+        Event::StepWaiting {
+            step,
+            origin,
+            until_ms,
+            ..
+        } => {
+            let wait = until_ms - record.at_ms;
+            outln!(
+                "      {step} waits for {origin}, taken as down: tried again in {wait} ms, the attempt not counted"
+            )
+        }
         Event::StepApproved {
             step,
             outputs,

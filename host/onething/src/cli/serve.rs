@@ -99,8 +99,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let metrics = Arc::new(Metrics::new());
     let recorder = AuditRecorder::spawn(store.clone(), metrics.clone());
+    let outbound = Arc::new(config.outbound(recorder)?);
     let caps = Capabilities::new(clock::pinned_or_system(args.today), store.kv())
-        .with_outbound(Arc::new(config.outbound(recorder)?));
+        .with_outbound(outbound.clone());
     let dict = Arc::new(onething_catalog::local::load_dictionary(
         &config.dictionary,
     )?);
@@ -128,6 +129,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         .start(&plugins_dir, &bundles_dir, &grants_file)
         .await?;
     let engine = Engine::with_settings(store.clone(), serving, config.engine_settings(), metrics);
+    engine.watch_systems(outbound);
     let _watch = match watch(
         loader.clone(),
         plugins_dir.clone(),

@@ -107,6 +107,11 @@ impl Breakers {
         }
     }
 
+    /// The settings in force.
+    pub fn settings(&self) -> BreakerSettings {
+        self.settings
+    }
+
     /// Whether a call to `origin` may go out at `now`.
     pub fn admit(&self, origin: &str, now: Instant) -> Admission {
         let Ok(mut all) = self.by_origin.lock() else {

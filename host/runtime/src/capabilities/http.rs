@@ -58,6 +58,12 @@ pub struct OutboundRecord {
 pub trait OutboundRecorder: Send + Sync {
     /// Record one request.
     fn record(&self, record: OutboundRecord);
+
+    /// A breaker changed that no request's record carries (open to
+    /// half-open, when a probe is let through).
+    fn breaker_changed(&self, department: &str, change: &Transition) {
+        let _ = (department, change);
+    }
 }
 
 /// Records to `tracing` only (the default, and for tools).
@@ -214,7 +220,7 @@ impl Outbound {
         call.duration_ms = started.elapsed().as_millis() as u64;
         let breaker = ok.and_then(|ok| self.breakers.record(&call.origin, ok, Instant::now()));
         if let Some(t) = &breaker {
-            tracing::warn!(department = %ctx.department, origin = %call.origin, from = ?t.from, to = ?t.to, "circuit breaker changed");
+            self.changed(ctx, t);
         }
         self.recorder.record(OutboundRecord {
             department: ctx.department.clone(),
@@ -223,6 +229,22 @@ impl Outbound {
             call,
             breaker,
         });
+    }
+
+    /// A breaker's change: warned, and said in the step's error so the
+    /// application's events carry it. The request that opens it finds its
+    /// system down as much as those it stops afterwards.
+    fn changed(&self, ctx: &CallContext, t: &Transition) {
+        tracing::warn!(department = %ctx.department, origin = %t.origin, from = t.from.as_str(), to = t.to.as_str(), "circuit breaker changed");
+        if t.to == BreakerState::Open {
+            ctx.notes.down(&t.origin, self.breakers.settings().open_for);
+        }
+        ctx.notes.add(format!(
+            "the circuit breaker of {} went from {} to {}",
+            t.origin,
+            t.from.as_str(),
+            t.to.as_str()
+        ));
     }
 
     /// A request that ends without an answer for the guest: warned,
@@ -272,12 +294,18 @@ impl Outbound {
                 return self.stop(ctx, call, started, stop);
             }
         };
-        if let Admission::Refused { retry_in } = self.breakers.admit(&call.origin, Instant::now()) {
+        let admission = self.breakers.admit(&call.origin, Instant::now());
+        if let Admission::Probe(t) = &admission {
+            self.changed(ctx, t);
+            self.recorder.breaker_changed(&ctx.department, t);
+        }
+        if let Admission::Refused { retry_in } = admission {
             let note = format!(
                 "{} is taken as down (its circuit breaker is open after failures in a row; the next probe in {} s): request not sent",
                 call.origin,
                 retry_in.as_secs()
             );
+            ctx.notes.down(&call.origin, retry_in);
             let stop = Stop::new("breaker-open", note, HttpError::DestinationUnavailable);
             return self.stop(ctx, call, started, stop);
         }
@@ -452,22 +480,52 @@ impl Stop {
 /// a refusal), each naming the setting: added to the step's error so the
 /// operator reads why without the logs.
 #[derive(Debug, Clone, Default)]
-pub struct Notes(Arc<Mutex<Vec<String>>>);
+pub struct Notes(Arc<Mutex<NotesInner>>);
+
+#[derive(Debug, Default)]
+struct NotesInner {
+    notes: Vec<String>,
+    /// A system a request was not sent to because its breaker is open,
+    /// and when a probe may go.
+    down: Option<(String, std::time::Duration)>,
+}
 
 /// Notes kept per call, at most.
 const MAX_NOTES: usize = 8;
 
 impl Notes {
     fn add(&self, note: String) {
-        let mut v = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut inner = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let v = &mut inner.notes;
         if v.len() < MAX_NOTES && !v.contains(&note) {
             v.push(note);
         }
     }
 
+    fn down(&self, origin: &str, retry_in: std::time::Duration) {
+        let mut inner = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        inner
+            .down
+            .get_or_insert_with(|| (origin.to_owned(), retry_in));
+    }
+
     /// What was noted, in order.
     pub fn taken(&self) -> Vec<String> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .notes
+            .clone()
+    }
+
+    /// The first system the call found taken as down (its breaker open),
+    /// and when a probe may go.
+    pub fn system_down(&self) -> Option<(String, std::time::Duration)> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .down
+            .clone()
     }
 }
 

@@ -7,7 +7,8 @@
 //! times (a URL that is a path alone is on its configured `base_url`),
 //! and approves with `testkit.seen` saying what the last one got:
 //! `status=200 bytes=123 body=<the first 300 bytes>`; when the request
-//! failed it answers a transient error saying `error=<code>`.
+//! failed (`error=<code>`) or the system answered 5xx, it answers a
+//! transient error saying so.
 //! It also reads its configuration value `greeting` and its secret
 //! `household` (logging the secret, which the host must mask) and says
 //! whether it found them, never their values.
@@ -173,7 +174,11 @@ impl Guest for CallsOut {
             greeting.is_some(),
             secret.is_some()
         );
-        if seen.starts_with("error=") {
+        let unavailable = seen
+            .strip_prefix("status=")
+            .and_then(|rest| rest.get(..3))
+            .is_some_and(|code| code.starts_with('5'));
+        if seen.starts_with("error=") || unavailable {
             // As a department would: its system could not be asked.
             return Err(StepError::Transient(format!("the call failed: {seen}")));
         }
