@@ -590,6 +590,22 @@ async fn a_system_that_goes_down_opens_its_breaker_and_its_steps_wait() {
         "{events}"
     );
 
+    // Operators see each system and its breaker.
+    let systems: serde_json::Value = client()
+        .get(server.url("/admin/systems"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("systems")
+        .json()
+        .await
+        .expect("json");
+    let listed = &systems["systems"][0];
+    assert_eq!(listed["origin"], household.as_str(), "{systems:#}");
+    assert!(
+        matches!(listed["state"].as_str(), Some("open" | "half-open")),
+        "{systems:#}"
+    );
     let metrics = client()
         .get(server.url("/metrics"))
         .bearer_auth(TOKEN)

@@ -159,6 +159,7 @@ fn routes(state: &ApiState) -> OpenApiRouter<ApiState> {
         .routes(routes!(versions::grants_versions))
         .routes(routes!(versions::activate_grants))
         .routes(routes!(versions::rollback_grants))
+        .routes(routes!(operator::systems))
         .routes(routes!(audit::verify))
         .routes(routes!(audit::checkpoint))
         .routes(routes!(audit::application_audit));

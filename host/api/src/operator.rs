@@ -1,5 +1,6 @@
 //! Operator and officer endpoints under `/admin`: loaded plugins and
-//! their manifests, the manual queue, resolving a queued step, overdue
+//! their manifests, the departments' systems and their breakers, the
+//! manual queue, resolving a queued step, overdue
 //! applications. Each states the permission it needs ([`crate::auth`]):
 //! an officer sees and resolves only their own department's items.
 
@@ -44,6 +45,40 @@ pub struct PluginInfo {
 pub struct PluginList {
     /// Every department's serving plugin.
     pub plugins: Vec<PluginInfo>,
+}
+
+/// A department's system the host has called, and its circuit breaker.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SystemState {
+    /// Its origin, `scheme://host:port`.
+    pub origin: String,
+    /// `closed` (calls pass), `open` (taken as down: calls are not sent)
+    /// or `half-open` (one probe in flight).
+    pub state: String,
+}
+
+/// The departments' systems the host has called.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SystemList {
+    /// Each system, by origin.
+    pub systems: Vec<SystemState>,
+}
+
+#[utoipa::path(get, path = "/admin/systems", tag = "operator",
+    summary = "The departments' systems the host has called, and which are taken as down",
+    security(("bearer" = ["viewer"])),
+    responses((status = 200, description = "systems", body = SystemList)))]
+pub(super) async fn systems(_: Allowed<View>, State(s): State<ApiState>) -> Json<SystemList> {
+    let systems = s
+        .engine
+        .systems()
+        .into_iter()
+        .map(|(origin, state)| SystemState {
+            origin,
+            state: state.to_owned(),
+        })
+        .collect();
+    Json(SystemList { systems })
 }
 
 #[utoipa::path(get, path = "/admin/plugins", tag = "operator",

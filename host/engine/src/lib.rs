@@ -177,22 +177,26 @@ impl Engine {
         let _ = self.inner.outbound.set(outbound);
     }
 
-    /// Each origin of a department's system whose circuit breaker is not
-    /// closed, with its state (`open`, `half-open`): those taken as down.
-    pub fn systems_down(&self) -> std::collections::BTreeMap<String, &'static str> {
+    /// Each origin of a department's system the host has called, with
+    /// its circuit breaker's state (`closed`, `open`, `half-open`).
+    pub fn systems(&self) -> std::collections::BTreeMap<String, &'static str> {
         self.inner
             .outbound
             .get()
             .map(|o| {
                 o.breaker_states()
                     .into_iter()
-                    .filter(|(_, s)| {
-                        *s != onething_runtime::capabilities::breaker::BreakerState::Closed
-                    })
                     .map(|(origin, s)| (origin, s.as_str()))
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// The systems taken as down: those whose breaker is not closed.
+    pub fn systems_down(&self) -> std::collections::BTreeMap<String, &'static str> {
+        let mut all = self.systems();
+        all.retain(|_, state| *state != "closed");
+        all
     }
 
     /// The catalog serving now. Hold it for one piece of work only: an

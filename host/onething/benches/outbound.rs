@@ -10,7 +10,8 @@
 //! plain one, and under 100 µs more.
 //!
 //! Run with `cargo bench -p onething --bench outbound` after `cargo xtask
-//! build-plugins` (`BENCH_ROUNDS`, `BENCH_ITERS` to change the sizes).
+//! build-plugins` (`BENCH_ROUNDS`, `BENCH_ITERS` to change the sizes,
+//! `BENCH_WORKERS` the runtime's threads).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -92,8 +93,10 @@ fn us(d: Duration) -> f64 {
 }
 
 fn main() -> anyhow::Result<()> {
+    // As the service runs: a multi-threaded runtime (`BENCH_WORKERS`
+    // threads, 2 unless set).
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(env_or("BENCH_WORKERS", 2).max(1))
         .enable_all()
         .build()?;
     rt.block_on(async_main())
@@ -157,7 +160,10 @@ async fn async_main() -> anyhow::Result<()> {
     let (req, call, step) = (median(reqs), median(calls), median(bare));
     let through_host = call.saturating_sub(step);
     let overhead = through_host.saturating_sub(req);
-    println!("outbound: {rounds} rounds of {iters}, medians per call");
+    println!(
+        "outbound: {rounds} rounds of {iters}, medians per call, {} runtime threads",
+        env_or("BENCH_WORKERS", 2).max(1)
+    );
     println!(
         "  plain reqwest GET on loopback                : {:>8.1} µs",
         us(req)
