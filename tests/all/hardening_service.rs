@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::support::{
-    DEFAULT_ID, Site, applicant_client, client, owner_client, status, submit, token_of, wait_for,
+    DEFAULT_ID, Site, applicant_client, owner_client, status, submit, token_of, wait_for,
 };
 
 /// A bundle of one testkit step, written into a site's bundles.
@@ -180,14 +180,7 @@ async fn item_2_half_sent_and_idle_connections_are_closed_and_capped() {
     assert!(closed_within(&mut idle, Duration::from_secs(3 + 10)));
     // The service is whole: a new client is served, and the refusal is
     // counted.
-    let metrics = client()
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = crate::support::metrics(&server).await;
     let refused = metrics
         .lines()
         .find(|l| l.starts_with("onething_http_connections_refused_total"))

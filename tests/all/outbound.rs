@@ -26,7 +26,7 @@ use onething_runtime::{Plugin, Runtime};
 use onething_store::memory::MemoryKv;
 use onething_systems::{System, Systems, SystemsConfig};
 
-use crate::support::{Site, TOKEN, client, submit, wait_for};
+use crate::support::{Site, admin_get, client, metrics, submit, wait_for};
 use crate::world::{component, test_limits, today, world};
 
 /// Every outbound record and every plugin log line, to search.
@@ -395,15 +395,7 @@ async fn the_service_calls_out_as_its_configuration_says_and_keeps_the_record() 
     // The call is sealed about its application (shortly after it is made).
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let audit = loop {
-        let audit: serde_json::Value = client()
-            .get(server.url(&format!("/admin/applications/{id}/audit")))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .expect("audit")
-            .json()
-            .await
-            .expect("json");
+        let (_, audit) = admin_get(&server, &format!("/admin/applications/{id}/audit")).await;
         if audit.to_string().contains("outbound-call") {
             break audit;
         }
@@ -421,15 +413,7 @@ async fn the_service_calls_out_as_its_configuration_says_and_keeps_the_record() 
         !text.contains("why=test"),
         "no query in the record: {audit:#}"
     );
-    let metrics = client()
-        .get(server.url("/metrics"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = metrics(&server).await;
     assert!(
         metrics.contains("onething_outbound_requests_total{department=\"calls-out\"")
             && metrics.contains("outcome=\"2xx\""),
@@ -591,30 +575,15 @@ async fn a_system_that_goes_down_opens_its_breaker_and_its_steps_wait() {
     );
 
     // Operators see each system and its breaker.
-    let systems: serde_json::Value = client()
-        .get(server.url("/admin/systems"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("systems")
-        .json()
-        .await
-        .expect("json");
+    let (status, systems) = admin_get(&server, "/admin/systems").await;
+    assert_eq!(status, 200, "{systems:#}");
     let listed = &systems["systems"][0];
     assert_eq!(listed["origin"], household.as_str(), "{systems:#}");
     assert!(
         matches!(listed["state"].as_str(), Some("open" | "half-open")),
         "{systems:#}"
     );
-    let metrics = client()
-        .get(server.url("/metrics"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = metrics(&server).await;
     assert!(
         metrics.contains(&format!(
             "onething_breaker_changes_total{{origin=\"{household}\",to=\"open\"}}"

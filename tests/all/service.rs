@@ -377,14 +377,7 @@ async fn health_readiness_metrics_and_openapi() {
     );
     let id = submit(&server, &json!({ "bundle": "testkit-flaky" })).await;
     wait_for(&server, &id, &["completed"]).await;
-    let m = c
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("m")
-        .text()
-        .await
-        .expect("text");
+    let m = crate::support::metrics(&server).await;
     for name in [
         "onething_applications{status=\"completed\"} 1",
         "onething_step_duration_seconds_bucket",

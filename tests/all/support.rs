@@ -521,6 +521,18 @@ pub async fn admin_get(server: &Server, path: &str) -> (u16, Value) {
     (status, r.json().await.expect("json"))
 }
 
+/// The service's metrics, as text.
+pub async fn metrics(server: &Server) -> String {
+    client()
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text")
+}
+
 /// POST JSON to an operator endpoint: status and JSON body.
 pub async fn admin_post(server: &Server, path: &str, body: Value) -> (u16, Value) {
     let r = client()
