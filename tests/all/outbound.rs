@@ -448,7 +448,8 @@ async fn the_service_calls_out_as_its_configuration_says_and_keeps_the_record() 
 /// A service directory whose `calls-out` department may call the simulated
 /// household registry (started here) with the credential injected, its
 /// base URL in `[config]`, a bundle `calls-out` of its one step (with a
-/// time limit of `step_hours`), and `more` settings; the registry's
+/// time limit of `step_hours`), a bundle `mixed` chaining a 0.1.0 step
+/// (testkit) and that 0.2.0 step, and `more` settings; the registry's
 /// address, its credential and state.
 async fn calls_out_site(more: &str, step_hours: f64) -> (Site, String, String, Arc<Systems>) {
     let systems_config = SystemsConfig::generated().expect("credentials");
@@ -488,6 +489,11 @@ base_url = "{household}"
         format!(
             "id = \"calls-out\"\ntitle = {{ zh = \"测试\", en = \"Test\" }}\ndescription = {{ zh = \"测试\", en = \"Test\" }}\ntime_limit_hours = 1\n[[steps]]\ndepartment = \"calls-out\"\nstep = \"fetch\"\ntime_limit_hours = {step_hours}\n"
         ),
+    )
+    .expect("bundle");
+    std::fs::write(
+        site.path().join("bundles/mixed.toml"),
+        "id = \"mixed\"\ntitle = { zh = \"测试\", en = \"Test\" }\ndescription = { zh = \"测试\", en = \"Test\" }\ntime_limit_hours = 1\n[[steps]]\ndepartment = \"testkit\"\nstep = \"slow\"\n[[steps]]\ndepartment = \"calls-out\"\nstep = \"fetch\"\nafter = [\"testkit/slow\"]\n",
     )
     .expect("bundle");
     (site, household, credential, systems)
@@ -591,5 +597,46 @@ async fn a_system_that_goes_down_opens_its_breaker_and_its_steps_wait() {
             "onething_breaker_changes_total{{origin=\"{household}\",to=\"half-open\"}}"
         )),
         "{metrics}"
+    );
+}
+
+/// One bundle chains a step of a 0.1.0 department (testkit, built with
+/// today's SDK) and a step of a 0.2.0 department (calls-out), and both
+/// complete, through the real binary.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_0_1_and_a_0_2_step_complete_in_one_bundle() {
+    let (site, _, _, _) = calls_out_site("", 1.0).await;
+    let server = site.start();
+    let (status, plugins) = admin_get(&server, "/admin/plugins").await;
+    assert_eq!(status, 200);
+    let contract = |department: &str| {
+        plugins["plugins"]
+            .as_array()
+            .and_then(|all| all.iter().find(|p| p["department"] == department))
+            .map(|p| p["contract"].as_str().unwrap_or_default().to_owned())
+    };
+    assert_eq!(
+        contract("testkit").as_deref(),
+        Some("onething:matter@0.1.0")
+    );
+    assert_eq!(
+        contract("calls-out").as_deref(),
+        Some("onething:matter@0.2.0")
+    );
+    let doc = serde_json::json!({
+        "bundle": "mixed",
+        "fields": { "testkit.answer": "1 GET /household/v1/persons/35010219870712001X" },
+    });
+    let id = submit(&server, &doc).await;
+    let done = wait_for(&server, &id, &["completed", "manual", "rejected"]).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    let steps = done["steps"].as_array().cloned().unwrap_or_default();
+    assert_eq!(steps.len(), 2, "{done:#}");
+    assert!(steps.iter().all(|s| s["status"] == "approved"), "{done:#}");
+    assert!(
+        done["outputs"]["testkit.seen"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("status=200")),
+        "{done:#}"
     );
 }
