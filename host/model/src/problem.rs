@@ -107,6 +107,16 @@ impl Problem {
         }
     }
 
+    /// One line for an operator's terminal: English around the message,
+    /// the message in both languages.
+    pub fn line_both(&self) -> String {
+        let mut line = self.line(Lang::En);
+        let en = format!(": {} [", self.message.en);
+        let both = format!(": {} [", self.message.both());
+        line = line.replacen(&en, &both, 1);
+        line
+    }
+
     /// One line for a terminal, in `lang`.
     pub fn line(&self, lang: Lang) -> String {
         let about = match (&self.subject, lang) {

@@ -119,21 +119,21 @@ pub fn assert_manifest_sound(manifest: &Manifest) {
 fn raw(m: &Manifest) -> RawManifest {
     RawManifest {
         department: m.department.clone(),
-        name: m.name.clone(),
+        name: m.name.clone().into(),
         version: m.version.clone(),
         steps: m
             .steps
             .iter()
             .map(|s| RawStepSpec {
                 id: s.id.clone(),
-                title: s.title.clone(),
+                title: s.title.clone().into(),
                 reads: s
                     .reads
                     .iter()
                     .map(|r| RawNeed {
                         name: r.key.clone(),
                         required: r.required,
-                        purpose: r.purpose.clone(),
+                        purpose: r.purpose.clone().into(),
                     })
                     .collect(),
                 writes: s.writes.clone(),
@@ -143,7 +143,7 @@ fn raw(m: &Manifest) -> RawManifest {
                     .map(|m| RawNeed {
                         name: m.code.clone(),
                         required: m.required,
-                        purpose: m.purpose.clone(),
+                        purpose: m.purpose.clone().into(),
                     })
                     .collect(),
                 time_limit_minutes: s.time_limit_minutes,
