@@ -61,8 +61,15 @@
 //! header = "authorization"
 //! prefix = "Bearer "
 //! secret = "registry"
+//! [outbound.tax.tls]             # optional: mutual TLS, the systems' own authority
+//! client_certificate = "tls-certificate"
+//! client_key = "tls-key"
+//! ca = "tls-authority"
 //! [secrets.tax]                  # a file (in this file's directory) or { env = "VAR" }
 //! registry = { file = "secrets/tax.token" }
+//! tls-certificate = { file = "tls/tax.pem" }
+//! tls-key = { file = "tls/tax.key" }
+//! tls-authority = { file = "tls/tax-ca.pem" }
 //! [config.tax]                   # values the plugin reads with config::get
 //! region = "350206"
 //! [breaker]
@@ -523,13 +530,17 @@ impl Config {
             resolve_secrets(&self.secrets, &dir, |var| std::env::var(var).ok())
                 .map_err(|e| anyhow::anyhow!("config: {e}"))?
         };
-        Ok(Outbound::new(
+        let outbound = Outbound::new(
             policies,
             secrets,
             self.department_config.clone(),
             breaker,
             recorder,
-        ))
+        );
+        outbound
+            .check_tls()
+            .map_err(|e| anyhow::anyhow!("config: {e}"))?;
+        Ok(outbound)
     }
 
     /// Refuse settings that cannot work, naming the key.
