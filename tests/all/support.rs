@@ -169,7 +169,28 @@ impl Site {
     /// Write `onething.toml`: `top` holds top-level keys and may end with
     /// tables of its own (`[http]` …), `limits` lines of `[limits]`; a key
     /// either gives replaces the tests' default for it.
+    /// A site with signatures not required whose example departments call
+    /// the systems at `base` with the credentials `systems` (not the ones
+    /// every test shares), and more top-level settings.
+    pub fn wired_to(base: &str, systems: &onething_systems::SystemsConfig, top: &str) -> Self {
+        let site = Self::unconfigured();
+        site.write_config_wired(top, "", "[signatures]\nrequired = false\n", base, systems);
+        site
+    }
+
     fn write_config_with(&self, top: &str, limits: &str, extra: &str) {
+        let shared = crate::world::systems();
+        self.write_config_wired(top, limits, extra, &shared.base, &shared.config);
+    }
+
+    fn write_config_wired(
+        &self,
+        top: &str,
+        limits: &str,
+        extra: &str,
+        systems_base: &str,
+        systems: &onething_systems::SystemsConfig,
+    ) {
         let (top_keys, top_tables) = match top.find("\n[") {
             Some(i) => top.split_at(i + 1),
             None if top.starts_with('[') => ("", top),
@@ -199,12 +220,11 @@ impl Site {
             default("call_timeout_ms", "call_timeout_ms = 10000", limits),
             issuer().dir().display(),
         );
-        // The example departments reach the systems every test shares
-        // (unless the test wires a department itself).
-        let shared = crate::world::systems();
+        // The example departments reach their systems (those every test
+        // shares, unless the site is wired to others).
         let wiring = onething_systems::wiring::example_departments(
-            &shared.base,
-            &shared.config,
+            systems_base,
+            systems,
             &onething_systems::wiring::Credentials::Files("secrets/systems".into()),
         );
         for (path, text) in &wiring.files {

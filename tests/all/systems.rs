@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use crate::support::client;
 
-struct Simulator {
+pub struct Simulator {
     child: Child,
-    base: String,
+    pub base: String,
 }
 
 impl Drop for Simulator {
@@ -23,7 +23,9 @@ impl Drop for Simulator {
     }
 }
 
-fn start(credentials: &Path) -> Simulator {
+/// `onething systems serve` on a free loopback port, its credentials in
+/// `credentials` (made there when absent).
+pub fn start(credentials: &Path) -> Simulator {
     let mut child = Command::new(env!("CARGO_BIN_EXE_onething"))
         .args([
             "systems",
