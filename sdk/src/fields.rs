@@ -272,7 +272,7 @@ fn id_problem(key: &str, what: (&str, &str), e: &ids::IdError) -> Problem {
     Problem::field(
         key,
         e.code(),
-        format!("{}有误：{e}（{key}）", what.0),
+        format!("{}有误：{}（{key}）", what.0, e.message_zh()),
         format!("The {} is not valid: {e} ({key})", what.1),
     )
 }

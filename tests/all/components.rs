@@ -98,7 +98,7 @@ async fn a_name_already_taken_is_refused_by_market_regulation() {
     let mentions_taken = licence.problems.iter().any(|p| p.code == "name-taken")
         || licence
             .reason
-            .as_deref()
+            .as_ref()
             .is_some_and(|r| r.contains("name"))
         || second.problems.iter().any(|p| p.code == "name-taken");
     assert!(mentions_taken, "{second:#?}");
@@ -380,7 +380,7 @@ async fn permanent_errors_and_deferrals_are_reported() {
     assert!(
         report.steps[0]
             .reason
-            .as_deref()
+            .as_ref()
             .is_some_and(|r| r.contains("permanent error")),
         "{report:#?}"
     );
@@ -395,7 +395,7 @@ async fn permanent_errors_and_deferrals_are_reported() {
     assert!(
         report.steps[0]
             .reason
-            .as_deref()
+            .as_ref()
             .is_some_and(|r| r.contains("ticket"))
     );
 }
@@ -410,7 +410,7 @@ async fn a_rejection_ends_the_application_with_its_reason() {
     assert_eq!(report.status, AppStatus::Rejected);
     assert_eq!(report.steps[0].status, StepStatus::Rejected);
     assert_eq!(
-        report.steps[0].reason.as_deref(),
+        report.steps[0].reason.as_ref().map(|r| r.en.as_str()),
         Some("testkit: rejected on purpose")
     );
     assert_eq!(report.steps[0].attempts, 1);

@@ -26,6 +26,8 @@ use onething_engine::prefill::{PrefillRequest, Prefilled};
 use onething_model::application::{ApplicationDoc, sniff_media_type};
 use onething_model::call::Document;
 use onething_model::dictionary::Label;
+
+use crate::lang::AnswerLang;
 use onething_model::form::FormMaterial;
 use onething_model::ids::{BundleId, DepartmentId, Digest, MaterialCode, StepRef};
 use onething_model::problem::Problem;
@@ -39,7 +41,7 @@ pub struct BundleStepSummary {
     /// The step, `department/step`.
     pub step: StepRef,
     /// Its title.
-    pub title: String,
+    pub title: Label,
     /// The steps it waits for.
     pub after: Vec<StepRef>,
     /// Its time limit.
@@ -153,6 +155,7 @@ pub struct FormAnswer {
         (status = 404, description = "no such bundle", body = ProblemDetails, content_type = "application/problem+json")))]
 pub(super) async fn form(
     _: CatalogueReader,
+    AnswerLang(lang): AnswerLang,
     State(s): State<ApiState>,
     Path(id): Path<String>,
 ) -> Result<Json<FormAnswer>, ApiError> {
@@ -163,8 +166,8 @@ pub(super) async fn form(
     let form = onething_model::form::build(bundle, cat.dict(), cat.grants());
     Ok(Json(FormAnswer {
         bundle: bundle.id.clone(),
-        schema: form.json_schema(cat.dict()),
-        notification: form.notification(),
+        schema: form.json_schema(cat.dict(), lang),
+        notification: form.notification(lang),
         materials: form.materials,
     }))
 }
@@ -289,13 +292,13 @@ pub struct StepView {
     /// Whether it passed its time limit.
     pub overdue: bool,
     /// The last error, rejection reason or manual-queue reason.
-    pub reason: Option<String>,
+    pub reason: Option<Label>,
     /// Problems it returned (needs-more).
     pub problems: Vec<Problem>,
     /// Documents it issued.
     pub documents: Vec<Document>,
     /// The department's note for the applicant.
-    pub note: Option<String>,
+    pub note: Option<Label>,
 }
 
 /// Where an application stands.
@@ -472,6 +475,7 @@ pub(super) async fn events(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
+    let AnswerLang(lang) = AnswerLang::of(&headers);
     // A follower that reconnects says the last event it saw.
     let from = match headers.get("last-event-id") {
         None => 0,
@@ -505,6 +509,7 @@ pub(super) async fn events(
         last: from,
         pending: history,
         done: state.status.is_final(),
+        lang,
     };
     let stream = futures::stream::unfold(Some(follow), |follow| async move {
         let mut f = follow?;
@@ -542,6 +547,9 @@ struct Follow {
     last: u64,
     pending: VecDeque<EventRecord>,
     done: bool,
+    /// The language the follower asked for: every text of an event is
+    /// sent in it.
+    lang: onething_model::text::Lang,
 }
 
 /// What a follower sends next.
@@ -565,11 +573,13 @@ impl Follow {
                         .event
                         .exposed(&self.exposure, self.engine.catalog().dict());
                 }
+                let mut data = serde_json::to_value(&ev).unwrap_or_default();
+                onething_model::text::localise(&mut data, self.lang);
                 return Next::Event(
                     SseEvent::default()
                         .event(ev.event.kind())
                         .id(ev.seq.to_string())
-                        .json_data(&ev)
+                        .json_data(&data)
                         .unwrap_or_else(|_| SseEvent::default().comment("unencodable event")),
                 );
             }

@@ -186,7 +186,10 @@ impl From<SubmitError> for ApiError {
                 m,
             ),
             e @ SubmitError::IdempotencyKeyReused { .. } => {
-                let message = e.to_string();
+                let message = onething_model::text::Text::new(
+                    "此幂等键已用于另一份不同的申请；本次未保存任何内容",
+                    e.to_string(),
+                );
                 ApiError::problems(
                     "the idempotency key was used for another request; nothing was stored",
                     vec![Problem::general("idempotency-key-reused", message)],

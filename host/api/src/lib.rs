@@ -17,6 +17,7 @@ pub mod auth;
 pub mod error;
 pub mod guard;
 mod json;
+pub mod lang;
 pub mod openapi;
 mod operator;
 pub mod rate;
@@ -129,6 +130,7 @@ pub fn router(state: ApiState) -> Router {
             guard::head_limits,
         ))
         .layer(axum::middleware::from_fn(guard::problem_json))
+        .layer(axum::middleware::from_fn(lang::localise))
         .with_state(state)
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }

@@ -112,7 +112,7 @@ pub struct QueueItem {
     /// The step, `department/step`.
     pub step: StepRef,
     /// Why it is here.
-    pub reason: Option<String>,
+    pub reason: Option<onething_model::text::Text>,
     /// Attempts made.
     pub attempts: u32,
     /// Whether it passed its time limit.

@@ -6,6 +6,10 @@
 //! This module and its siblings for other versions are the only places
 //! that name generated types; everything above the contract crate speaks
 //! `onething_model`.
+//!
+//! Its texts for people are one string each, in whatever language the
+//! department wrote; the model keeps each as the same text in both
+//! languages ([`Text::same`]).
 
 use chrono::{Datelike, NaiveDate};
 use onething_model::call::{
@@ -15,6 +19,7 @@ use onething_model::call::{
 use onething_model::dictionary::FieldValue;
 use onething_model::manifest::{RawManifest, RawNeed, RawStepSpec};
 use onething_model::problem::Subject;
+use onething_model::text::Text;
 use wasmtime::Store;
 use wasmtime::component::InstancePre;
 
@@ -224,28 +229,28 @@ fn problem_from_wit(p: types::Problem) -> ReportedProblem {
             types::Subject::General => Subject::General,
         },
         code: p.code,
-        message: p.message,
+        message: Text::same(p.message),
     }
 }
 
 fn manifest_from_wit(m: types::Manifest) -> RawManifest {
     RawManifest {
         department: m.department,
-        name: m.name,
+        name: Text::same(m.name),
         version: m.version,
         steps: m
             .steps
             .into_iter()
             .map(|s| RawStepSpec {
                 id: s.id,
-                title: s.title,
+                title: Text::same(s.title),
                 reads: s
                     .reads
                     .into_iter()
                     .map(|r| RawNeed {
                         name: r.key,
                         required: r.required,
-                        purpose: r.purpose,
+                        purpose: Text::same(r.purpose),
                     })
                     .collect(),
                 writes: s.writes,
@@ -255,7 +260,7 @@ fn manifest_from_wit(m: types::Manifest) -> RawManifest {
                     .map(|m| RawNeed {
                         name: m.code,
                         required: m.required,
-                        purpose: m.purpose,
+                        purpose: Text::same(m.purpose),
                     })
                     .collect(),
                 time_limit_minutes: s.time_limit_minutes,
@@ -274,18 +279,18 @@ fn handled_from_wit(h: Result<types::Outcome, types::StepError>) -> Handled {
                 .map(|d| Document {
                     kind: d.kind,
                     number: d.number,
-                    title: d.title,
+                    title: Text::same(d.title),
                 })
                 .collect(),
-            note: a.note,
+            note: a.note.map(Text::same),
         })),
         Ok(types::Outcome::NeedsMore(ps)) => Ok(StepOutcome::NeedsMore(
             ps.into_iter().map(problem_from_wit).collect(),
         )),
-        Ok(types::Outcome::Rejected(r)) => Ok(StepOutcome::Rejected(r)),
+        Ok(types::Outcome::Rejected(r)) => Ok(StepOutcome::Rejected(Text::same(r))),
         Ok(types::Outcome::Deferred(t)) => Ok(StepOutcome::Deferred(Ticket {
             id: t.id,
-            reason: t.reason,
+            reason: Text::same(t.reason),
         })),
         Err(types::StepError::Transient(m)) => Err(StepError::Transient(m)),
         Err(types::StepError::Permanent(m)) => Err(StepError::Permanent(m)),

@@ -9,9 +9,9 @@
 //! (`wasi:http`) is linked by the runtime, which governs every request;
 //! this module only names the bindings it uses.
 //!
-//! Text for people comes as Chinese and English. Until the host serves
-//! applicants in their language, the model keeps the Chinese and the
-//! English is checked to be present ([`text_from_wit`]).
+//! Text for people comes as Chinese and English, both kept (the host
+//! answers each applicant in their language); a text missing either is
+//! refused ([`text_from_wit`]).
 
 use onething_model::call::{
     Approval, CallMaterial, Document, Field, Handled, ReportedProblem, ReturnedField, StepError,
@@ -20,6 +20,7 @@ use onething_model::call::{
 use onething_model::dictionary::FieldValue;
 use onething_model::manifest::{RawManifest, RawNeed, RawStepSpec};
 use onething_model::problem::Subject;
+use onething_model::text::Text;
 use wasmtime::Store;
 use wasmtime::component::InstancePre;
 
@@ -169,12 +170,12 @@ impl Instance {
 
 // ---- conversions ---------------------------------------------------------
 
-/// A text for people, as the model keeps it (the Chinese), once both
-/// languages are there: a department that leaves one empty is refused,
-/// naming what the text was for.
-pub fn text_from_wit(t: types::Text, what: &str) -> Result<String, String> {
+/// A text for people, as the model keeps it (both languages), once both
+/// are there: a department that leaves one empty is refused, naming what
+/// the text was for.
+pub fn text_from_wit(t: types::Text, what: &str) -> Result<Text, String> {
     match (t.zh.trim().is_empty(), t.en.trim().is_empty()) {
-        (false, false) => Ok(t.zh),
+        (false, false) => Ok(Text::new(t.zh, t.en)),
         (true, true) => Err(format!("{what} is empty in both zh and en")),
         (true, false) => Err(format!("{what} has no Chinese (zh) text")),
         (false, true) => Err(format!("{what} has no English (en) text")),
@@ -476,7 +477,7 @@ mod tests {
     fn a_text_missing_a_language_is_named() {
         assert_eq!(
             text_from_wit(both("出生医学证明", "Birth"), "x"),
-            Ok("出生医学证明".into())
+            Ok(Text::new("出生医学证明", "Birth"))
         );
         let e =
             text_from_wit(both("出生医学证明", " "), "the title of step birth").expect_err("no en");
@@ -505,7 +506,7 @@ mod tests {
             panic!("approved");
         };
         assert_eq!(a.fields[0].value, Ok(FieldValue::Money(29)));
-        assert_eq!(a.documents[0].title, "证");
-        assert_eq!(a.note.as_deref(), Some("好"));
+        assert_eq!(a.documents[0].title, Text::new("证", "Certificate"));
+        assert_eq!(a.note, Some(Text::new("好", "Done")));
     }
 }

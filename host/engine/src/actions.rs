@@ -94,7 +94,8 @@ impl Engine {
                 }
                 Event::StepRejected {
                     step: step.clone(),
-                    reason: reason.clone(),
+                    // An officer writes in one language.
+                    reason: reason.clone().into(),
                     operator: Some(operator.into()),
                 }
             }
@@ -285,7 +286,7 @@ fn approval_outputs(
         }
         let value = dict
             .parse_json(&key, v)
-            .map_err(|e| ActionError::Invalid(e.message))?;
+            .map_err(|e| ActionError::Invalid(e.message.en))?;
         checked.insert(key, value.to_json());
     }
     let required_later: Vec<String> = spec

@@ -154,7 +154,7 @@ impl Engine {
                             reason: format!(
                                 "its department's system {origin} was down past the step's time limit of {} min; the last attempt: {}",
                                 st.time_limit_secs / 60,
-                                st.reason.as_deref().unwrap_or("-")
+                                st.reason.as_ref().map_or("-", |r| r.en.as_str())
                             ),
                         });
                         continue;

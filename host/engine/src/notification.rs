@@ -12,6 +12,7 @@ use onething_model::application::Contents;
 use onething_model::bundle::Bundle;
 use onething_model::ids::{DepartmentId, StepRef};
 use onething_model::problem::{Problem, Subject};
+use onething_model::text::Text;
 use onething_model::rules::{
     Notification, active_steps, host_problems, visible_fields, visible_materials,
 };
@@ -38,9 +39,15 @@ impl CheckFailure {
         Problem {
             subject: Subject::General,
             code: "department-could-not-check".into(),
-            message: format!(
-                "department {} could not check its step {} just now ({}); its problems are not in this list: check again later, or submit and the department checks when it handles the step",
-                self.department, self.step.step, self.error
+            message: Text::new(
+                format!(
+                    "部门 {} 暂时无法检查其环节 {}，其发现的问题不在此列表中：请稍后再检查，或直接提交，由部门在办理该环节时检查",
+                    self.department, self.step.step
+                ),
+                format!(
+                    "department {} could not check its step {} just now ({}); its problems are not in this list: check again later, or submit and the department checks when it handles the step",
+                    self.department, self.step.step, self.error
+                ),
             ),
             found_by: Some(self.step.clone()),
         }

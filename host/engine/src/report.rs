@@ -12,6 +12,7 @@ use onething_model::bundle::Bundle;
 use onething_model::call::Document;
 use onething_model::ids::{Digest, FieldKey, StepRef};
 use onething_model::problem::Problem;
+use onething_model::text::Text;
 use onething_model::state::{AppState, AppStatus, StepStatus};
 use serde::Serialize;
 
@@ -21,7 +22,7 @@ pub struct StepReport {
     /// The step.
     pub step: StepRef,
     /// Step title from the manifest.
-    pub title: String,
+    pub title: Text,
     /// Where it stands.
     pub status: StepStatus,
     /// Attempts made.
@@ -40,10 +41,10 @@ pub struct StepReport {
     pub problems: Vec<Problem>,
     /// Rejection reason, manual-queue reason or last error, for people.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Text>,
     /// The department's note, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub note: Option<Text>,
     /// Whether it passed its time limit.
     pub overdue: bool,
 }
@@ -86,7 +87,7 @@ impl RunReport {
                 };
                 StepReport {
                     step: s.step.clone(),
-                    title: spec.map_or_else(String::new, |spec| spec.title.clone()),
+                    title: spec.map_or_else(Text::default, |spec| spec.title.clone()),
                     status: s.status,
                     attempts: s.attempts,
                     plugin_version: s.plugin_version.clone(),
@@ -182,12 +183,12 @@ mod tests {
         assert_eq!(r.status, AppStatus::Manual);
         assert!(r.steps[0].outputs.is_empty());
         assert_eq!(r.steps[1].outputs[&hukou], "H-1");
-        assert_eq!(r.steps[1].note.as_deref(), Some("ok"));
+        assert_eq!(r.steps[1].note.as_ref().map(|n| n.en.as_str()), Some("ok"));
         assert_eq!(r.steps[2].status, StepStatus::Manual);
         assert!(
             r.steps[2]
                 .reason
-                .as_deref()
+                .as_ref()
                 .is_some_and(|x| x.contains("ticket"))
         );
         let json = serde_json::to_value(&r).expect("json");

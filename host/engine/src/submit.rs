@@ -17,6 +17,7 @@ use onething_model::events::Event;
 use onething_model::ids::Digest;
 use onething_model::party::{Applicant, may_apply};
 use onething_model::problem::{Problem, Subject, first_of};
+use onething_model::text::Text;
 use onething_model::rules::host_problems;
 use onething_model::state::{AppState, AppStatus};
 use onething_store::StoreError;
@@ -113,16 +114,26 @@ impl Engine {
         if fields > max_fields {
             problems.push(Problem::general(
                 "too-many-fields",
-                format!(
-                    "the request has {fields} fields; an application takes at most {max_fields} (max_form_fields); none was read"
+                Text::new(
+                    format!(
+                        "申请填写了 {fields} 个字段，一份申请最多 {max_fields} 个（max_form_fields）；均未读取"
+                    ),
+                    format!(
+                        "the request has {fields} fields; an application takes at most {max_fields} (max_form_fields); none was read"
+                    ),
                 ),
             ));
         }
         if materials > max_materials {
             problems.push(Problem::general(
                 "too-many-materials",
-                format!(
-                    "the request references {materials} materials; an application takes at most {max_materials} (max_materials); none was read"
+                Text::new(
+                    format!(
+                        "申请引用了 {materials} 份材料，一份申请最多 {max_materials} 份（max_materials）；均未读取"
+                    ),
+                    format!(
+                        "the request references {materials} materials; an application takes at most {max_materials} (max_materials); none was read"
+                    ),
                 ),
             ));
         }
@@ -157,9 +168,15 @@ impl Engine {
                 Some(meta) => contents.problems.push(Problem::material(
                     code.as_str(),
                     "mismatch",
-                    format!(
-                        "material {code}: stored {} is {} of {} bytes, not {} of {} bytes",
-                        m.digest, meta.media_type, meta.size, m.media_type, m.size
+                    Text::new(
+                        format!(
+                            "材料 {code}：已存的 {} 为 {}，{} 字节，与申请所写的 {}、{} 字节不符",
+                            m.digest, meta.media_type, meta.size, m.media_type, m.size
+                        ),
+                        format!(
+                            "material {code}: stored {} is {} of {} bytes, not {} of {} bytes",
+                            m.digest, meta.media_type, meta.size, m.media_type, m.size
+                        ),
                     ),
                 )),
                 None => {
@@ -167,9 +184,15 @@ impl Engine {
                     contents.problems.push(Problem::material(
                         code.as_str(),
                         "unknown-digest",
-                        format!(
-                            "material {code}: {} has not been uploaded (POST /api/materials first)",
-                            m.digest
+                        Text::new(
+                            format!(
+                                "材料 {code}：{} 尚未上传（请先 POST /api/materials）",
+                                m.digest
+                            ),
+                            format!(
+                                "material {code}: {} has not been uploaded (POST /api/materials first)",
+                                m.digest
+                            ),
                         ),
                     ));
                 }

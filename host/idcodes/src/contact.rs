@@ -12,23 +12,24 @@ use crate::error::{char_count, first_refused};
 /// without `+86`, spaces or hyphens.
 pub fn validate_mobile_phone(phone: &str) -> Result<(), CodeError> {
     const RULE: &str = "a mobile number has 11 digits and starts with 13 to 19";
+    const RULE_ZH: &str = "手机号码为 11 位数字，以 13 至 19 开头";
     let n = char_count(phone);
     if n != 11 {
         return Err(CodeError::new(
-            BAD_PHONE,
+            BAD_PHONE, format!("{RULE_ZH}；此号码有 {n} 个字符"),
             format!("{RULE}; this one has {n} characters"),
         ));
     }
     if let Some((pos, c)) = first_refused(phone, |c| c.is_ascii_digit()) {
         return Err(CodeError::new(
-            BAD_PHONE,
+            BAD_PHONE, format!("{RULE_ZH}，不能有其他字符；第 {pos} 位是 {c:?}"),
             format!("{RULE}, and nothing else; character {pos} is {c:?}"),
         ));
     }
     let start = phone.get(..2).unwrap_or_default();
     if !matches!(start.as_bytes(), [b'1', b'3'..=b'9']) {
         return Err(CodeError::new(
-            BAD_PHONE,
+            BAD_PHONE, format!("{RULE_ZH}；此号码以 {start} 开头"),
             format!("{RULE}; this one starts with {start}"),
         ));
     }
@@ -38,16 +39,17 @@ pub fn validate_mobile_phone(phone: &str) -> Result<(), CodeError> {
 /// Check a postal code: 6 ASCII digits.
 pub fn validate_postal_code(code: &str) -> Result<(), CodeError> {
     const RULE: &str = "a postal code has 6 digits";
+    const RULE_ZH: &str = "邮政编码为 6 位数字";
     let n = char_count(code);
     if n != 6 {
         return Err(CodeError::new(
-            BAD_POSTAL_CODE,
+            BAD_POSTAL_CODE, format!("{RULE_ZH}；此处有 {n} 个字符"),
             format!("{RULE}; this one has {n} characters"),
         ));
     }
     if let Some((pos, c)) = first_refused(code, |c| c.is_ascii_digit()) {
         return Err(CodeError::new(
-            BAD_POSTAL_CODE,
+            BAD_POSTAL_CODE, format!("{RULE_ZH}；第 {pos} 位是 {c:?}"),
             format!("{RULE}; character {pos} is {c:?}"),
         ));
     }

@@ -43,22 +43,30 @@ pub mod codes {
 }
 
 /// What is wrong with a coded value: a stable machine code (one of
-/// [`codes`]) and an English message for the applicant naming what is
-/// wrong and what it must be. `Display` shows the message.
+/// [`codes`]) and a message for the applicant, in Chinese and in English,
+/// naming what is wrong and what it must be. `Display` shows the English
+/// message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CodeError {
     /// Stable, machine-readable code, e.g. `bad-check-digit`.
     pub code: &'static str,
     /// A message for the applicant, in English.
     pub message: String,
+    /// The same message in Chinese.
+    pub message_zh: String,
 }
 
 impl CodeError {
-    /// An error with `code` and `message`.
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    /// An error with `code` and its message in Chinese and English.
+    pub fn new(
+        code: &'static str,
+        message_zh: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         CodeError {
             code,
             message: message.into(),
+            message_zh: message_zh.into(),
         }
     }
 }
@@ -91,7 +99,7 @@ mod tests {
 
     #[test]
     fn displays_the_message() {
-        let e = CodeError::new(codes::BAD_PHONE, "a mobile number has 11 digits");
+        let e = CodeError::new(codes::BAD_PHONE, "手机号码为 11 位数字", "a mobile number has 11 digits");
         assert_eq!(e.to_string(), "a mobile number has 11 digits");
         assert_eq!(e.code, "bad-phone");
         let boxed: Box<dyn std::error::Error> = Box::new(e);

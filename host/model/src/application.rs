@@ -17,6 +17,7 @@ use crate::bundle::Bundle;
 use crate::dictionary::{Dictionary, FieldValue};
 use crate::ids::{BundleId, Digest, FieldKey, MaterialCode};
 use crate::problem::Problem;
+use crate::text::Text;
 
 /// A material reference in an application document.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -123,7 +124,7 @@ pub fn read_contents(doc: &ApplicationDoc, bundle: &Bundle, dict: &Dictionary) -
             Ok(k) => k,
             Err(e) => {
                 out.problems
-                    .push(Problem::field(name, "bad-key", e.to_string()));
+                    .push(Problem::field(name, "bad-key", Text::new(format!("字段名 {name:?} 不符合数据字典的命名规则"), e.to_string())));
                 continue;
             }
         };
@@ -131,9 +132,15 @@ pub fn read_contents(doc: &ApplicationDoc, bundle: &Bundle, dict: &Dictionary) -
             out.problems.push(Problem::field(
                 name,
                 "unknown-field",
-                format!(
-                    "{key} is not in the data dictionary{}",
-                    dict.did_you_mean_field(key.as_str())
+                Text::new(
+                    format!(
+                        "{key} 不在数据字典中{}",
+                        dict.did_you_mean_field(key.as_str()).zh()
+                    ),
+                    format!(
+                        "{key} is not in the data dictionary{}",
+                        dict.did_you_mean_field(key.as_str())
+                    ),
                 ),
             ));
             continue;
@@ -142,9 +149,15 @@ pub fn read_contents(doc: &ApplicationDoc, bundle: &Bundle, dict: &Dictionary) -
             out.problems.push(Problem::field(
                 name,
                 "issued-field",
-                format!(
-                    "{key} ({}) is issued by a department and cannot be supplied by the applicant",
-                    def.label.en
+                Text::new(
+                    format!(
+                        "{}（{key}）由部门核发，不能由申请人填写",
+                        def.label.zh
+                    ),
+                    format!(
+                        "{key} ({}) is issued by a department and cannot be supplied by the applicant",
+                        def.label.en
+                    ),
                 ),
             ));
             continue;
@@ -153,9 +166,15 @@ pub fn read_contents(doc: &ApplicationDoc, bundle: &Bundle, dict: &Dictionary) -
             out.problems.push(Problem::field(
                 name,
                 "not-in-form",
-                format!(
-                    "{key} ({}) is not asked for by bundle {}; send only the form's fields",
-                    def.label.en, bundle.id
+                Text::new(
+                    format!(
+                        "{}（{key}）不是事项 {} 所需的字段；请只填写表单中的字段",
+                        def.label.zh, bundle.id
+                    ),
+                    format!(
+                        "{key} ({}) is not asked for by bundle {}; send only the form's fields",
+                        def.label.en, bundle.id
+                    ),
                 ),
             ));
             continue;
@@ -177,7 +196,10 @@ pub fn read_contents(doc: &ApplicationDoc, bundle: &Bundle, dict: &Dictionary) -
                     out.problems.push(Problem::material(
                         &m.code,
                         "duplicate",
-                        format!("material {code} is supplied twice"),
+                        Text::new(
+                            format!("材料 {code} 提交了两次"),
+                            format!("material {code} is supplied twice"),
+                        ),
                     ));
                 }
             }
@@ -191,14 +213,21 @@ fn read_material(
     m: &MaterialRef,
     dict: &Dictionary,
 ) -> Result<(MaterialCode, Material), Box<Problem>> {
-    let fail = |code: &str, msg: String| Box::new(Problem::material(&m.code, code, msg));
-    let code = MaterialCode::parse(&m.code).map_err(|e| fail("bad-code", e.to_string()))?;
+    let fail = |code: &str, msg: Text| Box::new(Problem::material(&m.code, code, msg));
+    let code = MaterialCode::parse(&m.code)
+        .map_err(|e| fail("bad-code", Text::new(format!("材料代码 {:?} 不符合数据字典的命名规则", m.code), e.to_string())))?;
     let def = dict.material(&code).ok_or_else(|| {
         fail(
             "unknown-material",
-            format!(
-                "{code} is not a material code of the data dictionary{}",
-                dict.did_you_mean_material(code.as_str())
+            Text::new(
+                format!(
+                    "{code} 不是数据字典中的材料代码{}",
+                    dict.did_you_mean_material(code.as_str()).zh()
+                ),
+                format!(
+                    "{code} is not a material code of the data dictionary{}",
+                    dict.did_you_mean_material(code.as_str())
+                ),
             ),
         )
     })?;
@@ -206,16 +235,27 @@ fn read_material(
         (Some(_), None) => {
             return Err(fail(
                 "path-not-allowed",
-                format!("material {code}: upload it first and reference it by digest"),
+                Text::new(
+                    format!("材料 {code}：请先上传，再按摘要引用"),
+                    format!("material {code}: upload it first and reference it by digest"),
+                ),
             ));
         }
         (None, Some(digest)) => {
             let digest = Digest::parse(digest)
-                .map_err(|e| fail("bad-digest", format!("material {code}: {e}")))?;
+                .map_err(|e| {
+                    fail(
+                        "bad-digest",
+                        Text::new(format!("材料 {code}：摘要格式无效"), format!("material {code}: {e}")),
+                    )
+                })?;
             let (Some(media_type), Some(size)) = (&m.media_type, m.size) else {
                 return Err(fail(
                     "bad-reference",
-                    format!("material {code}: a digest reference needs media_type and size"),
+                    Text::new(
+                        format!("材料 {code}：按摘要引用时须给出 media_type 和 size"),
+                        format!("material {code}: a digest reference needs media_type and size"),
+                    ),
                 ));
             };
             Material {
@@ -227,27 +267,44 @@ fn read_material(
         _ => {
             return Err(fail(
                 "bad-reference",
-                format!("material {code}: give either path, or digest with media_type and size"),
+                Text::new(
+                    format!("材料 {code}：请给出 path，或给出 digest 及 media_type 和 size"),
+                    format!("material {code}: give either path, or digest with media_type and size"),
+                ),
             ));
         }
     };
     if !def.media_types.iter().any(|t| t == &material.media_type) {
         return Err(fail(
             "wrong-media-type",
-            format!(
-                "{} ({code}) must be one of {}, not {}",
-                def.label.en,
-                def.media_types.join(", "),
-                material.media_type
+            Text::new(
+                format!(
+                    "{}（{code}）的格式须为 {} 之一，不能是 {}",
+                    def.label.zh,
+                    def.media_types.join("、"),
+                    material.media_type
+                ),
+                format!(
+                    "{} ({code}) must be one of {}, not {}",
+                    def.label.en,
+                    def.media_types.join(", "),
+                    material.media_type
+                ),
             ),
         ));
     }
     if material.size > def.max_bytes {
         return Err(fail(
             "too-large",
-            format!(
-                "{} ({code}) is {} bytes; the limit is {}",
-                def.label.en, material.size, def.max_bytes
+            Text::new(
+                format!(
+                    "{}（{code}）有 {} 字节，上限为 {} 字节",
+                    def.label.zh, material.size, def.max_bytes
+                ),
+                format!(
+                    "{} ({code}) is {} bytes; the limit is {}",
+                    def.label.en, material.size, def.max_bytes
+                ),
             ),
         ));
     }

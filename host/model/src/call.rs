@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::dictionary::FieldValue;
 use crate::ids::{Digest, FieldKey, MaterialCode, StepId, StepRef};
 use crate::problem::{Problem, Subject};
+use crate::text::Text;
 
 /// A field the host sends to a plugin.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,7 +75,7 @@ pub struct ReportedProblem {
     /// A stable code.
     pub code: String,
     /// A message for the applicant.
-    pub message: String,
+    pub message: Text,
 }
 
 impl ReportedProblem {
@@ -93,7 +94,8 @@ pub struct Document {
     /// Its number.
     pub number: String,
     /// Human title.
-    pub title: String,
+    #[serde(deserialize_with = "crate::text::lenient")]
+    pub title: Text,
 }
 
 /// A step done, as the department says.
@@ -104,7 +106,7 @@ pub struct Approval {
     /// Documents issued.
     pub documents: Vec<Document>,
     /// A note for the applicant.
-    pub note: Option<String>,
+    pub note: Option<Text>,
 }
 
 /// Handled off-line: the step is completed later.
@@ -113,7 +115,7 @@ pub struct Ticket {
     /// The department's reference.
     pub id: String,
     /// Why it could not be done on-line.
-    pub reason: String,
+    pub reason: Text,
 }
 
 /// How a step ended, as the department says.
@@ -124,7 +126,7 @@ pub enum StepOutcome {
     /// The applicant must correct or add something.
     NeedsMore(Vec<ReportedProblem>),
     /// Refused, with the reason.
-    Rejected(String),
+    Rejected(Text),
     /// Handled off-line.
     Deferred(Ticket),
 }
@@ -188,13 +190,13 @@ impl OutputSize for ReportedProblem {
             Subject::Field(s) | Subject::Material(s) => s.len(),
             Subject::General => 0,
         };
-        subject + self.code.len() + self.message.len()
+        subject + self.code.len() + self.message.byte_len()
     }
 }
 
 impl OutputSize for Document {
     fn output_size(&self) -> usize {
-        self.kind.len() + self.number.len() + self.title.len()
+        self.kind.len() + self.number.len() + self.title.byte_len()
     }
 }
 
@@ -210,11 +212,11 @@ impl OutputSize for Handled {
             Ok(StepOutcome::Approved(a)) => {
                 a.fields.output_size()
                     + a.documents.output_size()
-                    + a.note.as_ref().map_or(0, String::len)
+                    + a.note.as_ref().map_or(0, Text::byte_len)
             }
             Ok(StepOutcome::NeedsMore(p)) => p.output_size(),
-            Ok(StepOutcome::Rejected(s)) => s.len(),
-            Ok(StepOutcome::Deferred(t)) => t.id.len() + t.reason.len(),
+            Ok(StepOutcome::Rejected(s)) => s.byte_len(),
+            Ok(StepOutcome::Deferred(t)) => t.id.len() + t.reason.byte_len(),
             Err(
                 StepError::Transient(s)
                 | StepError::Permanent(s)
@@ -226,9 +228,9 @@ impl OutputSize for Handled {
 
 impl OutputSize for crate::manifest::RawManifest {
     fn output_size(&self) -> usize {
-        let need = |n: &crate::manifest::RawNeed| n.name.len() + n.purpose.len() + ITEM_BYTES;
+        let need = |n: &crate::manifest::RawNeed| n.name.len() + n.purpose.byte_len() + ITEM_BYTES;
         self.department.len()
-            + self.name.len()
+            + self.name.byte_len()
             + self.version.len()
             + self
                 .steps
@@ -236,7 +238,7 @@ impl OutputSize for crate::manifest::RawManifest {
                 .map(|s| {
                     STEP_BYTES
                         + s.id.len()
-                        + s.title.len()
+                        + s.title.byte_len()
                         + s.reads.iter().map(need).sum::<usize>()
                         + s.writes.iter().map(|w| w.len() + ITEM_BYTES).sum::<usize>()
                         + s.materials.iter().map(need).sum::<usize>()
@@ -265,7 +267,8 @@ mod tests {
             }],
             note: Some("note".into()),
         }));
-        assert_eq!(handled.output_size(), (16 + 8) + (4 + 8) + 4);
+        // A text counts both languages: "t" and "note" twice each.
+        assert_eq!(handled.output_size(), (16 + 8) + (1 + 2 + 2 + 8) + 8);
         let failed: Handled = Err(StepError::Transient("down".into()));
         assert_eq!(failed.output_size(), 4);
     }

@@ -18,6 +18,7 @@ use crate::dictionary::Dictionary;
 use crate::exposure::Exposure;
 use crate::ids::{BundleId, Digest, FieldKey, MaterialCode, StepRef};
 use crate::problem::Problem;
+use crate::text::Text;
 
 /// What happened to an application. Stored append-only, in order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,8 +85,12 @@ pub enum Event {
         /// Documents issued.
         documents: Vec<Document>,
         /// The department's note for the applicant, if any.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        note: Option<String>,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            deserialize_with = "crate::text::lenient_option"
+        )]
+        note: Option<Text>,
         /// Operator who resolved it by hand, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         operator: Option<String>,
@@ -102,7 +107,8 @@ pub enum Event {
         /// The step.
         step: StepRef,
         /// Why.
-        reason: String,
+        #[serde(deserialize_with = "crate::text::lenient")]
+        reason: Text,
         /// Operator who rejected it by hand, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         operator: Option<String>,

@@ -14,6 +14,7 @@ use crate::bundle::{Bundle, Condition, Test};
 use crate::dictionary::{Dictionary, FieldKind, Label, Sensitivity, TextFormat, money_text};
 use crate::grants::Grants;
 use crate::ids::{FieldKey, MaterialCode, StepRef};
+use crate::text::{Lang, Text};
 
 /// A department that asks for a field or material, and why; for a field,
 /// the grant under which it may read it.
@@ -23,16 +24,16 @@ pub struct Need {
     /// The step.
     pub step: StepRef,
     /// Its stated purpose.
-    pub purpose: String,
+    pub purpose: Text,
     /// Whether that step requires it.
     pub required: bool,
     /// The law or regulation under which the department receives it (its
     /// grant in the data-sharing register).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub legal_basis: Option<String>,
+    pub legal_basis: Option<Text>,
     /// The owner of the data who approved that grant.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub approved_by: Option<String>,
+    pub approved_by: Option<Text>,
 }
 
 /// When a field or material is required.
@@ -215,9 +216,9 @@ fn format_pattern(f: TextFormat) -> (&'static str, &'static str) {
 }
 
 impl OneForm {
-    /// The form as a JSON Schema (draft 2020-12), with labels, validation,
-    /// and conditional requirements as `if`/`then`.
-    pub fn json_schema(&self, dict: &Dictionary) -> Value {
+    /// The form as a JSON Schema (draft 2020-12), with labels (in
+    /// `lang`), validation, and conditional requirements as `if`/`then`.
+    pub fn json_schema(&self, dict: &Dictionary, lang: Lang) -> Value {
         let mut properties = serde_json::Map::new();
         let mut required = Vec::new();
         let mut all_of = Vec::new();
@@ -226,12 +227,9 @@ impl OneForm {
                 continue;
             };
             let mut p = serde_json::Map::new();
-            p.insert(
-                "title".into(),
-                json!(format!("{} / {}", def.label.zh, def.label.en)),
-            );
+            p.insert("title".into(), json!(def.label.get(lang)));
             if let Some(d) = &def.description {
-                p.insert("description".into(), json!(format!("{} / {}", d.zh, d.en)));
+                p.insert("description".into(), json!(d.get(lang)));
             }
             kind_schema(&def.kind, &mut p);
             p.insert("x-sensitivity".into(), json!(def.sensitivity));
@@ -250,7 +248,7 @@ impl OneForm {
         let mut schema = json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": format!("urn:onething:bundle:{}:form", self.bundle),
-            "title": format!("{} / {}", self.title.zh, self.title.en),
+            "title": self.title.get(lang),
             "type": "object",
             "properties": properties,
             "required": required,
@@ -262,74 +260,114 @@ impl OneForm {
         schema
     }
 
-    /// The one-time notification of everything needed, for people.
-    pub fn notification(&self) -> String {
+    /// The one-time notification of everything needed, for people, wholly
+    /// in `lang` (identifiers, keys and media types as they are).
+    pub fn notification(&self, lang: Lang) -> String {
         use std::fmt::Write as _;
+        let zh = lang == Lang::Zh;
         let mut s = String::new();
-        let _ = writeln!(s, "{} / {}", self.title.zh, self.title.en);
-        let _ = writeln!(
-            s,
-            "One form, one set of materials. Time limit: {} hours.\n",
-            self.time_limit_hours
-        );
-        let _ = writeln!(s, "Fields ({}):", self.fields.len());
+        let _ = writeln!(s, "{}", self.title.get(lang));
+        let hours = self.time_limit_hours;
+        let _ = if zh {
+            writeln!(s, "一张表单，一套材料。办理时限：{hours} 小时。\n")
+        } else {
+            writeln!(
+                s,
+                "One form, one set of materials. Time limit: {hours} hours.\n"
+            )
+        };
+        let n = self.fields.len();
+        let _ = if zh {
+            writeln!(s, "填写事项（{n} 项）：")
+        } else {
+            writeln!(s, "Fields ({n}):")
+        };
         for f in &self.fields {
-            let req = requirement_text(&f.requirement);
+            let req = requirement_text(&f.requirement, lang);
             let who: Vec<String> = f
                 .needed_by
                 .iter()
-                .map(|n| match &n.legal_basis {
-                    Some(basis) => format!("{} ({}; under {basis})", n.step, n.purpose),
-                    None => format!("{} ({})", n.step, n.purpose),
+                .map(|n| {
+                    let purpose = n.purpose.get(lang);
+                    match (&n.legal_basis, zh) {
+                        (Some(basis), true) => {
+                            format!("{}（{purpose}；依据 {}）", n.step, basis.get(lang))
+                        }
+                        (Some(basis), false) => {
+                            format!("{} ({purpose}; under {})", n.step, basis.get(lang))
+                        }
+                        (None, true) => format!("{}（{purpose}）", n.step),
+                        (None, false) => format!("{} ({purpose})", n.step),
+                    }
                 })
                 .collect();
-            let _ = writeln!(
-                s,
-                "  - {} / {} [{}] {req}; used by {}",
-                f.label.zh,
-                f.label.en,
-                f.key,
-                who.join("; ")
-            );
+            let label = f.label.get(lang);
+            let _ = if zh {
+                writeln!(s, "  - {label} [{}] {req}；使用方：{}", f.key, who.join("；"))
+            } else {
+                writeln!(s, "  - {label} [{}] {req}; used by {}", f.key, who.join("; "))
+            };
         }
-        let _ = writeln!(s, "\nMaterials ({}):", self.materials.len());
+        let n = self.materials.len();
+        let _ = if zh {
+            writeln!(s, "\n提交材料（{n} 项）：")
+        } else {
+            writeln!(s, "\nMaterials ({n}):")
+        };
         for m in &self.materials {
-            let req = requirement_text(&m.requirement);
+            let req = requirement_text(&m.requirement, lang);
             let who: Vec<String> = m.needed_by.iter().map(|n| n.step.to_string()).collect();
-            let _ = writeln!(
-                s,
-                "  - {} / {} [{}] {req}; {}; at most {} KiB; used by {}",
-                m.label.zh,
-                m.label.en,
-                m.code,
-                m.media_types.join(" or "),
-                m.max_bytes / 1024,
-                who.join(", ")
-            );
+            let label = m.label.get(lang);
+            let kib = m.max_bytes / 1024;
+            let _ = if zh {
+                writeln!(
+                    s,
+                    "  - {label} [{}] {req}；格式 {}；不超过 {kib} KiB；使用方：{}",
+                    m.code,
+                    m.media_types.join(" 或 "),
+                    who.join("、")
+                )
+            } else {
+                writeln!(
+                    s,
+                    "  - {label} [{}] {req}; {}; at most {kib} KiB; used by {}",
+                    m.code,
+                    m.media_types.join(" or "),
+                    who.join(", ")
+                )
+            };
         }
         s
     }
 }
 
-fn requirement_text(r: &Requirement) -> String {
+fn requirement_text(r: &Requirement, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
     match r {
-        Requirement::Always => "required".into(),
-        Requirement::Optional => "optional".into(),
+        Requirement::Always => lang.pick("必填", "required").into(),
+        Requirement::Optional => lang.pick("选填", "optional").into(),
         Requirement::When(cs) => {
             let parts: Vec<String> = cs
                 .iter()
-                .map(|c| match &c.test {
-                    Test::Equals(v) => format!("{} = {}", c.field, v.to_json()),
-                    Test::OneOf(vs) => format!(
-                        "{} in {}",
+                .map(|c| match (&c.test, zh) {
+                    (Test::Equals(v), _) => format!("{} = {}", c.field, v.to_json()),
+                    (Test::OneOf(vs), zh) => format!(
+                        "{} {} {}",
                         c.field,
+                        if zh { "为以下之一" } else { "in" },
                         Value::Array(vs.iter().map(|v| v.to_json()).collect())
                     ),
-                    Test::Present(true) => format!("{} is given", c.field),
-                    Test::Present(false) => format!("{} is not given", c.field),
+                    (Test::Present(true), true) => format!("已填写 {}", c.field),
+                    (Test::Present(true), false) => format!("{} is given", c.field),
+                    (Test::Present(false), true) => format!("未填写 {}", c.field),
+                    (Test::Present(false), false) => format!("{} is not given", c.field),
                 })
                 .collect();
-            format!("required when {}", parts.join(" or "))
+            if zh {
+                format!("在{}时必填", parts.join("或"))
+            } else {
+                format!("required when {}", parts.join(" or "))
+            }
         }
     }
 }

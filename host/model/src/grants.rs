@@ -14,9 +14,9 @@
 //! [[grants]]
 //! department = "health"
 //! fields = ["child.name", "@mother-identity"]   # keys, or @group
-//! purpose = "签发出生医学证明"
-//! legal_basis = "《中华人民共和国母婴保健法》第二十三条"
-//! approved_by = "市卫生健康委员会数据管理处"
+//! purpose = { zh = "签发出生医学证明", en = "Issue the birth medical certificate" }
+//! legal_basis = { zh = "《中华人民共和国母婴保健法》第二十三条", en = "Maternal and Infant Health Care Law of the PRC, art. 23" }
+//! approved_by = "市卫生健康委员会数据管理处"   # one string: the same in both languages
 //! ```
 //!
 //! Not for what a step may see of one application (the rules in
@@ -32,6 +32,7 @@ use crate::faults::Faults;
 use crate::ids::{DepartmentId, Digest, FieldKey};
 use crate::manifest::Manifest;
 use crate::suggest::DidYouMean;
+use crate::text::Text;
 
 /// One grant: fields a department may read, and why it may.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -42,11 +43,11 @@ pub struct Grant {
     /// The fields it covers (groups expanded).
     pub fields: BTreeSet<FieldKey>,
     /// What the department may use them for.
-    pub purpose: String,
+    pub purpose: Text,
     /// The law or regulation that allows it.
-    pub legal_basis: String,
+    pub legal_basis: Text,
     /// The owner of the data who approved the grant.
-    pub approved_by: String,
+    pub approved_by: Text,
 }
 
 /// The register, checked against the dictionary.
@@ -91,7 +92,7 @@ pub struct Ungranted {
     /// The field.
     pub key: FieldKey,
     /// The purpose the manifest states.
-    pub purpose: String,
+    pub purpose: Text,
 }
 
 impl std::fmt::Display for Ungranted {
@@ -99,7 +100,9 @@ impl std::fmt::Display for Ungranted {
         write!(
             f,
             "step {} reads {} (\"{}\"), which no grant gives its department",
-            self.step, self.key, self.purpose
+            self.step,
+            self.key,
+            self.purpose.both()
         )
     }
 }
@@ -118,9 +121,12 @@ struct RawGrants {
 struct RawGrant {
     department: String,
     fields: Vec<String>,
-    purpose: String,
-    legal_basis: String,
-    approved_by: String,
+    #[serde(deserialize_with = "crate::text::lenient")]
+    purpose: Text,
+    #[serde(deserialize_with = "crate::text::lenient")]
+    legal_basis: Text,
+    #[serde(deserialize_with = "crate::text::lenient")]
+    approved_by: Text,
 }
 
 impl Grants {
@@ -157,7 +163,7 @@ impl Grants {
                 ("legal_basis", &g.legal_basis),
                 ("approved_by", &g.approved_by),
             ] {
-                if value.trim().is_empty() {
+                if value.zh.trim().is_empty() || value.en.trim().is_empty() {
                     faults.push(format!("{at}: {what} is empty; every grant says it"));
                 }
             }
@@ -187,9 +193,9 @@ impl Grants {
                 grants.push(Grant {
                     department,
                     fields,
-                    purpose: g.purpose.trim().to_owned(),
-                    legal_basis: g.legal_basis.trim().to_owned(),
-                    approved_by: g.approved_by.trim().to_owned(),
+                    purpose: g.purpose.map(|_, s| s.trim().to_owned()),
+                    legal_basis: g.legal_basis.map(|_, s| s.trim().to_owned()),
+                    approved_by: g.approved_by.map(|_, s| s.trim().to_owned()),
                 });
             }
         }
@@ -312,7 +318,7 @@ approved_by = "卫生健康委数据处"
                     .map(|k| FieldNeed {
                         key: FieldKey::parse(k).expect("key"),
                         required: true,
-                        purpose: "we just like it".into(),
+                        purpose: Text::same("we just like it"),
                     })
                     .collect(),
                 writes: BTreeSet::new(),
@@ -333,7 +339,7 @@ approved_by = "卫生健康委数据处"
         let grant = g
             .grant_for(&health, &FieldKey::parse("mother.name").expect("key"))
             .expect("granted through the group");
-        assert_eq!(grant.legal_basis, "母婴保健法第二十三条");
+        assert_eq!(grant.legal_basis, Text::same("母婴保健法第二十三条"));
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub mod problem;
 pub mod rules;
 pub mod state;
 pub mod suggest;
+pub mod text;
 
 /// The coded-identifier rules (GB 11643, GB 32100, GB 11714, Luhn) the
 /// dictionary applies, shared with the SDK.

@@ -14,15 +14,17 @@ use serde::Serialize;
 
 use crate::dictionary::Dictionary;
 use crate::ids::{DepartmentId, FieldKey, MaterialCode, StepId};
+use crate::text::Text;
 
-/// A manifest as a component described itself, before any check: plain
-/// text, in the shape every contract version converts to.
+/// A manifest as a component described itself, before any check, in the
+/// shape every contract version converts to (a 0.1.0 component's
+/// one-language texts as [`Text::same`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RawManifest {
     /// Department id as given.
     pub department: String,
     /// Department name.
-    pub name: String,
+    pub name: Text,
     /// Plugin version as given.
     pub version: String,
     /// Steps as given.
@@ -35,7 +37,7 @@ pub struct RawStepSpec {
     /// Step id as given.
     pub id: String,
     /// Title.
-    pub title: String,
+    pub title: Text,
     /// Fields read: key, required, purpose.
     pub reads: Vec<RawNeed>,
     /// Keys written.
@@ -54,7 +56,7 @@ pub struct RawNeed {
     /// Whether the step cannot run without it.
     pub required: bool,
     /// Why the department needs it.
-    pub purpose: String,
+    pub purpose: Text,
 }
 
 /// A field a step reads.
@@ -66,7 +68,7 @@ pub struct FieldNeed {
     /// Whether the step cannot run without it.
     pub required: bool,
     /// Why the department needs it.
-    pub purpose: String,
+    pub purpose: Text,
 }
 
 /// A material a step needs.
@@ -78,7 +80,7 @@ pub struct MaterialNeed {
     /// Whether the step cannot run without it.
     pub required: bool,
     /// Why the department needs it.
-    pub purpose: String,
+    pub purpose: Text,
 }
 
 /// One step a department offers.
@@ -88,7 +90,7 @@ pub struct StepSpec {
     /// Step id.
     pub id: StepId,
     /// Human title.
-    pub title: String,
+    pub title: Text,
     /// Fields it reads.
     pub reads: Vec<FieldNeed>,
     /// Fields it may write.
@@ -119,7 +121,7 @@ pub struct Manifest {
     /// Department id.
     pub department: DepartmentId,
     /// Department name.
-    pub name: String,
+    pub name: Text,
     /// Plugin version (semver).
     pub version: String,
     /// Its steps, in the order the component listed them.
@@ -168,7 +170,7 @@ pub fn validate(raw: RawManifest, dict: &Dictionary) -> Result<Manifest, Manifes
             None
         }
     };
-    if raw.name.trim().is_empty() {
+    if raw.name.zh.trim().is_empty() || raw.name.en.trim().is_empty() {
         faults.push("name is empty".into());
     }
     if !onething_idcodes::ids::is_semver(&raw.version) {
@@ -205,7 +207,7 @@ pub fn validate(raw: RawManifest, dict: &Dictionary) -> Result<Manifest, Manifes
                     if !read_keys.insert(key.clone()) {
                         faults.push(format!("step {id}: reads {key} twice"));
                     }
-                    if r.purpose.trim().is_empty() {
+                    if r.purpose.zh.trim().is_empty() || r.purpose.en.trim().is_empty() {
                         faults.push(format!("step {id}: reads {key} without stating a purpose"));
                     }
                     reads.push(FieldNeed {
@@ -297,24 +299,24 @@ max_bytes = 10
     fn raw(reads: &[&str], writes: &[&str]) -> RawManifest {
         RawManifest {
             department: "health".into(),
-            name: "Health".into(),
+            name: Text::same("Health"),
             version: "1.0.0".into(),
             steps: vec![RawStepSpec {
                 id: "birth-certificate".into(),
-                title: "Birth certificate".into(),
+                title: Text::same("Birth certificate"),
                 reads: reads
                     .iter()
                     .map(|k| RawNeed {
                         name: (*k).into(),
                         required: true,
-                        purpose: "p".into(),
+                        purpose: Text::same("p"),
                     })
                     .collect(),
                 writes: writes.iter().map(|k| (*k).to_string()).collect(),
                 materials: vec![RawNeed {
                     name: "birth-record".into(),
                     required: true,
-                    purpose: "p".into(),
+                    purpose: Text::same("p"),
                 }],
                 time_limit_minutes: 60,
             }],

@@ -11,6 +11,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::dictionary::FieldValue;
+use crate::text::Text;
 use crate::ids::{BundleId, DepartmentId, Digest, FieldKey, MaterialCode, StepId, StepRef};
 
 /// kebab-case `[a-z0-9-]`, no leading, trailing or doubled hyphen.
@@ -107,5 +108,24 @@ impl PartialSchema for FieldValue {
 impl ToSchema for FieldValue {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("FieldValue")
+    }
+}
+
+/// A text is answered in the language the request asked for
+/// (`Accept-Language`): one string.
+impl PartialSchema for Text {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "A text for people, in the language of the request's Accept-Language (zh, the default, or en)",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for Text {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Text")
     }
 }

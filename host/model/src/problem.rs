@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::StepRef;
+use crate::text::{self, Lang, Text};
 
 /// What a problem is about.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -27,8 +28,9 @@ pub struct Problem {
     pub subject: Subject,
     /// Stable code, e.g. `bad-check-digit`, `too-old`.
     pub code: String,
-    /// A message for the applicant.
-    pub message: String,
+    /// A message for the applicant, in both languages.
+    #[serde(deserialize_with = "text::lenient")]
+    pub message: Text,
     /// Who found it: `None` for the dictionary, else the department's step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub found_by: Option<StepRef>,
@@ -43,8 +45,13 @@ pub fn first_of(mut problems: Vec<Problem>, max: usize) -> Vec<Problem> {
         problems.truncate(max);
         problems.push(Problem::general(
             "more-problems",
-            format!(
-                "{rest} more problem(s) not listed (an answer lists the first {max}: max_problems); correct these and check again"
+            Text::new(
+                format!(
+                    "另有 {rest} 个问题未列出（每次答复只列前 {max} 个：max_problems）；请先改正这些，再检查一次"
+                ),
+                format!(
+                    "{rest} more problem(s) not listed (an answer lists the first {max}: max_problems); correct these and check again"
+                ),
             ),
         ));
     }
@@ -56,7 +63,7 @@ impl Problem {
     pub fn field(
         key: impl Into<String>,
         code: impl Into<String>,
-        message: impl Into<String>,
+        message: impl Into<Text>,
     ) -> Self {
         Self {
             subject: Subject::Field(key.into()),
@@ -70,7 +77,7 @@ impl Problem {
     pub fn material(
         code_of_material: impl Into<String>,
         code: impl Into<String>,
-        message: impl Into<String>,
+        message: impl Into<Text>,
     ) -> Self {
         Self {
             subject: Subject::Material(code_of_material.into()),
@@ -81,7 +88,7 @@ impl Problem {
     }
 
     /// A problem the host found about the application.
-    pub fn general(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn general(code: impl Into<String>, message: impl Into<Text>) -> Self {
         Self {
             subject: Subject::General,
             code: code.into(),
@@ -91,7 +98,7 @@ impl Problem {
     }
 
     /// A problem a department returned from a step's `check` or `handle`.
-    pub fn found_by(subject: Subject, code: String, message: String, step: &StepRef) -> Self {
+    pub fn found_by(subject: Subject, code: String, message: Text, step: &StepRef) -> Self {
         Self {
             subject,
             code,
@@ -100,18 +107,35 @@ impl Problem {
         }
     }
 
-    /// One line for a terminal.
-    pub fn line(&self) -> String {
-        let about = match &self.subject {
-            Subject::Field(k) => format!("field {k}"),
-            Subject::Material(m) => format!("material {m}"),
-            Subject::General => "application".to_string(),
+    /// One line for an operator's terminal: English around the message,
+    /// the message in both languages.
+    pub fn line_both(&self) -> String {
+        let mut line = self.line(Lang::En);
+        let en = format!(": {} [", self.message.en);
+        let both = format!(": {} [", self.message.both());
+        line = line.replacen(&en, &both, 1);
+        line
+    }
+
+    /// One line for a terminal, in `lang`.
+    pub fn line(&self, lang: Lang) -> String {
+        let about = match (&self.subject, lang) {
+            (Subject::Field(k), Lang::Zh) => format!("字段 {k}"),
+            (Subject::Field(k), Lang::En) => format!("field {k}"),
+            (Subject::Material(m), Lang::Zh) => format!("材料 {m}"),
+            (Subject::Material(m), Lang::En) => format!("material {m}"),
+            (Subject::General, lang) => lang.pick("申请", "application").to_string(),
         };
-        let by = self
-            .found_by
-            .as_ref()
-            .map_or_else(|| "the form check".to_string(), ToString::to_string);
-        format!("{about}: {} [{}; found by {by}]", self.message, self.code)
+        let by = self.found_by.as_ref().map_or_else(
+            || lang.pick("表单检查", "the form check").to_string(),
+            ToString::to_string,
+        );
+        let found = lang.pick("发现者", "found by");
+        format!(
+            "{about}: {} [{}; {found} {by}]",
+            self.message.get(lang),
+            self.code
+        )
     }
 }
 
@@ -122,18 +146,18 @@ mod tests {
     #[test]
     fn item_3_an_answer_lists_the_first_problems_and_counts_the_rest() {
         let many: Vec<Problem> = (0..250)
-            .map(|i| Problem::field(format!("x.f{i}"), "unknown-field", "unknown"))
+            .map(|i| Problem::field(format!("x.f{i}"), "unknown-field", Text::same("unknown")))
             .collect();
         let listed = first_of(many, 100);
         assert_eq!(listed.len(), 101);
         let last = listed.last().expect("last");
         assert_eq!(last.code, "more-problems");
         assert!(
-            last.message.contains("150 more") && last.message.contains("max_problems"),
+            last.message.en.contains("150 more") && last.message.zh.contains("150 个"),
             "{}",
             last.message
         );
-        let few = first_of(vec![Problem::general("a", "b")], 100);
+        let few = first_of(vec![Problem::general("a", Text::same("b"))], 100);
         assert_eq!(few.len(), 1);
     }
 }

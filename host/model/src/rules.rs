@@ -18,6 +18,7 @@ use crate::call::{CallMaterial, Field, ReturnedField};
 use crate::dictionary::{Dictionary, FieldValue};
 use crate::ids::{FieldKey, MaterialCode};
 use crate::problem::{Problem, Subject};
+use crate::text::Text;
 
 /// Exactly the fields `step` declared it reads, from the form and from
 /// earlier steps' outputs (outputs first), and nothing else.
@@ -104,13 +105,11 @@ pub fn host_problems(bundle: &Bundle, contents: &Contents, dict: &Dictionary) ->
                 && !flagged.contains(need.key.as_str())
                 && missing_fields.insert(need.key.clone())
             {
-                let label = dict
-                    .field(&need.key)
-                    .map_or_else(String::new, |f| format!("{} / {}", f.label.zh, f.label.en));
+                let label = dict.field(&need.key).map(|f| f.label.clone());
                 problems.push(Problem::field(
                     need.key.as_str(),
                     "missing",
-                    format!("{label} ({}) is required: {}", need.key, need.purpose),
+                    required_text(label.as_ref(), need.key.as_str(), &need.purpose),
                 ));
             }
         }
@@ -118,18 +117,25 @@ pub fn host_problems(bundle: &Bundle, contents: &Contents, dict: &Dictionary) ->
             if !contents.materials.contains_key(&need.code)
                 && missing_materials.insert(need.code.clone())
             {
-                let label = dict
-                    .material(&need.code)
-                    .map_or_else(String::new, |m| format!("{} / {}", m.label.zh, m.label.en));
+                let label = dict.material(&need.code).map(|m| m.label.clone());
                 problems.push(Problem::material(
                     need.code.as_str(),
                     "missing",
-                    format!("{label} ({}) is required: {}", need.code, need.purpose),
+                    required_text(label.as_ref(), need.code.as_str(), &need.purpose),
                 ));
             }
         }
     }
     problems
+}
+
+/// "Name (key) is required: purpose", in both languages.
+fn required_text(label: Option<&Text>, key: &str, purpose: &Text) -> Text {
+    let label = label.cloned().unwrap_or_default();
+    Text::new(
+        format!("{}（{key}）为必填项：{}", label.zh, purpose.zh),
+        format!("{} ({key}) is required: {}", label.en, purpose.en),
+    )
 }
 
 /// The one notification being put together: the host's problems first,

@@ -16,6 +16,7 @@ use crate::call::Document;
 use crate::events::Event;
 use crate::ids::{BundleId, Digest, FieldKey, MaterialCode, StepRef};
 use crate::problem::Problem;
+use crate::text::Text;
 
 /// Where an application stands.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -105,9 +106,15 @@ pub struct StepState {
     /// as down by its breaker), until its next attempt starts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_for: Option<String>,
-    /// The last error, rejection reason or manual-queue reason.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    /// The last error, rejection reason or manual-queue reason (a
+    /// rejection's in both languages; the host's errors, for operators,
+    /// in English).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::text::lenient_option"
+    )]
+    pub reason: Option<Text>,
     /// Problems (needs-more).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<Problem>,
@@ -115,8 +122,12 @@ pub struct StepState {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<Document>,
     /// The department's note for the applicant, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::text::lenient_option"
+    )]
+    pub note: Option<Text>,
     /// Whether it passed its time limit.
     #[serde(default)]
     pub overdue: bool,
@@ -289,7 +300,7 @@ impl AppState {
             }
             Event::AttemptFailed { step, error, .. } => {
                 if let Some(s) = self.step_mut(step) {
-                    s.reason = Some(error.clone());
+                    s.reason = Some(Text::same(error.clone()));
                 }
             }
             Event::RetryScheduled { step, at_ms: due } => {
@@ -310,13 +321,13 @@ impl AppState {
                     // The attempt that found the system down is given back.
                     s.attempts = s.attempts.saturating_sub(1);
                     s.waiting_for = Some(origin.clone());
-                    s.reason = Some(reason.clone());
+                    s.reason = Some(Text::same(reason.clone()));
                 }
             }
             Event::SentToManualQueue { step, reason } => {
                 if let Some(s) = self.step_mut(step) {
                     s.status = StepStatus::Manual;
-                    s.reason = Some(reason.clone());
+                    s.reason = Some(Text::same(reason.clone()));
                 }
             }
             Event::FormCorrected { fields, materials } => {

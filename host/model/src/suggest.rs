@@ -34,6 +34,15 @@ impl DidYouMean {
     }
 }
 
+impl DidYouMean {
+    /// The suggestion in Chinese: nothing, or `（是否应为 `child.name`？）`.
+    pub fn zh(&self) -> String {
+        self.0
+            .as_ref()
+            .map_or_else(String::new, |s| format!("（是否应为 `{s}`？）"))
+    }
+}
+
 impl fmt::Display for DidYouMean {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {

@@ -33,6 +33,7 @@ use std::sync::OnceLock;
 
 pub use onething_model::dictionary::Dictionary;
 use onething_model::manifest::{RawManifest, RawNeed, RawStepSpec, validate};
+use onething_model::text::Text;
 
 use crate::Manifest;
 
@@ -117,27 +118,30 @@ pub fn assert_manifest_sound(manifest: &Manifest) {
     );
 }
 
-/// The SDK's manifest as the host's contract conversion gives it. The
-/// host's model holds one text per item for now: the Chinese (both
-/// languages are checked by [`super::manifest_faults`]).
+/// A text as the host's model holds it.
+fn text(t: &crate::Text) -> Text {
+    Text::new(t.zh.clone(), t.en.clone())
+}
+
+/// The SDK's manifest as the host's contract conversion gives it.
 fn raw(m: &Manifest) -> RawManifest {
     RawManifest {
         department: m.department.clone(),
-        name: m.name.zh.clone(),
+        name: text(&m.name),
         version: m.version.clone(),
         steps: m
             .steps
             .iter()
             .map(|s| RawStepSpec {
                 id: s.id.clone(),
-                title: s.title.zh.clone(),
+                title: text(&s.title),
                 reads: s
                     .reads
                     .iter()
                     .map(|r| RawNeed {
                         name: r.key.clone(),
                         required: r.required,
-                        purpose: r.purpose.zh.clone(),
+                        purpose: text(&r.purpose),
                     })
                     .collect(),
                 writes: s.writes.clone(),
@@ -147,7 +151,7 @@ fn raw(m: &Manifest) -> RawManifest {
                     .map(|m| RawNeed {
                         name: m.code.clone(),
                         required: m.required,
-                        purpose: m.purpose.zh.clone(),
+                        purpose: text(&m.purpose),
                     })
                     .collect(),
                 time_limit_minutes: s.time_limit_minutes,

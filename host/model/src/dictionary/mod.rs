@@ -18,16 +18,8 @@ use crate::suggest::DidYouMean;
 
 pub use value::{FieldValue, ValueError, money_text, parse_money};
 
-/// A text in Chinese and English.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Label {
-    /// Chinese.
-    pub zh: String,
-    /// English.
-    pub en: String,
-}
+/// A label or description: a text in Chinese and English.
+pub type Label = crate::text::Text;
 
 /// How much harm the value of a field can do if it leaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -361,14 +353,19 @@ impl Dictionary {
     /// Check a value already typed as `value` against the field's
     /// constraints (used for department outputs and parsed input alike).
     pub fn validate(&self, key: &FieldKey, value: &FieldValue) -> Result<(), ValueError> {
-        let def = self.field(key).ok_or_else(|| ValueError {
-            code: "unknown-field",
-            message: format!(
-                "{key} is not in the data dictionary{}",
-                self.did_you_mean_field(key.as_str())
-            ),
-        })?;
+        let def = self.field(key).ok_or_else(|| self.unknown_field(key))?;
         value::validate(def, value)
+    }
+
+    fn unknown_field(&self, key: &FieldKey) -> ValueError {
+        let hint = self.did_you_mean_field(key.as_str());
+        ValueError {
+            code: "unknown-field",
+            message: crate::text::Text::new(
+                format!("{key} 不在数据字典中{}", hint.zh()),
+                format!("{key} is not in the data dictionary{hint}"),
+            ),
+        }
     }
 
     /// Type a stored JSON value of `key` again, without validating it: for
@@ -386,13 +383,7 @@ impl Dictionary {
         key: &FieldKey,
         json: &serde_json::Value,
     ) -> Result<FieldValue, ValueError> {
-        let def = self.field(key).ok_or_else(|| ValueError {
-            code: "unknown-field",
-            message: format!(
-                "{key} is not in the data dictionary{}",
-                self.did_you_mean_field(key.as_str())
-            ),
-        })?;
+        let def = self.field(key).ok_or_else(|| self.unknown_field(key))?;
         let v = value::from_json(def, json)?;
         value::validate(def, &v)?;
         Ok(v)
@@ -638,13 +629,13 @@ sensitivity = "sensitive"
         for bad in ["1.234", "1e3", "", "1.", ".5", "12,00", "abc"] {
             let e = d.parse_json(&k, &serde_json::json!(bad)).expect_err(bad);
             assert_eq!(e.code, "wrong-type", "{bad}");
-            assert!(e.message.contains("two decimals"), "{}", e.message);
+            assert!(e.message.en.contains("two decimals"), "{}", e.message);
         }
         let e = d
             .parse_json(&k, &serde_json::json!("50000.01"))
             .expect_err("over");
         assert_eq!(e.code, "too-large");
-        assert!(e.message.contains("50000.00"), "{}", e.message);
+        assert!(e.message.en.contains("50000.00"), "{}", e.message);
     }
 
     #[test]
@@ -661,12 +652,12 @@ sensitivity = "sensitive"
                 &serde_json::json!(["350206202610200013", "350206202610200018"]),
             )
             .expect_err("bad check digit");
-        assert!(e.message.contains("item 2"), "{}", e.message);
+        assert!(e.message.en.contains("item 2"), "{}", e.message);
         let e = d
             .parse_json(&k, &serde_json::json!(["a", "b", "c"]))
             .expect_err("too many");
         assert_eq!(e.code, "too-many-items");
-        assert!(e.message.contains("max_items 2"), "{}", e.message);
+        assert!(e.message.en.contains("max_items 2"), "{}", e.message);
         let e = d
             .parse_json(&k, &serde_json::json!("350206202610200013"))
             .expect_err("not a list");

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::{Serialize, Serializer};
 
 use super::{FieldDef, FieldKind};
+use crate::text::Text;
 
 /// The value of one field, typed by the dictionary.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,39 +95,57 @@ impl Serialize for FieldValue {
     }
 }
 
-/// Why a value was refused: a stable code and a message for people.
+/// Why a value was refused: a stable code and a message for people, in
+/// Chinese and English (`Display` shows the English).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
+#[error("{}", message.en)]
 pub struct ValueError {
     /// Stable code, e.g. `wrong-type`, `bad-check-digit`.
     pub code: &'static str,
     /// A message naming what is wrong.
-    pub message: String,
+    pub message: Text,
+}
+
+/// "Label (key): detail", in both languages.
+fn about(def: &FieldDef, zh: &str, en: &str) -> Text {
+    Text::new(
+        format!("{}（{}）：{zh}", def.label.zh, def.key),
+        format!("{} ({}): {en}", def.key, def.label.en),
+    )
 }
 
 fn wrong_type(def: &FieldDef, kind: &FieldKind, json: &serde_json::Value) -> ValueError {
-    let expected = match kind {
-        FieldKind::Text { .. } | FieldKind::Choice { .. } => "a string",
-        FieldKind::Date => "a date string YYYY-MM-DD",
-        FieldKind::Integer { .. } => "a whole number",
-        FieldKind::Decimal { .. } => "a number",
-        FieldKind::Money { .. } => "an amount in yuan with at most two decimals, e.g. \"12345.67\"",
-        FieldKind::Boolean => "true or false",
-        FieldKind::List { .. } => "a list",
+    let (expected_zh, expected) = match kind {
+        FieldKind::Text { .. } | FieldKind::Choice { .. } => ("文字", "a string"),
+        FieldKind::Date => ("日期 YYYY-MM-DD", "a date string YYYY-MM-DD"),
+        FieldKind::Integer { .. } => ("整数", "a whole number"),
+        FieldKind::Decimal { .. } => ("数字", "a number"),
+        FieldKind::Money { .. } => (
+            "以元为单位、最多两位小数的金额，如 \"12345.67\"",
+            "an amount in yuan with at most two decimals, e.g. \"12345.67\"",
+        ),
+        FieldKind::Boolean => ("是或否（true 或 false）", "true or false"),
+        FieldKind::List { .. } => ("列表", "a list"),
     };
-    let got = match json {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "a list",
-        serde_json::Value::Object(_) => "an object",
+    let (got_zh, got) = match json {
+        serde_json::Value::Null => ("空值", "null"),
+        serde_json::Value::Bool(_) => ("是否值", "a boolean"),
+        serde_json::Value::Number(_) => ("数字", "a number"),
+        serde_json::Value::String(_) => ("文字", "a string"),
+        serde_json::Value::Array(_) => ("列表", "a list"),
+        serde_json::Value::Object(_) => ("对象", "an object"),
     };
     ValueError {
         code: "wrong-type",
-        message: format!(
-            "{} ({}) must be {expected}, not {got}",
-            def.key, def.label.en
+        message: Text::new(
+            format!(
+                "{}（{}）应为{expected_zh}，不能是{got_zh}",
+                def.label.zh, def.key
+            ),
+            format!(
+                "{} ({}) must be {expected}, not {got}",
+                def.key, def.label.en
+            ),
         ),
     }
 }
@@ -175,9 +194,10 @@ fn from_json_as(
             .map(FieldValue::Date)
             .map_err(|_| ValueError {
                 code: "bad-date",
-                message: format!(
-                    "{} ({}): {s:?} is not a date YYYY-MM-DD",
-                    def.key, def.label.en
+                message: about(
+                    def,
+                    &format!("{s:?} 不是 YYYY-MM-DD 格式的日期"),
+                    &format!("{s:?} is not a date YYYY-MM-DD"),
                 ),
             }),
         _ => Err(wrong_type(def, json)),
@@ -190,15 +210,16 @@ pub(super) fn validate(def: &FieldDef, value: &FieldValue) -> Result<(), ValueEr
 }
 
 fn validate_as(def: &FieldDef, kind: &FieldKind, value: &FieldValue) -> Result<(), ValueError> {
-    let fail = |code: &'static str, detail: String| ValueError {
+    let fail = |code: &'static str, zh: String, en: String| ValueError {
         code,
-        message: format!("{} ({}): {detail}", def.key, def.label.en),
+        message: about(def, &zh, &en),
     };
     match (kind, value) {
         (FieldKind::List { items, max_items }, FieldValue::List(values)) => {
             if values.len() > *max_items {
                 return Err(fail(
                     "too-many-items",
+                    format!("有 {} 项，超过上限 {max_items} 项（max_items）", values.len()),
                     format!(
                         "holds {} items, more than its max_items {max_items}",
                         values.len()
@@ -207,11 +228,18 @@ fn validate_as(def: &FieldDef, kind: &FieldKind, value: &FieldValue) -> Result<(
             }
             for (i, v) in values.iter().enumerate() {
                 if matches!(v, FieldValue::List(_)) {
-                    return Err(fail("wrong-type", format!("item {} is a list", i + 1)));
+                    return Err(fail(
+                        "wrong-type",
+                        format!("第 {} 项是列表", i + 1),
+                        format!("item {} is a list", i + 1),
+                    ));
                 }
                 validate_as(def, items, v).map_err(|e| ValueError {
                     code: e.code,
-                    message: format!("item {}: {}", i + 1, e.message),
+                    message: e.message.map(|lang, m| match lang {
+                        crate::text::Lang::Zh => format!("第 {} 项：{m}", i + 1),
+                        crate::text::Lang::En => format!("item {}: {m}", i + 1),
+                    }),
                 })?;
             }
             Ok(())
@@ -222,6 +250,7 @@ fn validate_as(def: &FieldDef, kind: &FieldKind, value: &FieldValue) -> Result<(
             {
                 return Err(fail(
                     "too-small",
+                    format!("{} 元低于下限 {} 元", money_text(*fen), money_text(*min)),
                     format!(
                         "{} is less than the minimum {}",
                         money_text(*fen),
@@ -234,6 +263,7 @@ fn validate_as(def: &FieldDef, kind: &FieldKind, value: &FieldValue) -> Result<(
             {
                 return Err(fail(
                     "too-large",
+                    format!("{} 元超过上限 {} 元", money_text(*fen), money_text(*max)),
                     format!(
                         "{} is more than the maximum {}",
                         money_text(*fen),
@@ -257,6 +287,7 @@ fn validate_as(def: &FieldDef, kind: &FieldKind, value: &FieldValue) -> Result<(
             {
                 return Err(fail(
                     "too-short",
+                    format!("至少需要 {min} 个字，现有 {n} 个"),
                     format!("needs at least {min} characters, has {n}"),
                 ));
             }
@@ -265,11 +296,14 @@ fn validate_as(def: &FieldDef, kind: &FieldKind, value: &FieldValue) -> Result<(
             {
                 return Err(fail(
                     "too-long",
+                    format!("最多 {max} 个字，现有 {n} 个"),
                     format!("allows at most {max} characters, has {n}"),
                 ));
             }
             if let Some(format) = format {
-                format.check(s).map_err(|e| fail(e.code, e.message))?;
+                format
+                    .check(s)
+                    .map_err(|e| fail(e.code, e.message_zh, e.message))?;
             }
             Ok(())
         }
@@ -279,6 +313,7 @@ fn validate_as(def: &FieldDef, kind: &FieldKind, value: &FieldValue) -> Result<(
             } else {
                 Err(fail(
                     "not-a-choice",
+                    format!("{s:?} 不是可选项（{}）之一", choices.join("、")),
                     format!("{s:?} is not one of {}", choices.join(", ")),
                 ))
             }
@@ -289,6 +324,7 @@ fn validate_as(def: &FieldDef, kind: &FieldKind, value: &FieldValue) -> Result<(
             {
                 return Err(fail(
                     "too-small",
+                    format!("{i} 低于下限 {min}"),
                     format!("{i} is less than the minimum {min}"),
                 ));
             }
@@ -297,6 +333,7 @@ fn validate_as(def: &FieldDef, kind: &FieldKind, value: &FieldValue) -> Result<(
             {
                 return Err(fail(
                     "too-large",
+                    format!("{i} 超过上限 {max}"),
                     format!("{i} is more than the maximum {max}"),
                 ));
             }
@@ -304,13 +341,18 @@ fn validate_as(def: &FieldDef, kind: &FieldKind, value: &FieldValue) -> Result<(
         }
         (FieldKind::Decimal { min, max }, FieldValue::Decimal(x)) => {
             if !x.is_finite() {
-                return Err(fail("not-a-number", "must be a finite number".into()));
+                return Err(fail(
+                    "not-a-number",
+                    "须为有限的数字".into(),
+                    "must be a finite number".into(),
+                ));
             }
             if let Some(min) = min
                 && x < min
             {
                 return Err(fail(
                     "too-small",
+                    format!("{x} 低于下限 {min}"),
                     format!("{x} is less than the minimum {min}"),
                 ));
             }
@@ -319,6 +361,7 @@ fn validate_as(def: &FieldDef, kind: &FieldKind, value: &FieldValue) -> Result<(
             {
                 return Err(fail(
                     "too-large",
+                    format!("{x} 超过上限 {max}"),
                     format!("{x} is more than the maximum {max}"),
                 ));
             }
@@ -329,6 +372,7 @@ fn validate_as(def: &FieldDef, kind: &FieldKind, value: &FieldValue) -> Result<(
         }
         (kind, other) => Err(fail(
             "wrong-type",
+            format!("类型应为 {}，实为 {}", kind.name(), other_kind(other)),
             format!("must be of type {}, got {}", kind.name(), other_kind(other)),
         )),
     }

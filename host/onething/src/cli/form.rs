@@ -9,6 +9,7 @@ use std::sync::Arc;
 use onething_catalog::local;
 use onething_catalog::source::SourceDir;
 use onething_model::bundle::Bundle;
+use onething_model::text::Lang;
 use onething_runtime::Runtime;
 use onething_runtime::capabilities::{Capabilities, SystemClock};
 use onething_store::memory::MemoryKv;
@@ -25,6 +26,13 @@ pub struct Args {
     /// Print one JSON object {schema, materials, notification}.
     #[arg(long)]
     json: bool,
+    /// The language of the notification and the form's labels: zh or en.
+    #[arg(long, default_value = "zh", value_parser = parse_lang)]
+    lang: Lang,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("{s:?} is not a language served: zh or en"))
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -54,17 +62,18 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     )?;
     let dict = catalog.dict();
     let form = onething_model::form::build(&bundle, dict, catalog.grants());
-    let schema = form.json_schema(dict);
+    let schema = form.json_schema(dict, args.lang);
     if args.json {
-        let out = serde_json::json!({
+        let mut out = serde_json::json!({
             "bundle": bundle.id,
             "schema": schema,
             "materials": form.materials,
-            "notification": form.notification(),
+            "notification": form.notification(args.lang),
         });
+        onething_model::text::localise(&mut out, args.lang);
         outln!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        outln!("{}", form.notification());
+        outln!("{}", form.notification(args.lang));
         outln!("One form (JSON Schema):");
         outln!("{}", serde_json::to_string_pretty(&schema)?);
         outln!("\nOne set of materials:");

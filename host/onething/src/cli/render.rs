@@ -114,7 +114,7 @@ fn event(record: &EventRecord, catalog: &Catalog) {
         Event::StepNeedsMore { step, problems } => {
             outln!("  ✗ {step}{}: needs more", title(catalog, step));
             for p in problems {
-                outln!("      problem: {}", p.line());
+                outln!("      problem: {}", p.line_both());
             }
         }
         Event::StepRejected { step, reason, .. } => {
@@ -203,7 +203,7 @@ pub fn summary(report: &RunReport, elapsed: Duration) {
         );
         outln!("  One notification — everything to correct at once:");
         for (i, p) in report.problems.iter().enumerate() {
-            outln!("    {}. {}", i + 1, p.line());
+            outln!("    {}. {}", i + 1, p.line_both());
         }
     }
     let approved = report
