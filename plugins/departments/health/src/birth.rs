@@ -45,9 +45,21 @@ pub fn spec() -> StepSpec {
             "填写出生地点（助产机构）",
             "The place of birth (the maternity hospital)",
         )
-        .reads("mother.name", "填写母亲姓名", "The mother's name on the certificate")
-        .reads("mother.id_number", "核验母亲身份", "To verify the mother's identity")
-        .reads_optional("father.name", "填写父亲姓名", "The father's name on the certificate")
+        .reads(
+            "mother.name",
+            "填写母亲姓名",
+            "The mother's name on the certificate",
+        )
+        .reads(
+            "mother.id_number",
+            "核验母亲身份",
+            "To verify the mother's identity",
+        )
+        .reads_optional(
+            "father.name",
+            "填写父亲姓名",
+            "The father's name on the certificate",
+        )
         .reads_optional(
             "father.id_number",
             "核验父亲身份",

@@ -16,7 +16,11 @@ pub const STEP: &str = "vaccination-record";
 
 pub fn spec() -> StepSpec {
     StepSpec::new(STEP, "预防接种证建档", "Vaccination record")
-        .reads("child.name", "建立预防接种档案", "To open the vaccination record")
+        .reads(
+            "child.name",
+            "建立预防接种档案",
+            "To open the vaccination record",
+        )
         .reads(
             "child.birth_date",
             "按出生日期排定免疫程序",

@@ -41,7 +41,11 @@ fn spec() -> StepSpec {
         "单位住房公积金缴存登记",
         "Employer's housing fund account",
     )
-    .reads("enterprise.uscc", "登记缴存单位", "To register the employer")
+    .reads(
+        "enterprise.uscc",
+        "登记缴存单位",
+        "To register the employer",
+    )
     .reads(
         "enterprise.name",
         "登记缴存单位名称",
@@ -52,8 +56,8 @@ fn spec() -> StepSpec {
         "核定缴存职工人数",
         "To set how many employees contribute",
     )
-        .writes("housing_fund.employer_account_number")
-        .time_limit_hours(8)
+    .writes("housing_fund.employer_account_number")
+    .time_limit_hours(8)
 }
 
 fn check_fields(f: Fields) -> Problems {
@@ -154,7 +158,10 @@ fn open_account(idempotency_key: &str, uscc: &str, name: &str) -> Result<String,
         );
         return Ok(number);
     }
-    Ok(response.error_for_status()?.json::<Opened>()?.account_number)
+    Ok(response
+        .error_for_status()?
+        .json::<Opened>()?
+        .account_number)
 }
 
 onething_sdk::export!(HousingFund);
@@ -190,12 +197,17 @@ mod tests {
     #[test]
     fn opens_the_account_the_system_numbers() {
         let _http = testkit::http::guard();
-        testkit::http::expect(Method::Post, ACCOUNTS)
-            .json(201, &serde_json::json!({"account_number": "HF000000000001"}));
+        testkit::http::expect(Method::Post, ACCOUNTS).json(
+            201,
+            &serde_json::json!({"account_number": "HF000000000001"}),
+        );
         let first = testkit::handle::<HousingFund>(valid().build()).expect("handled");
         assert_eq!(account(&first), Some("HF000000000001"));
         let sent = &testkit::http::requests()[0];
-        assert_eq!(sent.header("idempotency-key"), Some("app-test/employer-account"));
+        assert_eq!(
+            sent.header("idempotency-key"),
+            Some("app-test/employer-account")
+        );
         assert_eq!(
             sent.json::<serde_json::Value>(),
             serde_json::json!({"uscc": "91350206MA2Y3K5P9T", "name": "厦门鹭岛茶业有限公司"})

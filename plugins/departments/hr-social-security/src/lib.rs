@@ -148,10 +148,16 @@ fn enrol(idempotency_key: &str, id_number: &str) -> Result<String, StepError> {
     .idempotency_key(idempotency_key)
     .send()?;
     if let Some(number) = response.problem_member("already-registered", "number") {
-        log::info("child was enrolled already", &[("step", STEP), ("number", &number)]);
+        log::info(
+            "child was enrolled already",
+            &[("step", STEP), ("number", &number)],
+        );
         return Ok(number);
     }
-    Ok(response.error_for_status()?.json::<Enrolled>()?.enrolment_number)
+    Ok(response
+        .error_for_status()?
+        .json::<Enrolled>()?
+        .enrolment_number)
 }
 
 onething_sdk::export!(HrSocialSecurity);
@@ -187,8 +193,10 @@ mod tests {
     #[test]
     fn the_card_number_is_the_systems_enrolment_number() {
         let _http = testkit::http::guard();
-        testkit::http::expect(Method::Post, ENROLMENTS)
-            .json(201, &serde_json::json!({"enrolment_number": "SI000000000001"}));
+        testkit::http::expect(Method::Post, ENROLMENTS).json(
+            201,
+            &serde_json::json!({"enrolment_number": "SI000000000001"}),
+        );
         let first = testkit::handle::<HrSocialSecurity>(valid().build()).expect("handled");
         assert_eq!(card(&first), Some("SI000000000001"));
         let sent = &testkit::http::requests()[0];

@@ -108,9 +108,9 @@ pub fn spec() -> StepSpec {
         "核验住所（经营场所）使用证明",
         "To verify the right to use the premises",
     )
-        .writes("enterprise.uscc")
-        .writes("enterprise.licence_number")
-        .time_limit_hours(4)
+    .writes("enterprise.uscc")
+    .writes("enterprise.licence_number")
+    .time_limit_hours(4)
 }
 
 fn district(address: &str) -> Option<&'static str> {
@@ -431,7 +431,10 @@ mod tests {
         let outcome = testkit::handle::<MarketRegulation>(rival.clone().build()).expect("handled");
         assert!(outcome.has_field_problem("enterprise.name", "name-taken"));
         let problem = &outcome.problems()[0];
-        assert!(!problem.message.zh.contains("app-test") && problem.message.en.contains("another applicant"));
+        assert!(
+            !problem.message.zh.contains("app-test")
+                && problem.message.en.contains("another applicant")
+        );
         assert!(
             testkit::logs()
                 .iter()
@@ -451,7 +454,11 @@ mod tests {
         let outcome = testkit::handle::<MarketRegulation>(r).expect("handled");
         assert!(outcome.has_field_problem("enterprise.address", "address-not-local"));
         assert!(outcome.has_field_problem("enterprise.name", "name-taken"));
-        assert!(testkit::http::requests().iter().all(|r| r.method == Method::Get));
+        assert!(
+            testkit::http::requests()
+                .iter()
+                .all(|r| r.method == Method::Get)
+        );
         assert!(testkit::stored_keys().is_empty());
     }
 
@@ -472,7 +479,10 @@ mod tests {
                 onething_sdk::http::path_segment("中国鹭岛茶业")
             ),
         )
-        .json(200, &serde_json::json!({"name": "中国鹭岛茶业", "status": "free"}));
+        .json(
+            200,
+            &serde_json::json!({"name": "中国鹭岛茶业", "status": "free"}),
+        );
         let codes: Vec<String> = testkit::check::<MarketRegulation>(&r)
             .into_iter()
             .map(|p| p.code)

@@ -151,7 +151,12 @@ pub fn reserve(name: &str, application: &str) -> Result<Option<String>, StepErro
     if response.status() == 409
         && let Some(problem) = response.problem().filter(|p| p.code() == "name-taken")
     {
-        return Ok(Some(problem.text("holder").unwrap_or("another applicant").to_owned()));
+        return Ok(Some(
+            problem
+                .text("holder")
+                .unwrap_or("another applicant")
+                .to_owned(),
+        ));
     }
     response.error_for_status()?;
     Ok(None)

@@ -7,8 +7,7 @@
 //! day after the premium is paid.
 
 use onething_sdk::{
-    Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue, log,
-    text,
+    Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue, log, text,
 };
 
 use crate::REGION_PREFIX;
@@ -46,8 +45,8 @@ pub fn spec() -> StepSpec {
         "通知缴费及待遇信息",
         "To tell the guardian about premiums and cover",
     )
-        .writes("child.medical_insurance_number")
-        .time_limit_hours(24)
+    .writes("child.medical_insurance_number")
+    .time_limit_hours(24)
 }
 
 pub fn check(f: Fields) -> Problems {

@@ -26,8 +26,8 @@ impl Department for MedicalInsurance {
             "Xiamen Healthcare Security Bureau",
             env!("CARGO_PKG_VERSION"),
         )
-            .step(enrolment::spec())
-            .step(maternity::spec())
+        .step(enrolment::spec())
+        .step(maternity::spec())
     }
 
     fn check(draft: Draft) -> Vec<Problem> {

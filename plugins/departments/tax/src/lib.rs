@@ -67,9 +67,9 @@ fn spec() -> StepSpec {
         "核定首次发票领用数量",
         "To set the first invoice quota",
     )
-        .writes("tax.registration_date")
-        .writes("tax.invoice_quota")
-        .time_limit_hours(4)
+    .writes("tax.registration_date")
+    .writes("tax.invoice_quota")
+    .time_limit_hours(4)
 }
 
 fn check_fields(f: Fields) -> Problems {
@@ -234,12 +234,19 @@ mod tests {
         );
         assert_eq!(notice_number(&outcome), Some("TX000000000001"));
         let sent = &testkit::http::requests()[0];
-        assert_eq!(sent.header("idempotency-key"), Some("app-test/tax-registration"));
+        assert_eq!(
+            sent.header("idempotency-key"),
+            Some("app-test/tax-registration")
+        );
         assert_eq!(
             sent.json::<serde_json::Value>(),
             serde_json::json!({"uscc": "91350206MA2Y3K5P9T", "name": "厦门鹭岛茶业有限公司"})
         );
-        assert_eq!(sent.header("authorization"), None, "the host adds the credential");
+        assert_eq!(
+            sent.header("authorization"),
+            None,
+            "the host adds the credential"
+        );
 
         testkit::pin_today(testkit::date("2026-11-30"));
         issues("TX000000000001");

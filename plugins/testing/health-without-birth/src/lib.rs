@@ -22,7 +22,11 @@ impl Department for HealthWithoutBirth {
         )
         .step(
             StepSpec::new(STEP, "预防接种证建档", "Vaccination record")
-                .reads("child.name", "建立预防接种档案", "To open the vaccination record")
+                .reads(
+                    "child.name",
+                    "建立预防接种档案",
+                    "To open the vaccination record",
+                )
                 .reads(
                     "child.birth_date",
                     "按出生日期排定免疫程序",

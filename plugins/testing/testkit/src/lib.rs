@@ -128,7 +128,11 @@ fn step(id: &str) -> StepSpec {
         "huge-output" => spec.writes("testkit.blob"),
         "probe" => spec
             .reads("child.name", "证明步骤看到什么", "prove what a step sees")
-            .reads_optional("mother.id_number", "证明步骤看到什么", "prove what a step sees")
+            .reads_optional(
+                "mother.id_number",
+                "证明步骤看到什么",
+                "prove what a step sees",
+            )
             .writes("testkit.seen"),
         "flaky" | "stdout" | "log-flood" | "big-memory" => spec.writes("testkit.seen"),
         "needs-more-once" => spec.reads(

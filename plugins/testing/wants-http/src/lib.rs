@@ -72,7 +72,10 @@ impl Guest for WantsHttp {
 
     fn handle(request: Request) -> Result<Outcome, StepError> {
         if request.step != "fetch" {
-            return Err(StepError::Permanent(format!("unknown step {}", request.step)));
+            return Err(StepError::Permanent(format!(
+                "unknown step {}",
+                request.step
+            )));
         }
         drop(http::wasi::http::types::Fields::new());
         Ok(Outcome::Approved(Approval {
