@@ -101,10 +101,38 @@ fn form_prints_schema_materials_and_notification() {
         "issued fields are not in the form"
     );
     assert!(!v["materials"].as_array().expect("materials").is_empty());
+    // In Chinese unless asked otherwise, and wholly in the language asked.
+    let zh = v["notification"].as_str().expect("notification");
+    assert!(zh.contains("填写事项") && !zh.contains("Fields"), "{zh}");
+    assert_eq!(
+        v["schema"]["properties"]["child.name"]["title"],
+        "新生儿姓名"
+    );
+    let out = onething(&[
+        "form",
+        "--json",
+        "--lang",
+        "en",
+        "examples/bundles/newborn.toml",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let en = v["notification"].as_str().expect("notification");
+    assert!(en.contains("Fields") && !en.contains("填写事项"), "{en}");
+    assert_eq!(
+        v["schema"]["properties"]["child.name"]["title"],
+        "Newborn's name"
+    );
     assert!(
-        v["notification"]
-            .as_str()
-            .is_some_and(|n| n.contains("Fields"))
+        v["materials"][0]["label"].is_string(),
+        "labels in the language asked: {v:#}"
+    );
+    let out = onething(&["form", "--lang", "fr", "examples/bundles/newborn.toml"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("not a language served: zh or en"),
+        "{}",
+        stderr(&out)
     );
 }
 

@@ -96,10 +96,7 @@ async fn a_name_already_taken_is_refused_by_market_regulation() {
         .find(|s| s.step.to_string() == "market-regulation/business-licence")
         .expect("step");
     let mentions_taken = licence.problems.iter().any(|p| p.code == "name-taken")
-        || licence
-            .reason
-            .as_ref()
-            .is_some_and(|r| r.contains("name"))
+        || licence.reason.as_ref().is_some_and(|r| r.contains("name"))
         || second.problems.iter().any(|p| p.code == "name-taken");
     assert!(mentions_taken, "{second:#?}");
 }

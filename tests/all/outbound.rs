@@ -107,10 +107,14 @@ fn edge_cases(other: String) -> Router {
         )
 }
 
+/// The secret `api_key` the department `calls-out` reads itself (the
+/// household credential the host injects, it may not read).
+const PLUGIN_API_KEY: &str = "plugin-readable-api-key-7Hq2xV9m";
+
 /// A runtime whose department `calls-out` may call the household
 /// registry and the edge-case server's `/edge/` (nothing else), with the
-/// household credential injected as its bearer token and readable as the
-/// secret `household`.
+/// household credential injected as its bearer token (which the plugin
+/// cannot read) and the secret `api_key` it can.
 async fn harness() -> Harness {
     let systems_config = SystemsConfig::generated().expect("credentials");
     let credential = systems_config
@@ -127,6 +131,7 @@ async fn harness() -> Harness {
         format!("{credential}\n"),
     )
     .expect("secret");
+    std::fs::write(dir.path().join("api.key"), PLUGIN_API_KEY).expect("secret");
     let outbound: OutboundToml = toml::from_str(&format!(
         r#"
         [calls-out]
@@ -146,26 +151,56 @@ async fn harness() -> Harness {
         r#"
         [calls-out]
         household = { file = "household.token" }
+        api_key = { file = "api.key" }
         "#,
     )
     .expect("secrets toml");
-    let policies = OutboundPolicies::build(&outbound, &secrets).expect("policy");
-    let cap_dir = cap_std::fs::Dir::open_ambient_dir(dir.path(), cap_std::ambient_authority())
-        .expect("cap dir");
-    let secret_store = resolve_secrets(&secrets, &cap_dir, |_| None).expect("secrets");
-    let mut config = BTreeMap::new();
-    config.insert(
-        "calls-out".to_owned(),
-        BTreeMap::from([("greeting".to_owned(), "你好".to_owned())]),
-    );
     let seen = Arc::new(Seen::default());
+    let config = BTreeMap::from([("greeting".to_owned(), "你好".to_owned())]);
+    let (plugin, runtime) = calls_out(&outbound, &secrets, dir.path(), config, &seen)
+        .await
+        .expect("calls-out loads with its policy");
+    Harness {
+        plugin,
+        seen,
+        household,
+        edge,
+        other_port,
+        credential,
+        _runtime: runtime,
+    }
+}
+
+/// The runtime and the loaded `calls-out` component of a department with
+/// these outbound and secrets tables (secrets' files in `dir`) and
+/// configuration, recording into `seen`; an outbound side that cannot be
+/// set up (a TLS identity unreadable) is the error, as at a service's
+/// start.
+async fn calls_out(
+    outbound: &OutboundToml,
+    secrets: &SecretsToml,
+    dir: &std::path::Path,
+    config: BTreeMap<String, String>,
+    seen: &Arc<Seen>,
+) -> Result<(Plugin, Runtime), String> {
+    let policies = OutboundPolicies::build(outbound, secrets).map_err(|faults| {
+        faults
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let cap_dir =
+        cap_std::fs::Dir::open_ambient_dir(dir, cap_std::ambient_authority()).expect("cap dir");
+    let secret_store = resolve_secrets(secrets, &cap_dir, |_| None).map_err(|e| e.to_string())?;
     let outbound = Outbound::new(
         policies,
         secret_store,
-        config,
+        BTreeMap::from([("calls-out".to_owned(), config)]),
         BreakerSettings::default(),
         Arc::new(Recorder(seen.clone())),
     );
+    outbound.check_tls()?;
     let mut caps = Capabilities::new(
         Arc::new(FixedClock::new(today())),
         Arc::new(MemoryKv::default()),
@@ -184,15 +219,7 @@ async fn harness() -> Harness {
         .load_bytes(bytes, "calls-out.wasm", world().await.dict())
         .await
         .expect("a 0.2.0 department loads");
-    Harness {
-        plugin,
-        seen,
-        household,
-        edge,
-        other_port,
-        credential,
-        _runtime: runtime,
-    }
+    Ok((plugin, runtime))
 }
 
 /// An attempt at `fetch` of `application` with `testkit.answer` = `answer`.
@@ -245,7 +272,10 @@ async fn an_allowed_origin_answers_with_the_injected_credential_unseen() {
     let seen = h.fetch(&format!("1 GET {url}")).await.expect("answered");
     assert!(seen.starts_with("status=200"), "{seen}");
     assert!(seen.contains("household"), "{seen}");
-    assert!(seen.contains("greeting=true secret=true"), "{seen}");
+    assert!(
+        seen.contains("greeting=true secret=true injected_visible=false"),
+        "the plugin reads its own secret, not the one the host injects: {seen}"
+    );
     let calls = h.calls();
     assert_eq!(calls.len(), 1, "{calls:?}");
     let c = &calls[0];
@@ -265,9 +295,13 @@ async fn an_allowed_origin_answers_with_the_injected_credential_unseen() {
     // The credential is nowhere the guest or the record can show it; the
     // plugin logged the secret it read, and the host masked it.
     let logs = h.seen.logs.lock().expect("logs").join("\n");
-    assert!(logs.contains("read the household secret"), "{logs}");
+    assert!(logs.contains("read the api_key secret"), "{logs}");
     for text in [seen, format!("{:?}", h.calls()), logs] {
-        assert!(!text.contains(&h.credential), "the secret leaked: {text}");
+        assert!(
+            !text.contains(&h.credential),
+            "the credential leaked: {text}"
+        );
+        assert!(!text.contains(PLUGIN_API_KEY), "the secret leaked: {text}");
     }
 }
 
@@ -390,7 +424,10 @@ async fn the_service_calls_out_as_its_configuration_says_and_keeps_the_record() 
     assert_eq!(done["status"], "completed", "{done:#}");
     let seen = done.to_string();
     assert!(seen.contains("status=200"), "{seen}");
-    assert!(seen.contains("greeting=true secret=true"), "{seen}");
+    assert!(
+        seen.contains("greeting=true secret=true injected_visible=false"),
+        "{seen}"
+    );
 
     // The call is sealed about its application (shortly after it is made).
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -436,12 +473,15 @@ async fn the_service_calls_out_as_its_configuration_says_and_keeps_the_record() 
     places.push(("the audit view", text.into_bytes()));
     places.push(("the application", seen.into_bytes()));
     for (place, bytes) in &places {
-        assert!(
-            !bytes
-                .windows(credential.len())
-                .any(|w| w == credential.as_bytes()),
-            "the credential is in {place}"
-        );
+        for (what, secret) in [
+            ("the credential", credential.as_str()),
+            ("the plugin's secret", PLUGIN_API_KEY),
+        ] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{what} is in {place}"
+            );
+        }
     }
 }
 
@@ -471,6 +511,7 @@ prefix = "Bearer "
 secret = "household"
 [secrets.calls-out]
 household = {{ file = "secrets/household.token" }}
+api_key = {{ file = "secrets/api.key" }}
 [config.calls-out]
 greeting = "你好"
 base_url = "{household}"
@@ -479,6 +520,7 @@ base_url = "{household}"
     let site = Site::with_settings(&top, "");
     std::fs::create_dir_all(site.path().join("secrets")).expect("mkdir");
     std::fs::write(site.path().join("secrets/household.token"), &credential).expect("secret");
+    std::fs::write(site.path().join("secrets/api.key"), PLUGIN_API_KEY).expect("secret");
     std::fs::copy(
         component("test-components", "calls-out"),
         site.path().join("plugins/calls-out.wasm"),
@@ -639,4 +681,166 @@ async fn a_0_1_and_a_0_2_step_complete_in_one_bundle() {
             .is_some_and(|s| s.starts_with("status=200")),
         "{done:#}"
     );
+}
+
+/// A TLS fixture (tests/fixtures/tls).
+fn tls_fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/tls")
+        .join(name)
+}
+
+/// A department's system behind TLS that requires a client certificate
+/// issued by the fixtures' authority: `GET /edge/ok` answers with the
+/// client certificate's subject seen. Its `https://127.0.0.1:port`.
+async fn listen_mutual_tls() -> String {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(tls_fixture("server.pem"))
+            .expect("server.pem")
+            .collect::<Result<_, _>>()
+            .expect("server certificate");
+    let key = PrivateKeyDer::from_pem_file(tls_fixture("server.key")).expect("server.key");
+    let mut roots = rustls::RootCertStore::empty();
+    for ca in CertificateDer::pem_file_iter(tls_fixture("ca.pem")).expect("ca.pem") {
+        roots.add(ca.expect("ca certificate")).expect("a root");
+    }
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .expect("client verifier");
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(certs, key)
+        .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                // A client without a certificate fails the handshake here.
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let presented = tls
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .map_or(0, <[CertificateDer<'_>]>::len);
+                let router = Router::new().route(
+                    "/edge/ok",
+                    get(move || async move { format!("ok client-certificates={presented}") }),
+                );
+                let service = hyper_util::service::TowerToHyperService::new(router);
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    format!("https://{addr}")
+}
+
+/// A department whose system requires mutual TLS: with its client
+/// certificate (from its secrets, named in `[outbound.<dept>.tls]`) and
+/// the system's authority, the call answers; without the certificate the
+/// handshake is refused and the step fails, transient; without the
+/// authority the system's certificate is not trusted. The key is never
+/// the plugin's, and a key that is not PEM stops the start naming its
+/// setting.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_system_that_requires_mutual_tls_answers_only_with_the_department_s_certificate() {
+    let system = listen_mutual_tls().await;
+    let dir = tempfile::tempdir().expect("dir");
+    for name in ["client.pem", "client.key", "ca.pem"] {
+        std::fs::copy(tls_fixture(name), dir.path().join(name)).expect("fixture");
+    }
+    let key_text = std::fs::read_to_string(tls_fixture("client.key")).expect("key");
+    let secrets: SecretsToml = toml::from_str(
+        r#"
+        [calls-out]
+        certificate = { file = "client.pem" }
+        household = { file = "client.key" }
+        authority = { file = "ca.pem" }
+        "#,
+    )
+    .expect("secrets toml");
+    let outbound_with = |tls: &str| -> OutboundToml {
+        toml::from_str(&format!("[calls-out]\nallow = [\"{system}/edge/\"]\n{tls}"))
+            .expect("outbound toml")
+    };
+    let run = |outbound: OutboundToml| {
+        let secrets = secrets.clone();
+        let dir = dir.path().to_path_buf();
+        let system = system.clone();
+        async move {
+            let seen = Arc::new(Seen::default());
+            let (plugin, _runtime) =
+                calls_out(&outbound, &secrets, &dir, BTreeMap::new(), &seen).await?;
+            let request = fetch_request("app-mtls-1", &format!("1 GET {system}/edge/ok"));
+            let answer = match plugin.handle(&request).await.expect("the call runs") {
+                Ok(StepOutcome::Approved(a)) => match &a.fields[0].value {
+                    Ok(FieldValue::Text(t)) => Ok(t.clone()),
+                    other => panic!("seen: {other:?}"),
+                },
+                Ok(other) => panic!("outcome {other:?}"),
+                Err(StepError::Transient(m) | StepError::Unreachable { message: m, .. }) => Err(m),
+                Err(StepError::Permanent(m)) => panic!("a handshake refused is not permanent: {m}"),
+            };
+            let logs = seen.logs.lock().expect("logs").join("\n");
+            Ok::<_, String>((answer, logs))
+        }
+    };
+
+    // The key is the secret `household`, which the component asks for.
+    let mutual = "[calls-out.tls]\nclient_certificate = \"certificate\"\nclient_key = \"household\"\nca = \"authority\"\n";
+    let (answer, logs) = run(outbound_with(mutual)).await.expect("set up");
+    let seen = answer.expect("the system answers the department's certificate");
+    assert!(seen.contains("ok client-certificates=1"), "{seen}");
+    assert!(
+        seen.contains("injected_visible=false"),
+        "the TLS key is the host's, never the plugin's: {seen}"
+    );
+    assert!(
+        !logs.contains("PRIVATE KEY") && !seen.contains(key_text.trim()),
+        "{logs}"
+    );
+
+    let no_identity = "[calls-out.tls]\nca = \"authority\"\n";
+    let (answer, _) = run(outbound_with(no_identity)).await.expect("set up");
+    let refused = answer.expect_err("no client certificate, no answer");
+    assert!(refused.contains("error="), "{refused}");
+
+    let (answer, _) = run(outbound_with("")).await.expect("set up");
+    let untrusted = answer.expect_err("the system's authority is not one of the roots");
+    assert!(untrusted.contains("error="), "{untrusted}");
+
+    // A key that is not PEM: refused when the service sets up, naming
+    // the setting and not the key.
+    std::fs::write(dir.path().join("client.key"), "not a key").expect("write");
+    let e = run(outbound_with(mutual)).await.expect_err("a broken key");
+    assert!(e.contains("outbound.calls-out.tls"), "{e}");
+    assert!(!e.contains("not a key"), "{e}");
+
+    // A certificate without its key names the missing setting.
+    let e = run(outbound_with(
+        "[calls-out.tls]\nclient_certificate = \"certificate\"\n",
+    ))
+    .await
+    .expect_err("half an identity");
+    assert!(e.contains("outbound.calls-out.tls.client_key"), "{e}");
 }

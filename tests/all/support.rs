@@ -199,6 +199,20 @@ impl Site {
             default("call_timeout_ms", "call_timeout_ms = 10000", limits),
             issuer().dir().display(),
         );
+        // The example departments reach the systems every test shares
+        // (unless the test wires a department itself).
+        let shared = crate::world::systems();
+        let wiring = onething_systems::wiring::example_departments(
+            &shared.base,
+            &shared.config,
+            &onething_systems::wiring::Credentials::Files("secrets/systems".into()),
+        );
+        for (path, text) in &wiring.files {
+            let path = self.path().join(path);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir secrets");
+            std::fs::write(path, text).expect("write a credential");
+        }
+        let config = format!("{config}\n{}", wiring.toml);
         std::fs::write(self.path().join("onething.toml"), config).expect("write config");
     }
 
@@ -290,12 +304,25 @@ fn tls() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
+/// The tests' HTTP client. It asks for answers in English
+/// (`Accept-Language: en`), the language the tests' expectations are
+/// written in; the localisation tests ask for each language themselves.
 pub fn client() -> reqwest::Client {
     tls();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
+        .default_headers(english())
         .build()
         .expect("client")
+}
+
+fn english() -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ACCEPT_LANGUAGE,
+        reqwest::header::HeaderValue::from_static("en"),
+    );
+    headers
 }
 
 /// The development issuer every test site trusts (one for the whole test
@@ -402,7 +429,7 @@ pub fn owner_token(application: &str) -> String {
 
 /// A client that sends `token` with every request.
 pub fn client_with(token: &str) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
+    let mut headers = english();
     headers.insert(
         reqwest::header::AUTHORIZATION,
         reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).expect("header"),

@@ -49,13 +49,88 @@ pub struct World {
 
 static WORLD: OnceCell<World> = OnceCell::const_new();
 
+/// The simulated department systems every test shares: served by a
+/// thread of their own (so they outlive any one test's runtime), with
+/// fresh credentials.
+pub struct SharedSystems {
+    /// `http://127.0.0.1:port`.
+    pub base: String,
+    /// Their credentials.
+    pub config: onething_systems::SystemsConfig,
+    /// Their state, to look at what they issued.
+    pub systems: Arc<onething_systems::Systems>,
+}
+
+static SYSTEMS: std::sync::OnceLock<SharedSystems> = std::sync::OnceLock::new();
+
+pub fn systems() -> &'static SharedSystems {
+    SYSTEMS.get_or_init(|| {
+        let config = onething_systems::SystemsConfig::generated().expect("credentials");
+        let systems = onething_systems::Systems::new(config.clone());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let served = systems.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("the systems' runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                let _ = onething_systems::serve(listener, served, std::future::pending()).await;
+            });
+        });
+        SharedSystems {
+            base,
+            config,
+            systems,
+        }
+    })
+}
+
+/// The example departments' outbound side, wired to [`systems`].
+pub fn wired_outbound() -> onething_runtime::capabilities::http::Outbound {
+    use onething_runtime::capabilities::http::{DepartmentConfig, Outbound, TracingRecorder};
+    use onething_runtime::capabilities::outbound::{
+        OutboundPolicies, OutboundToml, SecretsToml, resolve_secrets,
+    };
+    #[derive(serde::Deserialize)]
+    struct Tables {
+        outbound: OutboundToml,
+        secrets: SecretsToml,
+        config: DepartmentConfig,
+    }
+    let s = systems();
+    let wiring = onething_systems::wiring::example_departments(
+        &s.base,
+        &s.config,
+        &onething_systems::wiring::Credentials::Named,
+    );
+    let tables: Tables = toml::from_str(&wiring.toml).expect("the wiring's tables");
+    let policies = OutboundPolicies::build(&tables.outbound, &tables.secrets).expect("policies");
+    let dir = cap_std::fs::Dir::open_ambient_dir(repo(), cap_std::ambient_authority())
+        .expect("a directory");
+    let secrets = resolve_secrets(&tables.secrets, &dir, |name| wiring.env.get(name).cloned())
+        .expect("the credentials");
+    Outbound::new(
+        policies,
+        secrets,
+        tables.config,
+        Default::default(),
+        Arc::new(TracingRecorder),
+    )
+}
+
 pub async fn world() -> &'static World {
     WORLD
         .get_or_init(|| async {
             let caps = Capabilities::new(
                 Arc::new(FixedClock::new(today())),
                 Arc::new(MemoryKv::default()),
-            );
+            )
+            .with_outbound(Arc::new(wired_outbound()));
             let runtime = Runtime::new(test_limits(), caps).expect("runtime");
             let dict = Arc::new(
                 local::load_dictionary(&repo().join("examples/dictionary.toml"))

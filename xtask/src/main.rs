@@ -269,7 +269,16 @@ fn demo(root: &Path) -> Result<()> {
     if site.exists() {
         std::fs::remove_dir_all(&site).with_context(|| format!("clearing {}", site.display()))?;
     }
-    run(Command::new(&bin).current_dir(root).arg("init").arg(&site))?;
+    // The departments' own systems (simulated), beside the host: `init`
+    // wires the example departments to them, with fresh credentials in
+    // the site's systems.toml, which the systems then serve.
+    let systems_listen = free_loopback_address()?;
+    run(Command::new(&bin)
+        .current_dir(root)
+        .arg("init")
+        .arg(&site)
+        .args(["--systems", &format!("http://{systems_listen}")]))?;
+    let _systems = start_systems(&bin, root, &systems_listen, &site.join("systems.toml"))?;
     let config = site.join("onething.toml");
     let listen = std::env::var("ONETHING_DEMO_LISTEN").unwrap_or_else(|_| "127.0.0.1:0".into());
     eprintln!(
@@ -392,6 +401,58 @@ fn demo(root: &Path) -> Result<()> {
     eprintln!("Press Ctrl-C to stop it.");
     server.wait().context("waiting for the server")?;
     Ok(())
+}
+
+/// A loopback address free just now (the simulated systems' address must
+/// be known before they start, to wire the departments to it).
+fn free_loopback_address() -> Result<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(listener.local_addr()?.to_string())
+}
+
+/// A child process killed when dropped.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `onething systems serve` on `listen` with the credentials file, once it
+/// says it serves (its lines shown as they come).
+fn start_systems(bin: &Path, root: &Path, listen: &str, credentials: &Path) -> Result<Child> {
+    eprintln!(
+        "$ {} systems serve --listen {listen} --credentials {}",
+        bin.display(),
+        credentials.display()
+    );
+    let mut child = Command::new(bin)
+        .current_dir(root)
+        .args(["systems", "serve", "--listen", listen, "--credentials"])
+        .arg(credentials)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("starting onething systems serve")?;
+    let stdout = child.stdout.take().context("the systems' stdout")?;
+    let child = Child(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            println!("{line}");
+            if line.starts_with("simulated department systems on ") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .context("the simulated systems did not say they serve within 60 s")?;
+    Ok(child)
 }
 
 /// How the demo builds the host: the whole workspace, so dependencies get

@@ -186,10 +186,13 @@ impl From<SubmitError> for ApiError {
                 m,
             ),
             e @ SubmitError::IdempotencyKeyReused { .. } => {
-                let message = onething_model::text::Text::new(
-                    "此幂等键已用于另一份不同的申请；本次未保存任何内容",
-                    e.to_string(),
-                );
+                let zh = match &e {
+                    SubmitError::IdempotencyKeyReused { key, existing } => format!(
+                        "幂等键 {key:?} 已用于另一份内容不同的申请 {existing}；本次未保存任何内容"
+                    ),
+                    _ => String::new(),
+                };
+                let message = onething_model::text::Text::new(zh, e.to_string());
                 ApiError::problems(
                     "the idempotency key was used for another request; nothing was stored",
                     vec![Problem::general("idempotency-key-reused", message)],

@@ -12,10 +12,10 @@ use onething_model::application::Contents;
 use onething_model::bundle::Bundle;
 use onething_model::ids::{DepartmentId, StepRef};
 use onething_model::problem::{Problem, Subject};
-use onething_model::text::Text;
 use onething_model::rules::{
     Notification, active_steps, host_problems, visible_fields, visible_materials,
 };
+use onething_model::text::Text;
 use serde::Serialize;
 
 /// A department whose `check` could not run (the problem is the host's or

@@ -12,8 +12,8 @@ use onething_model::bundle::Bundle;
 use onething_model::call::Document;
 use onething_model::ids::{Digest, FieldKey, StepRef};
 use onething_model::problem::Problem;
-use onething_model::text::Text;
 use onething_model::state::{AppState, AppStatus, StepStatus};
+use onething_model::text::Text;
 use serde::Serialize;
 
 /// What happened to one step.

@@ -17,9 +17,9 @@ use onething_model::events::Event;
 use onething_model::ids::Digest;
 use onething_model::party::{Applicant, may_apply};
 use onething_model::problem::{Problem, Subject, first_of};
-use onething_model::text::Text;
 use onething_model::rules::host_problems;
 use onething_model::state::{AppState, AppStatus};
+use onething_model::text::Text;
 use onething_store::StoreError;
 use onething_store::applications::{ClientKey, Created};
 

@@ -58,13 +58,15 @@ pub fn validate(card: &str) -> Result<(), CodeError> {
     let n = char_count(card);
     if !(MIN_LEN..=MAX_LEN).contains(&n) {
         return Err(CodeError::new(
-            BAD_CARD_NUMBER, format!("银行卡号为 12 至 19 位数字；此号码有 {n} 个字符"),
+            BAD_CARD_NUMBER,
+            format!("银行卡号为 12 至 19 位数字；此号码有 {n} 个字符"),
             format!("a bank card number has 12 to 19 digits; this one has {n} characters"),
         ));
     }
     if let Some((pos, c)) = first_refused(card, |c| c.is_ascii_digit()) {
         return Err(CodeError::new(
-            BAD_CARD_NUMBER, format!("银行卡号只能是 12 至 19 位数字；第 {pos} 位是 {c:?}"),
+            BAD_CARD_NUMBER,
+            format!("银行卡号只能是 12 至 19 位数字；第 {pos} 位是 {c:?}"),
             format!(
                 "a bank card number has 12 to 19 digits and nothing else; character {pos} is {c:?}"
             ),
@@ -74,7 +76,10 @@ pub fn validate(card: &str) -> Result<(), CodeError> {
         let (payload, last) = card.split_at(card.len() - 1);
         let expected = luhn_check_digit(payload).unwrap_or('0');
         return Err(CodeError::new(
-            BAD_CHECK_DIGIT, format!("卡号未通过校验（Luhn）：最后一位是 {last}，按前面的数字应为 {expected}；请对照银行卡核对"),
+            BAD_CHECK_DIGIT,
+            format!(
+                "卡号未通过校验（Luhn）：最后一位是 {last}，按前面的数字应为 {expected}；请对照银行卡核对"
+            ),
             format!(
                 "the card number fails its check digit (Luhn): the last digit is {last}, but for the digits before it it must be {expected}; please check it against the card"
             ),

@@ -16,20 +16,23 @@ pub fn validate_mobile_phone(phone: &str) -> Result<(), CodeError> {
     let n = char_count(phone);
     if n != 11 {
         return Err(CodeError::new(
-            BAD_PHONE, format!("{RULE_ZH}；此号码有 {n} 个字符"),
+            BAD_PHONE,
+            format!("{RULE_ZH}；此号码有 {n} 个字符"),
             format!("{RULE}; this one has {n} characters"),
         ));
     }
     if let Some((pos, c)) = first_refused(phone, |c| c.is_ascii_digit()) {
         return Err(CodeError::new(
-            BAD_PHONE, format!("{RULE_ZH}，不能有其他字符；第 {pos} 位是 {c:?}"),
+            BAD_PHONE,
+            format!("{RULE_ZH}，不能有其他字符；第 {pos} 位是 {c:?}"),
             format!("{RULE}, and nothing else; character {pos} is {c:?}"),
         ));
     }
     let start = phone.get(..2).unwrap_or_default();
     if !matches!(start.as_bytes(), [b'1', b'3'..=b'9']) {
         return Err(CodeError::new(
-            BAD_PHONE, format!("{RULE_ZH}；此号码以 {start} 开头"),
+            BAD_PHONE,
+            format!("{RULE_ZH}；此号码以 {start} 开头"),
             format!("{RULE}; this one starts with {start}"),
         ));
     }
@@ -43,13 +46,15 @@ pub fn validate_postal_code(code: &str) -> Result<(), CodeError> {
     let n = char_count(code);
     if n != 6 {
         return Err(CodeError::new(
-            BAD_POSTAL_CODE, format!("{RULE_ZH}；此处有 {n} 个字符"),
+            BAD_POSTAL_CODE,
+            format!("{RULE_ZH}；此处有 {n} 个字符"),
             format!("{RULE}; this one has {n} characters"),
         ));
     }
     if let Some((pos, c)) = first_refused(code, |c| c.is_ascii_digit()) {
         return Err(CodeError::new(
-            BAD_POSTAL_CODE, format!("{RULE_ZH}；第 {pos} 位是 {c:?}"),
+            BAD_POSTAL_CODE,
+            format!("{RULE_ZH}；第 {pos} 位是 {c:?}"),
             format!("{RULE}; character {pos} is {c:?}"),
         ));
     }

@@ -99,7 +99,11 @@ mod tests {
 
     #[test]
     fn displays_the_message() {
-        let e = CodeError::new(codes::BAD_PHONE, "手机号码为 11 位数字", "a mobile number has 11 digits");
+        let e = CodeError::new(
+            codes::BAD_PHONE,
+            "手机号码为 11 位数字",
+            "a mobile number has 11 digits",
+        );
         assert_eq!(e.to_string(), "a mobile number has 11 digits");
         assert_eq!(e.code, "bad-phone");
         let boxed: Box<dyn std::error::Error> = Box::new(e);

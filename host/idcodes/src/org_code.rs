@@ -47,7 +47,8 @@ pub fn validate(code: &str) -> Result<(), CodeError> {
     let n = char_count(code);
     if n != LEN {
         return Err(CodeError::new(
-            BAD_LENGTH, format!("组织机构代码应为 9 位（8 位本体加 1 位校验码，不带连字符），此代码为 {n} 位"),
+            BAD_LENGTH,
+            format!("组织机构代码应为 9 位（8 位本体加 1 位校验码，不带连字符），此代码为 {n} 位"),
             format!(
                 "an organisation code has 9 characters (8, then the check character, without a hyphen); this one has {n}"
             ),
@@ -56,7 +57,11 @@ pub fn validate(code: &str) -> Result<(), CodeError> {
     for (i, c) in code.chars().enumerate() {
         if i < LEN - 1 && value(c).is_none() {
             return Err(CodeError::new(
-                BAD_CHARACTERS, format!("组织机构代码前 8 位须为数字或大写字母；第 {} 位是 {c:?}", i + 1),
+                BAD_CHARACTERS,
+                format!(
+                    "组织机构代码前 8 位须为数字或大写字母；第 {} 位是 {c:?}",
+                    i + 1
+                ),
                 format!(
                     "the first 8 characters of an organisation code must be digits or capital letters; character {} is {c:?}",
                     i + 1
@@ -65,7 +70,8 @@ pub fn validate(code: &str) -> Result<(), CodeError> {
         }
         if i == LEN - 1 && !(c.is_ascii_digit() || c == 'X') {
             return Err(CodeError::new(
-                BAD_CHARACTERS, format!("组织机构代码最后一位须为数字或大写 X；此处是 {c:?}"),
+                BAD_CHARACTERS,
+                format!("组织机构代码最后一位须为数字或大写 X；此处是 {c:?}"),
                 format!(
                     "the last character of an organisation code must be a digit or a capital X; it is {c:?}"
                 ),
@@ -74,19 +80,22 @@ pub fn validate(code: &str) -> Result<(), CodeError> {
     }
     let (Some(body), Some(last)) = (code.get(..8), code.get(8..)) else {
         return Err(CodeError::new(
-            BAD_CHARACTERS, "组织机构代码只能由半角数字和大写字母组成",
+            BAD_CHARACTERS,
+            "组织机构代码只能由半角数字和大写字母组成",
             "an organisation code is written in ASCII digits and capitals",
         ));
     };
     let expected = check_char(body).ok_or_else(|| {
         CodeError::new(
-            BAD_CHARACTERS, "组织机构代码前 8 位须为数字或大写字母",
+            BAD_CHARACTERS,
+            "组织机构代码前 8 位须为数字或大写字母",
             "the first 8 characters of an organisation code must be digits or capital letters",
         )
     })?;
     if !last.starts_with(expected) {
         return Err(CodeError::new(
-            BAD_CHECK_DIGIT, format!("校验码为 {last}，但按前 8 位应为 {expected}（GB 11714-1997）"),
+            BAD_CHECK_DIGIT,
+            format!("校验码为 {last}，但按前 8 位应为 {expected}（GB 11714-1997）"),
             format!(
                 "the check character is {last}, but for these first 8 characters it must be {expected} (GB 11714-1997)"
             ),

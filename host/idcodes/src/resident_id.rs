@@ -65,14 +65,16 @@ fn check(id: &str) -> Result<Ymd, CodeError> {
             ("", "")
         };
         return Err(CodeError::new(
-            BAD_LENGTH, format!("居民身份证号码应为 18 位，此号码为 {n} 位{hint_zh}"),
+            BAD_LENGTH,
+            format!("居民身份证号码应为 18 位，此号码为 {n} 位{hint_zh}"),
             format!("a resident ID number has 18 characters; this one has {n}{hint}"),
         ));
     }
     for (i, c) in id.chars().enumerate() {
         if i < LEN - 1 && !c.is_ascii_digit() {
             return Err(CodeError::new(
-                BAD_CHARACTERS, format!("居民身份证号码前 17 位须为数字；第 {} 位是 {c:?}", i + 1),
+                BAD_CHARACTERS,
+                format!("居民身份证号码前 17 位须为数字；第 {} 位是 {c:?}", i + 1),
                 format!(
                     "the first 17 characters of a resident ID number must be digits; character {} is {c:?}",
                     i + 1
@@ -81,13 +83,15 @@ fn check(id: &str) -> Result<Ymd, CodeError> {
         }
         if i == LEN - 1 && c == 'x' {
             return Err(CodeError::new(
-                BAD_CHARACTERS, "居民身份证号码最后一位须为数字或大写 X：校验码请写大写 X，不要写小写 x",
+                BAD_CHARACTERS,
+                "居民身份证号码最后一位须为数字或大写 X：校验码请写大写 X，不要写小写 x",
                 "the last character of a resident ID number must be a digit or a capital X: write the check character as a capital X, not a lowercase x",
             ));
         }
         if i == LEN - 1 && !(c.is_ascii_digit() || c == 'X') {
             return Err(CodeError::new(
-                BAD_CHARACTERS, format!("居民身份证号码最后一位须为数字或大写 X；此处是 {c:?}"),
+                BAD_CHARACTERS,
+                format!("居民身份证号码最后一位须为数字或大写 X；此处是 {c:?}"),
                 format!(
                     "the last character of a resident ID number must be a digit or a capital X; it is {c:?}"
                 ),
@@ -99,13 +103,18 @@ fn check(id: &str) -> Result<Ymd, CodeError> {
         (id.get(..6), id.get(6..14), id.get(..17), id.get(17..))
     else {
         return Err(CodeError::new(
-            BAD_CHARACTERS, "居民身份证号码只能由半角数字和 X 组成",
+            BAD_CHARACTERS,
+            "居民身份证号码只能由半角数字和 X 组成",
             "a resident ID number is written in ASCII digits and X",
         ));
     };
     if !region::is_resident_region(region_code) {
         return Err(CodeError::new(
-            BAD_REGION, format!("{} 不是省级行政区划代码（居民身份证号码前两位，如北京为 11）", region_code.get(..2).unwrap_or(region_code)),
+            BAD_REGION,
+            format!(
+                "{} 不是省级行政区划代码（居民身份证号码前两位，如北京为 11）",
+                region_code.get(..2).unwrap_or(region_code)
+            ),
             format!(
                 "{} is not a province code (the first two digits of a resident ID number, e.g. 11 for Beijing)",
                 region_code.get(..2).unwrap_or(region_code)
@@ -114,7 +123,8 @@ fn check(id: &str) -> Result<Ymd, CodeError> {
     }
     let Some(birth) = Ymd::parse_compact(date_digits) else {
         return Err(CodeError::new(
-            BAD_BIRTH_DATE, format!("第 7 至 14 位（{date_digits}）不是有效日期：应为出生日期 YYYYMMDD"),
+            BAD_BIRTH_DATE,
+            format!("第 7 至 14 位（{date_digits}）不是有效日期：应为出生日期 YYYYMMDD"),
             format!(
                 "digits 7 to 14 ({date_digits}) are not a real date: they must be the date of birth as YYYYMMDD"
             ),
@@ -122,7 +132,10 @@ fn check(id: &str) -> Result<Ymd, CodeError> {
     };
     if birth.year < MIN_BIRTH_YEAR {
         return Err(CodeError::new(
-            BAD_BIRTH_DATE, format!("第 7 至 14 位（{date_digits}）表示的出生年份早于 {MIN_BIRTH_YEAR} 年：请核对出生日期"),
+            BAD_BIRTH_DATE,
+            format!(
+                "第 7 至 14 位（{date_digits}）表示的出生年份早于 {MIN_BIRTH_YEAR} 年：请核对出生日期"
+            ),
             format!(
                 "digits 7 to 14 ({date_digits}) give a birth year before {MIN_BIRTH_YEAR}: please check the date of birth"
             ),
@@ -130,13 +143,15 @@ fn check(id: &str) -> Result<Ymd, CodeError> {
     }
     let expected = check_char(first17).ok_or_else(|| {
         CodeError::new(
-            BAD_CHARACTERS, "居民身份证号码前 17 位须为数字",
+            BAD_CHARACTERS,
+            "居民身份证号码前 17 位须为数字",
             "the first 17 characters of a resident ID number must be digits",
         )
     })?;
     if !last.starts_with(expected) {
         return Err(CodeError::new(
-            BAD_CHECK_DIGIT, format!("校验码为 {last}，但按前 17 位应为 {expected}（GB 11643-1999）"),
+            BAD_CHECK_DIGIT,
+            format!("校验码为 {last}，但按前 17 位应为 {expected}（GB 11643-1999）"),
             format!(
                 "the check digit is {last}, but for these first 17 digits it must be {expected} (GB 11643-1999)"
             ),
@@ -212,7 +227,8 @@ impl ResidentId {
     pub fn build(region: &str, birth_date: Ymd, sequence: u16) -> Result<ResidentId, CodeError> {
         if !region::is_resident_region(region) {
             return Err(CodeError::new(
-                BAD_REGION, format!("居民身份证号码的地区码为以省级代码开头的六位数字；{region:?} 不是"),
+                BAD_REGION,
+                format!("居民身份证号码的地区码为以省级代码开头的六位数字；{region:?} 不是"),
                 format!(
                     "the region of a resident ID number is six digits starting with a province code; {region:?} is not"
                 ),
@@ -220,7 +236,11 @@ impl ResidentId {
         }
         if !birth_date.is_valid() {
             return Err(CodeError::new(
-                BAD_BIRTH_DATE, format!("出生日期须为有效日期；{}-{}-{} 不是", birth_date.year, birth_date.month, birth_date.day),
+                BAD_BIRTH_DATE,
+                format!(
+                    "出生日期须为有效日期；{}-{}-{} 不是",
+                    birth_date.year, birth_date.month, birth_date.day
+                ),
                 format!(
                     "the birth date must be a real date; {}-{}-{} is not",
                     birth_date.year, birth_date.month, birth_date.day
@@ -229,7 +249,11 @@ impl ResidentId {
         }
         if !(MIN_BIRTH_YEAR..=9999).contains(&birth_date.year) {
             return Err(CodeError::new(
-                BAD_BIRTH_DATE, format!("出生年份须在 {MIN_BIRTH_YEAR} 至 9999 之间；此处为 {}", birth_date.year),
+                BAD_BIRTH_DATE,
+                format!(
+                    "出生年份须在 {MIN_BIRTH_YEAR} 至 9999 之间；此处为 {}",
+                    birth_date.year
+                ),
                 format!(
                     "the birth year must be {MIN_BIRTH_YEAR} to 9999; it is {}",
                     birth_date.year
@@ -238,13 +262,18 @@ impl ResidentId {
         }
         if sequence > 999 {
             return Err(CodeError::new(
-                BAD_LENGTH, format!("顺序码为三位数字（0 至 999）；{sequence} 超出范围"),
+                BAD_LENGTH,
+                format!("顺序码为三位数字（0 至 999）；{sequence} 超出范围"),
                 format!("the sequence number has three digits (0 to 999); {sequence} does not fit"),
             ));
         }
         let first17 = format!("{region}{}{sequence:03}", birth_date.compact());
         let check = check_char(&first17).ok_or_else(|| {
-            CodeError::new(BAD_CHARACTERS, "前 17 位须为数字", "the first 17 characters must be digits")
+            CodeError::new(
+                BAD_CHARACTERS,
+                "前 17 位须为数字",
+                "the first 17 characters must be digits",
+            )
         })?;
         Ok(ResidentId {
             number: format!("{first17}{check}"),

@@ -50,7 +50,8 @@ pub fn validate(code: &str) -> Result<(), CodeError> {
     let n = char_count(code);
     if n != LEN {
         return Err(CodeError::new(
-            BAD_LENGTH, format!("统一社会信用代码应为 18 位，此代码为 {n} 位"),
+            BAD_LENGTH,
+            format!("统一社会信用代码应为 18 位，此代码为 {n} 位"),
             format!("a unified social credit code has 18 characters; this one has {n}"),
         ));
     }
@@ -61,7 +62,10 @@ pub fn validate(code: &str) -> Result<(), CodeError> {
             ("", "")
         };
         return Err(CodeError::new(
-            BAD_CHARACTERS, format!("统一社会信用代码中不能出现 {c:?}（第 {pos} 位；可用数字和除 I、O、S、V、Z 外的大写字母）{hint_zh}"),
+            BAD_CHARACTERS,
+            format!(
+                "统一社会信用代码中不能出现 {c:?}（第 {pos} 位；可用数字和除 I、O、S、V、Z 外的大写字母）{hint_zh}"
+            ),
             format!(
                 "{c:?} (character {pos}) cannot appear in a unified social credit code (digits and capitals except I, O, S, V, Z){hint}"
             ),
@@ -72,24 +76,33 @@ pub fn validate(code: &str) -> Result<(), CodeError> {
         (code.get(2..8), code.get(..17), code.get(17..))
     else {
         return Err(CodeError::new(
-            BAD_CHARACTERS, "统一社会信用代码只能由半角数字和大写字母组成",
+            BAD_CHARACTERS,
+            "统一社会信用代码只能由半角数字和大写字母组成",
             "a unified social credit code is written in ASCII digits and capitals",
         ));
     };
     if !region::is_uscc_region(region_code) {
         return Err(CodeError::new(
-            BAD_REGION, format!("统一社会信用代码第 3 至 8 位为登记管理机关行政区划码，应为以省级代码或 10 开头的六位数字；{region_code} 不是"),
+            BAD_REGION,
+            format!(
+                "统一社会信用代码第 3 至 8 位为登记管理机关行政区划码，应为以省级代码或 10 开头的六位数字；{region_code} 不是"
+            ),
             format!(
                 "characters 3 to 8 of a unified social credit code are the region code, six digits starting with a province code or 10; {region_code} is not one"
             ),
         ));
     }
     let expected = check_char(first17).ok_or_else(|| {
-        CodeError::new(BAD_CHARACTERS, "不是统一社会信用代码可用的字符", "not a unified social credit code character")
+        CodeError::new(
+            BAD_CHARACTERS,
+            "不是统一社会信用代码可用的字符",
+            "not a unified social credit code character",
+        )
     })?;
     if !last.starts_with(expected) {
         return Err(CodeError::new(
-            BAD_CHECK_DIGIT, format!("校验码为 {last}，但按前 17 位应为 {expected}（GB 32100-2015）"),
+            BAD_CHECK_DIGIT,
+            format!("校验码为 {last}，但按前 17 位应为 {expected}（GB 32100-2015）"),
             format!(
                 "the check character is {last}, but for these first 17 characters it must be {expected} (GB 32100-2015)"
             ),
@@ -116,15 +129,24 @@ pub fn validate_strict(code: &str) -> Result<(), CodeError> {
     let embedded = embedded_org_code(code).unwrap_or_default();
     let (Some(body), Some(last)) = (embedded.get(..8), embedded.get(8..)) else {
         return Err(CodeError::new(
-            BAD_LENGTH, "统一社会信用代码应为 18 位",
+            BAD_LENGTH,
+            "统一社会信用代码应为 18 位",
             "a unified social credit code has 18 characters",
         ));
     };
-    let expected = org_code::check_char(body)
-        .ok_or_else(|| CodeError::new(BAD_CHARACTERS, "不是组织机构代码可用的字符", "not an organisation code character"))?;
+    let expected = org_code::check_char(body).ok_or_else(|| {
+        CodeError::new(
+            BAD_CHARACTERS,
+            "不是组织机构代码可用的字符",
+            "not an organisation code character",
+        )
+    })?;
     if !last.starts_with(expected) {
         return Err(CodeError::new(
-            BAD_CHECK_DIGIT, format!("第 9 至 17 位为组织机构代码：其校验码为 {last}，但按 {body} 应为 {expected}（GB 11714-1997）"),
+            BAD_CHECK_DIGIT,
+            format!(
+                "第 9 至 17 位为组织机构代码：其校验码为 {last}，但按 {body} 应为 {expected}（GB 11714-1997）"
+            ),
             format!(
                 "characters 9 to 17 are the organisation code: its check character is {last}, but for {body} it must be {expected} (GB 11714-1997)"
             ),
@@ -147,7 +169,10 @@ pub fn build(authority: char, kind: char, region: &str, body8: &str) -> Result<S
     ] {
         if value(c).is_none() {
             return Err(CodeError::new(
-                BAD_CHARACTERS, format!("{what_zh}代码 {c:?} 不是统一社会信用代码可用的字符（数字和除 I、O、S、V、Z 外的大写字母）"),
+                BAD_CHARACTERS,
+                format!(
+                    "{what_zh}代码 {c:?} 不是统一社会信用代码可用的字符（数字和除 I、O、S、V、Z 外的大写字母）"
+                ),
                 format!(
                     "the {what} code {c:?} is not a unified social credit code character (digits and capitals except I, O, S, V, Z)"
                 ),
@@ -156,7 +181,8 @@ pub fn build(authority: char, kind: char, region: &str, body8: &str) -> Result<S
     }
     if !region::is_uscc_region(region) {
         return Err(CodeError::new(
-            BAD_REGION, format!("行政区划码为以省级代码或 10 开头的六位数字；{region:?} 不是"),
+            BAD_REGION,
+            format!("行政区划码为以省级代码或 10 开头的六位数字；{region:?} 不是"),
             format!(
                 "the region code is six digits starting with a province code or 10; {region:?} is not one"
             ),
@@ -165,19 +191,29 @@ pub fn build(authority: char, kind: char, region: &str, body8: &str) -> Result<S
     let n = char_count(body8);
     if n != 8 {
         return Err(CodeError::new(
-            BAD_LENGTH, format!("组织机构主体代码应为 8 位，此处为 {n} 位"),
+            BAD_LENGTH,
+            format!("组织机构主体代码应为 8 位，此处为 {n} 位"),
             format!("the organisation body has 8 characters; this one has {n}"),
         ));
     }
     if let Some((pos, c)) = first_refused(body8, |c| value(c).is_some()) {
         return Err(CodeError::new(
-            BAD_CHARACTERS, format!("统一社会信用代码中不能出现 {c:?}（组织机构主体代码第 {pos} 位；可用数字和除 I、O、S、V、Z 外的大写字母）"),
+            BAD_CHARACTERS,
+            format!(
+                "统一社会信用代码中不能出现 {c:?}（组织机构主体代码第 {pos} 位；可用数字和除 I、O、S、V、Z 外的大写字母）"
+            ),
             format!(
                 "{c:?} (character {pos} of the organisation body) cannot appear in a unified social credit code (digits and capitals except I, O, S, V, Z)"
             ),
         ));
     }
-    let bad = || CodeError::new(BAD_CHARACTERS, "不是统一社会信用代码可用的字符", "not a unified social credit code character");
+    let bad = || {
+        CodeError::new(
+            BAD_CHARACTERS,
+            "不是统一社会信用代码可用的字符",
+            "not a unified social credit code character",
+        )
+    };
     let org_check = org_code::check_char(body8).ok_or_else(bad)?;
     let first17 = format!("{authority}{kind}{region}{body8}{org_check}");
     let check = check_char(&first17).ok_or_else(bad)?;

@@ -123,8 +123,14 @@ pub fn read_contents(doc: &ApplicationDoc, bundle: &Bundle, dict: &Dictionary) -
         let key = match FieldKey::parse(name) {
             Ok(k) => k,
             Err(e) => {
-                out.problems
-                    .push(Problem::field(name, "bad-key", Text::new(format!("字段名 {name:?} 不符合数据字典的命名规则"), e.to_string())));
+                out.problems.push(Problem::field(
+                    name,
+                    "bad-key",
+                    Text::new(
+                        format!("字段名 {name:?} 不符合数据字典的命名规则"),
+                        e.to_string(),
+                    ),
+                ));
                 continue;
             }
         };
@@ -214,8 +220,15 @@ fn read_material(
     dict: &Dictionary,
 ) -> Result<(MaterialCode, Material), Box<Problem>> {
     let fail = |code: &str, msg: Text| Box::new(Problem::material(&m.code, code, msg));
-    let code = MaterialCode::parse(&m.code)
-        .map_err(|e| fail("bad-code", Text::new(format!("材料代码 {:?} 不符合数据字典的命名规则", m.code), e.to_string())))?;
+    let code = MaterialCode::parse(&m.code).map_err(|e| {
+        fail(
+            "bad-code",
+            Text::new(
+                format!("材料代码 {:?} 不符合数据字典的命名规则", m.code),
+                e.to_string(),
+            ),
+        )
+    })?;
     let def = dict.material(&code).ok_or_else(|| {
         fail(
             "unknown-material",
@@ -242,13 +255,15 @@ fn read_material(
             ));
         }
         (None, Some(digest)) => {
-            let digest = Digest::parse(digest)
-                .map_err(|e| {
-                    fail(
-                        "bad-digest",
-                        Text::new(format!("材料 {code}：摘要格式无效"), format!("material {code}: {e}")),
-                    )
-                })?;
+            let digest = Digest::parse(digest).map_err(|e| {
+                fail(
+                    "bad-digest",
+                    Text::new(
+                        format!("材料 {code}：摘要格式无效"),
+                        format!("material {code}: {e}"),
+                    ),
+                )
+            })?;
             let (Some(media_type), Some(size)) = (&m.media_type, m.size) else {
                 return Err(fail(
                     "bad-reference",
@@ -269,7 +284,9 @@ fn read_material(
                 "bad-reference",
                 Text::new(
                     format!("材料 {code}：请给出 path，或给出 digest 及 media_type 和 size"),
-                    format!("material {code}: give either path, or digest with media_type and size"),
+                    format!(
+                        "material {code}: give either path, or digest with media_type and size"
+                    ),
                 ),
             ));
         }

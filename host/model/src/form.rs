@@ -303,9 +303,19 @@ impl OneForm {
                 .collect();
             let label = f.label.get(lang);
             let _ = if zh {
-                writeln!(s, "  - {label} [{}] {req}；使用方：{}", f.key, who.join("；"))
+                writeln!(
+                    s,
+                    "  - {label} [{}] {req}；使用方：{}",
+                    f.key,
+                    who.join("；")
+                )
             } else {
-                writeln!(s, "  - {label} [{}] {req}; used by {}", f.key, who.join("; "))
+                writeln!(
+                    s,
+                    "  - {label} [{}] {req}; used by {}",
+                    f.key,
+                    who.join("; ")
+                )
             };
         }
         let n = self.materials.len();

@@ -11,8 +11,8 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::dictionary::FieldValue;
-use crate::text::Text;
 use crate::ids::{BundleId, DepartmentId, Digest, FieldKey, MaterialCode, StepId, StepRef};
+use crate::text::Text;
 
 /// kebab-case `[a-z0-9-]`, no leading, trailing or doubled hyphen.
 const KEBAB: &str = "[a-z0-9]+(-[a-z0-9]+)*";

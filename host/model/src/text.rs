@@ -313,7 +313,11 @@ mod tests {
         assert_eq!(pick("de;q=1, zh-TW;q=0.3"), Lang::Zh);
         assert_eq!(pick("en;q=0, zh;q=0.1"), Lang::Zh);
         assert_eq!(pick("fr, de"), Lang::Zh);
-        assert_eq!(pick("en;q=1.5, zh;q=0.2"), Lang::Zh, "a malformed weight is skipped");
+        assert_eq!(
+            pick("en;q=1.5, zh;q=0.2"),
+            Lang::Zh,
+            "a malformed weight is skipped"
+        );
         assert_eq!(pick("EN-us"), Lang::En);
         assert_eq!(pick(""), Lang::Zh);
     }

@@ -61,8 +61,15 @@
 //! header = "authorization"
 //! prefix = "Bearer "
 //! secret = "registry"
+//! [outbound.tax.tls]             # optional: mutual TLS, the systems' own authority
+//! client_certificate = "tls-certificate"
+//! client_key = "tls-key"
+//! ca = "tls-authority"
 //! [secrets.tax]                  # a file (in this file's directory) or { env = "VAR" }
 //! registry = { file = "secrets/tax.token" }
+//! tls-certificate = { file = "tls/tax.pem" }
+//! tls-key = { file = "tls/tax.key" }
+//! tls-authority = { file = "tls/tax-ca.pem" }
 //! [config.tax]                   # values the plugin reads with config::get
 //! region = "350206"
 //! [breaker]
@@ -74,6 +81,7 @@
 //! signatures not required (the demo); with one, they are required unless
 //! it says `required = false`.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -226,6 +234,11 @@ pub struct Config {
     /// (the current one without a file).
     #[serde(skip)]
     pub secrets_dir: Option<PathBuf>,
+    /// Secrets given by name rather than read from the environment (the
+    /// in-process systems' credentials, [`Config::wire_systems`]); a
+    /// `{ env = … }` secret is looked up here first.
+    #[serde(skip)]
+    pub named_secrets: BTreeMap<String, String>,
 }
 
 /// The circuit breaker per origin (`[breaker]`).
@@ -336,6 +349,7 @@ impl Default for Config {
             department_config: DepartmentConfig::new(),
             breaker: BreakerToml::default(),
             secrets_dir: None,
+            named_secrets: BTreeMap::new(),
         }
     }
 }
@@ -520,16 +534,72 @@ impl Config {
             };
             let dir = cap_std::fs::Dir::open_ambient_dir(&dir, cap_std::ambient_authority())
                 .map_err(|e| anyhow::anyhow!("the secrets' directory {}: {e}", dir.display()))?;
-            resolve_secrets(&self.secrets, &dir, |var| std::env::var(var).ok())
-                .map_err(|e| anyhow::anyhow!("config: {e}"))?
+            resolve_secrets(&self.secrets, &dir, |var| {
+                self.named_secrets
+                    .get(var)
+                    .cloned()
+                    .or_else(|| std::env::var(var).ok())
+            })
+            .map_err(|e| anyhow::anyhow!("config: {e}"))?
         };
-        Ok(Outbound::new(
+        let outbound = Outbound::new(
             policies,
             secrets,
             self.department_config.clone(),
             breaker,
             recorder,
-        ))
+        );
+        outbound
+            .check_tls()
+            .map_err(|e| anyhow::anyhow!("config: {e}"))?;
+        Ok(outbound)
+    }
+
+    /// Whether any department has an outbound policy.
+    pub fn has_outbound(&self) -> bool {
+        !self.outbound.is_empty()
+    }
+
+    /// Wire the example departments to the simulated systems (their
+    /// `[outbound]`, `[secrets]` and `[config]` tables, the credentials
+    /// given by name), beside what the file set; a department the file
+    /// already has a policy for keeps its own.
+    pub fn wire_systems(
+        &mut self,
+        wiring: &onething_systems::wiring::Wiring,
+    ) -> anyhow::Result<()> {
+        #[derive(Deserialize)]
+        struct Tables {
+            outbound: OutboundToml,
+            secrets: SecretsToml,
+            config: DepartmentConfig,
+        }
+        let tables: Tables = toml::from_str(&wiring.toml)
+            .map_err(|e| anyhow::anyhow!("the systems' wiring: {e}"))?;
+        for (department, policy) in tables.outbound {
+            if self.outbound.contains_key(&department) {
+                continue;
+            }
+            self.outbound.insert(department.clone(), policy);
+            if let Some(s) = tables.secrets.get(&department) {
+                self.secrets
+                    .entry(department.clone())
+                    .or_default()
+                    .extend(s.clone());
+            }
+            if let Some(c) = tables.config.get(&department) {
+                let mine = self
+                    .department_config
+                    .entry(department.clone())
+                    .or_default();
+                for (k, v) in c {
+                    mine.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+        }
+        self.named_secrets
+            .extend(wiring.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Ok(())
     }
 
     /// Refuse settings that cannot work, naming the key.

@@ -41,6 +41,7 @@ pub mod registrations;
 mod routes;
 pub mod seed;
 mod system;
+pub mod wiring;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

@@ -219,7 +219,10 @@ fn validate_as(def: &FieldDef, kind: &FieldKind, value: &FieldValue) -> Result<(
             if values.len() > *max_items {
                 return Err(fail(
                     "too-many-items",
-                    format!("有 {} 项，超过上限 {max_items} 项（max_items）", values.len()),
+                    format!(
+                        "有 {} 项，超过上限 {max_items} 项（max_items）",
+                        values.len()
+                    ),
                     format!(
                         "holds {} items, more than its max_items {max_items}",
                         values.len()

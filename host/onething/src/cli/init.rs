@@ -44,6 +44,14 @@ pub struct Args {
     /// Address the service will listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Where the departments' simulated systems will be (`onething
+    /// systems serve`): the example departments are wired to them.
+    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8090")]
+    systems: String,
+    /// The systems' credentials file, when they run already; without it,
+    /// fresh credentials are written to DIR/systems.toml for them.
+    #[arg(long, value_name = "FILE")]
+    systems_credentials: Option<PathBuf>,
 }
 
 /// A component to copy: its file name, bytes and department.
@@ -170,7 +178,29 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("writing {}", shown("grants.toml")))?;
     onething_identity::dev::DevIssuer::create(&args.dir.join("dev-issuer"))
         .with_context(|| format!("making the development issuer in {}", shown("dev-issuer")))?;
-    let config = config_text(&args.listen, &args.operator, &token, &trusted);
+    let mut config = config_text(&args.listen, &args.operator, &token, &trusted);
+    // The example departments' systems: their tables, and each credential
+    // in its own owner-only file under secrets/systems/.
+    let systems = match &args.systems_credentials {
+        Some(path) => super::systems::credentials_at(path)?,
+        None => {
+            let generated = onething_systems::SystemsConfig::generated()?;
+            write_private(&site, "systems.toml", &generated.to_toml())
+                .with_context(|| format!("writing {}", shown("systems.toml")))?;
+            generated
+        }
+    };
+    let wiring = onething_systems::wiring::example_departments(
+        &args.systems,
+        &systems,
+        &onething_systems::wiring::Credentials::Files("secrets/systems".into()),
+    );
+    site.create_dir_all("secrets/systems")
+        .with_context(|| format!("creating {}", shown("secrets/systems")))?;
+    for (path, text) in &wiring.files {
+        write_private(&site, path, text).with_context(|| format!("writing {}", shown(path)))?;
+    }
+    config.push_str(&wiring.toml);
     write_private(&site, "onething.toml", &config)
         .with_context(|| format!("writing {}", shown("onething.toml")))?;
     // The service will read this very file: read it as the service does.
@@ -266,6 +296,21 @@ fn print_summary(args: &Args, components: &[Component], bundles: usize, config: 
     outln!("  dictionary.toml  the data dictionary");
     outln!("  grants.toml      the data-sharing register: who may read which field, why");
     outln!("  dev-issuer/      a DEVELOPMENT identity issuer for applicants and officers");
+    outln!(
+        "  secrets/systems/ the departments' credentials for their systems at {} (owner-only)",
+        args.systems
+    );
+    if args.systems_credentials.is_none() {
+        outln!("  systems.toml     the simulated systems' credentials (owner-only)");
+        outln!();
+        outln!("start the departments' simulated systems:");
+        outln!(
+            "  onething systems serve --listen {} --credentials {dir}/systems.toml",
+            args.systems
+                .trim_start_matches("http://")
+                .trim_end_matches('/')
+        );
+    }
     outln!();
     outln!("serve it:");
     outln!("  onething serve --config {}", config.display());

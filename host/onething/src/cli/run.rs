@@ -9,6 +9,11 @@
 //! the service would require). Without it, the repository's examples with
 //! signatures not required, as `onething serve` without a config.
 //!
+//! The departments that call their own systems (contract 0.2.0) reach the
+//! simulated ones: started in-process on a loopback port, unless
+//! `--systems` names running ones (`onething systems serve`) or the
+//! config has `[outbound]` tables of its own.
+//!
 //! Material files beside a document are read through its directory
 //! (cap-std: a path that leaves it is refused), stored once by digest and
 //! referenced like uploads.
@@ -52,20 +57,36 @@ pub struct Args {
     /// policy and signature policy (flags given here win over its paths).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The simulated department systems to call (`onething systems
+    /// serve`), e.g. http://127.0.0.1:8090; without it (and without
+    /// `[outbound]` tables in the config) they are started in-process.
+    #[arg(long, value_name = "URL")]
+    systems: Option<String>,
+    /// The credentials file of the systems named by `--systems`.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "systems.toml",
+        requires = "systems"
+    )]
+    systems_credentials: PathBuf,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.application.is_empty() {
         bail!("name at least one application file, e.g. examples/applications/newborn.json");
     }
-    let config = args.config.as_deref().map(Config::load).transpose()?;
-    let paths = match &config {
-        Some(c) => args.paths.resolve_over(c.paths()),
+    let mut config = match args.config.as_deref() {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    let paths = match args.config {
+        Some(_) => args.paths.resolve_over(config.paths()),
         None => args.paths.resolve(),
     };
-    let limits = match &config {
-        Some(c) => {
-            let mut limits = c.limits.clone();
+    let limits = match args.config {
+        Some(_) => {
+            let mut limits = config.limits.clone();
             if limits.compile_cache_dir.is_none() {
                 limits.compile_cache_dir = super::local_limits().compile_cache_dir;
             }
@@ -73,22 +94,56 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => super::local_limits(),
     };
-    let settings = config
-        .as_ref()
-        .map(Config::engine_settings)
-        .unwrap_or_default();
-    let policy = config
-        .as_ref()
-        .map(|c| c.signatures.policy())
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("config: {e}"))?;
+    let settings = match args.config {
+        Some(_) => config.engine_settings(),
+        None => Default::default(),
+    };
+    let policy = match args.config {
+        Some(_) => Some(
+            config
+                .signatures
+                .policy()
+                .map_err(|e| anyhow::anyhow!("config: {e}"))?,
+        ),
+        None => None,
+    };
+    // The departments' systems: the config's own tables, the running
+    // simulator named, or one started here.
+    let _systems = if config.has_outbound() {
+        None
+    } else {
+        let (base, credentials, running) = match &args.systems {
+            Some(base) => (
+                base.clone(),
+                super::systems::credentials_at(&args.systems_credentials)?,
+                None,
+            ),
+            None => {
+                let local = super::systems::start_in_process().await?;
+                (local.base.clone(), local.config.clone(), Some(local))
+            }
+        };
+        let wiring = onething_systems::wiring::example_departments(
+            &base,
+            &credentials,
+            &onething_systems::wiring::Credentials::Named,
+        );
+        config.wire_systems(&wiring)?;
+        if !args.json {
+            let how = if running.is_some() {
+                "started in-process"
+            } else {
+                "running"
+            };
+            eprintln!("departments' systems: the simulated ones at {base} ({how})");
+        }
+        running
+    };
     let store = Arc::new(MemoryStore::new(StoreOptions::default()));
     let metrics = Arc::new(Metrics::new());
     let mut caps = Capabilities::new(clock::pinned_or_system(args.today), store.kv());
-    if let Some(config) = &config {
-        let recorder = AuditRecorder::spawn(store.clone(), metrics.clone());
-        caps = caps.with_outbound(Arc::new(config.outbound(recorder)?));
-    }
+    let recorder = AuditRecorder::spawn(store.clone(), metrics.clone());
+    caps = caps.with_outbound(Arc::new(config.outbound(recorder)?));
     let runtime = Runtime::new(limits, caps)?;
     let catalog = onething_catalog::local::load(&runtime, paths.local(), policy.as_ref()).await?;
     let store: Arc<dyn Store> = store;

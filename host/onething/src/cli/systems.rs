@@ -53,8 +53,45 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Simulated systems served by this process, on a loopback port, with
+/// fresh credentials: for `onething run` with nothing else started.
+/// Stopped when dropped.
+pub struct InProcess {
+    /// `http://127.0.0.1:port`.
+    pub base: String,
+    /// Their credentials.
+    pub config: SystemsConfig,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for InProcess {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Start the simulated systems in this process.
+pub async fn start_in_process() -> anyhow::Result<InProcess> {
+    let config = SystemsConfig::generated()?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("listening for the in-process department systems")?;
+    let addr = listener.local_addr()?;
+    let systems = Systems::new(config.clone());
+    let task = tokio::spawn(async move {
+        if let Err(e) = onething_systems::serve(listener, systems, std::future::pending()).await {
+            tracing::error!(error = %e, "the in-process department systems stopped");
+        }
+    });
+    Ok(InProcess {
+        base: format!("http://{addr}"),
+        config,
+        task,
+    })
+}
+
 /// The credentials in `path`, made and written there if it does not exist.
-fn credentials_at(path: &Path) -> anyhow::Result<SystemsConfig> {
+pub fn credentials_at(path: &Path) -> anyhow::Result<SystemsConfig> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

@@ -159,11 +159,76 @@ impl Outbound {
             .unwrap_or_default()
     }
 
-    /// The secret `name` of `department`, for the plugin that asks.
+    /// The secret `name` of `department`, for the plugin that asks. A
+    /// secret the host itself uses for the department (a credential it
+    /// injects as a header, a TLS identity or authority) is never given to
+    /// the plugin: `None`, as for a secret not set.
     pub fn secret(&self, department: &str, name: &str) -> Option<String> {
+        if self.policies.of(department).holds_secret(name) {
+            tracing::debug!(
+                department,
+                secret = name,
+                "a plugin asked for a secret the host holds; not given"
+            );
+            return None;
+        }
         self.secrets
             .get(department, name)
             .map(|s| s.expose().to_owned())
+    }
+
+    /// Build each department's client once, so a TLS identity or
+    /// authority that cannot be read stops the service at start, naming
+    /// its setting, rather than failing its first request.
+    pub fn check_tls(&self) -> Result<(), String> {
+        for policy in self.policies.iter() {
+            if policy.tls.is_some() {
+                self.client(policy)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The TLS settings of a department's client: its identity (mutual
+    /// TLS) and the authorities its systems are verified against.
+    fn tls(
+        &self,
+        policy: &DepartmentPolicy,
+        mut builder: reqwest::ClientBuilder,
+    ) -> Result<reqwest::ClientBuilder, String> {
+        let Some(tls) = &policy.tls else {
+            return Ok(builder);
+        };
+        let department = &policy.department;
+        let pem = |secret: &str| {
+            self.secrets
+                .get(department, secret)
+                .map(|s| s.expose().as_bytes().to_vec())
+                .ok_or_else(|| format!("secret `{secret}` of {department} is not set"))
+        };
+        if let (Some(cert), Some(key)) = (&tls.client_certificate, &tls.client_key) {
+            let mut both = pem(cert)?;
+            both.push(b'\n');
+            both.extend(pem(key)?);
+            let identity = reqwest::Identity::from_pem(&both).map_err(|e| {
+                format!(
+                    "outbound.{department}.tls: secrets `{cert}` and `{key}` are not a PEM certificate and its private key ({e})"
+                )
+            })?;
+            builder = builder.identity(identity);
+        }
+        if let Some(ca) = &tls.ca {
+            let roots = reqwest::Certificate::from_pem_bundle(&pem(ca)?).map_err(|e| {
+                format!("outbound.{department}.tls.ca: secret `{ca}` is not PEM certificates ({e})")
+            })?;
+            if roots.is_empty() {
+                return Err(format!(
+                    "outbound.{department}.tls.ca: secret `{ca}` holds no certificate"
+                ));
+            }
+            builder = builder.tls_certs_only(roots);
+        }
+        Ok(builder)
     }
 
     /// Every secret's value, to mask wherever a plugin's words are kept.
@@ -192,7 +257,8 @@ impl Outbound {
         // everywhere in the host (a second install is a no-op).
         let _ = rustls::crypto::ring::default_provider().install_default();
         let judge = policy.clone();
-        let client = reqwest::Client::builder()
+        let builder = self.tls(policy, reqwest::Client::builder())?;
+        let client = builder
             .connect_timeout(policy.limits.connect_timeout)
             .redirect(reqwest::redirect::Policy::custom(move |attempt| {
                 if attempt.previous().len() >= MAX_REDIRECTS {

@@ -59,6 +59,25 @@ pub struct DepartmentOutboundToml {
     /// Headers the host adds, from secrets.
     #[serde(default)]
     pub inject: Vec<InjectionToml>,
+    /// TLS for systems that require a client certificate or have their
+    /// own authority.
+    pub tls: Option<TlsToml>,
+}
+
+/// One department's `[outbound.<dept>.tls]` table: the names of its
+/// secrets (under `[secrets.<dept>]`) holding PEM text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsToml {
+    /// The secret holding the client certificate (and its chain), for
+    /// systems that require mutual TLS.
+    pub client_certificate: Option<String>,
+    /// The secret holding the client certificate's private key (PKCS#8,
+    /// PKCS#1 or SEC1).
+    pub client_key: Option<String>,
+    /// The secret holding the certificate authorities the department's
+    /// systems are verified against, instead of the system's roots.
+    pub ca: Option<String>,
 }
 
 /// One `[[outbound.<dept>.inject]]` entry, as written.
@@ -242,6 +261,8 @@ pub struct DepartmentPolicy {
     pub limits: OutboundLimits,
     /// Headers added from secrets.
     pub inject: Vec<Injection>,
+    /// Its TLS settings, when it has any.
+    pub tls: Option<TlsToml>,
 }
 
 /// Why a request may not be sent.
@@ -301,6 +322,17 @@ impl DepartmentPolicy {
             department: department.to_owned(),
             ..DepartmentPolicy::default()
         }
+    }
+
+    /// Whether the host itself uses the department's secret `name` (to
+    /// inject it, or for TLS): such a secret is never given to the plugin.
+    pub fn holds_secret(&self, name: &str) -> bool {
+        self.inject.iter().any(|i| i.secret == name)
+            || self.tls.as_ref().is_some_and(|t| {
+                [&t.client_certificate, &t.client_key, &t.ca]
+                    .into_iter()
+                    .any(|s| s.as_deref() == Some(name))
+            })
     }
 
     /// Whether a request to `url` may be sent (also for every redirect
@@ -374,6 +406,47 @@ const FRAMING_HEADERS: [&str; 6] = [
     "upgrade",
     "te",
 ];
+
+/// What is wrong with a `[outbound.<dept>.tls]` table: a certificate
+/// without its key (or the reverse), nothing set, or a secret not
+/// declared.
+fn tls_faults(
+    faults: &mut Vec<PolicyFault>,
+    department: &str,
+    tls: &TlsToml,
+    declared: Option<&BTreeMap<String, SecretRef>>,
+) {
+    let setting = |name: &str| format!("outbound.{department}.tls.{name}");
+    match (&tls.client_certificate, &tls.client_key) {
+        (Some(_), None) => faults.push(PolicyFault {
+            setting: setting("client_key"),
+            problem: "is missing: a client certificate needs its key".into(),
+        }),
+        (None, Some(_)) => faults.push(PolicyFault {
+            setting: setting("client_certificate"),
+            problem: "is missing: a client key needs its certificate".into(),
+        }),
+        (None, None) if tls.ca.is_none() => faults.push(PolicyFault {
+            setting: format!("outbound.{department}.tls"),
+            problem: "sets nothing: give client_certificate and client_key, or ca".into(),
+        }),
+        _ => {}
+    }
+    for (name, secret) in [
+        ("client_certificate", &tls.client_certificate),
+        ("client_key", &tls.client_key),
+        ("ca", &tls.ca),
+    ] {
+        if let Some(secret) = secret
+            && !declared.is_some_and(|s| s.contains_key(secret))
+        {
+            faults.push(PolicyFault {
+                setting: setting(name),
+                problem: format!("secret `{secret}` is not declared under [secrets.{department}]"),
+            });
+        }
+    }
+}
 
 fn is_header_name(name: &str) -> bool {
     !name.is_empty()
@@ -507,6 +580,9 @@ impl OutboundPolicies {
                     }),
                 }
             }
+            if let Some(tls) = &t.tls {
+                tls_faults(&mut faults, department, tls, declared);
+            }
             by_department.insert(
                 department.clone(),
                 DepartmentPolicy {
@@ -514,6 +590,7 @@ impl OutboundPolicies {
                     allow,
                     limits,
                     inject,
+                    tls: t.tls.clone(),
                 },
             );
         }
@@ -541,6 +618,11 @@ impl OutboundPolicies {
             Some(p) => std::borrow::Cow::Borrowed(p),
             None => std::borrow::Cow::Owned(DepartmentPolicy::deny_all(department)),
         }
+    }
+
+    /// Every department's policy.
+    pub fn iter(&self) -> impl Iterator<Item = &DepartmentPolicy> {
+        self.by_department.values()
     }
 }
 
@@ -698,6 +780,52 @@ mod tests {
             .expect("valid")
             .of("public-security")
             .into_owned()
+    }
+
+    #[test]
+    fn tls_settings_name_what_is_missing_and_the_host_keeps_its_secrets() {
+        let faults = |tls: &str| {
+            let (o, s) = tables(&format!(
+                "[outbound.tax]\nallow = [\"https://tax.example.gov.cn/\"]\n[outbound.tax.tls]\n{tls}\n[secrets.tax]\ncert = {{ env = \"C\" }}\nkey = {{ env = \"K\" }}\n"
+            ));
+            OutboundPolicies::build(&o, &s)
+                .err()
+                .unwrap_or_default()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert!(faults("client_certificate = \"cert\"\nclient_key = \"key\"").is_empty());
+        let half = faults("client_certificate = \"cert\"");
+        assert!(
+            half[0].starts_with("outbound.tax.tls.client_key: is missing"),
+            "{half:?}"
+        );
+        let none = faults("");
+        assert!(
+            none[0].starts_with("outbound.tax.tls: sets nothing"),
+            "{none:?}"
+        );
+        let undeclared = faults("ca = \"roots\"");
+        assert!(
+            undeclared[0].contains("outbound.tax.tls.ca: secret `roots` is not declared"),
+            "{undeclared:?}"
+        );
+
+        let (o, s) = tables(
+            "[outbound.tax]\nallow = [\"https://tax.example.gov.cn/\"]\n[outbound.tax.tls]\nclient_certificate = \"cert\"\nclient_key = \"key\"\n[secrets.tax]\ncert = { env = \"C\" }\nkey = { env = \"K\" }\nown = { env = \"O\" }\n",
+        );
+        let policies = OutboundPolicies::build(&o, &s).expect("valid");
+        let tax = policies.of("tax");
+        assert!(tax.holds_secret("key") && tax.holds_secret("cert"));
+        assert!(
+            !tax.holds_secret("own"),
+            "a secret only the plugin uses is its"
+        );
+        assert!(
+            policy().holds_secret("household"),
+            "an injected secret is the host's"
+        );
     }
 
     #[test]

@@ -10,8 +10,9 @@
 //! failed (`error=<code>`) or the system answered 5xx, it answers a
 //! transient error saying so.
 //! It also reads its configuration value `greeting` and its secret
-//! `household` (logging the secret, which the host must mask) and says
-//! whether it found them, never their values.
+//! `api_key` (logging the secret, which the host must mask), tries to
+//! read the secret `household` (which the host injects as a header, so
+//! must not give it), and says whether it found each, never their values.
 
 #![allow(missing_docs)]
 
@@ -157,22 +158,24 @@ impl Guest for CallsOut {
             url = format!("{}{url}", base.trim_end_matches('/'));
         }
         let greeting = config::get("greeting");
-        let secret = config::secret("household");
+        let secret = config::secret("api_key");
         if let Some(s) = &secret {
             log::log(
                 log::Level::Info,
-                "read the household secret",
+                "read the api_key secret",
                 &[("secret".into(), s.clone())],
             );
         }
+        let injected = config::secret("household");
         let mut seen = String::from("no request");
         for _ in 0..times {
             seen = fetch(&method, &url);
         }
         let seen = format!(
-            "{seen} greeting={} secret={}",
+            "{seen} greeting={} secret={} injected_visible={}",
             greeting.is_some(),
-            secret.is_some()
+            secret.is_some(),
+            injected.is_some()
         );
         let unavailable = seen
             .strip_prefix("status=")
