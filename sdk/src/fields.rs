@@ -4,17 +4,18 @@
 //! The host already checked every value against the dictionary, so a
 //! `date` field is a [`Value::Date`]; the `require_*` methods still turn
 //! an absent or mistyped value into a [`Problem`] instead of a panic, so
-//! nothing an applicant sends can crash a department. Not for writing
-//! fields: see [`crate::outcome`].
+//! nothing an applicant sends can crash a department. Money arrives as
+//! [`Money`] (exact fen) and lists as [`Item`]s. Not for writing fields:
+//! see [`approve`](crate::approve).
 //!
 //! Fields issued by an earlier step (`issued = true` in the dictionary,
 //! e.g. `child.id_number`) do not exist yet when the host calls `check` on
-//! a draft. Wrap `check`'s fields with [`Fields::draft`] and read issued
-//! fields with the `issued_*` methods: absent is fine in a draft, and a
-//! `missing` problem when handling.
+//! a draft. [`Draft::fields`] (what `check` and `prefill` get) reads them
+//! as a draft's: read issued fields with the `issued_*` methods, absent is
+//! fine in a draft, and a `missing` problem when handling.
 
 use crate::ids::{self, ResidentId};
-use crate::{Date, Field, Material, Problem, Request, Value};
+use crate::{Date, Draft, Field, Item, Material, Money, Problem, Request, Value};
 
 /// The fields of a call, looked up by dictionary key.
 #[derive(Debug, Clone, Copy)]
@@ -134,6 +135,34 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A `money` field, in fen.
+    pub fn money(&self, key: &str) -> Option<Money> {
+        self.get(key).and_then(Value::as_money)
+    }
+
+    /// A list field's elements (empty lists included).
+    pub fn items(&self, key: &str) -> Option<&'a [Item]> {
+        match self.get(key) {
+            Some(Value::Items(items)) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// A list of texts (ID numbers, codes), each trimmed; `None` if absent,
+    /// not a list, or holding an element that is not text.
+    pub fn texts(&self, key: &str) -> Option<Vec<&'a str>> {
+        self.items(key)?
+            .iter()
+            .map(|i| i.as_text().map(str::trim))
+            .collect()
+    }
+
+    /// A list of amounts; `None` if absent, not a list, or holding an
+    /// element that is not money.
+    pub fn monies(&self, key: &str) -> Option<Vec<Money>> {
+        self.items(key)?.iter().map(Item::as_money).collect()
+    }
+
     /// A `decimal` field (an `integer` value is widened); `None` for NaN
     /// or infinities.
     pub fn decimal(&self, key: &str) -> Option<f64> {
@@ -152,8 +181,9 @@ impl<'a> Fields<'a> {
             (None, Some(other)) => Err(Problem::field(
                 key,
                 "wrong-type",
+                format!("{key} 应为 {expected} 类型，收到 {}", other.type_name()),
                 format!(
-                    "{key} 应为 {expected} 类型，收到 {}（expected {expected}）",
+                    "{key} should be of type {expected}, not {}",
                     other.type_name()
                 ),
             )),
@@ -184,6 +214,23 @@ impl<'a> Fields<'a> {
     pub fn require_decimal(&self, key: &str) -> Result<f64, Problem> {
         self.required(key, "decimal", self.decimal(key))
     }
+
+    /// A required `money` field, or a `missing` / `wrong-type` problem.
+    pub fn require_money(&self, key: &str) -> Result<Money, Problem> {
+        self.required(key, "money", self.money(key))
+    }
+
+    /// A required list field (it may be empty), or a `missing` /
+    /// `wrong-type` problem.
+    pub fn require_items(&self, key: &str) -> Result<&'a [Item], Problem> {
+        self.required(key, "items", self.items(key))
+    }
+
+    /// A required list of texts, or a `missing` / `wrong-type` problem
+    /// (also when an element is not text).
+    pub fn require_texts(&self, key: &str) -> Result<Vec<&'a str>, Problem> {
+        self.required(key, "items of text", self.texts(key))
+    }
 }
 
 impl<'a> Fields<'a> {
@@ -206,7 +253,7 @@ impl<'a> Fields<'a> {
         let code = self.require_text(key)?;
         ids::validate_uscc(code)
             .map(|()| code)
-            .map_err(|e| id_problem(key, "统一社会信用代码", &e))
+            .map_err(|e| id_problem(key, ("统一社会信用代码", "unified social credit code"), &e))
     }
 
     /// A required bank card number field, verified (12 to 19 digits, Luhn),
@@ -215,24 +262,31 @@ impl<'a> Fields<'a> {
         let card = self.require_text(key)?;
         ids::validate_bank_card(card)
             .map(|()| card)
-            .map_err(|e| id_problem(key, "银行卡号", &e))
+            .map_err(|e| id_problem(key, ("银行卡号", "bank card number"), &e))
     }
 }
 
-/// A field problem with the identifier error's code and message.
-fn id_problem(key: &str, what: &str, e: &ids::IdError) -> Problem {
-    Problem::field(key, e.code(), format!("{what}有误：{e}（{key}）"))
+/// A field problem with the identifier error's code and message; `what`
+/// names the identifier in Chinese and English.
+fn id_problem(key: &str, what: (&str, &str), e: &ids::IdError) -> Problem {
+    Problem::field(
+        key,
+        e.code(),
+        format!("{}有误：{}（{key}）", what.0, e.message_zh()),
+        format!("The {} is not valid: {e} ({key})", what.1),
+    )
 }
 
 fn parse_resident_id(key: &str, text: &str) -> Result<ResidentId, Problem> {
-    ResidentId::parse(text).map_err(|e| id_problem(key, "公民身份号码", &e))
+    ResidentId::parse(text).map_err(|e| id_problem(key, ("公民身份号码", "resident ID number"), &e))
 }
 
 fn missing(key: &str) -> Problem {
     Problem::field(
         key,
         "missing",
-        format!("请填写 {key}（required field is missing）"),
+        format!("请填写 {key}"),
+        format!("Please fill in {key}: it is required"),
     )
 }
 
@@ -264,9 +318,28 @@ impl<'a> Materials<'a> {
             Problem::material(
                 code,
                 "missing",
-                format!("请提交材料 {code}（required material is missing）"),
+                format!("请提交材料 {code}"),
+                format!("Please supply the material {code}: it is required"),
             )
         })
+    }
+}
+
+impl Draft {
+    /// The draft's fields, by dictionary key, read as a draft's (see
+    /// [`Fields::draft`]: issued fields may be absent).
+    pub fn fields(&self) -> Fields<'_> {
+        Fields::draft(&self.fields)
+    }
+
+    /// The draft's materials, by material code.
+    pub fn materials(&self) -> Materials<'_> {
+        Materials::new(&self.materials)
+    }
+
+    /// The application the draft belongs to, if it has one yet.
+    pub fn application(&self) -> Option<&str> {
+        self.application.as_deref()
     }
 }
 
@@ -320,6 +393,62 @@ mod tests {
         assert_eq!(f.len(), 6);
         assert!(f.has("blank.text"));
         assert_eq!(f.keys().next(), Some("child.name"));
+    }
+
+    #[test]
+    fn money_and_lists() {
+        let list = vec![
+            field("fee", Value::Money(1_234_567)),
+            field("children", Value::items(["350206202610200021 ", "B"])),
+            field(
+                "fees",
+                Value::items([Money::from_fen(1), Money::from_fen(2)]),
+            ),
+            field(
+                "mixed",
+                Value::Items(vec![Item::Text("a".into()), Item::Integer(1)]),
+            ),
+            field("empty", Value::Items(Vec::new())),
+        ];
+        let f = Fields::new(&list);
+        assert_eq!(
+            f.money("fee").map(|m| m.to_string()).as_deref(),
+            Some("12345.67")
+        );
+        assert_eq!(f.require_money("fee"), Ok(Money::from_fen(1_234_567)));
+        assert_eq!(f.texts("children"), Some(vec!["350206202610200021", "B"]));
+        assert_eq!(f.monies("fees").map(|m| m.len()), Some(2));
+        assert_eq!(f.texts("mixed"), None);
+        assert_eq!(f.items("mixed").map(<[Item]>::len), Some(2));
+        assert_eq!(f.require_items("empty").map(<[Item]>::len), Ok(0));
+        assert_eq!(f.require_texts("empty"), Ok(Vec::new()));
+        assert_eq!(
+            f.require_texts("mixed").err().map(|p| p.code),
+            Some("wrong-type".into())
+        );
+        assert_eq!(
+            f.require_money("children").err().map(|p| p.message.en),
+            Some("children should be of type money, not items".into())
+        );
+        assert_eq!(f.money("children"), None);
+        assert_eq!(
+            f.require_items("nothing").err().map(|p| p.code),
+            Some("missing".into())
+        );
+    }
+
+    #[test]
+    fn drafts_read_as_drafts() {
+        let draft = Draft {
+            application: Some("app-1".into()),
+            step: "s".into(),
+            fields: vec![field("child.name", "林安然".into())],
+            materials: Vec::new(),
+        };
+        assert!(draft.fields().is_draft());
+        assert_eq!(draft.fields().text("child.name"), Some("林安然"));
+        assert_eq!(draft.application(), Some("app-1"));
+        assert!(!draft.materials().has("x"));
     }
 
     #[test]
@@ -377,7 +506,7 @@ mod tests {
             Some("lower.id_number")
         );
         assert!(
-            lower.is_some_and(|p| p.message.contains("capital X")),
+            lower.is_some_and(|p| p.message.en.contains("capital X")),
             "the message asks for a capital X"
         );
         assert_eq!(

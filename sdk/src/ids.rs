@@ -26,8 +26,8 @@ pub use onething_idcodes::Sex;
 pub use onething_idcodes::codes;
 
 /// Why a coded identifier is not well-formed: a stable machine code
-/// ([`IdError::code`], one of [`codes`]) for a [`crate::Problem`], and an
-/// English message for the applicant (its `Display`).
+/// ([`IdError::code`], one of [`codes`]) for a [`crate::Problem`], and a
+/// message for the applicant in English (its `Display`) and Chinese.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdError(CodeError);
 
@@ -43,6 +43,16 @@ impl IdError {
     /// what it must be.
     pub fn message(&self) -> &str {
         &self.0.message
+    }
+
+    /// The same message in Chinese.
+    pub fn message_zh(&self) -> &str {
+        &self.0.message_zh
+    }
+
+    /// The message in both languages.
+    pub fn text(&self) -> crate::Text {
+        crate::Text::new(self.message_zh(), self.message())
     }
 
     /// The underlying `onething-idcodes` error.

@@ -15,7 +15,8 @@
 //! out again. (The host also refuses any value of a `unique` field that
 //! another application already holds.)
 
-use crate::{StepError, store};
+use crate::StepError;
+use crate::store::{self, Inserted};
 
 /// How many candidates [`unique`] tries before giving up.
 pub const MAX_CANDIDATES: u32 = 64;
@@ -39,14 +40,15 @@ pub fn unique(
         if store::reserve(&number_key, idempotency_key)?.is_some() {
             continue;
         }
-        if store::insert_new(&issued_key, number.as_bytes())? {
-            return Ok(number);
+        match store::insert_new(&issued_key, number.as_bytes())? {
+            Inserted::Set => return Ok(number),
+            Inserted::Held(first) => {
+                // A concurrent attempt of the same step issued first: keep
+                // its number and free ours.
+                store::delete(&number_key)?;
+                return Ok(String::from_utf8_lossy(&first).into_owned());
+            }
         }
-        // A concurrent attempt of the same step issued first: keep its
-        // number and free ours.
-        store::delete(&number_key)?;
-        return store::get_text(&issued_key)?
-            .ok_or_else(|| StepError::transient(format!("issued {kind} vanished from the store")));
     }
     Err(StepError::transient(format!(
         "no free {kind} number after {MAX_CANDIDATES} candidates"
@@ -65,12 +67,10 @@ pub fn remembered(
         return Ok(value);
     }
     let value = make();
-    if store::insert_new(&key, value.as_bytes())? {
-        Ok(value)
-    } else {
-        store::get_text(&key)?
-            .ok_or_else(|| StepError::transient(format!("issued {kind} vanished from the store")))
-    }
+    Ok(match store::insert_new(&key, value.as_bytes())? {
+        Inserted::Set => value,
+        Inserted::Held(first) => String::from_utf8_lossy(&first).into_owned(),
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The stand-ins for the host's imports when the SDK is compiled natively
-//! (any target but wasm32): a thread-local store, log and clock that
-//! [`crate::testkit`] controls.
+//! (any target but wasm32): a thread-local store, log, clock,
+//! configuration and HTTP mocks that [`crate::testkit`] controls.
 //!
 //! Each test thread gets its own state, so tests run in parallel without
 //! seeing each other's data. Not compiled into components.
@@ -19,6 +19,9 @@ pub(crate) struct State {
     pub logs: Vec<LogRecord>,
     pub today: Option<Date>,
     pub now: Option<i64>,
+    pub config: BTreeMap<String, String>,
+    pub secrets: BTreeMap<String, String>,
+    pub http: crate::testkit::http::Mocks,
 }
 
 thread_local! {

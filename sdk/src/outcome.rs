@@ -1,12 +1,13 @@
 //! Building what `handle` returns: approvals ([`approve`]), problem lists
 //! ([`Problems`]), rejections and deferrals, and reading an [`Outcome`]
-//! back in tests.
+//! back in tests. Every text for the applicant is given in Chinese and
+//! English.
 //!
 //! ```
 //! use onething_sdk::{approve, Problems, Outcome};
 //!
 //! let mut problems = Problems::new();
-//! problems.field("child.birth_date", "too-old", "新生儿须在出生六个月内办理");
+//! problems.field("child.birth_date", "too-old", "新生儿须在出生六个月内办理", "Apply within six months of the birth");
 //! let outcome = problems.into_outcome(|| Ok(approve().field("tax.invoice_quota", 25i64)));
 //! assert_eq!(outcome.ok().map(|o| o.problems().len()), Some(1));
 //! ```
@@ -14,7 +15,7 @@
 //! Not for checking that an approval writes only declared fields: the host
 //! refuses those, and [`crate::testkit::handle`] fails the test natively.
 
-use crate::{Approval, Document, Field, Outcome, Problem, StepError, Ticket, Value};
+use crate::{Approval, Document, Field, Outcome, Problem, StepError, Text, Ticket, Value};
 
 /// Start an approval with no fields, no documents and no note.
 pub fn approve() -> Approval {
@@ -25,16 +26,21 @@ pub fn approve() -> Approval {
     }
 }
 
-/// Refuse the step, with the reason for the applicant.
-pub fn reject(reason: impl Into<String>) -> Outcome {
-    Outcome::Rejected(reason.into())
+/// Refuse the step, with the reason for the applicant (Chinese, English).
+pub fn reject(reason_zh: impl Into<String>, reason_en: impl Into<String>) -> Outcome {
+    Outcome::Rejected(Text::new(reason_zh, reason_en))
 }
 
-/// Hand the step to off-line handling under the department's ticket.
-pub fn defer(ticket: impl Into<String>, reason: impl Into<String>) -> Outcome {
+/// Hand the step to off-line handling under the department's ticket,
+/// saying why (Chinese, English).
+pub fn defer(
+    ticket: impl Into<String>,
+    reason_zh: impl Into<String>,
+    reason_en: impl Into<String>,
+) -> Outcome {
     Outcome::Deferred(Ticket {
         id: ticket.into(),
-        reason: reason.into(),
+        reason: Text::new(reason_zh, reason_en),
     })
 }
 
@@ -56,24 +62,30 @@ impl Approval {
         self
     }
 
-    /// Record an issued document.
+    /// Record an issued document, its title in Chinese and English.
     pub fn document(
         mut self,
         kind: impl Into<String>,
         number: impl Into<String>,
-        title: impl Into<String>,
+        title_zh: impl Into<String>,
+        title_en: impl Into<String>,
     ) -> Approval {
         self.documents.push(Document {
             kind: kind.into(),
             number: number.into(),
-            title: title.into(),
+            title: Text::new(title_zh, title_en),
         });
         self
     }
 
-    /// Add a note for the applicant.
-    pub fn note(mut self, note: impl Into<String>) -> Approval {
-        self.note = Some(note.into());
+    /// Add a note for the applicant (Chinese, English).
+    pub fn note(self, note_zh: impl Into<String>, note_en: impl Into<String>) -> Approval {
+        self.note_text(Text::new(note_zh, note_en))
+    }
+
+    /// Add a note for the applicant made elsewhere (e.g. [`Text::join`]).
+    pub fn note_text(mut self, note: Text) -> Approval {
+        self.note = Some(note);
         self
     }
 
@@ -117,7 +129,7 @@ impl Outcome {
     }
 
     /// The reason, if rejected.
-    pub fn rejection(&self) -> Option<&str> {
+    pub fn rejection(&self) -> Option<&Text> {
         match self {
             Outcome::Rejected(r) => Some(r),
             _ => None,
@@ -153,24 +165,37 @@ impl Problems {
         Problems::default()
     }
 
-    /// Add a problem with a field.
-    pub fn field(&mut self, key: &str, code: &str, message: impl Into<String>) -> &mut Problems {
-        self.push(Problem::field(key, code, message))
+    /// Add a problem with a field, its message in Chinese and English.
+    pub fn field(
+        &mut self,
+        key: &str,
+        code: &str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> &mut Problems {
+        self.push(Problem::field(key, code, zh, en))
     }
 
-    /// Add a problem with a material.
+    /// Add a problem with a material, its message in Chinese and English.
     pub fn material(
         &mut self,
         material: &str,
         code: &str,
-        message: impl Into<String>,
+        zh: impl Into<String>,
+        en: impl Into<String>,
     ) -> &mut Problems {
-        self.push(Problem::material(material, code, message))
+        self.push(Problem::material(material, code, zh, en))
     }
 
-    /// Add a problem with the application as a whole.
-    pub fn general(&mut self, code: &str, message: impl Into<String>) -> &mut Problems {
-        self.push(Problem::general(code, message))
+    /// Add a problem with the application as a whole, its message in
+    /// Chinese and English.
+    pub fn general(
+        &mut self,
+        code: &str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> &mut Problems {
+        self.push(Problem::general(code, zh, en))
     }
 
     /// Add a problem, unless the same subject already has one with the
@@ -264,17 +289,23 @@ mod tests {
             .field("child.hukou_number", "H1")
             .field("child.hukou_number", "H2")
             .field("tax.invoice_quota", 25i64)
-            .document("hukou", "H2", "户口登记")
-            .note("ok");
+            .document("hukou", "H2", "户口登记", "Household registration")
+            .note("好", "ok");
         assert_eq!(a.fields.len(), 2);
         assert_eq!(a.text("child.hukou_number"), Some("H2"));
         assert_eq!(a.get("tax.invoice_quota"), Some(&Value::Integer(25)));
         assert_eq!(a.documents.len(), 1);
+        assert_eq!(a.note, Some(Text::new("好", "ok")));
         let o: Outcome = a.into();
         assert!(o.is_approved() && o.problems().is_empty());
-        assert_eq!(reject("no").rejection(), Some("no"));
         assert_eq!(
-            defer("T1", "offline").ticket().map(|t| t.id.as_str()),
+            reject("不", "no").rejection().map(|t| t.en.as_str()),
+            Some("no")
+        );
+        assert_eq!(
+            defer("T1", "线下", "offline")
+                .ticket()
+                .map(|t| t.id.as_str()),
             Some("T1")
         );
         assert!(needs_more(vec![]).approval().is_none());
@@ -283,13 +314,13 @@ mod tests {
     #[test]
     fn collects_problems_once_each() {
         let mut p = Problems::new();
-        p.field("child.name", "missing", "a")
-            .field("child.name", "missing", "again");
-        p.material("premises-proof", "missing", "m")
-            .general("g", "m");
+        p.field("child.name", "missing", "甲", "a")
+            .field("child.name", "missing", "再", "again");
+        p.material("premises-proof", "missing", "材", "m")
+            .general("g", "总", "m");
         assert_eq!(p.take(Ok::<_, Problem>(3)), Some(3));
         assert_eq!(
-            p.take::<u8>(Err(Problem::field("mother.name", "missing", "m"))),
+            p.take::<u8>(Err(Problem::field("mother.name", "missing", "母", "m"))),
             None
         );
         assert_eq!(p.len(), 4);

@@ -1,11 +1,34 @@
 //! The department's private durable key-value store: get, set, insert-new
-//! (the building block for reservations and idempotent issuing), delete.
+//! (the building block for reservations and idempotent issuing: it says
+//! what holds a key it did not set, [`Inserted`]), delete.
 //!
 //! A [`StoreError`] converts into a [`StepError`] with `?` (`unavailable`
 //! is transient, `too-large` permanent). Natively the store is a
 //! thread-local map that [`crate::testkit`] can seed, inspect and make fail.
 
+pub use crate::bindings::onething::matter::store::Inserted;
 use crate::{StepError, StoreError};
+
+impl Inserted {
+    /// Whether the key was absent and now holds the value.
+    pub fn is_set(&self) -> bool {
+        matches!(self, Inserted::Set)
+    }
+
+    /// What already held the key, if it was held.
+    pub fn held(&self) -> Option<&[u8]> {
+        match self {
+            Inserted::Held(value) => Some(value),
+            Inserted::Set => None,
+        }
+    }
+
+    /// What already held the key, as UTF-8 text (invalid UTF-8 replaced).
+    pub fn held_text(&self) -> Option<String> {
+        self.held()
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+    }
+}
 
 /// The value under `key`, if any.
 pub fn get(key: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -31,16 +54,19 @@ pub fn set(key: &str, value: &[u8]) -> Result<(), StoreError> {
     });
 }
 
-/// Set `key` to `value` only if `key` is absent; whether it was set.
-pub fn insert_new(key: &str, value: &[u8]) -> Result<bool, StoreError> {
+/// Set `key` to `value` only if `key` is absent: [`Inserted::Set`], or
+/// [`Inserted::Held`] with the value already under it.
+pub fn insert_new(key: &str, value: &[u8]) -> Result<Inserted, StoreError> {
     #[cfg(target_arch = "wasm32")]
     return crate::bindings::onething::matter::store::insert_new(key, value);
     #[cfg(not(target_arch = "wasm32"))]
     return native(|s| match s.store.entry(key.to_owned()) {
-        std::collections::btree_map::Entry::Occupied(_) => Ok(false),
+        std::collections::btree_map::Entry::Occupied(held) => {
+            Ok(Inserted::Held(held.get().clone()))
+        }
         std::collections::btree_map::Entry::Vacant(v) => {
             v.insert(value.to_vec());
-            Ok(true)
+            Ok(Inserted::Set)
         }
     });
 }
@@ -57,19 +83,9 @@ pub fn delete(key: &str) -> Result<bool, StoreError> {
 /// owner holds it. Returns `Ok(None)` when `owner` now holds it (newly or
 /// already: a retry), `Ok(Some(other))` with the holder otherwise.
 pub fn reserve(key: &str, owner: &str) -> Result<Option<String>, StoreError> {
-    if insert_new(key, owner.as_bytes())? {
-        return Ok(None);
-    }
-    match get_text(key)? {
-        Some(holder) if holder == owner => Ok(None),
-        Some(holder) => Ok(Some(holder)),
-        // Deleted between the two calls: try once more.
-        None => Ok(if insert_new(key, owner.as_bytes())? {
-            None
-        } else {
-            get_text(key)?
-        }),
-    }
+    Ok(insert_new(key, owner.as_bytes())?
+        .held_text()
+        .filter(|holder| holder != owner))
 }
 
 #[cfg(not(target_arch = "wasm32"))]

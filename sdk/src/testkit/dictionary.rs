@@ -14,8 +14,10 @@
 //! label = { zh = "姓名", en = "Name" }
 //! sensitivity = "personal"
 //! "#);
-//! let m = Manifest::new("health", "卫健委", "1.0.0")
-//!     .step(StepSpec::new("birth-certificate", "出生医学证明").reads("child.nmae", "核对姓名"));
+//! let m = Manifest::new("health", "卫健委", "Health Commission", "1.0.0").step(
+//!     StepSpec::new("birth-certificate", "出生医学证明", "Birth certificate")
+//!         .reads("child.nmae", "核对姓名", "To check the name"),
+//! );
 //! let faults = testkit::manifest_faults_against(&m, &dictionary);
 //! assert_eq!(faults, ["step birth-certificate: reads child.nmae, which is not in the data dictionary (did you mean `child.name`?)"]);
 //! ```
@@ -31,6 +33,7 @@ use std::sync::OnceLock;
 
 pub use onething_model::dictionary::Dictionary;
 use onething_model::manifest::{RawManifest, RawNeed, RawStepSpec, validate};
+use onething_model::text::Text;
 
 use crate::Manifest;
 
@@ -115,25 +118,30 @@ pub fn assert_manifest_sound(manifest: &Manifest) {
     );
 }
 
+/// A text as the host's model holds it.
+fn text(t: &crate::Text) -> Text {
+    Text::new(t.zh.clone(), t.en.clone())
+}
+
 /// The SDK's manifest as the host's contract conversion gives it.
 fn raw(m: &Manifest) -> RawManifest {
     RawManifest {
         department: m.department.clone(),
-        name: m.name.clone().into(),
+        name: text(&m.name),
         version: m.version.clone(),
         steps: m
             .steps
             .iter()
             .map(|s| RawStepSpec {
                 id: s.id.clone(),
-                title: s.title.clone().into(),
+                title: text(&s.title),
                 reads: s
                     .reads
                     .iter()
                     .map(|r| RawNeed {
                         name: r.key.clone(),
                         required: r.required,
-                        purpose: r.purpose.clone().into(),
+                        purpose: text(&r.purpose),
                     })
                     .collect(),
                 writes: s.writes.clone(),
@@ -143,7 +151,7 @@ fn raw(m: &Manifest) -> RawManifest {
                     .map(|m| RawNeed {
                         name: m.code.clone(),
                         required: m.required,
-                        purpose: m.purpose.clone().into(),
+                        purpose: text(&m.purpose),
                     })
                     .collect(),
                 time_limit_minutes: s.time_limit_minutes,
@@ -162,12 +170,16 @@ mod tests {
     /// the test kit refuses it and names the nearest key.
     #[test]
     fn item_25_the_testkit_checks_a_manifest_against_the_dictionary() {
-        let m = Manifest::new("health", "卫健委", "1.0.0").step(
-            StepSpec::new("birth-certificate", "出生医学证明")
-                .reads("child.nmae", "核对姓名")
-                .reads("mother.id_number", "核对母亲身份")
+        let m = Manifest::new("health", "卫健委", "Health Commission", "1.0.0").step(
+            StepSpec::new("birth-certificate", "出生医学证明", "Birth certificate")
+                .reads("child.nmae", "核对姓名", "To check the name")
+                .reads("mother.id_number", "核对母亲身份", "To check the mother")
                 .writes("child.birth_certificate_numbr")
-                .material("marriage-certificat", "核对婚姻关系"),
+                .material(
+                    "marriage-certificat",
+                    "核对婚姻关系",
+                    "To check the marriage",
+                ),
         );
         assert!(
             super::super::manifest_faults(&m).is_empty(),
@@ -182,8 +194,12 @@ mod tests {
                 "step birth-certificate: needs material marriage-certificat, which is not in the data dictionary (did you mean `marriage-certificate`?)",
             ],
         );
-        let sound = Manifest::new("health", "卫健委", "1.0.0").step(
-            StepSpec::new("birth-certificate", "出生医学证明").reads("child.name", "核对姓名"),
+        let sound = Manifest::new("health", "卫健委", "Health Commission", "1.0.0").step(
+            StepSpec::new("birth-certificate", "出生医学证明", "Birth certificate").reads(
+                "child.name",
+                "核对姓名",
+                "To check the name",
+            ),
         );
         assert_manifest_sound(&sound);
     }
@@ -191,8 +207,8 @@ mod tests {
     #[test]
     #[should_panic(expected = "did you mean `child.name`")]
     fn an_unsound_manifest_fails_the_assertion_with_its_faults() {
-        let m = Manifest::new("health", "卫健委", "1.0.0")
-            .step(StepSpec::new("s", "t").reads("child.nmae", "p"));
+        let m = Manifest::new("health", "卫健委", "Health Commission", "1.0.0")
+            .step(StepSpec::new("s", "t", "T").reads("child.nmae", "p", "p"));
         assert_manifest_sound(&m);
     }
 

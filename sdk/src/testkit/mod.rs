@@ -2,12 +2,15 @@
 //! no Wasm needed.
 //!
 //! Natively (any target but wasm32) the SDK's [`crate::log`],
-//! [`crate::clock`] and [`crate::store`] talk to thread-local stand-ins
-//! that this module controls: pin today's date, seed and inspect the
-//! store, make it fail, read the log. Each test runs on its own thread, so
-//! each starts empty. [`handle`] and [`check`] call a [`Department`] the
-//! way the host would: only declared fields go in, and an approval writing
-//! an undeclared field fails the test.
+//! [`crate::clock`], [`crate::store`], [`crate::config`] and
+//! [`crate::http`] talk to thread-local stand-ins that this module
+//! controls: pin today's date, seed and inspect the store, make it fail,
+//! read the log, set configuration values and secrets ([`config`],
+//! [`secret`]), and answer HTTP requests from mocks ([`http`]). Each test
+//! runs on its own thread, so each starts empty. [`handle`], [`check`] and
+//! [`prefill`] call a [`Department`] the way the host would: only
+//! declared fields go in, and an approval writing an undeclared field
+//! fails the test.
 //!
 //! ```
 //! use onething_sdk::testkit;
@@ -21,6 +24,7 @@
 //! Not compiled for wasm32: components never contain it.
 
 mod dictionary;
+pub mod http;
 
 pub use dictionary::{
     DICTIONARY_ENV, Dictionary, assert_manifest_sound, dictionary, dictionary_from,
@@ -32,8 +36,8 @@ use onething_idcodes::ids::{is_kebab, is_key, is_semver};
 use crate::log::Level;
 use crate::native;
 use crate::{
-    Date, Department, Field, Manifest, Material, Outcome, Problem, Request, StepError, StoreError,
-    Value,
+    Date, Department, Draft, Field, Manifest, Material, Outcome, Problem, Request, StepError,
+    StoreError, Text, Value,
 };
 
 /// One record written through [`crate::log`].
@@ -47,7 +51,8 @@ pub struct LogRecord {
     pub attributes: Vec<(String, String)>,
 }
 
-/// Forget this thread's store, log, pinned date and store failure.
+/// Forget this thread's store, log, pinned date, store failure,
+/// configuration, secrets and HTTP mocks.
 pub fn reset() {
     native::with(|s| *s = native::State::default());
 }
@@ -95,6 +100,29 @@ pub fn stored_keys() -> Vec<String> {
 /// Make every store call fail with `error` (or succeed again with `None`).
 pub fn fail_store(error: Option<StoreError>) {
     native::with(|s| s.store_failure = error);
+}
+
+/// Set the configuration value `key` (what [`crate::config::get`] reads)
+/// on this thread.
+pub fn config(key: &str, value: &str) {
+    native::with(|s| {
+        s.config.insert(key.to_owned(), value.to_owned());
+    });
+}
+
+/// Remove the configuration value `key` on this thread.
+pub fn unset_config(key: &str) {
+    native::with(|s| {
+        s.config.remove(key);
+    });
+}
+
+/// Give the department the secret `name` (what [`crate::config::secret`]
+/// reads) on this thread.
+pub fn secret(name: &str, value: &str) {
+    native::with(|s| {
+        s.secrets.insert(name.to_owned(), value.to_owned());
+    });
 }
 
 /// Every record logged on this thread so far.
@@ -186,6 +214,26 @@ impl RequestBuilder {
         self.request.materials.clone()
     }
 
+    /// The same as a draft of the request's application (what `check`
+    /// gets for a submission).
+    pub fn draft(&self) -> Draft {
+        Draft {
+            application: Some(self.request.application.clone()),
+            step: self.request.step.clone(),
+            fields: self.request.fields.clone(),
+            materials: self.request.materials.clone(),
+        }
+    }
+
+    /// The same as a draft belonging to no application yet (a form
+    /// checked before it is submitted).
+    pub fn form(&self) -> Draft {
+        Draft {
+            application: None,
+            ..self.draft()
+        }
+    }
+
     /// The request.
     pub fn build(self) -> Request {
         self.request
@@ -235,16 +283,39 @@ pub fn handle<D: Department>(request: Request) -> Result<Outcome, StepError> {
     Ok(outcome)
 }
 
-/// Call `D::check` for the request's step, fields and materials as the host would.
+/// Call `D::check` for the request's step, fields and materials as the
+/// host would for its application's submission (a draft of the request's
+/// application; see [`check_draft`] for any draft).
 pub fn check<D: Department>(request: &Request) -> Vec<Problem> {
-    let (fields, materials) = filter::<D>(&request.step, &request.fields, &request.materials);
-    D::check(request.step.clone(), fields, materials)
+    check_draft::<D>(Draft {
+        application: Some(request.application.clone()),
+        step: request.step.clone(),
+        fields: request.fields.clone(),
+        materials: request.materials.clone(),
+    })
 }
 
-/// Call `D::prefill` for the request's step with its declared fields.
+/// Call `D::check` with `draft`, keeping only its declared fields and
+/// materials as the host does.
+pub fn check_draft<D: Department>(draft: Draft) -> Vec<Problem> {
+    let (fields, materials) = filter::<D>(&draft.step, &draft.fields, &draft.materials);
+    D::check(Draft {
+        fields,
+        materials,
+        ..draft
+    })
+}
+
+/// Call `D::prefill` for the request's step with its declared fields (a
+/// draft of the request's application, no materials).
 pub fn prefill<D: Department>(request: &Request) -> Vec<Field> {
     let (fields, _) = filter::<D>(&request.step, &request.fields, &[]);
-    D::prefill(request.step.clone(), fields)
+    D::prefill(Draft {
+        application: Some(request.application.clone()),
+        step: request.step.clone(),
+        fields,
+        materials: Vec::new(),
+    })
 }
 
 /// The keys an approval of `step` writes that the step did not declare.
@@ -262,8 +333,9 @@ pub fn undeclared_writes(manifest: &Manifest, step: &str, outcome: &Outcome) -> 
 }
 
 /// Every fault in the shape of a manifest (ids, keys, codes, purposes,
-/// duplicates, time limits, semver) that the host would refuse without
-/// even looking at the dictionary. Empty when well-formed. The dictionary
+/// duplicates, time limits, semver, a text missing its Chinese or its
+/// English) that the host would refuse without even looking at the
+/// dictionary. Empty when well-formed. The dictionary
 /// is checked too by [`manifest_faults_against`] and
 /// [`assert_manifest_sound`]. Ids, keys and
 /// versions follow `onething-idcodes`, the host's rules: kebab-case ids of
@@ -276,8 +348,8 @@ pub fn manifest_faults(manifest: &Manifest) -> Vec<String> {
             manifest.department
         ));
     }
-    if manifest.name.trim().is_empty() {
-        faults.push("department name is empty".into());
+    if let Some(which) = incomplete(&manifest.name) {
+        faults.push(format!("department name has no {which}"));
     }
     if !is_semver(&manifest.version) {
         faults.push(format!("version {:?} is not semver", manifest.version));
@@ -293,8 +365,8 @@ pub fn manifest_faults(manifest: &Manifest) -> Vec<String> {
         if manifest.steps[..i].iter().any(|s| &s.id == id) {
             faults.push(format!("step {id}: declared twice"));
         }
-        if step.title.trim().is_empty() {
-            faults.push(format!("step {id}: empty title"));
+        if let Some(which) = incomplete(&step.title) {
+            faults.push(format!("step {id}: title has no {which}"));
         }
         if step.time_limit_minutes == 0 {
             faults.push(format!("step {id}: time limit is 0"));
@@ -309,8 +381,11 @@ pub fn manifest_faults(manifest: &Manifest) -> Vec<String> {
             if step.reads[..j].iter().any(|o| o.key == r.key) {
                 faults.push(format!("step {id}: reads {} twice", r.key));
             }
-            if r.purpose.trim().is_empty() {
-                faults.push(format!("step {id}: reads {} without a purpose", r.key));
+            if let Some(which) = incomplete(&r.purpose) {
+                faults.push(format!(
+                    "step {id}: reads {} without a purpose in {which}",
+                    r.key
+                ));
             }
         }
         for (j, w) in step.writes.iter().enumerate() {
@@ -328,17 +403,32 @@ pub fn manifest_faults(manifest: &Manifest) -> Vec<String> {
                     m.code
                 ));
             }
-            if m.purpose.trim().is_empty() {
-                faults.push(format!("step {id}: material {} without a purpose", m.code));
+            if let Some(which) = incomplete(&m.purpose) {
+                faults.push(format!(
+                    "step {id}: material {} without a purpose in {which}",
+                    m.code
+                ));
             }
         }
     }
     faults
 }
 
+/// Which language a text lacks (`Chinese`, `English`, `Chinese and
+/// English`), if any.
+fn incomplete(text: &Text) -> Option<&'static str> {
+    match (text.zh.trim().is_empty(), text.en.trim().is_empty()) {
+        (false, false) => None,
+        (true, false) => Some("Chinese"),
+        (false, true) => Some("English"),
+        (true, true) => Some("Chinese and English"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Inserted;
     use crate::{StepSpec, approve, clock, store};
 
     #[test]
@@ -350,8 +440,16 @@ mod tests {
         assert_eq!(clock::now(), 1_800_000_000);
         seed("a", b"1");
         assert_eq!(store::get("a"), Ok(Some(b"1".to_vec())));
-        assert_eq!(store::insert_new("a", b"2"), Ok(false));
-        assert_eq!(store::insert_new("b", b"2"), Ok(true));
+        assert_eq!(
+            store::insert_new("a", b"2"),
+            Ok(Inserted::Held(b"1".to_vec()))
+        );
+        assert_eq!(store::insert_new("b", b"2"), Ok(Inserted::Set));
+        assert!(Inserted::Set.is_set() && Inserted::Set.held().is_none());
+        assert_eq!(
+            Inserted::Held(b"k".to_vec()).held_text().as_deref(),
+            Some("k")
+        );
         assert_eq!(stored_keys(), vec!["a".to_string(), "b".to_string()]);
         assert_eq!(store::delete("a"), Ok(true));
         assert_eq!(store::delete("a"), Ok(false));
@@ -410,23 +508,57 @@ mod tests {
             request("s").idempotency_key("k").build().idempotency_key,
             "k"
         );
+        let b = request("s").field("a.b", "1").application("app-3");
+        assert_eq!(b.draft().application.as_deref(), Some("app-3"));
+        assert_eq!(b.form().application, None);
+        assert_eq!(b.form().fields.len(), 1);
+    }
+
+    #[test]
+    fn config_and_secrets_are_per_thread() {
+        reset();
+        config("base_url", "http://h/v1");
+        secret("token", "t");
+        assert_eq!(
+            crate::config::get("base_url").as_deref(),
+            Some("http://h/v1")
+        );
+        assert_eq!(crate::config::secret("token").as_deref(), Some("t"));
+        unset_config("base_url");
+        assert_eq!(crate::config::get("base_url"), None);
+        let other = std::thread::spawn(|| crate::config::secret("token"))
+            .join()
+            .expect("joined");
+        assert_eq!(other, None);
+        reset();
+        assert_eq!(crate::config::secret("token"), None);
     }
 
     struct Demo;
     impl Department for Demo {
         fn describe() -> Manifest {
-            Manifest::new("demo", "示例", "0.1.0")
-                .step(StepSpec::new("ok", "好").reads("a.b", "p").writes("x.y"))
-                .step(StepSpec::new("bad", "坏").reads("a.b", "p"))
+            Manifest::new("demo", "示例", "Demo", "0.1.0")
+                .step(
+                    StepSpec::new("ok", "好", "Good")
+                        .reads("a.b", "p", "p")
+                        .writes("x.y"),
+                )
+                .step(StepSpec::new("bad", "坏", "Bad").reads("a.b", "p", "p"))
         }
-        fn check(_: String, fields: Vec<Field>, _: Vec<Material>) -> Vec<Problem> {
-            fields
+        fn check(draft: Draft) -> Vec<Problem> {
+            draft
+                .fields
                 .iter()
-                .map(|f| Problem::field(f.key.clone(), "seen", ""))
+                .map(|f| Problem::field(f.key.clone(), "seen", "见", "seen"))
+                .chain(
+                    draft
+                        .application
+                        .map(|a| Problem::general("application", a.clone(), a)),
+                )
                 .collect()
         }
-        fn prefill(_: String, known: Vec<Field>) -> Vec<Field> {
-            known
+        fn prefill(draft: Draft) -> Vec<Field> {
+            draft.fields
         }
         fn handle(r: Request) -> Result<Outcome, StepError> {
             let seen: Vec<&str> = r.fields().keys().collect();
@@ -439,7 +571,10 @@ mod tests {
         let r = request("ok").field("a.b", "1").field("secret.value", "2");
         let out = handle::<Demo>(r.clone().build()).expect("handled");
         assert_eq!(out.approval().and_then(|a| a.text("x.y")), Some("a.b"));
-        assert_eq!(check::<Demo>(&r.clone().build()).len(), 1);
+        let problems = check::<Demo>(&r.clone().build());
+        assert_eq!(problems.len(), 2);
+        assert_eq!(problems[1].message.en, "app-test");
+        assert_eq!(check_draft::<Demo>(r.form()).len(), 1);
         assert_eq!(prefill::<Demo>(&r.build()).len(), 1);
         assert!(manifest_faults(&Demo::describe()).is_empty());
     }
@@ -452,31 +587,48 @@ mod tests {
 
     #[test]
     fn lints_manifests() {
-        let m = Manifest::new("Bad_Dept", " ", "1.0")
+        let m = Manifest::new("Bad_Dept", " ", " ", "1.0")
             .step(
-                StepSpec::new("s", "t")
-                    .reads("nodot", "")
-                    .reads("nodot", "p")
+                StepSpec::new("s", "t", "T")
+                    .reads("nodot", "", "")
+                    .reads("nodot", "p", "p")
                     .writes("a.b")
                     .writes("a.b"),
             )
             .step(
-                StepSpec::new("s", "")
-                    .material("Bad", "")
+                StepSpec::new("s", "", "")
+                    .material("Bad", "", "")
                     .time_limit_minutes(0),
             );
         let faults = manifest_faults(&m);
         assert_eq!(faults.len(), 13, "{faults:#?}");
+        assert!(faults.contains(&"department name has no Chinese and English".to_string()));
+        // A missing English is refused, as the host refuses it.
+        let no_english = Manifest::new("d", "名", "", "1.0.0").step(
+            StepSpec::new("s", "事项", "")
+                .reads("a.b", "用途", " ")
+                .material("m", "", "Purpose"),
+        );
+        assert_eq!(
+            manifest_faults(&no_english),
+            [
+                "department name has no English",
+                "step s: title has no English",
+                "step s: reads a.b without a purpose in English",
+                "step s: material m without a purpose in Chinese",
+            ]
+        );
         assert!(
-            manifest_faults(&Manifest::new("d", "n", "1.0.0")).contains(&"no steps".to_string())
+            manifest_faults(&Manifest::new("d", "n", "N", "1.0.0"))
+                .contains(&"no steps".to_string())
         );
         // The host's limits: ids of at most 64 bytes, keys of at most 128.
         let long_id = "a".repeat(65);
         let long_key = format!("a.{}", "b".repeat(127));
-        let m = Manifest::new("d".repeat(64), "n", "1.0.0-rc.1").step(
-            StepSpec::new(&long_id, "t")
-                .reads(&long_key, "p")
-                .material("m".repeat(64), "p"),
+        let m = Manifest::new("d".repeat(64), "n", "N", "1.0.0-rc.1").step(
+            StepSpec::new(&long_id, "t", "T")
+                .reads(&long_key, "p", "p")
+                .material("m".repeat(64), "p", "p"),
         );
         assert_eq!(
             manifest_faults(&m),

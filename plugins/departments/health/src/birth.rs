@@ -24,15 +24,47 @@ const PREFIX: &str = "Q350200";
 const MAX_AGE_MONTHS: i32 = 6;
 
 pub fn spec() -> StepSpec {
-    StepSpec::new(STEP, "出生医学证明签发")
-        .reads("child.name", "填写出生医学证明上的新生儿姓名")
-        .reads("child.sex", "填写出生医学证明上的新生儿性别")
-        .reads("child.birth_date", "核对出生日期，确认在六个月内申领")
-        .reads("child.birth_place", "填写出生地点（助产机构）")
-        .reads("mother.name", "填写母亲姓名")
-        .reads("mother.id_number", "核验母亲身份")
-        .reads_optional("father.name", "填写父亲姓名")
-        .reads_optional("father.id_number", "核验父亲身份")
+    StepSpec::new(STEP, "出生医学证明签发", "Birth medical certificate")
+        .reads(
+            "child.name",
+            "填写出生医学证明上的新生儿姓名",
+            "The newborn's name on the certificate",
+        )
+        .reads(
+            "child.sex",
+            "填写出生医学证明上的新生儿性别",
+            "The newborn's sex on the certificate",
+        )
+        .reads(
+            "child.birth_date",
+            "核对出生日期，确认在六个月内申领",
+            "To check the birth date is within six months",
+        )
+        .reads(
+            "child.birth_place",
+            "填写出生地点（助产机构）",
+            "The place of birth (the maternity hospital)",
+        )
+        .reads(
+            "mother.name",
+            "填写母亲姓名",
+            "The mother's name on the certificate",
+        )
+        .reads(
+            "mother.id_number",
+            "核验母亲身份",
+            "To verify the mother's identity",
+        )
+        .reads_optional(
+            "father.name",
+            "填写父亲姓名",
+            "The father's name on the certificate",
+        )
+        .reads_optional(
+            "father.id_number",
+            "核验父亲身份",
+            "To verify the father's identity",
+        )
         .writes("child.birth_certificate_number")
         .time_limit_hours(24)
 }
@@ -48,12 +80,18 @@ pub fn check(f: Fields) -> Problems {
     let birth = p.take(f.require_date("child.birth_date"));
     if let Some(birth) = birth {
         if birth > today {
-            p.field("child.birth_date", "future-date", "出生日期不能晚于今天");
+            p.field(
+                "child.birth_date",
+                "future-date",
+                "出生日期不能晚于今天",
+                "The birth date cannot be later than today",
+            );
         } else if birth.add_months(MAX_AGE_MONTHS) <= today {
             p.field(
                 "child.birth_date",
                 "too-old",
                 "新生儿出生已满六个月，请携带相关材料到助产机构办理出生医学证明补发手续",
+                "The child is six months old or more: please apply for a late certificate at the maternity hospital, with the supporting documents",
             );
         }
     }
@@ -64,6 +102,7 @@ pub fn check(f: Fields) -> Problems {
                 "mother.id_number",
                 "not-female",
                 "母亲公民身份号码的性别位显示为男性，请核对",
+                "The mother's resident ID number encodes a man; please check it",
             );
         }
         if let Some(birth) = birth {
@@ -73,6 +112,7 @@ pub fn check(f: Fields) -> Problems {
                     "mother.id_number",
                     "implausible-age",
                     "按公民身份号码计算的母亲分娩年龄不合常理，请核对",
+                    "The mother's age at the birth, from her ID number, is implausible; please check it",
                 );
             }
         }
@@ -88,6 +128,7 @@ pub fn check(f: Fields) -> Problems {
                     "father.id_number",
                     "not-male",
                     "父亲公民身份号码的性别位显示为女性，请核对",
+                    "The father's resident ID number encodes a woman; please check it",
                 );
             }
             if f.text("father.name").is_none() {
@@ -95,6 +136,7 @@ pub fn check(f: Fields) -> Problems {
                     "father.name",
                     "missing",
                     "已填写父亲公民身份号码，请同时填写父亲姓名",
+                    "The father's ID number is given: please give his name too",
                 );
             }
         }
@@ -103,6 +145,7 @@ pub fn check(f: Fields) -> Problems {
                 "father.id_number",
                 "missing",
                 "已填写父亲姓名，请同时填写父亲公民身份号码",
+                "The father's name is given: please give his resident ID number too",
             );
         }
         (None, None) => {}
@@ -135,8 +178,16 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
         );
         Ok(approve()
             .field("child.birth_certificate_number", number.as_str())
-            .document("birth-medical-certificate", number.as_str(), "出生医学证明")
-            .note("出生医学证明已签发，请妥善保管，可凭证明编号办理户口登记"))
+            .document(
+                "birth-medical-certificate",
+                number.as_str(),
+                "出生医学证明",
+                "Birth medical certificate",
+            )
+            .note(
+                "出生医学证明已签发，请妥善保管，可凭证明编号办理户口登记",
+                "The birth medical certificate is issued: keep it safe; its number registers the child's household",
+            ))
     })
 }
 

@@ -8,9 +8,7 @@
 mod birth;
 mod vaccination;
 
-use onething_sdk::{
-    Department, Field, Fields, Manifest, Material, Outcome, Problem, Request, StepError,
-};
+use onething_sdk::{Department, Draft, Field, Manifest, Outcome, Problem, Request, StepError};
 
 /// The department.
 pub struct Health;
@@ -23,22 +21,22 @@ impl Department for Health {
         Manifest::new(
             DEPARTMENT,
             "厦门市卫生健康委员会",
+            "Xiamen Municipal Health Commission",
             env!("CARGO_PKG_VERSION"),
         )
         .step(birth::spec())
         .step(vaccination::spec())
     }
 
-    fn check(step: String, fields: Vec<Field>, materials: Vec<Material>) -> Vec<Problem> {
-        let _ = materials;
-        match step.as_str() {
-            birth::STEP => birth::check(Fields::draft(&fields)).into_vec(),
-            vaccination::STEP => vaccination::check(Fields::draft(&fields)).into_vec(),
+    fn check(draft: Draft) -> Vec<Problem> {
+        match draft.step.as_str() {
+            birth::STEP => birth::check(draft.fields()).into_vec(),
+            vaccination::STEP => vaccination::check(draft.fields()).into_vec(),
             other => vec![Problem::unknown_step(other)],
         }
     }
 
-    fn prefill(_step: String, _known: Vec<Field>) -> Vec<Field> {
+    fn prefill(_draft: Draft) -> Vec<Field> {
         // The hospital's delivery record is not exposed to the platform.
         Vec::new()
     }
@@ -66,7 +64,7 @@ mod tests {
 
     #[test]
     fn unknown_steps_are_named() {
-        let problems = Health::check("nope".into(), vec![], vec![]);
+        let problems = testkit::check::<Health>(&testkit::request("nope").build());
         assert_eq!(problems[0].code, "unknown-step");
         let err = Health::handle(testkit::request("nope").build());
         assert!(matches!(err, Err(StepError::Permanent(m)) if m.contains("nope")));

@@ -15,11 +15,27 @@ use onething_sdk::{
 pub const STEP: &str = "vaccination-record";
 
 pub fn spec() -> StepSpec {
-    StepSpec::new(STEP, "预防接种证建档")
-        .reads("child.name", "建立预防接种档案")
-        .reads("child.birth_date", "按出生日期排定免疫程序")
-        .reads("child.birth_certificate_number", "关联出生医学证明")
-        .reads("guardian.phone", "发送接种预约提醒")
+    StepSpec::new(STEP, "预防接种证建档", "Vaccination record")
+        .reads(
+            "child.name",
+            "建立预防接种档案",
+            "To open the vaccination record",
+        )
+        .reads(
+            "child.birth_date",
+            "按出生日期排定免疫程序",
+            "To schedule the vaccinations by age",
+        )
+        .reads(
+            "child.birth_certificate_number",
+            "关联出生医学证明",
+            "To link the birth medical certificate",
+        )
+        .reads(
+            "guardian.phone",
+            "发送接种预约提醒",
+            "To send vaccination appointment reminders",
+        )
         .writes("child.vaccination_record_number")
         .time_limit_hours(24)
 }
@@ -37,6 +53,7 @@ pub fn check(f: Fields) -> Problems {
             "child.birth_certificate_number",
             "unknown-certificate",
             "出生医学证明编号无法识别",
+            "The birth medical certificate number is not one we issued",
         );
     }
     if let Some(birth) = p.take(f.require_date("child.birth_date"))
@@ -46,6 +63,7 @@ pub fn check(f: Fields) -> Problems {
             "child.birth_date",
             "too-old",
             "儿童已满一周岁，请到接种门诊现场建档",
+            "The child is one year old or more: please open the record at the vaccination clinic in person",
         );
     }
     p
@@ -69,8 +87,16 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
         );
         Ok(approve()
             .field("child.vaccination_record_number", number.as_str())
-            .document("vaccination-certificate", number.as_str(), "预防接种证")
-            .note("请按预约短信时间携带预防接种证到社区接种门诊接种"))
+            .document(
+                "vaccination-certificate",
+                number.as_str(),
+                "预防接种证",
+                "Vaccination certificate",
+            )
+            .note(
+                "请按预约短信时间携带预防接种证到社区接种门诊接种",
+                "Bring the vaccination certificate to the community clinic at the time the text message gives",
+            ))
     })
 }
 

@@ -2,16 +2,16 @@
 //! department.
 //!
 //! Step `business-licence` (企业设立登记): checks the proposed name, the
-//! address and the legal representative, reserves the name, and issues the
-//! unified social credit code and the business licence. Name rules live in
-//! [`name`], the step itself in [`licence`].
+//! address and the legal representative, reserves the name in the
+//! enterprise-name registry (reached at the configuration value
+//! `base_url`), and issues the unified social credit code and the
+//! business licence. Name rules live in [`name`], the step itself in
+//! [`licence`].
 
 mod licence;
 mod name;
 
-use onething_sdk::{
-    Department, Field, Fields, Manifest, Material, Materials, Outcome, Problem, Request, StepError,
-};
+use onething_sdk::{Department, Draft, Field, Manifest, Outcome, Problem, Request, StepError};
 
 /// The department.
 pub struct MarketRegulation;
@@ -24,21 +24,22 @@ impl Department for MarketRegulation {
         Manifest::new(
             DEPARTMENT,
             "厦门市市场监督管理局",
+            "Xiamen Administration for Market Regulation",
             env!("CARGO_PKG_VERSION"),
         )
         .step(licence::spec())
     }
 
-    fn check(step: String, fields: Vec<Field>, materials: Vec<Material>) -> Vec<Problem> {
-        match step.as_str() {
+    fn check(draft: Draft) -> Vec<Problem> {
+        match draft.step.as_str() {
             licence::STEP => {
-                licence::check(Fields::draft(&fields), Materials::new(&materials)).into_vec()
+                licence::check(draft.fields(), draft.materials(), draft.application()).into_vec()
             }
             other => vec![Problem::unknown_step(other)],
         }
     }
 
-    fn prefill(_step: String, _known: Vec<Field>) -> Vec<Field> {
+    fn prefill(_draft: Draft) -> Vec<Field> {
         Vec::new()
     }
 
@@ -65,7 +66,7 @@ mod tests {
     #[test]
     fn unknown_steps_are_named() {
         assert_eq!(
-            MarketRegulation::check("x".into(), vec![], vec![])[0].code,
+            testkit::check::<MarketRegulation>(&testkit::request("x").build())[0].code,
             "unknown-step"
         );
         assert!(MarketRegulation::handle(testkit::request("x").build()).is_err());

@@ -3,11 +3,21 @@
 //! enterprise type, no word reserved to the State Council, and not already
 //! taken.
 //!
-//! Names are reserved in the department store under `name:<name>` with
-//! the idempotency key of the application that holds them, so a retry of
-//! the same application keeps its name and any other is told `name-taken`.
+//! Names are looked up and reserved in the enterprise-name registry
+//! (`GET {base_url}/names/{name}`, `POST {base_url}/reservations`), held
+//! by the id of the application that reserved them: a retry or a
+//! correction of the same application keeps its name, and any other is
+//! told `name-taken`. The registry's prefix is the configuration value
+//! `base_url`; the host adds its credential.
 
-use onething_sdk::{Problems, StoreError, store};
+use onething_sdk::{Problems, StepError, config, http};
+use serde::Deserialize;
+
+use crate::DEPARTMENT;
+
+/// The configuration key holding the name registry's prefix
+/// (`http://…/enterprise-names/v1`).
+pub const BASE_URL: &str = "base_url";
 
 /// Words a name may carry only with the State Council's approval.
 const RESERVED_WORDS: [&str; 6] = ["中国", "中华", "全国", "国家", "国际", "中央"];
@@ -43,11 +53,6 @@ pub fn normalise(name: &str) -> String {
     name.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// The store key reserving `name`.
-pub fn key(name: &str) -> String {
-    format!("name:{}", normalise(name))
-}
-
 /// Every rule on the name's wording, into `p`.
 pub fn check_wording(name: &str, kind: Option<Kind>, p: &mut Problems) {
     const KEY: &str = "enterprise.name";
@@ -57,6 +62,7 @@ pub fn check_wording(name: &str, kind: Option<Kind>, p: &mut Problems) {
             KEY,
             "name-too-short",
             "企业名称应由行政区划、字号、行业和组织形式组成",
+            "An enterprise name is made of a division, a trade name, a trade and an organisational form",
         );
     }
     if let Some(word) = RESERVED_WORDS.iter().find(|w| name.contains(*w)) {
@@ -64,6 +70,9 @@ pub fn check_wording(name: &str, kind: Option<Kind>, p: &mut Problems) {
             KEY,
             "banned-word",
             format!("企业名称使用“{word}”等字词须经国务院批准，请修改名称"),
+            format!(
+                "A name using words such as “{word}” needs the State Council's approval; please change the name"
+            ),
         );
     }
     if !name.contains(DIVISION) {
@@ -71,6 +80,7 @@ pub fn check_wording(name: &str, kind: Option<Kind>, p: &mut Problems) {
             KEY,
             "no-division",
             format!("企业名称应含有行政区划名称“{DIVISION}”"),
+            format!("The name must include the administrative division “{DIVISION}” (Xiamen)"),
         );
     }
     let form_ok = match kind {
@@ -84,25 +94,72 @@ pub fn check_wording(name: &str, kind: Option<Kind>, p: &mut Problems) {
         None => true,
     };
     if !form_ok {
-        let message = match kind {
-            Some(Kind::Llc) => "有限责任公司名称应以“有限公司”或“有限责任公司”结尾",
-            Some(Kind::SoleProprietorship) => {
-                "个人独资企业名称不得使用“有限”“有限责任”或者“公司”字样"
-            }
-            _ => "合伙企业名称应标明“（普通合伙）”或“（有限合伙）”",
+        let (zh, en) = match kind {
+            Some(Kind::Llc) => (
+                "有限责任公司名称应以“有限公司”或“有限责任公司”结尾",
+                "A limited liability company's name must end in “有限公司” or “有限责任公司”",
+            ),
+            Some(Kind::SoleProprietorship) => (
+                "个人独资企业名称不得使用“有限”“有限责任”或者“公司”字样",
+                "A sole proprietorship's name may not use “有限”, “有限责任” or “公司”",
+            ),
+            _ => (
+                "合伙企业名称应标明“（普通合伙）”或“（有限合伙）”",
+                "A partnership's name must say “（普通合伙）” or “（有限合伙）”",
+            ),
         };
-        p.field(KEY, "wrong-form", message);
+        p.field(KEY, "wrong-form", zh, en);
     }
 }
 
-/// Who holds `name`, if anyone (read-only: for `check`).
-pub fn holder(name: &str) -> Result<Option<String>, StoreError> {
-    store::get_text(&key(name))
+/// The registry's prefix, or the permanent error naming the key.
+fn base() -> Result<String, StepError> {
+    Ok(config::require_for(DEPARTMENT, BASE_URL)?
+        .trim_end_matches('/')
+        .to_owned())
 }
 
-/// Reserve `name` for `owner`; `Ok(Some(other))` if another holds it.
-pub fn reserve(name: &str, owner: &str) -> Result<Option<String>, StoreError> {
-    store::reserve(&key(name), owner)
+/// Who holds `name` in the registry, if anyone but `application`
+/// (read-only: for `check`, and for `handle` when the application is
+/// faulty).
+pub fn other_holder(name: &str, application: Option<&str>) -> Result<Option<String>, StepError> {
+    #[derive(Deserialize)]
+    struct Status {
+        status: String,
+        #[serde(default)]
+        holder: Option<String>,
+    }
+    let url = format!("{}/names/{}", base()?, http::path_segment(&normalise(name)));
+    let status: Status = http::get(url).send_json()?;
+    Ok(match status.holder {
+        Some(holder) if status.status == "reserved" && Some(holder.as_str()) != application => {
+            Some(holder)
+        }
+        _ => None,
+    })
+}
+
+/// Reserve `name` for `application`; `Ok(Some(other))` with the holder if
+/// another holds it (409 `name-taken`). Reserving a name the application
+/// holds already is fine (the registry answers 200).
+pub fn reserve(name: &str, application: &str) -> Result<Option<String>, StepError> {
+    let response = http::post_json(
+        format!("{}/reservations", base()?),
+        &serde_json::json!({"name": normalise(name), "holder": application}),
+    )
+    .send()?;
+    if response.status() == 409
+        && let Some(problem) = response.problem().filter(|p| p.code() == "name-taken")
+    {
+        return Ok(Some(
+            problem
+                .text("holder")
+                .unwrap_or("another applicant")
+                .to_owned(),
+        ));
+    }
+    response.error_for_status()?;
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! day after the premium is paid.
 
 use onething_sdk::{
-    Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue, log,
+    Fields, Outcome, Problems, Request, StepError, StepSpec, approve, clock, hash, issue, log, text,
 };
 
 use crate::REGION_PREFIX;
@@ -19,14 +19,34 @@ pub const STEP: &str = "newborn-enrolment";
 const COVER_FROM_BIRTH_DAYS: i64 = 90;
 
 pub fn spec() -> StepSpec {
-    StepSpec::new(STEP, "新生儿城乡居民医保参保登记")
-        .reads("child.id_number", "以新生儿公民身份号码建立参保档案")
-        .reads("child.name", "登记参保人姓名")
-        .reads("mother.id_number", "关联母亲参保信息，核定待遇起始日")
-        .reads("insurance.address", "确定参保所属街道（乡镇）")
-        .reads("guardian.phone", "通知缴费及待遇信息")
-        .writes("child.medical_insurance_number")
-        .time_limit_hours(24)
+    StepSpec::new(
+        STEP,
+        "新生儿城乡居民医保参保登记",
+        "Newborn's enrolment in residents' medical insurance",
+    )
+    .reads(
+        "child.id_number",
+        "以新生儿公民身份号码建立参保档案",
+        "To open the insurance record under the newborn's ID number",
+    )
+    .reads("child.name", "登记参保人姓名", "The insured person's name")
+    .reads(
+        "mother.id_number",
+        "关联母亲参保信息，核定待遇起始日",
+        "To link the mother's insurance and set when cover starts",
+    )
+    .reads(
+        "insurance.address",
+        "确定参保所属街道（乡镇）",
+        "To find the insured person's sub-district",
+    )
+    .reads(
+        "guardian.phone",
+        "通知缴费及待遇信息",
+        "To tell the guardian about premiums and cover",
+    )
+    .writes("child.medical_insurance_number")
+    .time_limit_hours(24)
 }
 
 pub fn check(f: Fields) -> Problems {
@@ -37,6 +57,7 @@ pub fn check(f: Fields) -> Problems {
                 "child.id_number",
                 "not-local",
                 "新生儿户籍不在本市，请在户籍地参保",
+                "The newborn's household is not in Xiamen: please enrol where it is registered",
             );
         }
         if child.birth_date() > clock::today() {
@@ -44,6 +65,7 @@ pub fn check(f: Fields) -> Problems {
                 "child.id_number",
                 "future-date",
                 "公民身份号码中的出生日期晚于今天",
+                "The birth date in the resident ID number is later than today",
             );
         }
     }
@@ -57,6 +79,7 @@ pub fn check(f: Fields) -> Problems {
             "insurance.address",
             "address-not-local",
             "参保地址应填写本市具体街道（乡镇）地址",
+            "Give an address in Xiamen, down to the sub-district",
         );
     }
     p.take(f.require_text("guardian.phone"));
@@ -79,10 +102,14 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
         })?;
         let today = clock::today();
         let note = match birth {
-            Some(b) if b.days_until(&today) <= COVER_FROM_BIRTH_DAYS => {
-                format!("已参保。出生 90 天内参保缴费，医保待遇自出生之日（{b}）起享受")
-            }
-            _ => "已参保。出生超过 90 天参保，医保待遇自缴费次日起享受".to_owned(),
+            Some(b) if b.days_until(&today) <= COVER_FROM_BIRTH_DAYS => text(
+                format!("已参保。出生 90 天内参保缴费，医保待遇自出生之日（{b}）起享受"),
+                format!("Enrolled. Enrolled within 90 days of birth, the child is covered from the date of birth ({b})"),
+            ),
+            _ => text(
+                "已参保。出生超过 90 天参保，医保待遇自缴费次日起享受",
+                "Enrolled. Enrolled more than 90 days after birth, the child is covered from the day after the premium is paid",
+            ),
         };
         log::info(
             "newborn enrolled",
@@ -94,8 +121,9 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
                 "medical-insurance-enrolment",
                 number.as_str(),
                 "城乡居民医保参保登记凭证",
+                "Residents' medical insurance enrolment certificate",
             )
-            .note(note))
+            .note_text(note))
     })
 }
 
@@ -123,7 +151,8 @@ mod tests {
             a.text("child.medical_insurance_number")
                 .is_some_and(|n| n.starts_with("YB3502") && n.len() == 18)
         );
-        assert!(a.note.as_deref().is_some_and(|n| n.contains("2026-10-20")));
+        assert!(a.note.as_ref().is_some_and(|n| n.zh.contains("2026-10-20")
+            && n.en.contains("covered from the date of birth (2026-10-20)")));
     }
 
     #[test]
@@ -134,8 +163,8 @@ mod tests {
         assert!(
             outcome
                 .approval()
-                .and_then(|a| a.note.as_deref())
-                .is_some_and(|n| n.contains("缴费次日"))
+                .and_then(|a| a.note.as_ref())
+                .is_some_and(|n| n.zh.contains("缴费次日") && n.en.contains("after the premium"))
         );
     }
 

@@ -7,9 +7,7 @@
 mod enrolment;
 mod maternity;
 
-use onething_sdk::{
-    Department, Field, Fields, Manifest, Material, Outcome, Problem, Request, StepError,
-};
+use onething_sdk::{Department, Draft, Field, Manifest, Outcome, Problem, Request, StepError};
 
 /// The department.
 pub struct MedicalInsurance;
@@ -22,20 +20,25 @@ pub const REGION_PREFIX: &str = "3502";
 
 impl Department for MedicalInsurance {
     fn describe() -> Manifest {
-        Manifest::new(DEPARTMENT, "厦门市医疗保障局", env!("CARGO_PKG_VERSION"))
-            .step(enrolment::spec())
-            .step(maternity::spec())
+        Manifest::new(
+            DEPARTMENT,
+            "厦门市医疗保障局",
+            "Xiamen Healthcare Security Bureau",
+            env!("CARGO_PKG_VERSION"),
+        )
+        .step(enrolment::spec())
+        .step(maternity::spec())
     }
 
-    fn check(step: String, fields: Vec<Field>, _materials: Vec<Material>) -> Vec<Problem> {
-        match step.as_str() {
-            enrolment::STEP => enrolment::check(Fields::draft(&fields)).into_vec(),
-            maternity::STEP => maternity::check(Fields::draft(&fields)).into_vec(),
+    fn check(draft: Draft) -> Vec<Problem> {
+        match draft.step.as_str() {
+            enrolment::STEP => enrolment::check(draft.fields()).into_vec(),
+            maternity::STEP => maternity::check(draft.fields()).into_vec(),
             other => vec![Problem::unknown_step(other)],
         }
     }
 
-    fn prefill(_step: String, _known: Vec<Field>) -> Vec<Field> {
+    fn prefill(_draft: Draft) -> Vec<Field> {
         Vec::new()
     }
 
@@ -63,7 +66,7 @@ mod tests {
     #[test]
     fn unknown_steps_are_named() {
         assert_eq!(
-            MedicalInsurance::check("x".into(), vec![], vec![])[0].code,
+            testkit::check::<MedicalInsurance>(&testkit::request("x").build())[0].code,
             "unknown-step"
         );
         assert!(MedicalInsurance::handle(testkit::request("x").build()).is_err());

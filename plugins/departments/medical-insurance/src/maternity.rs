@@ -26,16 +26,29 @@ pub const WAGE_CAP: f64 = 27_801.0;
 pub const MIN_WAGE: f64 = 2_265.0;
 
 pub fn spec() -> StepSpec {
-    StepSpec::new(STEP, "生育津贴申领")
-        .reads("mother.insured", "确认母亲参加生育保险")
-        .reads("mother.id_number", "核验申领人身份")
+    StepSpec::new(STEP, "生育津贴申领", "Maternity allowance")
+        .reads(
+            "mother.insured",
+            "确认母亲参加生育保险",
+            "To confirm the mother has maternity insurance",
+        )
+        .reads(
+            "mother.id_number",
+            "核验申领人身份",
+            "To verify the claimant's identity",
+        )
         .reads(
             "mother.employer_average_wage",
             "按用人单位上年度职工月平均工资计发生育津贴",
+            "The allowance follows the employer's average monthly wage of last year",
         )
-        .reads("mother.bank_card", "发放生育津贴")
-        .reads("mother.bank_branch", "发放生育津贴")
-        .reads("child.birth_certificate_number", "核验生育事实")
+        .reads("mother.bank_card", "发放生育津贴", "To pay the allowance")
+        .reads("mother.bank_branch", "发放生育津贴", "To pay the allowance")
+        .reads(
+            "child.birth_certificate_number",
+            "核验生育事实",
+            "To verify the birth",
+        )
         .writes("mother.maternity_benefit_amount")
         .time_limit_hours(72)
 }
@@ -54,6 +67,7 @@ pub fn check(f: Fields) -> Problems {
             "mother.id_number",
             "not-female",
             "生育津贴申领人应为产妇本人",
+            "The allowance is claimed by the mother herself",
         );
     }
     if let Some(wage) = p.take(f.require_decimal("mother.employer_average_wage"))
@@ -63,6 +77,9 @@ pub fn check(f: Fields) -> Problems {
             "mother.employer_average_wage",
             "below-minimum-wage",
             format!("月平均工资低于本市最低工资标准（{MIN_WAGE} 元），请核对"),
+            format!(
+                "The average monthly wage is below Xiamen's minimum wage ({MIN_WAGE} yuan); please check it"
+            ),
         );
     }
     p.take(f.require_text("mother.bank_card"));
@@ -76,6 +93,7 @@ pub fn check(f: Fields) -> Problems {
             "child.birth_certificate_number",
             "unknown-certificate",
             "出生医学证明编号无法识别",
+            "The birth medical certificate number is not one the health commission issued",
         );
     }
     p
@@ -84,7 +102,10 @@ pub fn check(f: Fields) -> Problems {
 pub fn handle(request: &Request) -> Result<Outcome, StepError> {
     let f = request.fields();
     if f.boolean("mother.insured") == Some(false) {
-        return Ok(reject("未参加生育保险，不能申领生育津贴"));
+        return Ok(reject(
+            "未参加生育保险，不能申领生育津贴",
+            "The mother has no maternity insurance, so no allowance can be claimed",
+        ));
     }
     let wage = f.decimal("mother.employer_average_wage").unwrap_or(0.0);
     let key = &request.idempotency_key;
@@ -102,10 +123,18 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
         );
         Ok(approve()
             .field("mother.maternity_benefit_amount", amount)
-            .document("maternity-benefit-decision", number, "生育津贴核定通知书")
-            .note(format!(
-                "生育津贴 {amount:.2} 元将于 10 个工作日内发放至申领人银行卡"
-            )))
+            .document(
+                "maternity-benefit-decision",
+                number,
+                "生育津贴核定通知书",
+                "Maternity allowance decision",
+            )
+            .note(
+                format!("生育津贴 {amount:.2} 元将于 10 个工作日内发放至申领人银行卡"),
+                format!(
+                    "The maternity allowance of {amount:.2} yuan is paid to the claimant's bank card within 10 working days"
+                ),
+            ))
     })
 }
 

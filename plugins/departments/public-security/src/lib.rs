@@ -3,15 +3,16 @@
 //! Steps: `household-registration` (新生儿出生登记: enters the child in a
 //! parent's household and issues the child's resident ID number) and
 //! `seal-engraving` (印章刻制备案, for new enterprises). Rules live in
-//! [`household`] and [`seal`]; [`region`] knows which places are ours.
+//! [`household`] and [`seal`]; [`region`] knows which places are ours;
+//! [`registry`] is the household registry, the bureau's system, reached
+//! at the configuration value `base_url`.
 
 mod household;
 mod region;
+mod registry;
 mod seal;
 
-use onething_sdk::{
-    Department, Field, Fields, Manifest, Material, Materials, Outcome, Problem, Request, StepError,
-};
+use onething_sdk::{Department, Draft, Field, Manifest, Outcome, Problem, Request, StepError};
 
 /// The department.
 pub struct PublicSecurity;
@@ -21,24 +22,27 @@ pub const DEPARTMENT: &str = "public-security";
 
 impl Department for PublicSecurity {
     fn describe() -> Manifest {
-        Manifest::new(DEPARTMENT, "厦门市公安局", env!("CARGO_PKG_VERSION"))
-            .step(household::spec())
-            .step(seal::spec())
+        Manifest::new(
+            DEPARTMENT,
+            "厦门市公安局",
+            "Xiamen Public Security Bureau",
+            env!("CARGO_PKG_VERSION"),
+        )
+        .step(household::spec())
+        .step(seal::spec())
     }
 
-    fn check(step: String, fields: Vec<Field>, materials: Vec<Material>) -> Vec<Problem> {
-        match step.as_str() {
-            household::STEP => {
-                household::check(Fields::draft(&fields), Materials::new(&materials)).into_vec()
-            }
-            seal::STEP => seal::check(Fields::draft(&fields)).into_vec(),
+    fn check(draft: Draft) -> Vec<Problem> {
+        match draft.step.as_str() {
+            household::STEP => household::check(draft.fields(), draft.materials()).into_vec(),
+            seal::STEP => seal::check(draft.fields()).into_vec(),
             other => vec![Problem::unknown_step(other)],
         }
     }
 
-    fn prefill(step: String, known: Vec<Field>) -> Vec<Field> {
-        match step.as_str() {
-            household::STEP => household::prefill(&known),
+    fn prefill(draft: Draft) -> Vec<Field> {
+        match draft.step.as_str() {
+            household::STEP => household::prefill(&draft),
             _ => Vec::new(),
         }
     }
@@ -67,10 +71,10 @@ mod tests {
     #[test]
     fn unknown_steps_are_named() {
         assert_eq!(
-            PublicSecurity::check("x".into(), vec![], vec![])[0].code,
+            testkit::check::<PublicSecurity>(&testkit::request("x").build())[0].code,
             "unknown-step"
         );
-        assert!(PublicSecurity::prefill("x".into(), vec![]).is_empty());
+        assert!(testkit::prefill::<PublicSecurity>(&testkit::request("x").build()).is_empty());
         assert!(PublicSecurity::handle(testkit::request("x").build()).is_err());
     }
 }

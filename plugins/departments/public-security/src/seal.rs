@@ -17,11 +17,27 @@ use crate::region;
 pub const STEP: &str = "seal-engraving";
 
 pub fn spec() -> StepSpec {
-    StepSpec::new(STEP, "企业印章刻制备案")
-        .reads("enterprise.uscc", "备案印章所属企业")
-        .reads("enterprise.name", "核对印章印文")
-        .reads("legal_rep.name", "登记印章交付对象")
-        .reads("legal_rep.id_number", "核验法定代表人身份")
+    StepSpec::new(STEP, "企业印章刻制备案", "Filing of the enterprise's seals")
+        .reads(
+            "enterprise.uscc",
+            "备案印章所属企业",
+            "The enterprise the seals belong to",
+        )
+        .reads(
+            "enterprise.name",
+            "核对印章印文",
+            "To check the seals' text",
+        )
+        .reads(
+            "legal_rep.name",
+            "登记印章交付对象",
+            "Who the seals are handed to",
+        )
+        .reads(
+            "legal_rep.id_number",
+            "核验法定代表人身份",
+            "To verify the legal representative's identity",
+        )
         .writes("enterprise.seal_record_number")
         .time_limit_hours(4)
 }
@@ -35,6 +51,7 @@ pub fn check(f: Fields) -> Problems {
             "enterprise.uscc",
             "not-local",
             "企业登记机关不在本市，请到登记地公安机关办理印章备案",
+            "The enterprise was registered outside Xiamen: please file its seals with the police where it was registered",
         );
     }
     p.take(f.require_text("enterprise.name"));
@@ -42,7 +59,12 @@ pub fn check(f: Fields) -> Problems {
     if let Some(rep) = p.take(f.require_resident_id("legal_rep.id_number"))
         && rep.birth_date().years_until(&clock::today()) < 18
     {
-        p.field("legal_rep.id_number", "minor", "法定代表人须年满十八周岁");
+        p.field(
+            "legal_rep.id_number",
+            "minor",
+            "法定代表人须年满十八周岁",
+            "The legal representative must be 18 or older",
+        );
     }
     p
 }
@@ -69,8 +91,16 @@ pub fn handle(request: &Request) -> Result<Outcome, StepError> {
         );
         Ok(approve()
             .field("enterprise.seal_record_number", number.as_str())
-            .document("seal-filing-receipt", number.as_str(), "印章刻制备案回执")
-            .note("已备案企业公章、财务专用章、发票专用章，可凭回执到任一备案刻章企业免费刻制"))
+            .document(
+                "seal-filing-receipt",
+                number.as_str(),
+                "印章刻制备案回执",
+                "Seal filing receipt",
+            )
+            .note(
+                "已备案企业公章、财务专用章、发票专用章，可凭回执到任一备案刻章企业免费刻制",
+                "The company, finance and invoice seals are filed: any registered engraver cuts them free of charge on this receipt",
+            ))
     })
 }
 

@@ -3,7 +3,7 @@
 //! with a bug in its manifest code would. The host must put the panic
 //! message in the load error itself, not only in its log.
 
-use onething_sdk::{Department, Field, Manifest, Material, Outcome, Problem, Request, StepError};
+use onething_sdk::{Department, Draft, Field, Manifest, Outcome, Problem, Request, StepError};
 
 /// The component.
 pub struct DescribePanics;
@@ -20,11 +20,11 @@ impl Department for DescribePanics {
         panic!("{PANIC_MESSAGE}")
     }
 
-    fn check(step: String, _fields: Vec<Field>, _materials: Vec<Material>) -> Vec<Problem> {
-        vec![Problem::unknown_step(&step)]
+    fn check(draft: Draft) -> Vec<Problem> {
+        vec![Problem::unknown_step(&draft.step)]
     }
 
-    fn prefill(_step: String, _known: Vec<Field>) -> Vec<Field> {
+    fn prefill(_draft: Draft) -> Vec<Field> {
         Vec::new()
     }
 

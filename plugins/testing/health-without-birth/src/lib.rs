@@ -4,7 +4,7 @@
 //! `health/birth-certificate`, which this version dropped.
 
 use onething_sdk::{
-    Department, Field, Manifest, Material, Outcome, Problem, Request, StepError, StepSpec, approve,
+    Department, Draft, Field, Manifest, Outcome, Problem, Request, StepError, StepSpec, approve,
 };
 
 /// The department.
@@ -14,24 +14,38 @@ const STEP: &str = "vaccination-record";
 
 impl Department for HealthWithoutBirth {
     fn describe() -> Manifest {
-        Manifest::new("health", "厦门市卫生健康委员会", env!("CARGO_PKG_VERSION")).step(
-            StepSpec::new(STEP, "预防接种证建档")
-                .reads("child.name", "建立预防接种档案")
-                .reads("child.birth_date", "按出生日期排定免疫程序")
+        Manifest::new(
+            "health",
+            "厦门市卫生健康委员会",
+            "Xiamen Municipal Health Commission",
+            env!("CARGO_PKG_VERSION"),
+        )
+        .step(
+            StepSpec::new(STEP, "预防接种证建档", "Vaccination record")
+                .reads(
+                    "child.name",
+                    "建立预防接种档案",
+                    "To open the vaccination record",
+                )
+                .reads(
+                    "child.birth_date",
+                    "按出生日期排定免疫程序",
+                    "To schedule the vaccinations by age",
+                )
                 .writes("child.vaccination_record_number")
                 .time_limit_hours(24),
         )
     }
 
-    fn check(step: String, _fields: Vec<Field>, _materials: Vec<Material>) -> Vec<Problem> {
-        if step == STEP {
+    fn check(draft: Draft) -> Vec<Problem> {
+        if draft.step == STEP {
             Vec::new()
         } else {
-            vec![Problem::unknown_step(&step)]
+            vec![Problem::unknown_step(&draft.step)]
         }
     }
 
-    fn prefill(_step: String, _known: Vec<Field>) -> Vec<Field> {
+    fn prefill(_draft: Draft) -> Vec<Field> {
         Vec::new()
     }
 

@@ -4,7 +4,7 @@
 //! small error, not a refusal listing every fault.
 
 use onething_sdk::{
-    Department, Field, Manifest, Material, Outcome, Problem, Request, StepError, StepSpec,
+    Department, Draft, Field, Manifest, Outcome, Problem, Request, StepError, StepSpec,
 };
 
 /// The component.
@@ -15,16 +15,21 @@ pub const STEPS: usize = 200_000;
 
 impl Department for ManySteps {
     fn describe() -> Manifest {
-        let mut manifest = Manifest::new("many-steps", "测试组件（非真实部门）", "1.0.0");
-        manifest.steps = vec![StepSpec::new("", ""); STEPS];
+        let mut manifest = Manifest::new(
+            "many-steps",
+            "测试组件（非真实部门）",
+            "Test component (not a department)",
+            "1.0.0",
+        );
+        manifest.steps = vec![StepSpec::new("", "", ""); STEPS];
         manifest
     }
 
-    fn check(step: String, _fields: Vec<Field>, _materials: Vec<Material>) -> Vec<Problem> {
-        vec![Problem::unknown_step(&step)]
+    fn check(draft: Draft) -> Vec<Problem> {
+        vec![Problem::unknown_step(&draft.step)]
     }
 
-    fn prefill(_step: String, _known: Vec<Field>) -> Vec<Field> {
+    fn prefill(_draft: Draft) -> Vec<Field> {
         Vec::new()
     }
 

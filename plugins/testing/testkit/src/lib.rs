@@ -35,7 +35,7 @@
 //! tests/all/components.rs, which fails if one is added without a test.
 
 use onething_sdk::{
-    Department, Field, Manifest, Material, Outcome, Problem, Request, StepError, StepSpec, approve,
+    Department, Draft, Field, Manifest, Outcome, Problem, Request, StepError, StepSpec, approve,
     defer, log, reject, store,
 };
 
@@ -60,8 +60,12 @@ pub const FLAKY_SUCCEEDS_AT: u32 = 3;
 /// How long `slow` works, in milliseconds.
 pub const SLOW_MS: u64 = 20;
 
-/// The reason `reject` gives.
+/// The reason `reject` gives, in the Chinese slot (the host's tests read
+/// it in the default language, and pin this text).
 pub const REJECTION: &str = "testkit: rejected on purpose";
+
+/// The reason `reject` gives in English.
+pub const REJECTION_EN: &str = "testkit: the step was refused on purpose";
 
 /// The resident ID number `fixed-issuer` issues to every application.
 pub const FIXED_ID: &str = "350203202610200014";
@@ -114,22 +118,33 @@ const STEPS: [&str; 23] = [
 ];
 
 fn step(id: &str) -> StepSpec {
-    let spec = StepSpec::new(id, format!("测试步骤 {id}（非真实事项）")).time_limit_minutes(5);
+    let spec = StepSpec::new(
+        id,
+        format!("测试步骤 {id}（非真实事项）"),
+        format!("Test step {id} (not a real matter)"),
+    )
+    .time_limit_minutes(5);
     match id {
         "huge-output" => spec.writes("testkit.blob"),
         "probe" => spec
-            .reads("child.name", "prove what a step sees")
-            .reads_optional("mother.id_number", "prove what a step sees")
+            .reads("child.name", "证明步骤看到什么", "prove what a step sees")
+            .reads_optional(
+                "mother.id_number",
+                "证明步骤看到什么",
+                "prove what a step sees",
+            )
             .writes("testkit.seen"),
         "flaky" | "stdout" | "log-flood" | "big-memory" => spec.writes("testkit.seen"),
         "needs-more-once" => spec.reads(
             "testkit.answer",
+            "证明改正后的表单能继续办理",
             "prove a corrected form resumes the bundle",
         ),
         "deferred-issuer" => spec.writes("child.id_number").writes("child.hukou_number"),
         "needs-id" => spec
             .reads(
                 "child.id_number",
+                "证明人工办结给出后续步骤所需",
                 "prove an operator's approval gives what later steps need",
             )
             .writes("testkit.seen"),
@@ -197,25 +212,34 @@ impl Department for Testkit {
             Manifest::new(
                 DEPARTMENT,
                 "测试组件（非真实部门）",
+                "Test component (not a department)",
                 env!("CARGO_PKG_VERSION"),
             ),
             |m, id| m.step(step(id)),
         )
     }
 
-    fn check(step: String, _fields: Vec<Field>, _materials: Vec<Material>) -> Vec<Problem> {
-        match step.as_str() {
+    fn check(draft: Draft) -> Vec<Problem> {
+        match draft.step.as_str() {
             "check-traps" => trap("check"),
             "check-spins" => spin(),
+            // 1 KiB a problem, half of it in each language.
             "check-huge" => (0..HUGE_CHECK_PROBLEMS)
-                .map(|i| Problem::general("huge", format!("{i:04} {}", "x".repeat(1019))))
+                .map(|i| {
+                    let filler = "x".repeat(507);
+                    Problem::general(
+                        "huge",
+                        format!("{i:04} {filler}"),
+                        format!("{i:04} {filler}"),
+                    )
+                })
                 .collect(),
             s if STEPS.contains(&s) => Vec::new(),
-            _ => vec![Problem::unknown_step(&step)],
+            _ => vec![Problem::unknown_step(&draft.step)],
         }
     }
 
-    fn prefill(_step: String, _known: Vec<Field>) -> Vec<Field> {
+    fn prefill(_draft: Draft) -> Vec<Field> {
         Vec::new()
     }
 
@@ -260,6 +284,7 @@ impl Department for Testkit {
             "permanent" => Err(StepError::permanent("permanent: fails on purpose")),
             "deferred" => Ok(defer(
                 DEFERRED_TICKET,
+                "需要工作人员查看原件",
                 "needs a person to look at the originals",
             )),
             "stdout" => {
@@ -285,7 +310,12 @@ impl Department for Testkit {
                     Ok(approve().into())
                 } else {
                     let mut problems = onething_sdk::Problems::new();
-                    problems.field("testkit.answer", "not-yet", "answer `corrected` to go on");
+                    problems.field(
+                        "testkit.answer",
+                        "not-yet",
+                        "请回答 `corrected` 以继续",
+                        "answer `corrected` to go on",
+                    );
                     Ok(onething_sdk::needs_more(problems.into_vec()))
                 }
             }
@@ -296,9 +326,10 @@ impl Department for Testkit {
                 }
                 Ok(approve().into())
             }
-            "reject" => Ok(reject(REJECTION)),
+            "reject" => Ok(reject(REJECTION, REJECTION_EN)),
             "deferred-issuer" => Ok(defer(
                 DEFERRED_TICKET,
+                "号码在窗口发放",
                 "the number is issued at the counter",
             )),
             "needs-id" => Ok(approve().field("testkit.seen", "id seen").into()),
@@ -447,11 +478,11 @@ mod tests {
     #[test]
     fn check_and_prefill_never_misbehave() {
         for id in STEPS.into_iter().filter(|s| !s.starts_with("check-")) {
-            assert!(Testkit::check(id.into(), vec![], vec![]).is_empty());
-            assert!(Testkit::prefill(id.into(), vec![]).is_empty());
+            assert!(testkit::check::<Testkit>(&testkit::request(id).build()).is_empty());
+            assert!(testkit::prefill::<Testkit>(&testkit::request(id).build()).is_empty());
         }
         assert_eq!(
-            Testkit::check("x".into(), vec![], vec![])[0].code,
+            testkit::check::<Testkit>(&testkit::request("x").build())[0].code,
             "unknown-step"
         );
     }
