@@ -357,10 +357,55 @@ async fn item_27_init_sets_up_an_operator_and_signed_components() {
     use crate::support::{Server, client};
 
     let tmp = tempfile::tempdir().expect("tempdir");
+    // Without running systems, init makes their credentials and says how
+    // to serve them; the departments' credentials are each in a file.
+    let alone = tmp.path().join("alone");
+    let out = onething(&["init", &alone.display().to_string()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!(
+            "onething systems serve --listen 127.0.0.1:8090 --credentials {}/systems.toml",
+            alone.display()
+        )),
+        "{}",
+        stdout(&out)
+    );
+    let made = onething_systems::SystemsConfig::from_toml(
+        &std::fs::read_to_string(alone.join("systems.toml")).expect("systems.toml"),
+    )
+    .expect("the systems' credentials");
+    let household = std::fs::read_to_string(alone.join("secrets/systems/household.token"))
+        .expect("the household credential");
+    assert_eq!(
+        Some(household.trim()),
+        made.credential(onething_systems::System::Household)
+    );
+    let alone_config = std::fs::read_to_string(alone.join("onething.toml")).expect("config");
+    assert!(
+        alone_config.contains("base_url = \"http://127.0.0.1:8090/household/v1\"")
+            && !alone_config.contains(household.trim()),
+        "{alone_config}"
+    );
+
+    // Wired to running systems: a served site completes.
+    let shared = crate::world::fresh_systems();
+    let credentials = tmp.path().join("shared-systems.toml");
+    std::fs::write(&credentials, shared.config.to_toml()).expect("credentials");
     let site = tmp.path().join("site");
     let site_arg = site.display().to_string();
-    let out = onething(&["init", &site_arg]);
+    let out = onething(&[
+        "init",
+        &site_arg,
+        "--systems",
+        &shared.base,
+        "--systems-credentials",
+        &credentials.display().to_string(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        !site.join("systems.toml").exists(),
+        "the running systems' credentials are theirs"
+    );
     let printed = stdout(&out);
     assert!(
         printed.contains("operator-token") && printed.contains("/admin/plugins"),
@@ -377,6 +422,8 @@ async fn item_27_init_sets_up_an_operator_and_signed_components() {
             "onething.toml",
             "keys/health.key",
             "keys/audit.key",
+            "secrets/systems/household.token",
+            "../alone/systems.toml",
         ] {
             let mode = std::fs::metadata(site.join(private))
                 .expect("meta")

@@ -41,7 +41,11 @@ async fn set_household(base: &str, admin: &str, mode: &str) {
         .send()
         .await
         .expect("the simulator's admin endpoint");
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap_or_default());
+    assert!(
+        r.status().is_success(),
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -102,7 +106,10 @@ async fn the_household_registry_goes_down_for_20_s_under_a_stream_of_newborns() 
         }
         tokio::time::sleep(EVERY).await;
     }
-    assert!(ready_named_it, "/readyz named the household registry while it was down");
+    assert!(
+        ready_named_it,
+        "/readyz named the household registry while it was down"
+    );
 
     // Every application reaches the end: after the recovery, or by hand.
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -113,7 +120,10 @@ async fn the_household_registry_goes_down_for_20_s_under_a_stream_of_newborns() 
             if matches!(s["status"].as_str(), Some("completed" | "manual")) {
                 break s;
             }
-            assert!(Instant::now() < deadline, "application {id} did not finish: {s:#}");
+            assert!(
+                Instant::now() < deadline,
+                "application {id} did not finish: {s:#}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
         finals.push(s);
@@ -137,15 +147,27 @@ async fn the_household_registry_goes_down_for_20_s_under_a_stream_of_newborns() 
         0,
         "a step approved twice"
     );
-    for key in ["child.id_number", "child.social_security_card_number", "child.medical_insurance_number"] {
+    for key in [
+        "child.id_number",
+        "child.social_security_card_number",
+        "child.medical_insurance_number",
+    ] {
         let numbers: Vec<&str> = finals
             .iter()
             .filter_map(|s| s["outputs"][key].as_str())
             .collect();
         let distinct: BTreeSet<&str> = numbers.iter().copied().collect();
-        assert_eq!(numbers.len(), distinct.len(), "{key} issued twice: {numbers:?}");
+        assert_eq!(
+            numbers.len(),
+            distinct.len(),
+            "{key} issued twice: {numbers:?}"
+        );
         if key == "child.id_number" {
-            assert_eq!(numbers.len(), completed, "every completed newborn has its number");
+            assert_eq!(
+                numbers.len(),
+                completed,
+                "every completed newborn has its number"
+            );
         }
     }
 
@@ -160,13 +182,21 @@ async fn the_household_registry_goes_down_for_20_s_under_a_stream_of_newborns() 
             "the breaker went {to}: {metrics}"
         );
     }
-    let waited = count(&db, "SELECT COUNT(DISTINCT application) FROM events WHERE kind = 'step-waiting'");
+    let waited = count(
+        &db,
+        "SELECT COUNT(DISTINCT application) FROM events WHERE kind = 'step-waiting'",
+    );
     assert!(waited > 0, "applications waited for the registry");
     let told = count(
         &db,
-        &format!("SELECT COUNT(*) FROM events WHERE body LIKE '%the circuit breaker of {household}%'"),
+        &format!(
+            "SELECT COUNT(*) FROM events WHERE body LIKE '%the circuit breaker of {household}%'"
+        ),
     );
-    assert!(told > 0, "the breaker's changes are in the applications' events");
+    assert!(
+        told > 0,
+        "the breaker's changes are in the applications' events"
+    );
     eprintln!(
         "drill: {} applications, {completed} completed, {} in the manual queue, {waited} waited for the registry",
         ids.len(),

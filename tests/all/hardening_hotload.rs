@@ -371,8 +371,9 @@ async fn item_20_serve_with_a_relative_config_path_from_its_directory() {
         format!(
             "plugins_dir = \"plugins\"\nbundles_dir = \"bundles\"\ndictionary = \"dictionary.toml\"\ngrants = \"grants.toml\"\ndata_dir = \"data\"\n\
              [signatures]\nrequired = false\n[[operators]]\nname = \"duty-officer\"\ntoken = \"{TOKEN}\"\nroles = [\"viewer\", \"publisher\"]\n\
-             [identity]\ndev_issuer = \"{}\"\n",
-            crate::support::issuer().dir().display()
+             [identity]\ndev_issuer = \"{}\"\n{}",
+            crate::support::issuer().dir().display(),
+            site.systems_wiring(),
         ),
     )
     .expect("write config");

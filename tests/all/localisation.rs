@@ -17,7 +17,9 @@ const LATIN_IN_CHINESE: &[&str] = &["KiB", "GB", "Luhn", "POST", "YYYYMMDD"];
 /// Whether a token is an identifier shown as it is (a key, a code, a step,
 /// a media type, a path, a setting), not a word of prose.
 fn is_identifier(token: &str) -> bool {
-    token.chars().any(|c| ".-_/:@=?".contains(c) || c.is_ascii_digit())
+    token
+        .chars()
+        .any(|c| ".-_/:@=?".contains(c) || c.is_ascii_digit())
 }
 
 /// The words of Latin letters in a Chinese text that are prose: English
@@ -78,11 +80,20 @@ async fn the_one_notification_comes_back_wholly_in_chinese_and_wholly_in_english
         "English in the Chinese notification: {:?}\n{notification}",
         english_in(notification)
     );
-    assert_eq!(zh["schema"]["properties"]["child.name"]["title"], "新生儿姓名");
+    assert_eq!(
+        zh["schema"]["properties"]["child.name"]["title"],
+        "新生儿姓名"
+    );
     // Every text in the answer is one string, in Chinese.
     let needed_by = &zh["schema"]["properties"]["mother.id_number"]["x-needed-by"][0];
-    assert!(has_chinese(needed_by["purpose"].as_str().expect("purpose")), "{needed_by:#}");
-    assert!(has_chinese(needed_by["legal_basis"].as_str().expect("basis")), "{needed_by:#}");
+    assert!(
+        has_chinese(needed_by["purpose"].as_str().expect("purpose")),
+        "{needed_by:#}"
+    );
+    assert!(
+        has_chinese(needed_by["legal_basis"].as_str().expect("basis")),
+        "{needed_by:#}"
+    );
 
     let (language, en) = get(&father, &form, Some("en-GB,en;q=0.9")).await;
     assert_eq!(language.as_deref(), Some("en"));
@@ -104,18 +115,26 @@ async fn the_one_notification_comes_back_wholly_in_chinese_and_wholly_in_english
         .await
         .expect("get");
     assert_eq!(
-        r.headers().get(CONTENT_LANGUAGE).and_then(|v| v.to_str().ok()),
+        r.headers()
+            .get(CONTENT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
         Some("zh-CN")
     );
 
-    // A draft with every kind of problem: a bad check digit, missing
-    // fields and materials, a material not uploaded, a department's own
-    // findings.
+    // A draft with every kind of problem: a bad check digit (a bank
+    // card), missing fields and materials, a material not uploaded, a
+    // department's own findings (a birth six months ago or more).
     let mut draft: Value = serde_json::from_str(
-        &std::fs::read_to_string(crate::support::repo().join("examples/applications/newborn-needs-more.json"))
-            .expect("the sample"),
+        &std::fs::read_to_string(
+            crate::support::repo().join("examples/applications/newborn-needs-more.json"),
+        )
+        .expect("the sample"),
     )
     .expect("json");
+    // The mother's ID right (while a person's ID is mistyped no
+    // department is asked), so the departments' own findings join in.
+    draft["fields"]["mother.id_number"] = serde_json::json!("350203199003071527");
+    draft["fields"]["mother.bank_card"] = serde_json::json!("6222021001115556662");
     draft["materials"] = serde_json::json!([{
         "code": "marriage-certificate",
         "digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000",
@@ -148,7 +167,7 @@ async fn the_one_notification_comes_back_wholly_in_chinese_and_wholly_in_english
     };
     assert_eq!(codes(zh), codes(en), "the same problems in both languages");
     let found = codes(zh).join(" ");
-    for code in ["bad-check-digit", "missing", "unknown-digest"] {
+    for code in ["bad-check-digit", "missing", "unknown-digest", "too-old"] {
         assert!(found.contains(code), "{code} in {found}");
     }
     assert!(
@@ -162,7 +181,11 @@ async fn the_one_notification_comes_back_wholly_in_chinese_and_wholly_in_english
     for p in zh["problems"].as_array().expect("problems") {
         let m = p["message"].as_str().expect("one string");
         assert!(has_chinese(m), "{p:#}");
-        assert!(english_in(m).is_empty(), "English in {m:?}: {:?}", english_in(m));
+        assert!(
+            english_in(m).is_empty(),
+            "English in {m:?}: {:?}",
+            english_in(m)
+        );
     }
     for p in en["problems"].as_array().expect("problems") {
         let m = p["message"].as_str().expect("one string");
@@ -172,7 +195,10 @@ async fn the_one_notification_comes_back_wholly_in_chinese_and_wholly_in_english
 
 #[test]
 fn english_words_are_found_and_identifiers_are_not() {
-    assert!(english_in("新生儿姓名 [child.name] 必填；使用方：health/birth-certificate（签发）").is_empty());
+    assert!(
+        english_in("新生儿姓名 [child.name] 必填；使用方：health/birth-certificate（签发）")
+            .is_empty()
+    );
     assert!(english_in("不超过 1024 KiB；格式 application/pdf").is_empty());
     assert_eq!(english_in("新生儿 is required"), ["is", "required"]);
 }

@@ -65,6 +65,8 @@ pub const TEST_BUNDLES: &[(&str, &str)] = &[
 /// A directory laid out for one server: plugins, bundles, data, config.
 pub struct Site {
     pub dir: tempfile::TempDir,
+    /// The departments' simulated systems, this site's own.
+    pub systems: crate::world::LocalSystems,
 }
 
 impl Site {
@@ -159,7 +161,17 @@ impl Site {
             );
             std::fs::write(bundles.join(format!("{id}.toml")), text).expect("write bundle");
         }
-        Self { dir }
+        Self {
+            dir,
+            systems: crate::world::fresh_systems(),
+        }
+    }
+
+    /// The tables wiring the example departments to this site's systems,
+    /// their credentials written under secrets/systems: for a test that
+    /// writes its own onething.toml.
+    pub fn systems_wiring(&self) -> String {
+        wire(self.path(), &self.systems.base, &self.systems.config)
     }
 
     fn write_config(&self, extra: &str) {
@@ -179,8 +191,8 @@ impl Site {
     }
 
     fn write_config_with(&self, top: &str, limits: &str, extra: &str) {
-        let shared = crate::world::systems();
-        self.write_config_wired(top, limits, extra, &shared.base, &shared.config);
+        let (base, config) = (self.systems.base.clone(), self.systems.config.clone());
+        self.write_config_wired(top, limits, extra, &base, &config);
     }
 
     fn write_config_wired(
@@ -220,19 +232,9 @@ impl Site {
             default("call_timeout_ms", "call_timeout_ms = 10000", limits),
             issuer().dir().display(),
         );
-        // The example departments reach their systems (those every test
-        // shares, unless the site is wired to others).
-        let wiring = onething_systems::wiring::example_departments(
-            systems_base,
-            systems,
-            &onething_systems::wiring::Credentials::Files("secrets/systems".into()),
-        );
-        for (path, text) in &wiring.files {
-            let path = self.path().join(path);
-            std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir secrets");
-            std::fs::write(path, text).expect("write a credential");
-        }
-        let config = format!("{config}\n{}", wiring.toml);
+        // The example departments reach their systems (the site's own,
+        // unless it is wired to others).
+        let config = format!("{config}\n{}", wire(self.path(), systems_base, systems));
         std::fs::write(self.path().join("onething.toml"), config).expect("write config");
     }
 
@@ -252,6 +254,22 @@ impl Site {
     pub fn start_logged(&self, rust_log: &str, log: &Path) -> Server {
         Server::start(self.path(), rust_log, Some(log))
     }
+}
+
+/// The tables wiring the example departments to the systems at `base`,
+/// their credentials written under `dir`/secrets/systems.
+pub fn wire(dir: &Path, base: &str, systems: &onething_systems::SystemsConfig) -> String {
+    let wiring = onething_systems::wiring::example_departments(
+        base,
+        systems,
+        &onething_systems::wiring::Credentials::Files("secrets/systems".into()),
+    );
+    for (path, text) in &wiring.files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir secrets");
+        std::fs::write(path, text).expect("write a credential");
+    }
+    wiring.toml
 }
 
 /// A running server; killed (SIGKILL) when dropped.

@@ -49,45 +49,55 @@ pub struct World {
 
 static WORLD: OnceCell<World> = OnceCell::const_new();
 
-/// The simulated department systems every test shares: served by a
-/// thread of their own (so they outlive any one test's runtime), with
-/// fresh credentials.
-pub struct SharedSystems {
+/// The runtime the tests' simulated systems are served on: its own
+/// worker threads, so they outlive any one test's runtime.
+fn systems_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("simulated-systems")
+            .enable_all()
+            .build()
+            .expect("the systems' runtime")
+    })
+}
+
+/// Simulated systems of one's own (a site's, so what one site's
+/// applications reserve and issue is not another's), stopped when
+/// dropped.
+pub struct LocalSystems {
     /// `http://127.0.0.1:port`.
     pub base: String,
     /// Their credentials.
     pub config: onething_systems::SystemsConfig,
-    /// Their state, to look at what they issued.
-    pub systems: Arc<onething_systems::Systems>,
+    task: tokio::task::JoinHandle<()>,
 }
 
-static SYSTEMS: std::sync::OnceLock<SharedSystems> = std::sync::OnceLock::new();
+impl Drop for LocalSystems {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
 
-pub fn systems() -> &'static SharedSystems {
-    SYSTEMS.get_or_init(|| {
-        let config = onething_systems::SystemsConfig::generated().expect("credentials");
-        let systems = onething_systems::Systems::new(config.clone());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let served = systems.clone();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("the systems' runtime");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                let _ = onething_systems::serve(listener, served, std::future::pending()).await;
-            });
-        });
-        SharedSystems {
-            base,
-            config,
-            systems,
-        }
-    })
+/// Fresh simulated systems, on a port of their own.
+pub fn fresh_systems() -> LocalSystems {
+    let config = onething_systems::SystemsConfig::generated().expect("credentials");
+    let systems = onething_systems::Systems::new(config.clone());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let task = systems_runtime().spawn(async move {
+        let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+        let _ = onething_systems::serve(listener, systems, std::future::pending()).await;
+    });
+    LocalSystems { base, config, task }
+}
+
+/// The simulated systems the host tests' world shares.
+pub fn systems() -> &'static LocalSystems {
+    static SYSTEMS: std::sync::OnceLock<LocalSystems> = std::sync::OnceLock::new();
+    SYSTEMS.get_or_init(fresh_systems)
 }
 
 /// The example departments' outbound side, wired to [`systems`].

@@ -105,7 +105,7 @@ impl Instance {
     /// `describe()`.
     pub async fn describe<T: Send>(&self, store: &mut Store<T>) -> wasmtime::Result<RawManifest> {
         let m = self.handler().call_describe(store).await?;
-        manifest_from_wit(m).map_err(malformed)
+        Ok(manifest_from_wit(m))
     }
 
     /// `check(draft)`.
@@ -284,47 +284,43 @@ fn problem_from_wit(p: types::Problem) -> Result<ReportedProblem, String> {
     })
 }
 
-fn need_from_wit(
-    name: String,
-    required: bool,
-    purpose: types::Text,
-    step: &str,
-) -> Result<RawNeed, String> {
-    let what = format!("the purpose of {name} in step {step}");
-    Ok(RawNeed {
-        purpose: text_from_wit(purpose, &what)?,
+fn need_from_wit(name: String, required: bool, purpose: types::Text) -> RawNeed {
+    RawNeed {
+        purpose: Text::new(purpose.zh, purpose.en),
         name,
         required,
-    })
+    }
 }
 
-fn manifest_from_wit(m: types::Manifest) -> Result<RawManifest, String> {
-    let mut steps = Vec::with_capacity(m.steps.len());
-    for s in m.steps {
-        let id = s.id;
-        steps.push(RawStepSpec {
-            title: text_from_wit(s.title, &format!("the title of step {id}"))?,
-            reads: s
-                .reads
-                .into_iter()
-                .map(|r| need_from_wit(r.key, r.required, r.purpose, &id))
-                .collect::<Result<_, _>>()?,
-            writes: s.writes,
-            materials: s
-                .materials
-                .into_iter()
-                .map(|r| need_from_wit(r.code, r.required, r.purpose, &id))
-                .collect::<Result<_, _>>()?,
-            time_limit_minutes: s.time_limit_minutes,
-            id,
-        });
-    }
-    Ok(RawManifest {
-        name: text_from_wit(m.name, "the department's name")?,
+/// The manifest as described, its texts as given: the model's check
+/// ([`onething_model::manifest::validate`]) names every text missing a
+/// language among the manifest's other faults, after its size is counted.
+fn manifest_from_wit(m: types::Manifest) -> RawManifest {
+    RawManifest {
+        name: Text::new(m.name.zh, m.name.en),
         department: m.department,
         version: m.version,
-        steps,
-    })
+        steps: m
+            .steps
+            .into_iter()
+            .map(|s| RawStepSpec {
+                title: Text::new(s.title.zh, s.title.en),
+                reads: s
+                    .reads
+                    .into_iter()
+                    .map(|r| need_from_wit(r.key, r.required, r.purpose))
+                    .collect(),
+                writes: s.writes,
+                materials: s
+                    .materials
+                    .into_iter()
+                    .map(|r| need_from_wit(r.code, r.required, r.purpose))
+                    .collect(),
+                time_limit_minutes: s.time_limit_minutes,
+                id: s.id,
+            })
+            .collect(),
+    }
 }
 
 fn handled_from_wit(h: Result<types::Outcome, types::StepError>) -> Result<Handled, String> {

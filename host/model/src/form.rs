@@ -359,22 +359,26 @@ fn requirement_text(r: &Requirement, lang: Lang) -> String {
         Requirement::When(cs) => {
             let parts: Vec<String> = cs
                 .iter()
-                .map(|c| match (&c.test, zh) {
-                    (Test::Equals(v), _) => format!("{} = {}", c.field, v.to_json()),
-                    (Test::OneOf(vs), zh) => format!(
-                        "{} {} {}",
-                        c.field,
-                        if zh { "为以下之一" } else { "in" },
+                .map(|c| {
+                    let values = |vs: &[crate::dictionary::FieldValue]| {
                         Value::Array(vs.iter().map(|v| v.to_json()).collect())
-                    ),
-                    (Test::Present(true), true) => format!("已填写 {}", c.field),
-                    (Test::Present(true), false) => format!("{} is given", c.field),
-                    (Test::Present(false), true) => format!("未填写 {}", c.field),
-                    (Test::Present(false), false) => format!("{} is not given", c.field),
+                    };
+                    // In Chinese, a condition's key and values stand in
+                    // brackets, as keys do.
+                    match (&c.test, zh) {
+                        (Test::Equals(v), true) => format!("[{} = {}]", c.field, v.to_json()),
+                        (Test::Equals(v), false) => format!("{} = {}", c.field, v.to_json()),
+                        (Test::OneOf(vs), true) => format!("[{}] 为 {} 之一", c.field, values(vs)),
+                        (Test::OneOf(vs), false) => format!("{} in {}", c.field, values(vs)),
+                        (Test::Present(true), true) => format!("已填写 [{}]", c.field),
+                        (Test::Present(true), false) => format!("{} is given", c.field),
+                        (Test::Present(false), true) => format!("未填写 [{}]", c.field),
+                        (Test::Present(false), false) => format!("{} is not given", c.field),
+                    }
                 })
                 .collect();
             if zh {
-                format!("在{}时必填", parts.join("或"))
+                format!("在 {} 时必填", parts.join(" 或 "))
             } else {
                 format!("required when {}", parts.join(" or "))
             }

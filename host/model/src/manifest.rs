@@ -160,6 +160,16 @@ fn more_faults(more: usize) -> String {
     }
 }
 
+/// What a text for people lacks: both languages, or one.
+fn missing_language(t: &Text) -> Option<&'static str> {
+    match (t.zh.trim().is_empty(), t.en.trim().is_empty()) {
+        (false, false) => None,
+        (true, true) => Some("is empty"),
+        (true, false) => Some("has no Chinese (zh) text"),
+        (false, true) => Some("has no English (en) text"),
+    }
+}
+
 /// Check a manifest from `describe()` against the dictionary.
 pub fn validate(raw: RawManifest, dict: &Dictionary) -> Result<Manifest, ManifestError> {
     let mut faults = Faults::default();
@@ -170,8 +180,8 @@ pub fn validate(raw: RawManifest, dict: &Dictionary) -> Result<Manifest, Manifes
             None
         }
     };
-    if raw.name.zh.trim().is_empty() || raw.name.en.trim().is_empty() {
-        faults.push("name is empty".into());
+    if let Some(missing) = missing_language(&raw.name) {
+        faults.push(format!("name {missing}"));
     }
     if !onething_idcodes::ids::is_semver(&raw.version) {
         faults.push(format!(
@@ -207,8 +217,10 @@ pub fn validate(raw: RawManifest, dict: &Dictionary) -> Result<Manifest, Manifes
                     if !read_keys.insert(key.clone()) {
                         faults.push(format!("step {id}: reads {key} twice"));
                     }
-                    if r.purpose.zh.trim().is_empty() || r.purpose.en.trim().is_empty() {
-                        faults.push(format!("step {id}: reads {key} without stating a purpose"));
+                    if let Some(missing) = missing_language(&r.purpose) {
+                        faults.push(format!(
+                            "step {id}: reads {key} without stating a purpose: it {missing}"
+                        ));
                     }
                     reads.push(FieldNeed {
                         key,
@@ -239,13 +251,23 @@ pub fn validate(raw: RawManifest, dict: &Dictionary) -> Result<Manifest, Manifes
                     "step {id}: needs material {code}, which is not in the data dictionary{}",
                     dict.did_you_mean_material(code.as_str())
                 )),
-                Ok(code) => materials.push(MaterialNeed {
-                    code,
-                    required: m.required,
-                    purpose: m.purpose,
-                }),
+                Ok(code) => {
+                    if let Some(missing) = missing_language(&m.purpose) {
+                        faults.push(format!(
+                            "step {id}: needs material {code} without stating a purpose: it {missing}"
+                        ));
+                    }
+                    materials.push(MaterialNeed {
+                        code,
+                        required: m.required,
+                        purpose: m.purpose,
+                    })
+                }
                 Err(e) => faults.push(format!("step {id}: {e}")),
             }
+        }
+        if let Some(missing) = missing_language(&s.title) {
+            faults.push(format!("step {id}: title {missing}"));
         }
         if s.time_limit_minutes == 0 {
             faults.push(format!("step {id}: time-limit-minutes must be more than 0"));

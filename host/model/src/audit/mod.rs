@@ -90,7 +90,10 @@ pub struct OutboundCall {
 impl OutboundCall {
     /// The record of a call to `url`: its origin and path kept, anything
     /// after `?` or `#` dropped, and no user information (a URL carrying
-    /// some is recorded by its host alone).
+    /// some is recorded by its host alone). A path segment holding six
+    /// digits or more (a resident ID, a phone or card number: whose data
+    /// was asked for) is recorded as `*`, so the record names the route
+    /// and never a person.
     pub fn to_url(method: &str, url: &str) -> OutboundCall {
         let bare = url.split(['?', '#']).next().unwrap_or("");
         let (scheme, rest) = bare.split_once("://").unwrap_or(("", bare));
@@ -106,7 +109,7 @@ impl OutboundCall {
                 scheme.to_ascii_lowercase(),
                 host.to_ascii_lowercase()
             ),
-            path: path.to_owned(),
+            path: masked_path(path),
             status: None,
             failure: None,
             bytes_sent: 0,
@@ -114,6 +117,20 @@ impl OutboundCall {
             duration_ms: 0,
         }
     }
+}
+
+/// `path` with each segment of six digits or more as `*`.
+fn masked_path(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.bytes().filter(u8::is_ascii_digit).count() >= 6 {
+                "*"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// One stored event as the chain seals it: its sequence number within
@@ -275,12 +292,20 @@ mod tests {
         );
         assert_eq!(c.method, "GET");
         assert_eq!(c.origin, "http://registry.example:8090");
-        assert_eq!(c.path, "/household/v1/persons/350203199003071527");
+        assert_eq!(
+            c.path, "/household/v1/persons/*",
+            "whose data is not recorded"
+        );
         let shown = serde_json::to_string(&c).expect("json");
-        for hidden in ["token", "abc", "user", "pw", "#x"] {
+        for hidden in ["token", "abc", "user", "pw", "#x", "350203"] {
             assert!(!shown.contains(hidden), "{hidden} in {shown}");
         }
         assert_eq!(OutboundCall::to_url("POST", "https://h").path, "/");
+        assert_eq!(
+            OutboundCall::to_url("GET", "http://h/tax/v1/registrations/TR2026/x").path,
+            "/tax/v1/registrations/TR2026/x",
+            "a short number is a route's"
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! | `stdout` | prints to stdout and stderr, logs, approves |
 //! | `needs-more-once` | needs more until `testkit.answer` is `corrected`, then approves |
 //! | `slow` | busy-waits [`SLOW_MS`] ms of wall time, then approves |
-//! | `reject` | rejects, with the reason [`REJECTION`] |
+//! | `reject` | rejects, with the reason [`REJECTION`] / [`REJECTION_EN`] |
 //! | `deferred-issuer` | declares it writes `child.id_number` and `child.hukou_number` (issued fields), and defers: an operator completes it |
 //! | `needs-id` | requires `child.id_number`; approves |
 //! | `fixed-issuer` | approves writing the same `child.id_number` ([`FIXED_ID`]) for every application |
@@ -60,12 +60,11 @@ pub const FLAKY_SUCCEEDS_AT: u32 = 3;
 /// How long `slow` works, in milliseconds.
 pub const SLOW_MS: u64 = 20;
 
-/// The reason `reject` gives, in the Chinese slot (the host's tests read
-/// it in the default language, and pin this text).
-pub const REJECTION: &str = "testkit: rejected on purpose";
+/// The reason `reject` gives, in Chinese.
+pub const REJECTION: &str = "testkit：故意拒绝";
 
-/// The reason `reject` gives in English.
-pub const REJECTION_EN: &str = "testkit: the step was refused on purpose";
+/// The reason `reject` gives in English (the host's tests read it so).
+pub const REJECTION_EN: &str = "testkit: rejected on purpose";
 
 /// The resident ID number `fixed-issuer` issues to every application.
 pub const FIXED_ID: &str = "350203202610200014";
