@@ -102,35 +102,8 @@ pub fn systems() -> &'static LocalSystems {
 
 /// The example departments' outbound side, wired to [`systems`].
 pub fn wired_outbound() -> onething_runtime::capabilities::http::Outbound {
-    use onething_runtime::capabilities::http::{DepartmentConfig, Outbound, TracingRecorder};
-    use onething_runtime::capabilities::outbound::{
-        OutboundPolicies, OutboundToml, SecretsToml, resolve_secrets,
-    };
-    #[derive(serde::Deserialize)]
-    struct Tables {
-        outbound: OutboundToml,
-        secrets: SecretsToml,
-        config: DepartmentConfig,
-    }
     let s = systems();
-    let wiring = onething_systems::wiring::example_departments(
-        &s.base,
-        &s.config,
-        &onething_systems::wiring::Credentials::Named,
-    );
-    let tables: Tables = toml::from_str(&wiring.toml).expect("the wiring's tables");
-    let policies = OutboundPolicies::build(&tables.outbound, &tables.secrets).expect("policies");
-    let dir = cap_std::fs::Dir::open_ambient_dir(repo(), cap_std::ambient_authority())
-        .expect("a directory");
-    let secrets = resolve_secrets(&tables.secrets, &dir, |name| wiring.env.get(name).cloned())
-        .expect("the credentials");
-    Outbound::new(
-        policies,
-        secrets,
-        tables.config,
-        Default::default(),
-        Arc::new(TracingRecorder),
-    )
+    onething_testing::systems::outbound(&s.base, &s.config).expect("the wiring")
 }
 
 pub async fn world() -> &'static World {

@@ -96,7 +96,7 @@ async fn async_main() -> anyhow::Result<()> {
 
     // Baseline: the same engine over the in-memory store, no HTTP.
     let store = Arc::new(MemoryStore::new(StoreOptions::default()));
-    let (engine, runtime) = engine_over(store.clone(), &limits).await?;
+    let (engine, runtime, _systems) = engine_over(store.clone(), &limits).await?;
     let body = with_stored_materials(&sample, &sample_path, &*store).await?;
     let mut updates = engine.subscribe();
     let started = Instant::now();
@@ -298,10 +298,18 @@ struct Figures {
 }
 
 /// The engine over `store`, serving the example bundles with every
-/// department plugin, the plugins' clock pinned; and the runtime, which
-/// must outlive every call.
-async fn engine_over(store: Arc<dyn Store>, limits: &Limits) -> anyhow::Result<(Engine, Runtime)> {
-    let caps = Capabilities::new(Arc::new(FixedClock::new(today())), store.kv());
+/// department plugin, the plugins' clock pinned, the departments wired to
+/// their simulated systems (started here, on loopback); and the runtime
+/// and the systems, which must outlive every call.
+async fn engine_over(
+    store: Arc<dyn Store>,
+    limits: &Limits,
+) -> anyhow::Result<(Engine, Runtime, onething_testing::systems::Simulated)> {
+    let systems = onething_testing::systems::start().await?;
+    let outbound = onething_testing::systems::outbound(&systems.base, &systems.config)
+        .map_err(anyhow::Error::msg)?;
+    let caps = Capabilities::new(Arc::new(FixedClock::new(today())), store.kv())
+        .with_outbound(Arc::new(outbound));
     let runtime = Runtime::new(limits.clone(), caps)?;
     let (dictionary, grants, plugins, bundles) = (
         repo().join("examples/dictionary.toml"),
@@ -322,7 +330,7 @@ async fn engine_over(store: Arc<dyn Store>, limits: &Limits) -> anyhow::Result<(
         RetryPolicy::default(),
         Arc::new(Metrics::new()),
     );
-    Ok((engine, runtime))
+    Ok((engine, runtime, systems))
 }
 
 /// The sample with its materials stored and referenced by digest.
@@ -375,7 +383,7 @@ async fn service_run(
         },
     )?;
     let store: Arc<dyn Store> = Arc::new(sqlite);
-    let (engine, runtime) = engine_over(store.clone(), limits).await?;
+    let (engine, runtime, _systems) = engine_over(store.clone(), limits).await?;
     // The sample's applicant, with a token from a development issuer.
     let issuer_dir = tempfile::tempdir()?;
     let issuer = onething_identity::dev::DevIssuer::create(issuer_dir.path())?;

@@ -30,20 +30,37 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 #[allow(missing_docs, clippy::all)]
 mod bare {
     wasmtime::component::bindgen!({
-        path: "../../wit/0.1.0/matter.wit",
+        path: "../../wit/0.2.0",
         world: "department",
         imports: { default: async | trappable },
         exports: { default: async },
+        with: {
+            "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+            "wasi:io": wasmtime_wasi::p2::bindings::io,
+            "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
+        },
     });
 }
 
-use bare::{Department, DepartmentPre, onething::matter, onething::matter::types};
+use bare::{DepartmentPre, onething::matter, onething::matter::types};
 
 /// The bare embedding's state: WASI defaults and trivial capabilities.
 struct Bare {
     wasi: WasiCtx,
     table: ResourceTable,
     kv: HashMap<String, Vec<u8>>,
+}
+
+impl matter::config::Host for Bare {
+    async fn get(&mut self, _: String) -> wasmtime::Result<Option<String>> {
+        Ok(None)
+    }
+    async fn keys(&mut self) -> wasmtime::Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+    async fn secret(&mut self, _: String) -> wasmtime::Result<Option<String>> {
+        Ok(None)
+    }
 }
 
 impl WasiView for Bare {
@@ -100,12 +117,14 @@ impl matter::store::Host for Bare {
         &mut self,
         k: String,
         v: Vec<u8>,
-    ) -> wasmtime::Result<Result<bool, matter::store::StoreError>> {
+    ) -> wasmtime::Result<Result<matter::store::Inserted, matter::store::StoreError>> {
         Ok(Ok(match self.kv.entry(k) {
-            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Occupied(e) => {
+                matter::store::Inserted::Held(e.get().clone())
+            }
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert(v);
-                true
+                matter::store::Inserted::Set
             }
         }))
     }
@@ -172,7 +191,13 @@ async fn bare_cost(
     let component = Component::from_binary(&engine, bytes)?;
     let mut linker: Linker<Bare> = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    Department::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    // The contract's own interfaces (the testkit makes no request, so
+    // wasi:http is not linked).
+    matter::types::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    matter::log::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    matter::clock::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    matter::store::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
+    matter::config::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?;
     let pre = DepartmentPre::new(linker.instantiate_pre(&component)?)?;
     Ok(measure(batches, iters, || async {
         let mut store = Store::new(

@@ -852,6 +852,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("secrets")).expect("mkdir");
         std::fs::write(dir.path().join("secrets/tax.token"), "s3cret-token\n").expect("secret");
+        std::fs::write(dir.path().join("secrets/tax.key"), "plugin-key\n").expect("secret");
         let p = dir.path().join("onething.toml");
         let good = r#"
 [signatures]
@@ -866,6 +867,7 @@ prefix = "Bearer "
 secret = "registry"
 [secrets.tax]
 registry = { file = "secrets/tax.token" }
+signing = { file = "secrets/tax.key" }
 [config.tax]
 region = "350206"
 [breaker]
@@ -884,8 +886,13 @@ open_secs = 10
             Some("350206")
         );
         assert_eq!(
-            outbound.secret("tax", "registry").as_deref(),
-            Some("s3cret-token")
+            outbound.secret("tax", "signing").as_deref(),
+            Some("plugin-key")
+        );
+        assert_eq!(
+            outbound.secret("tax", "registry"),
+            None,
+            "the secret the host injects is never the plugin's"
         );
         assert_eq!(outbound.config_keys("health"), Vec::<String>::new());
         // Each fault names its setting.

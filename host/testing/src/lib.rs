@@ -1,12 +1,14 @@
 //! Helpers for OneThing's tests and benchmarks (a dev-dependency only):
-//! where the repository's fixtures are, and other builds of a real
-//! component (another digest, another declared version) for exercising
-//! hot loading.
+//! where the repository's fixtures are, other builds of a real component
+//! (another digest, another declared version) for exercising hot
+//! loading, and the example departments' simulated systems ([`systems`]).
 //!
 //! Not part of the host: nothing here is reachable from the `onething`
 //! binary.
 
 use std::path::PathBuf;
+
+pub mod systems;
 
 /// The repository root (this crate lives at `host/testing`).
 pub fn repo() -> PathBuf {
