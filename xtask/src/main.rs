@@ -624,7 +624,12 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("onething-systems", &["onething-idcodes"]),
-    ("onething-testing", &[]),
+    // Test and benchmark helpers: the simulated systems and the runtime's
+    // outbound side that calls them (a dev-dependency only).
+    (
+        "onething-testing",
+        &["onething-runtime", "onething-systems"],
+    ),
     ("onething-sdk", &["onething-idcodes", "onething-model"]),
 ];
 
