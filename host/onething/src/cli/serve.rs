@@ -97,6 +97,20 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(d) = args.today {
         tracing::warn!(today = %d, "the plugins' clock is pinned (--today)");
     }
+    // The demo (no --config): the example departments call simulated
+    // systems started here, as `onething run` does.
+    let _systems = if demo && !config.has_outbound() {
+        let local = super::systems::start_in_process().await?;
+        config.wire_systems(&onething_systems::wiring::example_departments(
+            &local.base,
+            &local.config,
+            &onething_systems::wiring::Credentials::Named,
+        ))?;
+        tracing::warn!(systems = %local.base, "no --config: the departments call simulated systems started in-process");
+        Some(local)
+    } else {
+        None
+    };
     let metrics = Arc::new(Metrics::new());
     let recorder = AuditRecorder::spawn(store.clone(), metrics.clone());
     let outbound = Arc::new(config.outbound(recorder)?);
