@@ -443,6 +443,9 @@ async fn every_testkit_step_has_a_test() {
         "big-memory",
         // Tested end to end in tests/all/hardening_service.rs (item 4: a
         // check that fails is never "ok"):
+        // Tested end to end in tests/all/service.rs (money comes back
+        // exact):
+        "money-echo",
         "check-traps",
         "check-spins",
         "check-huge",

@@ -57,6 +57,10 @@ pub const TEST_BUNDLES: &[(&str, &str)] = &[
         "[[steps]]\ndepartment = \"testkit\"\nstep = \"write-then-trap\"\n",
     ),
     (
+        "testkit-money",
+        "[[steps]]\ndepartment = \"testkit\"\nstep = \"money-echo\"\n",
+    ),
+    (
         "testkit-slow",
         "[[steps]]\ndepartment = \"testkit\"\nstep = \"slow\"\n[[steps]]\ndepartment = \"testkit\"\nstep = \"flaky\"\nafter = [\"testkit/slow\"]\n",
     ),

@@ -24,7 +24,7 @@ pub fn repo() -> PathBuf {
 pub const TESTKIT_GRANT: &str = r#"
 [[grants]]
 department = "testkit"
-fields = ["child.name", "mother.id_number", "child.id_number", "testkit.answer"]
+fields = ["child.name", "mother.id_number", "child.id_number", "testkit.answer", "testkit.amount"]
 purpose = "测试宿主（非真实事项）"
 legal_basis = "tests only: no legal basis; never in a deployment"
 approved_by = "the host's test suite"

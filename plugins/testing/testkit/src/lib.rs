@@ -25,6 +25,7 @@
 //! | `write-then-trap` | writes a key named after its idempotency key, then traps |
 //! | `log-flood` | one `log` record with [`FLOOD_ATTRIBUTES`] attributes, then [`FLOOD_RECORDS`] records of 1 KiB, and [`FLOOD_STDOUT`] bytes of stdout; approves |
 //! | `big-memory` | fills [`BIG_MEMORY`] bytes of memory, then approves (a big but legitimate call) |
+//! | `money-echo` | approves writing `testkit.amount_back` = the `testkit.amount` it received, as it received it (exact money, in fen) |
 //! | `check-traps` | `check` panics; `handle` approves |
 //! | `check-spins` | `check` loops forever; `handle` approves |
 //! | `check-huge` | `check` returns [`HUGE_CHECK_PROBLEMS`] problems of 1 KiB (over the output limit); `handle` approves |
@@ -90,7 +91,7 @@ pub const BIG_MEMORY: usize = 64 << 20;
 /// Problems `check-huge` returns from `check` (1 KiB each: 4 MiB).
 pub const HUGE_CHECK_PROBLEMS: usize = 4096;
 
-const STEPS: [&str; 23] = [
+const STEPS: [&str; 24] = [
     "trap",
     "spin",
     "memory-bomb",
@@ -111,6 +112,7 @@ const STEPS: [&str; 23] = [
     "write-then-trap",
     "log-flood",
     "big-memory",
+    "money-echo",
     "check-traps",
     "check-spins",
     "check-huge",
@@ -125,6 +127,13 @@ fn step(id: &str) -> StepSpec {
     .time_limit_minutes(5);
     match id {
         "huge-output" => spec.writes("testkit.blob"),
+        "money-echo" => spec
+            .reads(
+                "testkit.amount",
+                "证明金额分毫不差",
+                "prove money comes back exact",
+            )
+            .writes("testkit.amount_back"),
         "probe" => spec
             .reads("child.name", "证明步骤看到什么", "prove what a step sees")
             .reads_optional(
@@ -252,6 +261,10 @@ impl Department for Testkit {
                 .field("testkit.blob", "x".repeat(HUGE_OUTPUT))
                 .into()),
             "undeclared-write" => Ok(approve().field("child.name", "不该写入").into()),
+            "money-echo" => match request.fields().money("testkit.amount") {
+                Some(amount) => Ok(approve().field("testkit.amount_back", amount).into()),
+                None => Err(StepError::Permanent("testkit.amount is missing".into())),
+            },
             "probe" => {
                 let mut keys: Vec<&str> = request.fields().keys().collect();
                 keys.sort_unstable();
