@@ -36,10 +36,15 @@ pub fn run_checks(root: &Path) -> Result<()> {
     if site.exists() {
         std::fs::remove_dir_all(&site).with_context(|| format!("clearing {}", site.display()))?;
     }
+    // The departments' simulated systems, beside the service, as in the
+    // demo: init wires the departments to them.
+    let systems_listen = crate::free_loopback_address()?;
     run(Command::new(&bin)
         .arg("init")
         .arg(&site)
+        .args(["--systems", &format!("http://{systems_listen}")])
         .stdout(Stdio::null()))?;
+    let _systems = crate::start_systems(&bin, root, &systems_listen, &site.join("systems.toml"))?;
     let token = std::fs::read_to_string(site.join("operator-token"))
         .context("reading the operator token onething init wrote")?
         .trim()
