@@ -183,13 +183,8 @@ async fn calls_out(
     config: BTreeMap<String, String>,
     seen: &Arc<Seen>,
 ) -> Result<(Plugin, Runtime), String> {
-    let policies = OutboundPolicies::build(outbound, secrets).map_err(|faults| {
-        faults
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
+    let policies = OutboundPolicies::build(outbound, secrets)
+        .map_err(|faults| onething_runtime::capabilities::outbound::faults_text(&faults))?;
     let cap_dir =
         cap_std::fs::Dir::open_ambient_dir(dir, cap_std::ambient_authority()).expect("cap dir");
     let secret_store = resolve_secrets(secrets, &cap_dir, |_| None).map_err(|e| e.to_string())?;

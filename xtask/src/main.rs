@@ -296,19 +296,7 @@ fn demo(root: &Path) -> Result<()> {
         .spawn()
         .context("starting onething serve")?;
     let stdout = server.stdout.take().context("server stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            println!("{line}");
-            if let Some(rest) = line.strip_prefix("onething listening on ") {
-                let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_owned());
-            }
-        }
-    });
+    let rx = echo_until(stdout, "onething listening on ");
     let Ok(base) = rx.recv_timeout(std::time::Duration::from_secs(180)) else {
         let _ = server.kill();
         bail!("the server did not report its address within 180 s");
@@ -410,6 +398,28 @@ fn free_loopback_address() -> Result<String> {
     Ok(listener.local_addr()?.to_string())
 }
 
+/// Echo a child's stdout line by line; the first word after `prefix` on
+/// a line that starts with it (an address) is sent on the channel.
+fn echo_until(
+    stdout: std::process::ChildStdout,
+    prefix: &'static str,
+) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            println!("{line}");
+            if let Some(rest) = line.strip_prefix(prefix) {
+                let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_owned());
+            }
+        }
+    });
+    rx
+}
+
 /// A child process killed when dropped.
 struct Child(std::process::Child);
 
@@ -437,19 +447,7 @@ fn start_systems(bin: &Path, root: &Path, listen: &str, credentials: &Path) -> R
         .context("starting onething systems serve")?;
     let stdout = child.stdout.take().context("the systems' stdout")?;
     let child = Child(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            println!("{line}");
-            if line.starts_with("simulated department systems on ") {
-                let _ = tx.send(());
-            }
-        }
-    });
+    let rx = echo_until(stdout, "simulated department systems on ");
     rx.recv_timeout(std::time::Duration::from_secs(60))
         .context("the simulated systems did not say they serve within 60 s")?;
     Ok(child)

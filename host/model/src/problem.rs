@@ -110,15 +110,16 @@ impl Problem {
     /// One line for an operator's terminal: English around the message,
     /// the message in both languages.
     pub fn line_both(&self) -> String {
-        let mut line = self.line(Lang::En);
-        let en = format!(": {} [", self.message.en);
-        let both = format!(": {} [", self.message.both());
-        line = line.replacen(&en, &both, 1);
-        line
+        self.line_saying(Lang::En, &self.message.both())
     }
 
     /// One line for a terminal, in `lang`.
     pub fn line(&self, lang: Lang) -> String {
+        self.line_saying(lang, self.message.get(lang))
+    }
+
+    /// One line in `lang` around `message`.
+    fn line_saying(&self, lang: Lang, message: &str) -> String {
         let about = match (&self.subject, lang) {
             (Subject::Field(k), Lang::Zh) => format!("字段 {k}"),
             (Subject::Field(k), Lang::En) => format!("field {k}"),
@@ -131,11 +132,7 @@ impl Problem {
             ToString::to_string,
         );
         let found = lang.pick("发现者", "found by");
-        format!(
-            "{about}: {} [{}; {found} {by}]",
-            self.message.get(lang),
-            self.code
-        )
+        format!("{about}: {message} [{}; {found} {by}]", self.code)
     }
 }
 

@@ -504,13 +504,8 @@ impl Config {
 
     /// The outbound policies, every fault listed naming its setting.
     fn policies(&self) -> Result<OutboundPolicies, String> {
-        OutboundPolicies::build(&self.outbound, &self.secrets).map_err(|faults| {
-            faults
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
+        OutboundPolicies::build(&self.outbound, &self.secrets)
+            .map_err(|faults| onething_runtime::capabilities::outbound::faults_text(&faults))
     }
 
     /// The departments' outgoing HTTP as configured: the checked

@@ -51,14 +51,8 @@ pub fn outbound(base: &str, config: &SystemsConfig) -> Result<Outbound, String> 
     }
     let wiring = example_departments(base, config, &Credentials::Named);
     let tables: Tables = toml::from_str(&wiring.toml).map_err(|e| e.to_string())?;
-    let policies =
-        OutboundPolicies::build(&tables.outbound, &tables.secrets).map_err(|faults| {
-            faults
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        })?;
+    let policies = OutboundPolicies::build(&tables.outbound, &tables.secrets)
+        .map_err(|faults| onething_runtime::capabilities::outbound::faults_text(&faults))?;
     // Every credential is named, none is a file: the directory is not read.
     let dir =
         cap_std::fs::Dir::open_ambient_dir(std::env::temp_dir(), cap_std::ambient_authority())

@@ -396,6 +396,15 @@ pub struct PolicyFault {
     pub problem: String,
 }
 
+/// Every fault in one line, each naming its setting (`; `-separated).
+pub fn faults_text(faults: &[PolicyFault]) -> String {
+    faults
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Headers a plugin's credential may not be injected as: they frame the
 /// request, and the host sets them.
 const FRAMING_HEADERS: [&str; 6] = [
