@@ -99,18 +99,41 @@ fn main() -> anyhow::Result<()> {
         .worker_threads(env_or("BENCH_WORKERS", 2).max(1))
         .enable_all()
         .build()?;
-    rt.block_on(async_main())
+    // Steps run in tasks on the runtime's workers, as the service runs
+    // them (not on the thread that blocks on the runtime, where every
+    // task the request spawns would be woken across threads).
+    rt.block_on(async { tokio::spawn(async_main()).await? })
+}
+
+/// The loopback system on a thread and runtime of its own: a department's
+/// system is another party, whose work must not be done by (nor slow)
+/// the host's workers.
+fn start_system() -> anyhow::Result<std::net::SocketAddr> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let system = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::spawn(move || {
+        system.block_on(async move {
+            let app =
+                axum::Router::new().route("/system/ok", axum::routing::get(|| async { "ok" }));
+            match tokio::net::TcpListener::from_std(listener) {
+                Ok(listener) => {
+                    let _ = axum::serve(listener, app).await;
+                }
+                Err(e) => eprintln!("the loopback system could not listen: {e}"),
+            }
+        })
+    });
+    Ok(addr)
 }
 
 async fn async_main() -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let (rounds, iters) = (env_or("BENCH_ROUNDS", 7), env_or("BENCH_ITERS", 500));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let app = axum::Router::new().route("/system/ok", axum::routing::get(|| async { "ok" }));
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = start_system()?;
     let url = format!("http://{addr}/system/ok");
 
     let outbound: OutboundToml = toml::from_str(&format!(
@@ -133,6 +156,7 @@ async fn async_main() -> anyhow::Result<()> {
         count.clone(),
     )));
     let runtime = Runtime::new(Limits::default(), caps)?;
+    let pooling = runtime.is_pooling();
     let wasm = repo().join("target/test-components/calls-out.wasm");
     let bytes = std::fs::read(&wasm).map_err(|e| {
         anyhow::anyhow!(
@@ -161,8 +185,13 @@ async fn async_main() -> anyhow::Result<()> {
     let through_host = call.saturating_sub(step);
     let overhead = through_host.saturating_sub(req);
     println!(
-        "outbound: {rounds} rounds of {iters}, medians per call, {} runtime threads",
-        env_or("BENCH_WORKERS", 2).max(1)
+        "outbound: {rounds} rounds of {iters}, medians per call, {} runtime threads, pooling allocator {}",
+        env_or("BENCH_WORKERS", 2).max(1),
+        if pooling {
+            "on"
+        } else {
+            "off (instances allocated on demand)"
+        }
     );
     println!(
         "  plain reqwest GET on loopback                : {:>8.1} µs",
