@@ -14,6 +14,7 @@ use std::process::Command;
 
 use anyhow::{Context as _, Result, bail};
 
+mod postgres;
 mod schemathesis;
 
 const WASM_TARGET: &str = "wasm32-wasip2";
@@ -546,9 +547,15 @@ fn test(root: &Path) -> Result<()> {
     run(cargo()
         .current_dir(root.join("plugins"))
         .args(["fmt", "--all", "--check"]))?;
+    // The PostgreSQL store's tests need a server, and fail without one:
+    // a throwaway cluster for this run, stopped when the tests are done.
+    let postgres = postgres::Cluster::start(root)
+        .context("starting the throwaway PostgreSQL server the store's tests need")?;
     run(cargo()
         .current_dir(root)
-        .args(["test", "--workspace", "--all-targets"]))?;
+        .args(["test", "--workspace", "--all-targets"])
+        .env(postgres::ENV, postgres.url()))?;
+    drop(postgres);
     item_26_the_demo_shares_the_test_build(root)?;
     // Item 8: the live service against its own OpenAPI document.
     schemathesis::run_checks(root)?;
@@ -590,6 +597,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "onething-store-sqlite",
+        &["onething-model", "onething-store"],
+    ),
+    (
+        "onething-store-postgres",
         &["onething-model", "onething-store"],
     ),
     ("onething-contract", &["onething-model"]),
@@ -642,6 +653,7 @@ const NO_WASMTIME_BELOW: &[&str] = &[
     "onething-store",
     "onething-store-conformance",
     "onething-store-sqlite",
+    "onething-store-postgres",
     "onething-identity",
     "onething-systems",
     "onething-sdk",

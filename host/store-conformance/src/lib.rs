@@ -22,6 +22,7 @@ mod applications;
 mod audit;
 mod fixtures;
 mod kv;
+mod leases;
 mod records;
 
 use std::any::Any;
@@ -36,6 +37,7 @@ pub use onething_store::StoreOptions;
 pub use applications::*;
 pub use audit::*;
 pub use kv::*;
+pub use leases::*;
 pub use records::*;
 
 /// A fresh, empty store for one case, with whatever must outlive it (a
@@ -98,6 +100,12 @@ macro_rules! conformance_tests {
             kv_insert_new_races_set_once,
             kv_quota_holds,
             issued_values_are_claimed_once,
+            a_lease_is_held_by_one_host_at_a_time,
+            an_expired_lease_is_taken_by_another_host,
+            renewals_extend_what_is_held_and_name_what_is_lost,
+            a_release_frees_only_the_holders_lease,
+            orphans_are_the_unfinished_applications_without_a_live_lease,
+            two_hosts_claiming_orphans_at_once_never_share_one,
             audit_seals_every_write,
             recorded_entries_are_sealed_and_found_by_application,
             an_outbound_call_is_sealed_and_found,

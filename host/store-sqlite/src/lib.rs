@@ -4,9 +4,11 @@
 //! together share one transaction and one audit record); reads on their
 //! own connection. The plugins' key-value store is served from the same
 //! file ([`SqliteKv`]), and the audit chain is sealed by the writer in
-//! the same transaction as the writes it describes (`audit`). The
-//! offline audit tools ([`offline`]) read a store, running or not,
-//! without writing it.
+//! the same transaction as the writes it describes (`audit`). Leases
+//! (which host drives an application) are two columns of the
+//! application's row, written through the writer and judged by the
+//! system clock (`leases`). The offline audit tools ([`offline`]) read
+//! a store, running or not, without writing it.
 //!
 //! The data directory is created and opened with cap-std and kept in the
 //! store ([`SqliteStore::dir`]); SQLite itself opens `data_dir/onething.db`
@@ -22,6 +24,7 @@ mod audit;
 mod consents;
 mod issued;
 mod kv;
+mod leases;
 mod materials;
 pub mod offline;
 mod schema;

@@ -135,8 +135,18 @@ const V3: &str = r#"
 ALTER TABLE audit_checkpoint ADD COLUMN signature TEXT;
 "#;
 
+/// Version 4: each application's lease (which host drives it, until
+/// when, ms since the epoch by the system clock; both NULL when none, as
+/// every application stored before has), with an index of the leased
+/// ones for the list of leases.
+const V4: &str = r#"
+ALTER TABLE applications ADD COLUMN lease_host TEXT;
+ALTER TABLE applications ADD COLUMN lease_until_ms INTEGER;
+CREATE INDEX applications_leased ON applications(lease_host) WHERE lease_host IS NOT NULL;
+"#;
+
 /// The schema versions after the first, in order.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// Apply the migrations a database has not had yet, each in one
 /// transaction (version 3's with `at_v3`).

@@ -2,7 +2,8 @@
 //! store keeps its applications, history and audit chain (and the chain
 //! goes on from the checkpoint); the offline tools read a store while it
 //! is open and name an edited record; errors name the data directory; a
-//! database written before the restructure opens and reads.
+//! database written before the restructure opens and reads; one from
+//! before leases gains them.
 //!
 //! Not for the shared semantics: `conformance.rs` runs the suite.
 
@@ -331,6 +332,9 @@ async fn a_database_written_before_the_restructure_opens_and_reads() {
     conn.execute_batch(&format!(
         r#"
         ALTER TABLE audit_checkpoint DROP COLUMN signature;
+        DROP INDEX applications_leased;
+        ALTER TABLE applications DROP COLUMN lease_host;
+        ALTER TABLE applications DROP COLUMN lease_until_ms;
         PRAGMA user_version = 2;
         INSERT INTO applications (id, bundle, status, overdue, client_key, submitted_ms, updated_ms)
             VALUES ('app-old', 'newborn', 'manual', 0, 'key-old', 1000, 3000);
@@ -430,6 +434,9 @@ async fn a_store_from_before_the_migration_is_brought_up_to_date() {
         DROP TABLE kv_usage;
         DROP TABLE material_uploads;
         ALTER TABLE audit_checkpoint DROP COLUMN signature;
+        DROP INDEX applications_leased;
+        ALTER TABLE applications DROP COLUMN lease_host;
+        ALTER TABLE applications DROP COLUMN lease_until_ms;
         PRAGMA user_version = 0;
         INSERT INTO kv (department, key, value) VALUES
             ('health', 'a', x'0102'), ('health', 'bb', x'03'), ('tax', 'c', x'');
@@ -462,5 +469,79 @@ async fn a_store_from_before_the_migration_is_brought_up_to_date() {
         .expect("open")
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("version");
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
+}
+
+/// A store of schema 3 (before leases) gains them when opened: its
+/// applications have none, the running ones are orphans to claim, and
+/// leases work on them as on new ones.
+#[tokio::test]
+async fn a_store_from_before_leases_gains_them() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().to_path_buf();
+    let store = open(&data);
+    submit(&store, "app-running", 1_000).await;
+    submit(&store, "app-later", 2_000).await;
+    drop(store);
+    let conn = rusqlite::Connection::open(data.join(DB_FILE)).expect("open the file");
+    conn.execute_batch(
+        r#"
+        DROP INDEX applications_leased;
+        ALTER TABLE applications DROP COLUMN lease_host;
+        ALTER TABLE applications DROP COLUMN lease_until_ms;
+        PRAGMA user_version = 3;
+        "#,
+    )
+    .expect("a store of schema 3");
+    drop(conn);
+
+    let store = open(&data);
+    assert!(store.leases().await.expect("leases").is_empty());
+    let ttl = std::time::Duration::from_secs(60);
+    assert_eq!(
+        store.claim_orphans("host-a", ttl, 10).await.expect("claim"),
+        ["app-running", "app-later"]
+    );
+    let leases = store.leases().await.expect("leases");
+    assert_eq!(
+        leases
+            .iter()
+            .map(|l| (l.application.as_str(), l.host.as_str()))
+            .collect::<Vec<_>>(),
+        [("app-later", "host-a"), ("app-running", "host-a")]
+    );
+    assert_eq!(
+        store
+            .claim_lease("app-later", "host-b", ttl)
+            .await
+            .expect("claim"),
+        onething_store::Lease::Elsewhere {
+            host: "host-a".into(),
+            expires_ms: leases[0].expires_ms,
+        }
+    );
+    store
+        .release_lease("app-later", "host-a")
+        .await
+        .expect("release");
+    assert!(
+        store
+            .claim_lease("app-later", "host-b", ttl)
+            .await
+            .expect("claim")
+            .is_held()
+    );
+    let version: i64 = rusqlite::Connection::open(data.join(DB_FILE))
+        .expect("open")
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, 4);
+    assert!(
+        store
+            .verify_audit(&Default::default())
+            .await
+            .expect("verify")
+            .is_ok(),
+        "leases are not sealed, and the chain is whole"
+    );
 }

@@ -10,6 +10,8 @@
 //! - [`Consents`]: prefill consents.
 //! - [`DepartmentKv`]: the plugins' key-value store, partitioned by
 //!   department.
+//! - [`Leases`]: which host drives each application, for many hosts on
+//!   one database (a lease with an expiry, on the store's one clock).
 //! - [`AuditLog`]: the hash-chained audit log ([`audit`]), sealed by the
 //!   backend in the same commit as the writes it describes, with the
 //!   entries and the sealing made here ([`audit::Sealer`]) so every backend
@@ -35,6 +37,7 @@ pub mod consents;
 pub mod error;
 pub mod issued;
 pub mod kv;
+pub mod leases;
 pub mod materials;
 pub mod memory;
 pub mod versions;
@@ -49,6 +52,7 @@ pub use consents::Consents;
 pub use error::StoreError;
 pub use issued::{IssuedElsewhere, IssuedValues};
 pub use kv::{DepartmentKv, KvError, KvQuota, KvUsage};
+pub use leases::{Lease, LeaseInfo, Leases};
 pub use materials::{MaterialMeta, Materials};
 pub use memory::{MemoryKv, MemoryStore};
 pub use versions::{
@@ -59,7 +63,8 @@ pub use versions::{
 /// (`use onething_store::prelude::*;`); through `dyn Store` none is needed.
 pub mod prelude {
     pub use crate::{
-        Applications, AuditLog, Consents, DepartmentKv, IssuedValues, Materials, Store, Versions,
+        Applications, AuditLog, Consents, DepartmentKv, IssuedValues, Leases, Materials, Store,
+        Versions,
     };
 }
 
@@ -100,7 +105,16 @@ impl std::fmt::Debug for CheckpointKey {
 /// one backend.
 #[async_trait]
 pub trait Store:
-    Applications + Materials + Versions + Consents + AuditLog + IssuedValues + Send + Sync + 'static
+    Applications
+    + Materials
+    + Versions
+    + Consents
+    + AuditLog
+    + IssuedValues
+    + Leases
+    + Send
+    + Sync
+    + 'static
 {
     /// Whether the store answers.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -26,6 +26,7 @@ use crate::consents::Consents;
 use crate::error::StoreError;
 use crate::issued::{IssuedElsewhere, IssuedValues};
 use crate::kv::{DepartmentKv, KvError, KvQuota, KvUsage};
+use crate::leases::{self, Lease, LeaseInfo, Leases};
 use crate::materials::{MaterialMeta, Materials};
 use crate::versions::{ChangeRecord, StoredVersion, VersionKind, Versions};
 use crate::{Store, StoreOptions};
@@ -39,6 +40,8 @@ struct App {
     overdue: bool,
     submitted_ms: i64,
     events: Vec<EventRecord>,
+    /// Its lease: the host and when it runs out (system clock, ms).
+    lease: Option<(String, i64)>,
 }
 
 /// Everything, under one lock.
@@ -172,6 +175,7 @@ impl Applications for MemoryStore {
                     at_ms,
                     event: event.clone(),
                 }],
+                lease: None,
             },
         );
         if let Some(key) = client_key {
@@ -523,6 +527,122 @@ impl AuditLog for MemoryStore {
     async fn entries_of(&self, application: &str) -> Result<Vec<(i64, Entry)>, StoreError> {
         let g = self.lock()?;
         audit::entries_about(g.audit.iter(), application)
+    }
+}
+
+/// Whether a lease is free for `host` at `now_ms`: none, run out, or its
+/// own.
+fn claimable(lease: Option<&(String, i64)>, host: &str, now_ms: i64) -> bool {
+    lease.is_none_or(|(holder, until)| holder == host || *until <= now_ms)
+}
+
+#[async_trait]
+impl Leases for MemoryStore {
+    async fn claim_lease(
+        &self,
+        application: &str,
+        host: &str,
+        ttl: std::time::Duration,
+    ) -> Result<Lease, StoreError> {
+        leases::check_host(host)?;
+        let now = leases::system_now_ms();
+        let mut g = self.lock()?;
+        let Some(app) = g.apps.get_mut(application) else {
+            return Err(StoreError::Database(format!(
+                "no application {application} to lease"
+            )));
+        };
+        if !claimable(app.lease.as_ref(), host, now) {
+            let (holder, until) = app.lease.clone().unwrap_or_default();
+            return Ok(Lease::Elsewhere {
+                host: holder,
+                expires_ms: until,
+            });
+        }
+        let expires_ms = now.saturating_add(leases::ttl_ms(ttl));
+        app.lease = Some((host.to_owned(), expires_ms));
+        Ok(Lease::Held { expires_ms })
+    }
+
+    async fn renew_leases(
+        &self,
+        host: &str,
+        applications: &[String],
+        ttl: std::time::Duration,
+    ) -> Result<Vec<String>, StoreError> {
+        leases::check_host(host)?;
+        let until = leases::system_now_ms().saturating_add(leases::ttl_ms(ttl));
+        let mut g = self.lock()?;
+        let mut renewed = std::collections::HashSet::new();
+        for id in applications {
+            if let Some(app) = g.apps.get_mut(id)
+                && let Some((holder, expires)) = &mut app.lease
+                && holder == host
+            {
+                *expires = until;
+                renewed.insert(id.as_str());
+            }
+        }
+        Ok(leases::lost(applications, |a| renewed.contains(a)))
+    }
+
+    async fn release_lease(&self, application: &str, host: &str) -> Result<(), StoreError> {
+        let mut g = self.lock()?;
+        if let Some(app) = g.apps.get_mut(application)
+            && app.lease.as_ref().is_some_and(|(holder, _)| holder == host)
+        {
+            app.lease = None;
+        }
+        Ok(())
+    }
+
+    async fn claim_orphans(
+        &self,
+        host: &str,
+        ttl: std::time::Duration,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        leases::check_host(host)?;
+        let now = leases::system_now_ms();
+        let until = now.saturating_add(leases::ttl_ms(ttl));
+        let mut g = self.lock()?;
+        let mut free: Vec<(&String, &mut App)> = g
+            .apps
+            .iter_mut()
+            .filter(|(_, a)| {
+                a.status == AppStatus::Running
+                    && a.lease.as_ref().is_none_or(|(_, until)| *until <= now)
+            })
+            .collect();
+        free.sort_by_key(|(_, a)| (a.submitted_ms, a.order));
+        Ok(free
+            .into_iter()
+            .take(limit)
+            .map(|(id, app)| {
+                app.lease = Some((host.to_owned(), until));
+                id.clone()
+            })
+            .collect())
+    }
+
+    async fn leases(&self) -> Result<Vec<LeaseInfo>, StoreError> {
+        let now = leases::system_now_ms();
+        let g = self.lock()?;
+        let mut out: Vec<LeaseInfo> = g
+            .apps
+            .iter()
+            .filter_map(|(id, app)| {
+                let (host, until) = app.lease.as_ref()?;
+                Some(LeaseInfo {
+                    application: id.clone(),
+                    host: host.clone(),
+                    expires_ms: *until,
+                    expired: *until <= now,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.application.cmp(&b.application));
+        Ok(out)
     }
 }
 
