@@ -7,6 +7,8 @@
 //! - [`cli`]: the commands an integrator types, through the real binary;
 //! - [`service`], [`crash`], [`hotload`], [`audit`]: `onething serve`
 //!   through HTTP and signals, with its SQLite store;
+//! - [`postgres`]: `onething serve` on PostgreSQL (`[store] url`), on a
+//!   database of its own on the server `cargo xtask test` starts;
 //! - [`hardening_engine`]: idempotency keys, issued values and department
 //!   storage quotas, through the service;
 //! - [`hardening_hotload`]: the watcher's and the loader's hardening
@@ -39,6 +41,7 @@ mod hardening_service;
 mod hotload;
 mod localisation;
 mod outbound;
+mod postgres;
 mod service;
 mod support;
 mod systems;

@@ -4,7 +4,10 @@
 //! application's lock, the change is computed from the current state,
 //! appended to the store with the state it produces, and only then becomes
 //! the cached state. One driver at a time per application ([`Apps::claim`]);
-//! a change made while it runs "pokes" it so it looks again.
+//! a change made while it runs "pokes" it so it looks again. A cached
+//! state is used only while this host holds the application's lease
+//! (`leases`); otherwise every read and change starts from the store, as
+//! another host may be driving it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,6 +22,9 @@ type Slot = Arc<tokio::sync::Mutex<Option<AppState>>>;
 
 pub(super) struct Apps {
     store: Arc<dyn Store>,
+    /// The leases this host holds: a cached state is trusted only while
+    /// its lease is held (no other host then changes the application).
+    held: Arc<crate::leases::Held>,
     slots: Mutex<HashMap<String, Slot>>,
     /// Applications with a driver, and whether it was poked.
     drivers: Mutex<HashMap<String, bool>>,
@@ -29,9 +35,10 @@ fn now_ms() -> i64 {
 }
 
 impl Apps {
-    pub(super) fn new(store: Arc<dyn Store>) -> Self {
+    pub(super) fn new(store: Arc<dyn Store>, held: Arc<crate::leases::Held>) -> Self {
         Self {
             store,
+            held,
             slots: Mutex::new(HashMap::new()),
             drivers: Mutex::new(HashMap::new()),
         }
@@ -58,7 +65,9 @@ impl Apps {
     }
 
     async fn load(&self, guard: &mut Option<AppState>, id: &str) -> Result<(), StoreError> {
-        if guard.is_none() {
+        // Without this host's lease another host may have moved the
+        // application on: read it from the store.
+        if guard.is_none() || !self.held.contains(id) {
             *guard = self.store.state(id).await?;
         }
         Ok(())
@@ -102,7 +111,12 @@ impl Apps {
             next.apply(e, at);
         }
         let stamped: Vec<(Event, i64)> = events.into_iter().map(|e| (e, at)).collect();
-        self.store.append(current, &next, &stamped).await?;
+        if let Err(e) = self.store.append(current, &next, &stamped).await {
+            // The store may hold more than this copy (another host moved
+            // the application on): read it again next time.
+            *guard = None;
+            return Err(e.into());
+        }
         let parked = next.status != AppStatus::Running;
         *guard = Some(next.clone());
         drop(guard);
@@ -122,6 +136,12 @@ impl Apps {
             d.insert(id.to_owned(), false);
             true
         }
+    }
+
+    /// Stop being the application's driver, poked or not.
+    pub(super) fn release(&self, id: &str) {
+        let mut d = self.drivers.lock().unwrap_or_else(|p| p.into_inner());
+        d.remove(id);
     }
 
     /// Tell the running driver to look again before it stops.

@@ -37,12 +37,36 @@ impl Engine {
                 engine.inner.apps.poke(&id);
                 return;
             }
+            if !engine.take_lease(&id).await {
+                // Another host drives it.
+                engine.inner.apps.release(&id);
+                return;
+            }
             loop {
-                if let Err(e) = engine.drive(&id).await {
-                    tracing::error!(application = %id, error = %e, "driving the application failed; it resumes at the next start");
+                let mut driven = engine.drive(&id).await;
+                if let Err(e) = &driven {
+                    // Once more, from the store: another host may have
+                    // changed the application since this host read it.
+                    tracing::debug!(application = %id, error = %e, "driving the application failed; once more from the stored state");
+                    driven = engine.drive(&id).await;
                 }
+                if let Err(e) = driven {
+                    tracing::error!(application = %id, error = %e, "driving the application failed; it is taken up again when its lease runs out");
+                    // Not released: it runs out, and the lease keeper (this
+                    // host's or another's) drives the application again.
+                    engine.inner.apps.release(&id);
+                    engine.forget_lease(&id);
+                    return;
+                }
+                // Given up while this host is still the driver, so no other
+                // driver of this host can take it in between.
+                engine.drop_lease(&id).await;
                 // A change that arrived while we were finishing is picked up here.
                 if !engine.inner.apps.release_unless_poked(&id) {
+                    break;
+                }
+                if !engine.take_lease(&id).await {
+                    engine.inner.apps.release(&id);
                     break;
                 }
             }
@@ -53,6 +77,10 @@ impl Engine {
     async fn drive(&self, id: &str) -> Result<(), StoreError> {
         loop {
             if self.stopping() {
+                return Ok(());
+            }
+            if self.lease_lost(id) {
+                // Another host drives it now.
                 return Ok(());
             }
             let Some(state) = self.inner.apps.snapshot(id).await? else {

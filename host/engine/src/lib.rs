@@ -28,6 +28,7 @@ mod errors;
 #[cfg(test)]
 mod fixtures;
 mod issued;
+pub mod leases;
 pub mod metrics;
 pub mod notification;
 pub mod outbound;
@@ -51,6 +52,7 @@ use tokio::sync::broadcast;
 
 pub use actions::Resolution;
 pub use errors::{ActionError, PrefillFailure, SubmitError};
+pub use leases::LeaseSettings;
 pub use metrics::Metrics;
 pub use report::{RunReport, StepReport};
 pub use retry::RetryPolicy;
@@ -92,6 +94,8 @@ pub struct Settings {
     /// Most problems listed in one answer (`max_problems`); the rest are
     /// counted in a last `more-problems` problem.
     pub max_problems: usize,
+    /// This host's id and its leases on applications.
+    pub lease: LeaseSettings,
 }
 
 impl Default for Settings {
@@ -102,6 +106,7 @@ impl Default for Settings {
             max_form_fields: 500,
             max_materials: 100,
             max_problems: 100,
+            lease: LeaseSettings::default(),
         }
     }
 }
@@ -119,6 +124,10 @@ struct Inner {
     metrics: Arc<Metrics>,
     stopping: tokio::sync::watch::Sender<bool>,
     tasks: tasks::Tracker,
+    /// This host's id and its leases' time to live.
+    lease: LeaseSettings,
+    /// The leases this host holds (shared with `apps`).
+    held: Arc<leases::Held>,
     /// The departments' outgoing side, to tell which systems are down.
     outbound: std::sync::OnceLock<Arc<onething_runtime::capabilities::http::Outbound>>,
 }
@@ -152,9 +161,10 @@ impl Engine {
     ) -> Self {
         let (updates, _) = broadcast::channel(8192);
         let (stopping, _) = tokio::sync::watch::channel(false);
+        let held = Arc::new(leases::Held::default());
         Self {
             inner: Arc::new(Inner {
-                apps: apps::Apps::new(store.clone()),
+                apps: apps::Apps::new(store.clone(), held.clone()),
                 store,
                 serving,
                 retry: settings.retry,
@@ -162,6 +172,8 @@ impl Engine {
                 max_form_fields: settings.max_form_fields,
                 max_materials: settings.max_materials,
                 max_problems: settings.max_problems,
+                lease: settings.lease,
+                held,
                 updates,
                 metrics,
                 stopping,
@@ -244,13 +256,11 @@ impl Engine {
         self.inner.apps.snapshot(id).await
     }
 
-    /// Resume every unfinished application (after a start or a crash).
+    /// Resume the unfinished applications no live host drives (after a
+    /// start or a crash): every one whose lease is free, ran out, or is
+    /// this host's own from before it stopped.
     pub async fn resume(&self) -> Result<usize, StoreError> {
-        let ids = self.inner.store.unfinished().await?;
-        let n = ids.len();
-        for id in ids {
-            self.spawn_drive(id);
-        }
+        let n = self.take_orphans().await?;
         if n > 0 {
             tracing::info!(applications = n, "resumed unfinished applications");
         }

@@ -153,7 +153,7 @@ impl Signatures {
 
 /// A configured file's text, read through its directory opened with
 /// cap-std.
-fn read_text(path: &Path) -> Result<String, onething_catalog::source::SourceError> {
+pub(crate) fn read_text(path: &Path) -> Result<String, onething_catalog::source::SourceError> {
     let (dir, name) = SourceDir::of_file(path)?;
     dir.read_to_string(&name)
 }
@@ -228,6 +228,9 @@ pub struct Config {
     /// by their plugins.
     #[serde(rename = "config")]
     pub department_config: DepartmentConfig,
+    /// Where the service's state lives (`[store]`): the SQLite file in
+    /// `data_dir` unless a PostgreSQL URL is given.
+    pub store: crate::store::StoreSettings,
     /// The circuit breaker kept per origin of outgoing requests.
     pub breaker: BreakerToml,
     /// Where secrets' files are read from: the config file's directory
@@ -348,6 +351,7 @@ impl Default for Config {
             secrets: SecretsToml::new(),
             department_config: DepartmentConfig::new(),
             breaker: BreakerToml::default(),
+            store: crate::store::StoreSettings::default(),
             secrets_dir: None,
             named_secrets: BTreeMap::new(),
         }
@@ -444,6 +448,11 @@ impl Config {
         {
             config.audit.signing_key = Some(base.join(key));
         }
+        if let Some(file) = &config.store.password_file
+            && file.is_relative()
+        {
+            config.store.password_file = Some(base.join(file));
+        }
         // The defaults of the settings not given are relative to the
         // current directory.
         config
@@ -467,6 +476,7 @@ impl Config {
             max_form_fields: self.max_form_fields,
             max_materials: self.max_materials,
             max_problems: self.max_problems,
+            lease: self.store.lease(&self.data_dir),
         }
     }
 
@@ -602,6 +612,7 @@ impl Config {
         self.limits.check()?;
         self.retry.check()?;
         self.breaker.settings()?;
+        self.store.validate()?;
         self.policies()?;
         for department in self.department_config.keys() {
             if DepartmentId::parse(department).is_err() {

@@ -4,6 +4,7 @@ mod cli;
 mod config;
 mod host_key;
 mod paths;
+mod store;
 
 // The host allocates many small objects per step (fresh stores, events,
 // requests); mimalloc handles that across threads far better than glibc.

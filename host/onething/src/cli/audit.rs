@@ -38,6 +38,10 @@ pub struct StoreArgs {
     /// The data directory holding onething.db.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// The store, when it is not the SQLite file in the data directory
+    /// (overrides the config's `[store] url`): postgres://user@host:port/database.
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
     /// The host's public key (a .pub file, the .key file, or 64 hex
     /// digits); by default the public half of the configured key, when
     /// its file is there.
@@ -71,19 +75,61 @@ pub struct CheckpointArgs {
     out: Option<PathBuf>,
 }
 
-/// The data directory and the host's public key, if known.
-fn store_and_key(args: &StoreArgs) -> anyhow::Result<(PathBuf, Option<VerifyingKey>)> {
-    let config = match &args.config {
+/// Which store to read: the SQLite file in a data directory, or a
+/// PostgreSQL database (connected to as a host does).
+enum Target {
+    Sqlite(PathBuf),
+    Postgres(crate::store::StoreSettings),
+}
+
+impl Target {
+    /// How messages name it.
+    fn shown(&self) -> String {
+        match self {
+            Target::Sqlite(dir) => dir.display().to_string(),
+            Target::Postgres(s) => s
+                .url
+                .as_deref()
+                .map(crate::store::redacted)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The PostgreSQL store, open (its key only verifies: nothing is
+    /// written through it).
+    async fn postgres(
+        settings: &crate::store::StoreSettings,
+    ) -> anyhow::Result<std::sync::Arc<dyn onething_store::Store>> {
+        let options = onething_store::StoreOptions::default();
+        let opened = crate::store::open(settings, Path::new("."), options).await?;
+        Ok(opened.store)
+    }
+}
+
+/// The store and the host's public key, if known.
+fn store_and_key(args: &StoreArgs) -> anyhow::Result<(Target, Option<VerifyingKey>)> {
+    let mut config = match &args.config {
         Some(c) => Config::load(c)?,
         None => Config::default(),
     };
+    if let Some(url) = &args.store {
+        config.store.url = Some(url.clone());
+    }
     let data_dir = args.data_dir.clone().unwrap_or(config.data_dir.clone());
     let key = match &args.key {
         Some(k) => Some(crate::host_key::public_key(k)?),
         None => crate::host_key::read(&config.audit.signing_key_path(&data_dir))?
             .map(|k| k.verifying_key()),
     };
-    Ok((data_dir, key))
+    let backend = config
+        .store
+        .backend()
+        .map_err(|e| anyhow::anyhow!("config: {e}"))?;
+    let target = match backend {
+        crate::store::Backend::Sqlite => Target::Sqlite(data_dir),
+        crate::store::Backend::Postgres(_) => Target::Postgres(config.store),
+    };
+    Ok((target, key))
 }
 
 /// `--expect`: an exported checkpoint's file (its signature checked when
@@ -111,20 +157,29 @@ fn expected(given: &str, key: Option<&VerifyingKey>) -> anyhow::Result<(u64, Str
 
 pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
-        Command::Verify(args) => verify(args),
-        Command::Checkpoint(args) => checkpoint(args),
+        Command::Verify(args) => verify(args).await,
+        Command::Checkpoint(args) => checkpoint(args).await,
     }
 }
 
-fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let (data_dir, key) = store_and_key(&args.store)?;
+async fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let (target, key) = store_and_key(&args.store)?;
     let expected = args
         .expect
         .as_deref()
         .map(|e| expected(e, key.as_ref()))
         .transpose()?;
     let options = VerifyOptions { key, expected };
-    match verify_audit_in(&data_dir, &options)? {
+    let verified = match &target {
+        Target::Sqlite(data_dir) => verify_audit_in(data_dir, &options)?,
+        Target::Postgres(settings) => {
+            Target::postgres(settings)
+                .await?
+                .verify_audit(&options)
+                .await?
+        }
+    };
+    match verified {
         Ok(v) => {
             if args.json {
                 outln!(
@@ -173,12 +228,16 @@ fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn checkpoint(args: CheckpointArgs) -> anyhow::Result<ExitCode> {
-    let (data_dir, key) = store_and_key(&args.store)?;
-    let Some(cp) = checkpoint_in(&data_dir)? else {
+async fn checkpoint(args: CheckpointArgs) -> anyhow::Result<ExitCode> {
+    let (target, key) = store_and_key(&args.store)?;
+    let checkpoint = match &target {
+        Target::Sqlite(data_dir) => checkpoint_in(data_dir)?,
+        Target::Postgres(settings) => Target::postgres(settings).await?.audit_checkpoint().await?,
+    };
+    let Some(cp) = checkpoint else {
         anyhow::bail!(
             "the audit log in {} holds no record yet: nothing to export",
-            data_dir.display()
+            target.shown()
         );
     };
     if let (Some(key), Some(sig)) = (&key, &cp.signature)
@@ -186,7 +245,7 @@ fn checkpoint(args: CheckpointArgs) -> anyhow::Result<ExitCode> {
     {
         anyhow::bail!(
             "the checkpoint in {} is not signed by the host's key: run `onething audit verify` first",
-            data_dir.display()
+            target.shown()
         );
     }
     let exported = Exported {

@@ -25,7 +25,6 @@ use onething_engine::{Engine, Metrics};
 use onething_runtime::Runtime;
 use onething_runtime::capabilities::{Capabilities, clock};
 use onething_store::{Store, StoreOptions};
-use onething_store_sqlite::SqliteStore;
 
 use crate::config::Config;
 
@@ -41,6 +40,10 @@ pub struct Args {
     /// Data directory (overrides the config).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// The store (overrides `[store] url`): `sqlite` for the file in the
+    /// data directory, or postgres://user@host:port/database.
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
     /// Pin the plugins' clock to this date (YYYY-MM-DD): for demos and
     /// tests with dated sample applications, never in production.
     #[arg(long, value_name = "DATE")]
@@ -85,15 +88,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         checkpoint_key: Some(onething_store::CheckpointKey(checkpoint_key)),
         ..StoreOptions::default()
     };
-    let sqlite = SqliteStore::open(&config.data_dir, options)
-        .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
-    let store_path = sqlite.path().to_path_buf();
+    if let Some(url) = args.store {
+        config.store.url = Some(url);
+    }
+    let opened = crate::store::open(&config.store, &config.data_dir, options).await?;
     if let Some(cache) = &config.limits.compile_cache_dir {
         // Made before wasmtime is handed its path.
         cap_std::fs::Dir::create_ambient_dir_all(cache, cap_std::ambient_authority())
             .with_context(|| format!("creating the compile cache {}", cache.display()))?;
     }
-    let store: Arc<dyn Store> = Arc::new(sqlite);
+    let store: Arc<dyn Store> = opened.store;
     if let Some(d) = args.today {
         tracing::warn!(today = %d, "the plugins' clock is pinned (--today)");
     }
@@ -158,6 +162,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let resumed = engine.resume().await?;
+    // Renews this host's leases and takes over the applications of a
+    // host that stopped (several hosts on one database).
+    let _lease_keeper = engine.spawn_lease_keeper();
     let sweeper = {
         let engine = engine.clone();
         tokio::spawn(async move {
@@ -216,7 +223,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let _ = writeln!(
         std::io::stdout(),
         "onething listening on http://{addr} (store {}, {} plugins, {} bundles, {resumed} resumed, pooling {}, signatures {})",
-        store_path.display(),
+        opened.shown,
         engine.catalog().plugins().count(),
         engine.catalog().bundles().count(),
         if loader.runtime().is_pooling() {
