@@ -22,7 +22,7 @@ async fn admin_get(server: &Server, path: &str) -> Value {
     body
 }
 
-fn digest(bytes: &[u8]) -> String {
+pub(crate) fn digest(bytes: &[u8]) -> String {
     onething_model::ids::Digest::of(bytes).to_string()
 }
 
@@ -30,12 +30,16 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-fn component(path: &str) -> Vec<u8> {
+pub(crate) fn component(path: &str) -> Vec<u8> {
     std::fs::read(repo().join("target").join(path))
         .unwrap_or_else(|e| panic!("{path}: {e} (run `cargo xtask build-plugins` first)"))
 }
 
-async fn upload(server: &Server, bytes: Vec<u8>, signature: Option<String>) -> (u16, Value) {
+pub(crate) async fn upload(
+    server: &Server,
+    bytes: Vec<u8>,
+    signature: Option<String>,
+) -> (u16, Value) {
     let mut req = client()
         .post(server.url("/admin/plugins"))
         .bearer_auth(TOKEN)
@@ -49,7 +53,7 @@ async fn upload(server: &Server, bytes: Vec<u8>, signature: Option<String>) -> (
     (status, r.json().await.expect("json"))
 }
 
-async fn serving(server: &Server, kind: &str, subject: &str) -> String {
+pub(crate) async fn serving(server: &Server, kind: &str, subject: &str) -> String {
     admin_get(server, &format!("/admin/{kind}/{subject}/versions")).await["serving"]
         .as_str()
         .unwrap_or_default()

@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::support::{Site, status, submit_to};
+use crate::hotload::{component, digest, serving, upload};
+use crate::support::{Site, admin_post, prepared, status, submit_to, wait_for};
 
 /// A fresh database on the test server, dropped (best effort) with it.
 pub struct Database {
@@ -126,6 +127,8 @@ async fn submit_slow(bases: &[String], n: usize, prefix: &str) -> Vec<String> {
     ids
 }
 
+const RUNNING: &str = "SELECT COUNT(*) FROM applications WHERE status = 'running'";
+
 const UNFINISHED: &str =
     "SELECT COUNT(*) FROM applications WHERE status NOT IN ('completed', 'rejected', 'manual')";
 
@@ -223,52 +226,101 @@ async fn three_hosts_share_one_database_and_survive_losing_one() {
     let keys = tempfile::tempdir().expect("tempdir");
     let key = keys.path().join("audit.key");
     // One audit chain, one key signing its checkpoints whichever host
-    // writes; each host its own data directory, so its own id.
+    // writes; each host its own data directory, so its own id; all three
+    // calling the same departments' systems (the first site's), as hosts
+    // of one platform do.
     let top = format!(
         "\n[store]\nurl = \"{}\"\nlease_secs = 3\n[audit]\nsigning_key = \"{}\"\n",
         db.url,
         key.display()
     );
-    let sites: Vec<Site> = (0..3).map(|_| Site::with_settings(&top, "")).collect();
+    let first = Site::with_settings(&top, "");
+    let others: Vec<Site> = (0..2)
+        .map(|_| Site::wired_to(&first.systems.base, &first.systems.config, &top))
+        .collect();
+    let sites = [&first, &others[0], &others[1]];
     // The first makes the key and the schema; the others find them.
-    let mut servers = vec![sites[0].start()];
-    servers.push(sites[1].start());
-    servers.push(sites[2].start());
+    let mut servers: Vec<_> = sites.iter().map(|s| s.start()).collect();
+    let sample = prepared(&servers[0], "newborn.json").await;
+    let docs: Vec<serde_json::Value> = (0..600).map(|i| newborn(&sample, i)).collect();
     let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
-    let ids = submit_slow(&bases, 150, "three").await;
+    // Half round robin over the three, then host 2 is killed with its
+    // share under way, and the other half goes to the two left.
+    let mut ids = submit_all(&bases, &docs[..300]).await;
     servers[1].kill();
     let killed_at = Instant::now();
-    let unfinished = db.count(UNFINISHED).await;
-    eprintln!("host 2 killed with {unfinished} of 150 applications unfinished");
+    eprintln!(
+        "host 2 killed with {} of 300 applications unfinished",
+        db.count(UNFINISHED).await
+    );
+    ids.extend(submit_all(&[bases[0].clone(), bases[2].clone()], &docs[300..]).await);
     // The others take host 2's applications over once its leases run
     // out (3 s), and finish everything.
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while db.count(UNFINISHED).await > 0 {
-        assert!(
-            Instant::now() < deadline,
-            "applications never finished after host 2 was killed"
-        );
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while db.count(RUNNING).await > 0 {
+        if Instant::now() >= deadline {
+            let rows = db
+                .client()
+                .await
+                .query(
+                    "SELECT status, COALESCE(lease_host, '-'), COUNT(*) FROM applications GROUP BY 1, 2 ORDER BY 1, 2",
+                    &[],
+                )
+                .await
+                .expect("statuses");
+            let seen: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} leased by {}: {}",
+                        r.get::<_, String>(0),
+                        r.get::<_, String>(1),
+                        r.get::<_, i64>(2)
+                    )
+                })
+                .collect();
+            panic!("applications never finished after host 2 was killed: {seen:?}");
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     eprintln!(
-        "every application finished {:.1} s after the kill",
+        "all 600 final {:.1} s after the kill",
         killed_at.elapsed().as_secs_f64()
     );
-    assert_eq!(db.count("SELECT COUNT(*) FROM applications").await, 150);
+    assert_eq!(db.count("SELECT COUNT(*) FROM applications").await, 600);
     let doubled = db
         .count(
             "SELECT COUNT(*) FROM (SELECT application, step FROM events WHERE kind = 'step-approved' GROUP BY 1, 2 HAVING COUNT(*) > 1) d",
         )
         .await;
     assert_eq!(doubled, 0, "an approval was recorded twice");
-    // Host 2 comes back and serves what the others finished.
+    // Host 2 comes back, and every host serves every application.
     servers[1] = sites[1].start();
+    let mut finals = Vec::new();
     for (i, id) in ids.iter().enumerate() {
         let s = status(&servers[i % 3], id).await;
         assert!(
             s["status"] == "completed" || s["status"] == "manual",
             "{id}: {s:#}"
         );
+        finals.push(s);
+    }
+    let completed = finals.iter().filter(|s| s["status"] == "completed").count();
+    eprintln!("{completed} of 600 completed, the rest in the manual queue");
+    for key in ["child.id_number", "child.social_security_card_number"] {
+        let numbers: Vec<&str> = finals
+            .iter()
+            .filter_map(|s| s["outputs"][key].as_str())
+            .collect();
+        let distinct: std::collections::BTreeSet<&str> = numbers.iter().copied().collect();
+        assert_eq!(numbers.len(), distinct.len(), "{key} issued twice");
+        if key == "child.id_number" {
+            assert_eq!(
+                numbers.len(),
+                completed,
+                "every completed newborn has its number"
+            );
+        }
     }
     drop(servers);
     let out = Command::new(env!("CARGO_BIN_EXE_onething"))
@@ -282,4 +334,142 @@ async fn three_hosts_share_one_database_and_survive_losing_one() {
         "{said}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The newborn sample as the `i`th family's, its birth date one of 160 (a
+/// registry issues a bounded number of ID numbers per date).
+fn newborn(sample: &serde_json::Value, i: usize) -> serde_json::Value {
+    let mut doc = sample.clone();
+    let born = chrono::NaiveDate::from_ymd_opt(2026, 6, 15).expect("date")
+        + chrono::Days::new((i % 160) as u64);
+    doc["fields"]["child.birth_date"] = json!(born.format("%Y-%m-%d").to_string());
+    doc["idempotency_key"] = json!(format!("newborn-{i}"));
+    doc
+}
+
+/// Submit `docs` round robin over `bases`, 16 at a time; their ids.
+async fn submit_all(bases: &[String], docs: &[serde_json::Value]) -> Vec<String> {
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(16));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, doc) in docs.iter().enumerate() {
+        let (base, doc) = (bases[i % bases.len()].clone(), doc.clone());
+        let permit = permits.clone().acquire_owned().await.expect("permit");
+        tasks.spawn(async move {
+            let _permit = permit;
+            submit_to(&base, &doc).await
+        });
+    }
+    let mut ids = Vec::new();
+    while let Some(id) = tasks.join_next().await {
+        ids.push(id.expect("submit task"));
+    }
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_activation_through_one_host_is_served_by_every_host() {
+    let db = Database::fresh().await;
+    let top = format!("\n[store]\nurl = \"{}\"\ncatalog_poll_ms = 250\n", db.url);
+    // The three call the same departments' systems (the first site's).
+    let first = Site::with_settings(&top, "");
+    let others: Vec<Site> = (0..2)
+        .map(|_| Site::wired_to(&first.systems.base, &first.systems.config, &top))
+        .collect();
+    let servers: Vec<_> = [&first, &others[0], &others[1]]
+        .iter()
+        .map(|s| s.start())
+        .collect();
+    let v1_bytes = component("plugins/health.wasm");
+    let v1 = digest(&v1_bytes);
+    let v2_bytes = onething_testing::another_version(&v1_bytes, "1.0.0", "1.0.1");
+    let v2 = digest(&v2_bytes);
+    for s in &servers {
+        assert_eq!(serving(s, "plugins", "health").await, v1);
+    }
+
+    let (code, body) = upload(&servers[0], v2_bytes, None).await;
+    assert_eq!(code, 201, "{body:#}");
+    assert_eq!(body["active"], true, "{body:#}");
+    let activated = Instant::now();
+    for (i, s) in servers.iter().enumerate().skip(1) {
+        let took = serves_within(s, &v2, activated).await;
+        eprintln!("host {}: serves the activation {took:.2} s after it", i + 1);
+    }
+    // Their attempts run the new version.
+    let sample = prepared(&servers[1], "newborn.json").await;
+    let id = submit_to(&servers[2].base, &newborn(&sample, 0)).await;
+    let done = wait_for(&servers[2], &id, &["completed"]).await;
+    let health: Vec<&serde_json::Value> = done["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter(|s| s["step"].as_str().is_some_and(|s| s.starts_with("health/")))
+        .collect();
+    assert!(!health.is_empty(), "{done:#}");
+    for s in health {
+        assert_eq!(s["plugin_digest"], v2, "{s:#}");
+    }
+
+    // A follower on host 1 sees the steps host 2 drives (submitted
+    // there, so driven there), to the end.
+    let id = submit_to(&servers[1].base, &newborn(&sample, 1)).await;
+    let mut followed = crate::support::owner_client(&id)
+        .get(servers[0].url(&format!("/api/applications/{id}/events")))
+        .send()
+        .await
+        .expect("sse");
+    let mut text = String::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, followed.chunk()).await {
+            Ok(Ok(Some(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
+            Ok(Ok(None)) => break,
+            Ok(Err(e)) => panic!("the stream failed: {e}; so far:\n{text}"),
+            Err(_) => panic!("the stream did not end within 60 s; so far:\n{text}"),
+        }
+    }
+    // It ended (the application is final) with every approval in it.
+    let done = status(&servers[0], &id).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    let approved = done["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter(|s| s["status"] == "approved")
+        .count();
+    assert!(text.contains("event: submitted"), "{text}");
+    assert_eq!(
+        text.matches("event: step-approved").count(),
+        approved,
+        "{text}"
+    );
+
+    // A rollback through host 3 reaches hosts 1 and 2.
+    let (code, body) = admin_post(&servers[2], "/admin/plugins/health/rollback", json!(null)).await;
+    assert_eq!(code, 201, "{body:#}");
+    assert_eq!(body["digest"], v1, "{body:#}");
+    let rolled = Instant::now();
+    for (i, s) in servers.iter().enumerate().take(2) {
+        let took = serves_within(s, &v1, rolled).await;
+        eprintln!("host {}: serves the rollback {took:.2} s after it", i + 1);
+    }
+}
+
+/// Wait until `server` serves `digest` for health; the seconds since
+/// `since`. The bound is loose so a loaded machine does not fail it; the
+/// figure printed is the measure.
+async fn serves_within(server: &crate::support::Server, digest: &str, since: Instant) -> f64 {
+    let deadline = since + Duration::from_secs(20);
+    loop {
+        if serving(server, "plugins", "health").await == digest {
+            return since.elapsed().as_secs_f64();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} does not serve {digest} 20 s after the change",
+            server.base
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

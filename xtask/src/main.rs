@@ -577,10 +577,14 @@ fn test(root: &Path) -> Result<()> {
 
 fn bench(root: &Path, extra: &[String]) -> Result<()> {
     build_plugins(root)?;
+    // The `hosts` bench measures the PostgreSQL store too.
+    let postgres = postgres::Cluster::start(root)
+        .context("starting the throwaway PostgreSQL server the `hosts` bench needs")?;
     run(cargo()
         .current_dir(root)
         .args(["bench", "-p", "onething"])
-        .args(extra))
+        .args(extra)
+        .env(postgres::ENV, postgres.url()))
 }
 
 /// Each host crate and the host crates it may depend on (normal

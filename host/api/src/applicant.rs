@@ -500,10 +500,13 @@ pub(super) async fn events(
     )
     .await?;
     let history: VecDeque<EventRecord> = engine.store().events(&id, from).await?.into();
+    let mut poll = tokio::time::interval(s.stream_poll);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let follow = Follow {
         engine,
         id,
         rx,
+        poll,
         closing: s.closing.clone(),
         exposure: reader.exposure,
         last: from,
@@ -542,6 +545,9 @@ struct Follow {
     engine: onething_engine::Engine,
     id: String,
     rx: tokio::sync::broadcast::Receiver<onething_engine::Update>,
+    /// When to look in the store for events this host did not append (a
+    /// step driven by another host on the same database).
+    poll: tokio::time::Interval,
     closing: crate::Closing,
     exposure: onething_model::exposure::Exposure,
     last: u64,
@@ -589,6 +595,18 @@ impl Follow {
             let received = tokio::select! {
                 () = self.closing.wait() => return Next::Closing(self.shutdown_event()),
                 r = self.rx.recv() => r,
+                _ = self.poll.tick() => {
+                    // Another host may be driving the application: what
+                    // it appended is in the store, not in this host's
+                    // broadcast.
+                    self.catch_up().await;
+                    if !self.pending.is_empty()
+                        && let Ok(Some(st)) = self.engine.state(&self.id).await
+                    {
+                        self.done = st.status.is_final();
+                    }
+                    continue;
+                }
             };
             match received {
                 Ok(u) if u.application != self.id => continue,

@@ -113,6 +113,9 @@ pub struct ApiState {
     pub limits: RequestLimits,
     /// Shutdown, for live event streams.
     pub closing: Closing,
+    /// How often a live event stream looks in the store for events
+    /// appended by another host sharing the database.
+    pub stream_poll: std::time::Duration,
 }
 
 /// The whole HTTP app, and the OpenAPI document generated from the same

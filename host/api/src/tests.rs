@@ -107,6 +107,7 @@ fn app() -> Router {
             ..RequestLimits::default()
         },
         closing: Closing::never(),
+        stream_poll: std::time::Duration::from_secs(1),
     })
 }
 

@@ -129,8 +129,11 @@ impl Engine {
         match self.inner.store.renew_leases(&l.host, &held, l.ttl).await {
             Ok(lost) => {
                 for id in lost {
+                    // One given up meanwhile (its driver stopped) is not lost.
+                    if !self.inner.held.held().remove(&id) {
+                        continue;
+                    }
                     tracing::warn!(application = %id, "another host took the application over (this host's lease ran out); this host stops driving it");
-                    self.inner.held.held().remove(&id);
                     self.inner.held.lost().insert(id);
                 }
             }

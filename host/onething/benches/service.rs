@@ -429,6 +429,7 @@ async fn service_run(
         loader: None,
         limits: RequestLimits::default(),
         closing: Closing::never(),
+        stream_poll: std::time::Duration::from_secs(1),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);

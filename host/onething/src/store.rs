@@ -48,6 +48,12 @@ pub struct StoreSettings {
     /// (renewed every third of it): how long the applications of a host
     /// that died wait before another host takes them over.
     pub lease_secs: u64,
+    /// How often this host looks for catalog changes made through
+    /// another host (an activation, a rollback), in milliseconds.
+    pub catalog_poll_ms: u64,
+    /// How often a live event stream looks in the store for steps driven
+    /// by another host, in milliseconds.
+    pub stream_poll_ms: u64,
 }
 
 impl Default for StoreSettings {
@@ -62,6 +68,8 @@ impl Default for StoreSettings {
             connect_timeout_secs: pool.connect_timeout.as_secs(),
             host_id: None,
             lease_secs: 15,
+            catalog_poll_ms: 500,
+            stream_poll_ms: 1000,
         }
     }
 }
@@ -116,6 +124,14 @@ impl StoreSettings {
                 "store.lease_secs = {} is out of range (2 to 600)",
                 self.lease_secs
             ));
+        }
+        for (name, value) in [
+            ("store.catalog_poll_ms", self.catalog_poll_ms),
+            ("store.stream_poll_ms", self.stream_poll_ms),
+        ] {
+            if !(50..=60_000).contains(&value) {
+                return Err(format!("{name} = {value} is out of range (50 to 60000)"));
+            }
         }
         if let Some(id) = &self.host_id
             && (id.trim().is_empty() || id.len() > 200)

@@ -16,6 +16,7 @@
 //! change is made at a time.
 
 mod candidate;
+mod follow;
 mod history;
 mod types;
 
@@ -35,6 +36,7 @@ use crate::{Serving, admission};
 use candidate::{Activate, Candidate, serving_digest};
 use history::change;
 
+pub use follow::Follower;
 pub use types::{
     FileContent, FileRead, LoaderError, Origin, Outcome, SignaturePolicy, StartReport, Submission,
     VersionTaken,

@@ -146,6 +146,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = loader
         .start(&plugins_dir, &bundles_dir, &grants_file)
         .await?;
+    // Serves what the shared history says is active when another host
+    // (on the same database) activates or rolls back a version.
+    let _follower =
+        loader.spawn_history_follower(Duration::from_millis(config.store.catalog_poll_ms));
     let engine = Engine::with_settings(store.clone(), serving, config.engine_settings(), metrics);
     engine.watch_systems(outbound);
     let _watch = match watch(
@@ -209,6 +213,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             headers: config.http.max_headers,
         },
         closing: Closing::follow(closing_rx),
+        stream_poll: Duration::from_millis(config.store.stream_poll_ms),
     };
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(config.listen)
