@@ -93,6 +93,28 @@ impl Apps {
         id: &str,
         f: impl FnOnce(&AppState) -> Result<Vec<Event>, ActionError>,
     ) -> Result<AppState, ActionError> {
+        self.change_with(id, false, f).await
+    }
+
+    /// [`Apps::change`] by the application's driver: when this host no
+    /// longer holds the lease (another host took the application over
+    /// while a step ran), nothing is recorded and the state is returned as
+    /// stored, so an outcome computed from an older state is never
+    /// appended onto the new holder's.
+    pub(super) async fn change_as_driver(
+        &self,
+        id: &str,
+        f: impl FnOnce(&AppState) -> Result<Vec<Event>, ActionError>,
+    ) -> Result<AppState, ActionError> {
+        self.change_with(id, true, f).await
+    }
+
+    async fn change_with(
+        &self,
+        id: &str,
+        driver: bool,
+        f: impl FnOnce(&AppState) -> Result<Vec<Event>, ActionError>,
+    ) -> Result<AppState, ActionError> {
         let slot = self.slot(id);
         let mut guard = slot.lock().await;
         self.load(&mut guard, id).await?;
@@ -101,6 +123,13 @@ impl Apps {
             self.forget(id);
             return Err(ActionError::NotFound(id.to_owned()));
         };
+        if driver && !self.held.contains(id) {
+            tracing::info!(
+                application = id,
+                "this host no longer holds the application's lease: the step's outcome is left to the host that does"
+            );
+            return Ok(current.clone());
+        }
         let events = f(current)?;
         if events.is_empty() {
             return Ok(current.clone());

@@ -103,7 +103,7 @@ impl Engine {
                 let st = self
                     .inner
                     .apps
-                    .change(id, |_| {
+                    .change_as_driver(id, |_| {
                         Ok::<_, ActionError>(
                             skips
                                 .iter()
@@ -154,7 +154,7 @@ impl Engine {
         let st = self
             .inner
             .apps
-            .change(id, |s| {
+            .change_as_driver(id, |s| {
                 let cat = self.catalog();
                 let mut events = Vec::with_capacity(wanted.len());
                 for b in &wanted {
@@ -265,7 +265,7 @@ impl Engine {
         match self
             .inner
             .apps
-            .change(id, |_| Ok::<_, ActionError>(events))
+            .change_as_driver(id, |_| Ok::<_, ActionError>(events))
             .await
         {
             Ok(st) => {
