@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 
 use onething_testing::repo;
 
-fn onething(args: &[&str]) -> Output {
+pub(crate) fn onething(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_onething"))
         .current_dir(repo())
         .args(args)
@@ -13,7 +13,7 @@ fn onething(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 

@@ -5,6 +5,8 @@
 //!   `plugins/` (both bundles, the one notification, data rights, hostile
 //!   components, refusals), through the engine over the in-memory store;
 //! - [`cli`]: the commands an integrator types, through the real binary;
+//! - [`cases`]: `onething test`, the declarative cases of the example
+//!   departments and a failing suite's diff and JUnit XML;
 //! - [`service`], [`crash`], [`hotload`], [`audit`]: `onething serve`
 //!   through HTTP and signals, with its SQLite store;
 //! - [`postgres`]: `onething serve` on PostgreSQL (`[store] url`), on a
@@ -29,6 +31,7 @@
 
 mod agreement;
 mod audit;
+mod cases;
 mod cli;
 mod components;
 mod crash;

@@ -1,5 +1,6 @@
 //! The `onething` binary: the command-line edge of the host.
 
+mod cases;
 mod cli;
 mod config;
 mod host_key;

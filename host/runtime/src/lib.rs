@@ -39,7 +39,7 @@ pub use error::{CallError, LoadError};
 pub use footprint::Footprint;
 pub use limits::{AllocationStrategy, DepartmentLimits, KvQuotaSource, Limits};
 pub use onething_contract::ContractVersion;
-pub use plugin::{Plugin, Writes};
+pub use plugin::{Measured, Plugin, Usage, Writes};
 pub use state::CallState;
 
 /// How often the epoch advances. Call deadlines are checked at this grain.

@@ -58,6 +58,33 @@ impl Writes {
     }
 }
 
+/// What one call used of the sandbox's limits: for test runners and
+/// tools that show a department how close it runs to them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Instructions (fuel units) it ran, when fuel is on
+    /// (`limits.fuel`).
+    pub fuel: Option<u64>,
+    /// Bytes its linear memories and tables reached (they only grow), as
+    /// counted against `limits.memory_bytes`.
+    pub memory_bytes: usize,
+    /// Wall time from instantiation to its answer.
+    pub wall: std::time::Duration,
+    /// Size of its answer as `limits.max_output_bytes` counts it (0 when
+    /// it failed).
+    pub output_bytes: usize,
+}
+
+/// One `handle()` call's answer, its key-value writes and what it used.
+pub struct Measured {
+    /// What it answered, or how the call failed.
+    pub result: Result<Handled, CallError>,
+    /// Its writes, to take back if the attempt does not stand.
+    pub writes: Writes,
+    /// What it used of the limits.
+    pub usage: Usage,
+}
+
 /// A loaded, described department component.
 pub struct Plugin {
     shared: Arc<Shared>,
@@ -286,7 +313,7 @@ fn not_wasm(bytes: &[u8]) -> String {
 /// Run `$call` on a fresh instance of `$pre` under the limits, turning any
 /// failure into a [`CallError`] and checking the output size. What the
 /// plugin printed goes to the log sink, masked, whatever happened. Gives
-/// the result and the call's key-value writes.
+/// the result, the call's key-value writes and what it used ([`Usage`]).
 macro_rules! fresh_call {
     ($shared:expr, $pre:expr, $department:expr, $version:expr, $input:expr, $notes:expr, $function:literal, |$store:ident, $instance:ident| $call:expr) => {{
         let shared: &Shared = $shared;
@@ -316,9 +343,22 @@ macro_rules! fresh_call {
         };
         state.flush_output();
         let undo = state.undo.clone();
+        let mut usage = Usage {
+            fuel: None,
+            memory_bytes: state.limiter.used,
+            wall: started.elapsed(),
+            output_bytes: 0,
+        };
+        if let Some(budget) = shared.limits.fuel {
+            usage.fuel = $store
+                .get_fuel()
+                .ok()
+                .map(|left| budget.saturating_sub(left));
+        }
         let result = match result {
             Ok(out) => {
                 let size = out.output_size();
+                usage.output_bytes = size;
                 if size > shared.limits.max_output_bytes {
                     Err(CallError::OutputTooLarge {
                         function: $function,
@@ -339,7 +379,7 @@ macro_rules! fresh_call {
                 &shared.limits,
             )),
         };
-        (result, undo)
+        (result, undo, usage)
     }};
 }
 
@@ -545,11 +585,17 @@ impl Plugin {
         &self,
         request: &StepRequest,
     ) -> (Result<Handled, CallError>, Writes) {
+        let m = self.handle_measured(request).await;
+        (m.result, m.writes)
+    }
+
+    /// [`Plugin::handle_recorded`], with what the call used of the limits.
+    pub async fn handle_measured(&self, request: &StepRequest) -> Measured {
         let _permit = self.permit().await;
         let span = tracing::info_span!("step", department = %self.manifest.department, step = %request.step, version = %self.manifest.version, application = %request.application, attempt = request.attempt);
         let notes = Notes::default();
         let input = self.input(&request.fields, Some(&request.application), &request.step);
-        let (result, undo) = async {
+        let (result, undo, usage) = async {
             on_this_plugin!(self, input, notes.clone(), "handle", |store, h| h
                 .handle(&mut store, request))
         }
@@ -569,7 +615,11 @@ impl Plugin {
             kv: self.shared.caps.kv.clone(),
             department: self.manifest.department.clone(),
         };
-        (result, writes)
+        Measured {
+            result,
+            writes,
+            usage,
+        }
     }
 
     /// What a call with `fields` carries, for its logging: their keys,

@@ -746,6 +746,28 @@ impl KvMaps {
 }
 
 impl MemoryKv {
+    /// Forget every department's values (a test runner between cases).
+    pub fn clear(&self) {
+        if let Ok(mut m) = self.inner.lock() {
+            *m = KvMaps::default();
+        }
+    }
+
+    /// What `department` keeps, sorted by key.
+    pub fn entries(&self, department: &DepartmentId) -> Vec<(String, Vec<u8>)> {
+        let mut out: Vec<(String, Vec<u8>)> = self
+            .with(|m| {
+                Ok(m.values
+                    .iter()
+                    .filter(|((d, _), _)| d == department)
+                    .map(|((_, k), v)| (k.clone(), v.clone()))
+                    .collect())
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut KvMaps) -> Result<T, KvError>) -> Result<T, KvError> {
         let mut guard = self
             .inner

@@ -15,6 +15,7 @@ mod run;
 mod serve;
 mod submit;
 mod systems;
+mod test;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -100,6 +101,8 @@ enum Command {
     /// Simulated department systems, for demos and local runs.
     #[command(subcommand)]
     Systems(systems::Command),
+    /// Run a department's declarative test cases (TOML) in the sandbox.
+    Test(test::Args),
 }
 
 /// Limits for the local commands (`run`, `form`, `plugin check`): the
@@ -143,6 +146,7 @@ pub fn main() -> ExitCode {
             Command::Audit(cmd) => audit::run(cmd).await,
             Command::Identity(cmd) => identity::run(cmd).await,
             Command::Systems(cmd) => systems::run(cmd).await,
+            Command::Test(args) => test::run(args).await,
         }
     });
     // Nothing the commands leave behind (a blocking read of a client gone,

@@ -23,7 +23,7 @@ fn read_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Write a file through its directory opened with cap-std.
-fn write_beside(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(super) fn write_beside(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| anyhow::anyhow!("{} is not a file name", path.display()))?;

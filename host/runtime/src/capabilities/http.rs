@@ -103,6 +103,52 @@ pub struct Outbound {
     secret_values: Vec<String>,
     clients: Mutex<HashMap<String, reqwest::Client>>,
     in_flight: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Answers in place of the network, for test runners.
+    responder: Option<Arc<dyn Responder>>,
+}
+
+/// A request as it would go on the wire (credentials added), for a
+/// [`Responder`].
+#[derive(Debug, Clone)]
+pub struct SentRequest {
+    /// The department that sent it.
+    pub department: String,
+    /// Method, upper case.
+    pub method: String,
+    /// The whole URL.
+    pub url: String,
+    /// Headers, names lower case, the injected credentials among them.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// What a [`Responder`] answers.
+#[derive(Debug, Clone)]
+pub enum MockAnswer {
+    /// An answer.
+    Answer {
+        /// Status code.
+        status: u16,
+        /// Headers.
+        headers: Vec<(String, String)>,
+        /// Body.
+        body: Vec<u8>,
+    },
+    /// No answer within the first-byte timeout.
+    Timeout,
+    /// The connection is refused.
+    Refused,
+}
+
+/// Answers departments' requests in place of the network (`onething
+/// test` and its mocked systems): the policy, the limits, the injected
+/// credentials and the records apply as to a real request; only sending
+/// it is replaced. `None` is a request nothing answers: it fails as a
+/// refused connection, the note saying no mock matched.
+pub trait Responder: Send + Sync {
+    /// The answer to `request`.
+    fn answer(&self, request: &SentRequest) -> Option<MockAnswer>;
 }
 
 impl std::fmt::Debug for Outbound {
@@ -143,7 +189,14 @@ impl Outbound {
             recorder,
             clients: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
+            responder: None,
         }
+    }
+
+    /// Answer every request from `responder` instead of the network.
+    pub fn with_responder(mut self, responder: Arc<dyn Responder>) -> Outbound {
+        self.responder = Some(responder);
+        self
     }
 
     /// The configuration value `key` of `department`.
@@ -409,15 +462,20 @@ impl Outbound {
             })
             .min(limits.call_timeout);
         let deadline = tokio::time::Instant::from_std(started + limits.call_timeout);
+        if let Some(responder) = &self.responder {
+            return self.mocked(
+                responder.as_ref(),
+                ctx,
+                call,
+                started,
+                builder,
+                &policy,
+                first_byte,
+            );
+        }
         let mut response = match tokio::time::timeout(first_byte, builder.send()).await {
             Err(_) => {
-                let note = format!(
-                    "{}{} sent no answer within outbound.{d}.first_byte_timeout_ms = {}",
-                    call.origin,
-                    call.path,
-                    first_byte.as_millis()
-                );
-                let stop = Stop::new("timeout", note, HttpError::ConnectionReadTimeout).down();
+                let stop = Stop::no_first_byte(&call, d, first_byte, "");
                 return self.stop(ctx, call, started, stop);
             }
             Ok(Err(e)) => {
@@ -481,6 +539,98 @@ impl Outbound {
     }
 }
 
+impl Outbound {
+    /// [`Outbound::send`]'s end when a [`Responder`] answers: its answer
+    /// held to the same size limit, its failures to the same notes.
+    #[allow(clippy::too_many_arguments)]
+    fn mocked(
+        &self,
+        responder: &dyn Responder,
+        ctx: &CallContext,
+        mut call: OutboundCall,
+        started: Instant,
+        builder: reqwest::RequestBuilder,
+        policy: &DepartmentPolicy,
+        first_byte: std::time::Duration,
+    ) -> Result<http::Response<WasiBody>, HttpError> {
+        let d = &ctx.department;
+        let request = match builder.build() {
+            Ok(r) => r,
+            Err(e) => {
+                let stop = Stop::new("internal", e.to_string(), HttpError::InternalError(None));
+                return self.stop(ctx, call, started, stop);
+            }
+        };
+        let sent = SentRequest {
+            department: d.clone(),
+            method: request.method().as_str().to_owned(),
+            url: request.url().to_string(),
+            headers: request
+                .headers()
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: request
+                .body()
+                .and_then(|b| b.as_bytes())
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default(),
+        };
+        let (status, headers, body) = match responder.answer(&sent) {
+            Some(MockAnswer::Answer {
+                status,
+                headers,
+                body,
+            }) => (status, headers, body),
+            Some(MockAnswer::Timeout) => {
+                let stop = Stop::no_first_byte(&call, d, first_byte, " (mocked)");
+                return self.stop(ctx, call, started, stop);
+            }
+            Some(MockAnswer::Refused) => {
+                let note = format!("could not connect to {} (mocked)", call.origin);
+                let stop = Stop::new("connect", note, HttpError::ConnectionRefused).down();
+                return self.stop(ctx, call, started, stop);
+            }
+            None => {
+                let note = format!(
+                    "no mocked answer for {} {}{}: the request was not answered",
+                    sent.method, call.origin, call.path
+                );
+                let stop = Stop::new("connect", note, HttpError::ConnectionRefused);
+                return self.stop(ctx, call, started, stop);
+            }
+        };
+        call.status = Some(status);
+        if body.len() as u64 > policy.limits.max_response_bytes {
+            let note = format!(
+                "the answer of {}{} is over outbound.{d}.max_response_bytes = {}: not read further",
+                call.origin, call.path, policy.limits.max_response_bytes
+            );
+            let error = HttpError::HttpResponseBodySize(Some(policy.limits.max_response_bytes));
+            call.bytes_received = policy.limits.max_response_bytes;
+            return self.stop(ctx, call, started, Stop::new("too-large", note, error));
+        }
+        call.bytes_received = body.len() as u64;
+        self.finish(ctx, call, started, Some(status < 500));
+        let mut answer = http::Response::builder().status(status);
+        for (name, value) in &headers {
+            answer = answer.header(name.as_str(), value.as_str());
+        }
+        answer
+            .body(
+                Full::new(Bytes::from(body))
+                    .map_err(|never| match never {})
+                    .boxed_unsync(),
+            )
+            .map_err(|e| HttpError::InternalError(Some(e.to_string())))
+    }
+}
+
 /// How a request ended without an answer for the guest.
 struct Stop {
     /// The record's word for it (`denied`, `timeout`, `too-large` …).
@@ -506,6 +656,22 @@ impl Stop {
     fn down(mut self) -> Stop {
         self.down = true;
         self
+    }
+
+    /// No answer within the first-byte timeout (`how` says more).
+    fn no_first_byte(
+        call: &OutboundCall,
+        department: &str,
+        first_byte: std::time::Duration,
+        how: &str,
+    ) -> Stop {
+        let note = format!(
+            "{}{} sent no answer within outbound.{department}.first_byte_timeout_ms = {}{how}",
+            call.origin,
+            call.path,
+            first_byte.as_millis()
+        );
+        Stop::new("timeout", note, HttpError::ConnectionReadTimeout).down()
     }
 
     /// A request that reqwest could not complete: a redirect the policy

@@ -1,0 +1,237 @@
+//! `onething test` through the real binary: every example department's
+//! case files pass; a wrong expectation fails with a readable diff, a
+//! case the host could never produce and a malformed file are refused
+//! naming what is wrong, and the JUnit XML written is well-formed and
+//! counts them; the configured limits are the ones reported and enforced.
+
+use std::path::{Path, PathBuf};
+
+use onething_testing::repo;
+
+use crate::cli::{onething, stdout};
+
+/// The departments under plugins/departments with a cases/ directory.
+fn departments_with_cases() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(repo().join("plugins/departments"))
+        .expect("plugins/departments")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("cases").is_dir())
+        .collect();
+    out.sort();
+    out
+}
+
+/// `<testsuites>`'s counts: tests, failures, errors.
+fn junit_counts(path: &Path) -> (usize, usize, usize) {
+    let xml = std::fs::read_to_string(path).expect("the JUnit file");
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites", "{xml}");
+    let n = |a: &str| {
+        root.attribute(a)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("testsuites has a numeric {a}: {xml}"))
+    };
+    let cases = doc
+        .descendants()
+        .filter(|d| d.has_tag_name("testcase"))
+        .count();
+    assert_eq!(cases, n("tests"), "one testcase element per test");
+    (n("tests"), n("failures"), n("errors"))
+}
+
+#[test]
+fn every_example_departments_cases_pass_with_the_limits_they_used() {
+    let dirs = departments_with_cases();
+    assert!(
+        dirs.len() >= 3,
+        "at least three departments have cases: {dirs:?}"
+    );
+    let tmp = tempfile::tempdir().expect("tmp");
+    let junit = tmp.path().join("cases.xml");
+    let mut args: Vec<String> = vec!["test".into(), "--junit".into(), junit.display().to_string()];
+    args.extend(dirs.iter().map(|d| d.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = onething(&args);
+    let text = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written: usize = dirs
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d.join("cases")).expect("cases"))
+        .filter_map(Result::ok)
+        .map(|e| std::fs::read_to_string(e.path()).expect("case file"))
+        .map(|t| t.matches("[[case]]").count())
+        .sum();
+    assert!(
+        text.contains(&format!("{written} case(s): {written} passed, 0 failed")),
+        "{text}"
+    );
+    // Every case reports what it used of each limit, naming the setting.
+    assert_eq!(
+        text.matches("of limits.memory_bytes").count(),
+        written,
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("(limits.fuel unset)").count(),
+        written,
+        "{text}"
+    );
+    assert_eq!(junit_counts(&junit), (written, 0, 0));
+}
+
+const WRONG: &str = r#"
+[plugin]
+department = "housing-fund"
+config = { base_url = "https://gjj.example/v1" }
+
+[defaults]
+today = 2026-11-28
+fields = { "enterprise.uscc" = "91350206MA2Y3K5P9T", "enterprise.name" = "厦门鹭岛茶业有限公司", "enterprise.employee_count" = 8 }
+
+[[case]]
+name = "expects the wrong number"
+[[case.outbound]]
+method = "POST"
+url = "https://gjj.example/v1/employer-accounts"
+status = 201
+json = { account_number = "HF000000000001" }
+[[case.outbound]]
+url = "https://gjj.example/v1/never"
+[case.expect]
+outcome = "approved"
+fields = { "housing_fund.employer_account_number" = "HF-WRONG" }
+
+[[case]]
+name = "gives a field the step does not read"
+fields = { "child.name" = "林安然" }
+[case.expect]
+outcome = "approved"
+
+[[case]]
+name = "passes"
+fields = { "enterprise.employee_count" = 0 }
+[case.expect]
+outcome = "needs-more"
+problems = ["no-employees"]
+"#;
+
+#[test]
+fn a_wrong_expectation_fails_with_a_diff_and_counted_junit() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let cases = tmp.path().join("wrong.toml");
+    std::fs::write(&cases, WRONG).expect("write");
+    let broken = tmp.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        "[plugin]\ndepartment = \"housing-fund\"\n[[case]]\nname = \"x\"\n[case.expect]\noutcome = \"approved\"\nfeilds = {}\n",
+    )
+    .expect("write");
+    let junit = tmp.path().join("out.xml");
+    let plugins = repo().join("target/plugins");
+    let out = onething(&[
+        "test",
+        "--plugins",
+        &plugins.display().to_string(),
+        "--junit",
+        &junit.display().to_string(),
+        &tmp.path().display().to_string(),
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    // The diff: expected against observed, line by line.
+    assert!(text.contains("--- expected"), "{text}");
+    assert!(
+        text.contains("-fields.housing_fund.employer_account_number = \"HF-WRONG\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("+fields.housing_fund.employer_account_number = \"HF000000000001\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("the mocked answer to GET https://gjj.example/v1/never was never asked for"),
+        "{text}"
+    );
+    // A case the host could never produce, named with the key.
+    assert!(
+        text.contains("fields.child.name: step employer-account does not read it"),
+        "{text}"
+    );
+    // A malformed file, the misspelt key named.
+    assert!(
+        text.contains("broken.toml") && text.contains("feilds"),
+        "{text}"
+    );
+    assert!(text.contains("4 case(s): 1 passed, 3 failed"), "{text}");
+    // One failure (the diff), two errors (the case and the file that
+    // cannot run).
+    assert_eq!(junit_counts(&junit), (4, 1, 2));
+    let xml = std::fs::read_to_string(&junit).expect("junit");
+    assert!(xml.contains("HF-WRONG"), "the diff is in the XML: {xml}");
+}
+
+#[test]
+fn the_configured_limits_are_reported_and_enforced() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let case = |fuel: u64| {
+        format!(
+            "{}\n",
+            WRONG
+                .split("[[case]]\nname = \"gives")
+                .next()
+                .expect("first case")
+                .replace("HF-WRONG", "HF000000000001")
+                .replace(
+                    "[[case.outbound]]\nurl = \"https://gjj.example/v1/never\"\n",
+                    ""
+                )
+                .replace("expects the wrong number", &format!("fuel {fuel}"))
+        )
+    };
+    let plugins = repo().join("target/plugins").display().to_string();
+    let dictionary = repo()
+        .join("examples/dictionary.toml")
+        .display()
+        .to_string();
+    // describe() runs in well under 20,000; the step in about 60,000.
+    for (fuel, passes) in [(50_000_000u64, true), (20_000, false)] {
+        let dir = tmp.path().join(fuel.to_string());
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(dir.join("case.toml"), case(fuel)).expect("write");
+        let config = dir.join("onething.toml");
+        std::fs::write(
+            &config,
+            format!("[limits]\nfuel = {fuel}\n[signatures]\nrequired = false\n"),
+        )
+        .expect("write");
+        let out = onething(&[
+            "test",
+            "--config",
+            &config.display().to_string(),
+            "--plugins",
+            &plugins,
+            "--dictionary",
+            &dictionary,
+            &dir.join("case.toml").display().to_string(),
+        ]);
+        let text = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+        if passes {
+            assert_eq!(out.status.code(), Some(0), "{text}");
+            assert!(text.contains("of limits.fuel 50.00 M ("), "{text}");
+        } else {
+            assert_eq!(out.status.code(), Some(1), "{text}");
+            assert!(text.contains("+error = \"fuel\""), "{text}");
+            assert!(
+                text.contains("fuel limit of 20000 instructions exhausted"),
+                "{text}"
+            );
+        }
+    }
+}
