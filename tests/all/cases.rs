@@ -3,6 +3,8 @@
 //! case the host could never produce and a malformed file are refused
 //! naming what is wrong, and the JUnit XML written is well-formed and
 //! counts them; the configured limits are the ones reported and enforced.
+//! `onething plugin new` writes a whole project, or refuses and writes
+//! nothing (`cargo xtask test` then builds and tests a fresh one).
 
 use std::path::{Path, PathBuf};
 
@@ -234,4 +236,135 @@ fn the_configured_limits_are_reported_and_enforced() {
             );
         }
     }
+}
+
+/// `onething plugin new` with `args` in `dir`.
+fn plugin_new(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_onething"))
+        .current_dir(dir)
+        .args(["plugin", "new"])
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn plugin_new_writes_a_whole_project_against_the_sdk_it_found() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("civil-affairs");
+    let sdk = repo().join("sdk");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_onething"))
+        .current_dir(repo())
+        .args(["plugin", "new", "civil-affairs", "--step", "birth-record"])
+        .arg("--dir")
+        .arg(&dir)
+        .output()
+        .expect("the binary runs");
+    let text = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        crate::cli::stderr(&out)
+    );
+    for file in [
+        "Cargo.toml",
+        "rust-toolchain.toml",
+        ".cargo/config.toml",
+        "src/lib.rs",
+        "cases/birth-record.toml",
+        "README.md",
+        ".gitignore",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} written");
+        assert!(text.contains(file), "{file} listed: {text}");
+        let body = std::fs::read_to_string(dir.join(file)).expect("read");
+        assert!(
+            !body.contains("{{"),
+            "{file} has no placeholder left: {body}"
+        );
+    }
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml");
+    let sdk = sdk.canonicalize().expect("sdk");
+    assert!(
+        manifest.contains(&format!("path = \"{}\"", sdk.display())),
+        "the SDK found above the current directory: {manifest}"
+    );
+    assert!(manifest.contains("name = \"civil_affairs\""), "{manifest}");
+    let lib = std::fs::read_to_string(dir.join("src/lib.rs")).expect("lib.rs");
+    assert!(
+        lib.contains("CivilAffairs") && lib.contains("\"birth-record\""),
+        "{lib}"
+    );
+    let cases = std::fs::read_to_string(dir.join("cases/birth-record.toml")).expect("cases");
+    assert!(
+        cases.contains("civil_affairs.wasm"),
+        "the cases name the component: {cases}"
+    );
+    assert!(
+        text.contains("onething test"),
+        "says what to do next: {text}"
+    );
+}
+
+#[test]
+fn plugin_new_refuses_a_bad_name_a_used_directory_and_a_wrong_sdk_writing_nothing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let sdk = repo().join("sdk");
+    let sdk = sdk.to_str().expect("utf-8 path");
+
+    let bad = tmp.path().join("bad");
+    let out = plugin_new(tmp.path(), &["Civil_Affairs", "--dir", "bad", "--sdk", sdk]);
+    let err = crate::cli::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "an error: {err}");
+    assert!(err.contains("department id"), "names what is wrong: {err}");
+    assert!(!bad.exists(), "nothing written for a bad name");
+
+    let out = plugin_new(
+        tmp.path(),
+        &["tax", "--dir", "bad", "--sdk", sdk, "--step", "Filing!"],
+    );
+    let err = crate::cli::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "an error: {err}");
+    assert!(err.contains("--step"), "names the option: {err}");
+    assert!(!bad.exists(), "nothing written for a bad step");
+
+    let used = tmp.path().join("used");
+    std::fs::create_dir(&used).expect("mkdir");
+    std::fs::write(used.join("notes.txt"), "mine").expect("write");
+    let out = plugin_new(tmp.path(), &["tax", "--dir", "used", "--sdk", sdk]);
+    let err = crate::cli::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "an error: {err}");
+    assert!(err.contains("not empty") && err.contains("--dir"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(&used).expect("ls").collect();
+    assert_eq!(left.len(), 1, "the directory is left as it was");
+    assert_eq!(
+        std::fs::read_to_string(used.join("notes.txt")).expect("read"),
+        "mine"
+    );
+
+    let out = plugin_new(
+        tmp.path(),
+        &[
+            "tax",
+            "--dir",
+            "x",
+            "--sdk",
+            tmp.path().to_str().expect("utf-8"),
+        ],
+    );
+    let err = crate::cli::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "an error: {err}");
+    assert!(
+        err.contains("--sdk") && err.contains("onething-sdk"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("x").exists());
+
+    // Outside the repository, with no --sdk: told to give one.
+    let out = plugin_new(tmp.path(), &["tax", "--dir", "y"]);
+    let err = crate::cli::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "an error: {err}");
+    assert!(err.contains("give --sdk"), "{err}");
+    assert!(!tmp.path().join("y").exists());
 }

@@ -15,6 +15,7 @@ use std::process::Command;
 use anyhow::{Context as _, Result, bail};
 
 mod postgres;
+mod scaffold;
 mod schemathesis;
 
 const WASM_TARGET: &str = "wasm32-wasip2";
@@ -563,6 +564,7 @@ fn test(root: &Path) -> Result<()> {
     run(cargo()
         .current_dir(root.join("plugins"))
         .args(["test", "--target", &host]))?;
+    scaffold::check(root, &host)?;
     run(cargo().current_dir(root).args([
         "clippy",
         "--workspace",

@@ -201,8 +201,15 @@ async fn run_cases(
     }
     let (component, bytes) = match &file.plugin.component {
         Some(rel) => {
-            let bytes = dir.read_relative(&rel.to_string_lossy())?;
-            (dir.shown(&rel.to_string_lossy()), bytes)
+            // A path the case's author wrote, like a config's: relative to
+            // the case file, and free to leave its directory (materials
+            // are not).
+            let at = path.parent().unwrap_or(Path::new(".")).join(rel);
+            let (d, n) = SourceDir::of_file(&at)?;
+            let bytes = d.read(&n).map_err(|e| {
+                anyhow::anyhow!("{e} (build the component first: cargo build --release)")
+            })?;
+            (at.display().to_string(), bytes)
         }
         None => {
             let at = settings.plugins.join(format!("{department}.wasm"));

@@ -12,6 +12,7 @@ mod init;
 mod plugin;
 mod render;
 mod run;
+mod scaffold;
 mod serve;
 mod submit;
 mod systems;

@@ -1,5 +1,6 @@
-//! `onething plugin`: commands for plugin components: check (optionally
-//! with signatures), keygen and sign.
+//! `onething plugin`: commands for plugin components: new (a project,
+//! [`super::scaffold`]), check (optionally with signatures), keygen and
+//! sign.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,6 +47,26 @@ fn read_text(path: &std::path::Path) -> anyhow::Result<String> {
 /// Plugin subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
+    /// Start a department's plugin project: a manifest with one step,
+    /// unit tests, declarative cases, a README and the build wired; it
+    /// builds and passes `onething test` untouched.
+    New {
+        /// The department id (kebab-case).
+        name: String,
+        /// The language.
+        #[arg(long, value_enum, default_value = "rust")]
+        lang: super::scaffold::Lang,
+        /// Where to make it (default ./NAME); must not exist, or be empty.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The OneThing SDK to depend on (default the repository's sdk/,
+        /// found in the current directory or above it).
+        #[arg(long, value_name = "DIR")]
+        sdk: Option<PathBuf>,
+        /// The id of its step.
+        #[arg(long, default_value = "filing")]
+        step: String,
+    },
     /// Validate a component: it parses, implements the world, and its
     /// describe() is sound against the dictionary. Prints its manifest.
     Check {
@@ -115,6 +136,36 @@ fn verify_signature(
 
 pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
     match cmd {
+        Command::New {
+            name,
+            lang,
+            dir,
+            sdk,
+            step,
+        } => {
+            let request = super::scaffold::Request {
+                dir: dir.unwrap_or_else(|| PathBuf::from(&name)),
+                sdk: super::scaffold::find_sdk(sdk.as_deref())?,
+                name,
+                step,
+                lang,
+            };
+            let written = super::scaffold::create(&request)?;
+            outln!(
+                "{}: a plugin project for department {} (step {}, SDK {})",
+                request.dir.display(),
+                request.name,
+                request.step,
+                request.sdk.display()
+            );
+            for f in &written {
+                outln!("  {f}");
+            }
+            outln!("next:");
+            outln!("  cd {}", request.dir.display());
+            outln!("  cargo build --release && onething test");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Keygen { name, out } => {
             DepartmentId::parse(&name)?;
             let dir = cap_std::fs::Dir::open_ambient_dir(&out, cap_std::ambient_authority())

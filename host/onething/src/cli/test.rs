@@ -29,7 +29,9 @@ pub struct Args {
     /// naming only its department finds the component.
     #[arg(long, value_name = "DIR")]
     plugins: Option<PathBuf>,
-    /// The data dictionary.
+    /// The data dictionary (default: the config's, else
+    /// $ONETHING_DICTIONARY, else the first examples/dictionary.toml in
+    /// the current directory or above it).
     #[arg(long, value_name = "FILE")]
     dictionary: Option<PathBuf>,
     /// The service's config file: its limits, and its outbound policies,
@@ -102,6 +104,29 @@ fn toml_files_in(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The variable naming the platform's dictionary (as for the SDK's test
+/// kit).
+const DICTIONARY_ENV: &str = "ONETHING_DICTIONARY";
+
+/// The dictionary when none is named: `$ONETHING_DICTIONARY`, else the
+/// first `examples/dictionary.toml` in the current directory or above it
+/// (a plugin project inside the repository finds the repository's).
+fn default_dictionary() -> anyhow::Result<PathBuf> {
+    if let Some(p) = std::env::var_os(DICTIONARY_ENV) {
+        return Ok(PathBuf::from(p));
+    }
+    let here = std::env::current_dir()?;
+    here.ancestors()
+        .map(|d| d.join("examples/dictionary.toml"))
+        .find(|p| p.is_file())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no examples/dictionary.toml in {} or above it: give --dictionary FILE or set {DICTIONARY_ENV}",
+                here.display()
+            )
+        })
+}
+
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let files = case_files(&args.cases)?;
     let (config, paths) = match &args.config {
@@ -124,7 +149,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             (config, Paths::default())
         }
     };
-    let dictionary_path = args.dictionary.clone().unwrap_or(paths.dictionary);
+    let dictionary_path = match (&args.dictionary, &args.config) {
+        (Some(given), _) => given.clone(),
+        (None, Some(_)) => paths.dictionary,
+        (None, None) => default_dictionary()?,
+    };
     let dictionary = local::load_dictionary(&dictionary_path)
         .with_context(|| format!("the dictionary {}", dictionary_path.display()))?;
     let settings = Settings {
