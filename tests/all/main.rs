@@ -15,6 +15,8 @@
 //!   storage quotas, through the service;
 //! - [`hardening_hotload`]: the watcher's and the loader's hardening
 //!   (issue 10), with a 60 s soak that runs alongside the other tests;
+//! - [`dictionary`]: the data dictionary hot-loaded, refused when it
+//!   would break what serves, rolled back, watched and restored;
 //! - [`data_rights`]: who may see what: the data-sharing register,
 //!   tokens and their verification, an application's owner, officers and
 //!   operator roles, masking, prefill bound to the person, rate limits,
@@ -36,6 +38,7 @@ mod cli;
 mod components;
 mod crash;
 mod data_rights;
+mod dictionary;
 mod drill;
 mod hardening_engine;
 mod hardening_hotload;

@@ -159,6 +159,12 @@ impl Site {
             onething_testing::test_grants(),
         )
         .expect("write grants");
+        // The site's own copy: the service watches it.
+        std::fs::copy(
+            repo().join("examples/dictionary.toml"),
+            dir.path().join("dictionary.toml"),
+        )
+        .expect("copy the dictionary");
         for (id, steps) in TEST_BUNDLES {
             let text = format!(
                 "id = \"{id}\"\ntitle = {{ zh = \"测试\", en = \"Test\" }}\ndescription = {{ zh = \"测试\", en = \"Test\" }}\ntime_limit_hours = 1\n{steps}"
@@ -226,11 +232,10 @@ impl Site {
             "[rate_limits]\nper_subject_per_minute = 1000000\nper_address_per_minute = 1000000\nburst = 100000\n"
         };
         let config = format!(
-            "{top_keys}\nplugins_dir = \"plugins\"\nbundles_dir = \"bundles\"\ndictionary = \"{}\"\ngrants = \"grants.toml\"\ndata_dir = \"data\"\n{}\
+            "{top_keys}\nplugins_dir = \"plugins\"\nbundles_dir = \"bundles\"\ndictionary = \"dictionary.toml\"\ngrants = \"grants.toml\"\ndata_dir = \"data\"\n{}\
              [limits]\ncompile_cache_dir = \"{}\"\n{}{limits}\n[retry]\nmax_attempts = 4\nfirst_backoff_ms = 10\nmax_backoff_ms = 100\n\
              [[operators]]\nname = \"duty-officer\"\ntoken = \"{TOKEN}\"\nroles = [\"viewer\", \"resolver\", \"publisher\", \"auditor\"]\n\
              [identity]\ndev_issuer = \"{}\"\n{rate_limits}{extra}\n{top_tables}",
-            repo().join("examples/dictionary.toml").display(),
             default("max_body_bytes", "max_body_bytes = 65536", top_keys),
             repo().join("target/onething-cache").display(),
             default("call_timeout_ms", "call_timeout_ms = 10000", limits),

@@ -14,6 +14,7 @@ mod access;
 mod applicant;
 mod audit;
 pub mod auth;
+mod dictionary;
 pub mod error;
 pub mod guard;
 mod json;
@@ -164,6 +165,10 @@ fn routes(state: &ApiState) -> OpenApiRouter<ApiState> {
         .routes(routes!(versions::grants_versions))
         .routes(routes!(versions::activate_grants))
         .routes(routes!(versions::rollback_grants))
+        .routes(routes!(dictionary::upload_dictionary))
+        .routes(routes!(dictionary::dictionary_versions))
+        .routes(routes!(dictionary::activate_dictionary))
+        .routes(routes!(dictionary::rollback_dictionary))
         .routes(routes!(operator::systems))
         .routes(routes!(audit::verify))
         .routes(routes!(audit::checkpoint))
@@ -186,6 +191,7 @@ fn routes(state: &ApiState) -> OpenApiRouter<ApiState> {
         .routes(routes!(audit::data_flows))
         .routes(routes!(applicant::prefill))
         .routes(routes!(versions::grants))
+        .routes(routes!(dictionary::dictionary))
         .routes(routes!(openapi::document))
         .routes(routes!(healthz))
         .routes(routes!(ready))

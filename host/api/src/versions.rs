@@ -28,7 +28,7 @@ use onething_store::versions::{
 /// its `.wasm.sig` file).
 pub const SIGNATURE_HEADER: &str = "onething-signature";
 
-fn loader(s: &ApiState) -> Result<&Loader, ApiError> {
+pub(super) fn loader(s: &ApiState) -> Result<&Loader, ApiError> {
     s.loader
         .as_deref()
         .ok_or_else(|| ApiError::not_found("hot loading is not enabled in this server"))
@@ -45,7 +45,7 @@ pub(super) struct UploadQuery {
     department: Option<String>,
 }
 
-fn answer(outcome: Outcome) -> impl IntoResponse {
+pub(super) fn answer(outcome: Outcome) -> impl IntoResponse {
     let status = if outcome.changed {
         StatusCode::CREATED
     } else {
@@ -103,7 +103,7 @@ pub(super) async fn upload_component(
 #[into_params(parameter_in = Query)]
 pub(super) struct BundleQuery {
     /// Activate once admitted (default true).
-    activate: Option<bool>,
+    pub(super) activate: Option<bool>,
 }
 
 #[utoipa::path(post, path = "/admin/bundles", tag = "operator",
@@ -151,7 +151,7 @@ pub struct Versions {
     pub history: Vec<ChangeRecord>,
 }
 
-async fn versions_of(
+pub(super) async fn versions_of(
     s: &ApiState,
     kind: VersionKind,
     subject: &str,
@@ -216,7 +216,7 @@ pub(super) struct Activation {
     /// A digest, a digest prefix of at least 8 hex digits, or a declared
     /// version.
     #[schema(min_length = 1, example = "1.0.0")]
-    version: String,
+    pub(super) version: String,
 }
 
 #[utoipa::path(post, path = "/admin/plugins/{department}/activate", tag = "operator",
@@ -359,7 +359,7 @@ pub(super) async fn changes(
 }
 
 /// A TOML upload's text.
-fn toml_text(body: Bytes, what: &str) -> Result<String, ApiError> {
+pub(super) fn toml_text(body: Bytes, what: &str) -> Result<String, ApiError> {
     String::from_utf8(body.to_vec())
         .map_err(|e| ApiError::bad_request(format!("{what} is UTF-8 TOML text: {e}")))
 }

@@ -7,7 +7,8 @@
 //! its manifest declares given to its department by the data-sharing
 //! register ([`granted`]). A bundle must resolve against the serving
 //! plugins, within the grants; a register must still grant every read of
-//! what serves ([`covers_serving`]).
+//! what serves ([`covers_serving`]); a dictionary must keep every entry
+//! what serves uses, unbroken ([`dictionary`]).
 
 use std::sync::Arc;
 
@@ -196,4 +197,81 @@ pub(crate) fn bundles_with(
         out.push(Arc::new(bundle));
     }
     Ok(out)
+}
+
+/// What serves, resolved again against a new dictionary.
+pub(crate) struct Resolved {
+    /// Every serving bundle.
+    pub bundles: Vec<Arc<Bundle>>,
+    /// The serving register, if one is loaded.
+    pub grants: Option<Arc<Grants>>,
+}
+
+/// Check a new dictionary against what serves: every serving component's
+/// manifest must still find the keys and materials it uses, none changed
+/// in a breaking way (its type, a choice taken away, who may supply it);
+/// every serving bundle must resolve again against it, and the register
+/// must still name only keys it has. Every fault at once, each naming the
+/// component or bundle; on success, the bundles and register resolved
+/// again against it.
+pub(crate) fn dictionary(next: &Dictionary, serving: &Catalog) -> Result<Resolved, LoaderError> {
+    let changes = next.changes_from(serving.dict());
+    let mut faults = Vec::new();
+    for plugin in serving.plugins() {
+        for use_broken in plugin.manifest().broken_by(next, &changes) {
+            faults.push(format!(
+                "department {} {}: {use_broken}",
+                plugin.department(),
+                plugin.manifest().version
+            ));
+        }
+    }
+    let mut bundles = Vec::new();
+    for b in serving.bundles() {
+        let mut needs: Vec<String> = Vec::new();
+        for s in &b.steps {
+            let uses = s
+                .spec
+                .reads
+                .iter()
+                .map(|r| r.key.as_str())
+                .chain(s.spec.writes.iter().map(|w| w.as_str()));
+            for key in uses {
+                if next.field_by_name(key).is_none() && !needs.iter().any(|n| n == key) {
+                    needs.push(key.to_owned());
+                }
+            }
+        }
+        if !needs.is_empty() {
+            faults.push(format!(
+                "bundle {} needs {}, which it removes",
+                b.id,
+                needs.join(", ")
+            ));
+            continue;
+        }
+        match Bundle::from_toml(&b.text, &b.origin, next, serving) {
+            Ok(again) => bundles.push(Arc::new(again)),
+            Err(e) => faults.push(format!("bundle {} would no longer resolve: {e}", b.id)),
+        }
+    }
+    let grants = match serving.grants_loaded() {
+        Some(g) => match Grants::from_toml(&g.text, &g.origin, next) {
+            Ok(again) => Some(Arc::new(again)),
+            Err(e) => {
+                faults.push(format!("the grants register would no longer load: {e}"));
+                None
+            }
+        },
+        None => None,
+    };
+    if faults.is_empty() {
+        Ok(Resolved { bundles, grants })
+    } else {
+        Err(LoaderError::BreaksServing {
+            origin: next.origin().to_owned(),
+            version: next.version().to_owned(),
+            faults,
+        })
+    }
 }

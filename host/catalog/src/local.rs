@@ -155,3 +155,11 @@ pub async fn load(
     load_bundles(&mut catalog, &SourceDir::open(bundles)?)?;
     Ok(catalog)
 }
+
+/// Whether `next` could serve in place of `catalog`'s dictionary: the
+/// service's own check (every serving component, bundle and the register
+/// against it), for `onething dictionary check` before a proposal is
+/// uploaded. The refusal names each use it would break.
+pub fn check_dictionary(next: &Dictionary, catalog: &Catalog) -> Result<(), LoaderError> {
+    admission::dictionary(next, catalog).map(|_| ())
+}

@@ -78,6 +78,12 @@ impl Catalog {
         self.grants.as_ref()
     }
 
+    /// Serve `dict` in place of the dictionary before (with the bundles
+    /// and register resolved again against it: see the loader).
+    pub fn replace_dictionary(&mut self, dict: Arc<Dictionary>) {
+        self.dict = dict;
+    }
+
     /// Serve `grants` in place of the register before.
     pub fn replace_grants(&mut self, grants: Arc<Grants>) {
         self.grants = Some(grants);

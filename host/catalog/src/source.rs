@@ -181,8 +181,8 @@ mod tests {
 }
 
 /// One configured file read through its directory: the data-sharing
-/// register (`grants`), which is watched like the plugins and bundles
-/// directories but is a single file.
+/// register (`grants`) or the data dictionary, each watched like the
+/// plugins and bundles directories but a single file.
 #[derive(Debug)]
 pub struct SourceFile {
     /// Its directory, opened once.

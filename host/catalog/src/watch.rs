@@ -1,8 +1,9 @@
-//! Watching the plugin and bundle directories and the grants register: a
-//! component (`*.wasm`, or its `*.wasm.sig`), bundle (`*.toml`) or the
-//! register's file that appears or changes is admitted and activated by
-//! itself, as if uploaded by the `watcher`. (The register's directory is
-//! watched for that one file only.)
+//! Watching the plugin and bundle directories, the grants register and
+//! the data dictionary: a component (`*.wasm`, or its `*.wasm.sig`),
+//! bundle (`*.toml`), the register's or the dictionary's file that
+//! appears or changes is admitted and activated by itself, as if uploaded
+//! by the `watcher`. (The directories of the register and the dictionary
+//! are watched for those files only.)
 //!
 //! Only writes and renames count (a file created, written, closed after
 //! writing, renamed into or out of place, removed), never reads: reading a
@@ -64,18 +65,36 @@ enum Signal {
     Rescan,
 }
 
-/// Watch the plugins and bundles directories and the grants register's
-/// file (not recursively), starting from what `start` read. Files are read
-/// through the directories opened from the configuration, by name only.
+/// The configured directories and files a service watches.
+pub struct Watched {
+    /// The plugins directory.
+    pub plugins: Arc<SourceDir>,
+    /// The bundles directory.
+    pub bundles: Arc<SourceDir>,
+    /// The grants register's file.
+    pub grants: Arc<SourceFile>,
+    /// The data dictionary's file.
+    pub dictionary: Arc<SourceFile>,
+}
+
+/// Watch the plugins and bundles directories and the files of the grants
+/// register and the dictionary (not recursively), starting from what
+/// `start` read. Files are read through the directories opened from the
+/// configuration, by name only.
 pub fn watch(
     loader: Arc<Loader>,
-    plugins: Arc<SourceDir>,
-    bundles: Arc<SourceDir>,
-    grants: Arc<SourceFile>,
+    watched: Watched,
     start: &StartReport,
 ) -> notify::Result<WatchHandle> {
+    let Watched {
+        plugins,
+        bundles,
+        grants,
+        dictionary,
+    } = watched;
     let (plugins_dir, bundles_dir) = (plugins.path().to_path_buf(), bundles.path().to_path_buf());
     let grants_file = grants.dir.path().join(&grants.name);
+    let dictionary_file = dictionary.dir.path().join(&dictionary.name);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Signal>();
     let mut watcher =
         notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
@@ -93,10 +112,14 @@ pub fn watch(
         })?;
     watcher.watch(&plugins_dir, RecursiveMode::NonRecursive)?;
     watcher.watch(&bundles_dir, RecursiveMode::NonRecursive)?;
-    if grants.dir.path() != plugins_dir && grants.dir.path() != bundles_dir {
-        watcher.watch(grants.dir.path(), RecursiveMode::NonRecursive)?;
+    let mut watching = vec![plugins_dir.clone(), bundles_dir.clone()];
+    for dir in [grants.dir.path(), dictionary.dir.path()] {
+        if !watching.iter().any(|w| w == dir) {
+            watcher.watch(dir, RecursiveMode::NonRecursive)?;
+            watching.push(dir.to_path_buf());
+        }
     }
-    tracing::info!(plugins = %plugins_dir.display(), bundles = %bundles_dir.display(), grants = %grants_file.display(), "watching for new versions");
+    tracing::info!(plugins = %plugins_dir.display(), bundles = %bundles_dir.display(), grants = %grants_file.display(), dictionary = %dictionary_file.display(), "watching for new versions");
     let mut memory = Memory::from_start(start);
     let task = tokio::spawn(async move {
         let dirs = Dirs {
@@ -104,6 +127,7 @@ pub fn watch(
             plugins: &plugins,
             bundles: &bundles,
             grants: &grants,
+            dictionary: &dictionary,
         };
         // What changed between the start's reads and the watch.
         memory.sweep(&dirs).await;
@@ -156,6 +180,7 @@ enum Kind {
     Component,
     Bundle,
     Grants,
+    Dictionary,
 }
 
 impl Kind {
@@ -164,6 +189,7 @@ impl Kind {
             Kind::Component => VersionKind::Plugin,
             Kind::Bundle => VersionKind::Bundle,
             Kind::Grants => VersionKind::Grants,
+            Kind::Dictionary => VersionKind::Dictionary,
         }
     }
 
@@ -172,6 +198,7 @@ impl Kind {
             VersionKind::Plugin => Kind::Component,
             VersionKind::Bundle => Kind::Bundle,
             VersionKind::Grants => Kind::Grants,
+            VersionKind::Dictionary => Kind::Dictionary,
         }
     }
 }
@@ -184,6 +211,9 @@ fn classify(path: PathBuf, dirs: &Dirs<'_>) -> Option<(Kind, String)> {
     let dir = path.parent()?;
     if dir == dirs.grants.dir.path() && name == dirs.grants.name {
         return Some((Kind::Grants, name));
+    }
+    if dir == dirs.dictionary.dir.path() && name == dirs.dictionary.name {
+        return Some((Kind::Dictionary, name));
     }
     if dir != dirs.plugins.path() && dir != dirs.bundles.path() {
         return None;
@@ -216,6 +246,7 @@ struct Dirs<'a> {
     plugins: &'a SourceDir,
     bundles: &'a SourceDir,
     grants: &'a SourceFile,
+    dictionary: &'a SourceFile,
 }
 
 impl Dirs<'_> {
@@ -224,6 +255,7 @@ impl Dirs<'_> {
             Kind::Component => self.plugins,
             Kind::Bundle => self.bundles,
             Kind::Grants => &self.grants.dir,
+            Kind::Dictionary => &self.dictionary.dir,
         }
     }
 }
@@ -303,10 +335,15 @@ impl Memory {
     /// Read every file of both directories and the register; check what
     /// is new.
     async fn sweep(&mut self, dirs: &Dirs<'_>) {
-        if dirs.grants.dir.exists(&dirs.grants.name) {
-            let name = dirs.grants.name.clone();
-            self.pick_up(dirs, Kind::Grants, &name, Trigger::Sweep)
-                .await;
+        // The dictionary first: what follows is checked against it.
+        for (kind, file) in [
+            (Kind::Dictionary, dirs.dictionary),
+            (Kind::Grants, dirs.grants),
+        ] {
+            if file.dir.exists(&file.name) {
+                let name = file.name.clone();
+                self.pick_up(dirs, kind, &name, Trigger::Sweep).await;
+            }
         }
         for (kind, ext) in [(Kind::Component, "wasm"), (Kind::Bundle, "toml")] {
             let dir = dirs.of(kind);

@@ -133,6 +133,46 @@ impl Manifest {
     pub fn step(&self, id: &StepId) -> Option<&StepSpec> {
         self.steps.iter().find(|s| &s.id == id)
     }
+
+    /// What this manifest, sound against the dictionary it was admitted
+    /// with, would use that `next` breaks: a key or material gone, or a
+    /// breaking change (`changes`) to one it uses. One line per use.
+    pub fn broken_by(
+        &self,
+        next: &Dictionary,
+        changes: &crate::dictionary::Changes,
+    ) -> Vec<String> {
+        let breaking: BTreeSet<&str> = changes.breaking().map(|c| c.name.as_str()).collect();
+        let mut out = Vec::new();
+        let mut judge = |step: &StepId, verb: &str, name: &str, present: bool| {
+            if !present {
+                out.push(format!(
+                    "step {step} {verb} {name}, which it would no longer have"
+                ));
+            } else if breaking.contains(name) {
+                out.push(format!(
+                    "step {step} {verb} {name}, which it changes in a breaking way"
+                ));
+            }
+        };
+        for s in &self.steps {
+            for r in &s.reads {
+                judge(&s.id, "reads", r.key.as_str(), next.field(&r.key).is_some());
+            }
+            for w in &s.writes {
+                judge(&s.id, "writes", w.as_str(), next.field(w).is_some());
+            }
+            for m in &s.materials {
+                judge(
+                    &s.id,
+                    "needs material",
+                    m.code.as_str(),
+                    next.material(&m.code).is_some(),
+                );
+            }
+        }
+        out
+    }
 }
 
 use crate::faults::{Faults, cut};

@@ -53,10 +53,9 @@ async fn host(cache: &std::path::Path) -> anyhow::Result<(Arc<Loader>, Engine, t
     let dict = Arc::new(onething_catalog::local::load_dictionary(
         &repo().join("examples/dictionary.toml"),
     )?);
-    let serving = Arc::new(Serving::new(Catalog::new(dict.clone()), store.clone()));
+    let serving = Arc::new(Serving::new(Catalog::new(dict), store.clone()));
     let loader = Arc::new(Loader::new(
         runtime,
-        dict,
         store.clone(),
         SignaturePolicy::default(),
         serving.clone(),
@@ -66,6 +65,7 @@ async fn host(cache: &std::path::Path) -> anyhow::Result<(Arc<Loader>, Engine, t
             &SourceDir::open(&repo().join("target/plugins"))?,
             &SourceDir::open(&repo().join("examples/bundles"))?,
             &onething_catalog::source::SourceFile::open(&repo().join("examples/grants.toml"))?,
+            &onething_catalog::source::SourceFile::open(&repo().join("examples/dictionary.toml"))?,
         )
         .await?;
     let engine = Engine::new(

@@ -27,6 +27,8 @@ pub enum VersionKind {
     Bundle,
     /// The data-sharing register (one subject, `grants`).
     Grants,
+    /// The data dictionary (one subject, `dictionary`).
+    Dictionary,
 }
 
 impl VersionKind {
@@ -36,6 +38,7 @@ impl VersionKind {
             Self::Plugin => "plugin",
             Self::Bundle => "bundle",
             Self::Grants => "grants",
+            Self::Dictionary => "dictionary",
         }
     }
 
@@ -45,6 +48,7 @@ impl VersionKind {
             "plugin" => Some(Self::Plugin),
             "bundle" => Some(Self::Bundle),
             "grants" => Some(Self::Grants),
+            "dictionary" => Some(Self::Dictionary),
             _ => None,
         }
     }
@@ -52,6 +56,9 @@ impl VersionKind {
 
 /// The one subject of the grants register's versions.
 pub const GRANTS_SUBJECT: &str = "grants";
+
+/// The one subject of the data dictionary's versions.
+pub const DICTIONARY_SUBJECT: &str = "dictionary";
 
 /// One admitted version, with its bytes.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

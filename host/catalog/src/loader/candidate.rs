@@ -5,10 +5,11 @@
 use std::sync::Arc;
 
 use onething_model::bundle::Bundle;
+use onething_model::dictionary::Dictionary;
 use onething_model::grants::Grants;
 use onething_model::ids::Digest;
 use onething_runtime::Plugin;
-use onething_store::versions::{GRANTS_SUBJECT, VersionKind};
+use onething_store::versions::{DICTIONARY_SUBJECT, GRANTS_SUBJECT, VersionKind};
 
 use crate::Catalog;
 
@@ -26,6 +27,15 @@ pub(super) enum Candidate {
     Bundle(Arc<Bundle>),
     /// The data-sharing register.
     Grants(Arc<Grants>),
+    /// The data dictionary.
+    Dictionary {
+        /// The dictionary.
+        dict: Arc<Dictionary>,
+        /// Every serving bundle, resolved again against it.
+        bundles: Vec<Arc<Bundle>>,
+        /// The serving register, checked again against it.
+        grants: Option<Arc<Grants>>,
+    },
 }
 
 impl Candidate {
@@ -34,6 +44,7 @@ impl Candidate {
             Candidate::Component { .. } => VersionKind::Plugin,
             Candidate::Bundle(_) => VersionKind::Bundle,
             Candidate::Grants(_) => VersionKind::Grants,
+            Candidate::Dictionary { .. } => VersionKind::Dictionary,
         }
     }
 
@@ -42,6 +53,7 @@ impl Candidate {
             Candidate::Component { plugin, .. } => plugin.department().to_string(),
             Candidate::Bundle(b) => b.id.to_string(),
             Candidate::Grants(_) => GRANTS_SUBJECT.to_owned(),
+            Candidate::Dictionary { .. } => DICTIONARY_SUBJECT.to_owned(),
         }
     }
 
@@ -50,6 +62,7 @@ impl Candidate {
             Candidate::Component { plugin, .. } => *plugin.digest(),
             Candidate::Bundle(b) => b.digest,
             Candidate::Grants(g) => g.digest,
+            Candidate::Dictionary { dict, .. } => dict.digest(),
         }
     }
 
@@ -58,6 +71,7 @@ impl Candidate {
             Candidate::Component { plugin, .. } => plugin.manifest().version.clone(),
             Candidate::Bundle(b) => b.digest.short(),
             Candidate::Grants(g) => g.digest.short(),
+            Candidate::Dictionary { dict, .. } => dict.version().to_owned(),
         }
     }
 
@@ -77,6 +91,19 @@ impl Candidate {
             }
             Candidate::Bundle(b) => catalog.replace_bundle(b),
             Candidate::Grants(g) => catalog.replace_grants(g),
+            Candidate::Dictionary {
+                dict,
+                bundles,
+                grants,
+            } => {
+                catalog.replace_dictionary(dict);
+                for b in bundles {
+                    catalog.replace_bundle(b);
+                }
+                if let Some(g) = grants {
+                    catalog.replace_grants(g);
+                }
+            }
         }
     }
 }
@@ -97,6 +124,7 @@ pub(super) fn serving_digest(
             .grants_loaded()
             .filter(|_| subject == GRANTS_SUBJECT)
             .map(|g| g.digest),
+        VersionKind::Dictionary => (subject == DICTIONARY_SUBJECT).then(|| catalog.dict().digest()),
     }
 }
 

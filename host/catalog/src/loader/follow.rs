@@ -3,8 +3,9 @@
 //! the one history, and every host serves what that history says is
 //! active. A follower looks at the history's last seq every
 //! `catalog_poll_ms` (one indexed read) and, when it moved, serves for
-//! each department, bundle and the grants register the version the
-//! history names, loading it from the store if this host has not seen it.
+//! each department, bundle, the grants register and the dictionary the
+//! version the history names, loading it from the store if this host has
+//! not seen it.
 //!
 //! Not for making changes (the loader's own paths record them), nor for
 //! the watched directories: a host's watcher acts on its own files only,
@@ -34,10 +35,16 @@ impl Loader {
     pub async fn follow_history(&self) -> Result<bool, LoaderError> {
         let mut loaded = self.loaded.lock().await;
         let before = self.serving.current();
+        // The dictionary first (what follows may need a field it adds) and
+        // again last (a dictionary removing a field can serve only once
+        // what used it no longer does); the second pass is a no-op when
+        // the first served it.
         for kind in [
+            VersionKind::Dictionary,
             VersionKind::Grants,
             VersionKind::Plugin,
             VersionKind::Bundle,
+            VersionKind::Dictionary,
         ] {
             let active = self.active_in_history(kind).await?;
             self.restore_active(&mut loaded, kind, &active).await;

@@ -1,6 +1,7 @@
 //! Changing what serves while the service runs: new versions of
-//! department components and bundles are admitted, activated and rolled
-//! back without a restart and without failing an application.
+//! department components, bundles, the grants register and the data
+//! dictionary are admitted, activated and rolled back without a restart
+//! and without failing an application.
 //!
 //! Every version goes through the admission checks (`admission`) before it can serve. A
 //! refused version changes nothing; the reason is returned, logged and kept
@@ -9,9 +10,10 @@
 //! publishing a new catalog in one step ([`crate::Serving::publish`]):
 //! attempts already started finish on the version they started with.
 //!
-//! Components and bundles take one path: a [`Submission`] is checked into a
+//! Every kind takes one path: a [`Submission`] is checked into a
 //! `Candidate` (kind by kind), and admitting, activating, rolling back,
-//! recording and publishing are the same for both. Versions arrive from the
+//! recording and publishing are the same for all. Everything is checked
+//! against the dictionary serving at the time. Versions arrive from the
 //! operator API and from the watched directories ([`crate::watch`]); one
 //! change is made at a time.
 
@@ -29,10 +31,12 @@ use onething_model::grants::Grants;
 use onething_model::ids::Digest;
 use onething_runtime::{Plugin, Runtime};
 use onething_store::Store;
-use onething_store::versions::{ChangeAction, ChangeRecord, StoredVersion, VersionKind};
+use onething_store::versions::{
+    ChangeAction, ChangeRecord, DICTIONARY_SUBJECT, GRANTS_SUBJECT, StoredVersion, VersionKind,
+};
 
 use crate::source::{SourceDir, SourceFile};
-use crate::{Serving, admission};
+use crate::{Catalog, Serving, admission};
 use candidate::{Activate, Candidate, serving_digest};
 use history::change;
 
@@ -59,7 +63,6 @@ fn now_ms() -> i64 {
 /// The loader of one service.
 pub struct Loader {
     runtime: Runtime,
-    dict: Arc<Dictionary>,
     store: Arc<dyn Store>,
     policy: SignaturePolicy,
     serving: Arc<Serving>,
@@ -70,14 +73,12 @@ impl Loader {
     /// A loader publishing to `serving`, keeping history in `store`.
     pub fn new(
         runtime: Runtime,
-        dict: Arc<Dictionary>,
         store: Arc<dyn Store>,
         policy: SignaturePolicy,
         serving: Arc<Serving>,
     ) -> Self {
         Self {
             runtime,
-            dict,
             store,
             policy,
             serving,
@@ -105,20 +106,27 @@ impl Loader {
         serving_digest(&self.serving.current(), kind, subject)
     }
 
-    /// What serves at start: the grants register, then the directories'
-    /// files (a file not seen before is activated) and, for the register,
-    /// every department and bundle, the version its history says is
-    /// active. Refused files are logged and recorded, and the service
-    /// starts without them; it does not start when no component can serve.
+    /// What serves at start: the dictionary, the grants register, then
+    /// the directories' files (a file not seen before is activated) and,
+    /// for the dictionary, the register, every department and bundle, the
+    /// version its history says is active. Refused files are logged and
+    /// recorded, and the service starts without them; it does not start
+    /// when no component can serve.
     pub async fn start(
         &self,
         plugins: &SourceDir,
         bundles: &SourceDir,
         grants: &SourceFile,
+        dictionary: &SourceFile,
     ) -> Result<StartReport, LoaderError> {
         let mut loaded = self.loaded.lock().await;
         let mut report = StartReport::default();
         for (kind, dir, names) in [
+            (
+                VersionKind::Dictionary,
+                &dictionary.dir,
+                vec![dictionary.name.clone()],
+            ),
             (VersionKind::Grants, &grants.dir, vec![grants.name.clone()]),
             (VersionKind::Plugin, plugins, plugins.files_with("wasm")?),
             (VersionKind::Bundle, bundles, bundles.files_with("toml")?),
@@ -142,8 +150,10 @@ impl Loader {
                     .admit_locked(&mut loaded, submission, &origin, Activate::IfNew)
                     .await
                 {
-                    // A file activated now is what the history says from now on.
-                    Ok(o) if o.active => {
+                    // A file activated now is what the history says from now
+                    // on (not one merely serving already, as the dictionary
+                    // read before the start does).
+                    Ok(o) if o.active && o.changed => {
                         active.insert(o.subject, o.digest);
                         true
                     }
@@ -257,7 +267,7 @@ impl Loader {
                 department,
             } => admission::component(
                 &self.runtime,
-                &self.dict,
+                current.dict(),
                 &self.policy,
                 &current,
                 &bytes,
@@ -276,19 +286,22 @@ impl Loader {
                 )
             }),
             Submission::Bundle { text } => {
-                Bundle::from_toml(&text, &origin.source, &self.dict, &*current)
+                Bundle::from_toml(&text, &origin.source, current.dict(), &*current)
                     .map_err(LoaderError::from)
                     .and_then(|b| {
                         admission::bundle_granted(current.grants(), &b)?;
                         Ok((Candidate::Bundle(Arc::new(b)), None))
                     })
             }
-            Submission::Grants { text } => Grants::from_toml(&text, &origin.source, &self.dict)
+            Submission::Grants { text } => Grants::from_toml(&text, &origin.source, current.dict())
                 .map_err(LoaderError::from)
                 .and_then(|g| {
                     admission::covers_serving(&g, &current)?;
                     Ok((Candidate::Grants(Arc::new(g)), None))
                 }),
+            Submission::Dictionary { text } => Dictionary::from_toml(&text, &origin.source)
+                .map_err(LoaderError::from)
+                .and_then(|d| dictionary_candidate(d, &current).map(|c| (c, None))),
         };
         let checked = match checked {
             Ok((candidate, signature)) => self
@@ -300,7 +313,14 @@ impl Loader {
         if let Err(e) = &checked
             && e.is_refusal()
         {
-            self.refused(kind, None, Some(digest), origin, e).await;
+            // The register and the dictionary have one subject each; a
+            // component's or bundle's refusal names its own when it can.
+            let subject = match kind {
+                VersionKind::Grants => Some(GRANTS_SUBJECT),
+                VersionKind::Dictionary => Some(DICTIONARY_SUBJECT),
+                VersionKind::Plugin | VersionKind::Bundle => None,
+            };
+            self.refused(kind, subject, Some(digest), origin, e).await;
         }
         checked
     }
@@ -313,6 +333,24 @@ impl Loader {
         candidate: &Candidate,
         origin: &Origin,
     ) -> Result<(), LoaderError> {
+        if let Candidate::Dictionary { dict, .. } = candidate {
+            let stored = self
+                .store
+                .versions(VersionKind::Dictionary, DICTIONARY_SUBJECT)
+                .await?;
+            return match stored
+                .into_iter()
+                .find(|v| v.version == dict.version() && v.digest != dict.digest())
+            {
+                Some(other) => Err(LoaderError::DictionaryVersionTaken {
+                    origin: origin.source.clone(),
+                    version: dict.version().to_owned(),
+                    stored: other.digest,
+                    stored_source: other.source,
+                }),
+                None => Ok(()),
+            };
+        }
         let Candidate::Component { plugin, .. } = candidate else {
             return Ok(());
         };
@@ -357,7 +395,13 @@ impl Loader {
             candidate.version(),
         );
         let known = self.is_stored(kind, &subject, &digest).await?;
-        let serving_now = candidate.serves_in(&self.serving.current());
+        // The dictionary serves before a start reads its file (all else is
+        // checked against it); at a first start its version is still
+        // recorded as activated, so a rollback can come back to it.
+        let first_dictionary = kind == VersionKind::Dictionary
+            && matches!(how, Activate::IfNew)
+            && !loaded.history_active.contains(&(kind, subject.clone()));
+        let serving_now = candidate.serves_in(&self.serving.current()) && !first_dictionary;
         let activate = !serving_now
             && how.activates(known, || {
                 loaded.history_active.contains(&(kind, subject.clone()))
@@ -425,7 +469,7 @@ impl Loader {
                         let origin = format!("{} (stored {})", stored.source, digest.short());
                         let plugin = Arc::new(
                             self.runtime
-                                .load_bytes(stored.bytes, &origin, &self.dict)
+                                .load_bytes(stored.bytes, &origin, current.dict())
                                 .await?,
                         );
                         loaded.plugins.insert(digest, plugin.clone());
@@ -433,20 +477,24 @@ impl Loader {
                     }
                 };
                 admission::granted(current.grants(), &plugin)?;
-                let bundles = admission::bundles_with(&self.dict, &current, &plugin)?;
+                let bundles = admission::bundles_with(current.dict(), &current, &plugin)?;
                 Ok(Candidate::Component { plugin, bundles })
             }
             VersionKind::Bundle => {
                 let (text, origin) = self.stored_text(kind, digest).await?;
-                let bundle = Bundle::from_toml(&text, &origin, &self.dict, &*current)?;
+                let bundle = Bundle::from_toml(&text, &origin, current.dict(), &*current)?;
                 admission::bundle_granted(current.grants(), &bundle)?;
                 Ok(Candidate::Bundle(Arc::new(bundle)))
             }
             VersionKind::Grants => {
                 let (text, origin) = self.stored_text(kind, digest).await?;
-                let grants = Grants::from_toml(&text, &origin, &self.dict)?;
+                let grants = Grants::from_toml(&text, &origin, current.dict())?;
                 admission::covers_serving(&grants, &current)?;
                 Ok(Candidate::Grants(Arc::new(grants)))
+            }
+            VersionKind::Dictionary => {
+                let (text, origin) = self.stored_text(kind, digest).await?;
+                dictionary_candidate(Dictionary::from_toml(&text, &origin)?, &current)
             }
         }
     }
@@ -548,6 +596,16 @@ impl Loader {
     }
 }
 
+/// A dictionary checked against what serves, as a candidate.
+fn dictionary_candidate(dict: Dictionary, serving: &Catalog) -> Result<Candidate, LoaderError> {
+    let admission::Resolved { bundles, grants } = admission::dictionary(&dict, serving)?;
+    Ok(Candidate::Dictionary {
+        dict: Arc::new(dict),
+        bundles,
+        grants,
+    })
+}
+
 /// A file of a watched or configured directory as a submission.
 pub(crate) fn read_submission(
     dir: &SourceDir,
@@ -563,16 +621,16 @@ pub(crate) fn read_submission(
                 department: None,
             }
         }
-        VersionKind::Bundle | VersionKind::Grants => {
+        VersionKind::Bundle | VersionKind::Grants | VersionKind::Dictionary => {
             let bytes = dir.read(name)?;
             let text = String::from_utf8(bytes).map_err(|e| LoaderError::NotText {
                 origin: dir.shown(name),
                 message: e.to_string(),
             })?;
-            if kind == VersionKind::Bundle {
-                Submission::Bundle { text }
-            } else {
-                Submission::Grants { text }
+            match kind {
+                VersionKind::Bundle => Submission::Bundle { text },
+                VersionKind::Grants => Submission::Grants { text },
+                _ => Submission::Dictionary { text },
             }
         }
     })

@@ -4,6 +4,7 @@
 //! why one was refused ([`LoaderError`]).
 
 use onething_model::bundle::BundleError;
+use onething_model::dictionary::DictionaryError;
 use onething_model::grants::GrantsError;
 use onething_model::ids::{DepartmentId, Digest};
 use onething_runtime::LoadError;
@@ -76,6 +77,36 @@ pub enum LoaderError {
     /// The grants register is refused.
     #[error(transparent)]
     Grants(#[from] GrantsError),
+    /// The dictionary is refused.
+    #[error(transparent)]
+    Dictionary(#[from] DictionaryError),
+    /// A dictionary that would break what serves.
+    #[error(
+        "dictionary {version} ({origin}) cannot serve: it would break what serves:\n  - {}\nkeep those entries (or change them compatibly), or first update or roll back what uses them",
+        .faults.join("\n  - ")
+    )]
+    BreaksServing {
+        /// The file or upload.
+        origin: String,
+        /// Its declared version.
+        version: String,
+        /// One line per use it breaks, naming the component or bundle.
+        faults: Vec<String>,
+    },
+    /// Another dictionary text under a version already stored.
+    #[error(
+        "{origin}: dictionary version {version} is already stored as another text ({stored}, from {stored_source}); a version names one text, so change `version` at the top of the dictionary"
+    )]
+    DictionaryVersionTaken {
+        /// The file or upload.
+        origin: String,
+        /// The version both declare.
+        version: String,
+        /// The digest stored under it.
+        stored: Digest,
+        /// Where the stored one came from.
+        stored_source: String,
+    },
     /// A component or bundle reads fields no grant gives its department,
     /// or a register would take away grants what serves needs.
     #[error("{origin}: {}; a department reads only what the data-sharing register grants it (a grant names the department, fields, purpose, legal_basis and approved_by), and a signature does not replace a grant", .faults.join("; "))]
@@ -87,8 +118,8 @@ pub enum LoaderError {
         /// Each read without a grant, naming the step and the field.
         faults: Vec<String>,
     },
-    /// A bundle file is not UTF-8 text.
-    #[error("{origin}: a bundle is UTF-8 TOML text: {message}")]
+    /// A bundle, register or dictionary file is not UTF-8 text.
+    #[error("{origin}: it must be UTF-8 TOML text: {message}")]
     NotText {
         /// The file or upload.
         origin: String,
@@ -229,6 +260,11 @@ pub enum Submission {
         /// Its text.
         text: String,
     },
+    /// The data dictionary (TOML).
+    Dictionary {
+        /// Its text.
+        text: String,
+    },
 }
 
 impl Submission {
@@ -237,13 +273,16 @@ impl Submission {
             Submission::Component { .. } => VersionKind::Plugin,
             Submission::Bundle { .. } => VersionKind::Bundle,
             Submission::Grants { .. } => VersionKind::Grants,
+            Submission::Dictionary { .. } => VersionKind::Dictionary,
         }
     }
 
     pub(super) fn bytes(&self) -> &[u8] {
         match self {
             Submission::Component { bytes, .. } => bytes,
-            Submission::Bundle { text } | Submission::Grants { text } => text.as_bytes(),
+            Submission::Bundle { text }
+            | Submission::Grants { text }
+            | Submission::Dictionary { text } => text.as_bytes(),
         }
     }
 
@@ -253,7 +292,9 @@ impl Submission {
             digest: Digest::of(self.bytes()),
             signature: match self {
                 Submission::Component { signature, .. } => signature.clone(),
-                Submission::Bundle { .. } | Submission::Grants { .. } => None,
+                Submission::Bundle { .. }
+                | Submission::Grants { .. }
+                | Submission::Dictionary { .. } => None,
             },
         }
     }

@@ -6,16 +6,25 @@
 //! docs/formats.md) and is the judge of every value that enters the host,
 //! from an applicant or from a department. Not for what a department does
 //! with a value: that is the plugin's business.
+//!
+//! It is governed: its entries fall in groups ([`groups`]), each owned by
+//! one department, and a new version is compared with the serving one
+//! ([`changes`]) before it may serve.
 
+mod changes;
+mod groups;
 mod value;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{FieldKey, IdError, MaterialCode};
+use crate::ids::{Digest, FieldKey, IdError, MaterialCode};
 use crate::suggest::DidYouMean;
 
+pub use changes::{Change, Changes};
+pub use groups::Group;
 pub use value::{FieldValue, ValueError, money_text, parse_money};
 
 /// A label or description: a text in Chinese and English.
@@ -161,6 +170,8 @@ pub struct FieldDef {
     /// An issued value belongs to one application (a certificate or
     /// registration number): the host refuses to record it for a second.
     pub unique: bool,
+    /// The group it belongs to (when the dictionary has groups).
+    pub group: Option<String>,
 }
 
 /// One material code of the dictionary.
@@ -174,6 +185,9 @@ pub struct MaterialDef {
     pub media_types: Vec<String>,
     /// Largest accepted size in bytes.
     pub max_bytes: u64,
+    /// The group it belongs to (when the dictionary has groups).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 /// Why a dictionary could not be loaded.
@@ -212,6 +226,8 @@ pub enum DictionaryError {
 struct RawDictionary {
     version: String,
     #[serde(default)]
+    groups: BTreeMap<String, groups::RawGroup>,
+    #[serde(default)]
     fields: BTreeMap<String, RawField>,
     #[serde(default)]
     materials: BTreeMap<String, RawMaterial>,
@@ -239,6 +255,7 @@ struct RawField {
     items: Option<String>,
     /// For a list: how many items it may hold.
     max_items: Option<usize>,
+    group: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -247,14 +264,22 @@ struct RawMaterial {
     label: Label,
     media_types: Vec<String>,
     max_bytes: u64,
+    group: Option<String>,
 }
 
 /// The loaded data dictionary.
 #[derive(Debug, Clone)]
 pub struct Dictionary {
     version: String,
+    groups: BTreeMap<String, Group>,
     fields: BTreeMap<FieldKey, FieldDef>,
     materials: BTreeMap<MaterialCode, MaterialDef>,
+    /// Digest of the text: names this build of the dictionary.
+    digest: Digest,
+    /// The text itself (kept for the version history).
+    text: Arc<str>,
+    /// Where it came from.
+    origin: String,
 }
 
 impl Dictionary {
@@ -269,12 +294,20 @@ impl Dictionary {
             entry: entry.to_owned(),
             message,
         };
+        if raw.version.trim().is_empty() {
+            return Err(bad_entry("version", "must not be empty".into()));
+        }
+        let groups = groups::build(raw.groups).map_err(|(entry, m)| bad_entry(&entry, m))?;
+        let in_group = |entry: &str, group: &Option<String>| {
+            groups::check_membership(&groups, group.as_deref()).map_err(|m| bad_entry(entry, m))
+        };
         let mut fields = BTreeMap::new();
         for (key_text, raw_field) in raw.fields {
             let key = FieldKey::parse(&key_text).map_err(|source| DictionaryError::BadId {
                 path: origin.to_owned(),
                 source,
             })?;
+            in_group(&key_text, &raw_field.group)?;
             let def = build_field(key.clone(), raw_field).map_err(|m| bad_entry(&key_text, m))?;
             fields.insert(key, def);
         }
@@ -297,6 +330,7 @@ impl Dictionary {
                     "max_bytes must be more than 0".into(),
                 ));
             }
+            in_group(&code_text, &m.group)?;
             materials.insert(
                 code.clone(),
                 MaterialDef {
@@ -304,19 +338,54 @@ impl Dictionary {
                     label: m.label,
                     media_types: m.media_types,
                     max_bytes: m.max_bytes,
+                    group: m.group,
                 },
             );
         }
         Ok(Self {
             version: raw.version,
+            groups,
             fields,
             materials,
+            digest: Digest::of(text.as_bytes()),
+            text: Arc::from(text),
+            origin: origin.to_owned(),
         })
     }
 
     /// The dictionary's version string.
     pub fn version(&self) -> &str {
         &self.version
+    }
+
+    /// Digest of the text it was read from: names this build.
+    pub fn digest(&self) -> Digest {
+        self.digest
+    }
+
+    /// The text it was read from.
+    pub fn text(&self) -> &Arc<str> {
+        &self.text
+    }
+
+    /// Where it was read from.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Its groups, by id (none: an ungoverned dictionary, as in tests).
+    pub fn groups(&self) -> impl Iterator<Item = &Group> {
+        self.groups.values()
+    }
+
+    /// A group by id.
+    pub fn group(&self, id: &str) -> Option<&Group> {
+        self.groups.get(id)
+    }
+
+    /// Every material, in code order.
+    pub fn materials(&self) -> impl Iterator<Item = &MaterialDef> {
+        self.materials.values()
     }
 
     /// A field by key.
@@ -536,6 +605,7 @@ fn build_field(key: FieldKey, raw: RawField) -> Result<FieldDef, String> {
         sensitivity: raw.sensitivity,
         issued: raw.issued,
         unique: raw.unique,
+        group: raw.group,
     })
 }
 

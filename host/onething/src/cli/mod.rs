@@ -6,6 +6,7 @@
 mod out;
 
 mod audit;
+mod dictionary;
 mod form;
 mod identity;
 mod init;
@@ -93,6 +94,9 @@ enum Command {
     /// Work with plugin components.
     #[command(subcommand)]
     Plugin(plugin::Command),
+    /// Work with the data dictionary: check a proposed version.
+    #[command(subcommand)]
+    Dictionary(dictionary::Command),
     /// Check the audit log.
     #[command(subcommand)]
     Audit(audit::Command),
@@ -144,6 +148,7 @@ pub fn main() -> ExitCode {
             Command::Run(args) => run::run(args).await,
             Command::Form(args) => form::run(args).await,
             Command::Plugin(cmd) => plugin::run(cmd).await,
+            Command::Dictionary(cmd) => dictionary::run(cmd).await,
             Command::Audit(cmd) => audit::run(cmd).await,
             Command::Identity(cmd) => identity::run(cmd).await,
             Command::Systems(cmd) => systems::run(cmd).await,

@@ -18,7 +18,7 @@ use std::io::Write as _;
 use anyhow::Context as _;
 use onething_api::{ApiState, Closing, RequestLimits, router};
 use onething_catalog::source::SourceFile;
-use onething_catalog::watch::watch;
+use onething_catalog::watch::{Watched, watch};
 use onething_catalog::{Catalog, Loader, Serving, SourceDir};
 use onething_engine::outbound::AuditRecorder;
 use onething_engine::{Engine, Metrics};
@@ -135,16 +135,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Arc::new(SourceFile::open(&config.grants).with_context(|| {
             format!("the grants register (grants = {})", config.grants.display())
         })?);
+    let dictionary_file = Arc::new(SourceFile::open(&config.dictionary).with_context(|| {
+        format!(
+            "the data dictionary (dictionary = {})",
+            config.dictionary.display()
+        )
+    })?);
     let serving = Arc::new(Serving::new(Catalog::new(dict.clone()), store.clone()));
-    let loader = Arc::new(Loader::new(
-        runtime,
-        dict,
-        store.clone(),
-        policy,
-        serving.clone(),
-    ));
+    let loader = Arc::new(Loader::new(runtime, store.clone(), policy, serving.clone()));
     let started = loader
-        .start(&plugins_dir, &bundles_dir, &grants_file)
+        .start(&plugins_dir, &bundles_dir, &grants_file, &dictionary_file)
         .await?;
     // Serves what the shared history says is active when another host
     // (on the same database) activates or rolls back a version.
@@ -152,13 +152,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         loader.spawn_history_follower(Duration::from_millis(config.store.catalog_poll_ms));
     let engine = Engine::with_settings(store.clone(), serving, config.engine_settings(), metrics);
     engine.watch_systems(outbound);
-    let _watch = match watch(
-        loader.clone(),
-        plugins_dir.clone(),
-        bundles_dir.clone(),
-        grants_file.clone(),
-        &started,
-    ) {
+    let watched = Watched {
+        plugins: plugins_dir.clone(),
+        bundles: bundles_dir.clone(),
+        grants: grants_file.clone(),
+        dictionary: dictionary_file.clone(),
+    };
+    let _watch = match watch(loader.clone(), watched, &started) {
         Ok(w) => Some(w),
         Err(e) => {
             tracing::warn!(error = %e, "cannot watch the plugin and bundle directories; upload versions through /admin instead");
