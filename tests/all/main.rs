@@ -15,6 +15,8 @@
 //!   storage quotas, through the service;
 //! - [`hardening_hotload`]: the watcher's and the loader's hardening
 //!   (issue 10), with a 60 s soak that runs alongside the other tests;
+//! - [`dev`]: `onething dev` on a new project: a round, hot-loading
+//!   into a service, and rounds started by edits;
 //! - [`dictionary`]: the data dictionary hot-loaded, refused when it
 //!   would break what serves, rolled back, watched and restored;
 //! - [`data_rights`]: who may see what: the data-sharing register,
@@ -38,6 +40,7 @@ mod cli;
 mod components;
 mod crash;
 mod data_rights;
+mod dev;
 mod dictionary;
 mod drill;
 mod hardening_engine;

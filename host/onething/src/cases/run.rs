@@ -36,6 +36,9 @@ pub struct Settings {
     pub dictionary: Arc<Dictionary>,
     /// Where components are found by department.
     pub plugins: PathBuf,
+    /// The component every case file runs, over what the file names
+    /// (`onething dev`: the build just made).
+    pub component: Option<PathBuf>,
     /// The service's configuration (limits, outbound policies, secrets,
     /// configuration values), or the defaults.
     pub config: Config,
@@ -199,8 +202,12 @@ async fn run_cases(
     if file.cases.is_empty() {
         anyhow::bail!("{}: no [[case]] in it", path.display());
     }
-    let (component, bytes) = match &file.plugin.component {
-        Some(rel) => {
+    let (component, bytes) = match (&settings.component, &file.plugin.component) {
+        (Some(at), _) => {
+            let (d, n) = SourceDir::of_file(at)?;
+            (at.display().to_string(), d.read(&n)?)
+        }
+        (None, Some(rel)) => {
             // A path the case's author wrote, like a config's: relative to
             // the case file, and free to leave its directory (materials
             // are not).
@@ -211,7 +218,7 @@ async fn run_cases(
             })?;
             (at.display().to_string(), bytes)
         }
-        None => {
+        (None, None) => {
             let at = settings.plugins.join(format!("{department}.wasm"));
             let (d, n) = SourceDir::of_file(&at)?;
             let bytes = d.read(&n).map_err(|e| {

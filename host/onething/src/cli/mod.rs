@@ -6,6 +6,7 @@
 mod out;
 
 mod audit;
+mod dev;
 mod dictionary;
 mod form;
 mod identity;
@@ -108,6 +109,9 @@ enum Command {
     Systems(systems::Command),
     /// Run a department's declarative test cases (TOML) in the sandbox.
     Test(test::Args),
+    /// Watch a plugin project: rebuild on change, hot-load it into a
+    /// running service, re-run its cases.
+    Dev(dev::Args),
 }
 
 /// Limits for the local commands (`run`, `form`, `plugin check`): the
@@ -153,6 +157,7 @@ pub fn main() -> ExitCode {
             Command::Identity(cmd) => identity::run(cmd).await,
             Command::Systems(cmd) => systems::run(cmd).await,
             Command::Test(args) => test::run(args).await,
+            Command::Dev(args) => dev::run(args).await,
         }
     });
     // Nothing the commands leave behind (a blocking read of a client gone,

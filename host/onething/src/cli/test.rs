@@ -45,7 +45,7 @@ pub struct Args {
 }
 
 /// The case files `args` name, sorted and without repeats.
-fn case_files(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+pub(super) fn case_files(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let given = if args.is_empty() {
         vec![PathBuf::from("cases")]
     } else {
@@ -104,6 +104,20 @@ fn toml_files_in(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The configuration cases run under without `--config`: the local
+/// commands' limits, the plugin's log shown as text (cases hold test
+/// data, never an applicant's; sensitive fields are still masked).
+pub(super) fn local_config() -> Config {
+    let limits = onething_runtime::Limits {
+        plugin_log: onething_runtime::capabilities::log::PluginLog::Text,
+        ..super::local_limits()
+    };
+    Config {
+        limits,
+        ..Config::default()
+    }
+}
+
 /// The variable naming the platform's dictionary (as for the SDK's test
 /// kit).
 const DICTIONARY_ENV: &str = "ONETHING_DICTIONARY";
@@ -111,7 +125,7 @@ const DICTIONARY_ENV: &str = "ONETHING_DICTIONARY";
 /// The dictionary when none is named: `$ONETHING_DICTIONARY`, else the
 /// first `examples/dictionary.toml` in the current directory or above it
 /// (a plugin project inside the repository finds the repository's).
-fn default_dictionary() -> anyhow::Result<PathBuf> {
+pub(super) fn default_dictionary() -> anyhow::Result<PathBuf> {
     if let Some(p) = std::env::var_os(DICTIONARY_ENV) {
         return Ok(PathBuf::from(p));
     }
@@ -135,19 +149,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             let paths = config.paths();
             (config, paths)
         }
-        None => {
-            // Cases hold test data, never an applicant's: the plugin's log
-            // is shown as text (sensitive fields still masked).
-            let limits = onething_runtime::Limits {
-                plugin_log: onething_runtime::capabilities::log::PluginLog::Text,
-                ..super::local_limits()
-            };
-            let config = Config {
-                limits,
-                ..Config::default()
-            };
-            (config, Paths::default())
-        }
+        None => (local_config(), Paths::default()),
     };
     let dictionary_path = match (&args.dictionary, &args.config) {
         (Some(given), _) => given.clone(),
@@ -159,6 +161,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let settings = Settings {
         dictionary: Arc::new(dictionary),
         plugins: args.plugins.clone().unwrap_or(paths.plugins),
+        component: None,
         config,
     };
     let started = Instant::now();
