@@ -64,7 +64,13 @@ fn root() -> Result<PathBuf> {
 
 fn cargo() -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    // Settings of the outer cargo must not leak into builds for another target.
+    without_outer_settings(&mut c);
+    c
+}
+
+/// Settings of the outer cargo must not leak into builds for another
+/// target.
+pub(crate) fn without_outer_settings(c: &mut Command) {
     for var in [
         "CARGO_ENCODED_RUSTFLAGS",
         "RUSTFLAGS",
@@ -73,7 +79,6 @@ fn cargo() -> Command {
     ] {
         c.env_remove(var);
     }
-    c
 }
 
 pub(crate) fn run(cmd: &mut Command) -> Result<()> {

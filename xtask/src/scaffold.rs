@@ -52,16 +52,8 @@ pub(crate) fn check(root: &Path, host: &str) -> Result<()> {
 /// of this run's cargo settings.
 fn user_cargo(dir: &Path) -> Command {
     let mut c = Command::new("cargo");
-    for var in [
-        "RUSTUP_TOOLCHAIN",
-        "CARGO",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "RUSTFLAGS",
-        "CARGO_BUILD_TARGET",
-        "CARGO_TARGET_DIR",
-    ] {
-        c.env_remove(var);
-    }
+    crate::without_outer_settings(&mut c);
+    c.env_remove("RUSTUP_TOOLCHAIN").env_remove("CARGO");
     c.current_dir(dir);
     c
 }

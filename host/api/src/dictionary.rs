@@ -15,9 +15,11 @@ use utoipa::ToSchema;
 use super::ApiState;
 use super::error::{ApiError, ProblemDetails};
 use super::json::ApiJson;
-use super::versions::{Activation, BundleQuery, Versions, answer, loader, toml_text, versions_of};
+use super::versions::{
+    Activation, BundleQuery, Versions, admit_upload, answer, loader, toml_text, versions_of,
+};
 use crate::auth::{Allowed, Publish, View};
-use onething_catalog::{Origin, Outcome, Submission};
+use onething_catalog::{Outcome, Submission};
 use onething_model::dictionary::{Dictionary, FieldKind, Group, Sensitivity};
 use onething_model::ids::Digest;
 use onething_model::text::Text;
@@ -40,14 +42,13 @@ pub(super) async fn upload_dictionary(
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let text = toml_text(body, "the dictionary")?;
-    let outcome = loader(&s)?
-        .admit(
-            Submission::Dictionary { text },
-            &Origin::upload(&allowed.caller.actor()),
-            q.activate.unwrap_or(true),
-        )
-        .await?;
-    Ok(answer(outcome))
+    admit_upload(
+        &s,
+        Submission::Dictionary { text },
+        &allowed.caller.actor(),
+        q.activate,
+    )
+    .await
 }
 
 #[utoipa::path(get, path = "/admin/dictionary/versions", tag = "operator",

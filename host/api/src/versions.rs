@@ -125,14 +125,13 @@ pub(super) async fn upload_bundle(
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let text = toml_text(body, "a bundle")?;
-    let outcome = loader(&s)?
-        .admit(
-            Submission::Bundle { text },
-            &Origin::upload(&allowed.caller.actor()),
-            q.activate.unwrap_or(true),
-        )
-        .await?;
-    Ok(answer(outcome))
+    admit_upload(
+        &s,
+        Submission::Bundle { text },
+        &allowed.caller.actor(),
+        q.activate,
+    )
+    .await
 }
 
 /// A department's or bundle's versions and history.
@@ -359,6 +358,20 @@ pub(super) async fn changes(
 }
 
 /// A TOML upload's text.
+/// Admit an uploaded version (and activate it unless `activate` is
+/// false): the answer the upload endpoints give.
+pub(super) async fn admit_upload(
+    s: &ApiState,
+    submission: Submission,
+    actor: &str,
+    activate: Option<bool>,
+) -> Result<impl IntoResponse + use<>, ApiError> {
+    let outcome = loader(s)?
+        .admit(submission, &Origin::upload(actor), activate.unwrap_or(true))
+        .await?;
+    Ok(answer(outcome))
+}
+
 pub(super) fn toml_text(body: Bytes, what: &str) -> Result<String, ApiError> {
     String::from_utf8(body.to_vec())
         .map_err(|e| ApiError::bad_request(format!("{what} is UTF-8 TOML text: {e}")))
@@ -381,14 +394,13 @@ pub(super) async fn upload_grants(
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     let text = toml_text(body, "the grants register")?;
-    let outcome = loader(&s)?
-        .admit(
-            Submission::Grants { text },
-            &Origin::upload(&allowed.caller.actor()),
-            q.activate.unwrap_or(true),
-        )
-        .await?;
-    Ok(answer(outcome))
+    admit_upload(
+        &s,
+        Submission::Grants { text },
+        &allowed.caller.actor(),
+        q.activate,
+    )
+    .await
 }
 
 #[utoipa::path(get, path = "/admin/grants/versions", tag = "operator",

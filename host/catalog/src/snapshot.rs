@@ -34,6 +34,9 @@ pub struct DuplicateDepartment {
 #[derive(Clone)]
 pub struct Catalog {
     dict: Arc<Dictionary>,
+    /// Whether `dict` was put in by the loader (false: the one a service
+    /// reads before its start, which serves as no version yet).
+    dict_loaded: bool,
     grants: Option<Arc<Grants>>,
     plugins: BTreeMap<DepartmentId, Arc<Plugin>>,
     bundles: BTreeMap<BundleId, Arc<Bundle>>,
@@ -55,6 +58,7 @@ impl Catalog {
     pub fn new(dict: Arc<Dictionary>) -> Self {
         Self {
             dict,
+            dict_loaded: false,
             grants: None,
             plugins: BTreeMap::new(),
             bundles: BTreeMap::new(),
@@ -82,6 +86,14 @@ impl Catalog {
     /// and register resolved again against it: see the loader).
     pub fn replace_dictionary(&mut self, dict: Arc<Dictionary>) {
         self.dict = dict;
+        self.dict_loaded = true;
+    }
+
+    /// The dictionary serving as a version (none before the loader put
+    /// one in: the one given to [`Catalog::new`] is checked against, but
+    /// a start still admits and activates its file like any other).
+    pub fn dict_loaded(&self) -> Option<&Arc<Dictionary>> {
+        self.dict_loaded.then_some(&self.dict)
     }
 
     /// Serve `grants` in place of the register before.

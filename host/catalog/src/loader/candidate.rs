@@ -124,7 +124,10 @@ pub(super) fn serving_digest(
             .grants_loaded()
             .filter(|_| subject == GRANTS_SUBJECT)
             .map(|g| g.digest),
-        VersionKind::Dictionary => (subject == DICTIONARY_SUBJECT).then(|| catalog.dict().digest()),
+        VersionKind::Dictionary => catalog
+            .dict_loaded()
+            .filter(|_| subject == DICTIONARY_SUBJECT)
+            .map(|d| d.digest()),
     }
 }
 

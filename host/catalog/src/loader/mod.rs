@@ -150,10 +150,8 @@ impl Loader {
                     .admit_locked(&mut loaded, submission, &origin, Activate::IfNew)
                     .await
                 {
-                    // A file activated now is what the history says from now
-                    // on (not one merely serving already, as the dictionary
-                    // read before the start does).
-                    Ok(o) if o.active && o.changed => {
+                    // A file activated now is what the history says from now on.
+                    Ok(o) if o.active => {
                         active.insert(o.subject, o.digest);
                         true
                     }
@@ -395,13 +393,7 @@ impl Loader {
             candidate.version(),
         );
         let known = self.is_stored(kind, &subject, &digest).await?;
-        // The dictionary serves before a start reads its file (all else is
-        // checked against it); at a first start its version is still
-        // recorded as activated, so a rollback can come back to it.
-        let first_dictionary = kind == VersionKind::Dictionary
-            && matches!(how, Activate::IfNew)
-            && !loaded.history_active.contains(&(kind, subject.clone()));
-        let serving_now = candidate.serves_in(&self.serving.current()) && !first_dictionary;
+        let serving_now = candidate.serves_in(&self.serving.current());
         let activate = !serving_now
             && how.activates(known, || {
                 loaded.history_active.contains(&(kind, subject.clone()))

@@ -220,7 +220,15 @@ fn diff_entries<K: Ord + fmt::Display, V: Grouped>(
         let (action, what, breaking) = match old_entries.get(name) {
             None => (Action::Added, vec![], false),
             Some(was) if was != def => {
-                let (what, breaking) = differences(was, def);
+                let (mut what, breaking) = differences(was, def);
+                if was.group() != def.group() {
+                    let name = |g: &Option<String>| g.clone().unwrap_or_else(|| "none".into());
+                    what.push(format!(
+                        "group {} → {}",
+                        name(was.group()),
+                        name(def.group())
+                    ));
+                }
                 (Action::Changed, what, breaking)
             }
             Some(_) => continue,
@@ -388,13 +396,6 @@ fn field_differences(was: &FieldDef, now: &FieldDef) -> (Vec<String>, bool) {
     if was.unique != now.unique {
         what.push(format!("unique {} → {}", was.unique, now.unique));
     }
-    if was.group != now.group {
-        what.push(format!(
-            "group {} → {}",
-            was.group.as_deref().unwrap_or("none"),
-            now.group.as_deref().unwrap_or("none")
-        ));
-    }
     (what, breaking)
 }
 
@@ -412,13 +413,6 @@ fn material_differences(was: &MaterialDef, now: &MaterialDef) -> Vec<String> {
     }
     if was.max_bytes != now.max_bytes {
         what.push(format!("max_bytes {} → {}", was.max_bytes, now.max_bytes));
-    }
-    if was.group != now.group {
-        what.push(format!(
-            "group {} → {}",
-            was.group.as_deref().unwrap_or("none"),
-            now.group.as_deref().unwrap_or("none")
-        ));
     }
     what
 }
