@@ -180,6 +180,44 @@ fn a_wrong_expectation_fails_with_a_diff_and_counted_junit() {
 }
 
 #[test]
+fn component_runs_another_build_against_the_same_cases_and_a_missing_one_is_named() {
+    // The Rust build given as --component, over the directory the case
+    // file would find it in (there is no housing-fund.wasm in it).
+    let tmp = tempfile::tempdir().expect("tmp");
+    let component = repo().join("target/plugins/housing-fund.wasm");
+    let cases = repo().join("plugins/departments/housing-fund");
+    let out = onething(&[
+        "test",
+        "--plugins",
+        &tmp.path().display().to_string(),
+        "--component",
+        &component.display().to_string(),
+        &cases.display().to_string(),
+    ]);
+    let text = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        crate::cli::stderr(&out)
+    );
+    assert!(text.contains("6 case(s): 6 passed, 0 failed"), "{text}");
+    let missing = tmp.path().join("no-such-build.wasm");
+    let out = onething(&[
+        "test",
+        "--component",
+        &missing.display().to_string(),
+        &cases.display().to_string(),
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("no-such-build.wasm"),
+        "names the file: {text}"
+    );
+}
+
+#[test]
 fn the_configured_limits_are_reported_and_enforced() {
     let tmp = tempfile::tempdir().expect("tmp");
     let case = |fuel: u64| {
@@ -305,6 +343,101 @@ fn plugin_new_writes_a_whole_project_against_the_sdk_it_found() {
         text.contains("onething test"),
         "says what to do next: {text}"
     );
+}
+
+#[test]
+fn plugin_new_writes_python_and_javascript_projects_on_their_sdks() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let sdk = repo().join("sdk").canonicalize().expect("sdk");
+    for (lang, files, sdk_within, build) in [
+        (
+            "python",
+            &[
+                "app.py",
+                "tests/test_app.py",
+                "cases/filing.toml",
+                "requirements.txt",
+                "README.md",
+                ".gitignore",
+            ][..],
+            sdk.join("python"),
+            "componentize-py==0.25.1",
+        ),
+        (
+            "js",
+            &[
+                "package.json",
+                "src/app.js",
+                "test/app.test.js",
+                "cases/filing.toml",
+                "README.md",
+                ".gitignore",
+            ][..],
+            sdk.join("js"),
+            "\"@bytecodealliance/jco\": \"1.34.0\"",
+        ),
+    ] {
+        let dir = tmp.path().join(format!("civil-affairs-{lang}"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_onething"))
+            .current_dir(repo())
+            .args(["plugin", "new", "civil-affairs", "--lang", lang, "--dir"])
+            .arg(&dir)
+            .output()
+            .expect("the binary runs");
+        let text = stdout(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{lang}: {text}{}",
+            crate::cli::stderr(&out)
+        );
+        let mut all = String::new();
+        for file in files {
+            let body = std::fs::read_to_string(dir.join(file))
+                .unwrap_or_else(|e| panic!("{lang}: {file} written: {e}"));
+            assert!(text.contains(file), "{lang}: {file} listed: {text}");
+            assert!(
+                !body.contains("{{"),
+                "{lang}: {file} has a placeholder left: {body}"
+            );
+            all.push_str(&body);
+        }
+        assert!(
+            all.contains(&sdk_within.display().to_string()),
+            "{lang}: the project uses the language's SDK {}",
+            sdk_within.display()
+        );
+        assert!(
+            all.contains("\"civil-affairs\""),
+            "{lang}: the department id"
+        );
+        assert!(
+            all.contains(build),
+            "{lang}: the build tool pinned ({build})"
+        );
+        assert!(text.contains("onething test"), "{lang}: what next: {text}");
+    }
+    // A language the SDK directory lacks is refused, naming it, and
+    // nothing is written.
+    let bare = tmp.path().join("bare-sdk");
+    std::fs::create_dir_all(&bare).expect("dir");
+    std::fs::copy(sdk.join("Cargo.toml"), bare.join("Cargo.toml")).expect("copy");
+    let out = plugin_new(
+        tmp.path(),
+        &[
+            "tax",
+            "--lang",
+            "python",
+            "--dir",
+            "no-sdk",
+            "--sdk",
+            bare.to_str().expect("utf-8"),
+        ],
+    );
+    let err = crate::cli::stderr(&out);
+    assert_ne!(out.status.code(), Some(0), "refused: {err}");
+    assert!(err.contains("python"), "names the SDK missing: {err}");
+    assert!(!tmp.path().join("no-sdk").exists(), "nothing written");
 }
 
 #[test]

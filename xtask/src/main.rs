@@ -1,9 +1,12 @@
 //! Project automation, kept in Rust so it runs wherever cargo does.
 //!
 //! `cargo xtask demo`   sets up and runs the main job on the examples.
-//! `cargo xtask test`   sets up and runs every test.
+//! `cargo xtask test`   sets up and runs every test (the Python and
+//!                      JavaScript SDKs' and departments' among them).
 //! `cargo xtask build-plugins` builds the Wasm components only.
 //! `cargo xtask deps`   checks the host's crate layering (run by `test`).
+//! `cargo xtask guests` checks the Python and JavaScript SDKs, example
+//!                      departments and scaffolds (run by `test`).
 //! `cargo xtask schemathesis` checks the API against its OpenAPI document
 //!                      (run by `test`).
 //!
@@ -14,6 +17,7 @@ use std::process::Command;
 
 use anyhow::{Context as _, Result, bail};
 
+mod guests;
 mod postgres;
 mod scaffold;
 mod schemathesis;
@@ -32,6 +36,10 @@ fn main() -> Result<()> {
         Some("build-plugins") => build_plugins(&root),
         Some("bench") => bench(&root, &args[1..]),
         Some("deps") => deps(&root),
+        Some("guests") => {
+            run(cargo().current_dir(&root).args(DEMO_BUILD))?;
+            guests::check(&root)
+        }
         Some("schemathesis") => {
             run(cargo().current_dir(&root).args(DEMO_BUILD))?;
             schemathesis::run_checks(&root)
@@ -44,6 +52,9 @@ fn main() -> Result<()> {
                 "  build-plugins  build the Wasm components into target/plugins and target/test-components"
             );
             eprintln!("  bench          run the benchmarks (host workspace)");
+            eprintln!(
+                "  guests         the Python and JavaScript SDKs, departments and scaffolds (run by `test`)"
+            );
             eprintln!(
                 "  deps           check the host's crate layering (no wasmtime below the engine but in runtime and contract)"
             );
@@ -570,6 +581,7 @@ fn test(root: &Path) -> Result<()> {
         .current_dir(root.join("plugins"))
         .args(["test", "--target", &host]))?;
     scaffold::check(root, &host)?;
+    guests::check(root)?;
     run(cargo().current_dir(root).args([
         "clippy",
         "--workspace",
@@ -584,6 +596,8 @@ fn test(root: &Path) -> Result<()> {
 
 fn bench(root: &Path, extra: &[String]) -> Result<()> {
     build_plugins(root)?;
+    // The `guest_cost` bench measures the Python and JavaScript builds.
+    guests::build_for_bench(root)?;
     // The `hosts` bench measures the PostgreSQL store too.
     let postgres = postgres::Cluster::start(root)
         .context("starting the throwaway PostgreSQL server the `hosts` bench needs")?;

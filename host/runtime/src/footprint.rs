@@ -230,6 +230,55 @@ impl Footprint {
     }
 }
 
+/// Share of a per-component setting over which a component that still
+/// fits is warned about: its next build may not (a Python or JavaScript
+/// runtime brings many core modules and tables of its own).
+pub const WARN_SHARE_PERCENT: u64 = 75;
+
+impl Footprint {
+    /// A warning for each count over [`WARN_SHARE_PERCENT`] of its
+    /// setting but within it, naming the setting and its value, and
+    /// the pool's room that setting fixes for every slot; empty when
+    /// the component sits well within every setting.
+    pub fn warnings(&self, limits: &Limits) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let mut near = |count: u32, what: &str, setting: &str, value: u32| {
+            if count <= value && u64::from(count) * 100 > u64::from(value) * WARN_SHARE_PERCENT {
+                warnings.push(format!(
+                    "it creates {count} {what}, near limits.{setting} = {value} (each of the pool's limits.pool_instances = {} slots holds that many): a build needing more will be refused; raise limits.{setting} before it comes",
+                    limits.pool_instances
+                ));
+            }
+        };
+        near(
+            self.core_instances,
+            "core module instances",
+            "max_core_instances_per_component",
+            limits.max_core_instances_per_component,
+        );
+        near(
+            self.memories,
+            "linear memories",
+            "max_memories_per_component",
+            limits.max_memories_per_component,
+        );
+        near(
+            self.tables,
+            "tables",
+            "max_tables_per_component",
+            limits.max_tables_per_component,
+        );
+        let memory = limits.memory_bytes as u64;
+        if self.initial_bytes <= memory && self.initial_bytes * 100 > memory * WARN_SHARE_PERCENT {
+            warnings.push(format!(
+                "its memories and tables start at {} bytes, near limits.memory_bytes = {}: a call has little room left to grow in",
+                self.initial_bytes, limits.memory_bytes
+            ));
+        }
+        warnings
+    }
+}
+
 /// A module or component being read.
 enum Frame {
     Module(Footprint),
@@ -358,6 +407,43 @@ mod tests {
         assert!(faults[1].contains("5 linear memories"));
         assert!(faults[2].contains("limits.memory_bytes = 2097152"));
         assert!(Footprint::default().faults(&Limits::default()).is_empty());
+    }
+
+    #[test]
+    fn warnings_name_a_setting_a_component_nearly_fills() {
+        // A Python department as componentize-py 0.25 builds it: 14 core
+        // instances, 1 memory, 2 tables, 13 MiB.
+        let python = Footprint {
+            core_instances: 14,
+            memories: 1,
+            tables: 2,
+            initial_bytes: 13 << 20,
+        };
+        assert!(python.warnings(&Limits::default()).is_empty());
+        let tight = Limits {
+            max_core_instances_per_component: 16,
+            max_tables_per_component: 2,
+            memory_bytes: 16 << 20,
+            ..Limits::default()
+        };
+        let warnings = python.warnings(&tight);
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(
+            warnings[0].contains("14 core module instances")
+                && warnings[0].contains("near limits.max_core_instances_per_component = 16")
+                && warnings[0].contains("limits.pool_instances = 256"),
+            "{}",
+            warnings[0]
+        );
+        assert!(warnings[1].contains("limits.max_tables_per_component = 2"));
+        assert!(warnings[2].contains("near limits.memory_bytes = 16777216"));
+        // Over a setting is a fault, not a warning.
+        let over = Limits {
+            max_core_instances_per_component: 8,
+            ..Limits::default()
+        };
+        assert!(python.warnings(&over).is_empty());
+        assert_eq!(python.faults(&over).len(), 1);
     }
 
     #[test]

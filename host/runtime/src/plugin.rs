@@ -93,6 +93,9 @@ pub struct Plugin {
     digest: Digest,
     size: usize,
     origin: String,
+    /// What the loader noticed that does not stop it (a setting nearly
+    /// filled), each naming the setting.
+    warnings: Vec<String>,
     semaphore: Arc<Semaphore>,
     /// Keys the dictionary marks sensitive.
     sensitive: Arc<BTreeSet<FieldKey>>,
@@ -147,7 +150,7 @@ impl Runtime {
         origin: &str,
         dict: &Dictionary,
     ) -> Result<Plugin, LoadError> {
-        let component = self.compile(bytes.clone(), origin).await?;
+        let (component, warnings) = self.compile(bytes.clone(), origin).await?;
         let digest = Digest::of(&bytes);
         let shared = self.shared().clone();
         let version =
@@ -199,6 +202,9 @@ impl Runtime {
                 }
             }
         }
+        for warning in &warnings {
+            tracing::warn!(department = %manifest.department, version = %manifest.version, origin, "{warning}");
+        }
         let semaphore = shared.semaphore(&manifest.department);
         tracing::info!(department = %manifest.department, version = %manifest.version, contract = version.as_str(), digest = %digest.short(), origin, "plugin loaded");
         Ok(Plugin {
@@ -208,6 +214,7 @@ impl Runtime {
             digest,
             size: bytes.len(),
             origin: origin.into(),
+            warnings,
             semaphore,
             sensitive: Arc::new(
                 dict.fields()
@@ -224,7 +231,13 @@ impl Runtime {
         })
     }
 
-    async fn compile(&self, bytes: Vec<u8>, origin: &str) -> Result<Component, LoadError> {
+    /// The compiled component, and the warnings of its footprint
+    /// ([`Footprint::warnings`]).
+    async fn compile(
+        &self,
+        bytes: Vec<u8>,
+        origin: &str,
+    ) -> Result<(Component, Vec<String>), LoadError> {
         if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
             return Err(LoadError::NotWasm {
                 origin: origin.into(),
@@ -237,6 +250,7 @@ impl Runtime {
             });
         }
         let limits = &self.shared().limits;
+        let mut warnings = Vec::new();
         if let Some(footprint) = Footprint::of(&bytes) {
             let faults = footprint.faults(limits);
             if !faults.is_empty() {
@@ -245,6 +259,7 @@ impl Runtime {
                     detail: faults.join("; "),
                 });
             }
+            warnings = footprint.warnings(limits);
         }
         let engine = self.engine().clone();
         let origin_owned = origin.to_owned();
@@ -254,7 +269,7 @@ impl Runtime {
                 origin: origin_owned.clone(),
                 detail: format!("compiler task failed: {e}"),
             })?;
-        compiled.map_err(|e| {
+        compiled.map(|c| (c, warnings)).map_err(|e| {
             let detail = format!("{e:#}");
             if detail.contains("pooling allocator") {
                 // The pool's own check, for what the count above cannot see.
@@ -487,6 +502,12 @@ async fn call_describe(
 }
 
 impl Plugin {
+    /// What the loader noticed that does not stop it, each naming the
+    /// setting to change (logged at load too).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
     /// The validated manifest.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest

@@ -161,9 +161,11 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             for f in &written {
                 outln!("  {f}");
             }
-            outln!("next:");
+            outln!("next (the project's README says more):");
             outln!("  cd {}", request.dir.display());
-            outln!("  cargo build --release && onething test");
+            for step in request.lang.next_steps(&request.name, &request.sdk) {
+                outln!("  {step}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Keygen { name, out } => {
@@ -256,6 +258,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                     "size": plugin.size(),
                     "contract": plugin.contract().to_string(),
                     "manifest": m,
+                    "warnings": plugin.warnings(),
                 });
                 outln!("{}", serde_json::to_string_pretty(&out)?);
             } else {
@@ -268,6 +271,9 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                 );
                 outln!("  digest {} ({} bytes)", plugin.digest(), plugin.size());
                 outln!("  contract {}", plugin.contract());
+                for w in plugin.warnings() {
+                    outln!("  warning: {w}");
+                }
                 match &register {
                     Some(_) => outln!("  every read is granted by {}", grants_path.display()),
                     None => outln!(

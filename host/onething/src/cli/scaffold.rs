@@ -4,8 +4,9 @@
 //! build wired with its toolchain and target pinned.
 //!
 //! The templates live in `host/onething/templates/<lang>/` and are built
-//! into the binary; `{{name}}`, `{{crate}}`, `{{Type}}`, `{{step}}` and
-//! `{{sdk}}` are filled in. Nothing is written unless the whole project
+//! into the binary; `{{name}}`, `{{crate}}`, `{{module}}`, `{{Type}}`,
+//! `{{step}}` and `{{sdk}}` (the language's SDK: `sdk/`, `sdk/python`
+//! or `sdk/js` of the repository) are filled in. Nothing is written unless the whole project
 //! can be: an existing directory that is not empty is refused.
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,49 @@ use onething_model::ids::{DepartmentId, StepId};
 pub enum Lang {
     /// Rust, with the onething-sdk crate.
     Rust,
+    /// Python, built with componentize-py, with the onething_sdk package.
+    Python,
+    /// JavaScript, built with jco, with the @onething/sdk package.
+    Js,
+}
+
+impl Lang {
+    /// The files of the language's template.
+    fn templates(self) -> &'static [Template] {
+        match self {
+            Lang::Rust => RUST,
+            Lang::Python => PYTHON,
+            Lang::Js => JS,
+        }
+    }
+
+    /// What to run in a new project of `name` made on the repository's
+    /// `sdk` directory: set up, test, build, run its cases.
+    pub fn next_steps(self, name: &str, sdk: &Path) -> Vec<String> {
+        match self {
+            Lang::Rust => vec!["cargo test && cargo build --release && onething test".into()],
+            Lang::Python => vec![
+                "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt".into(),
+                ".venv/bin/python -m unittest discover -s tests".into(),
+                format!(
+                    ".venv/bin/componentize-py -d {} -w department componentize -p . -p {} app -o {name}.wasm",
+                    sdk.join("../wit/0.2.0").display(),
+                    sdk.join("python/src").display()
+                ),
+                "onething test".into(),
+            ],
+            Lang::Js => vec!["npm install && npm test && npm run build && onething test".into()],
+        }
+    }
+
+    /// The language's SDK within the repository's `sdk/` directory.
+    fn sdk_within(self, sdk: &Path) -> PathBuf {
+        match self {
+            Lang::Rust => sdk.to_path_buf(),
+            Lang::Python => sdk.join("python"),
+            Lang::Js => sdk.join("js"),
+        }
+    }
 }
 
 /// One file of a template: where it goes and its text.
@@ -57,6 +101,60 @@ const RUST: &[Template] = &[
     },
 ];
 
+const PYTHON: &[Template] = &[
+    Template {
+        path: "app.py",
+        text: include_str!("../../templates/python/app.py.tmpl"),
+    },
+    Template {
+        path: "tests/test_app.py",
+        text: include_str!("../../templates/python/tests/test_app.py.tmpl"),
+    },
+    Template {
+        path: "cases/{{step}}.toml",
+        text: include_str!("../../templates/python/cases/step.toml.tmpl"),
+    },
+    Template {
+        path: "requirements.txt",
+        text: include_str!("../../templates/python/requirements.txt.tmpl"),
+    },
+    Template {
+        path: "README.md",
+        text: include_str!("../../templates/python/README.md.tmpl"),
+    },
+    Template {
+        path: ".gitignore",
+        text: include_str!("../../templates/python/.gitignore.tmpl"),
+    },
+];
+
+const JS: &[Template] = &[
+    Template {
+        path: "package.json",
+        text: include_str!("../../templates/js/package.json.tmpl"),
+    },
+    Template {
+        path: "src/app.js",
+        text: include_str!("../../templates/js/src/app.js.tmpl"),
+    },
+    Template {
+        path: "test/app.test.js",
+        text: include_str!("../../templates/js/test/app.test.js.tmpl"),
+    },
+    Template {
+        path: "cases/{{step}}.toml",
+        text: include_str!("../../templates/js/cases/step.toml.tmpl"),
+    },
+    Template {
+        path: "README.md",
+        text: include_str!("../../templates/js/README.md.tmpl"),
+    },
+    Template {
+        path: ".gitignore",
+        text: include_str!("../../templates/js/.gitignore.tmpl"),
+    },
+];
+
 /// What a new project is made from.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -68,7 +166,7 @@ pub struct Request {
     pub lang: Lang,
     /// Where the project goes.
     pub dir: PathBuf,
-    /// The SDK's directory.
+    /// The repository's `sdk/` directory (the language's SDK is in it).
     pub sdk: PathBuf,
 }
 
@@ -88,6 +186,7 @@ fn type_name(id: &str) -> String {
 fn fill(text: &str, r: &Request, sdk: &str) -> String {
     text.replace("{{name}}", &r.name)
         .replace("{{crate}}", &r.name.replace('-', "_"))
+        .replace("{{module}}", &r.name.replace('-', "_"))
         .replace("{{Type}}", &type_name(&r.name))
         .replace("{{step}}", &r.step)
         .replace("{{sdk}}", sdk)
@@ -137,10 +236,15 @@ pub fn create(r: &Request) -> anyhow::Result<Vec<String>> {
             r.dir.display()
         );
     }
-    let templates = match r.lang {
-        Lang::Rust => RUST,
-    };
-    let sdk = r.sdk.display().to_string();
+    let templates = r.lang.templates();
+    let sdk = r.lang.sdk_within(&r.sdk);
+    anyhow::ensure!(
+        sdk.is_dir(),
+        "{}: no {:?} SDK there (the repository's sdk/ has sdk/python and sdk/js)",
+        sdk.display(),
+        r.lang
+    );
+    let sdk = sdk.display().to_string();
     cap_std::fs::Dir::create_ambient_dir_all(&r.dir, cap_std::ambient_authority())
         .with_context(|| format!("creating {}", r.dir.display()))?;
     let root = cap_std::fs::Dir::open_ambient_dir(&r.dir, cap_std::ambient_authority())
@@ -191,9 +295,12 @@ mod tests {
             dir: PathBuf::from("x"),
             sdk: PathBuf::from("/sdk"),
         };
-        for t in RUST {
-            let out = fill(t.text, &r, "/sdk");
-            assert!(!out.contains("{{"), "{}: {out}", t.path);
+        for lang in [Lang::Rust, Lang::Python, Lang::Js] {
+            for t in lang.templates() {
+                let out = fill(t.text, &r, "/sdk");
+                assert!(!out.contains("{{"), "{lang:?} {}: {out}", t.path);
+                assert!(!fill(t.path, &r, "/sdk").contains("{{"), "{}", t.path);
+            }
         }
     }
 }

@@ -29,6 +29,11 @@ pub struct Args {
     /// naming only its department finds the component.
     #[arg(long, value_name = "DIR")]
     plugins: Option<PathBuf>,
+    /// The component every case file runs, over the one it names or
+    /// finds by department (a build of the same department in another
+    /// language, say).
+    #[arg(long, value_name = "FILE")]
+    component: Option<PathBuf>,
     /// The data dictionary (default: the config's, else
     /// $ONETHING_DICTIONARY, else the first examples/dictionary.toml in
     /// the current directory or above it).
@@ -161,7 +166,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let settings = Settings {
         dictionary: Arc::new(dictionary),
         plugins: args.plugins.clone().unwrap_or(paths.plugins),
-        component: None,
+        component: args.component.clone(),
         config,
     };
     let started = Instant::now();
