@@ -2,7 +2,8 @@
 //! case files pass; a wrong expectation fails with a readable diff, a
 //! case the host could never produce and a malformed file are refused
 //! naming what is wrong, and the JUnit XML written is well-formed and
-//! counts them; the configured limits are the ones reported and enforced.
+//! counts them; the configured limits are the ones reported and enforced;
+//! the bundles' cases pass, and a wrong one shows its diff.
 //! `onething plugin new` writes a whole project, or refuses and writes
 //! nothing (`cargo xtask test` then builds and tests a fresh one).
 
@@ -218,6 +219,69 @@ fn component_runs_another_build_against_the_same_cases_and_a_missing_one_is_name
 }
 
 #[test]
+fn the_bundles_cases_pass_and_a_wrong_bundle_expectation_shows_its_diff() {
+    let apps = repo().join("examples/applications");
+    let plugins = repo().join("target/plugins");
+    let out = onething(&[
+        "test",
+        "--plugins",
+        &plugins.display().to_string(),
+        &apps.join("newborn.cases.toml").display().to_string(),
+        &apps
+            .join("business-startup.cases.toml")
+            .display()
+            .to_string(),
+    ]);
+    let text = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        crate::cli::stderr(&out)
+    );
+    assert!(text.contains("6 case(s): 6 passed, 0 failed"), "{text}");
+    assert!(text.contains("bundle newborn"), "{text}");
+
+    // A wrong step status, a field never written, an unknown bundle: each
+    // named, the file's other cases still run.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let materials = apps.join("materials");
+    std::fs::create_dir_all(tmp.path().join("materials")).expect("dir");
+    for m in ["articles-of-association.pdf", "premises-proof.pdf"] {
+        std::fs::copy(materials.join(m), tmp.path().join("materials").join(m)).expect("copy");
+    }
+    let business = std::fs::read_to_string(apps.join("business-startup.cases.toml")).expect("read");
+    let head = &business[..business.find("[[case]]").expect("cases")];
+    let wrong = format!(
+        "{head}[[case]]\nname = \"wrong\"\n[case.expect]\nstatus = \"completed\"\nsteps = {{ \"housing-fund/employer-account\" = \"skipped\" }}\nfields = {{ \"no.such\" = \"x\" }}\n"
+    );
+    std::fs::write(tmp.path().join("wrong.toml"), wrong).expect("write");
+    std::fs::write(
+        tmp.path().join("unknown.toml"),
+        "[bundle]\nid = \"no-such-bundle\"\n[[case]]\nname = \"x\"\n[case.expect]\nstatus = \"completed\"\n",
+    )
+    .expect("write");
+    let out = onething(&[
+        "test",
+        "--plugins",
+        &plugins.display().to_string(),
+        &tmp.path().display().to_string(),
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("-steps.housing-fund/employer-account = \"skipped\"")
+            && text.contains("+steps.housing-fund/employer-account = \"approved\""),
+        "{text}"
+    );
+    assert!(text.contains("fields.no.such: not written"), "{text}");
+    assert!(
+        text.contains("no-such-bundle") && text.contains("newborn"),
+        "the unknown bundle named beside the known ones: {text}"
+    );
+}
+
+#[test]
 fn the_configured_limits_are_reported_and_enforced() {
     let tmp = tempfile::tempdir().expect("tmp");
     let case = |fuel: u64| {
@@ -354,6 +418,7 @@ fn plugin_new_writes_python_and_javascript_projects_on_their_sdks() {
             "python",
             &[
                 "app.py",
+                "build.py",
                 "tests/test_app.py",
                 "cases/filing.toml",
                 "requirements.txt",

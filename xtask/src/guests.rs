@@ -217,19 +217,17 @@ fn fresh_project(root: &Path, bin: &Path, name: &str, lang: &str) -> Result<Path
 
 fn scaffold_python(root: &Path, bin: &Path, venv: &Path) -> Result<()> {
     let dir = fresh_project(root, bin, "demo-department-python", "python")?;
-    run(Command::new(venv.join("bin/python"))
+    let python = venv.join("bin/python");
+    run(Command::new(&python)
         .current_dir(&dir)
         .args(["-m", "unittest", "discover", "-s", "tests"]))?;
-    let sdk = root.join("sdk/python/src");
-    run(Command::new(venv.join("bin/componentize-py"))
-        .current_dir(&dir)
-        .args(["-d"])
-        .arg(root.join(WIT))
-        .args(["-w", "department", "componentize", "-p", "."])
-        .arg("-p")
-        .arg(&sdk)
-        .args(["app", "-o", "demo-department.wasm"]))?;
+    run(Command::new(&python).current_dir(&dir).arg("build.py"))?;
     run(Command::new(bin).current_dir(&dir).arg("test"))?;
+    // The authoring loop builds it again (build.py, run with the
+    // project's .venv: here the shared one) and runs its cases.
+    std::os::unix::fs::symlink(venv, dir.join(".venv"))
+        .context("linking the shared venv as the project's .venv")?;
+    run(Command::new(bin).current_dir(&dir).args(["dev", "--once"]))?;
     Ok(())
 }
 
@@ -241,5 +239,7 @@ fn scaffold_js(root: &Path, bin: &Path) -> Result<()> {
     run(npm().current_dir(&dir).arg("test"))?;
     run(npm().current_dir(&dir).args(["run", "build"]))?;
     run(Command::new(bin).current_dir(&dir).arg("test"))?;
+    // The authoring loop: npm run build again, then the cases.
+    run(Command::new(bin).current_dir(&dir).args(["dev", "--once"]))?;
     Ok(())
 }

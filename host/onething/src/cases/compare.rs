@@ -234,18 +234,21 @@ pub fn observed_lines(e: &Expected, o: &Observed<'_>) -> Vec<String> {
 /// `None` when the observation meets the expectation; else a unified diff
 /// of the two (`-` expected, `+` observed).
 pub fn compare(e: &Expected, o: &Observed<'_>) -> Option<String> {
-    let want = expected_lines(e).join("\n") + "\n";
-    let got = observed_lines(e, o).join("\n") + "\n";
-    if want == got {
-        return None;
-    }
-    let diff = similar::TextDiff::from_lines(&want, &got);
-    Some(
-        diff.unified_diff()
+    diff_lines(&expected_lines(e), &observed_lines(e, o))
+}
+
+/// `None` when the lines are the same; else their unified diff (`-`
+/// expected, `+` observed).
+pub fn diff_lines(expected: &[String], observed: &[String]) -> Option<String> {
+    let want = expected.join("\n") + "\n";
+    let got = observed.join("\n") + "\n";
+    (want != got).then(|| {
+        similar::TextDiff::from_lines(&want, &got)
+            .unified_diff()
             .context_radius(3)
             .header("expected", "observed")
-            .to_string(),
-    )
+            .to_string()
+    })
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! outcome against the expectation ([`compare`]) and the report, as text
 //! and JUnit XML ([`report`]).
 
+pub mod bundle;
 pub mod compare;
 pub mod format;
 pub mod mocks;

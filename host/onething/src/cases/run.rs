@@ -42,6 +42,9 @@ pub struct Settings {
     /// The service's configuration (limits, outbound policies, secrets,
     /// configuration values), or the defaults.
     pub config: Config,
+    /// Where bundle cases find the dictionary, the grants register, the
+    /// components and the bundles.
+    pub paths: crate::paths::Paths,
 }
 
 /// One case's verdict.
@@ -188,6 +191,10 @@ async fn run_cases(
 ) -> anyhow::Result<()> {
     let (dir, name) = SourceDir::of_file(path)?;
     let text = dir.read_to_string(&name)?;
+    if super::bundle::is_bundle_file(&text) {
+        super::bundle::run_file(path, &text, settings, suite).await;
+        return Ok(());
+    }
     let file: CaseFile =
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let department = DepartmentId::parse(&file.plugin.department)

@@ -1,31 +1,34 @@
-//! `onething dev [DIR]`: the authoring loop of a plugin project. Each
-//! round builds the component (`cargo build --release`), hot-loads it
+//! `onething dev [DIR]`: the authoring loop of a plugin project (Rust,
+//! JavaScript or Python: see [`super::project`]). Each round builds the
+//! component (`cargo build --release`, `npm run build` or `python
+//! build.py`), hot-loads it
 //! into a running service when `--host` names one (the operator API's
 //! `POST /admin/plugins`, as any upload: admitted and activated, or
 //! refused with the reason), runs the project's declarative cases
 //! against the build just made, and prints one summary line. Then it
-//! watches the project (its sources, cases and manifests, not `target/`)
-//! and starts a round when it has been quiet for `--debounce-ms`.
+//! watches the project (its sources, cases and manifests, not the
+//! build's output) and starts a round when it has been quiet for `--debounce-ms`.
 //! `--once` runs one round and exits: 0 when the build, the upload and
 //! every case passed.
 
 use std::path::{Path, PathBuf};
-use std::process::{ExitCode, Stdio};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use notify::{RecursiveMode, Watcher as _};
 use onething_catalog::local;
-use tokio::io::AsyncBufReadExt as _;
 
+use super::project::Project;
 use crate::cases::report;
 use crate::cases::run::{Settings, SuiteResult, run_file};
 
 /// Arguments of `onething dev`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The plugin project (its Cargo.toml and cases/).
+    /// The plugin project (its Cargo.toml, package.json or build.py, and
+    /// cases/).
     #[arg(default_value = ".")]
     dir: PathBuf,
     /// A running service to hot-load each build into, e.g.
@@ -71,11 +74,7 @@ impl Round {
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let dir = args.dir.clone();
-    anyhow::ensure!(
-        dir.join("Cargo.toml").is_file(),
-        "{}: not a plugin project (no Cargo.toml; make one with `onething plugin new NAME`)",
-        dir.display()
-    );
+    let project = Project::of(&dir)?;
     let dictionary_path = match &args.dictionary {
         Some(d) => d.clone(),
         None => super::test::default_dictionary()?,
@@ -105,7 +104,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    let first = round(&dir, &dictionary_path, &upload).await;
+    let first = round(project, &dir, &dictionary_path, &upload).await;
     if args.once {
         return Ok(if first.passed() {
             ExitCode::SUCCESS
@@ -134,14 +133,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             tokio::time::timeout(Duration::from_millis(args.debounce_ms), rx.recv()).await
         {}
         outln!("\nchanged: a new round");
-        round(&dir, &dictionary_path, &upload).await;
+        round(project, &dir, &dictionary_path, &upload).await;
     }
 }
 
 /// Whether a changed path under the project `root` starts a round: not
-/// the build's own output (`target/`, and `Cargo.lock`, which cargo
-/// rewrites when the version changes), nor a hidden file (an editor's
-/// swap file, `.git`).
+/// the build's own output ([`Project::is_output`]), nor a hidden file (an
+/// editor's swap file, `.git`, a `.venv`).
 fn wanted(path: &Path, root: &Path) -> bool {
     let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let Ok(rel) = path.strip_prefix(root) else {
@@ -151,21 +149,18 @@ fn wanted(path: &Path, root: &Path) -> bool {
         .components()
         .filter_map(|c| c.as_os_str().to_str())
         .collect();
-    !names.is_empty()
-        && names[0] != "target"
-        && names != ["Cargo.lock"]
-        && !names.iter().any(|n| n.starts_with('.'))
+    !names.is_empty() && !Project::is_output(&names) && !names.iter().any(|n| n.starts_with('.'))
 }
 
 /// Build, hot-load, run the cases; print what happened and a summary.
-async fn round<F, Fut>(dir: &Path, dictionary_path: &Path, upload: &F) -> Round
+async fn round<F, Fut>(project: Project, dir: &Path, dictionary_path: &Path, upload: &F) -> Round
 where
     F: Fn(Vec<u8>) -> Fut,
     Fut: std::future::Future<Output = Option<Result<String, String>>>,
 {
     let started = Instant::now();
     let mut r = Round::default();
-    let component = match build(dir).await {
+    let component = match project.build(dir).await {
         Ok(c) => c,
         Err(e) => {
             outln!("✗ build: {e:#}");
@@ -179,7 +174,20 @@ where
     );
     r.built = Some(component.clone());
     match std::fs::read(&component) {
-        Ok(bytes) => r.loaded = upload(bytes).await,
+        Ok(bytes) => {
+            r.loaded = upload(bytes).await.map(|said| {
+                said.map_err(|why| {
+                    if why.contains("already stored as build") {
+                        format!(
+                            "{why} (bump `version` in {}: a version names one build)",
+                            project.version_file()
+                        )
+                    } else {
+                        why
+                    }
+                })
+            })
+        }
         Err(e) => r.loaded = Some(Err(format!("reading {}: {e}", component.display()))),
     }
     match &r.loaded {
@@ -205,6 +213,10 @@ where
                 plugins: dir.join("target"),
                 component: Some(component),
                 config: super::test::local_config(),
+                paths: crate::paths::Paths {
+                    dictionary: dictionary_path.to_path_buf(),
+                    ..crate::paths::Paths::default()
+                },
             };
             let cases_started = Instant::now();
             let mut suites: Vec<SuiteResult> = Vec::new();
@@ -232,50 +244,6 @@ where
         r.failures
     );
     r
-}
-
-/// `cargo build --release` in `dir`, its messages on stderr; the
-/// component it built (the last `.wasm` artifact cargo names).
-async fn build(dir: &Path) -> anyhow::Result<PathBuf> {
-    let mut child = tokio::process::Command::new("cargo")
-        .current_dir(dir)
-        .args([
-            "build",
-            "--release",
-            "--message-format",
-            "json-render-diagnostics",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .context("starting cargo (is a Rust toolchain on PATH?)")?;
-    let stdout = child.stdout.take().context("cargo's output")?;
-    let mut lines = tokio::io::BufReader::new(stdout).lines();
-    let mut wasm = None;
-    while let Some(line) = lines.next_line().await? {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(&line) else {
-            continue;
-        };
-        if msg["reason"] == "compiler-artifact"
-            && let Some(files) = msg["filenames"].as_array()
-        {
-            for f in files.iter().filter_map(|f| f.as_str()) {
-                if f.ends_with(".wasm") {
-                    wasm = Some(PathBuf::from(f));
-                }
-            }
-        }
-    }
-    let status = child.wait().await?;
-    anyhow::ensure!(
-        status.success(),
-        "cargo build failed ({status}); its messages are above"
-    );
-    wasm.ok_or_else(|| {
-        anyhow::anyhow!(
-            "cargo built no .wasm: the crate needs crate-type = [\"cdylib\"] and the wasm32-wasip2 target (.cargo/config.toml, as `onething plugin new` writes)"
-        )
-    })
 }
 
 /// Upload a build to the service; what it answered, or why it refused.
@@ -309,13 +277,8 @@ async fn hot_load(
             body["digest"].as_str().unwrap_or("?")
         ))
     } else {
-        let detail = body["detail"].as_str().unwrap_or("").to_owned();
-        let hint = if detail.contains("already stored as build") {
-            " (bump `version` in Cargo.toml: a version names one build)"
-        } else {
-            ""
-        };
-        Err(format!("{status}: {detail}{hint}"))
+        let detail = body["detail"].as_str().unwrap_or("");
+        Err(format!("{status}: {detail}"))
     }
 }
 

@@ -12,12 +12,13 @@ mod form;
 mod identity;
 mod init;
 mod plugin;
+mod project;
 mod render;
-mod run;
+pub(crate) mod run;
 mod scaffold;
 mod serve;
 mod submit;
-mod systems;
+pub(crate) mod systems;
 mod test;
 
 use std::path::PathBuf;

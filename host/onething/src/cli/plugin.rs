@@ -163,7 +163,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             }
             outln!("next (the project's README says more):");
             outln!("  cd {}", request.dir.display());
-            for step in request.lang.next_steps(&request.name, &request.sdk) {
+            for step in request.lang.next_steps(&request.name) {
                 outln!("  {step}");
             }
             Ok(ExitCode::SUCCESS)

@@ -107,48 +107,19 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
-    // The departments' systems: the config's own tables, the running
-    // simulator named, or one started here.
-    let _systems = if config.has_outbound() {
-        None
-    } else {
-        let (base, credentials, running) = match &args.systems {
-            Some(base) => (
-                base.clone(),
-                super::systems::credentials_at(&args.systems_credentials)?,
-                None,
-            ),
-            None => {
-                let local = super::systems::start_in_process().await?;
-                (local.base.clone(), local.config.clone(), Some(local))
-            }
-        };
-        let wiring = onething_systems::wiring::example_departments(
-            &base,
-            &credentials,
-            &onething_systems::wiring::Credentials::Named,
-        );
-        config.wire_systems(&wiring)?;
-        if !args.json {
-            let how = if running.is_some() {
-                "started in-process"
-            } else {
-                "running"
-            };
-            eprintln!("departments' systems: the simulated ones at {base} ({how})");
-        }
-        running
-    };
-    let store = Arc::new(MemoryStore::new(StoreOptions::default()));
-    let metrics = Arc::new(Metrics::new());
-    let mut caps = Capabilities::new(clock::pinned_or_system(args.today), store.kv());
-    let recorder = AuditRecorder::spawn(store.clone(), metrics.clone());
-    caps = caps.with_outbound(Arc::new(config.outbound(recorder)?));
-    let runtime = Runtime::new(limits, caps)?;
-    let catalog = onething_catalog::local::load(&runtime, paths.local(), policy.as_ref()).await?;
-    let store: Arc<dyn Store> = store;
-    let serving = Arc::new(Serving::new(catalog, store.clone()));
-    let engine = Engine::with_settings(store, serving, settings, metrics);
+    let (engine, _systems) = local_engine(
+        &mut config,
+        &paths,
+        limits,
+        settings,
+        policy.as_ref(),
+        args.today,
+        args.systems
+            .as_deref()
+            .map(|base| (base, args.systems_credentials.as_path())),
+        !args.json,
+    )
+    .await?;
     let mut all_completed = true;
     let mut reports = Vec::new();
     for (n, path) in args.application.iter().enumerate() {
@@ -203,6 +174,68 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// The engine `onething run` drives over the in-memory store, and the
+/// simulated department systems it started in-process (kept running
+/// while it is held): the departments reach the config's own
+/// `[outbound]` tables when it has them, else the running systems
+/// `systems` names (their base URL and credentials file), else systems
+/// started here. Shared with `onething test`'s bundle cases.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn local_engine(
+    config: &mut Config,
+    paths: &crate::paths::Paths,
+    limits: onething_runtime::Limits,
+    settings: onething_engine::Settings,
+    policy: Option<&onething_catalog::SignaturePolicy>,
+    today: Option<NaiveDate>,
+    systems: Option<(&str, &Path)>,
+    say: bool,
+) -> anyhow::Result<(Engine, Option<super::systems::InProcess>)> {
+    let started = if config.has_outbound() {
+        None
+    } else {
+        let (base, credentials, running) = match systems {
+            Some((base, credentials)) => (
+                base.to_owned(),
+                super::systems::credentials_at(credentials)?,
+                None,
+            ),
+            None => {
+                let local = super::systems::start_in_process().await?;
+                (local.base.clone(), local.config.clone(), Some(local))
+            }
+        };
+        let wiring = onething_systems::wiring::example_departments(
+            &base,
+            &credentials,
+            &onething_systems::wiring::Credentials::Named,
+        );
+        config.wire_systems(&wiring)?;
+        if say {
+            let how = if running.is_some() {
+                "started in-process"
+            } else {
+                "running"
+            };
+            eprintln!("departments' systems: the simulated ones at {base} ({how})");
+        }
+        running
+    };
+    let store = Arc::new(MemoryStore::new(StoreOptions::default()));
+    let metrics = Arc::new(Metrics::new());
+    let mut caps = Capabilities::new(clock::pinned_or_system(today), store.kv());
+    let recorder = AuditRecorder::spawn(store.clone(), metrics.clone());
+    caps = caps.with_outbound(Arc::new(config.outbound(recorder)?));
+    let runtime = Runtime::new(limits, caps)?;
+    let catalog = onething_catalog::local::load(&runtime, paths.local(), policy).await?;
+    let store: Arc<dyn Store> = store;
+    let serving = Arc::new(Serving::new(catalog, store.clone()));
+    Ok((
+        Engine::with_settings(store, serving, settings, metrics),
+        started,
+    ))
+}
+
 /// The document, and its directory (where its material paths point).
 fn read_document(path: &Path) -> anyhow::Result<(ApplicationDoc, SourceDir)> {
     let (dir, name) = SourceDir::of_file(path)?;
@@ -213,7 +246,7 @@ fn read_document(path: &Path) -> anyhow::Result<(ApplicationDoc, SourceDir)> {
 
 /// Store every material given by path (read within the document's
 /// directory) and reference it by digest, as an upload would.
-async fn store_materials(
+pub(crate) async fn store_materials(
     engine: &Engine,
     mut doc: ApplicationDoc,
     base: &SourceDir,

@@ -35,20 +35,16 @@ impl Lang {
         }
     }
 
-    /// What to run in a new project of `name` made on the repository's
-    /// `sdk` directory: set up, test, build, run its cases.
-    pub fn next_steps(self, name: &str, sdk: &Path) -> Vec<String> {
+    /// What to run in a new project of `name`: set up, test, build, run
+    /// its cases.
+    pub fn next_steps(self, name: &str) -> Vec<String> {
         match self {
             Lang::Rust => vec!["cargo test && cargo build --release && onething test".into()],
             Lang::Python => vec![
                 "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt".into(),
-                ".venv/bin/python -m unittest discover -s tests".into(),
                 format!(
-                    ".venv/bin/componentize-py -d {} -w department componentize -p . -p {} app -o {name}.wasm",
-                    sdk.join("../wit/0.2.0").display(),
-                    sdk.join("python/src").display()
+                    ".venv/bin/python -m unittest discover -s tests && .venv/bin/python build.py && onething test   # {name}.wasm"
                 ),
-                "onething test".into(),
             ],
             Lang::Js => vec!["npm install && npm test && npm run build && onething test".into()],
         }
@@ -113,6 +109,10 @@ const PYTHON: &[Template] = &[
     Template {
         path: "cases/{{step}}.toml",
         text: include_str!("../../templates/python/cases/step.toml.tmpl"),
+    },
+    Template {
+        path: "build.py",
+        text: include_str!("../../templates/python/build.py.tmpl"),
     },
     Template {
         path: "requirements.txt",

@@ -1,5 +1,7 @@
 //! `onething test [CASES…]`: run a department's declarative cases (TOML
-//! case files, see the plugin guide) in the real sandbox and report each
+//! case files, see the plugin guide) in the real sandbox, or a bundle's
+//! (whole applications through the engine, [`crate::cases::bundle`]),
+//! and report each
 //! with what it used of the limits; JUnit XML for CI with `--junit`; a
 //! non-zero exit when any case fails or cannot run.
 //!
@@ -34,6 +36,10 @@ pub struct Args {
     /// language, say).
     #[arg(long, value_name = "FILE")]
     component: Option<PathBuf>,
+    /// Directory of bundle files, where bundle cases find theirs
+    /// (default: the config's, else the bundles/ beside the dictionary).
+    #[arg(long, value_name = "DIR")]
+    bundles: Option<PathBuf>,
     /// The data dictionary (default: the config's, else
     /// $ONETHING_DICTIONARY, else the first examples/dictionary.toml in
     /// the current directory or above it).
@@ -158,8 +164,27 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let dictionary_path = match (&args.dictionary, &args.config) {
         (Some(given), _) => given.clone(),
-        (None, Some(_)) => paths.dictionary,
+        (None, Some(_)) => paths.dictionary.clone(),
         (None, None) => default_dictionary()?,
+    };
+    // What bundle cases load: without a config, the bundles and grants
+    // beside the dictionary (the repository's examples/).
+    let beside = |name: &str, default: &Path| {
+        let p = dictionary_path.with_file_name(name);
+        if args.config.is_none() && p.exists() {
+            p
+        } else {
+            default.to_path_buf()
+        }
+    };
+    let bundle_paths = Paths {
+        dictionary: dictionary_path.clone(),
+        grants: beside("grants.toml", &paths.grants),
+        plugins: args.plugins.clone().unwrap_or(paths.plugins.clone()),
+        bundles: args
+            .bundles
+            .clone()
+            .unwrap_or_else(|| beside("bundles", &paths.bundles)),
     };
     let dictionary = local::load_dictionary(&dictionary_path)
         .with_context(|| format!("the dictionary {}", dictionary_path.display()))?;
@@ -168,6 +193,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         plugins: args.plugins.clone().unwrap_or(paths.plugins),
         component: args.component.clone(),
         config,
+        paths: bundle_paths,
     };
     let started = Instant::now();
     let mut suites: Vec<SuiteResult> = Vec::new();
