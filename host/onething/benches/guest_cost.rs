@@ -22,7 +22,7 @@
 //! core instances, memories, tables) and the instructions (fuel) of one
 //! call of each kind.
 //!
-//! Run with `cargo xtask bench -- --bench guest_cost` (it builds the
+//! Run with `cargo xtask bench --bench guest_cost` (it builds the
 //! components first); `BENCH_BATCHES` and `BENCH_MS` (per batch) change
 //! the sizes, `BENCH_ONLY=python,js` picks builds.
 
