@@ -260,10 +260,21 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn async_main() -> anyhow::Result<()> {
-    let sizes = (
-        env_or("BENCH_BATCHES", 9) as usize,
-        Duration::from_millis(env_or("BENCH_MS", 150)),
-    );
+    // `cargo test` runs benches without `--bench`: then one small batch
+    // of the Rust build only (the guests compile for tens of seconds in
+    // a debug build), to show the benchmark still runs.
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    let sizes = if smoke {
+        println!(
+            "smoke run (cargo test): the Rust build only, sizes reduced, figures not meaningful; `cargo xtask bench --bench guest_cost` measures"
+        );
+        (1, Duration::from_millis(20))
+    } else {
+        (
+            env_or("BENCH_BATCHES", 9) as usize,
+            Duration::from_millis(env_or("BENCH_MS", 150)),
+        )
+    };
     let dict = load_dictionary(&repo().join("examples/dictionary.toml"))?;
     let builds = [
         ("rust", repo().join("target/plugins/housing-fund.wasm")),
@@ -289,7 +300,11 @@ async fn async_main() -> anyhow::Result<()> {
     };
     let mut rows = Vec::new();
     let mut anatomies = Vec::new();
-    let only = std::env::var("BENCH_ONLY").ok();
+    let only = if smoke {
+        Some("rust".to_owned())
+    } else {
+        std::env::var("BENCH_ONLY").ok()
+    };
     for (build, path) in &builds {
         if only
             .as_deref()
