@@ -46,9 +46,12 @@ class Url:
             raise ValueError("it holds user information; credentials never go in a URL")
         if "#" in tail:
             raise ValueError("it holds a fragment")
-        for c in text:
-            if c in WHITESPACE or unicodedata.category(c) == "Cc":
-                raise ValueError(f"it holds {debug_char(c)}; escape it with http.path_segment")
+        # Printable ASCII without a space holds neither (the usual URL,
+        # checked without a step per character).
+        if not (text.isascii() and text.isprintable() and " " not in text):
+            for c in text:
+                if c in WHITESPACE or unicodedata.category(c) == "Cc":
+                    raise ValueError(f"it holds {debug_char(c)}; escape it with http.path_segment")
         if tail.startswith("?"):
             path_and_query = "/" + tail
         elif not tail:
