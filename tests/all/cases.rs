@@ -443,12 +443,8 @@ fn plugin_new_writes_python_and_javascript_projects_on_their_sdks() {
         ),
     ] {
         let dir = tmp.path().join(format!("civil-affairs-{lang}"));
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_onething"))
-            .current_dir(repo())
-            .args(["plugin", "new", "civil-affairs", "--lang", lang, "--dir"])
-            .arg(&dir)
-            .output()
-            .expect("the binary runs");
+        let at = dir.to_str().expect("utf-8 path");
+        let out = plugin_new(&repo(), &["civil-affairs", "--lang", lang, "--dir", at]);
         let text = stdout(&out);
         assert_eq!(
             out.status.code(),

@@ -195,28 +195,8 @@ fn cases(root: &Path, bin: &Path, lang: &str) -> Result<()> {
         .arg(CASES))
 }
 
-/// A fresh project in `target/scaffold/<name>`, the last run's removed.
-fn fresh_project(root: &Path, bin: &Path, name: &str, lang: &str) -> Result<PathBuf> {
-    let rel = format!("target/scaffold/{name}");
-    let dir = root.join(&rel);
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir)
-            .with_context(|| format!("removing the last run's {}", dir.display()))?;
-    }
-    run(Command::new(bin).current_dir(root).args([
-        "plugin",
-        "new",
-        "demo-department",
-        "--lang",
-        lang,
-        "--dir",
-        &rel,
-    ]))?;
-    Ok(dir)
-}
-
 fn scaffold_python(root: &Path, bin: &Path, venv: &Path) -> Result<()> {
-    let dir = fresh_project(root, bin, "demo-department-python", "python")?;
+    let dir = crate::scaffold::fresh_project(root, bin, "demo-department-python", "python")?;
     let python = venv.join("bin/python");
     run(Command::new(&python)
         .current_dir(&dir)
@@ -232,7 +212,7 @@ fn scaffold_python(root: &Path, bin: &Path, venv: &Path) -> Result<()> {
 }
 
 fn scaffold_js(root: &Path, bin: &Path) -> Result<()> {
-    let dir = fresh_project(root, bin, "demo-department-js", "js")?;
+    let dir = crate::scaffold::fresh_project(root, bin, "demo-department-js", "js")?;
     run(npm()
         .current_dir(&dir)
         .args(["install", "--no-audit", "--no-fund"]))?;

@@ -3,32 +3,39 @@
 //! which then builds, passes its own unit tests, and passes its
 //! declarative cases with `onething test`, all untouched.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context as _, Result};
 
 use crate::{WASM_TARGET, run};
 
-/// Where the project is made, under the shared target directory.
-const DIR: &str = "target/scaffold/demo-department";
+/// A fresh project of `lang` made by `onething plugin new` (the debug
+/// binary `bin`) in `target/scaffold/<dir>`, the last run's removed.
+pub(crate) fn fresh_project(root: &Path, bin: &Path, dir: &str, lang: &str) -> Result<PathBuf> {
+    let rel = format!("target/scaffold/{dir}");
+    let dir = root.join(&rel);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .with_context(|| format!("removing the last run's {}", dir.display()))?;
+    }
+    run(Command::new(bin).current_dir(root).args([
+        "plugin",
+        "new",
+        "demo-department",
+        "--lang",
+        lang,
+        "--dir",
+        &rel,
+    ]))?;
+    Ok(dir)
+}
 
 /// Makes a fresh project with the debug `onething` binary, then builds
 /// and tests it with the toolchain its `rust-toolchain.toml` pins.
 pub(crate) fn check(root: &Path, host: &str) -> Result<()> {
     let bin = root.join("target/debug/onething");
-    let dir = root.join(DIR);
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir)
-            .with_context(|| format!("removing the last run's {}", dir.display()))?;
-    }
-    run(Command::new(&bin).current_dir(root).args([
-        "plugin",
-        "new",
-        "demo-department",
-        "--dir",
-        DIR,
-    ]))?;
+    let dir = fresh_project(root, &bin, "demo-department", "rust")?;
     // The plugins' lock file pins the SDK's dependencies to the versions
     // the rest of the tests use, so this run needs nothing new.
     std::fs::copy(root.join("plugins/Cargo.lock"), dir.join("Cargo.lock"))

@@ -191,42 +191,71 @@ impl Footprint {
         None
     }
 
+    /// Each count beside the setting that bounds it: `(count, what,
+    /// setting, its value)`, the per-component counts and then the bytes
+    /// the instance starts with.
+    fn against(&self, limits: &Limits) -> [(u64, &'static str, &'static str, u64); 4] {
+        [
+            (
+                self.core_instances.into(),
+                "core module instances",
+                "max_core_instances_per_component",
+                limits.max_core_instances_per_component.into(),
+            ),
+            (
+                self.memories.into(),
+                "linear memories",
+                "max_memories_per_component",
+                limits.max_memories_per_component.into(),
+            ),
+            (
+                self.tables.into(),
+                "tables",
+                "max_tables_per_component",
+                limits.max_tables_per_component.into(),
+            ),
+            (
+                self.initial_bytes,
+                "bytes of memories and tables at the start",
+                "memory_bytes",
+                limits.memory_bytes as u64,
+            ),
+        ]
+    }
+
     /// Every count over its setting, in words naming the setting and its
     /// value; empty when the component fits.
     pub fn faults(&self, limits: &Limits) -> Vec<String> {
-        let mut faults = Vec::new();
-        let mut over = |count: u32, what: &str, setting: &str, value: u32| {
-            if count > value {
-                faults.push(format!(
-                    "it creates {count} {what}, over limits.{setting} = {value}"
-                ));
-            }
-        };
-        over(
-            self.core_instances,
-            "core module instances",
-            "max_core_instances_per_component",
-            limits.max_core_instances_per_component,
-        );
-        over(
-            self.memories,
-            "linear memories",
-            "max_memories_per_component",
-            limits.max_memories_per_component,
-        );
-        over(
-            self.tables,
-            "tables",
-            "max_tables_per_component",
-            limits.max_tables_per_component,
-        );
-        if self.initial_bytes > limits.memory_bytes as u64 {
-            faults.push(format!(
-                "its memories and tables start at {} bytes, over limits.memory_bytes = {}",
-                self.initial_bytes, limits.memory_bytes
-            ));
-        }
-        faults
+        self.against(limits)
+            .into_iter()
+            .filter(|(count, .., value)| count > value)
+            .map(|(count, what, setting, value)| match setting {
+                "memory_bytes" => format!(
+                    "its memories and tables start at {count} bytes, over limits.memory_bytes = {value}"
+                ),
+                _ => format!("it creates {count} {what}, over limits.{setting} = {value}"),
+            })
+            .collect()
+    }
+
+    /// A warning for each count over [`WARN_SHARE_PERCENT`] of its
+    /// setting but within it, naming the setting and its value, and
+    /// the pool's room that setting fixes for every slot; empty when
+    /// the component sits well within every setting.
+    pub fn warnings(&self, limits: &Limits) -> Vec<String> {
+        self.against(limits)
+            .into_iter()
+            .filter(|(count, .., value)| count <= value && count * 100 > value * WARN_SHARE_PERCENT)
+            .map(|(count, what, setting, value)| match setting {
+                "memory_bytes" => format!(
+                    "its memories and tables start at {count} bytes, near limits.memory_bytes = {value}: a call has little room left to grow in"
+                ),
+                _ => format!(
+                    "it creates {count} {what}, near limits.{setting} = {value} (each of the pool's limits.pool_instances = {} slots holds that many): a build needing more will be refused; raise limits.{setting} before it comes",
+                    limits.pool_instances
+                ),
+            })
+            .collect()
     }
 }
 
@@ -234,50 +263,6 @@ impl Footprint {
 /// fits is warned about: its next build may not (a Python or JavaScript
 /// runtime brings many core modules and tables of its own).
 pub const WARN_SHARE_PERCENT: u64 = 75;
-
-impl Footprint {
-    /// A warning for each count over [`WARN_SHARE_PERCENT`] of its
-    /// setting but within it, naming the setting and its value, and
-    /// the pool's room that setting fixes for every slot; empty when
-    /// the component sits well within every setting.
-    pub fn warnings(&self, limits: &Limits) -> Vec<String> {
-        let mut warnings = Vec::new();
-        let mut near = |count: u32, what: &str, setting: &str, value: u32| {
-            if count <= value && u64::from(count) * 100 > u64::from(value) * WARN_SHARE_PERCENT {
-                warnings.push(format!(
-                    "it creates {count} {what}, near limits.{setting} = {value} (each of the pool's limits.pool_instances = {} slots holds that many): a build needing more will be refused; raise limits.{setting} before it comes",
-                    limits.pool_instances
-                ));
-            }
-        };
-        near(
-            self.core_instances,
-            "core module instances",
-            "max_core_instances_per_component",
-            limits.max_core_instances_per_component,
-        );
-        near(
-            self.memories,
-            "linear memories",
-            "max_memories_per_component",
-            limits.max_memories_per_component,
-        );
-        near(
-            self.tables,
-            "tables",
-            "max_tables_per_component",
-            limits.max_tables_per_component,
-        );
-        let memory = limits.memory_bytes as u64;
-        if self.initial_bytes <= memory && self.initial_bytes * 100 > memory * WARN_SHARE_PERCENT {
-            warnings.push(format!(
-                "its memories and tables start at {} bytes, near limits.memory_bytes = {}: a call has little room left to grow in",
-                self.initial_bytes, limits.memory_bytes
-            ));
-        }
-        warnings
-    }
-}
 
 /// A module or component being read.
 enum Frame {

@@ -61,8 +61,9 @@ pub struct BundleFile {
 pub struct BundleTable {
     /// The bundle id.
     pub id: String,
-    /// The date the departments' clock is pinned to.
-    pub today: Option<toml::value::Datetime>,
+    /// The date the departments' clock is pinned to (a TOML date, or
+    /// the text `YYYY-MM-DD`, as in a department's cases).
+    pub today: Option<toml::Value>,
 }
 
 /// `[defaults]`.
@@ -147,25 +148,11 @@ async fn run_cases(
     let file: BundleFile =
         toml::from_str(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     suite.department = format!("bundle {}", file.bundle.id);
-    let mut names = std::collections::BTreeSet::new();
-    for c in &file.cases {
-        anyhow::ensure!(
-            names.insert(c.name.as_str()),
-            "{}: two cases are named {:?}",
-            path.display(),
-            c.name
-        );
-    }
-    anyhow::ensure!(
-        !file.cases.is_empty(),
-        "{}: no [[case]] in it",
-        path.display()
-    );
+    super::run::distinct_case_names(path, file.cases.iter().map(|c| c.name.as_str()))?;
     let today = match &file.bundle.today {
         Some(d) => Some(
-            d.to_string()
-                .parse::<chrono::NaiveDate>()
-                .map_err(|e| anyhow::anyhow!("{}: bundle.today {d}: {e}", path.display()))?,
+            super::plan::date_of(d)
+                .map_err(|e| anyhow::anyhow!("{}: bundle.today: {e}", path.display()))?,
         ),
         None => None,
     };

@@ -230,7 +230,8 @@ fn step_of<'m>(ctx: &Context<'m>, case: &Case) -> Result<&'m StepSpec, String> {
     }
 }
 
-fn date_of(v: &toml::Value) -> Result<NaiveDate, String> {
+/// A case's date: a TOML date or the text `YYYY-MM-DD`.
+pub(super) fn date_of(v: &toml::Value) -> Result<NaiveDate, String> {
     let text = match v {
         toml::Value::Datetime(d) => d.to_string(),
         toml::Value::String(s) => s.clone(),

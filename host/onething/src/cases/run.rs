@@ -34,16 +34,15 @@ const COUNTING_FUEL: u64 = 1 << 60;
 pub struct Settings {
     /// The dictionary.
     pub dictionary: Arc<Dictionary>,
-    /// Where components are found by department.
-    pub plugins: PathBuf,
     /// The component every case file runs, over what the file names
     /// (`onething dev`: the build just made).
     pub component: Option<PathBuf>,
     /// The service's configuration (limits, outbound policies, secrets,
     /// configuration values), or the defaults.
     pub config: Config,
-    /// Where bundle cases find the dictionary, the grants register, the
-    /// components and the bundles.
+    /// Where a department's case file finds its component by department
+    /// (`paths.plugins`), and a bundle's finds the dictionary, the grants
+    /// register, every component and the bundles.
     pub paths: crate::paths::Paths,
 }
 
@@ -167,6 +166,24 @@ impl LogSink for CaseLog {
     }
 }
 
+/// Refuse a case file with no case, or with two cases of one name (a
+/// report could not tell them apart).
+pub(super) fn distinct_case_names<'a>(
+    path: &Path,
+    names: impl Iterator<Item = &'a str>,
+) -> anyhow::Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    for name in names {
+        anyhow::ensure!(
+            seen.insert(name),
+            "{}: two cases are named {name:?}",
+            path.display()
+        );
+    }
+    anyhow::ensure!(!seen.is_empty(), "{}: no [[case]] in it", path.display());
+    Ok(())
+}
+
 /// Run every case of the file at `path`.
 pub async fn run_file(path: &Path, settings: &Settings) -> SuiteResult {
     let started = Instant::now();
@@ -200,15 +217,7 @@ async fn run_cases(
     let department = DepartmentId::parse(&file.plugin.department)
         .map_err(|e| anyhow::anyhow!("{}: plugin.department: {e}", path.display()))?;
     suite.department = department.to_string();
-    let mut names = std::collections::BTreeSet::new();
-    for c in &file.cases {
-        if !names.insert(c.name.as_str()) {
-            anyhow::bail!("{}: two cases are named {:?}", path.display(), c.name);
-        }
-    }
-    if file.cases.is_empty() {
-        anyhow::bail!("{}: no [[case]] in it", path.display());
-    }
+    distinct_case_names(path, file.cases.iter().map(|c| c.name.as_str()))?;
     let (component, bytes) = match (&settings.component, &file.plugin.component) {
         (Some(at), _) => {
             let (d, n) = SourceDir::of_file(at)?;
@@ -226,7 +235,7 @@ async fn run_cases(
             (at.display().to_string(), bytes)
         }
         (None, None) => {
-            let at = settings.plugins.join(format!("{department}.wasm"));
+            let at = settings.paths.plugins.join(format!("{department}.wasm"));
             let (d, n) = SourceDir::of_file(&at)?;
             let bytes = d.read(&n).map_err(|e| {
                 anyhow::anyhow!("{e} (build the component, give plugin.component in the case file, or point --plugins at its directory)")

@@ -210,11 +210,11 @@ where
         Ok(files) => {
             let settings = Settings {
                 dictionary: Arc::new(dictionary),
-                plugins: dir.join("target"),
                 component: Some(component),
                 config: super::test::local_config(),
                 paths: crate::paths::Paths {
                     dictionary: dictionary_path.to_path_buf(),
+                    plugins: dir.join("target"),
                     ..crate::paths::Paths::default()
                 },
             };

@@ -180,7 +180,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let bundle_paths = Paths {
         dictionary: dictionary_path.clone(),
         grants: beside("grants.toml", &paths.grants),
-        plugins: args.plugins.clone().unwrap_or(paths.plugins.clone()),
+        plugins: args.plugins.clone().unwrap_or(paths.plugins),
         bundles: args
             .bundles
             .clone()
@@ -190,7 +190,6 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("the dictionary {}", dictionary_path.display()))?;
     let settings = Settings {
         dictionary: Arc::new(dictionary),
-        plugins: args.plugins.clone().unwrap_or(paths.plugins),
         component: args.component.clone(),
         config,
         paths: bundle_paths,

@@ -67,8 +67,29 @@ def _kind_of(value: Any) -> str:
     )
 
 
+class _Typed:
+    """What an :class:`Item` and a :class:`Value` read alike: their
+    ``kind`` and ``value``."""
+
+    kind: str
+    value: Any
+
+    @property
+    def type_name(self) -> str:
+        """The dictionary type name (``text``, ``money``, …)."""
+        return self.kind
+
+    def as_text(self) -> Optional[str]:
+        """The text, if this is text."""
+        return self.value if self.kind == "text" else None
+
+    def as_money(self) -> Optional[Money]:
+        """The amount, if this is money."""
+        return Money(self.value) if self.kind == "money" else None
+
+
 @dataclass(frozen=True)
-class Item:
+class Item(_Typed):
     """One element of a list value: any value but a list. ``kind`` is its
     dictionary type (``text``, ``integer``, ``money`` (fen), ``decimal``,
     ``boolean``, ``date``), ``value`` the Python value."""
@@ -91,22 +112,9 @@ class Item:
             raise TypeError("a list cannot hold a list")
         return Item(kind, value.fen if isinstance(value, Money) else value)
 
-    @property
-    def type_name(self) -> str:
-        """The dictionary type name of this element."""
-        return self.kind
-
-    def as_text(self) -> Optional[str]:
-        """The text, if this is a text element."""
-        return self.value if self.kind == "text" else None
-
-    def as_money(self) -> Optional[Money]:
-        """The amount, if this is a money element."""
-        return Money(self.value) if self.kind == "money" else None
-
 
 @dataclass(frozen=True)
-class Value:
+class Value(_Typed):
     """The value of one field: ``kind`` is its dictionary type (``text``,
     ``integer``, ``money`` (fen), ``decimal``, ``boolean``, ``date``,
     ``items``), ``value`` the Python value (a tuple of :class:`Item` for
@@ -170,19 +178,6 @@ class Value:
         """A list value from anything :meth:`Item.of` takes:
         ``Value.items(["350206202610200021", "350206202410200011"])``."""
         return Value("items", [Item.of(i) for i in items])
-
-    @property
-    def type_name(self) -> str:
-        """The dictionary type name of this value."""
-        return self.kind
-
-    def as_text(self) -> Optional[str]:
-        """The text, if this is a text value."""
-        return self.value if self.kind == "text" else None
-
-    def as_money(self) -> Optional[Money]:
-        """The amount, if this is a money value."""
-        return Money(self.value) if self.kind == "money" else None
 
     def as_items(self) -> Optional[tuple]:
         """The elements, if this is a list value."""
