@@ -50,6 +50,7 @@ mod hardening_service;
 mod hotload;
 mod localisation;
 mod outbound;
+mod pages;
 mod postgres;
 mod service;
 mod support;

@@ -60,7 +60,7 @@ fn ensure_componentize_py(root: &Path) -> Result<PathBuf> {
 }
 
 /// `npm ci` in `dir` unless its node_modules already match the lock file.
-fn npm_ci(dir: &Path) -> Result<()> {
+pub(crate) fn npm_ci(dir: &Path) -> Result<()> {
     let lock = dir.join("package-lock.json");
     let installed = dir.join("node_modules/.package-lock.json");
     let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&installed)) {

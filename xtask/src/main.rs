@@ -17,6 +17,7 @@ use std::process::Command;
 
 use anyhow::{Context as _, Result, bail};
 
+mod browser;
 mod guests;
 mod postgres;
 mod scaffold;
@@ -566,6 +567,8 @@ fn test(root: &Path) -> Result<()> {
         .args(["fmt", "--all", "--check"]))?;
     // The PostgreSQL store's tests need a server, and fail without one:
     // a throwaway cluster for this run, stopped when the tests are done.
+    // The pages' tests drive headless Chromium.
+    browser::ensure(root)?;
     let postgres = postgres::Cluster::start(root)
         .context("starting the throwaway PostgreSQL server the store's tests need")?;
     run(cargo()
@@ -657,6 +660,10 @@ const LAYERS: &[(&str, &[&str])] = &[
             "onething-identity",
         ],
     ),
+    // The pages call the API through its router, in process: they need
+    // none of its crates, only the model's languages and the identity
+    // crate's development issuer.
+    ("onething-pages", &["onething-model", "onething-identity"]),
     ("onething-systems", &["onething-idcodes"]),
     // Test and benchmark helpers: the simulated systems and the runtime's
     // outbound side that calls them (a dev-dependency only).
@@ -673,6 +680,7 @@ const WASMTIME_USERS: &[&str] = &["onething-contract", "onething-runtime"];
 /// Crates below the engine whose whole dependency tree must be free of
 /// wasmtime.
 const NO_WASMTIME_BELOW: &[&str] = &[
+    "onething-pages",
     "onething-idcodes",
     "onething-model",
     "onething-store",

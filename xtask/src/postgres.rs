@@ -235,7 +235,7 @@ fn checked(cmd: &mut Command, what: &str) -> Result<Output> {
 }
 
 /// Whether xtask runs as root.
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -268,18 +268,7 @@ fn server_binaries(root: bool) -> Result<PathBuf> {
             "PostgreSQL's server is not installed (no {VERSIONS_DIR}/*/bin/initdb and pg_ctl), and xtask is not root so it cannot install it: install the distribution's server package (Debian and Ubuntu: `sudo apt-get install postgresql`), or run `cargo xtask test` as root, which installs it"
         );
     }
-    let install = || {
-        let mut apt = Command::new("apt-get");
-        apt.env("DEBIAN_FRONTEND", "noninteractive")
-            .args(["install", "-y", "postgresql"]);
-        crate::run(&mut apt)
-    };
-    if install().is_err() {
-        // The package lists may be missing or stale: refresh them once.
-        crate::run(Command::new("apt-get").arg("update"))
-            .context("apt-get update (to install PostgreSQL for the tests)")?;
-        install().context("installing PostgreSQL for the tests")?;
-    }
+    crate::browser::apt_install(&["postgresql"], "the tests")?;
     find_binaries().with_context(|| {
         format!(
             "the postgresql package is installed, but {VERSIONS_DIR}/*/bin has no initdb and pg_ctl"

@@ -526,6 +526,59 @@ pub(super) async fn events(
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
+/// An application's events so far.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct History {
+    /// The application.
+    pub application: String,
+    /// Each event, oldest first: its `seq`, `at_ms`, `kind` and what
+    /// happened (masked as the caller's reads are).
+    #[schema(value_type = Vec<Object>)]
+    pub events: Vec<serde_json::Value>,
+}
+
+#[utoipa::path(get, path = "/api/applications/{id}/history", tag = "applicant",
+    security(("bearer" = [])),
+    summary = "An application's events so far, as one JSON answer (the same events, masked the same way, as the live stream)",
+    params(("id" = String, Path, description = "the application's id")),
+    responses(
+        (status = 200, description = "the events", body = History),
+        (status = 404, description = "no such application", body = ProblemDetails, content_type = "application/problem+json")))]
+pub(super) async fn history(
+    caller: Caller,
+    State(s): State<ApiState>,
+    Path(id): Path<String>,
+) -> Result<Json<History>, ApiError> {
+    let state = access::application(&s, &id).await?;
+    let reader = access::reader(&s, &caller, &state).await?;
+    access::record_read(
+        &s,
+        &reader,
+        &state,
+        "GET /api/applications/{id}/history",
+        &[],
+    )
+    .await?;
+    let dict = s.engine.catalog();
+    let events = s
+        .engine
+        .store()
+        .events(&id, 0)
+        .await?
+        .into_iter()
+        .map(|mut ev| {
+            if !reader.exposure.is_full() {
+                ev.event = ev.event.exposed(&reader.exposure, dict.dict());
+            }
+            serde_json::to_value(&ev).unwrap_or_default()
+        })
+        .collect();
+    Ok(Json(History {
+        application: id,
+        events,
+    }))
+}
+
 /// One message of an application's event stream, as the server sends it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventMessage {

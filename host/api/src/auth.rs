@@ -448,3 +448,69 @@ mod tests {
         assert!(auth.identify("nobody").is_err());
     }
 }
+
+/// Who a token names, as `GET /api/me` answers.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    /// `applicant`, `officer` or `operator`.
+    pub kind: String,
+    /// Who acts, as the audit log records it.
+    pub actor: String,
+    /// A name to show.
+    pub name: String,
+    /// An officer's department.
+    pub department: Option<DepartmentId>,
+    /// An operator's roles.
+    pub roles: Vec<Role>,
+    /// An applicant's resident ID number, as their issuer vouches for it.
+    pub id_number: Option<String>,
+    /// When an applicant's or officer's token expires, seconds since the
+    /// epoch.
+    pub expires_at: Option<i64>,
+}
+
+impl Me {
+    /// What a caller is.
+    pub fn of(caller: &Caller) -> Self {
+        let actor = caller.actor();
+        match caller {
+            Caller::Applicant(i) => Me {
+                kind: "applicant".into(),
+                actor,
+                name: i.name.clone().unwrap_or_else(|| i.subject.clone()),
+                department: None,
+                roles: Vec::new(),
+                id_number: i.id_number.clone(),
+                expires_at: Some(i.expires_at),
+            },
+            Caller::Officer { name, department } => Me {
+                kind: "officer".into(),
+                actor,
+                name: name.clone(),
+                department: Some(department.clone()),
+                roles: Vec::new(),
+                id_number: None,
+                expires_at: None,
+            },
+            Caller::Operator { name, roles } => Me {
+                kind: "operator".into(),
+                actor,
+                name: name.clone(),
+                department: None,
+                roles: roles.iter().copied().collect(),
+                id_number: None,
+                expires_at: None,
+            },
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/me", tag = "meta",
+    security(("bearer" = [])),
+    summary = "Who the bearer token names: an applicant, an officer or an operator, and what they may do",
+    responses(
+        (status = 200, description = "who", body = Me),
+        (status = 401, description = "no token, or one refused (WWW-Authenticate says why)", body = crate::error::ProblemDetails, content_type = "application/problem+json")))]
+pub(crate) async fn me(caller: Caller) -> axum::Json<Me> {
+    axum::Json(Me::of(&caller))
+}

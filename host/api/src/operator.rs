@@ -1,14 +1,14 @@
 //! Operator and officer endpoints under `/admin`: loaded plugins and
 //! their manifests, the departments' systems and their breakers, the
 //! manual queue, resolving a queued step, overdue
-//! applications. Each states the permission it needs ([`crate::auth`]):
+//! applications, and the applications themselves, filtered. Each states the permission it needs ([`crate::auth`]):
 //! an officer sees and resolves only their own department's items.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::{Allowed, Caller, Resolve, View};
@@ -250,4 +250,92 @@ pub(super) async fn resolve(
             status: state.status,
         }),
     ))
+}
+
+/// What `GET /admin/applications` is filtered by.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ApplicationFilter {
+    /// Only applications with this status.
+    pub status: Option<AppStatus>,
+    /// Only applications of this bundle.
+    pub bundle: Option<String>,
+    /// Only applications whose bundle has a step of this department.
+    pub department: Option<String>,
+    /// Only applications with work past its time limit.
+    #[serde(default)]
+    pub overdue: bool,
+    /// At most this many (default 200, at most 10000), oldest first.
+    pub limit: Option<usize>,
+}
+
+/// Applications, filtered.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationList {
+    /// How many applications have each status (all of them, before the
+    /// filter).
+    pub counts: std::collections::BTreeMap<String, u64>,
+    /// The applications that pass the filter, oldest submission first.
+    pub applications: Vec<AppSummary>,
+}
+
+#[utoipa::path(get, path = "/admin/applications", tag = "operator",
+    summary = "Applications filtered by status, bundle, department and overdue (an officer sees only those with a step of their department)",
+    security(("bearer" = ["viewer"])),
+    params(ApplicationFilter),
+    responses(
+        (status = 200, description = "the applications", body = ApplicationList),
+        (status = 400, description = "a filter names something wrong", body = ProblemDetails, content_type = "application/problem+json")))]
+pub(super) async fn applications(
+    allowed: Allowed<View>,
+    State(s): State<ApiState>,
+    filter: Result<Query<ApplicationFilter>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<ApplicationList>, ApiError> {
+    let Query(filter) = filter.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let limit = filter.limit.unwrap_or(200).clamp(1, 10_000);
+    let own = match &allowed.caller {
+        Caller::Officer { department, .. } => Some(department.clone()),
+        _ => None,
+    };
+    let cat = s.engine.catalog();
+    let departments_of = |bundle: &BundleId| -> Vec<DepartmentId> {
+        cat.bundle_named(bundle.as_str())
+            .map(|b| b.departments())
+            .unwrap_or_default()
+    };
+    let applications = s
+        .engine
+        .store()
+        .list(filter.status, filter.overdue, 100_000)
+        .await?
+        .into_iter()
+        .filter(|a| {
+            filter
+                .bundle
+                .as_deref()
+                .is_none_or(|b| a.bundle.as_str() == b)
+        })
+        .filter(|a| {
+            let departments = departments_of(&a.bundle);
+            own.as_ref().is_none_or(|d| departments.contains(d))
+                && filter
+                    .department
+                    .as_deref()
+                    .is_none_or(|d| departments.iter().any(|x| x.as_str() == d))
+        })
+        .take(limit)
+        .collect();
+    let counts = s
+        .engine
+        .store()
+        .counts()
+        .await?
+        .into_iter()
+        .map(|(status, n)| (status.as_str().to_owned(), n))
+        .collect();
+    Ok(Json(ApplicationList {
+        counts,
+        applications,
+    }))
 }

@@ -222,12 +222,14 @@ impl OneForm {
         let mut properties = serde_json::Map::new();
         let mut required = Vec::new();
         let mut all_of = Vec::new();
-        for f in &self.fields {
+        for (order, f) in self.fields.iter().enumerate() {
             let Some(def) = dict.field(&f.key) else {
                 continue;
             };
             let mut p = serde_json::Map::new();
             p.insert("title".into(), json!(def.label.get(lang)));
+            // The form's own order (JSON objects have none).
+            p.insert("x-order".into(), json!(order));
             if let Some(d) = &def.description {
                 p.insert("description".into(), json!(d.get(lang)));
             }

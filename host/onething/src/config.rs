@@ -208,6 +208,8 @@ pub struct Config {
     pub officers: Vec<Officer>,
     /// Who vouches for applicants and officers.
     pub identity: Identity,
+    /// The pages for applicants, officers and operators.
+    pub pages: PagesConfig,
     /// Rate limits on prefill, check and submit.
     pub rate_limits: RateSettings,
     /// Whether bundles, forms and the grants register may be read without
@@ -306,6 +308,47 @@ impl AuditSettings {
     }
 }
 
+/// The pages the host serves beside the API (`[pages]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PagesConfig {
+    /// Whether the host serves the pages at all (default true); off, only
+    /// the API answers.
+    pub enabled: bool,
+    /// Whether session cookies are `Secure` (default true: browsers send
+    /// them only over HTTPS, and to `localhost` and `127.0.0.1`). Turn it
+    /// off only behind a proxy that is itself HTTPS-only.
+    pub secure_cookies: bool,
+    /// How long a session lasts when its token does not say, and how long
+    /// the development issuer's sign-in tokens last, in seconds.
+    pub session_secs: u64,
+    /// Largest posted form with its materials, in bytes.
+    pub max_form_bytes: usize,
+}
+
+impl Default for PagesConfig {
+    fn default() -> Self {
+        let d = onething_pages::PagesSettings::default();
+        Self {
+            enabled: true,
+            secure_cookies: d.secure_cookies,
+            session_secs: d.session_secs,
+            max_form_bytes: d.form_bytes,
+        }
+    }
+}
+
+impl PagesConfig {
+    /// As the pages crate takes them.
+    pub fn settings(&self) -> onething_pages::PagesSettings {
+        onething_pages::PagesSettings {
+            secure_cookies: self.secure_cookies,
+            session_secs: self.session_secs,
+            form_bytes: self.max_form_bytes,
+        }
+    }
+}
+
 /// Who vouches for applicants and department officers (`[identity]`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -343,6 +386,7 @@ impl Default for Config {
             operators: Vec::new(),
             officers: Vec::new(),
             identity: Identity::default(),
+            pages: PagesConfig::default(),
             rate_limits: RateSettings::default(),
             anonymous_catalogue: false,
             audit: AuditSettings::default(),

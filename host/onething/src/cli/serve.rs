@@ -215,7 +215,22 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         closing: Closing::follow(closing_rx),
         stream_poll: Duration::from_millis(config.store.stream_poll_ms),
     };
-    let app = router(state);
+    let api = router(state);
+    let app = if config.pages.enabled {
+        let dev_issuer = match &config.identity.dev_issuer {
+            Some(dir) => Some(Arc::new(
+                onething_identity::dev::DevIssuer::open(dir)
+                    .with_context(|| format!("the development issuer in {}", dir.display()))?,
+            )),
+            None => None,
+        };
+        onething_pages::router(
+            onething_pages::Pages::new(api, dev_issuer, config.pages.settings())
+                .context("loading the pages' templates")?,
+        )
+    } else {
+        api
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
