@@ -109,6 +109,16 @@ async fn browser(driver: &Driver) -> Client {
         .expect("a Chromium session")
 }
 
+/// The site served, a chromedriver, a browser session, and the site's
+/// address.
+async fn open(site: &Site) -> (crate::support::Server, Driver, Client, String) {
+    let server = site.start();
+    let driver = start_driver();
+    let c = browser(&driver).await;
+    let base = server.base.clone();
+    (server, driver, c, base)
+}
+
 /// The site's address as the browser uses it (`localhost`: a secure
 /// context, so the Secure session cookie is kept over plain HTTP).
 fn web(base: &str, path: &str) -> String {
@@ -210,13 +220,25 @@ async fn set_date(c: &Client, id: &str, value: &str) {
     .expect("set a date");
 }
 
+/// Click what `css` finds (found again if the page's script replaced it
+/// in between, as the progress page does on each event).
 async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    let mut tries = 0;
+    loop {
+        let clicked = match c.find(Locator::Css(css)).await {
+            Ok(e) => e.click().await,
+            Err(e) => Err(e),
+        };
+        match clicked {
+            Ok(()) => return,
+            Err(e) if tries < 20 => {
+                tries += 1;
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("click {css}: {e}"),
+        }
+    }
 }
 
 async fn sign_in_as_applicant(c: &Client, base: &str, id_number: &str, name: &str) {
@@ -225,6 +247,16 @@ async fn sign_in_as_applicant(c: &Client, base: &str, id_number: &str, name: &st
     fill_id(c, "a-id", id_number).await;
     click(c, "#login-applicant").await;
     until(c, "the start page", |h| h.contains("/bundles/newborn")).await;
+}
+
+/// Choose `path` in the file input `id`.
+async fn choose_file(c: &Client, id: &str, path: &std::path::Path) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+        .send_keys(&path.display().to_string())
+        .await
+        .unwrap_or_else(|e| panic!("choosing {} in #{id}: {e}", path.display()));
 }
 
 async fn fill_id(c: &Client, id: &str, value: &str) {
@@ -247,10 +279,7 @@ fn sample(name: &str) -> Value {
 async fn a_mother_fills_the_newborn_form_corrects_consents_uploads_submits_and_watches_it_complete()
 {
     let site = Site::new();
-    let server = site.start();
-    let driver = start_driver();
-    let c = browser(&driver).await;
-    let base = server.base.clone();
+    let (_server, _driver, c, base) = open(&site).await;
 
     c.goto(&web(&base, "/")).await.expect("start page");
     review(&c, "start-signed-out").await;
@@ -350,12 +379,7 @@ async fn a_mother_fills_the_newborn_form_corrects_consents_uploads_submits_and_w
         let path = repo()
             .join("examples/applications")
             .join(m["path"].as_str().expect("path"));
-        c.find(Locator::Id(&format!("m-{code}")))
-            .await
-            .expect("file input")
-            .send_keys(&path.display().to_string())
-            .await
-            .expect("choose file");
+        choose_file(&c, &format!("m-{code}"), &path).await;
         let stored = format!("m-{code}-stored");
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -420,10 +444,7 @@ async fn a_mother_fills_the_newborn_form_corrects_consents_uploads_submits_and_w
 #[tokio::test(flavor = "multi_thread")]
 async fn an_applicant_switches_the_pages_to_english() {
     let site = Site::new();
-    let server = site.start();
-    let driver = start_driver();
-    let c = browser(&driver).await;
-    let base = server.base.clone();
+    let (_server, _driver, c, base) = open(&site).await;
     sign_in_as_applicant(&c, &base, MOTHER_ID, "陈静").await;
     c.goto(&web(&base, "/bundles/newborn")).await.expect("form");
     assert!(text_of(&c, "h1").await.contains("新生儿"));
@@ -542,10 +563,7 @@ async fn a_tax_officer_resolves_a_manual_item_and_sees_no_other_departments_fiel
 #[tokio::test(flavor = "multi_thread")]
 async fn a_publisher_uploads_and_rolls_back_a_plugin() {
     let site = Site::new();
-    let server = site.start();
-    let driver = start_driver();
-    let c = browser(&driver).await;
-    let base = server.base.clone();
+    let (_server, _driver, c, base) = open(&site).await;
     c.goto(&web(&base, "/login")).await.expect("login");
     fill_id(&c, "t-token", TOKEN).await;
     click(&c, "#login-token").await;
@@ -586,12 +604,7 @@ async fn a_publisher_uploads_and_rolls_back_a_plugin() {
     let build = onething_testing::another_version(&original, "1.0.0", "1.0.1");
     let file = site.path().join("health-new.wasm");
     std::fs::write(&file, &build).expect("write build");
-    c.find(Locator::Id("component"))
-        .await
-        .expect("file input")
-        .send_keys(&file.display().to_string())
-        .await
-        .expect("choose");
+    choose_file(&c, "component", &file).await;
     click(&c, "#upload-send").await;
     let html = until(&c, "the upload's answer", |h| {
         h.contains("id=\"done\"") || h.contains("id=\"refused\"")
@@ -612,18 +625,44 @@ async fn a_publisher_uploads_and_rolls_back_a_plugin() {
     until(&c, "the rollback", |h| h.contains("id=\"done\"")).await;
     assert_eq!(text_of(&c, "#serving").await, before, "rolled back");
 
+    // A new grants register from a file, then rolled back; a bundle that
+    // does not parse is refused, naming its fault.
+    let grants = site.path().join("grants-new.toml");
+    std::fs::write(
+        &grants,
+        format!(
+            "{}\n# a second version, from the pages' test\n",
+            onething_testing::test_grants()
+        ),
+    )
+    .expect("grants");
+    c.goto(&web(&base, "/console/grants"))
+        .await
+        .expect("grants");
+    choose_file(&c, "toml-file", &grants).await;
+    click(&c, "#upload-send").await;
+    until(&c, "the register's upload", |h| h.contains("id=\"done\"")).await;
+    click(&c, "#rollback").await;
+    until(&c, "the register's rollback", |h| {
+        h.contains("id=\"done\"") && h.contains("rollback")
+    })
+    .await;
+    let broken = site.path().join("broken.toml");
+    std::fs::write(&broken, "id = \"broken\"\n[[steps]\n").expect("broken");
+    c.goto(&web(&base, "/console/bundles"))
+        .await
+        .expect("bundles");
+    choose_file(&c, "toml-file", &broken).await;
+    click(&c, "#upload-send").await;
+    until(&c, "the bundle's refusal", |h| h.contains("id=\"refused\"")).await;
+
     // A component that is not one is refused, and the serving one stays.
     let junk = site.path().join("junk.wasm");
     std::fs::write(&junk, b"not a component").expect("junk");
     c.goto(&web(&base, "/console/plugins"))
         .await
         .expect("plugins");
-    c.find(Locator::Id("component"))
-        .await
-        .expect("file input")
-        .send_keys(&junk.display().to_string())
-        .await
-        .expect("choose");
+    choose_file(&c, "component", &junk).await;
     click(&c, "#upload-send").await;
     until(&c, "the refusal", |h| h.contains("id=\"refused\"")).await;
     c.goto(&web(&base, "/console/plugins/health"))
@@ -691,4 +730,30 @@ async fn the_pages_refuse_posts_without_their_csrf_token_and_send_strict_headers
             .unwrap_or_default()
             .contains("problem+json")
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_applicant_corrects_what_a_department_asked_for_and_the_application_goes_on() {
+    let site = Site::new();
+    let (_server, _driver, c, base) = open(&site).await;
+    sign_in_as_applicant(&c, &base, MOTHER_ID, "陈静").await;
+    c.goto(&web(&base, "/bundles/testkit-correction"))
+        .await
+        .expect("form");
+    fill(&c, "child.name", "林安然").await;
+    fill(&c, "testkit.answer", "wrong").await;
+    click(&c, "#submit").await;
+    until(&c, "needs more", |h| h.contains("go-correct")).await;
+    click(&c, "#go-correct").await;
+    let html = until(&c, "the correction form", |h| h.contains("send-correction")).await;
+    assert!(
+        html.contains("testkit.answer"),
+        "the field asked for:\n{html}"
+    );
+    review(&c, "correct").await;
+    fill(&c, "testkit.answer", "corrected").await;
+    click(&c, "#send-correction").await;
+    let html = until(&c, "completed", |h| h.contains("data-final=\"yes\"")).await;
+    assert!(html.contains("status-completed"), "{html}");
+    c.close().await.expect("close");
 }

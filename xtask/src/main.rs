@@ -378,6 +378,27 @@ fn demo(root: &Path) -> Result<()> {
         .arg(&config)
         .arg("--out")
         .arg(site.join("checkpoint.json")))?;
+    let site_shown = site.display();
+    // `localhost` is a secure context to browsers: the pages' Secure
+    // session cookie is kept over plain HTTP there.
+    let web = base.replace("127.0.0.1", "localhost");
+    eprintln!("\nThe pages (open them in a browser):");
+    for (what, path) in [
+        ("start page, the one form", "/"),
+        ("the newborn form", "/bundles/newborn"),
+        ("sign in", "/login"),
+        ("officers' and operators' console", "/console"),
+    ] {
+        eprintln!("  {what:<34} {web}{path}");
+    }
+    eprintln!("  Sign in at {web}/login (the demo's development issuer vouches for anyone):");
+    eprintln!(
+        "    as an applicant: \"applicant\", resident ID number 350203199003071527 (the newborn's mother)"
+    );
+    eprintln!(
+        "    as an officer:   \"officer\", any name, department tax (or health, public-security, ...)"
+    );
+    eprintln!("    as the operator: \"token\", the token in {site_shown}/operator-token");
     eprintln!("\nThe service is running:");
     for (what, path) in [
         ("bundles and themes", "/api/bundles"),
@@ -389,7 +410,6 @@ fn demo(root: &Path) -> Result<()> {
     ] {
         eprintln!("  {what:<20} {base}{path}");
     }
-    let site_shown = site.display();
     eprintln!(
         "\nThe operator API (the commands `onething init` printed above, with {base} for the address):"
     );

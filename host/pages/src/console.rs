@@ -555,13 +555,17 @@ pub async fn plugin_action(
 }
 
 /// `GET /console/bundles`.
-pub async fn bundles(State(pages): State<Pages>, session: Session) -> Result<Response, PageError> {
+pub async fn bundles(
+    State(pages): State<Pages>,
+    session: Session,
+    Query(done): Query<Done>,
+) -> Result<Response, PageError> {
     let bundles = read(&pages, &session, "/api/bundles").await?;
     pages
         .page(
             "console/bundles.html",
             &session,
-            json!({"bundles": bundles["bundles"]}),
+            json!({"bundles": bundles["bundles"], "done": done.done, "refused": done.refused}),
         )
         .await
 }
@@ -616,10 +620,85 @@ pub async fn bundle_action(
     Ok(after(&base, &answer, &action))
 }
 
+/// Where a kind of TOML text is uploaded and rolled back, and the page
+/// that shows it.
+fn toml_kind(kind: &str) -> Option<(&'static str, &'static str)> {
+    match kind {
+        "bundles" => Some(("/admin/bundles", "/console/bundles")),
+        "dictionary" => Some(("/admin/dictionary", "/console/dictionary")),
+        "grants" => Some(("/admin/grants", "/console/grants")),
+        _ => None,
+    }
+}
+
+/// `POST /console/upload/{bundles|dictionary|grants}`: a new version of a
+/// bundle, the dictionary or the grants register, from a TOML file.
+pub async fn upload_toml(
+    State(pages): State<Pages>,
+    session: Session,
+    Path(kind): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    let (values, files) = text_fields(multipart).await?;
+    session.check_csrf(values.get("csrf").map(String::as_str))?;
+    let (api, page) = toml_kind(&kind)
+        .ok_or_else(|| PageError::NotFound(format!("nothing to upload as {kind:?}")))?;
+    let Some((_, name, bytes)) = files
+        .into_iter()
+        .find(|(n, _, b)| n == "file" && !b.is_empty())
+    else {
+        return Err(PageError::Invalid(
+            crate::text::of(session.lang, "upload_no_file").into(),
+        ));
+    };
+    let answer = pages
+        .api
+        .post_bytes(&session, api, "application/toml", bytes, &[])
+        .await;
+    if answer.status == StatusCode::UNAUTHORIZED {
+        return Err(PageError::from_answer(&answer, page));
+    }
+    let subject = answer.json["subject"].as_str().unwrap_or_default();
+    let version = answer.json["version"].as_str().unwrap_or_default();
+    Ok(after(
+        page,
+        &answer,
+        &format!("{name}: {subject} {version}"),
+    ))
+}
+
+/// `POST /console/rollback/{dictionary|grants}`: serve the previous
+/// version again.
+pub async fn rollback_toml(
+    State(pages): State<Pages>,
+    session: Session,
+    Path(kind): Path<String>,
+    axum::Form(form): axum::Form<VersionForm>,
+) -> Result<Response, PageError> {
+    session.check_csrf(form.csrf.as_deref())?;
+    let (api, page) = match toml_kind(&kind) {
+        Some(found) if kind != "bundles" => found,
+        _ => {
+            return Err(PageError::NotFound(format!(
+                "nothing to roll back as {kind:?}"
+            )));
+        }
+    };
+    let answer = pages
+        .api
+        .post_json(&session, &format!("{api}/rollback"), &json!({}))
+        .await;
+    if answer.status == StatusCode::UNAUTHORIZED {
+        return Err(PageError::from_answer(&answer, page));
+    }
+    Ok(after(page, &answer, "rollback"))
+}
+
 /// `GET /console/dictionary`: the fields, and the versions.
 pub async fn dictionary(
     State(pages): State<Pages>,
     session: Session,
+    Query(done): Query<Done>,
 ) -> Result<Response, PageError> {
     let dictionary = read(&pages, &session, "/api/dictionary").await?;
     let versions = panel(&pages, &session, "/admin/dictionary/versions").await;
@@ -627,20 +706,24 @@ pub async fn dictionary(
         .page(
             "console/dictionary.html",
             &session,
-            json!({"dictionary": dictionary, "versions": versions}),
+            json!({"dictionary": dictionary, "versions": versions, "done": done.done, "refused": done.refused}),
         )
         .await
 }
 
 /// `GET /console/grants`: the data-sharing register, and its versions.
-pub async fn grants(State(pages): State<Pages>, session: Session) -> Result<Response, PageError> {
+pub async fn grants(
+    State(pages): State<Pages>,
+    session: Session,
+    Query(done): Query<Done>,
+) -> Result<Response, PageError> {
     let grants = read(&pages, &session, "/api/grants").await?;
     let versions = panel(&pages, &session, "/admin/grants/versions").await;
     pages
         .page(
             "console/grants.html",
             &session,
-            json!({"grants": grants, "versions": versions}),
+            json!({"grants": grants, "versions": versions, "done": done.done, "refused": done.refused}),
         )
         .await
 }

@@ -140,6 +140,8 @@ pub fn router(pages: Pages) -> Router {
             "/console/bundles/{id}/{action}",
             post(console::bundle_action),
         )
+        .route("/console/upload/{kind}", post(console::upload_toml))
+        .route("/console/rollback/{kind}", post(console::rollback_toml))
         .route("/console/dictionary", get(console::dictionary))
         .route("/console/grants", get(console::grants))
         .route("/console/changes", get(console::changes))

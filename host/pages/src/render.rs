@@ -82,6 +82,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/console/audit.html"),
     ),
     (
+        "console/upload.html",
+        include_str!("../templates/console/upload.html"),
+    ),
+    (
         "console/systems.html",
         include_str!("../templates/console/systems.html"),
     ),
@@ -235,6 +239,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_template_file_is_embedded() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut files = Vec::new();
+        for dir in [root.clone(), root.join("console")] {
+            for entry in std::fs::read_dir(&dir).expect("templates dir") {
+                let path = entry.expect("entry").path();
+                if path.extension().is_some_and(|e| e == "html") {
+                    let name = path
+                        .strip_prefix(&root)
+                        .expect("inside")
+                        .to_string_lossy()
+                        .into_owned();
+                    files.push(name);
+                }
+            }
+        }
+        for name in &files {
+            assert!(
+                TEMPLATES.iter().any(|(n, _)| n == name),
+                "templates/{name} is not in TEMPLATES"
+            );
+        }
+        assert_eq!(files.len(), TEMPLATES.len());
+    }
+
+    #[test]
     fn every_template_parses() {
         Views::load().expect("templates");
     }
@@ -283,5 +313,23 @@ mod tests {
     fn times_are_shown_in_utc() {
         assert_eq!(when(minijinja::Value::from(0)), "1970-01-01 00:00 UTC");
         assert_eq!(when(minijinja::Value::from("x")), "");
+    }
+}
+
+#[cfg(test)]
+mod console_tests {
+    use super::*;
+
+    #[test]
+    fn a_version_page_says_what_was_done() {
+        let views = Views::load().expect("templates");
+        let html = views
+            .render(
+                "console/grants.html",
+                &json!({"t": crate::text::table(onething_model::text::Lang::En), "done": "x.toml: grants 1", "grants": {"grants": []}, "versions": {}, "me": {}}),
+            )
+            .expect("page");
+        assert!(html.contains("id=\"done\""), "{html}");
+        assert_eq!(html.matches("id=\"upload-form\"").count(), 1, "{html}");
     }
 }
