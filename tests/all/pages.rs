@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use onething_testing::fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 use crate::support::{Site, TOKEN, client_with, prepared, repo, submit, wait_for};
@@ -161,6 +161,23 @@ async fn review(c: &Client, name: &str) {
     let dir = shots();
     for (width, height) in [(1280, 900), (360, 800)] {
         c.set_window_size(width, height).await.expect("resize");
+        // Usable at that width: no element reaches past the viewport's
+        // right edge (a wide table scrolls inside its own box).
+        let wide = c
+            .execute(
+                "const w = document.documentElement.clientWidth;\
+                 const wide = [...document.querySelectorAll('body *')]\
+                   .filter(e => !e.closest('.table-wrap') && e.getBoundingClientRect().right > w + 1)\
+                   .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));\
+                 return {by: document.documentElement.scrollWidth - w, wide: wide, scroll: document.documentElement.scrollWidth, client: w, inner: window.innerWidth, body: document.body.scrollWidth};",
+                vec![],
+            )
+            .await
+            .expect("measure");
+        assert!(
+            wide["wide"].as_array().is_some_and(Vec::is_empty),
+            "{name} at {width} px has elements past the right edge: {wide}"
+        );
         let png = c.screenshot().await.expect("screenshot");
         std::fs::write(dir.join(format!("{name}-{width}.png")), png).expect("write screenshot");
     }
@@ -245,7 +262,13 @@ async fn sign_in_as_applicant(c: &Client, base: &str, id_number: &str, name: &st
     c.goto(&web(base, "/login")).await.expect("login page");
     fill_id(c, "a-name", name).await;
     fill_id(c, "a-id", id_number).await;
-    click(c, "#login-applicant").await;
+    // Sent from the keyboard: Enter in the last field.
+    c.find(Locator::Id("a-id"))
+        .await
+        .expect("id field")
+        .send_keys("\u{E007}")
+        .await
+        .expect("Enter");
     until(c, "the start page", |h| h.contains("/bundles/newborn")).await;
 }
 
@@ -289,7 +312,7 @@ async fn a_mother_fills_the_newborn_form_corrects_consents_uploads_submits_and_w
     review(&c, "login").await;
 
     c.goto(&web(&base, "/bundles/newborn")).await.expect("form");
-    let html = c.source().await.expect("source");
+    let html = until(&c, "the form", |h| h.contains("one-form")).await;
     assert!(
         html.contains("新生儿姓名"),
         "the form is in Chinese by default"
@@ -448,6 +471,23 @@ async fn an_applicant_switches_the_pages_to_english() {
     sign_in_as_applicant(&c, &base, MOTHER_ID, "陈静").await;
     c.goto(&web(&base, "/bundles/newborn")).await.expect("form");
     assert!(text_of(&c, "h1").await.contains("新生儿"));
+    // From the keyboard: the first Tab reaches the skip link, and Enter on
+    // it moves the focus to the main content.
+    c.find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .send_keys("\u{E004}")
+        .await
+        .expect("Tab");
+    let focused = c
+        .execute("return document.activeElement.className;", vec![])
+        .await
+        .expect("focus");
+    assert_eq!(
+        focused,
+        json!("skip"),
+        "the first Tab reaches the skip link"
+    );
     click(&c, "#lang-switch").await;
     let html = until(&c, "English", |h| h.contains("<html lang=\"en\"")).await;
     assert!(
@@ -509,10 +549,7 @@ async fn a_tax_officer_resolves_a_manual_item_and_sees_no_other_departments_fiel
     ))
     .await
     .expect("resolve page");
-    let html = c.source().await.expect("source");
-    // What the tax officer sees of the application: market regulation's
-    // fields masked, as the API gives them.
-    assert!(html.contains("resolve-form"), "{html}");
+    until(&c, "the resolve form", |h| h.contains("resolve-form")).await;
     review(&c, "resolve").await;
     // A rejection without a reason is refused, with the API's words,
     // and nothing changes.
@@ -544,7 +581,7 @@ async fn a_tax_officer_resolves_a_manual_item_and_sees_no_other_departments_fiel
     c.goto(&web(&base, &format!("/console/applications/{newborn_id}")))
         .await
         .expect("newborn");
-    let html = c.source().await.expect("source");
+    let html = until(&c, "the refusal", |h| h.contains("</main>")).await;
     assert!(
         !html.contains("mother.id_number") && !html.contains("陈静"),
         "{html}"
@@ -583,7 +620,7 @@ async fn a_publisher_uploads_and_rolls_back_a_plugin() {
         c.goto(&web(&base, &format!("/console/{page}")))
             .await
             .expect(page);
-        let html = c.source().await.expect("source");
+        let html = until(&c, page, |h| h.contains("</main>")).await;
         assert!(!html.contains("出错了"), "{page}:\n{html}");
         review(&c, &format!("console-{page}")).await;
     }

@@ -144,6 +144,9 @@ pub struct FormAnswer {
     pub materials: Vec<FormMaterial>,
     /// The one notification of everything needed, as text.
     pub notification: String,
+    /// Each department with a step in the bundle, by id: its name.
+    #[schema(value_type = BTreeMap<String, Object>)]
+    pub departments: BTreeMap<String, onething_model::text::Text>,
 }
 
 #[utoipa::path(get, path = "/api/bundles/{id}/form", tag = "applicant",
@@ -164,7 +167,16 @@ pub(super) async fn form(
         .bundle_named(&id)
         .ok_or_else(|| ApiError::not_found(format!("no bundle {id:?}")))?;
     let form = onething_model::form::build(bundle, cat.dict(), cat.grants());
+    let departments = bundle
+        .departments()
+        .into_iter()
+        .filter_map(|d| {
+            cat.plugin(&d)
+                .map(|p| (d.to_string(), p.manifest().name.clone()))
+        })
+        .collect();
     Ok(Json(FormAnswer {
+        departments,
         bundle: bundle.id.clone(),
         schema: form.json_schema(cat.dict(), lang),
         notification: form.notification(lang),

@@ -203,7 +203,7 @@ fn problems_by_subject(problems: &Value) -> BTreeMap<String, Vec<Value>> {
 
 /// Each department of the bundle with the fields its steps read, and
 /// why: what the consent dialog shows.
-fn consent_table(fields: &[Field]) -> Vec<Value> {
+fn consent_table(fields: &[Field], names: &Value) -> Vec<Value> {
     let mut by: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for f in fields {
         for need in &f.needed_by {
@@ -220,7 +220,13 @@ fn consent_table(fields: &[Field]) -> Vec<Value> {
         }
     }
     by.into_iter()
-        .map(|(department, fields)| json!({"department": department, "fields": fields}))
+        .map(|(department, fields)| {
+            let name = names[&department]
+                .as_str()
+                .unwrap_or(&department)
+                .to_owned();
+            json!({"department": department, "name": name, "fields": fields})
+        })
         .collect()
 }
 
@@ -254,7 +260,12 @@ fn form_context(view: FormView<'_>) -> Value {
                     .unwrap_or_default()
             );
             v["applies"] = json!(f.applies(view.values));
-            v["departments"] = json!(f.departments());
+            v["departments"] = json!(
+                f.departments()
+                    .iter()
+                    .map(|d| view.form["departments"][d].as_str().unwrap_or(d).to_owned())
+                    .collect::<Vec<_>>()
+            );
             v["prefilled_from"] = json!(view.prefilled.get(&f.key));
             v["when_json"] = json!(serde_json::to_string(&f.when).unwrap_or_default());
             v
@@ -298,7 +309,7 @@ fn form_context(view: FormView<'_>) -> Value {
         "general_problems": by_subject.get("general").cloned().unwrap_or_default(),
         "checked": view.checked,
         "consent": view.consent,
-        "consent_table": consent_table(&fields),
+        "consent_table": consent_table(&fields, &view.form["departments"]),
         "notice": view.notice,
         "notification": view.form["notification"],
         "idempotency_key": view.idempotency_key,

@@ -6,6 +6,9 @@
 //! Not part of the host: nothing here is reachable from the `onething`
 //! binary.
 
+/// The WebDriver client the pages' browser tests drive Chromium with.
+pub use fantoccini;
+
 use std::path::PathBuf;
 
 pub mod systems;
