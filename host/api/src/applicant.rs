@@ -144,8 +144,9 @@ pub struct FormAnswer {
     pub materials: Vec<FormMaterial>,
     /// The one notification of everything needed, as text.
     pub notification: String,
-    /// Each department with a step in the bundle, by id: its name.
-    #[schema(value_type = BTreeMap<String, Object>)]
+    /// Each department with a step in the bundle, by id: its name (in
+    /// the answer's language).
+    #[schema(value_type = BTreeMap<String, String>)]
     pub departments: BTreeMap<String, onething_model::text::Text>,
 }
 
